@@ -1,0 +1,297 @@
+// Package config is the agent's configuration: its structure, defaults, loading from a YAML
+// file with SPRINKLER_* environment overrides, and validation with every error naming the
+// file, line and key.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"sprinkler/agent/relay"
+	"sprinkler/broker/server"
+	"sprinkler/configs"
+	"sprinkler/topics"
+)
+
+// Config is the whole agent configuration.
+type Config struct {
+	Agent  Agent         `mapstructure:"agent"`
+	Broker server.Config `mapstructure:"broker"`
+	MQTT   MQTT          `mapstructure:"mqtt"`
+	Relays Relays        `mapstructure:"relays"`
+	State  State         `mapstructure:"state"`
+	Log    Log           `mapstructure:"log"`
+	Zones  []Zone        `mapstructure:"zones"`
+}
+
+// Agent is the agent.* section.
+type Agent struct {
+	// ID names the agent in every topic. Empty: derived from the host name.
+	ID string `mapstructure:"id"`
+	// Timezone is an IANA zone name for local times; empty means the machine's.
+	Timezone string `mapstructure:"timezone"`
+}
+
+// MQTT is the mqtt.* section: how the agent reaches its broker.
+type MQTT struct {
+	// URL of an external broker (tcp://host:1883); unused while broker.embedded is true.
+	URL string `mapstructure:"url"`
+	// Prefix is the first level of every topic.
+	Prefix string `mapstructure:"prefix"`
+	// ClientID defaults to sprinkler-<agent id>.
+	ClientID string `mapstructure:"client_id"`
+	// Keepalive is the MQTT keepalive; the broker notices a dead agent after 1.5 times it.
+	Keepalive time.Duration `mapstructure:"keepalive"`
+}
+
+// Relays is the relays.* section.
+type Relays struct {
+	Driver    string `mapstructure:"driver"`     // auto, gpio or sim
+	Chip      string `mapstructure:"chip"`       // auto or a chip name such as gpiochip0
+	ActiveLow bool   `mapstructure:"active_low"` // relays close when their line is low
+}
+
+// State is the state.* section.
+type State struct {
+	// Dir holds what must survive a restart. Empty: $STATE_DIRECTORY (systemd), else
+	// $XDG_STATE_HOME/sprinkler, else ~/.local/state/sprinkler.
+	Dir string `mapstructure:"dir"`
+}
+
+// Log is the log.* section.
+type Log struct {
+	Level  string `mapstructure:"level"`  // debug, info, warn or error
+	Format string `mapstructure:"format"` // text or json
+}
+
+// Zone is one entry of the zones list.
+type Zone struct {
+	ID              int           `mapstructure:"id"`
+	Name            string        `mapstructure:"name"`
+	Line            int           `mapstructure:"line"`
+	DefaultDuration time.Duration `mapstructure:"default_duration"`
+	MaxDuration     time.Duration `mapstructure:"max_duration"`
+}
+
+// Zone defaults and bounds.
+const (
+	DefaultRun    = 10 * time.Minute
+	DefaultMaxRun = 60 * time.Minute
+	longestRun    = 24 * time.Hour
+	shortestRun   = time.Second
+	maxLine       = 53 // the highest line of the Raspberry Pi SoCs' pin controllers
+)
+
+// OriginalLines are the BCM lines of the Waveshare RPi Relay Board (B), relays 1 to 8.
+var OriginalLines = []int{5, 6, 13, 16, 19, 20, 21, 26}
+
+// Defaults returns every key's default, flat and dotted.
+func Defaults() map[string]any {
+	d := map[string]any{
+		"agent.id":          "",
+		"agent.timezone":    "",
+		"mqtt.url":          "tcp://127.0.0.1:1883",
+		"mqtt.prefix":       topics.DefaultPrefix,
+		"mqtt.client_id":    "",
+		"mqtt.keepalive":    "15s",
+		"relays.driver":     relay.DriverAuto,
+		"relays.chip":       "auto",
+		"relays.active_low": true,
+		"state.dir":         "",
+		"log.level":         "info",
+		"log.format":        "text",
+	}
+	zones := make([]map[string]any, len(OriginalLines))
+	for i, line := range OriginalLines {
+		zones[i] = map[string]any{"id": i + 1, "name": fmt.Sprintf("Zone %d", i+1), "line": line}
+	}
+	d["zones"] = zones
+	for k, v := range server.Defaults() {
+		d[k] = v
+	}
+	return d
+}
+
+// Load reads the configuration at path (missing is an error only when required), applies the
+// environment, fills derived defaults and validates. Errors name file, line and key.
+func Load(path string, required bool) (Config, error) {
+	var c Config
+	f, err := configs.Load(path, required, Defaults(), &c)
+	if err != nil {
+		return Config{}, err
+	}
+	c.fill()
+	if err := f.Locate(c.Validate()); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// fill derives the defaults that depend on other values.
+func (c *Config) fill() {
+	if c.Agent.ID == "" {
+		c.Agent.ID = HostAgentID()
+	}
+	if c.MQTT.ClientID == "" {
+		c.MQTT.ClientID = "sprinkler-" + c.Agent.ID
+	}
+	if c.State.Dir == "" {
+		c.State.Dir = defaultStateDir()
+	}
+	for i := range c.Zones {
+		z := &c.Zones[i]
+		if z.Name == "" {
+			z.Name = fmt.Sprintf("Zone %d", z.ID)
+		}
+		if z.DefaultDuration == 0 {
+			z.DefaultDuration = DefaultRun
+		}
+		if z.MaxDuration == 0 {
+			z.MaxDuration = DefaultMaxRun
+		}
+	}
+}
+
+var notIDChars = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// HostAgentID derives an agent id from the host name: lower case, other characters as '-',
+// at most 23 long; "sprinkler" if nothing usable is left.
+func HostAgentID() string {
+	h, _ := os.Hostname()
+	h, _, _ = strings.Cut(h, ".")
+	id := strings.Trim(notIDChars.ReplaceAllString(strings.ToLower(h), "-"), "-")
+	if len(id) > 23 {
+		id = strings.TrimRight(id[:23], "-")
+	}
+	if topics.ValidAgentID(id) != nil {
+		return "sprinkler"
+	}
+	return id
+}
+
+func defaultStateDir() string {
+	if d := os.Getenv("STATE_DIRECTORY"); d != "" {
+		d, _, _ = strings.Cut(d, ":")
+		return d
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "sprinkler")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "sprinkler")
+	}
+	return filepath.Join(os.TempDir(), "sprinkler")
+}
+
+// Validate reports every invalid value as a *configs.KeyError, joined.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(key, format string, args ...any) { errs = append(errs, configs.Errorf(key, format, args...)) }
+	if err := topics.ValidAgentID(c.Agent.ID); err != nil {
+		add("agent.id", "%v", err)
+	}
+	if _, err := c.Location(); err != nil {
+		add("agent.timezone", "%v", err)
+	}
+	if err := c.Broker.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if !c.Broker.Embedded {
+		if u, err := url.Parse(c.MQTT.URL); err != nil || u.Host == "" || !slices.Contains([]string{"tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss"}, u.Scheme) {
+			add("mqtt.url", "%q is not a broker URL such as tcp://127.0.0.1:1883", c.MQTT.URL)
+		}
+	}
+	if err := topics.ValidPrefix(c.MQTT.Prefix); err != nil {
+		add("mqtt.prefix", "%v", err)
+	}
+	if c.MQTT.ClientID == "" || strings.ContainsAny(c.MQTT.ClientID, "/+#") || len(c.MQTT.ClientID) > 64 {
+		add("mqtt.client_id", "%q: want 1-64 characters without '/', '+' or '#'", c.MQTT.ClientID)
+	}
+	if c.MQTT.Keepalive < 2*time.Second || c.MQTT.Keepalive > 10*time.Minute {
+		add("mqtt.keepalive", "%v: want from 2s to 10m", c.MQTT.Keepalive)
+	}
+	if !slices.Contains([]string{relay.DriverAuto, relay.DriverGPIO, relay.DriverSim}, c.Relays.Driver) {
+		add("relays.driver", "%q is not auto, gpio or sim", c.Relays.Driver)
+	}
+	if c.Relays.Chip == "" {
+		add("relays.chip", `empty; want "auto" or a chip name such as gpiochip0`)
+	}
+	if c.State.Dir == "" {
+		add("state.dir", "empty")
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.Log.Level)); err != nil {
+		add("log.level", "%q is not debug, info, warn or error", c.Log.Level)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		add("log.format", "%q is not text or json", c.Log.Format)
+	}
+	errs = append(errs, c.validateZones()...)
+	return errors.Join(errs...)
+}
+
+func (c Config) validateZones() []error {
+	var errs []error
+	if len(c.Zones) == 0 {
+		return []error{configs.Errorf("zones", "no zones; list at least one")}
+	}
+	ids, lines := map[int]int{}, map[int]int{}
+	for i, z := range c.Zones {
+		key := fmt.Sprintf("zones[%d]", i)
+		add := func(field, format string, args ...any) {
+			errs = append(errs, configs.Errorf(key+"."+field, format, args...))
+		}
+		if z.ID < 1 || z.ID > 99 {
+			add("id", "%d: want 1 to 99", z.ID)
+		} else if j, dup := ids[z.ID]; dup {
+			add("id", "%d is also the id of zones[%d]", z.ID, j)
+		}
+		ids[z.ID] = i
+		if z.Line < 0 || z.Line > maxLine {
+			add("line", "%d is not a GPIO line (0 to %d)", z.Line, maxLine)
+		} else if j, dup := lines[z.Line]; dup {
+			add("line", "%d is also the line of zones[%d]", z.Line, j)
+		}
+		lines[z.Line] = i
+		if len(z.Name) > 64 {
+			add("name", "longer than 64 characters")
+		}
+		for _, d := range []struct {
+			field string
+			v     time.Duration
+		}{{"default_duration", z.DefaultDuration}, {"max_duration", z.MaxDuration}} {
+			if d.v < shortestRun || d.v > longestRun {
+				add(d.field, "%v: want from %v to %v, written like 10m or 1h30m", d.v, shortestRun, longestRun)
+			}
+		}
+		if z.DefaultDuration > z.MaxDuration {
+			add("default_duration", "%v is longer than max_duration %v", z.DefaultDuration, z.MaxDuration)
+		}
+	}
+	return errs
+}
+
+// Location is the agent's time zone.
+func (c Config) Location() (*time.Location, error) {
+	if c.Agent.Timezone == "" {
+		return time.Local, nil
+	}
+	return time.LoadLocation(c.Agent.Timezone)
+}
+
+// RelayLines returns the relay line of each zone, in zone order.
+func (c Config) RelayLines() []int {
+	lines := make([]int, len(c.Zones))
+	for i, z := range c.Zones {
+		lines[i] = z.Line
+	}
+	return lines
+}

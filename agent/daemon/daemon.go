@@ -1,0 +1,192 @@
+// Package daemon wires the agent together and runs it: the relays, the valve controller, the
+// embedded broker when configured, the MQTT link, the command worker and the publisher of
+// state and presence. Every relay is off when Run starts serving and when it returns.
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"sprinkler/agent/clock"
+	"sprinkler/agent/config"
+	"sprinkler/agent/link"
+	"sprinkler/agent/relay"
+	"sprinkler/agent/serve"
+	"sprinkler/agent/valves"
+	"sprinkler/broker/server"
+	"sprinkler/topics"
+)
+
+// Version is the agent's version, set at build time with -ldflags "-X ...daemon.Version=…".
+var Version = "0.1.0-dev"
+
+// inboxSize bounds the commands waiting for the worker.
+const inboxSize = 256
+
+// shutdownTimeout bounds each step of a clean shutdown that waits on the network.
+const shutdownTimeout = 3 * time.Second
+
+// Options carry what tests replace; the zero value is the production setup.
+type Options struct {
+	Relays relay.Bank  // nil: open the configured driver
+	Clock  clock.Clock // nil: the wall clock
+	Log    *slog.Logger
+	// Ready, when set, is called once the broker (if embedded) listens, with its address.
+	Ready func(brokerAddr string)
+}
+
+// Daemon is one agent.
+type Daemon struct {
+	cfg    config.Config
+	opts   Options
+	log    *slog.Logger
+	topics topics.Agent
+}
+
+// New returns an agent for cfg, which must have passed validation. It does no I/O.
+func New(cfg config.Config, opts Options) (*Daemon, error) {
+	t, err := topics.NewAgent(cfg.MQTT.Prefix, cfg.Agent.ID)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	return &Daemon{cfg: cfg, opts: opts, log: opts.Log.With("agent", cfg.Agent.ID), topics: t}, nil
+}
+
+// Run runs the agent until ctx ends, then turns every relay off, says offline and returns.
+func (d *Daemon) Run(ctx context.Context) (err error) {
+	started := d.opts.Clock.Now()
+	if err := os.MkdirAll(d.cfg.State.Dir, 0o700); err != nil {
+		return fmt.Errorf("state.dir: %w", err)
+	}
+	bank, driver, err := d.openRelays()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := bank.Close(); cerr != nil {
+			d.log.Error("relays: close", "err", cerr)
+			err = errors.Join(err, cerr)
+		}
+	}()
+	zones := make([]valves.Zone, len(d.cfg.Zones))
+	for i, z := range d.cfg.Zones {
+		zones[i] = valves.Zone{ID: z.ID, Name: z.Name, Line: z.Line, DefaultDuration: z.DefaultDuration, MaxDuration: z.MaxDuration}
+	}
+	v := valves.New(d.cfg.Agent.ID, zones, bank, d.opts.Clock, d.log)
+	if err := v.Reset(topics.SourceStartup); err != nil {
+		return fmt.Errorf("relays: switching off at start-up: %w", err)
+	}
+	loc, err := d.cfg.Location()
+	if err != nil {
+		return err
+	}
+
+	var brk *server.Broker
+	svcOpts := serve.Options{Valves: v, Clock: d.opts.Clock, Location: loc, Version: Version, Log: d.log}
+	linkOpts := link.Options{URL: d.cfg.MQTT.URL}
+	if d.cfg.Broker.Embedded {
+		brk = server.New(d.cfg.Broker, d.log.With("component", "broker"))
+		if err := brk.Start(); err != nil {
+			return err
+		}
+		defer func() { err = errors.Join(err, brk.Close()) }()
+		svcOpts.Clients = brk.Clients
+		linkOpts.Dial = brk.Dial
+	}
+	if d.opts.Ready != nil {
+		addr := ""
+		if brk != nil {
+			addr = brk.Addr()
+		}
+		d.opts.Ready(addr)
+	}
+
+	info := d.info(v, driver, started)
+	inbox := make(chan link.Message, inboxSize)
+	pubCtx, stopPub := context.WithCancel(context.Background())
+	rep := newReporter(d.topics, v, info, d.log)
+	linkOpts.ClientID = d.cfg.MQTT.ClientID
+	linkOpts.Keepalive = d.cfg.MQTT.Keepalive
+	linkOpts.Will, linkOpts.WillPayload = d.topics.Status(), topics.Offline
+	linkOpts.Filters = []string{d.topics.ZoneSetFilter(), d.topics.RequestFilter()}
+	linkOpts.Inbox = inbox
+	linkOpts.Log = d.log.With("component", "mqtt")
+	linkOpts.OnUp = func() {
+		rep.resync()
+		rep.online()
+	}
+	l := link.New(linkOpts)
+	rep.pub = l
+
+	w := &worker{topics: d.topics, svc: serve.New(svcOpts), pub: l, rep: rep, log: d.log, clock: d.opts.Clock}
+	if brk != nil {
+		w.origin = brk.Origin
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { rep.run(pubCtx) })
+	workCtx, stopWork := context.WithCancel(context.Background())
+	wg.Go(func() { w.run(workCtx, inbox) })
+	l.Start()
+	d.log.Info("agent running", "version", Version, "relays", driver, "zones", len(zones), "state_dir", d.cfg.State.Dir)
+
+	<-ctx.Done()
+	d.log.Info("agent stopping")
+	stopWork()
+	if err := v.Reset(topics.SourceShutdown); err != nil {
+		d.log.Error("relays: switching off at shutdown", "err", err)
+	}
+	rep.flush()
+	if err := l.Close(shutdownTimeout); err != nil {
+		d.log.Warn("mqtt: could not say offline", "err", err)
+	}
+	stopPub()
+	wg.Wait()
+	d.log.Info("agent stopped")
+	return nil
+}
+
+func (d *Daemon) openRelays() (relay.Bank, string, error) {
+	if d.opts.Relays != nil {
+		return d.opts.Relays, "injected", nil
+	}
+	return relay.Open(relay.Config{
+		Driver: d.cfg.Relays.Driver, Chip: d.cfg.Relays.Chip, ActiveLow: d.cfg.Relays.ActiveLow,
+		Lines: d.cfg.RelayLines(),
+	}, d.log.With("component", "relays"))
+}
+
+func (d *Daemon) info(v *valves.Controller, driver string, started time.Time) topics.Info {
+	info := topics.Info{Agent: d.cfg.Agent.ID, Version: Version, StartedAt: topics.Time{Time: started}, Relays: driver}
+	for _, z := range v.Zones() {
+		info.Zones = append(info.Zones, topics.ZoneInfo{
+			Zone: z.ID, Name: z.Name, Line: z.Line, Pin: relay.HeaderPin(z.Line),
+			DefaultDurationS: z.DefaultDuration.Seconds(), MaxDurationS: z.MaxDuration.Seconds(),
+		})
+	}
+	return info
+}
+
+// publisher is what the worker and the reporter need of the MQTT link.
+type publisher interface {
+	Publish(topic string, retained bool, payload []byte)
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("encoding %T: %v", v, err)) // only our own payload types are encoded
+	}
+	return b
+}

@@ -1,0 +1,105 @@
+package daemon
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"sprinkler/agent/valves"
+	"sprinkler/topics"
+)
+
+// reporter is the only writer of the agent's state topics, so they never go out of order: it
+// publishes each zone's retained state when it changes, the events, and the snapshot.
+type reporter struct {
+	t    topics.Agent
+	v    *valves.Controller
+	info topics.Info
+	log  *slog.Logger
+	pub  publisher
+
+	flushes chan request
+	done    chan struct{}
+	last    map[int]string // the zone states last published
+}
+
+// request asks the reporter to publish; it closes done once the publishes are queued.
+type request struct {
+	all  bool
+	done chan struct{}
+}
+
+// waitLimit bounds how long a caller waits for the reporter.
+const waitLimit = 5 * time.Second
+
+func newReporter(t topics.Agent, v *valves.Controller, info topics.Info, log *slog.Logger) *reporter {
+	return &reporter{t: t, v: v, info: info, log: log, flushes: make(chan request), done: make(chan struct{}), last: map[int]string{}}
+}
+
+func (r *reporter) run(ctx context.Context) {
+	defer close(r.done)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.v.Changed():
+			r.publish(false)
+		case req := <-r.flushes:
+			r.publish(req.all)
+			close(req.done)
+		}
+	}
+}
+
+// flush publishes pending changes and returns once they are queued on the link, so that a
+// reply sent after it never overtakes the state it reports.
+func (r *reporter) flush() { r.ask(false) }
+
+// resync publishes the info, every zone state and the snapshot, as after a (re)connect.
+func (r *reporter) resync() { r.ask(true) }
+
+func (r *reporter) ask(all bool) {
+	req := request{all: all, done: make(chan struct{})}
+	select {
+	case r.flushes <- req:
+		select {
+		case <-req.done:
+		case <-r.done:
+		}
+	case <-r.done:
+	case <-time.After(waitLimit):
+		r.log.Warn("state publisher busy; going on without waiting")
+	}
+}
+
+// online publishes the retained presence; it goes out after everything queued before it.
+func (r *reporter) online() {
+	r.pub.Publish(r.t.Status(), true, []byte(topics.Online))
+	r.log.Info("online", "status_topic", r.t.Status())
+}
+
+func (r *reporter) publish(all bool) {
+	events, dropped := r.v.TakeEvents()
+	if dropped > 0 {
+		r.log.Warn("events dropped while nobody took them", "count", dropped)
+	}
+	snap := r.v.Snapshot()
+	if all {
+		r.pub.Publish(r.t.Info(), true, mustJSON(r.info))
+	}
+	changed := all || len(events) > 0
+	for _, id := range r.v.IDs() {
+		st := snap.Zones[topics.ZoneKey(id)].State
+		if all || r.last[id] != st {
+			r.pub.Publish(r.t.ZoneState(id), true, []byte(st))
+			r.last[id] = st
+			changed = true
+		}
+	}
+	for _, e := range events {
+		r.pub.Publish(r.t.Event(), false, mustJSON(e))
+	}
+	if changed {
+		r.pub.Publish(r.t.State(), true, mustJSON(snap))
+	}
+}

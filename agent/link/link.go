@@ -1,0 +1,160 @@
+// Package link is the agent's MQTT connection, through paho. It keeps the rules that make paho
+// safe for a controller: subscribe again on every connect, never block in a message handler,
+// a retained last will for presence, and no publish that waits forever.
+package link
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+)
+
+// Message is an inbound MQTT message.
+type Message struct {
+	Topic    string
+	Payload  []byte
+	Retained bool // replayed from the broker's store on subscribe, not sent live
+}
+
+// Options configure a Link.
+type Options struct {
+	URL       string                   // broker URL, e.g. tcp://127.0.0.1:1883; ignored when Dial is set
+	Dial      func() (net.Conn, error) // an in-process connection to an embedded broker
+	ClientID  string
+	Keepalive time.Duration
+	// Will is the retained topic that gets WillPayload when the connection dies uncleanly.
+	Will, WillPayload string
+	// Filters are subscribed at QoS 1 on every connect; their messages go to Inbox.
+	Filters []string
+	// Inbox receives inbound messages. A full inbox drops the message with a warning: the
+	// handler must never block paho's router.
+	Inbox chan<- Message
+	// OnUp runs after every connect once the subscriptions are acknowledged, in its own
+	// goroutine; it publishes the agent's state and presence.
+	OnUp func()
+	Log  *slog.Logger
+}
+
+// Link is a live MQTT connection that reconnects by itself.
+type Link struct {
+	o Options
+	c paho.Client
+}
+
+// New returns a Link; it does not connect.
+func New(o Options) *Link {
+	l := &Link{o: o}
+	opts := paho.NewClientOptions().
+		SetClientID(o.ClientID).
+		SetCleanSession(true).
+		SetAutoReconnect(true).
+		SetConnectRetry(true).
+		SetConnectRetryInterval(2*time.Second).
+		SetMaxReconnectInterval(15*time.Second).
+		SetKeepAlive(o.Keepalive).
+		SetPingTimeout(o.Keepalive/2).
+		SetConnectTimeout(10*time.Second).
+		SetWriteTimeout(10*time.Second).
+		SetOrderMatters(true).
+		SetWill(o.Will, o.WillPayload, 1, true).
+		SetDefaultPublishHandler(l.handle).
+		SetOnConnectHandler(l.onConnect).
+		SetConnectionLostHandler(func(_ paho.Client, err error) {
+			o.Log.Warn("mqtt connection lost; reconnecting", "err", err)
+		}).
+		SetReconnectingHandler(func(paho.Client, *paho.ClientOptions) {
+			o.Log.Info("mqtt reconnecting")
+		})
+	if o.Dial != nil {
+		opts.AddBroker("tcp://embedded:0")
+		opts.SetCustomOpenConnectionFn(func(*url.URL, paho.ClientOptions) (net.Conn, error) { return o.Dial() })
+	} else {
+		opts.AddBroker(o.URL)
+	}
+	l.c = paho.NewClient(opts)
+	return l
+}
+
+// Start begins connecting; it returns at once and keeps trying in the background until Close.
+func (l *Link) Start() {
+	l.o.Log.Info("mqtt connecting", "broker", l.where(), "client_id", l.o.ClientID)
+	l.c.Connect()
+}
+
+func (l *Link) where() string {
+	if l.o.Dial != nil {
+		return "embedded"
+	}
+	return l.o.URL
+}
+
+func (l *Link) onConnect(c paho.Client) {
+	filters := make(map[string]byte, len(l.o.Filters))
+	for _, f := range l.o.Filters {
+		filters[f] = 1
+	}
+	for {
+		t := c.SubscribeMultiple(filters, l.handle)
+		if t.WaitTimeout(10*time.Second) && t.Error() == nil {
+			break
+		}
+		if !c.IsConnectionOpen() {
+			return // the next connect subscribes again
+		}
+		l.o.Log.Error("mqtt subscribe failed; trying again", "err", t.Error())
+		time.Sleep(2 * time.Second)
+	}
+	l.o.Log.Info("mqtt connected", "broker", l.where(), "filters", l.o.Filters)
+	l.o.OnUp()
+}
+
+// handle runs on paho's router: it must not block, so it only queues the message.
+func (l *Link) handle(_ paho.Client, m paho.Message) {
+	msg := Message{Topic: m.Topic(), Payload: append([]byte(nil), m.Payload()...), Retained: m.Retained()}
+	select {
+	case l.o.Inbox <- msg:
+	default:
+		l.o.Log.Warn("inbox full; message dropped", "topic", msg.Topic)
+	}
+}
+
+// Publish sends payload on topic at QoS 1 without waiting. While the link is down the message
+// waits in paho's queue and goes out after the reconnect.
+func (l *Link) Publish(topic string, retained bool, payload []byte) {
+	l.c.Publish(topic, 1, retained, payload)
+}
+
+// PublishWait sends payload on topic at QoS 1 and waits for the broker's acknowledgement.
+func (l *Link) PublishWait(ctx context.Context, topic string, retained bool, payload []byte) error {
+	t := l.c.Publish(topic, 1, retained, payload)
+	select {
+	case <-t.Done():
+		return t.Error()
+	case <-ctx.Done():
+		return fmt.Errorf("publish %s: %w", topic, ctx.Err())
+	}
+}
+
+// Connected reports whether the connection is up now (not merely being retried).
+func (l *Link) Connected() bool { return l.c.IsConnectionOpen() }
+
+// Close publishes payload on the will topic, as the will would, since a clean disconnect
+// discards the will; then it disconnects. It waits at most timeout for the broker.
+func (l *Link) Close(timeout time.Duration) error {
+	var err error
+	if l.c.IsConnectionOpen() {
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		err = l.PublishWait(ctx, l.o.Will, true, []byte(l.o.WillPayload))
+		cancel()
+	} else {
+		err = errors.New("mqtt link down: the broker keeps the last will instead")
+	}
+	l.c.Disconnect(250)
+	return err
+}

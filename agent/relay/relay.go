@@ -1,0 +1,101 @@
+// Package relay drives the relay board: one relay per zone, closed (valve on, water flows) or
+// open (valve off). Two drivers exist: gpio, the Linux GPIO character device through
+// go-gpiocdev, and sim, an in-memory bank for machines without a GPIO chip.
+package relay
+
+import (
+	"fmt"
+	"log/slog"
+	"sync"
+)
+
+// Bank switches the relays of the zones. Index i is a zone's position in the configuration.
+// Implementations are safe for concurrent use.
+type Bank interface {
+	// Set switches relay i on (valve open) or off.
+	Set(i int, on bool) error
+	// Close switches every relay off, then releases the lines. A closed bank refuses Set.
+	Close() error
+}
+
+// Drivers.
+const (
+	DriverAuto = "auto" // gpio when the chip exists, else sim
+	DriverGPIO = "gpio"
+	DriverSim  = "sim"
+)
+
+// Config says which driver to use and how the board is wired.
+type Config struct {
+	Driver    string // DriverAuto, DriverGPIO or DriverSim
+	Chip      string // a chip name such as "gpiochip0", or "auto": the SoC's pin controller
+	ActiveLow bool   // the board closes a relay when its line is driven low
+	Lines     []int  // the line offset (BCM GPIO number) of each zone's relay
+}
+
+// Open opens the bank cfg describes with every relay off, and names the driver it chose.
+func Open(cfg Config, log *slog.Logger) (Bank, string, error) {
+	driver := cfg.Driver
+	if driver == DriverAuto {
+		driver = DriverSim
+		if chip, err := findChip(cfg.Chip); err == nil {
+			driver = DriverGPIO
+			log.Info("relay driver: gpio", "chip", chip)
+		} else {
+			log.Info("relay driver: sim (simulated relays)", "reason", err)
+		}
+	}
+	switch driver {
+	case DriverSim:
+		return NewSim(len(cfg.Lines)), DriverSim, nil
+	case DriverGPIO:
+		b, err := openGPIO(cfg)
+		if err != nil {
+			return nil, "", err
+		}
+		return b, DriverGPIO, nil
+	}
+	return nil, "", fmt.Errorf("relay: unknown driver %q", cfg.Driver)
+}
+
+// Sim is a simulated bank: it remembers each relay's state and nothing else.
+type Sim struct {
+	mu     sync.Mutex
+	on     []bool
+	closed bool
+}
+
+var _ Bank = (*Sim)(nil)
+
+// NewSim returns a simulated bank of n relays, all off.
+func NewSim(n int) *Sim { return &Sim{on: make([]bool, n)} }
+
+// Set switches relay i.
+func (s *Sim) Set(i int, on bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if i < 0 || i >= len(s.on) {
+		return fmt.Errorf("relay: no relay %d", i)
+	}
+	s.on[i] = on
+	return nil
+}
+
+// States returns whether each relay is on.
+func (s *Sim) States() []bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]bool(nil), s.on...)
+}
+
+// Close switches every relay off.
+func (s *Sim) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.on)
+	s.closed = true
+	return nil
+}

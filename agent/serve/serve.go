@@ -1,0 +1,211 @@
+// Package serve answers the agent's commands: requests on <base>/request/<cmd> and plain
+// commands on the zones' set topics. It parses and checks every argument before anything
+// changes, and turns any failure, a panic included, into an error reply.
+package serve
+
+import (
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"sprinkler/agent/clock"
+	"sprinkler/agent/valves"
+	"sprinkler/topics"
+)
+
+// Service answers commands against a valve controller.
+type Service struct {
+	valves   *valves.Controller
+	clock    clock.Clock
+	loc      *time.Location
+	version  string
+	clients  func() []topics.ClientInfo
+	log      *slog.Logger
+	handlers map[string]handler
+}
+
+// handler serves one command; it returns the reply's data or an error.
+type handler func(r topics.Request, source string) (any, error)
+
+// Options are the Service's collaborators and facts.
+type Options struct {
+	Valves   *valves.Controller
+	Clock    clock.Clock
+	Location *time.Location
+	Version  string
+	// Clients lists the broker's clients; nil when the broker is not embedded.
+	Clients func() []topics.ClientInfo
+	Log     *slog.Logger
+}
+
+// New returns a Service.
+func New(o Options) *Service {
+	s := &Service{valves: o.Valves, clock: o.Clock, loc: o.Location, version: o.Version, clients: o.Clients, log: o.Log}
+	s.handlers = map[string]handler{
+		topics.CmdStatus:   s.status,
+		topics.CmdOpen:     s.open,
+		topics.CmdClose:    s.close,
+		topics.CmdToggle:   s.toggle,
+		topics.CmdTime:     s.time,
+		topics.CmdVersion:  s.versionInfo,
+		topics.CmdCommands: s.commands,
+		topics.CmdClients:  s.clientList,
+	}
+	return s
+}
+
+// Request answers a request for cmd, the command's name or alias as it stood in the topic.
+// source names the requester for the log and the zones' state.
+func (s *Service) Request(cmd string, payload []byte, source string) (resp topics.Response) {
+	req, err := topics.ParseRequest(payload)
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("command panicked", "command", cmd, "panic", p, "stack", string(debug.Stack()))
+			resp = topics.Fail(req.ID, topics.Errorf(topics.CodeInternal, "internal error in %s: %v", cmd, p))
+		}
+	}()
+	if err != nil {
+		return s.refuse(cmd, req.ID, source, err)
+	}
+	c, ok := topics.LookupCommand(cmd)
+	h := s.handlers[c.Name]
+	if !ok || h == nil {
+		return s.refuse(cmd, req.ID, source, topics.Errorf(topics.CodeUnknownCommand, "unknown command %q; the commands request lists them", cmd))
+	}
+	if req.Source != "" && source == topics.SourceMQTT {
+		source = req.Source
+	}
+	data, err := h(req, source)
+	if err != nil {
+		return s.refuse(cmd, req.ID, source, err)
+	}
+	return topics.OK(req.ID, data)
+}
+
+func (s *Service) refuse(cmd, id, source string, err error) topics.Response {
+	s.log.Warn("command refused", "command", cmd, "id", id, "source", source, "code", topics.CodeOf(err), "err", err)
+	return topics.Fail(id, err)
+}
+
+// Set carries out a command on zone's set topic. On error nothing changed.
+func (s *Service) Set(zone int, payload []byte, source string) error {
+	cmd, err := topics.ParseSet(payload)
+	if err == nil {
+		var ids []int
+		if ids, err = topics.ZoneList(zone).Check(s.valves.IDs()); err == nil {
+			err = s.act(cmd.Action, ids, cmd.Duration, source)
+		}
+	}
+	if err != nil {
+		s.log.Warn("set refused", "zone", zone, "source", source, "code", topics.CodeOf(err), "err", err)
+	}
+	return err
+}
+
+func (s *Service) act(a topics.Action, ids []int, d time.Duration, source string) error {
+	var err error
+	switch a {
+	case topics.ActionOpen:
+		_, err = s.valves.Open(ids, d, source)
+	case topics.ActionClose:
+		_, err = s.valves.Close(ids, source)
+	case topics.ActionToggle:
+		_, err = s.valves.Toggle(ids, d, source)
+	}
+	return err
+}
+
+func (s *Service) status(r topics.Request, _ string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	return s.valves.Snapshot(), nil
+}
+
+// zoneArgs decodes and checks the arguments of open, close and toggle.
+func (s *Service) zoneArgs(r topics.Request, allowAll, allowDuration bool) ([]int, time.Duration, error) {
+	var a topics.ZoneArgs
+	if err := r.Decode(&a); err != nil {
+		return nil, 0, err
+	}
+	if a.Zones.All && !allowAll {
+		return nil, 0, topics.Errorf(topics.CodeBadRequest, `"all" is only for close; name the zones`)
+	}
+	var d time.Duration
+	if a.DurationS != nil {
+		if !allowDuration {
+			return nil, 0, topics.Errorf(topics.CodeBadRequest, "duration_s makes no sense with close")
+		}
+		var err error
+		if d, err = topics.Seconds(*a.DurationS); err != nil {
+			return nil, 0, err
+		}
+	}
+	ids, err := a.Zones.Check(s.valves.IDs())
+	return ids, d, err
+}
+
+func (s *Service) open(r topics.Request, source string) (any, error) {
+	ids, d, err := s.zoneArgs(r, false, true)
+	if err != nil {
+		return nil, err
+	}
+	return s.valves.Open(ids, d, source)
+}
+
+func (s *Service) close(r topics.Request, source string) (any, error) {
+	ids, _, err := s.zoneArgs(r, true, false)
+	if err != nil {
+		return nil, err
+	}
+	return s.valves.Close(ids, source)
+}
+
+func (s *Service) toggle(r topics.Request, source string) (any, error) {
+	ids, d, err := s.zoneArgs(r, false, true)
+	if err != nil {
+		return nil, err
+	}
+	return s.valves.Toggle(ids, d, source)
+}
+
+func (s *Service) time(r topics.Request, _ string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	now := s.clock.Now().In(s.loc)
+	return topics.TimeReply{Time: now.Format(time.RFC3339), Weekday: now.Weekday().String(), Location: s.loc.String(), Unix: now.Unix()}, nil
+}
+
+func (s *Service) versionInfo(r topics.Request, _ string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	v := topics.VersionReply{Version: s.version, Go: runtime.Version(), Protocol: topics.ProtocolVersion}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, kv := range bi.Settings {
+			if kv.Key == "vcs.revision" {
+				v.Revision = kv.Value
+			}
+		}
+	}
+	return v, nil
+}
+
+func (s *Service) commands(r topics.Request, _ string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	return topics.Commands, nil
+}
+
+func (s *Service) clientList(r topics.Request, _ string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	if s.clients == nil {
+		return nil, topics.Errorf(topics.CodeUnavailable, "the client list comes from the embedded broker, and this agent uses an external one")
+	}
+	return s.clients(), nil
+}

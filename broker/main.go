@@ -1,0 +1,46 @@
+// Command broker runs the sprinkler MQTT broker on its own, for agents that do not embed it.
+// It reads the broker.* keys of the agent's configuration file and ignores the rest.
+//
+//	broker [--config configs/agent.yaml]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"sprinkler/broker/server"
+	"sprinkler/configs"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "broker:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("broker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", configs.DefaultPath, "configuration file; only its broker.* keys are used")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	explicit := false
+	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "config" })
+	cfg, err := server.Load(*path, explicit)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	return server.New(cfg, log).Run(ctx)
+}

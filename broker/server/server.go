@@ -1,0 +1,156 @@
+// Package server runs the sprinkler MQTT broker: mochi-mqtt v2 with safe capabilities, an
+// explicit authentication hook, and a guard that refuses retained commands. The agent embeds
+// it; the broker program runs it on its own.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sort"
+	"sync"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+
+	"sprinkler/topics"
+)
+
+// internalListener is the id of the in-process listener the embedded agent connects through.
+const internalListener = "internal"
+
+// closeTimeout bounds Close; mochi's Close can hang on a lock-order bug (mochi#488).
+const closeTimeout = 5 * time.Second
+
+// Broker is an MQTT broker. New builds it, Start binds and serves, Close stops it.
+type Broker struct {
+	cfg   Config
+	log   *slog.Logger
+	srv   *mqtt.Server
+	tcp   *listeners.TCP
+	mem   *pipeListener
+	hook  *hook
+	close sync.Once
+}
+
+// New returns a broker for cfg that logs to log. It does no I/O.
+func New(cfg Config, log *slog.Logger) *Broker {
+	caps := mqtt.NewDefaultServerCapabilities() // never a partial literal: omitted fields would be 0
+	caps.MaximumMessageExpiryInterval = 0       // keep retained presence and state past 24 h
+	caps.MaximumSessionExpiryInterval = 3600
+	caps.MaximumClients = int64(cfg.MaxClients)
+	caps.MaximumPacketSize = 256 * 1024
+	caps.MaximumClientWritesPending = 1024
+	srv := mqtt.New(&mqtt.Options{
+		Capabilities:           caps,
+		InlineClient:           false,
+		SysTopicResendInterval: 60,
+		Logger:                 slog.New(minLevel{log.Handler(), slog.LevelWarn}),
+	})
+	return &Broker{
+		cfg:  cfg,
+		log:  log,
+		srv:  srv,
+		mem:  newPipeListener(),
+		hook: newHook(cfg, log),
+	}
+}
+
+// Start installs the hooks, binds the TCP listener and starts serving. It returns once the
+// broker accepts connections, or with the error that prevented it (such as a busy port).
+func (b *Broker) Start() error {
+	if err := b.srv.AddHook(b.hook, nil); err != nil {
+		return fmt.Errorf("broker: %w", err)
+	}
+	if err := b.srv.AddListener(listeners.NewNet(internalListener, b.mem)); err != nil {
+		return fmt.Errorf("broker: %w", err)
+	}
+	b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: b.cfg.Listen})
+	if err := b.srv.AddListener(b.tcp); err != nil {
+		return fmt.Errorf("broker: listen on %s: %w", b.cfg.Listen, err)
+	}
+	if err := b.srv.Serve(); err != nil {
+		return fmt.Errorf("broker: %w", err)
+	}
+	b.log.Info("broker listening", "addr", b.Addr(), "anonymous", b.cfg.Anonymous)
+	return nil
+}
+
+// Run starts the broker and serves until ctx ends, then closes it.
+func (b *Broker) Run(ctx context.Context) error {
+	if err := b.Start(); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return b.Close()
+}
+
+// Addr is the address the TCP listener is bound to, with the real port when Listen asked for 0.
+func (b *Broker) Addr() string {
+	if b.tcp == nil {
+		return b.cfg.Listen
+	}
+	return b.tcp.Address()
+}
+
+// Dial opens an in-process connection to the broker. Clients on it are trusted: the embedded
+// agent connects this way, whatever the anonymous policy and listen address.
+func (b *Broker) Dial() (net.Conn, error) { return b.mem.dial() }
+
+// Origin returns the client id and username that published payload on the command topic
+// topic, when this broker carried it. Each publish is returned once, oldest first.
+func (b *Broker) Origin(topic string, payload []byte) (clientID, username string, ok bool) {
+	return b.hook.origins.take(topic, payload)
+}
+
+// Clients lists the connected clients, sorted by id.
+func (b *Broker) Clients() []topics.ClientInfo {
+	var out []topics.ClientInfo
+	for _, cl := range b.srv.Clients.GetAll() {
+		if cl.Net.Inline || cl.Closed() {
+			continue
+		}
+		out = append(out, topics.ClientInfo{
+			ID:          cl.ID,
+			Remote:      cl.Net.Remote,
+			Listener:    cl.Net.Listener,
+			Username:    string(cl.Properties.Username),
+			ConnectedAt: topics.At(b.hook.connectedAt(cl)),
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Close disconnects every client (their wills fire) and stops the broker. Later calls do
+// nothing. It returns within a few seconds even if mochi hangs.
+func (b *Broker) Close() error {
+	var err error
+	b.close.Do(func() {
+		done := make(chan struct{})
+		go func() { _ = b.srv.Close(); close(done) }()
+		select {
+		case <-done:
+			b.log.Info("broker stopped")
+		case <-time.After(closeTimeout):
+			err = fmt.Errorf("broker: close did not finish within %v", closeTimeout)
+		}
+	})
+	return err
+}
+
+// minLevel drops records below a level; it keeps mochi's per-connection chatter out of the log.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler { return minLevel{h.Handler.WithAttrs(a), h.min} }
+
+func (h minLevel) WithGroup(g string) slog.Handler { return minLevel{h.Handler.WithGroup(g), h.min} }

@@ -1,0 +1,235 @@
+// Package configs holds the shipped configuration files and reads them: one YAML file whose
+// scalar keys SPRINKLER_<SECTION>_<KEY> environment variables override, decoded strictly into
+// the caller's struct, with every error naming the file, the line and the key.
+package configs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+	"go.yaml.in/yaml/v3"
+)
+
+// EnvPrefix starts every environment variable that overrides a key.
+const EnvPrefix = "SPRINKLER"
+
+// DefaultPath is the configuration file the programs read when given none.
+const DefaultPath = "configs/agent.yaml"
+
+// EnvName is the environment variable that overrides key: "broker.listen" → SPRINKLER_BROKER_LISTEN.
+func EnvName(key string) string {
+	return EnvPrefix + "_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// KeyError is a problem with one key of a configuration. Key is the path as written in the
+// file, with list positions: "zones[2].line".
+type KeyError struct {
+	File string // the file, when known
+	Line int    // the line in File, 0 when the key is not in it
+	Env  string // the environment variable that set it, if one did
+	Key  string
+	Msg  string
+}
+
+func (e *KeyError) Error() string {
+	var b strings.Builder
+	if e.File != "" {
+		b.WriteString(e.File)
+		if e.Line > 0 {
+			b.WriteString(":" + strconv.Itoa(e.Line))
+		}
+		b.WriteString(": ")
+	}
+	if e.Key != "" {
+		b.WriteString(e.Key)
+		if e.Env != "" {
+			b.WriteString(" (from " + e.Env + ")")
+		}
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Errorf returns a *KeyError for key.
+func Errorf(key, format string, args ...any) error {
+	return &KeyError{Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// File is a configuration file that was read; it places key errors at their lines.
+type File struct {
+	Path string // "" when no file was read and only defaults and the environment count
+	root *yaml.Node
+}
+
+// Load reads the YAML file at path into dst (a pointer to a struct with mapstructure tags),
+// over defaults (flat dotted keys) and under environment overrides. A missing file is an error
+// when required; otherwise the defaults and the environment alone count. Keys the struct does
+// not have, and values of the wrong type, are errors naming file, line and key.
+func Load(path string, required bool, defaults map[string]any, dst any) (*File, error) {
+	v := viper.New()
+	v.SetEnvPrefix(EnvPrefix)
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	for k, val := range defaults {
+		v.SetDefault(k, val)
+	}
+	f := &File{}
+	if path != "" {
+		src, err := os.ReadFile(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && !required:
+		case err != nil:
+			return nil, fmt.Errorf("config: %w", err)
+		default:
+			f.Path = path
+			var doc yaml.Node
+			if err := yaml.Unmarshal(src, &doc); err != nil {
+				return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+			}
+			f.root = &doc
+			v.SetConfigFile(path)
+			v.SetConfigType("yaml")
+			if err := v.ReadInConfig(); err != nil {
+				return nil, fmt.Errorf("%s: %w", path, err)
+			}
+		}
+	}
+	err := v.UnmarshalExact(dst, func(c *mapstructure.DecoderConfig) { c.ErrorUnset = false })
+	if err != nil {
+		return nil, f.Locate(decodeErrors(err))
+	}
+	return f, nil
+}
+
+var (
+	unusedRe = regexp.MustCompile(`^'([^']*)' has invalid keys: (.+)$`)
+	keyedRe  = regexp.MustCompile(`^'([^']+)' (.+)$`)
+)
+
+// decodeErrors turns viper's and mapstructure's decode errors into KeyErrors.
+func decodeErrors(err error) error {
+	var out []error
+	for line := range strings.SplitSeq(err.Error(), "\n") {
+		line = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(line), "*"))
+		if line == "" || strings.HasPrefix(line, "decoding failed") || strings.HasSuffix(line, "error(s):") {
+			continue
+		}
+		if m := unusedRe.FindStringSubmatch(line); m != nil {
+			for k := range strings.SplitSeq(m[2], ",") {
+				key := strings.TrimSpace(k)
+				if m[1] != "" {
+					key = m[1] + "." + key
+				}
+				out = append(out, &KeyError{Key: key, Msg: "unknown key"})
+			}
+			continue
+		}
+		if m := keyedRe.FindStringSubmatch(line); m != nil {
+			out = append(out, &KeyError{Key: m[1], Msg: m[2]})
+			continue
+		}
+		out = append(out, errors.New(line))
+	}
+	if len(out) == 0 {
+		return err
+	}
+	return errors.Join(out...)
+}
+
+// Locate fills in file, line and environment variable of every KeyError in err (a single error
+// or an errors.Join of them) and returns the result; other errors pass unchanged.
+func (f *File) Locate(err error) error {
+	if err == nil {
+		return nil
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	out := make([]error, 0, len(errs))
+	for _, e := range errs {
+		if ke, ok := errors.AsType[*KeyError](e); ok {
+			c := *ke
+			if env := EnvName(stripIndexes(c.Key)); os.Getenv(env) != "" && !strings.Contains(c.Key, "[") {
+				c.Env = env
+			} else if f != nil {
+				c.File = f.Path
+				c.Line = f.line(c.Key)
+			}
+			e = &c
+		}
+		out = append(out, e)
+	}
+	if len(out) == 1 {
+		return out[0]
+	}
+	return errors.Join(out...)
+}
+
+var indexRe = regexp.MustCompile(`\[\d+\]`)
+
+func stripIndexes(key string) string { return indexRe.ReplaceAllString(key, "") }
+
+// line finds the line of key ("zones[2].line") in the file, or of its nearest ancestor present.
+func (f *File) line(key string) int {
+	if f == nil || f.root == nil || len(f.root.Content) == 0 {
+		return 0
+	}
+	n := f.root.Content[0]
+	found := n.Line
+	for _, part := range keyParts(key) {
+		next, line := child(n, part)
+		if next == nil {
+			break
+		}
+		n, found = next, line
+	}
+	return found
+}
+
+// keyParts splits "zones[2].line" into "zones", "[2]", "line".
+func keyParts(key string) []string {
+	var parts []string
+	for p := range strings.SplitSeq(key, ".") {
+		name, idx, ok := strings.Cut(p, "[")
+		if name != "" {
+			parts = append(parts, name)
+		}
+		for ok {
+			var i string
+			i, idx, _ = strings.Cut(idx, "]")
+			parts = append(parts, "["+i+"]")
+			_, idx, ok = strings.Cut(idx, "[")
+		}
+	}
+	return parts
+}
+
+// child returns the node under n for a key part, a mapping key's value (matched without regard
+// to case, as viper does) or a sequence element "[i]", and the line where that part is written.
+func child(n *yaml.Node, part string) (*yaml.Node, int) {
+	if strings.HasPrefix(part, "[") {
+		i, err := strconv.Atoi(strings.Trim(part, "[]"))
+		if n.Kind != yaml.SequenceNode || err != nil || i < 0 || i >= len(n.Content) {
+			return nil, 0
+		}
+		return n.Content[i], n.Content[i].Line
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil, 0
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if strings.EqualFold(n.Content[i].Value, part) {
+			return n.Content[i+1], n.Content[i].Line
+		}
+	}
+	return nil, 0
+}

@@ -1,0 +1,65 @@
+package topics
+
+import "strings"
+
+// Param describes one argument of a command, so a client can build a form or a button for it.
+type Param struct {
+	Name     string `json:"name"`
+	Type     string `json:"type"` // "zones", "zones_or_all", "seconds"
+	Required bool   `json:"required"`
+	Help     string `json:"help"`
+}
+
+// Command describes one request an agent serves.
+type Command struct {
+	Name    string   `json:"name"`
+	Aliases []string `json:"aliases,omitempty"` // the original program's short names
+	Group   string   `json:"group"`
+	Summary string   `json:"summary"`
+	Params  []Param  `json:"params,omitempty"`
+}
+
+// Names of the commands.
+const (
+	CmdStatus   = "status"
+	CmdOpen     = "open"
+	CmdClose    = "close"
+	CmdToggle   = "toggle"
+	CmdTime     = "time"
+	CmdVersion  = "version"
+	CmdCommands = "commands"
+	CmdClients  = "clients"
+)
+
+var zonesParam = Param{Name: "zones", Type: "zones", Required: true, Help: "zone numbers, e.g. [1,3]"}
+
+// Commands is the menu: every command an agent of this contract serves, in menu order.
+var Commands = []Command{
+	{Name: CmdStatus, Aliases: []string{"grs"}, Group: "zones", Summary: "every zone with its state, since when, until when and who set it"},
+	{Name: CmdOpen, Aliases: []string{"src"}, Group: "zones", Summary: "open zones (water flows) for a duration, else the zone's default",
+		Params: []Param{zonesParam, {Name: "duration_s", Type: "seconds", Help: "how long, in seconds; capped at the zone's maximum"}}},
+	{Name: CmdClose, Aliases: []string{"sro"}, Group: "zones", Summary: "close zones (water stops)",
+		Params: []Param{{Name: "zones", Type: "zones_or_all", Required: true, Help: `zone numbers, e.g. [1,3], or "all"`}}},
+	{Name: CmdToggle, Aliases: []string{"t1"}, Group: "zones", Summary: "open closed zones and close open ones",
+		Params: []Param{zonesParam, {Name: "duration_s", Type: "seconds", Help: "how long the zones it opens stay open"}}},
+	{Name: CmdTime, Aliases: []string{"gdt"}, Group: "system", Summary: "date, time and weekday on the agent"},
+	{Name: CmdVersion, Aliases: []string{"gvn"}, Group: "system", Summary: "agent and contract versions"},
+	{Name: CmdCommands, Aliases: []string{"m"}, Group: "system", Summary: "this menu: every command with its arguments"},
+	{Name: CmdClients, Aliases: []string{"gat"}, Group: "system", Summary: "connected MQTT clients with their ids and addresses (embedded broker)"},
+}
+
+// LookupCommand finds a command by name or alias, in any case.
+func LookupCommand(name string) (Command, bool) {
+	name = strings.ToLower(name)
+	for _, c := range Commands {
+		if c.Name == name {
+			return c, true
+		}
+		for _, a := range c.Aliases {
+			if a == name {
+				return c, true
+			}
+		}
+	}
+	return Command{}, false
+}

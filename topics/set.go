@@ -1,0 +1,144 @@
+package topics
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strings"
+	"time"
+)
+
+// Zone states published on ZoneState topics and in the Snapshot. "open" means water flows.
+const (
+	StateOpen   = "open"
+	StateClosed = "closed"
+)
+
+// Action is what a set command or request does to a zone.
+type Action int
+
+// The actions.
+const (
+	ActionOpen Action = iota + 1
+	ActionClose
+	ActionToggle
+)
+
+func (a Action) String() string {
+	switch a {
+	case ActionOpen:
+		return "open"
+	case ActionClose:
+		return "close"
+	case ActionToggle:
+		return "toggle"
+	}
+	return "none"
+}
+
+// SetCommand is a parsed payload of a zone's set topic.
+type SetCommand struct {
+	Action   Action
+	Duration time.Duration // 0: the zone's default
+}
+
+// setWords maps the words accepted on a set topic, in lower case, to their action. OPEN/CLOSE
+// are Home Assistant's valve defaults, ON/OFF its switch defaults, STOP its optional valve stop.
+var setWords = map[string]Action{
+	"open": ActionOpen, "on": ActionOpen,
+	"close": ActionClose, "closed": ActionClose, "off": ActionClose, "stop": ActionClose,
+	"toggle": ActionToggle,
+}
+
+// MaxDuration bounds any duration on the wire; zones cap runs far below it.
+const MaxDuration = 7 * 24 * time.Hour
+
+// ParseSet parses the payload of a zone's set topic: a plain word (OPEN, CLOSE, ON, OFF, STOP,
+// TOGGLE; any case, surrounding space ignored) or a JSON object {"state":"open","duration_s":600}
+// whose state takes the same words.
+func ParseSet(payload []byte) (SetCommand, error) {
+	p := bytes.TrimSpace(payload)
+	if len(p) > 0 && p[0] == '{' {
+		var body struct {
+			State     *string  `json:"state"`
+			DurationS *float64 `json:"duration_s"`
+		}
+		if err := strictUnmarshal(p, &body); err != nil {
+			return SetCommand{}, err
+		}
+		if body.State == nil {
+			return SetCommand{}, Errorf(CodeBadRequest, `set: "state" is missing`)
+		}
+		cmd, err := parseSetWord(*body.State)
+		if err != nil {
+			return SetCommand{}, err
+		}
+		if body.DurationS != nil {
+			if cmd.Action == ActionClose {
+				return SetCommand{}, Errorf(CodeBadRequest, `set: "duration_s" makes no sense with close`)
+			}
+			if cmd.Duration, err = Seconds(*body.DurationS); err != nil {
+				return SetCommand{}, err
+			}
+		}
+		return cmd, nil
+	}
+	return parseSetWord(string(p))
+}
+
+func parseSetWord(w string) (SetCommand, error) {
+	a, ok := setWords[strings.ToLower(strings.TrimSpace(w))]
+	if !ok {
+		if len(w) > 40 {
+			w = w[:40] + "…"
+		}
+		return SetCommand{}, Errorf(CodeBadRequest, "set: %q is not one of OPEN, CLOSE, ON, OFF, STOP, TOGGLE", w)
+	}
+	return SetCommand{Action: a}, nil
+}
+
+// Seconds converts a duration_s value to a Duration: positive, finite, at most MaxDuration,
+// fractions allowed down to the millisecond.
+func Seconds(s float64) (time.Duration, error) {
+	if math.IsNaN(s) || math.IsInf(s, 0) || s <= 0 {
+		return 0, Errorf(CodeBadRequest, "duration_s %v: want a positive number of seconds", s)
+	}
+	if s > MaxDuration.Seconds() {
+		return 0, Errorf(CodeBadRequest, "duration_s %v: more than %v", s, MaxDuration)
+	}
+	d := time.Duration(s * float64(time.Second)).Round(time.Millisecond)
+	if d <= 0 {
+		return 0, Errorf(CodeBadRequest, "duration_s %v: shorter than a millisecond", s)
+	}
+	return d, nil
+}
+
+// strictUnmarshal decodes one JSON value into v, refusing unknown fields and trailing data, and
+// reports failures as CodeBadJSON errors.
+func strictUnmarshal(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return Errorf(CodeBadJSON, "bad JSON: %v", jsonReason(err))
+	}
+	if dec.More() {
+		return Errorf(CodeBadJSON, "bad JSON: data after the object")
+	}
+	return nil
+}
+
+// jsonReason rewords encoding/json errors without the Go type names a user has no use for.
+func jsonReason(err error) string {
+	if te, ok := err.(*json.UnmarshalTypeError); ok {
+		if te.Field != "" {
+			return "field " + te.Field + ": got " + te.Value
+		}
+		return "got " + te.Value
+	}
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "json: ")
+	if msg == "EOF" || msg == "unexpected EOF" {
+		return "the payload ends too early"
+	}
+	return msg
+}

@@ -1,0 +1,127 @@
+// Package topics owns the MQTT contract of sprinkler: every topic name, every payload, and
+// the commands an agent serves. The agent, ctl, the broker, Home Assistant, Node-RED and any
+// monitor agree through it; nobody else builds a topic string by hand.
+//
+// An agent lives under the base topic <prefix>/<agent-id> (prefix "sprinkler" by default):
+//
+//	<base>/status             agent→  retained  online | offline (the agent's last will is offline)
+//	<base>/info               agent→  retained  Info JSON
+//	<base>/state              agent→  retained  Snapshot JSON, republished on every change
+//	<base>/zone/<n>/state     agent→  retained  open | closed
+//	<base>/zone/<n>/set       →agent  never     OPEN, CLOSE, ON, OFF, TOGGLE or SetCommand JSON
+//	<base>/request/<cmd>      →agent  never     Request JSON {"id":"…", …args}
+//	<base>/response/<cmd>     agent→  no        Response JSON
+//	<base>/event              agent→  no        Event JSON
+package topics
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// DefaultPrefix is the first level of every sprinkler topic unless configured otherwise.
+const DefaultPrefix = "sprinkler"
+
+// Presence payloads of the status topic.
+const (
+	Online  = "online"
+	Offline = "offline"
+)
+
+var agentIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,22}$`)
+
+// ValidAgentID reports why id cannot name an agent, or nil when it can. An agent id is 1 to 23
+// characters of lower-case letters, digits and '-', not starting with '-'.
+func ValidAgentID(id string) error {
+	if !agentIDPattern.MatchString(id) {
+		return fmt.Errorf("agent id %q: want 1-23 characters of a-z, 0-9 and '-', starting with a letter or digit", id)
+	}
+	return nil
+}
+
+// ValidPrefix reports why p cannot be a topic prefix, or nil when it can. A prefix is one or more
+// topic levels without wildcards, leading or trailing '/', or a leading '$'.
+func ValidPrefix(p string) error {
+	switch {
+	case p == "":
+		return fmt.Errorf("topic prefix is empty")
+	case strings.ContainsAny(p, "+#\x00"):
+		return fmt.Errorf("topic prefix %q contains a wildcard or NUL", p)
+	case strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") || strings.Contains(p, "//"):
+		return fmt.Errorf("topic prefix %q has an empty level", p)
+	case strings.HasPrefix(p, "$"):
+		return fmt.Errorf("topic prefix %q starts with '$', which brokers reserve", p)
+	}
+	return nil
+}
+
+// Agent names the topics of one agent. Its zero value is not useful; build it with NewAgent.
+type Agent struct {
+	prefix string
+	id     string
+	base   string
+}
+
+// NewAgent returns the topic names of agent id under prefix, or an error naming what is wrong.
+func NewAgent(prefix, id string) (Agent, error) {
+	if err := ValidPrefix(prefix); err != nil {
+		return Agent{}, err
+	}
+	if err := ValidAgentID(id); err != nil {
+		return Agent{}, err
+	}
+	return Agent{prefix: prefix, id: id, base: prefix + "/" + id}, nil
+}
+
+// ID is the agent id.
+func (a Agent) ID() string { return a.id }
+
+// Prefix is the topic prefix the agent lives under.
+func (a Agent) Prefix() string { return a.prefix }
+
+// Base is <prefix>/<agent-id>.
+func (a Agent) Base() string { return a.base }
+
+// Status is the retained presence topic: Online or Offline.
+func (a Agent) Status() string { return a.base + "/status" }
+
+// Info is the retained topic of the agent's Info.
+func (a Agent) Info() string { return a.base + "/info" }
+
+// State is the retained topic of the agent's Snapshot.
+func (a Agent) State() string { return a.base + "/state" }
+
+// Event is the topic of the agent's Event stream.
+func (a Agent) Event() string { return a.base + "/event" }
+
+// ZoneState is the retained topic holding StateOpen or StateClosed for zone n.
+func (a Agent) ZoneState(n int) string { return a.base + "/zone/" + strconv.Itoa(n) + "/state" }
+
+// ZoneSet is the command topic of zone n.
+func (a Agent) ZoneSet(n int) string { return a.base + "/zone/" + strconv.Itoa(n) + "/set" }
+
+// Request is the topic on which the agent takes command cmd.
+func (a Agent) Request(cmd string) string { return a.base + "/request/" + cmd }
+
+// Response is the topic on which the agent answers command cmd.
+func (a Agent) Response(cmd string) string { return a.base + "/response/" + cmd }
+
+// ZoneSetFilter matches the command topics of every zone.
+func (a Agent) ZoneSetFilter() string { return a.base + "/zone/+/set" }
+
+// ZoneStateFilter matches the state topics of every zone.
+func (a Agent) ZoneStateFilter() string { return a.base + "/zone/+/state" }
+
+// RequestFilter matches every request topic.
+func (a Agent) RequestFilter() string { return a.base + "/request/+" }
+
+// StatusFilter matches the status topic of every agent under prefix.
+func StatusFilter(prefix string) string { return prefix + "/+/status" }
+
+// Sync is a topic only its own client publishes and reads. A client that subscribes to some
+// topics and then publishes to Sync knows, once its message comes back, that every retained
+// message of those subscriptions has been delivered before it. Its second level starts with
+// '_', which no agent id can, so it never collides with an agent.
+func Sync(prefix, clientID string) string { return prefix + "/_sync/" + clientID }
