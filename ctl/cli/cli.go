@@ -1,0 +1,275 @@
+// Package cli is ctl, the command line of sprinkler: it parses the command, finds the agent,
+// sends the request over MQTT, and prints the answer for a person or, with --json, a script.
+//
+// Exit status: 0 done; 1 the agent answered with an error; 2 usage error (or several agents
+// online and none chosen); 3 agent offline or never seen, broker unreachable, or timeout.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"sprinkler/ctl/client"
+	"sprinkler/topics"
+)
+
+// Exit statuses.
+const (
+	ExitOK          = 0
+	ExitAgentError  = 1
+	ExitUsage       = 2
+	ExitUnavailable = 3
+)
+
+// Env is where ctl reads its environment; os.Getenv in production.
+type Env func(key string) string
+
+// exitError is an error with the exit status it calls for.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, args ...any) error {
+	return &exitError{ExitUsage, fmt.Errorf(format, args...)}
+}
+
+// ExitCode is the exit status for err, the result of Run.
+func ExitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	if e, ok := errors.AsType[*exitError](err); ok {
+		return e.code
+	}
+	return ExitUsage // cobra's own errors: unknown command or flag, wrong arguments
+}
+
+// classify gives an error from talking to the agent its exit status.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := errors.AsType[*exitError](err); ok {
+		return err
+	}
+	if e, ok := errors.AsType[*topics.Error](err); ok {
+		return &exitError{ExitAgentError, fmt.Errorf("agent: %s [%s]", e.Msg, e.Code)}
+	}
+	return &exitError{ExitUnavailable, err}
+}
+
+// app holds the global flags of one run.
+type app struct {
+	broker, agent, prefix string
+	username, password    string
+	timeout               time.Duration
+	json                  bool
+	out                   io.Writer
+}
+
+// Run runs ctl with args (without the program name). It never exits the process; the caller
+// maps the error to an exit status with ExitCode and prints it.
+func Run(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) error {
+	a := &app{out: stdout}
+	root := a.rootCommand(env)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	return root.ExecuteContext(ctx)
+}
+
+func (a *app) rootCommand(env Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ctl",
+		Short: "Control sprinkler agents over MQTT",
+		Long: `ctl sends a command to a sprinkler agent over MQTT and prints its answer.
+
+Flags may stand anywhere, also after the command and its arguments: ctl open 3 --for 1m.
+Exit status: 0 done; 1 the agent refused; 2 usage error; 3 agent offline or never seen,
+broker unreachable, or timeout (always within --timeout).`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	f := root.PersistentFlags()
+	f.StringVar(&a.broker, "broker", envOr(env, "SPRINKLER_BROKER", "tcp://127.0.0.1:1883"), "broker URL (env SPRINKLER_BROKER)")
+	f.StringVar(&a.agent, "agent", env("SPRINKLER_AGENT"), "agent id; default: the only agent online (env SPRINKLER_AGENT)")
+	f.StringVar(&a.prefix, "prefix", envOr(env, "SPRINKLER_MQTT_PREFIX", topics.DefaultPrefix), "topic prefix (env SPRINKLER_MQTT_PREFIX)")
+	f.StringVar(&a.username, "username", env("SPRINKLER_USERNAME"), "broker username (env SPRINKLER_USERNAME)")
+	a.password = env("SPRINKLER_PASSWORD")
+	f.DurationVar(&a.timeout, "timeout", 5*time.Second, "give up after this long")
+	f.BoolVar(&a.json, "json", false, "print JSON for scripts")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
+
+	root.AddCommand(
+		a.statusCommand(),
+		a.zoneCommand(topics.CmdOpen, "open ZONE... [--for DURATION]", true),
+		a.zoneCommand(topics.CmdClose, "close ZONE...|all", false),
+		a.zoneCommand(topics.CmdToggle, "toggle ZONE... [--for DURATION]", true),
+		a.simpleCommand(topics.CmdTime, printTime),
+		a.simpleCommand(topics.CmdVersion, printVersion),
+		a.simpleCommand(topics.CmdCommands, printCommands),
+		a.simpleCommand(topics.CmdClients, printClients),
+		a.agentsCommand(),
+		a.watchCommand(),
+	)
+	return root
+}
+
+func envOr(env Env, key, def string) string {
+	if v := env(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// command returns a cobra command for the topics command named name, with its aliases and
+// summary from the contract.
+func command(name, use string) *cobra.Command {
+	c, _ := topics.LookupCommand(name)
+	return &cobra.Command{Use: use, Short: c.Summary, Aliases: c.Aliases}
+}
+
+// runE wraps a command's body: a deadline of --timeout, and errors with exit statuses.
+func (a *app) runE(body func(ctx context.Context, cmd *cobra.Command, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if a.timeout <= 0 {
+			return usageErr("--timeout %v: want a positive duration", a.timeout)
+		}
+		ctx, cancel := context.WithTimeout(cmd.Context(), a.timeout)
+		defer cancel()
+		return classify(body(ctx, cmd, args))
+	}
+}
+
+func (a *app) dial(ctx context.Context) (*client.Client, error) {
+	if err := topics.ValidPrefix(a.prefix); err != nil {
+		return nil, usageErr("--prefix: %v", err)
+	}
+	return client.Dial(ctx, client.Options{Broker: a.broker, Prefix: a.prefix, Username: a.username, Password: a.password})
+}
+
+// request sends cmd with args to the chosen agent and returns the reply's data.
+func (a *app) request(ctx context.Context, cmd string, args map[string]any) (json.RawMessage, error) {
+	c, err := a.dial(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	agent, err := a.chooseAgent(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return c.Request(ctx, agent, cmd, args)
+}
+
+// chooseAgent returns --agent, or the only agent online.
+func (a *app) chooseAgent(ctx context.Context, c *client.Client) (topics.Agent, error) {
+	if a.agent != "" {
+		t, err := topics.NewAgent(a.prefix, a.agent)
+		if err != nil {
+			return topics.Agent{}, usageErr("--agent: %v", err)
+		}
+		return t, nil
+	}
+	all, err := c.Agents(ctx)
+	if err != nil {
+		return topics.Agent{}, err
+	}
+	var online, offline []string
+	for _, p := range all {
+		if p.Status == topics.Online {
+			online = append(online, p.Agent)
+		} else {
+			offline = append(offline, p.Agent)
+		}
+	}
+	switch {
+	case len(online) == 1:
+		return topics.NewAgent(a.prefix, online[0])
+	case len(online) > 1:
+		return topics.Agent{}, usageErr("%d agents are online (%s); choose one with --agent or SPRINKLER_AGENT", len(online), strings.Join(online, ", "))
+	case len(offline) > 0:
+		return topics.Agent{}, fmt.Errorf("%w: no agent online (offline: %s)", client.ErrOffline, strings.Join(offline, ", "))
+	}
+	return topics.Agent{}, fmt.Errorf("%w: no agent has ever announced itself on %s", client.ErrUnknownAgent, a.broker)
+}
+
+// printJSON writes data indented, for --json.
+func (a *app) printJSON(data any) error {
+	enc := json.NewEncoder(a.out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(data)
+}
+
+// simpleCommand is a command without arguments whose reply print formats.
+func (a *app) simpleCommand(name string, print func(io.Writer, json.RawMessage) error) *cobra.Command {
+	c := command(name, name)
+	c.Args = noArgs
+	c.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		data, err := a.request(ctx, name, nil)
+		if err != nil {
+			return err
+		}
+		if a.json {
+			return a.printJSON(data)
+		}
+		return print(a.out, data)
+	})
+	return c
+}
+
+func noArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErr("unexpected argument %q", args[0])
+	}
+	return nil
+}
+
+// parseZones reads zone arguments: numbers separated by spaces or commas, or "all" when
+// allowed.
+func parseZones(args []string, allowAll bool) (any, error) {
+	var zones []int
+	for _, arg := range args {
+		for f := range strings.FieldsFuncSeq(arg, func(r rune) bool { return r == ',' }) {
+			if strings.EqualFold(f, "all") {
+				if !allowAll || len(args) > 1 {
+					return nil, usageErr(`"all" stands alone, and only with close`)
+				}
+				return "all", nil
+			}
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return nil, usageErr("%q is not a zone number", f)
+			}
+			zones = append(zones, n)
+		}
+	}
+	if len(zones) == 0 {
+		return nil, usageErr("name at least one zone")
+	}
+	return zones, nil
+}
+
+// parseFor reads --for: a duration such as 90s, 10m or 1h30m, or a plain number of minutes.
+func parseFor(s string) (time.Duration, error) {
+	if m, err := strconv.ParseFloat(s, 64); err == nil {
+		s = strconv.FormatFloat(m, 'f', -1, 64) + "m"
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, usageErr("--for %q: want a positive duration such as 90s, 10m or 1h30m, or minutes", s)
+	}
+	return d, nil
+}

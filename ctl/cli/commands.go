@@ -1,0 +1,284 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"sprinkler/ctl/client"
+	"sprinkler/topics"
+)
+
+func (a *app) statusCommand() *cobra.Command {
+	c := command(topics.CmdStatus, "status")
+	c.Args = noArgs
+	c.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		data, err := a.request(ctx, topics.CmdStatus, nil)
+		if err != nil {
+			return err
+		}
+		if a.json {
+			return a.printJSON(data)
+		}
+		var s topics.Snapshot
+		if err := json.Unmarshal(data, &s); err != nil {
+			return fmt.Errorf("the agent's status is not a snapshot: %v", err)
+		}
+		printSnapshot(a.out, s, time.Now())
+		return nil
+	})
+	return c
+}
+
+func printSnapshot(w io.Writer, s topics.Snapshot, now time.Time) {
+	zones := make([]topics.ZoneStatus, 0, len(s.Zones))
+	for _, z := range s.Zones {
+		zones = append(zones, z)
+	}
+	sort.Slice(zones, func(i, j int) bool { return zones[i].Zone < zones[j].Zone })
+	open := 0
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "ZONE\tNAME\tSTATE\tSINCE\tUNTIL\tLEFT\tSOURCE\tGPIO\tPIN")
+	for _, z := range zones {
+		until, left := "", ""
+		if z.EndsAt != nil {
+			open++
+			until = clock(z.EndsAt)
+			left = z.EndsAt.Sub(now).Round(time.Second).String()
+		}
+		pin := ""
+		if z.Pin > 0 {
+			pin = strconv.Itoa(z.Pin)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", z.Zone, z.Name, z.State, clock(z.Since), until, left, z.Source, z.Line, pin)
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(w, "agent %s: %d of %d zones open\n", s.Agent, open, len(zones))
+}
+
+// clock writes a wire time as local time of day, with the date when it is not today.
+func clock(t *topics.Time) string {
+	if t == nil {
+		return ""
+	}
+	l := t.Local()
+	if y, m, d := l.Date(); y == time.Now().Year() && m == time.Now().Month() && d == time.Now().Day() {
+		return l.Format("15:04:05")
+	}
+	return l.Format("2006-01-02 15:04:05")
+}
+
+// zoneCommand is open, close or toggle.
+func (a *app) zoneCommand(name, use string, withFor bool) *cobra.Command {
+	c := command(name, use)
+	var forFlag string
+	if withFor {
+		c.Flags().StringVar(&forFlag, "for", "", "how long: 90s, 10m, 1h30m or minutes (default: the zone's own)")
+	}
+	c.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		zones, err := parseZones(args, name == topics.CmdClose)
+		if err != nil {
+			return err
+		}
+		req := map[string]any{"zones": zones}
+		if forFlag != "" {
+			d, err := parseFor(forFlag)
+			if err != nil {
+				return err
+			}
+			req["duration_s"] = d.Seconds()
+		}
+		data, err := a.request(ctx, name, req)
+		if err != nil {
+			return err
+		}
+		if a.json {
+			return a.printJSON(data)
+		}
+		var changes []topics.ZoneChange
+		if err := json.Unmarshal(data, &changes); err != nil {
+			return fmt.Errorf("the agent's reply is not a list of zone changes: %v", err)
+		}
+		for _, ch := range changes {
+			line := fmt.Sprintf("zone %d %s", ch.Zone, ch.State)
+			if ch.EndsAt != nil {
+				line += fmt.Sprintf(" until %s (%v)", clock(ch.EndsAt), time.Until(ch.EndsAt.Time).Round(time.Second))
+			}
+			if ch.Note != "" {
+				line += "; " + ch.Note
+			}
+			fmt.Fprintln(a.out, line)
+		}
+		return nil
+	})
+	return c
+}
+
+func printTime(w io.Writer, data json.RawMessage) error {
+	var t topics.TimeReply
+	if err := json.Unmarshal(data, &t); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "%s %s (%s)\n", t.Weekday, t.Time, t.Location)
+	return nil
+}
+
+func printVersion(w io.Writer, data json.RawMessage) error {
+	var v topics.VersionReply
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "agent %s (%s, contract %d", v.Version, v.Go, v.Protocol)
+	if v.Revision != "" {
+		fmt.Fprintf(w, ", revision %.12s", v.Revision)
+	}
+	fmt.Fprintln(w, ")")
+	return nil
+}
+
+func printCommands(w io.Writer, data json.RawMessage) error {
+	var cmds []topics.Command
+	if err := json.Unmarshal(data, &cmds); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	group := ""
+	for _, c := range cmds {
+		if c.Group != group {
+			group = c.Group
+			fmt.Fprintf(tw, "%s:\t\t\t\n", group)
+		}
+		var params []string
+		for _, p := range c.Params {
+			s := p.Name
+			if !p.Required {
+				s = "[" + s + "]"
+			}
+			params = append(params, s)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", c.Name, strings.Join(c.Aliases, ","), strings.Join(params, " "), c.Summary)
+	}
+	return tw.Flush()
+}
+
+func printClients(w io.Writer, data json.RawMessage) error {
+	var cls []topics.ClientInfo
+	if err := json.Unmarshal(data, &cls); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "CLIENT\tREMOTE\tLISTENER\tUSER\tCONNECTED")
+	for _, c := range cls {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Remote, c.Listener, c.Username, clock(c.ConnectedAt))
+	}
+	return tw.Flush()
+}
+
+func (a *app) agentsCommand() *cobra.Command {
+	c := &cobra.Command{Use: "agents", Short: "every agent the broker knows, with its presence", Args: noArgs}
+	c.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		cl, err := a.dial(ctx)
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		all, err := cl.Agents(ctx)
+		if err != nil {
+			return err
+		}
+		sort.Slice(all, func(i, j int) bool { return all[i].Agent < all[j].Agent })
+		if a.json {
+			return a.printJSON(all)
+		}
+		tw := tabwriter.NewWriter(a.out, 2, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "AGENT\tSTATUS\tVERSION\tZONES\tSTARTED")
+		for _, p := range all {
+			version, zones, started := "", "", ""
+			if p.Info != nil {
+				version, zones, started = p.Info.Version, strconv.Itoa(len(p.Info.Zones)), clock(&p.Info.StartedAt)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Agent, p.Status, version, zones, started)
+		}
+		return tw.Flush()
+	})
+	return c
+}
+
+func (a *app) watchCommand() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "watch",
+		Short: "follow presence, zone changes and events (every agent unless --agent) until interrupted",
+		Args:  noArgs,
+	}
+	c.RunE = func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		dctx, cancel := context.WithTimeout(ctx, a.timeout)
+		cl, err := a.dial(dctx)
+		cancel()
+		if err != nil {
+			return classify(err)
+		}
+		defer cl.Close()
+		if a.agent != "" {
+			if err := topics.ValidAgentID(a.agent); err != nil {
+				return usageErr("--agent: %v", err)
+			}
+		}
+		return classify(cl.Watch(ctx, a.agent, func(u client.Update) { a.printUpdate(u) }))
+	}
+	return c
+}
+
+func (a *app) printUpdate(u client.Update) {
+	now := time.Now()
+	if a.json {
+		rec := map[string]any{"ts": topics.Time{Time: now}, "agent": u.Agent, "replay": u.Replay}
+		switch u.Kind {
+		case topics.KindStatus:
+			rec["type"], rec["status"] = "status", string(u.Payload)
+		case topics.KindZoneState:
+			rec["type"], rec["zone"], rec["state"] = "zone", u.Zone, string(u.Payload)
+		case topics.KindEvent:
+			rec["type"], rec["event"] = "event", json.RawMessage(u.Payload)
+		}
+		_ = json.NewEncoder(a.out).Encode(rec)
+		return
+	}
+	stamp := now.Format("15:04:05.000")
+	if u.Replay {
+		stamp = "(retained)  "
+	}
+	switch u.Kind {
+	case topics.KindStatus:
+		fmt.Fprintf(a.out, "%s %s %s\n", stamp, u.Agent, u.Payload)
+	case topics.KindZoneState:
+		fmt.Fprintf(a.out, "%s %s zone %d %s\n", stamp, u.Agent, u.Zone, u.Payload)
+	case topics.KindEvent:
+		var e topics.Event
+		if json.Unmarshal(u.Payload, &e) != nil {
+			return
+		}
+		line := fmt.Sprintf("%s %s event %s", stamp, u.Agent, e.Type)
+		if e.Zone > 0 {
+			line += fmt.Sprintf(" zone=%d", e.Zone)
+		}
+		if e.Source != "" {
+			line += " source=" + e.Source
+		}
+		if e.EndsAt != nil {
+			line += " until=" + clock(e.EndsAt)
+		}
+		if e.Message != "" {
+			line += fmt.Sprintf(" message=%q", e.Message)
+		}
+		fmt.Fprintln(a.out, line)
+	}
+}

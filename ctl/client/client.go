@@ -1,0 +1,329 @@
+// Package client talks to sprinkler agents over MQTT for ctl: it finds agents and their
+// presence, sends a request and waits for the reply that carries its id, and follows zone
+// changes and events.
+package client
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"sprinkler/topics"
+)
+
+// Errors of the client. Each means the request could not be answered, not that the agent
+// refused it: the agent's refusals are *topics.Error.
+var (
+	// ErrUnreachable means the broker could not be reached or refused the connection.
+	ErrUnreachable = errors.New("broker unreachable")
+	// ErrOffline means the agent's retained status is offline.
+	ErrOffline = errors.New("agent offline")
+	// ErrUnknownAgent means the broker holds no status of the agent: it was never seen.
+	ErrUnknownAgent = errors.New("agent never seen")
+	// ErrTimeout means the deadline passed before the answer came.
+	ErrTimeout = errors.New("timed out")
+)
+
+// Options say how to reach the broker.
+type Options struct {
+	Broker   string // URL such as tcp://127.0.0.1:1883
+	Prefix   string // topic prefix, normally topics.DefaultPrefix
+	Username string
+	Password string
+}
+
+// Client is one MQTT connection. It is meant for one command: Dial, a call or two, Close.
+type Client struct {
+	c      paho.Client
+	id     string
+	prefix string
+	inbox  chan paho.Message
+	lost   chan error
+}
+
+// inboxSize bounds the messages waiting for the caller; enough for every retained status of
+// a large fleet.
+const inboxSize = 4096
+
+// Dial connects to the broker, giving up when ctx ends.
+func Dial(ctx context.Context, o Options) (*Client, error) {
+	cl := &Client{id: newClientID(), prefix: o.Prefix, inbox: make(chan paho.Message, inboxSize), lost: make(chan error, 1)}
+	timeout := 10 * time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = time.Until(dl)
+	}
+	opts := paho.NewClientOptions().
+		AddBroker(o.Broker).
+		SetClientID(cl.id).
+		SetUsername(o.Username).
+		SetPassword(o.Password).
+		SetCleanSession(true).
+		SetAutoReconnect(false).
+		SetConnectRetry(false).
+		SetConnectTimeout(timeout).
+		SetKeepAlive(30 * time.Second).
+		SetOrderMatters(true).
+		SetDefaultPublishHandler(cl.handle).
+		SetConnectionLostHandler(func(_ paho.Client, err error) {
+			select {
+			case cl.lost <- err:
+			default:
+			}
+		})
+	cl.c = paho.NewClient(opts)
+	t := cl.c.Connect()
+	if err := wait(ctx, t); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", ErrUnreachable, o.Broker, err)
+	}
+	return cl, nil
+}
+
+// handle runs on paho's router and must not block.
+func (c *Client) handle(_ paho.Client, m paho.Message) {
+	select {
+	case c.inbox <- m:
+	default:
+	}
+}
+
+// Close disconnects.
+func (c *Client) Close() { c.c.Disconnect(100) }
+
+// ID is the client id this connection uses.
+func (c *Client) ID() string { return c.id }
+
+var notIDChars = regexp.MustCompile(`[^A-Za-z0-9-]+`)
+
+func newClientID() string {
+	host, _ := os.Hostname()
+	host = notIDChars.ReplaceAllString(host, "-")
+	if len(host) > 20 {
+		host = host[:20]
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("ctl-%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+func wait(ctx context.Context, t paho.Token) error {
+	select {
+	case <-t.Done():
+		return t.Error()
+	case <-ctx.Done():
+		return ErrTimeout
+	}
+}
+
+// subscribe subscribes to filters, and to the client's sync topic, at QoS 1 and waits for the
+// broker's acknowledgement.
+func (c *Client) subscribe(ctx context.Context, filters ...string) error {
+	filters = append(filters, topics.Sync(c.prefix, c.id))
+	m := make(map[string]byte, len(filters))
+	for _, f := range filters {
+		m[f] = 1
+	}
+	if err := wait(ctx, c.c.SubscribeMultiple(m, c.handle)); err != nil {
+		return fmt.Errorf("subscribe: %w", err)
+	}
+	return nil
+}
+
+// sync publishes to the client's own sync topic; its echo arrives after every retained message
+// of the subscriptions made before it.
+func (c *Client) sync(ctx context.Context) (string, error) {
+	topic := topics.Sync(c.prefix, c.id)
+	if err := wait(ctx, c.c.Publish(topic, 1, false, []byte("sync"))); err != nil {
+		return "", fmt.Errorf("publish: %w", err)
+	}
+	return topic, nil
+}
+
+// next returns the next inbound message, or ErrTimeout when ctx ends.
+func (c *Client) next(ctx context.Context) (paho.Message, error) {
+	select {
+	case m := <-c.inbox:
+		return m, nil
+	case err := <-c.lost:
+		return nil, fmt.Errorf("%w: connection lost: %v", ErrUnreachable, err)
+	case <-ctx.Done():
+		return nil, ErrTimeout
+	}
+}
+
+// Presence is what the broker knows of one agent.
+type Presence struct {
+	Agent  string       `json:"agent"`
+	Status string       `json:"status"` // topics.Online or topics.Offline
+	Info   *topics.Info `json:"info,omitempty"`
+}
+
+// Agents lists every agent under the prefix that the broker holds a retained status for.
+func (c *Client) Agents(ctx context.Context) ([]Presence, error) {
+	if err := c.subscribe(ctx, topics.StatusFilter(c.prefix), c.prefix+"/+/info"); err != nil {
+		return nil, err
+	}
+	syncTopic, err := c.sync(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*Presence{}
+	var order []string
+	for {
+		m, err := c.next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if m.Topic() == syncTopic {
+			break
+		}
+		t, ok := topics.Parse(c.prefix, m.Topic())
+		if !ok || len(m.Payload()) == 0 {
+			continue
+		}
+		p := byID[t.Agent]
+		if p == nil {
+			p = &Presence{Agent: t.Agent}
+			byID[t.Agent] = p
+			order = append(order, t.Agent)
+		}
+		switch t.Kind {
+		case topics.KindStatus:
+			p.Status = string(m.Payload())
+		case topics.KindInfo:
+			var info topics.Info
+			if json.Unmarshal(m.Payload(), &info) == nil {
+				p.Info = &info
+			}
+		}
+	}
+	out := make([]Presence, 0, len(order))
+	for _, id := range order {
+		if p := byID[id]; p.Status != "" {
+			out = append(out, *p)
+		}
+	}
+	return out, nil
+}
+
+// Request sends cmd with args (nil for none) to agent and returns its reply. It first reads
+// the agent's retained status and fails fast with ErrOffline or ErrUnknownAgent. An error
+// reply is returned as a *topics.Error.
+func (c *Client) Request(ctx context.Context, agent topics.Agent, cmd string, args map[string]any) (json.RawMessage, error) {
+	respTopic := agent.Response(cmd)
+	if err := c.subscribe(ctx, agent.Status(), respTopic); err != nil {
+		return nil, err
+	}
+	if err := c.awaitOnline(ctx, agent); err != nil {
+		return nil, err
+	}
+	id := newRequestID()
+	body := map[string]any{"id": id}
+	for k, v := range args {
+		body[k] = v
+	}
+	payload, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	if err := wait(ctx, c.c.Publish(agent.Request(cmd), 1, false, payload)); err != nil {
+		return nil, fmt.Errorf("publish request: %w", err)
+	}
+	for {
+		m, err := c.next(ctx)
+		if errors.Is(err, ErrTimeout) {
+			return nil, fmt.Errorf("%w: no reply from agent %s to %s", ErrTimeout, agent.ID(), cmd)
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch m.Topic() {
+		case agent.Status():
+			if string(m.Payload()) == topics.Offline {
+				return nil, fmt.Errorf("%w: agent %s went offline before it answered", ErrOffline, agent.ID())
+			}
+		case respTopic:
+			var r topics.Response
+			if json.Unmarshal(m.Payload(), &r) != nil || r.ID != id {
+				continue // another requester's reply
+			}
+			if err := r.Err(); err != nil {
+				return nil, err
+			}
+			return r.Data, nil
+		}
+	}
+}
+
+// awaitOnline reads the agent's retained status (subscribed already) and returns nil only when
+// it is online.
+func (c *Client) awaitOnline(ctx context.Context, agent topics.Agent) error {
+	syncTopic, err := c.sync(ctx)
+	if err != nil {
+		return err
+	}
+	for {
+		m, err := c.next(ctx)
+		if err != nil {
+			return fmt.Errorf("%w: waiting for the status of agent %s", err, agent.ID())
+		}
+		switch m.Topic() {
+		case syncTopic:
+			return fmt.Errorf("%w: the broker has no status of agent %q", ErrUnknownAgent, agent.ID())
+		case agent.Status():
+			if s := string(m.Payload()); s != topics.Online {
+				return fmt.Errorf("%w: agent %s is %s", ErrOffline, agent.ID(), strings.TrimSpace(s))
+			}
+			return nil
+		}
+	}
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Update is one message seen by Watch.
+type Update struct {
+	Agent   string
+	Kind    topics.Kind // KindStatus, KindZoneState or KindEvent
+	Zone    int
+	Payload []byte
+	Replay  bool // a retained value from before the watch began
+}
+
+// Watch follows presence, zone states and events of agent (every agent when agent is "") and
+// calls fn for each until ctx ends. Retained values come first, marked Replay.
+func (c *Client) Watch(ctx context.Context, agent string, fn func(Update)) error {
+	base := c.prefix + "/+"
+	if agent != "" {
+		base = c.prefix + "/" + agent
+	}
+	if err := c.subscribe(ctx, base+"/status", base+"/zone/+/state", base+"/event"); err != nil {
+		return err
+	}
+	for {
+		m, err := c.next(ctx)
+		if errors.Is(err, ErrTimeout) {
+			return nil // ctx ended: the watch is over
+		}
+		if err != nil {
+			return err
+		}
+		t, ok := topics.Parse(c.prefix, m.Topic())
+		if !ok {
+			continue
+		}
+		fn(Update{Agent: t.Agent, Kind: t.Kind, Zone: t.Zone, Payload: m.Payload(), Replay: m.Retained()})
+	}
+}
