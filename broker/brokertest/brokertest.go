@@ -1,0 +1,126 @@
+// Package brokertest starts real brokers on loopback for tests, the project's own on port 0
+// or Debian's mosquitto, and gives tests a paho client that records what it receives and
+// waits for a topic to reach a value.
+package brokertest
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sprinkler/broker/server"
+)
+
+// Wait bounds every wait of this package; tests fail rather than hang.
+const Wait = 10 * time.Second
+
+// Start starts the project's broker on 127.0.0.1 with a free port and closes it when the test
+// ends. mutate, if given, adjusts the default configuration first.
+func Start(t testing.TB, mutate ...func(*server.Config)) *server.Broker {
+	t.Helper()
+	cfg := server.Config{Listen: "127.0.0.1:0", Anonymous: server.AnonymousLoopback, MaxClients: 64}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	b := server.New(cfg, Logger(t))
+	if err := b.Start(); err != nil {
+		t.Fatalf("start broker: %v", err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+// URL is the tcp:// URL of a host:port address.
+func URL(addr string) string { return "tcp://" + addr }
+
+// Logger returns a logger that writes to the test's log, at debug level when -v is set.
+func Logger(t testing.TB) *slog.Logger {
+	lvl := slog.LevelInfo
+	if testing.Verbose() {
+		lvl = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: lvl}))
+}
+
+type tWriter struct{ t testing.TB }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// Mosquitto starts Debian's mosquitto on a free loopback port with a configuration of its own
+// and stops it when the test ends. It returns the address. The test is skipped when mosquitto
+// is not installed, unless SPRINKLER_REQUIRE_MOSQUITTO is set (as CI does).
+func Mosquitto(t testing.TB) string {
+	t.Helper()
+	bin, err := exec.LookPath("mosquitto")
+	if err != nil {
+		for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
+			if _, serr := os.Stat(p); serr == nil {
+				bin, err = p, nil
+			}
+		}
+	}
+	if err != nil {
+		if os.Getenv("SPRINKLER_REQUIRE_MOSQUITTO") != "" {
+			t.Fatal("mosquitto is not installed (apt-get install mosquitto)")
+		}
+		t.Skip("mosquitto is not installed (apt-get install mosquitto)")
+	}
+	port := FreePort(t)
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "mosquitto.conf")
+	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nlog_dest stderr\n", port)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-c", conf)
+	out, _ := cmd.StderrPipe()
+	cmd.Stdout = cmd.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start mosquitto: %v", err)
+	}
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		once := sync.Once{}
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "running") {
+				once.Do(func() { close(ready) })
+			}
+		}
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	select {
+	case <-ready:
+	case <-time.After(Wait):
+		t.Fatalf("mosquitto did not start on %s", addr)
+	}
+	return addr
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}

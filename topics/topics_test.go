@@ -1,0 +1,318 @@
+package topics_test
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"sprinkler/topics"
+)
+
+func TestValidAgentID(t *testing.T) {
+	for _, tc := range []struct {
+		id string
+		ok bool
+	}{
+		{"garden", true},
+		{"garden-pi-2", true},
+		{"0", true},
+		{"abcdefghijklmnopqrstuvw", true}, // 23
+		{"abcdefghijklmnopqrstuvwx", false},
+		{"", false},
+		{"-garden", false},
+		{"Garden", false},
+		{"garden/pi", false},
+		{"garden+", false},
+		{"#", false},
+		{"_sync", false},
+		{"gärten", false},
+	} {
+		t.Run(tc.id, func(t *testing.T) {
+			if err := topics.ValidAgentID(tc.id); (err == nil) != tc.ok {
+				t.Errorf("ValidAgentID(%q) = %v, want ok=%v", tc.id, err, tc.ok)
+			}
+		})
+	}
+}
+
+func TestNewAgentRefusesBadPrefix(t *testing.T) {
+	for _, p := range []string{"", "a/+", "a/#", "/a", "a/", "a//b", "$SYS"} {
+		if _, err := topics.NewAgent(p, "garden"); err == nil {
+			t.Errorf("NewAgent(%q) accepted", p)
+		}
+	}
+	if _, err := topics.NewAgent("home/water", "garden"); err != nil {
+		t.Errorf("multi-level prefix refused: %v", err)
+	}
+}
+
+func TestParseRoundTrip(t *testing.T) {
+	a, err := topics.NewAgent("home/sprinkler", "garden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		topic string
+		want  topics.Topic
+	}{
+		{"status", a.Status(), topics.Topic{Agent: "garden", Kind: topics.KindStatus}},
+		{"info", a.Info(), topics.Topic{Agent: "garden", Kind: topics.KindInfo}},
+		{"state", a.State(), topics.Topic{Agent: "garden", Kind: topics.KindState}},
+		{"event", a.Event(), topics.Topic{Agent: "garden", Kind: topics.KindEvent}},
+		{"zone state", a.ZoneState(3), topics.Topic{Agent: "garden", Kind: topics.KindZoneState, Zone: 3}},
+		{"zone set", a.ZoneSet(12), topics.Topic{Agent: "garden", Kind: topics.KindZoneSet, Zone: 12}},
+		{"request", a.Request("grs"), topics.Topic{Agent: "garden", Kind: topics.KindRequest, Command: "grs"}},
+		{"response", a.Response("open"), topics.Topic{Agent: "garden", Kind: topics.KindResponse, Command: "open"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := topics.Parse(a.Prefix(), tc.topic)
+			if !ok || got != tc.want {
+				t.Errorf("Parse(%q) = %+v, %v; want %+v", tc.topic, got, ok, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	for _, topic := range []string{
+		"sprinkler", "sprinkler/garden", "other/garden/status", "sprinkler/Garden/status",
+		"sprinkler/garden/zone/0/set", "sprinkler/garden/zone/03/set", "sprinkler/garden/zone/x/set",
+		"sprinkler/garden/zone/3/open", "sprinkler/garden/request/", "sprinkler/garden/request/a/b",
+		"sprinkler/_sync/ctl-1", "sprinkler/garden/status/x",
+	} {
+		if got, ok := topics.Parse("sprinkler", topic); ok {
+			t.Errorf("Parse(%q) = %+v, want rejection", topic, got)
+		}
+	}
+}
+
+func TestIsCommand(t *testing.T) {
+	for topic, want := range map[string]bool{
+		"sprinkler/garden/zone/3/set":    true,
+		"sprinkler/garden/request/open":  true,
+		"x/y/request/grs":                true,
+		"sprinkler/garden/profile/set":   true,
+		"sprinkler/garden/zone/3/state":  false,
+		"sprinkler/garden/status":        false,
+		"sprinkler/garden/response/open": false,
+		"set":                            false,
+	} {
+		if got := topics.IsCommand(topic); got != want {
+			t.Errorf("IsCommand(%q) = %v, want %v", topic, got, want)
+		}
+	}
+}
+
+func TestParseSet(t *testing.T) {
+	for _, tc := range []struct {
+		payload string
+		want    topics.SetCommand
+		code    topics.Code // "" for success
+	}{
+		{"OPEN", topics.SetCommand{Action: topics.ActionOpen}, ""},
+		{"open", topics.SetCommand{Action: topics.ActionOpen}, ""},
+		{" On\n", topics.SetCommand{Action: topics.ActionOpen}, ""},
+		{"CLOSE", topics.SetCommand{Action: topics.ActionClose}, ""},
+		{"off", topics.SetCommand{Action: topics.ActionClose}, ""},
+		{"STOP", topics.SetCommand{Action: topics.ActionClose}, ""},
+		{"Toggle", topics.SetCommand{Action: topics.ActionToggle}, ""},
+		{`{"state":"open","duration_s":600}`, topics.SetCommand{Action: topics.ActionOpen, Duration: 10 * time.Minute}, ""},
+		{`{"state":"ON","duration_s":1.5}`, topics.SetCommand{Action: topics.ActionOpen, Duration: 1500 * time.Millisecond}, ""},
+		{`{"state":"close"}`, topics.SetCommand{Action: topics.ActionClose}, ""},
+		{`{"state":"toggle","duration_s":60}`, topics.SetCommand{Action: topics.ActionToggle, Duration: time.Minute}, ""},
+		{"", topics.SetCommand{}, topics.CodeBadRequest},
+		{"opne", topics.SetCommand{}, topics.CodeBadRequest},
+		{"1", topics.SetCommand{}, topics.CodeBadRequest},
+		{`{"state":"open","duration_s":-5}`, topics.SetCommand{}, topics.CodeBadRequest},
+		{`{"state":"open","duration_s":0}`, topics.SetCommand{}, topics.CodeBadRequest},
+		{`{"state":"open","duration_s":1e300}`, topics.SetCommand{}, topics.CodeBadRequest},
+		{`{"state":"open","duration_s":"10"}`, topics.SetCommand{}, topics.CodeBadJSON},
+		{`{"state":"close","duration_s":10}`, topics.SetCommand{}, topics.CodeBadRequest},
+		{`{"duration_s":10}`, topics.SetCommand{}, topics.CodeBadRequest},
+		{`{"state":"open","extra":1}`, topics.SetCommand{}, topics.CodeBadJSON},
+		{`{"state":"open"} {}`, topics.SetCommand{}, topics.CodeBadJSON},
+		{`{"state":`, topics.SetCommand{}, topics.CodeBadJSON},
+	} {
+		t.Run(tc.payload, func(t *testing.T) {
+			got, err := topics.ParseSet([]byte(tc.payload))
+			if tc.code != "" {
+				if err == nil || topics.CodeOf(err) != tc.code {
+					t.Fatalf("ParseSet(%q) = %+v, %v; want code %s", tc.payload, got, err, tc.code)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Fatalf("ParseSet(%q) = %+v, %v; want %+v", tc.payload, got, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestSeconds(t *testing.T) {
+	for _, s := range []float64{math.NaN(), math.Inf(1), math.Inf(-1), -1, 0, 1e-9, 7*24*3600 + 1} {
+		if d, err := topics.Seconds(s); err == nil {
+			t.Errorf("Seconds(%v) = %v, want error", s, d)
+		}
+	}
+	if d, err := topics.Seconds(0.25); err != nil || d != 250*time.Millisecond {
+		t.Errorf("Seconds(0.25) = %v, %v", d, err)
+	}
+}
+
+func TestParseRequest(t *testing.T) {
+	r, err := topics.ParseRequest([]byte(`{"id":"a1","zones":[1,3],"duration_s":90}`))
+	if err != nil || r.ID != "a1" {
+		t.Fatalf("ParseRequest: %+v, %v", r, err)
+	}
+	var args topics.ZoneArgs
+	if err := r.Decode(&args); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(args.Zones.List, []int{1, 3}) || *args.DurationS != 90 {
+		t.Errorf("args = %+v", args)
+	}
+
+	empty, err := topics.ParseRequest(nil)
+	if err != nil || empty.ID != "" || !empty.Empty() {
+		t.Errorf("empty payload: %+v, %v", empty, err)
+	}
+
+	for _, tc := range []struct {
+		name, payload string
+		code          topics.Code
+		id            string
+	}{
+		{"truncated", `{"id":"b2","zones":[`, topics.CodeBadJSON, ""},
+		{"not an object", `[1,2]`, topics.CodeBadJSON, ""},
+		{"null", `null`, topics.CodeBadJSON, ""},
+		{"id not a string", `{"id":5}`, topics.CodeBadRequest, ""},
+		{"long id", `{"id":"` + strings.Repeat("x", 200) + `"}`, topics.CodeBadRequest, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := topics.ParseRequest([]byte(tc.payload))
+			if topics.CodeOf(err) != tc.code || r.ID != tc.id {
+				t.Errorf("ParseRequest(%q) = %+v, %v; want code %s", tc.payload, r, err, tc.code)
+			}
+		})
+	}
+
+	unknown, _ := topics.ParseRequest([]byte(`{"id":"c","zone":[1]}`))
+	if err := unknown.Decode(&args); topics.CodeOf(err) != topics.CodeBadRequest || !strings.Contains(err.Error(), "zone") {
+		t.Errorf("misspelt argument: %v", err)
+	}
+}
+
+func TestZonesCheck(t *testing.T) {
+	have := []int{1, 2, 3, 4, 5, 6, 7, 8}
+	for _, tc := range []struct {
+		name    string
+		payload string
+		want    []int
+		code    topics.Code
+		mention string
+	}{
+		{"list", `[3,1]`, []int{3, 1}, "", ""},
+		{"one", `5`, []int{5}, "", ""},
+		{"all", `"ALL"`, have, "", ""},
+		{"unknown", `[1,99,0]`, nil, topics.CodeUnknownZone, "99, 0"},
+		{"duplicate", `[2,2]`, nil, topics.CodeDuplicateZone, "zone 2"},
+		{"empty", `[]`, nil, topics.CodeBadRequest, "no zones"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var z topics.Zones
+			if err := json.Unmarshal([]byte(tc.payload), &z); err != nil {
+				t.Fatal(err)
+			}
+			got, err := z.Check(have)
+			if tc.code != "" {
+				if topics.CodeOf(err) != tc.code || !strings.Contains(err.Error(), tc.mention) {
+					t.Fatalf("Check = %v, %v; want %s mentioning %q", got, err, tc.code, tc.mention)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("Check = %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+	var z topics.Zones
+	for _, bad := range []string{`"some"`, `[1,"a"]`, `{"a":1}`, `1.5`} {
+		if err := json.Unmarshal([]byte(bad), &z); err == nil {
+			t.Errorf("zones %s accepted", bad)
+		}
+	}
+}
+
+func TestLookupCommand(t *testing.T) {
+	for name, want := range map[string]string{
+		"status": "status", "grs": "status", "SRC": "open", "sro": "close", "t1": "toggle",
+		"gdt": "time", "gvn": "version", "m": "commands", "gat": "clients",
+	} {
+		c, ok := topics.LookupCommand(name)
+		if !ok || c.Name != want {
+			t.Errorf("LookupCommand(%q) = %q, %v; want %q", name, c.Name, ok, want)
+		}
+	}
+	if _, ok := topics.LookupCommand("rm"); ok {
+		t.Error("unknown command found")
+	}
+}
+
+func TestErrorCodes(t *testing.T) {
+	err := topics.Errorf(topics.CodeUnknownZone, "no zone 9")
+	wrapped := errors.Join(errors.New("context"), err)
+	if topics.CodeOf(wrapped) != topics.CodeUnknownZone {
+		t.Errorf("CodeOf(wrapped) = %s", topics.CodeOf(wrapped))
+	}
+	if topics.CodeOf(errors.New("plain")) != topics.CodeInternal {
+		t.Error("plain error is not internal")
+	}
+	r := topics.Fail("x", err)
+	if r.Status != topics.StatusError || r.Code != topics.CodeUnknownZone || r.Err() == nil {
+		t.Errorf("Fail = %+v", r)
+	}
+}
+
+// TestGoldenPayloads pins the wire form of every payload type: a change in testdata/ is a
+// change of the contract that Home Assistant, Node-RED and scripts rely on.
+func TestGoldenPayloads(t *testing.T) {
+	at := time.Date(2026, 6, 1, 5, 30, 0, 0, time.UTC)
+	for name, v := range map[string]any{
+		"snapshot": topics.Snapshot{Agent: "garden", TS: topics.Time{Time: at}, Zones: map[string]topics.ZoneStatus{
+			"1": {Zone: 1, Name: "Back yard", State: topics.StateOpen, Since: topics.At(at), EndsAt: topics.At(at.Add(10 * time.Minute)), Source: "ctl-pc-1", Line: 5, Pin: 29},
+			"2": {Zone: 2, Name: "Hill", State: topics.StateClosed, Since: topics.At(at.Add(-time.Hour)), Source: topics.SourceTimer, Line: 6, Pin: 31},
+		}},
+		"info": topics.Info{Agent: "garden", Version: "1.0.0", StartedAt: topics.Time{Time: at}, Relays: "gpio",
+			Zones: []topics.ZoneInfo{{Zone: 1, Name: "Back yard", Line: 5, Pin: 29, DefaultDurationS: 600, MaxDurationS: 3600}}},
+		"event":          topics.Event{Type: topics.EventZoneOpened, Zone: 3, Source: "ctl-pc-1", TS: topics.Time{Time: at}, EndsAt: topics.At(at.Add(time.Minute))},
+		"response_ok":    topics.OK("a1", []topics.ZoneChange{{Zone: 3, State: topics.StateOpen, EndsAt: topics.At(at)}}),
+		"response_error": topics.Fail("b2", topics.Errorf(topics.CodeUnknownZone, "no zone 99 (zones are 1-8)")),
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := json.MarshalIndent(v, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join("testdata", name+".json")
+			if os.Getenv("UPDATE_GOLDEN") != "" {
+				if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.TrimSpace(string(want)) != string(got) {
+				t.Errorf("%s changed:\n%s\nwant:\n%s", path, got, want)
+			}
+		})
+	}
+}
