@@ -23,6 +23,7 @@ type Msg struct {
 // latest value of each topic.
 type Client struct {
 	t       testing.TB
+	id      string
 	c       paho.Client
 	mu      sync.Mutex
 	msgs    []Msg
@@ -36,10 +37,10 @@ var clientSeq atomic.Int64
 // the test ends. Its client id is unique.
 func Connect(t testing.TB, url string) *Client {
 	t.Helper()
-	c := &Client{t: t, latest: map[string]string{}, changed: make(chan struct{})}
+	c := &Client{t: t, id: fmt.Sprintf("test-%d-%d", time.Now().UnixNano()%1e6, clientSeq.Add(1)), latest: map[string]string{}, changed: make(chan struct{})}
 	opts := paho.NewClientOptions().
 		AddBroker(url).
-		SetClientID(fmt.Sprintf("test-%d-%d", time.Now().UnixNano()%1e6, clientSeq.Add(1))).
+		SetClientID(c.id).
 		SetConnectRetry(false).
 		SetConnectTimeout(Wait).
 		SetOrderMatters(true).
@@ -80,6 +81,9 @@ func (c *Client) Publish(topic string, retained bool, payload string) {
 		c.t.Fatalf("publish %s: %v", topic, tok.Error())
 	}
 }
+
+// ID is the client's MQTT client id.
+func (c *Client) ID() string { return c.id }
 
 // Paho is the underlying paho client.
 func (c *Client) Paho() paho.Client { return c.c }

@@ -1,0 +1,135 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sprinkler/agent/config"
+	"sprinkler/broker/server"
+)
+
+// TestShippedConfigsLoad loads every configuration file shipped in configs/.
+func TestShippedConfigsLoad(t *testing.T) {
+	files, err := filepath.Glob("../../configs/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no configs found: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			t.Setenv("SPRINKLER_STATE_DIR", t.TempDir())
+			c, err := config.Load(f, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(c.Zones) == 0 {
+				t.Error("no zones")
+			}
+			if _, err := server.Load(f, true); err != nil {
+				t.Errorf("the broker cannot read it: %v", err)
+			}
+		})
+	}
+}
+
+func TestDefaultsWithoutFile(t *testing.T) {
+	t.Setenv("SPRINKLER_STATE_DIR", t.TempDir())
+	c, err := config.Load(filepath.Join(t.TempDir(), "absent.yaml"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Broker.Embedded || c.Broker.Listen != "127.0.0.1:1883" || c.Broker.Anonymous != server.AnonymousLoopback {
+		t.Errorf("broker defaults: %+v", c.Broker)
+	}
+	if len(c.Zones) != 8 || c.Zones[0].Line != 5 || c.Zones[7].Line != 26 {
+		t.Errorf("zones: %+v", c.Zones)
+	}
+	if c.Zones[2].DefaultDuration != config.DefaultRun || c.Zones[2].MaxDuration != config.DefaultMaxRun {
+		t.Errorf("zone durations: %+v", c.Zones[2])
+	}
+	if c.MQTT.ClientID != "sprinkler-"+c.Agent.ID {
+		t.Errorf("client id %q for agent %q", c.MQTT.ClientID, c.Agent.ID)
+	}
+	if _, err := config.Load(filepath.Join(t.TempDir(), "absent.yaml"), true); err == nil {
+		t.Error("a missing file given explicitly is accepted")
+	}
+}
+
+func TestEnvironmentOverrides(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("SPRINKLER_AGENT_ID", "shed")
+	t.Setenv("SPRINKLER_BROKER_LISTEN", "127.0.0.1:18830")
+	t.Setenv("SPRINKLER_BROKER_EMBEDDED", "false")
+	t.Setenv("SPRINKLER_MQTT_URL", "tcp://10.0.0.2:1883")
+	t.Setenv("SPRINKLER_RELAYS_DRIVER", "sim")
+	t.Setenv("SPRINKLER_STATE_DIR", dir)
+	t.Setenv("SPRINKLER_MQTT_KEEPALIVE", "5s")
+	c, err := config.Load("../../configs/agent.yaml", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Agent.ID != "shed" || c.Broker.Listen != "127.0.0.1:18830" || c.Broker.Embedded ||
+		c.MQTT.URL != "tcp://10.0.0.2:1883" || c.Relays.Driver != "sim" || c.State.Dir != dir || c.MQTT.Keepalive != 5*time.Second {
+		t.Errorf("overrides not applied: %+v", c)
+	}
+}
+
+func TestBadConfigsNameFileLineAndKey(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		yaml string
+		want []string
+	}{
+		{"unknown key", "mqtt:\n  url: tcp://x:1\n  brokr: x\n", []string{":3:", "mqtt.brokr", "unknown key"}},
+		{"unknown section", "agent:\n  id: a\nwater: 1\n", []string{":3:", "water", "unknown key"}},
+		{"bad agent id", "agent:\n  id: Garden_1\n", []string{":2:", "agent.id", "Garden_1"}},
+		{"bad type", "broker:\n  embedded: maybe\n", []string{":2:", "broker.embedded"}},
+		{"bad line", "zones:\n  - id: 1\n    line: 5\n  - id: 2\n    line: 99\n", []string{":5:", "zones[1].line", "99"}},
+		{"duplicate id", "zones:\n  - {id: 1, line: 5}\n  - {id: 1, line: 6}\n", []string{":3:", "zones[1].id", "also the id of zones[0]"}},
+		{"duplicate line", "zones:\n  - {id: 1, line: 5}\n  - {id: 2, line: 5}\n", []string{"zones[1].line", "also the line"}},
+		{"bare number duration", "zones:\n  - {id: 1, line: 5, max_duration: 600}\n", []string{"zones[0].max_duration", "10m"}},
+		{"default above max", "zones:\n  - {id: 1, line: 5, default_duration: 2h, max_duration: 1h}\n", []string{"zones[0].default_duration", "longer than max_duration"}},
+		{"no zones", "zones: []\n", []string{"zones", "no zones"}},
+		{"bad listen", "broker:\n  listen: localhost\n", []string{":2:", "broker.listen", "host:port"}},
+		{"bad anonymous", "broker:\n  anonymous: always\n", []string{"broker.anonymous", "always"}},
+		{"external broker URL", "broker:\n  embedded: false\nmqtt:\n  url: 1883\n", []string{"mqtt.url", "broker URL"}},
+		{"bad driver", "relays:\n  driver: wiringpi\n", []string{":2:", "relays.driver", "wiringpi"}},
+		{"bad timezone", "agent:\n  timezone: Mars/Olympus\n", []string{"agent.timezone"}},
+		{"bad yaml", "zones:\n  - id: 1\n   line: 5\n", []string{"line ", "expected"}},
+		{"two errors", "agent:\n  id: X\nlog:\n  level: loud\n", []string{"agent.id", "log.level"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("SPRINKLER_STATE_DIR", t.TempDir())
+			path := filepath.Join(t.TempDir(), "agent.yaml")
+			if err := os.WriteFile(path, []byte(tc.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err := config.Load(path, true)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range append(tc.want, path) {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestBadEnvironmentValueNamesVariable(t *testing.T) {
+	t.Setenv("SPRINKLER_STATE_DIR", t.TempDir())
+	t.Setenv("SPRINKLER_RELAYS_DRIVER", "magic")
+	_, err := config.Load("../../configs/agent.yaml", true)
+	if err == nil || !strings.Contains(err.Error(), "SPRINKLER_RELAYS_DRIVER") || !strings.Contains(err.Error(), "magic") {
+		t.Errorf("error %v does not name the variable and value", err)
+	}
+}
+
+func TestHostAgentIDIsValid(t *testing.T) {
+	if id := config.HostAgentID(); len(id) == 0 || len(id) > 23 {
+		t.Errorf("HostAgentID() = %q", id)
+	}
+}

@@ -1,0 +1,179 @@
+package server_test
+
+import (
+	"errors"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"sprinkler/broker/brokertest"
+	"sprinkler/broker/server"
+)
+
+var errTimeout = errors.New("connect timed out")
+
+func connectErr(addr, user string, dial func() (net.Conn, error)) error {
+	opts := paho.NewClientOptions().AddBroker(addr).SetClientID("probe").SetUsername(user).
+		SetConnectRetry(false).SetConnectTimeout(brokertest.Wait)
+	if dial != nil {
+		opts.SetCustomOpenConnectionFn(func(*url.URL, paho.ClientOptions) (net.Conn, error) { return dial() })
+	}
+	c := paho.NewClient(opts)
+	t := c.Connect()
+	if !t.WaitTimeout(brokertest.Wait) {
+		return errTimeout
+	}
+	if t.Error() == nil {
+		c.Disconnect(10)
+	}
+	return t.Error()
+}
+
+func TestAnonymousPolicy(t *testing.T) {
+	t.Run("loopback allows anonymous from loopback", func(t *testing.T) {
+		b := brokertest.Start(t)
+		if err := connectErr(brokertest.URL(b.Addr()), "", nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("a username without accounts is refused", func(t *testing.T) {
+		b := brokertest.Start(t)
+		if err := connectErr(brokertest.URL(b.Addr()), "alice", nil); err == nil {
+			t.Fatal("accepted")
+		}
+	})
+	t.Run("off refuses anonymous", func(t *testing.T) {
+		b := brokertest.Start(t, func(c *server.Config) { c.Anonymous = server.AnonymousOff })
+		err := connectErr(brokertest.URL(b.Addr()), "", nil)
+		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "not authorized") {
+			t.Fatalf("want not authorized, got %v", err)
+		}
+	})
+	t.Run("in-process connection is trusted", func(t *testing.T) {
+		b := brokertest.Start(t, func(c *server.Config) { c.Anonymous = server.AnonymousOff })
+		if err := connectErr("tcp://embedded:0", "", b.Dial); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestRetainedCommandsAreDropped(t *testing.T) {
+	b := brokertest.Start(t)
+	url := brokertest.URL(b.Addr())
+	watcher := brokertest.Connect(t, url)
+	watcher.Subscribe("sprinkler/#")
+
+	pub := brokertest.Connect(t, url)
+	pub.Publish("sprinkler/garden/zone/3/set", true, "OPEN")
+	pub.Publish("sprinkler/garden/request/open", true, `{"zones":[1]}`)
+	pub.Publish("sprinkler/garden/zone/3/state", true, "open") // state is retained as usual
+	pub.Publish("sprinkler/garden/zone/3/set", false, "marker")
+
+	watcher.Await("sprinkler/garden/zone/3/set", "marker")
+	for _, m := range watcher.On("sprinkler/garden/zone/3/set") {
+		if m.Payload == "OPEN" {
+			t.Error("the retained command was delivered")
+		}
+	}
+	if len(watcher.On("sprinkler/garden/request/open")) != 0 {
+		t.Error("the retained request was delivered")
+	}
+
+	late := brokertest.Connect(t, url)
+	late.Subscribe("sprinkler/garden/zone/3/state", "sprinkler/garden/zone/3/set", "sprinkler/garden/request/open")
+	late.Await("sprinkler/garden/zone/3/state", "open")
+	if got := late.Topics(); !slices.Equal(got, []string{"sprinkler/garden/zone/3/state"}) {
+		t.Errorf("a new subscriber got retained %v; only the state may be stored", got)
+	}
+}
+
+func TestOriginNamesThePublisher(t *testing.T) {
+	b := brokertest.Start(t)
+	url := brokertest.URL(b.Addr())
+	watcher := brokertest.Connect(t, url)
+	watcher.Subscribe("sprinkler/garden/request/+")
+	pub := brokertest.Connect(t, url)
+	pub.Publish("sprinkler/garden/request/open", false, `{"id":"1"}`)
+	watcher.Await("sprinkler/garden/request/open", `{"id":"1"}`)
+
+	id, _, ok := b.Origin("sprinkler/garden/request/open", []byte(`{"id":"1"}`))
+	if !ok || id != pub.ID() {
+		t.Errorf("Origin = %q, %v; want %q", id, ok, pub.ID())
+	}
+	if _, _, ok := b.Origin("sprinkler/garden/request/open", []byte(`{"id":"1"}`)); ok {
+		t.Error("an origin was returned twice")
+	}
+}
+
+func TestClientsListsConnectedClients(t *testing.T) {
+	b := brokertest.Start(t)
+	c := brokertest.Connect(t, brokertest.URL(b.Addr()))
+	id := c.ID()
+	found := false
+	for _, cl := range b.Clients() {
+		if cl.ID == id {
+			found = true
+			if !strings.HasPrefix(cl.Remote, "127.0.0.1:") || cl.Listener != "tcp" || cl.ConnectedAt == nil {
+				t.Errorf("client info %+v", cl)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("%s not in %+v", id, b.Clients())
+	}
+}
+
+func TestCloseIsIdempotentAndDisconnectsClients(t *testing.T) {
+	b := server.New(server.Config{Listen: "127.0.0.1:0", Anonymous: server.AnonymousLoopback, MaxClients: 8}, brokertest.Logger(t))
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lost := make(chan struct{})
+	opts := paho.NewClientOptions().AddBroker(brokertest.URL(b.Addr())).SetClientID("closer").SetAutoReconnect(false).
+		SetConnectionLostHandler(func(paho.Client, error) { close(lost) })
+	c := paho.NewClient(opts)
+	if tok := c.Connect(); !tok.WaitTimeout(brokertest.Wait) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	select {
+	case <-lost:
+	case <-time.After(brokertest.Wait):
+		t.Fatal("the client was not disconnected")
+	}
+}
+
+func TestStartOnBusyPortFails(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	b := server.New(server.Config{Listen: l.Addr().String(), Anonymous: server.AnonymousLoopback, MaxClients: 8}, brokertest.Logger(t))
+	err = b.Start()
+	if err == nil || !strings.Contains(err.Error(), l.Addr().String()) {
+		t.Fatalf("Start on a busy port: %v", err)
+	}
+	_ = b.Close()
+}
+
+func TestLoadUsesOnlyBrokerKeys(t *testing.T) {
+	t.Setenv("SPRINKLER_BROKER_LISTEN", "127.0.0.1:18830")
+	c, err := server.Load("../../configs/agent.yaml", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:18830" || c.Anonymous != server.AnonymousLoopback {
+		t.Errorf("config %+v", c)
+	}
+}
