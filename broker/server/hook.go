@@ -25,10 +25,11 @@ type hook struct {
 
 	mu        sync.Mutex
 	connected map[*mqtt.Client]time.Time
+	stashed   map[*mqtt.Client]packets.Packet
 }
 
 func newHook(cfg Config, log *slog.Logger) *hook {
-	return &hook{cfg: cfg, log: log, origins: newOrigins(), connected: map[*mqtt.Client]time.Time{}}
+	return &hook{cfg: cfg, log: log, origins: newOrigins(), connected: map[*mqtt.Client]time.Time{}, stashed: map[*mqtt.Client]packets.Packet{}}
 }
 
 func (h *hook) ID() string { return "sprinkler" }
@@ -36,7 +37,7 @@ func (h *hook) ID() string { return "sprinkler" }
 func (h *hook) Provides(b byte) bool {
 	return bytes.Contains([]byte{
 		mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnPublish,
-		mqtt.OnSessionEstablished, mqtt.OnDisconnect,
+		mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnSubscribe, mqtt.OnSubscribed,
 	}, []byte{b})
 }
 
@@ -81,6 +82,38 @@ func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 	h.mu.Lock()
 	delete(h.connected, cl)
 	h.mu.Unlock()
+}
+
+// OnSubscribe works around a mochi v2.7.9 bug: it refuses a SUBSCRIBE whose packet id equals
+// the id of a message the broker itself has in flight to that client, although the two sides
+// number their packets independently. The refused subscription looks granted to a v3 client,
+// which then never hears from it; paho hits this on its second SUBSCRIBE while retained
+// messages from its first are in flight. The clashing in-flight entry is set aside until
+// OnSubscribed, with the client locked so that no new outbound message can take its id.
+func (h *hook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Packet {
+	if cl.Net.Inline {
+		return pk
+	}
+	if in, ok := cl.State.Inflight.Get(pk.PacketID); ok {
+		cl.Lock()
+		cl.State.Inflight.Delete(pk.PacketID)
+		h.mu.Lock()
+		h.stashed[cl] = in
+		h.mu.Unlock()
+	}
+	return pk
+}
+
+// OnSubscribed puts back the in-flight entry OnSubscribe set aside.
+func (h *hook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, reasonCodes []byte) {
+	h.mu.Lock()
+	in, ok := h.stashed[cl]
+	delete(h.stashed, cl)
+	h.mu.Unlock()
+	if ok {
+		cl.State.Inflight.Set(in)
+		cl.Unlock()
+	}
 }
 
 func (h *hook) connectedAt(cl *mqtt.Client) time.Time {

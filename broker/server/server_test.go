@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -175,5 +176,31 @@ func TestLoadUsesOnlyBrokerKeys(t *testing.T) {
 	}
 	if c.Listen != "127.0.0.1:18830" || c.Anonymous != server.AnonymousLoopback {
 		t.Errorf("config %+v", c)
+	}
+}
+
+// TestEverySubscriptionGetsItsRetainedMessages covers a mochi bug the broker works around: a
+// second SUBSCRIBE whose packet id clashes with a retained message still in flight from the
+// first was refused, silently for MQTT 3.1.1 clients.
+func TestEverySubscriptionGetsItsRetainedMessages(t *testing.T) {
+	for _, n := range []int{1, 2, 8, 40} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			b := brokertest.Start(t)
+			p := brokertest.Connect(t, brokertest.URL(b.Addr()))
+			for i := range n {
+				p.Publish("x/a/"+strconv.Itoa(i), true, "r")
+			}
+			p.Publish("x/b", true, "second")
+			c := brokertest.Connect(t, brokertest.URL(b.Addr()))
+			c.Subscribe("x/a/+")
+			c.Subscribe("x/b")
+			c.Subscribe("x/c")
+			c.Await("x/b", "second")
+			p.Publish("x/c", false, "live")
+			c.Await("x/c", "live")
+			if got := len(c.Topics()); got != n+2 {
+				t.Errorf("%d topics received, want %d", got, n+2)
+			}
+		})
 	}
 }

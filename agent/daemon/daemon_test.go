@@ -1,0 +1,285 @@
+package daemon_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"sprinkler/agent/clock"
+	"sprinkler/agent/clock/clocktest"
+	"sprinkler/agent/config"
+	"sprinkler/agent/daemon"
+	"sprinkler/agent/relay/relaytest"
+	"sprinkler/broker/brokertest"
+	"sprinkler/topics"
+)
+
+// agent is an agent running in the test's process.
+type agent struct {
+	t      *testing.T
+	addr   string // the broker address clients use
+	bank   *relaytest.Bank
+	topics topics.Agent
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// testConfig is the default configuration with an embedded broker on a free loopback port.
+func testConfig(t *testing.T, id string) config.Config {
+	t.Helper()
+	t.Setenv("SPRINKLER_AGENT_ID", id)
+	t.Setenv("SPRINKLER_BROKER_LISTEN", "127.0.0.1:0")
+	t.Setenv("SPRINKLER_STATE_DIR", t.TempDir())
+	t.Setenv("SPRINKLER_MQTT_KEEPALIVE", "2s")
+	cfg, err := config.Load("", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// external points cfg at a broker outside the agent.
+func external(cfg config.Config, addr string) config.Config {
+	cfg.Broker.Embedded = false
+	cfg.MQTT.URL = brokertest.URL(addr)
+	return cfg
+}
+
+// start runs an agent for cfg and waits until its retained status says online.
+func start(t *testing.T, cfg config.Config, clk clock.Clock) *agent {
+	t.Helper()
+	a := &agent{t: t, bank: relaytest.New(len(cfg.Zones)), done: make(chan error, 1)}
+	a.topics, _ = topics.NewAgent(cfg.MQTT.Prefix, cfg.Agent.ID)
+	ready := make(chan string, 1)
+	d, err := daemon.New(cfg, daemon.Options{Relays: a.bank, Clock: clk, Log: brokertest.Logger(t), Ready: func(addr string) { ready <- addr }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	go func() { a.done <- d.Run(ctx) }()
+	select {
+	case a.addr = <-ready:
+	case err := <-a.done:
+		t.Fatalf("agent stopped at start: %v", err)
+	case <-time.After(brokertest.Wait):
+		t.Fatal("agent not ready")
+	}
+	if !cfg.Broker.Embedded {
+		a.addr = strings.TrimPrefix(cfg.MQTT.URL, "tcp://")
+	}
+	t.Cleanup(func() { a.stop() })
+	w := brokertest.Connect(t, brokertest.URL(a.addr))
+	w.Subscribe(a.topics.Status())
+	w.Await(a.topics.Status(), topics.Online)
+	return a
+}
+
+// stop stops the agent and waits for Run to return.
+func (a *agent) stop() error {
+	a.cancel()
+	select {
+	case err, ok := <-a.done:
+		if ok {
+			close(a.done)
+		}
+		return err
+	case <-time.After(2 * brokertest.Wait):
+		a.t.Fatal("agent did not stop")
+		return nil
+	}
+}
+
+// request sends cmd with payload from client c and returns the reply carrying id.
+func request(t *testing.T, c *brokertest.Client, a *agent, cmd, id, payload string) topics.Response {
+	t.Helper()
+	c.Subscribe(a.topics.Response(cmd))
+	c.Publish(a.topics.Request(cmd), false, payload)
+	m := c.AwaitMsg(a.topics.Response(cmd), fmt.Sprintf(`"id":%q`, id))
+	var r topics.Response
+	if err := json.Unmarshal([]byte(m.Payload), &r); err != nil {
+		t.Fatalf("reply %s: %v", m.Payload, err)
+	}
+	return r
+}
+
+func TestEveryCommandThroughTheEmbeddedBroker(t *testing.T) {
+	a := start(t, testConfig(t, "garden"), nil)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe(a.topics.ZoneStateFilter(), a.topics.State(), a.topics.Event())
+
+	r := request(t, c, a, "open", "o1", `{"id":"o1","zones":[1,3],"duration_s":600}`)
+	if r.Status != topics.StatusOK || !a.bank.On()[0] || !a.bank.On()[2] {
+		t.Fatalf("open: %+v, relays %v", r, a.bank.On())
+	}
+	// The reply comes after the states it reports.
+	if v, _ := c.Latest(a.topics.ZoneState(3)); v != topics.StateOpen {
+		t.Errorf("zone 3 state %q when the open reply arrived", v)
+	}
+	c.AwaitMsg(a.topics.Event(), `"event_type":"zone_opened"`, `"zone":3`, `"source":"`+c.ID()+`"`)
+
+	r = request(t, c, a, "status", "s1", `{"id":"s1"}`)
+	var snap topics.Snapshot
+	if err := json.Unmarshal(r.Data, &snap); err != nil || snap.Zones["3"].State != topics.StateOpen || snap.Zones["3"].Source != c.ID() || snap.Zones["3"].EndsAt == nil {
+		t.Fatalf("status: %s (%v)", r.Data, err)
+	}
+
+	r = request(t, c, a, "toggle", "t1", `{"id":"t1","zones":[3,4]}`)
+	if r.Status != topics.StatusOK || a.bank.On()[2] || !a.bank.On()[3] {
+		t.Fatalf("toggle: %+v, relays %v", r, a.bank.On())
+	}
+	r = request(t, c, a, "close", "c1", `{"id":"c1","zones":"all"}`)
+	if r.Status != topics.StatusOK || a.bank.AnyOn() {
+		t.Fatalf("close all: %+v, relays %v", r, a.bank.On())
+	}
+	c.Await(a.topics.ZoneState(1), topics.StateClosed)
+
+	for _, cmd := range []string{"time", "version", "commands", "gdt", "gvn", "m"} {
+		if r := request(t, c, a, cmd, "x-"+cmd, `{"id":"x-`+cmd+`"}`); r.Status != topics.StatusOK || len(r.Data) == 0 {
+			t.Errorf("%s: %+v", cmd, r)
+		}
+	}
+	r = request(t, c, a, "clients", "cl", `{"id":"cl"}`)
+	if !strings.Contains(string(r.Data), `"id":"sprinkler-garden"`) || !strings.Contains(string(r.Data), c.ID()) {
+		t.Errorf("clients: %s", r.Data)
+	}
+	// An alias answers on its own name.
+	r = request(t, c, a, "grs", "g1", `{"id":"g1"}`)
+	if r.Status != topics.StatusOK {
+		t.Errorf("grs: %+v", r)
+	}
+}
+
+func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
+	a := start(t, testConfig(t, "garden"), nil)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	before := len(a.bank.Switches())
+
+	c.Subscribe(a.topics.Response("open"))
+	c.Publish(a.topics.Request("open"), false, `{"id":"b2","zones":[`)
+	m := c.AwaitMsg(a.topics.Response("open"), `"status":"error"`)
+	if !strings.Contains(m.Payload, `"id":""`) || !strings.Contains(m.Payload, `"code":"bad_json"`) {
+		t.Errorf("malformed JSON reply: %s", m.Payload)
+	}
+	for id, payload := range map[string]string{
+		"u": `{"id":"u","zones":[99]}`,
+		"d": `{"id":"d","zones":[1,1]}`,
+		"n": `{"id":"n","zones":[1],"duration_s":-1}`,
+	} {
+		if r := request(t, c, a, "open", id, payload); r.Status != topics.StatusError || r.Code == "" || r.Error == "" {
+			t.Errorf("%s: %+v", payload, r)
+		}
+	}
+	c.Subscribe(a.topics.Event())
+	c.Publish(a.topics.ZoneSet(2), false, "flood")
+	c.AwaitMsg(a.topics.Event(), `"event_type":"command_refused"`, `"zone":2`)
+	c.Publish(a.topics.ZoneSet(42), false, "OPEN")
+	c.AwaitMsg(a.topics.Event(), `"event_type":"command_refused"`, `"zone":42`)
+	if r := request(t, c, a, "flood", "f", `{"id":"f"}`); r.Code != topics.CodeUnknownCommand {
+		t.Errorf("unknown command: %+v", r)
+	}
+	if len(a.bank.Switches()) != before {
+		t.Errorf("bad input switched relays: %v", a.bank.Switches()[before:])
+	}
+}
+
+func TestPlainClientOpensZoneThroughSetTopic(t *testing.T) {
+	a := start(t, testConfig(t, "garden"), nil)
+	url := brokertest.URL(a.addr)
+	c := brokertest.Connect(t, url)
+	c.Publish(a.topics.ZoneSet(3), false, "OPEN")
+
+	late := brokertest.Connect(t, url)
+	late.Subscribe(a.topics.ZoneState(3), a.topics.State())
+	late.Await(a.topics.ZoneState(3), topics.StateOpen)
+	if msgs := late.On(a.topics.ZoneState(3)); !msgs[len(msgs)-1].Retained && len(msgs) == 1 {
+		t.Error("zone state is not retained")
+	}
+	if !a.bank.On()[2] {
+		t.Error("relay 3 is off")
+	}
+	late.WaitFor(func(l map[string]string, _ []brokertest.Msg) bool {
+		return strings.Contains(l[a.topics.State()], `"source":"`+c.ID()+`"`)
+	})
+	c.Publish(a.topics.ZoneSet(3), false, `{"state":"close"}`)
+	late.Await(a.topics.ZoneState(3), topics.StateClosed)
+}
+
+func TestRetainedCommandNeverActs(t *testing.T) {
+	a := start(t, testConfig(t, "garden"), nil)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe(a.topics.ZoneStateFilter())
+	c.Publish(a.topics.ZoneSet(4), true, "OPEN")
+	c.Publish(a.topics.ZoneSet(5), false, "OPEN") // a live command after it, as a marker
+	c.Await(a.topics.ZoneState(5), topics.StateOpen)
+	if a.bank.On()[3] {
+		t.Fatal("a retained command opened zone 4")
+	}
+}
+
+func TestStartupAndShutdownLeaveRelaysOff(t *testing.T) {
+	b := brokertest.Start(t)
+	cfg := external(testConfig(t, "garden"), b.Addr())
+	a := start(t, cfg, nil)
+	if sw := a.bank.Switches(); len(sw) != len(cfg.Zones) {
+		t.Errorf("start-up switched %v, want every relay off once", sw)
+	}
+	for _, s := range a.bank.Switches() {
+		if s.On {
+			t.Fatalf("start-up switched relay %d on", s.Relay)
+		}
+	}
+	w := brokertest.Connect(t, brokertest.URL(b.Addr()))
+	w.Subscribe(a.topics.Status(), a.topics.ZoneStateFilter())
+	w.Publish(a.topics.ZoneSet(1), false, "ON")
+	w.Publish(a.topics.ZoneSet(2), false, `{"state":"on","duration_s":3600}`)
+	w.Await(a.topics.ZoneState(2), topics.StateOpen)
+
+	if err := a.stop(); err != nil {
+		t.Fatal(err)
+	}
+	if a.bank.AnyOn() || a.bank.Closed() != 1 {
+		t.Fatalf("after shutdown: relays %v, closed %d times", a.bank.On(), a.bank.Closed())
+	}
+	w.Await(a.topics.ZoneState(1), topics.StateClosed)
+	w.Await(a.topics.ZoneState(2), topics.StateClosed)
+	w.Await(a.topics.Status(), topics.Offline)
+}
+
+// TestPresenceFollowsTheLink cuts the agent's connection without a DISCONNECT: every
+// subscriber must see the retained offline from the will, then online and fresh states once the
+// agent reconnects, while the relays and their deadlines carry on without MQTT.
+func TestPresenceFollowsTheLink(t *testing.T) {
+	b := brokertest.Start(t)
+	proxy := brokertest.StartProxy(t, b.Addr())
+	clk := clocktest.New(time.Date(2026, 6, 1, 6, 0, 0, 0, time.UTC))
+	a := start(t, external(testConfig(t, "garden"), proxy.Addr()), clk)
+
+	w := brokertest.Connect(t, brokertest.URL(b.Addr()))
+	w.Subscribe(a.topics.Status(), a.topics.ZoneStateFilter())
+	w.Publish(a.topics.ZoneSet(2), false, `{"state":"open","duration_s":60}`)
+	w.Await(a.topics.ZoneState(2), topics.StateOpen)
+	statesBefore := len(w.On(a.topics.ZoneState(7)))
+
+	proxy.Sever()
+	w.Await(a.topics.Status(), topics.Offline)
+	late := brokertest.Connect(t, brokertest.URL(b.Addr()))
+	late.Subscribe(a.topics.Status())
+	if v, _ := late.Latest(a.topics.Status()); v != topics.Offline {
+		late.Await(a.topics.Status(), topics.Offline)
+	}
+
+	clk.Advance(60 * time.Second) // the run ends while the agent is cut off
+	if a.bank.AnyOn() {
+		t.Fatal("the valve stayed open past its deadline while MQTT was down")
+	}
+
+	w.Await(a.topics.Status(), topics.Online)
+	w.Await(a.topics.ZoneState(2), topics.StateClosed)
+	if len(w.On(a.topics.ZoneState(7))) <= statesBefore {
+		t.Error("no fresh zone states after the reconnect")
+	}
+}
