@@ -1,0 +1,325 @@
+package cli_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"sprinkler/broker/brokertest"
+	"sprinkler/topics"
+)
+
+// bin holds the agent, broker and ctl programs, built once for every test here.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "sprinkler-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	build := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "sprinkler/agent", "sprinkler/broker", "sprinkler/ctl")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building the programs:", err)
+		os.Exit(1)
+	}
+	bin = dir
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// proc is a program the test started; it is stopped when the test ends.
+type proc struct {
+	cmd  *exec.Cmd
+	out  *bytes.Buffer
+	done chan error
+}
+
+// startAgent runs the agent program with an embedded broker on a free port and sim relays,
+// and waits for its retained online. It returns the broker URL.
+func startAgent(t *testing.T, id string, env ...string) (string, *proc) {
+	t.Helper()
+	port := brokertest.FreePort(t)
+	p := startProc(t, filepath.Join(bin, "agent"), nil, append([]string{
+		"SPRINKLER_AGENT_ID=" + id,
+		fmt.Sprintf("SPRINKLER_BROKER_LISTEN=127.0.0.1:%d", port),
+		"SPRINKLER_RELAYS_DRIVER=sim",
+		"SPRINKLER_STATE_DIR=" + t.TempDir(),
+	}, env...)...)
+	url := fmt.Sprintf("tcp://127.0.0.1:%d", port)
+	awaitOnline(t, url, id, p)
+	return url, p
+}
+
+// awaitOnline waits until the agent's retained status on the broker at url is online.
+func awaitOnline(t *testing.T, url, id string, p *proc) {
+	t.Helper()
+	addr := strings.TrimPrefix(url, "tcp://")
+	deadline := time.Now().Add(brokertest.Wait)
+	for {
+		conn, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			_ = conn.Close()
+			break
+		}
+		select {
+		case err := <-p.done:
+			t.Fatalf("%s exited: %v\n%s", p.cmd.Path, err, p.out)
+		case <-time.After(20 * time.Millisecond): // the process gives no other sign that it listens
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing listens on %s\n%s", addr, p.out)
+		}
+	}
+	c := brokertest.Connect(t, url)
+	c.Subscribe("sprinkler/" + id + "/status")
+	c.Await("sprinkler/"+id+"/status", topics.Online)
+}
+
+func startProc(t *testing.T, path string, args []string, env ...string) *proc {
+	t.Helper()
+	p := &proc{cmd: exec.Command(path, args...), out: &bytes.Buffer{}, done: make(chan error, 1)}
+	p.cmd.Env = append(os.Environ(), env...)
+	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.done <- p.cmd.Wait() }()
+	t.Cleanup(func() { p.stop(t) })
+	return p
+}
+
+// stop sends SIGTERM and waits; a process that does not stop is killed and the test fails.
+func (p *proc) stop(t *testing.T) {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(brokertest.Wait):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+		t.Errorf("%s did not stop on SIGTERM\n%s", p.cmd.Path, p.out)
+	}
+}
+
+// ctl runs ctl and returns its exit status, stdout and stderr. It is killed, and the test
+// fails, if it outlives its own --timeout by more than a few seconds.
+func ctl(t *testing.T, url string, args ...string) (int, string, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, "ctl"), append([]string{"--broker", url}, args...)...)
+	cmd.Env = append(os.Environ(), "SPRINKLER_AGENT=")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("ctl %v hung", args)
+	}
+	code := 0
+	if ee, ok := errors.AsType[*exec.ExitError](err); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, stdout.String(), stderr.String()
+}
+
+func TestCommandsAndExitStatuses(t *testing.T) {
+	url, _ := startAgent(t, "garden")
+	for _, tc := range []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string // a substring of stdout
+		stderr string // a substring of stderr
+	}{
+		{"status", []string{"--agent", "garden", "status"}, 0, "ZONE", ""},
+		{"picks the only agent", []string{"status"}, 0, "agent garden: 0 of 8 zones open", ""},
+		{"open with flag after", []string{"open", "3", "--for", "1m"}, 0, "zone 3 open until", ""},
+		{"open in minutes", []string{"src", "4,5", "--for", "2"}, 0, "zone 5 open", ""},
+		{"status json", []string{"status", "--json"}, 0, `"state": "open"`, ""},
+		{"toggle", []string{"t1", "5"}, 0, "zone 5 closed", ""},
+		{"close all", []string{"close", "all"}, 0, "zone 8 closed", ""},
+		{"alias grs", []string{"grs"}, 0, "Zone 1", ""},
+		{"commands", []string{"commands"}, 0, "open", ""},
+		{"menu alias", []string{"m"}, 0, "toggle", ""},
+		{"time", []string{"time"}, 0, "day", ""},
+		{"version", []string{"gvn"}, 0, "contract 1", ""},
+		{"clients", []string{"clients"}, 0, "sprinkler-garden", ""},
+		{"agents", []string{"agents"}, 0, "garden", ""},
+		{"unknown zone", []string{"open", "99"}, 1, "", "no zone 99"},
+		{"duplicate zone", []string{"open", "2", "2"}, 1, "", "twice"},
+		{"no zone", []string{"open"}, 2, "", "at least one zone"},
+		{"all only for close", []string{"open", "all"}, 2, "", "only with close"},
+		{"bad duration", []string{"open", "3", "--for", "banana"}, 2, "", "--for"},
+		{"unknown command", []string{"flood"}, 2, "", "unknown command"},
+		{"unknown flag", []string{"status", "--loud"}, 2, "", "unknown flag"},
+		{"never seen agent", []string{"--agent", "ghost", "status"}, 3, "", "never seen"},
+		{"bad agent id", []string{"--agent", "Ghost!", "status"}, 2, "", "agent id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := ctl(t, url, tc.args...)
+			if code != tc.code || !strings.Contains(stdout, tc.stdout) || !strings.Contains(stderr, tc.stderr) {
+				t.Errorf("ctl %v: exit %d, want %d\nstdout: %s\nstderr: %s", tc.args, code, tc.code, stdout, stderr)
+			}
+			if code != 0 && strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+				t.Errorf("stderr is more than one line: %q", stderr)
+			}
+		})
+	}
+}
+
+func TestStatusJSONIsTheSnapshot(t *testing.T) {
+	url, _ := startAgent(t, "garden")
+	if code, _, stderr := ctl(t, url, "open", "2", "--for", "90s"); code != 0 {
+		t.Fatal(stderr)
+	}
+	_, stdout, _ := ctl(t, url, "--json", "status")
+	var s topics.Snapshot
+	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	z := s.Zones["2"]
+	if z.State != topics.StateOpen || z.EndsAt == nil || !strings.HasPrefix(z.Source, "ctl-") {
+		t.Errorf("zone 2: %+v", z)
+	}
+}
+
+func TestStoppedAgentExits3WithinTimeout(t *testing.T) {
+	url, agent := startAgent(t, "garden")
+	agent.stop(t)
+	start := time.Now()
+	code, _, stderr := ctl(t, url, "--agent", "garden", "--timeout", "3s", "status")
+	// The embedded broker went with the agent: unreachable is exit 3 too.
+	if code != 3 || !strings.Contains(stderr, "unreachable") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	t.Logf("ctl gave up after %v", time.Since(start))
+}
+
+func TestOfflineAgentOnStandaloneBroker(t *testing.T) {
+	port := brokertest.FreePort(t)
+	startProc(t, filepath.Join(bin, "broker"), nil, fmt.Sprintf("SPRINKLER_BROKER_LISTEN=127.0.0.1:%d", port))
+	url := fmt.Sprintf("tcp://127.0.0.1:%d", port)
+	agent := startProc(t, filepath.Join(bin, "agent"), nil, "SPRINKLER_AGENT_ID=shed", "SPRINKLER_BROKER_EMBEDDED=false",
+		"SPRINKLER_MQTT_URL="+url, "SPRINKLER_RELAYS_DRIVER=sim", "SPRINKLER_STATE_DIR="+t.TempDir())
+	awaitOnline(t, url, "shed", agent)
+	if code, _, stderr := ctl(t, url, "--agent", "shed", "version"); code != 0 {
+		t.Fatal(stderr)
+	}
+	_ = agent.cmd.Process.Kill() // no clean goodbye: the will must say offline
+	<-agent.done
+	w := brokertest.Connect(t, url)
+	w.Subscribe("sprinkler/shed/status")
+	w.Await("sprinkler/shed/status", topics.Offline)
+
+	code, _, stderr := ctl(t, url, "--agent", "shed", "--timeout", "3s", "status")
+	if code != 3 || !strings.Contains(stderr, "offline") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	code, _, stderr = ctl(t, url, "status")
+	if code != 3 || !strings.Contains(stderr, "no agent online") {
+		t.Errorf("without --agent: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestUnreachableBrokerExits3(t *testing.T) {
+	url := fmt.Sprintf("tcp://127.0.0.1:%d", brokertest.FreePort(t))
+	code, _, stderr := ctl(t, url, "--timeout", "2s", "status")
+	if code != 3 || !strings.Contains(stderr, "unreachable") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestSeveralAgentsNeedAChoice(t *testing.T) {
+	port := brokertest.FreePort(t)
+	startProc(t, filepath.Join(bin, "broker"), nil, fmt.Sprintf("SPRINKLER_BROKER_LISTEN=127.0.0.1:%d", port))
+	url := fmt.Sprintf("tcp://127.0.0.1:%d", port)
+	for _, id := range []string{"front", "back"} {
+		p := startProc(t, filepath.Join(bin, "agent"), nil, "SPRINKLER_AGENT_ID="+id, "SPRINKLER_BROKER_EMBEDDED=false",
+			"SPRINKLER_MQTT_URL="+url, "SPRINKLER_RELAYS_DRIVER=sim", "SPRINKLER_STATE_DIR="+t.TempDir())
+		awaitOnline(t, url, id, p)
+	}
+	code, _, stderr := ctl(t, url, "status")
+	if code != 2 || !strings.Contains(stderr, "back") || !strings.Contains(stderr, "front") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr := ctl(t, url, "--agent", "back", "open", "1"); code != 0 {
+		t.Errorf("--agent back: %s", stderr)
+	}
+	_, stdout, _ := ctl(t, url, "agents")
+	if !strings.Contains(stdout, "back") || !strings.Contains(stdout, "front") {
+		t.Errorf("agents: %s", stdout)
+	}
+}
+
+func TestWatchFollowsChanges(t *testing.T) {
+	url, _ := startAgent(t, "garden")
+	cmd := exec.Command(filepath.Join(bin, "ctl"), "--broker", url, "watch", "--agent", "garden")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	lines := make(chan string, 1000)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		done <- cmd.Wait()
+	}()
+	await := func(want string) {
+		t.Helper()
+		timeout := time.After(brokertest.Wait)
+		for {
+			select {
+			case l, ok := <-lines:
+				if !ok {
+					t.Fatalf("watch ended before %q", want)
+				}
+				if strings.Contains(l, want) {
+					return
+				}
+			case <-timeout:
+				t.Fatalf("watch never printed %q", want)
+			}
+		}
+	}
+	await("garden zone 8 closed") // the retained states come first
+	if code, _, stderr := ctl(t, url, "open", "6"); code != 0 {
+		t.Fatal(stderr)
+	}
+	await("garden zone 6 open")
+	await("event zone_opened zone=6")
+	_ = cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("watch exit: %v", err)
+		}
+	case <-time.After(brokertest.Wait):
+		_ = cmd.Process.Kill()
+		t.Fatal("watch did not stop on interrupt")
+	}
+}
