@@ -283,3 +283,12 @@ func TestPresenceFollowsTheLink(t *testing.T) {
 		t.Error("no fresh zone states after the reconnect")
 	}
 }
+
+func mustMarshal(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
