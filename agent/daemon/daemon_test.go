@@ -19,7 +19,7 @@ import (
 
 // agent is an agent running in the test's process.
 type agent struct {
-	t      *testing.T
+	t      testing.TB
 	addr   string // the broker address clients use
 	bank   *relaytest.Bank
 	topics topics.Agent
@@ -28,7 +28,7 @@ type agent struct {
 }
 
 // testConfig is the default configuration with an embedded broker on a free loopback port.
-func testConfig(t *testing.T, id string) config.Config {
+func testConfig(t testing.TB, id string) config.Config {
 	t.Helper()
 	t.Setenv("SPRINKLER_AGENT_ID", id)
 	t.Setenv("SPRINKLER_BROKER_LISTEN", "127.0.0.1:0")
@@ -49,7 +49,7 @@ func external(cfg config.Config, addr string) config.Config {
 }
 
 // start runs an agent for cfg and waits until its retained status says online.
-func start(t *testing.T, cfg config.Config, clk clock.Clock) *agent {
+func start(t testing.TB, cfg config.Config, clk clock.Clock) *agent {
 	t.Helper()
 	a := &agent{t: t, bank: relaytest.New(len(cfg.Zones)), done: make(chan error, 1)}
 	a.topics, _ = topics.NewAgent(cfg.MQTT.Prefix, cfg.Agent.ID)
@@ -94,7 +94,7 @@ func (a *agent) stop() error {
 }
 
 // request sends cmd with payload from client c and returns the reply carrying id.
-func request(t *testing.T, c *brokertest.Client, a *agent, cmd, id, payload string) topics.Response {
+func request(t testing.TB, c *brokertest.Client, a *agent, cmd, id, payload string) topics.Response {
 	t.Helper()
 	c.Subscribe(a.topics.Response(cmd))
 	c.Publish(a.topics.Request(cmd), false, payload)

@@ -50,7 +50,7 @@ type proc struct {
 
 // startAgent runs the agent program with an embedded broker on a free port and sim relays,
 // and waits for its retained online. It returns the broker URL.
-func startAgent(t *testing.T, id string, env ...string) (string, *proc) {
+func startAgent(t testing.TB, id string, env ...string) (string, *proc) {
 	t.Helper()
 	port := brokertest.FreePort(t)
 	p := startProc(t, filepath.Join(bin, "agent"), nil, append([]string{
@@ -65,7 +65,7 @@ func startAgent(t *testing.T, id string, env ...string) (string, *proc) {
 }
 
 // awaitOnline waits until the agent's retained status on the broker at url is online.
-func awaitOnline(t *testing.T, url, id string, p *proc) {
+func awaitOnline(t testing.TB, url, id string, p *proc) {
 	t.Helper()
 	addr := strings.TrimPrefix(url, "tcp://")
 	deadline := time.Now().Add(brokertest.Wait)
@@ -89,7 +89,7 @@ func awaitOnline(t *testing.T, url, id string, p *proc) {
 	c.Await("sprinkler/"+id+"/status", topics.Online)
 }
 
-func startProc(t *testing.T, path string, args []string, env ...string) *proc {
+func startProc(t testing.TB, path string, args []string, env ...string) *proc {
 	t.Helper()
 	p := &proc{cmd: exec.Command(path, args...), out: &bytes.Buffer{}, done: make(chan error, 1)}
 	p.cmd.Env = append(os.Environ(), env...)
@@ -103,7 +103,7 @@ func startProc(t *testing.T, path string, args []string, env ...string) *proc {
 }
 
 // stop sends SIGTERM and waits; a process that does not stop is killed and the test fails.
-func (p *proc) stop(t *testing.T) {
+func (p *proc) stop(t testing.TB) {
 	if p.cmd.ProcessState != nil {
 		return
 	}
