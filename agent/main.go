@@ -35,7 +35,7 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	path := fs.String("config", configs.DefaultPath, "configuration file (YAML)")
+	configPath := configs.PathFlag(fs, "configuration file (YAML)")
 	version := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -44,9 +44,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, daemon.Version)
 		return nil
 	}
-	explicit := false
-	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "config" })
-	cfg, err := config.Load(*path, explicit)
+	path, required := configPath()
+	cfg, err := config.Load(path, required)
 	if err != nil {
 		return err
 	}

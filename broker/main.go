@@ -31,13 +31,12 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("broker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	path := fs.String("config", configs.DefaultPath, "configuration file; only its broker.* keys are used")
+	config := configs.PathFlag(fs, "configuration file; only its broker.* keys are used")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	explicit := false
-	fs.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "config" })
-	cfg, err := server.Load(*path, explicit)
+	path, required := config()
+	cfg, err := server.Load(path, required)
 	if err != nil {
 		return err
 	}

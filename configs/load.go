@@ -5,6 +5,7 @@ package configs
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"os"
@@ -232,4 +233,16 @@ func child(n *yaml.Node, part string) (*yaml.Node, int) {
 		}
 	}
 	return nil, 0
+}
+
+// PathFlag registers --config on fs, defaulting to DefaultPath. After parsing, the returned
+// function gives the path and whether it was named on the command line: a named file must
+// exist, while the default may be absent.
+func PathFlag(fs *flag.FlagSet, usage string) func() (path string, required bool) {
+	path := fs.String("config", DefaultPath, usage)
+	return func() (string, bool) {
+		required := false
+		fs.Visit(func(f *flag.Flag) { required = required || f.Name == "config" })
+		return *path, required
+	}
 }
