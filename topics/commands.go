@@ -29,6 +29,7 @@ const (
 	CmdVersion  = "version"
 	CmdCommands = "commands"
 	CmdClients  = "clients"
+	CmdLimits   = "limits"
 )
 
 var zonesParam = Param{Name: "zones", Type: "zones", Required: true, Help: "zone numbers, e.g. [1,3]"}
@@ -42,6 +43,7 @@ var Commands = []Command{
 		Params: []Param{{Name: "zones", Type: "zones_or_all", Required: true, Help: `zone numbers, e.g. [1,3], or "all"`}}},
 	{Name: CmdToggle, Aliases: []string{"t1"}, Group: "zones", Summary: "open closed zones and close open ones",
 		Params: []Param{zonesParam, {Name: "duration_s", Type: "seconds", Help: "how long the zones it opens stay open"}}},
+	{Name: CmdLimits, Group: "zones", Summary: "the safety rules in force: power budget, stagger, run-time bounds, master valve"},
 	{Name: CmdTime, Aliases: []string{"gdt"}, Group: "system", Summary: "date, time and weekday on the agent"},
 	{Name: CmdVersion, Aliases: []string{"gvn"}, Group: "system", Summary: "agent and contract versions"},
 	{Name: CmdCommands, Aliases: []string{"m"}, Group: "system", Summary: "this menu: every command with its arguments"},

@@ -18,6 +18,7 @@ const (
 	CodeDuplicateZone  Code = "duplicate_zone"  // a zone named twice in one request
 	CodeUnavailable    Code = "unavailable"     // the agent cannot do this in its current setup
 	CodeForbidden      Code = "forbidden"       // the requester may not do this
+	CodeBudget         Code = "power_budget"    // more valves than the power supply allows
 	CodeRelay          Code = "relay_failure"   // the relay driver failed
 	CodeInternal       Code = "internal"        // a bug; the agent logged it and lives on
 )

@@ -14,6 +14,17 @@ type ZoneStatus struct {
 	Source string `json:"source,omitempty"`  // who changed it last (see the Source* constants)
 	Line   int    `json:"line"`              // BCM GPIO line of its relay
 	Pin    int    `json:"pin,omitempty"`     // header pin of that line, when it is on the 40-pin header
+	Queued bool   `json:"queued,omitempty"`  // a run waits for a free slot of the power budget
+	Master bool   `json:"master,omitempty"`  // the master valve or pump: it follows the other zones
+}
+
+// QueuedRun is a run that waits for its turn: for a free slot of the power budget, or for
+// the stagger between two turn-ons.
+type QueuedRun struct {
+	Zone        int     `json:"zone"`
+	DurationS   float64 `json:"duration_s"`
+	Source      string  `json:"source"`
+	RequestedAt Time    `json:"requested_at"`
 }
 
 // Snapshot is the retained <base>/state payload: every zone at one instant. Zones are keyed by
@@ -22,6 +33,7 @@ type Snapshot struct {
 	Agent string                `json:"agent"`
 	TS    Time                  `json:"ts"`
 	Zones map[string]ZoneStatus `json:"zones"`
+	Queue []QueuedRun           `json:"queue"` // waiting runs, in the order they will start
 }
 
 // ZoneKey is the key of zone n in Snapshot.Zones.
@@ -48,9 +60,25 @@ type Info struct {
 
 // Event types on <base>/event.
 const (
-	EventZoneOpened     = "zone_opened"
-	EventZoneClosed     = "zone_closed"
-	EventCommandRefused = "command_refused"
+	EventZoneOpened     = "zone_opened"     // a relay switched on
+	EventZoneClosed     = "zone_closed"     // a relay switched off
+	EventRunQueued      = "run_queued"      // a run waits for a free slot of the power budget
+	EventRunRejected    = "run_rejected"    // a run was refused: the power budget is full
+	EventRunStarted     = "run_started"     // a run began; ends_at says until when
+	EventRunFinished    = "run_finished"    // a run ended; reason says why
+	EventForcedOff      = "forced_off"      // the watchdog switched off a relay left on past its end
+	EventRunResumed     = "run_resumed"     // a run cut short by a crash or power cut goes on
+	EventCommandRefused = "command_refused" // a command on a set topic was refused
+)
+
+// Reasons a run finished.
+const (
+	ReasonFinished  = "finished"  // its duration ended
+	ReasonClosed    = "closed"    // closed by a command
+	ReasonCancelled = "cancelled" // closed while it still waited in the queue
+	ReasonShutdown  = "shutdown"  // the agent stopped
+	ReasonForced    = "forced"    // the watchdog ended it
+	ReasonFailed    = "failed"    // its relay failed
 )
 
 // Event is one message on <base>/event. Its event_type key makes it a Home Assistant MQTT event.
@@ -60,6 +88,7 @@ type Event struct {
 	Source  string `json:"source,omitempty"`
 	TS      Time   `json:"ts"`
 	EndsAt  *Time  `json:"ends_at,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 	Message string `json:"message,omitempty"`
 }
 
@@ -71,7 +100,35 @@ const (
 	SourceSchedule = "schedule" // the watering schedule
 	SourceShutdown = "shutdown" // the agent is stopping
 	SourceStartup  = "startup"  // the agent is starting
+	SourceResume   = "resume"   // a run interrupted by a crash or power cut resumed
+	SourceWatchdog = "watchdog" // the safety watchdog
+	SourceMaster   = "master"   // the master valve follows the zones
 )
+
+// Overflow policies: what happens to a run beyond the power budget.
+const (
+	OverflowQueue  = "queue"  // it waits for a free slot
+	OverflowReject = "reject" // it is refused
+)
+
+// Limits is the data of the "limits" command: the safety rules in force.
+type Limits struct {
+	MaxOpen     int         `json:"max_open"`
+	Overflow    string      `json:"overflow"`
+	StaggerS    float64     `json:"stagger_s"`
+	MasterZone  int         `json:"master_zone,omitempty"`
+	MasterLeadS float64     `json:"master_lead_s,omitempty"`
+	MasterLagS  float64     `json:"master_lag_s,omitempty"`
+	WatchdogS   float64     `json:"watchdog_s"`
+	Zones       []ZoneLimit `json:"zones"`
+}
+
+// ZoneLimit is one zone's run-time bounds in Limits.
+type ZoneLimit struct {
+	Zone             int     `json:"zone"`
+	DefaultDurationS float64 `json:"default_duration_s"`
+	MaxDurationS     float64 `json:"max_duration_s"`
+}
 
 // TimeReply is the data of the "time" command.
 type TimeReply struct {
@@ -101,10 +158,13 @@ type ClientInfo struct {
 	ConnectedAt *Time  `json:"connected_at,omitempty"`
 }
 
+// StateQueued is a zone's state in a ZoneChange when its run waits for its turn.
+const StateQueued = "queued"
+
 // ZoneChange is one zone in the reply to open, close and toggle.
 type ZoneChange struct {
 	Zone   int    `json:"zone"`
-	State  string `json:"state"`
+	State  string `json:"state"` // StateOpen, StateClosed or StateQueued
 	EndsAt *Time  `json:"ends_at,omitempty"`
 	Note   string `json:"note,omitempty"` // e.g. that a duration was capped
 }

@@ -27,6 +27,7 @@ type Config struct {
 	Broker server.Config `mapstructure:"broker"`
 	MQTT   MQTT          `mapstructure:"mqtt"`
 	Relays Relays        `mapstructure:"relays"`
+	Safety Safety        `mapstructure:"safety"`
 	State  State         `mapstructure:"state"`
 	Log    Log           `mapstructure:"log"`
 	Zones  []Zone        `mapstructure:"zones"`
@@ -57,6 +58,24 @@ type Relays struct {
 	Driver    string `mapstructure:"driver"`     // auto, gpio or sim
 	Chip      string `mapstructure:"chip"`       // auto or a chip name such as gpiochip0
 	ActiveLow bool   `mapstructure:"active_low"` // relays close when their line is low
+}
+
+// Safety is the safety.* section: the rules every relay change obeys.
+type Safety struct {
+	// MaxOpen is how many valves may be open at once, the master not counted.
+	MaxOpen int `mapstructure:"max_open"`
+	// Overflow is what happens to a run beyond MaxOpen: queue or reject.
+	Overflow string `mapstructure:"overflow"`
+	// Stagger is the least time between two turn-ons, so inrush currents never add up.
+	Stagger time.Duration `mapstructure:"stagger"`
+	// MasterZone is the id of a zone that is a master valve or pump; 0 for none.
+	MasterZone int `mapstructure:"master_zone"`
+	// MasterLead and MasterLag: the master opens this long before the first zone and closes
+	// this long after the last.
+	MasterLead time.Duration `mapstructure:"master_lead"`
+	MasterLag  time.Duration `mapstructure:"master_lag"`
+	// Watchdog is how often the watchdog checks for relays left on past their end.
+	Watchdog time.Duration `mapstructure:"watchdog"`
 }
 
 // State is the state.* section.
@@ -96,18 +115,25 @@ var OriginalLines = []int{5, 6, 13, 16, 19, 20, 21, 26}
 // Defaults returns every key's default, flat and dotted.
 func Defaults() map[string]any {
 	d := map[string]any{
-		"agent.id":          "",
-		"agent.timezone":    "",
-		"mqtt.url":          "tcp://127.0.0.1:1883",
-		"mqtt.prefix":       topics.DefaultPrefix,
-		"mqtt.client_id":    "",
-		"mqtt.keepalive":    "15s",
-		"relays.driver":     relay.DriverAuto,
-		"relays.chip":       "auto",
-		"relays.active_low": true,
-		"state.dir":         "",
-		"log.level":         "info",
-		"log.format":        "text",
+		"agent.id":           "",
+		"agent.timezone":     "",
+		"mqtt.url":           "tcp://127.0.0.1:1883",
+		"mqtt.prefix":        topics.DefaultPrefix,
+		"mqtt.client_id":     "",
+		"mqtt.keepalive":     "15s",
+		"relays.driver":      relay.DriverAuto,
+		"relays.chip":        "auto",
+		"relays.active_low":  true,
+		"safety.max_open":    2,
+		"safety.overflow":    "queue",
+		"safety.stagger":     "500ms",
+		"safety.master_zone": 0,
+		"safety.master_lead": "2s",
+		"safety.master_lag":  "5s",
+		"safety.watchdog":    "1s",
+		"state.dir":          "",
+		"log.level":          "info",
+		"log.format":         "text",
 	}
 	zones := make([]map[string]any, len(OriginalLines))
 	for i, line := range OriginalLines {
@@ -227,6 +253,7 @@ func (c Config) Validate() error {
 	if c.State.Dir == "" {
 		add("state.dir", "empty")
 	}
+	errs = append(errs, c.validateSafety()...)
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.Log.Level)); err != nil {
 		add("log.level", "%q is not debug, info, warn or error", c.Log.Level)
@@ -275,6 +302,35 @@ func (c Config) validateZones() []error {
 		if z.DefaultDuration > z.MaxDuration {
 			add("default_duration", "%v is longer than max_duration %v", z.DefaultDuration, z.MaxDuration)
 		}
+	}
+	return errs
+}
+
+func (c Config) validateSafety() []error {
+	var errs []error
+	add := func(key, format string, args ...any) {
+		errs = append(errs, configs.Errorf("safety."+key, format, args...))
+	}
+	s := c.Safety
+	if s.MaxOpen < 1 || s.MaxOpen > 99 {
+		add("max_open", "%d: want at least 1", s.MaxOpen)
+	}
+	if s.Overflow != "queue" && s.Overflow != "reject" {
+		add("overflow", "%q is not queue or reject", s.Overflow)
+	}
+	if s.Stagger < 0 || s.Stagger > 10*time.Second {
+		add("stagger", "%v: want from 0s to 10s", s.Stagger)
+	}
+	if s.MasterZone != 0 && !slices.ContainsFunc(c.Zones, func(z Zone) bool { return z.ID == s.MasterZone }) {
+		add("master_zone", "%d is not the id of a zone (0 for none)", s.MasterZone)
+	}
+	for key, d := range map[string]time.Duration{"master_lead": s.MasterLead, "master_lag": s.MasterLag} {
+		if d < 0 || d > 5*time.Minute {
+			add(key, "%v: want from 0s to 5m", d)
+		}
+	}
+	if s.Watchdog < 100*time.Millisecond || s.Watchdog > time.Minute {
+		add("watchdog", "%v: want from 100ms to 1m", s.Watchdog)
 	}
 	return errs
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -84,9 +85,19 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	for i, z := range d.cfg.Zones {
 		zones[i] = valves.Zone{ID: z.ID, Name: z.Name, Line: z.Line, DefaultDuration: z.DefaultDuration, MaxDuration: z.MaxDuration}
 	}
-	v := valves.New(d.cfg.Agent.ID, zones, bank, d.opts.Clock, d.log)
+	state, err := openState(filepath.Join(d.cfg.State.Dir, stateFile), d.log)
+	if err != nil {
+		return err
+	}
+	v := valves.New(d.cfg.Agent.ID, zones, bank, d.opts.Clock, d.log, valves.Options{Limits: d.limits(), Persist: state.saveRuns})
+	interrupted := state.runs()
 	if err := v.Reset(topics.SourceStartup); err != nil {
 		return fmt.Errorf("relays: switching off at start-up: %w", err)
+	}
+	v.Start()
+	if len(interrupted) > 0 {
+		d.log.Warn("the last run did not end cleanly; resuming what is left of its runs", "runs", len(interrupted))
+		v.Resume(interrupted)
 	}
 	loc, err := d.cfg.Location()
 	if err != nil {
@@ -144,6 +155,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	<-ctx.Done()
 	d.log.Info("agent stopping")
 	stopWork()
+	v.Stop()
 	if err := v.Reset(topics.SourceShutdown); err != nil {
 		d.log.Error("relays: switching off at shutdown", "err", err)
 	}
@@ -155,6 +167,14 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	wg.Wait()
 	d.log.Info("agent stopped")
 	return nil
+}
+
+func (d *Daemon) limits() valves.Limits {
+	s := d.cfg.Safety
+	return valves.Limits{
+		MaxOpen: s.MaxOpen, Overflow: s.Overflow, Stagger: s.Stagger, Master: s.MasterZone,
+		MasterLead: s.MasterLead, MasterLag: s.MasterLag, Watchdog: s.Watchdog,
+	}
 }
 
 func (d *Daemon) openRelays() (relay.Bank, string, error) {

@@ -19,7 +19,7 @@ func TestAgainstMosquitto(t *testing.T) {
 	watcher.Publish("sprinkler/garden/zone/5/set", true, "OPEN")
 	watcher.Await("sprinkler/garden/zone/5/set", "OPEN")
 
-	a := start(t, external(testConfig(t, "garden"), addr), nil)
+	a := start(t, unlimited(external(testConfig(t, "garden"), addr)), nil)
 	watcher.Await("sprinkler/garden/zone/5/set", "") // the agent cleared it
 	if a.bank.On()[4] {
 		t.Fatal("the replayed retained command opened zone 5")

@@ -51,6 +51,7 @@ func New(o Options) *Service {
 		topics.CmdVersion:  s.versionInfo,
 		topics.CmdCommands: s.commands,
 		topics.CmdClients:  s.clientList,
+		topics.CmdLimits:   s.limits,
 	}
 	return s
 }
@@ -198,6 +199,13 @@ func (s *Service) commands(r topics.Request, _ string) (any, error) {
 		return nil, err
 	}
 	return topics.Commands, nil
+}
+
+func (s *Service) limits(r topics.Request, _ string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	return s.valves.Limits(), nil
 }
 
 func (s *Service) clientList(r topics.Request, _ string) (any, error) {

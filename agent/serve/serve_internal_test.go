@@ -14,7 +14,7 @@ import (
 func TestPanicIsRecoveredAndAnswered(t *testing.T) {
 	clk := clocktest.New(time.Now())
 	log := slog.New(slog.DiscardHandler)
-	v := valves.New("garden", []valves.Zone{{ID: 1, DefaultDuration: time.Minute, MaxDuration: time.Hour}}, relaytest.New(1), clk, log)
+	v := valves.New("garden", []valves.Zone{{ID: 1, DefaultDuration: time.Minute, MaxDuration: time.Hour}}, relaytest.New(1), clk, log, valves.Options{})
 	s := New(Options{Valves: v, Clock: clk, Location: time.UTC, Log: log})
 	s.handlers[topics.CmdTime] = func(topics.Request, string) (any, error) { panic("boom") }
 

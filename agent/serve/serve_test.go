@@ -25,7 +25,7 @@ func setup(t *testing.T) (*serve.Service, *relaytest.Bank, *valves.Controller) {
 	bank := relaytest.New(8)
 	clk := clocktest.New(t0)
 	log := slog.New(slog.DiscardHandler)
-	v := valves.New("garden", zones, bank, clk, log)
+	v := valves.New("garden", zones, bank, clk, log, valves.Options{Limits: valves.Limits{MaxOpen: 8, Overflow: topics.OverflowQueue, Watchdog: time.Second}})
 	if err := v.Reset(topics.SourceStartup); err != nil {
 		t.Fatal(err)
 	}

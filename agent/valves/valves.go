@@ -1,10 +1,11 @@
-// Package valves owns the state of every zone: which valve is open, since when, until when and
-// on whose word. Every relay change goes through its Controller, which bounds each run by its
-// duration and closes the valve itself when the run ends, whatever happens to MQTT.
+// Package valves owns the state of every zone and is the safety governor every relay change
+// goes through: which valve is open, since when, until when and on whose word; how many may
+// be open at once (the power budget) and how far apart they switch on; the master valve that
+// follows them; and a watchdog that switches off any relay left on past its end. Each run is
+// bounded by its duration and closed by the agent itself, whatever happens to MQTT.
 package valves
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -24,6 +25,39 @@ type Zone struct {
 	MaxDuration     time.Duration // no run lasts longer
 }
 
+// Limits are the safety rules.
+type Limits struct {
+	MaxOpen    int           // valves open at once, the master valve not counted
+	Overflow   string        // topics.OverflowQueue or topics.OverflowReject
+	Stagger    time.Duration // least time between two turn-ons, so inrush currents never add up
+	Master     int           // the zone id of a master valve or pump; 0 for none
+	MasterLead time.Duration // the master opens this long before the first zone
+	MasterLag  time.Duration // and closes this long after the last one
+	Watchdog   time.Duration // how often the watchdog looks; it also is its grace
+}
+
+// DefaultLimits are the limits of the original board: a 39.8 W transformer and 14.4 W of
+// inrush per solenoid allow two valves.
+func DefaultLimits() Limits {
+	return Limits{MaxOpen: 2, Overflow: topics.OverflowQueue, Stagger: 500 * time.Millisecond, Watchdog: time.Second}
+}
+
+// Run is a run in progress, as the store keeps it to resume after a crash.
+type Run struct {
+	Zone    int       `json:"zone"`
+	Started time.Time `json:"started"`
+	EndsAt  time.Time `json:"ends_at"`
+	Source  string    `json:"source"`
+}
+
+// Options are the controller's limits and collaborators.
+type Options struct {
+	Limits Limits
+	// Persist, when set, is called with every run in progress after each change, so that a
+	// crash or power cut can resume them. An error is logged; the relays carry on.
+	Persist func([]Run) error
+}
+
 // retryAfter is how soon a failed relay switch-off is tried again.
 const retryAfter = time.Second
 
@@ -32,17 +66,28 @@ const maxPendingEvents = 1000
 
 // Controller switches the valves of the zones. It is safe for concurrent use.
 type Controller struct {
-	bank  relay.Bank
-	clock clock.Clock
-	log   *slog.Logger
-	agent string
+	bank    relay.Bank
+	clock   clock.Clock
+	log     *slog.Logger
+	agent   string
+	limits  Limits
+	persist func([]Run) error
 
-	mu      sync.Mutex
-	zones   []*zone
-	byID    map[int]*zone
-	events  []topics.Event
-	dropped int
-	changed chan struct{}
+	mu        sync.Mutex
+	zones     []*zone
+	byID      map[int]*zone
+	master    *zone
+	queue     []*run
+	lastOn    time.Time   // the last turn-on, for the stagger
+	masterOn  time.Time   // when the master opened, for its lead
+	dispatchT clock.Timer // wakes dispatch for the next turn-on
+	masterT   clock.Timer // closes the master after its lag
+	watchT    clock.Timer
+	watching  bool
+	persisted []Run
+	events    []topics.Event
+	dropped   int
+	changed   chan struct{}
 }
 
 type zone struct {
@@ -50,25 +95,54 @@ type zone struct {
 	index  int
 	open   bool
 	since  time.Time
-	endsAt time.Time
 	source string
-	timer  clock.Timer
+	run    *run // the run holding the zone open or waiting for it
+}
+
+// run is one request to water a zone for a duration.
+type run struct {
+	zone      *zone
+	d         time.Duration
+	source    string
+	requested time.Time
+	started   time.Time // zero while queued
+	endsAt    time.Time
+	timer     clock.Timer
 }
 
 // New returns a controller for zones on bank. It does no I/O; call Reset to drive every relay
-// off before use.
-func New(agent string, zones []Zone, bank relay.Bank, clk clock.Clock, log *slog.Logger) *Controller {
-	c := &Controller{bank: bank, clock: clk, log: log, agent: agent, byID: map[int]*zone{}, changed: make(chan struct{}, 1)}
+// off before use, and Start to run the watchdog.
+func New(agent string, zones []Zone, bank relay.Bank, clk clock.Clock, log *slog.Logger, o Options) *Controller {
+	if o.Limits.MaxOpen == 0 {
+		o.Limits = DefaultLimits()
+	}
+	c := &Controller{bank: bank, clock: clk, log: log, agent: agent, limits: o.Limits, persist: o.Persist,
+		byID: map[int]*zone{}, changed: make(chan struct{}, 1)}
 	for i, z := range zones {
 		zz := &zone{Zone: z, index: i}
 		c.zones = append(c.zones, zz)
 		c.byID[z.ID] = zz
+		if z.ID == o.Limits.Master {
+			c.master = zz
+		}
 	}
 	return c
 }
 
-// IDs returns the zone numbers in configuration order.
+// IDs returns the numbers of the zones a user may open, in configuration order: every zone but
+// the master valve.
 func (c *Controller) IDs() []int {
+	ids := make([]int, 0, len(c.zones))
+	for _, z := range c.zones {
+		if z != c.master {
+			ids = append(ids, z.ID)
+		}
+	}
+	return ids
+}
+
+// AllIDs returns the number of every zone, the master valve included.
+func (c *Controller) AllIDs() []int {
 	ids := make([]int, len(c.zones))
 	for i, z := range c.zones {
 		ids[i] = z.ID
@@ -85,173 +159,45 @@ func (c *Controller) Zones() []Zone {
 	return out
 }
 
+// Limits returns the rules in force, for the "limits" command.
+func (c *Controller) Limits() topics.Limits {
+	l := topics.Limits{
+		MaxOpen: c.limits.MaxOpen, Overflow: c.limits.Overflow, StaggerS: c.limits.Stagger.Seconds(),
+		MasterZone: c.limits.Master, WatchdogS: c.limits.Watchdog.Seconds(),
+	}
+	if c.master != nil {
+		l.MasterLeadS, l.MasterLagS = c.limits.MasterLead.Seconds(), c.limits.MasterLag.Seconds()
+	}
+	for _, z := range c.zones {
+		if z != c.master {
+			l.Zones = append(l.Zones, topics.ZoneLimit{Zone: z.ID, DefaultDurationS: z.DefaultDuration.Seconds(), MaxDurationS: z.MaxDuration.Seconds()})
+		}
+	}
+	return l
+}
+
 // Changed receives a value after the state changed or events were added; the publisher then
 // reads Snapshot and TakeEvents. Changes made in between are coalesced.
 func (c *Controller) Changed() <-chan struct{} { return c.changed }
-
-// Reset drives every relay off, whatever the controller believes, and marks every zone closed
-// by source. The agent calls it at start-up and at shutdown.
-func (c *Controller) Reset(source string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var errs []error
-	now := c.clock.Now()
-	for _, z := range c.zones {
-		if err := c.bank.Set(z.index, false); err != nil {
-			errs = append(errs, fmt.Errorf("zone %d: %w", z.ID, err))
-			continue
-		}
-		if z.open {
-			c.setClosed(z, now, source)
-		} else if z.since.IsZero() {
-			z.since, z.source = now, source
-		}
-	}
-	c.signal()
-	return errors.Join(errs...)
-}
-
-// Open opens the zones ids for d (0: each zone's default; more than a zone's maximum is capped)
-// on source's word. An already open zone gets the new end time. If a relay fails, the zones
-// this call opened are closed again and nothing else changes.
-func (c *Controller) Open(ids []int, d time.Duration, source string) ([]topics.ZoneChange, error) {
-	return c.apply(ids, source, func(*zone) topics.Action { return topics.ActionOpen }, d)
-}
-
-// Close closes the zones ids on source's word.
-func (c *Controller) Close(ids []int, source string) ([]topics.ZoneChange, error) {
-	return c.apply(ids, source, func(*zone) topics.Action { return topics.ActionClose }, 0)
-}
-
-// Toggle opens the closed zones among ids for d and closes the open ones.
-func (c *Controller) Toggle(ids []int, d time.Duration, source string) ([]topics.ZoneChange, error) {
-	return c.apply(ids, source, func(z *zone) topics.Action {
-		if z.open {
-			return topics.ActionClose
-		}
-		return topics.ActionOpen
-	}, d)
-}
-
-func (c *Controller) apply(ids []int, source string, action func(*zone) topics.Action, d time.Duration) ([]topics.ZoneChange, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	zs := make([]*zone, len(ids))
-	for i, id := range ids {
-		z, ok := c.byID[id]
-		if !ok {
-			return nil, topics.Errorf(topics.CodeUnknownZone, "no zone %d", id)
-		}
-		zs[i] = z
-	}
-	now := c.clock.Now()
-	var changes []topics.ZoneChange
-	var opened []*zone
-	for _, z := range zs {
-		if action(z) == topics.ActionClose {
-			if err := c.closeZone(z, now, source); err != nil {
-				return nil, err
-			}
-			changes = append(changes, topics.ZoneChange{Zone: z.ID, State: topics.StateClosed})
-			continue
-		}
-		wasOpen := z.open
-		change, err := c.openZone(z, now, d, source)
-		if err != nil {
-			for _, o := range opened {
-				_ = c.closeZone(o, now, source)
-			}
-			return nil, err
-		}
-		if !wasOpen {
-			opened = append(opened, z)
-		}
-		changes = append(changes, change)
-	}
-	c.signal()
-	return changes, nil
-}
-
-// openZone opens z until now+d (bounded), or moves the end of its run. Called with mu held.
-func (c *Controller) openZone(z *zone, now time.Time, d time.Duration, source string) (topics.ZoneChange, error) {
-	var note string
-	switch {
-	case d <= 0:
-		d = z.DefaultDuration
-	case d > z.MaxDuration:
-		note = fmt.Sprintf("duration %v capped to the zone's maximum %v", d, z.MaxDuration)
-		d = z.MaxDuration
-	}
-	endsAt := now.Add(d)
-	if !z.open {
-		if err := c.bank.Set(z.index, true); err != nil {
-			c.log.Error("relay failed", "zone", z.ID, "state", topics.StateOpen, "source", source, "err", err)
-			return topics.ZoneChange{}, topics.Errorf(topics.CodeRelay, "zone %d: %v", z.ID, err)
-		}
-		z.open, z.since = true, now
-		c.addEvent(topics.EventZoneOpened, z, now, source, endsAt)
-	}
-	z.source, z.endsAt = source, endsAt
-	if z.timer != nil {
-		z.timer.Stop()
-	}
-	z.timer = c.clock.AfterFunc(d, func() { c.expire(z, endsAt) })
-	c.log.Info("zone open", "zone", z.ID, "name", z.Name, "source", source, "duration", d, "ends_at", endsAt)
-	return topics.ZoneChange{Zone: z.ID, State: topics.StateOpen, EndsAt: topics.At(z.endsAt), Note: note}, nil
-}
-
-// closeZone closes z if it is open. Called with mu held.
-func (c *Controller) closeZone(z *zone, now time.Time, source string) error {
-	if !z.open {
-		return nil
-	}
-	if err := c.bank.Set(z.index, false); err != nil {
-		c.log.Error("relay failed", "zone", z.ID, "state", topics.StateClosed, "source", source, "err", err)
-		return topics.Errorf(topics.CodeRelay, "zone %d: %v", z.ID, err)
-	}
-	c.setClosed(z, now, source)
-	return nil
-}
-
-func (c *Controller) setClosed(z *zone, now time.Time, source string) {
-	if z.timer != nil {
-		z.timer.Stop()
-		z.timer = nil
-	}
-	ran := now.Sub(z.since)
-	z.open, z.since, z.endsAt, z.source = false, now, time.Time{}, source
-	c.addEvent(topics.EventZoneClosed, z, now, source, time.Time{})
-	c.log.Info("zone closed", "zone", z.ID, "name", z.Name, "source", source, "ran", ran.Round(time.Millisecond))
-}
-
-// expire ends z's run when its timer fires, unless the run was changed since. A relay that
-// fails to switch off is tried again every retryAfter.
-func (c *Controller) expire(z *zone, endsAt time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !z.open || !z.endsAt.Equal(endsAt) {
-		return
-	}
-	if err := c.closeZone(z, c.clock.Now(), topics.SourceTimer); err != nil {
-		z.timer = c.clock.AfterFunc(retryAfter, func() { c.expire(z, endsAt) })
-		return
-	}
-	c.signal()
-}
-
-func (c *Controller) addEvent(typ string, z *zone, now time.Time, source string, endsAt time.Time) {
-	if len(c.events) >= maxPendingEvents {
-		c.events = c.events[1:]
-		c.dropped++
-	}
-	c.events = append(c.events, topics.Event{Type: typ, Zone: z.ID, Source: source, TS: topics.Time{Time: now}, EndsAt: topics.At(endsAt)})
-}
 
 func (c *Controller) signal() {
 	select {
 	case c.changed <- struct{}{}:
 	default:
 	}
+}
+
+func (c *Controller) addEvent(e topics.Event) {
+	if len(c.events) >= maxPendingEvents {
+		c.events = c.events[1:]
+		c.dropped++
+	}
+	c.events = append(c.events, e)
+}
+
+func (c *Controller) event(typ string, z *zone, now time.Time, source string) *topics.Event {
+	c.addEvent(topics.Event{Type: typ, Zone: z.ID, Source: source, TS: topics.Time{Time: now}})
+	return &c.events[len(c.events)-1]
 }
 
 // TakeEvents returns the events since the last call, oldest first, and how many older ones
@@ -264,28 +210,99 @@ func (c *Controller) TakeEvents() ([]topics.Event, int) {
 	return ev, dropped
 }
 
-// Snapshot returns every zone's state now.
+// Snapshot returns every zone's state now, and the queue.
 func (c *Controller) Snapshot() topics.Snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s := topics.Snapshot{Agent: c.agent, TS: topics.Time{Time: c.clock.Now()}, Zones: make(map[string]topics.ZoneStatus, len(c.zones))}
+	s := topics.Snapshot{Agent: c.agent, TS: topics.Time{Time: c.clock.Now()}, Zones: make(map[string]topics.ZoneStatus, len(c.zones)), Queue: []topics.QueuedRun{}}
 	for _, z := range c.zones {
 		st := topics.ZoneStatus{
 			Zone: z.ID, Name: z.Name, State: topics.StateClosed, Since: topics.At(z.since),
-			Source: z.source, Line: z.Line, Pin: relay.HeaderPin(z.Line),
+			Source: z.source, Line: z.Line, Pin: relay.HeaderPin(z.Line), Master: z == c.master,
 		}
 		if z.open {
-			st.State, st.EndsAt = topics.StateOpen, topics.At(z.endsAt)
+			st.State = topics.StateOpen
+			if z.run != nil {
+				st.EndsAt = topics.At(z.run.endsAt)
+			}
 		}
+		st.Queued = z.run != nil && z.run.started.IsZero()
 		s.Zones[topics.ZoneKey(z.ID)] = st
+	}
+	for _, r := range c.queue {
+		s.Queue = append(s.Queue, topics.QueuedRun{Zone: r.zone.ID, DurationS: r.d.Seconds(), Source: r.source, RequestedAt: topics.Time{Time: r.requested}})
 	}
 	return s
 }
 
-// IsOpen reports whether zone id is open.
+// IsOpen reports whether zone id's relay is on.
 func (c *Controller) IsOpen(id int) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	z, ok := c.byID[id]
 	return ok && z.open
+}
+
+// OpenZones returns the zones whose relays are on, the master included.
+func (c *Controller) OpenZones() []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var ids []int
+	for _, z := range c.zones {
+		if z.open {
+			ids = append(ids, z.ID)
+		}
+	}
+	return ids
+}
+
+// savedRuns is the state the store keeps: every started run.
+func (c *Controller) savedRuns() []Run {
+	var runs []Run
+	for _, z := range c.zones {
+		if r := z.run; r != nil && !r.started.IsZero() {
+			runs = append(runs, Run{Zone: z.ID, Started: r.started, EndsAt: r.endsAt, Source: r.source})
+		}
+	}
+	return runs
+}
+
+// save persists the runs in progress when they changed. Called with mu held.
+func (c *Controller) save() {
+	if c.persist == nil {
+		return
+	}
+	runs := c.savedRuns()
+	if equalRuns(runs, c.persisted) {
+		return
+	}
+	if err := c.persist(runs); err != nil {
+		c.log.Error("saving the runs in progress failed; a crash now would not resume them", "err", err)
+		return
+	}
+	c.persisted = runs
+}
+
+func equalRuns(a, b []Run) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Zone != b[i].Zone || !a[i].EndsAt.Equal(b[i].EndsAt) || a[i].Source != b[i].Source {
+			return false
+		}
+	}
+	return true
+}
+
+// zoneList writes zone numbers for messages: "1, 3".
+func zoneList(zs []*zone) string {
+	s := ""
+	for i, z := range zs {
+		if i > 0 {
+			s += ", "
+		}
+		s += fmt.Sprint(z.ID)
+	}
+	return s
 }

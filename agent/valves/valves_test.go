@@ -14,7 +14,15 @@ import (
 
 var t0 = time.Date(2026, 6, 1, 6, 0, 0, 0, time.UTC)
 
+// free are limits that never hold a run back, to test the mechanics alone.
+var free = valves.Limits{MaxOpen: 8, Overflow: topics.OverflowQueue, Watchdog: time.Second}
+
 func setup(t *testing.T) (*valves.Controller, *relaytest.Bank, *clocktest.Fake) {
+	t.Helper()
+	return setupWith(t, free)
+}
+
+func setupWith(t *testing.T, l valves.Limits) (*valves.Controller, *relaytest.Bank, *clocktest.Fake) {
 	t.Helper()
 	zones := make([]valves.Zone, 4)
 	for i := range zones {
@@ -22,7 +30,7 @@ func setup(t *testing.T) (*valves.Controller, *relaytest.Bank, *clocktest.Fake) 
 	}
 	bank := relaytest.New(len(zones))
 	clk := clocktest.New(t0)
-	c := valves.New("garden", zones, bank, clk, slog.New(slog.DiscardHandler))
+	c := valves.New("garden", zones, bank, clk, slog.New(slog.DiscardHandler), valves.Options{Limits: l})
 	if err := c.Reset(topics.SourceStartup); err != nil {
 		t.Fatal(err)
 	}
@@ -160,11 +168,14 @@ func TestEventsAndReset(t *testing.T) {
 	for _, e := range ev {
 		types = append(types, e.Type)
 	}
-	want := []string{topics.EventZoneOpened, topics.EventZoneOpened, topics.EventZoneClosed, topics.EventZoneClosed}
+	want := []string{
+		topics.EventZoneOpened, topics.EventRunStarted, topics.EventZoneOpened, topics.EventRunStarted,
+		topics.EventRunFinished, topics.EventZoneClosed, topics.EventRunFinished, topics.EventZoneClosed,
+	}
 	if !slices.Equal(types, want) || dropped != 0 {
 		t.Errorf("events %v (dropped %d), want %v", types, dropped, want)
 	}
-	if ev[3].Source != topics.SourceShutdown || ev[0].EndsAt == nil {
+	if ev[7].Source != topics.SourceShutdown || ev[1].EndsAt == nil || ev[4].Reason != topics.ReasonShutdown {
 		t.Errorf("events %+v", ev)
 	}
 }

@@ -14,6 +14,7 @@ type Proxy struct {
 	target string
 	mu     sync.Mutex
 	conns  []net.Conn
+	down   bool
 	wg     sync.WaitGroup
 }
 
@@ -45,6 +46,13 @@ func (p *Proxy) accept() {
 		if err != nil {
 			return
 		}
+		p.mu.Lock()
+		down := p.down
+		p.mu.Unlock()
+		if down {
+			_ = in.Close()
+			continue
+		}
 		out, err := net.Dial("tcp", p.target)
 		if err != nil {
 			_ = in.Close()
@@ -66,7 +74,14 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 	_ = src.Close()
 }
 
-// Sever closes every forwarded connection; new ones are still accepted.
+// SetDown makes the link fail (every new connection is closed at once) or work again.
+func (p *Proxy) SetDown(down bool) {
+	p.mu.Lock()
+	p.down = down
+	p.mu.Unlock()
+}
+
+// Sever closes every forwarded connection; new ones are still accepted unless the link is down.
 func (p *Proxy) Sever() {
 	p.mu.Lock()
 	conns := p.conns

@@ -152,7 +152,7 @@ func TestCommandsAndExitStatuses(t *testing.T) {
 		{"status", []string{"--agent", "garden", "status"}, 0, "ZONE", ""},
 		{"picks the only agent", []string{"status"}, 0, "agent garden: 0 of 8 zones open", ""},
 		{"open with flag after", []string{"open", "3", "--for", "1m"}, 0, "zone 3 open until", ""},
-		{"open in minutes", []string{"src", "4,5", "--for", "2"}, 0, "zone 5 open", ""},
+		{"open in minutes, beyond the power budget", []string{"src", "4,5", "--for", "2"}, 0, "zone 5 queued; waits for a free slot", ""},
 		{"status json", []string{"status", "--json"}, 0, `"state": "open"`, ""},
 		{"toggle", []string{"t1", "5"}, 0, "zone 5 closed", ""},
 		{"close all", []string{"close", "all"}, 0, "zone 8 closed", ""},

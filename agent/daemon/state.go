@@ -1,0 +1,53 @@
+package daemon
+
+import (
+	"log/slog"
+	"sync"
+
+	"sprinkler/agent/statefile"
+	"sprinkler/agent/valves"
+)
+
+// stateFile is the name of the agent's state document in state.dir.
+const stateFile = "state.json"
+
+// document is what the agent keeps across restarts and power cuts.
+type document struct {
+	// Runs are the runs in progress. A clean stop empties the list; after a crash or power
+	// cut, what is left of them resumes.
+	Runs []valves.Run `json:"runs"`
+}
+
+// state is the agent's state document, written atomically on every change.
+type state struct {
+	path string
+	log  *slog.Logger
+	mu   sync.Mutex
+	doc  document
+}
+
+// openState reads the state document, or starts an empty one. A document that cannot be
+// read is logged and replaced: the relays are safe without it.
+func openState(path string, log *slog.Logger) (*state, error) {
+	s := &state{path: path, log: log}
+	if _, err := statefile.Read(path, &s.doc); err != nil {
+		log.Error("state: unreadable; starting afresh", "path", path, "err", err)
+		s.doc = document{}
+	}
+	return s, nil
+}
+
+// runs returns the runs the document holds.
+func (s *state) runs() []valves.Run {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]valves.Run(nil), s.doc.Runs...)
+}
+
+// saveRuns records the runs in progress.
+func (s *state) saveRuns(runs []valves.Run) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.doc.Runs = runs
+	return statefile.Write(s.path, s.doc)
+}

@@ -1,0 +1,66 @@
+// Package statefile keeps a small JSON document on disk so that it survives a crash or a power
+// cut: every write goes to a temporary file that is synced and then renamed over the old one,
+// so a reader finds the old document or the new one, never a torn mix.
+package statefile
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Write replaces the document at path with v encoded as JSON, atomically and durably.
+func Write(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("statefile: %w", err)
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("statefile: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if _, err := tmp.Write(append(b, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("statefile: write %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("statefile: sync %s: %w", tmp.Name(), err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("statefile: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("statefile: %w", err)
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("statefile: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil { // make the rename itself durable
+		return fmt.Errorf("statefile: sync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// Read decodes the document at path into v. It reports false, and no error, when there is
+// none yet.
+func Read(path string, v any) (bool, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("statefile: %w", err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return false, fmt.Errorf("statefile: %s: %w", path, err)
+	}
+	return true, nil
+}

@@ -1,0 +1,469 @@
+package valves
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"sprinkler/topics"
+)
+
+// Reset drives every relay off, the master's too, whatever the controller believes; it
+// forgets every run and the queue. The agent calls it at start-up and at shutdown.
+func (c *Controller) Reset(source string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.clock.Now()
+	stop(&c.dispatchT)
+	stop(&c.masterT)
+	c.queue = nil
+	var errs []error
+	for _, z := range c.zones {
+		if r := z.run; r != nil {
+			stop(&r.timer)
+			if !r.started.IsZero() {
+				c.event(topics.EventRunFinished, z, now, source).Reason = topics.ReasonShutdown
+			}
+			z.run = nil
+		}
+		if err := c.bank.Set(z.index, false); err != nil {
+			errs = append(errs, fmt.Errorf("zone %d: %w", z.ID, err))
+			continue
+		}
+		if z.open {
+			c.markOff(z, now, source)
+		} else if z.since.IsZero() {
+			z.since, z.source = now, source
+		}
+	}
+	c.save()
+	c.signal()
+	return errors.Join(errs...)
+}
+
+func stop(t *timerRef) {
+	if *t != nil {
+		(*t).Stop()
+		*t = nil
+	}
+}
+
+// Open asks for the zones ids to water for d each (0: each zone's default; more than a zone's
+// maximum is capped), on source's word. A zone that runs already gets the new end. Runs beyond
+// the power budget wait in the queue or are refused, as the overflow policy says, and turn-ons
+// are spaced by the stagger. If a relay fails, the zones this call opened are closed again.
+func (c *Controller) Open(ids []int, d time.Duration, source string) ([]topics.ZoneChange, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	zs, err := c.lookup(ids)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := c.open(zs, d, source, c.clock.Now())
+	c.save()
+	c.signal()
+	return changes, err
+}
+
+// Close ends the runs of the zones ids, started or queued, on source's word.
+func (c *Controller) Close(ids []int, source string) ([]topics.ZoneChange, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	zs, err := c.lookup(ids)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := c.close(zs, source, c.clock.Now())
+	c.save()
+	c.signal()
+	return changes, err
+}
+
+// Toggle closes the zones among ids that run or wait, and opens the others for d.
+func (c *Controller) Toggle(ids []int, d time.Duration, source string) ([]topics.ZoneChange, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	zs, err := c.lookup(ids)
+	if err != nil {
+		return nil, err
+	}
+	var on, off []*zone
+	for _, z := range zs {
+		if z.run != nil || z.open {
+			off = append(off, z)
+		} else {
+			on = append(on, z)
+		}
+	}
+	now := c.clock.Now()
+	closed, err := c.close(off, source, now)
+	if err == nil {
+		var opened []topics.ZoneChange
+		opened, err = c.open(on, d, source, now)
+		closed = append(closed, opened...)
+	}
+	c.save()
+	c.signal()
+	if err != nil {
+		return nil, err
+	}
+	return closed, nil
+}
+
+// Resume queues again the runs a crash or power cut interrupted, each for what is left of it
+// and never longer than its zone's maximum. Runs already over, and zones no longer
+// configured, are skipped.
+func (c *Controller) Resume(runs []Run) []topics.ZoneChange {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.clock.Now()
+	var changes []topics.ZoneChange
+	for _, r := range runs {
+		z, ok := c.byID[r.Zone]
+		left := r.EndsAt.Sub(now)
+		if !ok || z == c.master || left <= 0 {
+			continue
+		}
+		ch, err := c.open([]*zone{z}, left, topics.SourceResume, now)
+		if err != nil {
+			c.log.Error("resume refused", "zone", z.ID, "err", err)
+			continue
+		}
+		c.event(topics.EventRunResumed, z, now, r.Source).EndsAt = topics.At(r.EndsAt)
+		c.log.Info("run resumed after an interruption", "zone", z.ID, "left", left.Round(time.Millisecond), "was", r.Source)
+		changes = append(changes, ch...)
+	}
+	c.save()
+	c.signal()
+	return changes
+}
+
+// lookup maps ids to zones, refusing unknown ones and the master valve.
+func (c *Controller) lookup(ids []int) ([]*zone, error) {
+	zs := make([]*zone, len(ids))
+	for i, id := range ids {
+		z, ok := c.byID[id]
+		if !ok {
+			return nil, topics.Errorf(topics.CodeUnknownZone, "no zone %d", id)
+		}
+		if z == c.master {
+			return nil, topics.Errorf(topics.CodeBadRequest, "zone %d is the master valve; it opens and closes with the other zones", id)
+		}
+		zs[i] = z
+	}
+	return zs, nil
+}
+
+// duration bounds a requested duration for z and says why it changed it.
+func duration(z *zone, d time.Duration) (time.Duration, string) {
+	switch {
+	case d <= 0:
+		return z.DefaultDuration, ""
+	case d > z.MaxDuration:
+		return z.MaxDuration, fmt.Sprintf("duration %v capped to the zone's maximum %v", d, z.MaxDuration)
+	}
+	return d, ""
+}
+
+// busy returns the zones whose runs hold or claim a slot of the power budget.
+func (c *Controller) busy() []*zone {
+	var zs []*zone
+	for _, z := range c.zones {
+		if z.run != nil {
+			zs = append(zs, z)
+		}
+	}
+	return zs
+}
+
+// running counts the zones open for a run, the master not counted.
+func (c *Controller) running() int {
+	n := 0
+	for _, z := range c.zones {
+		if z.open && z != c.master {
+			n++
+		}
+	}
+	return n
+}
+
+// open carries out Open with mu held.
+func (c *Controller) open(zs []*zone, d time.Duration, source string, now time.Time) ([]topics.ZoneChange, error) {
+	var fresh []*zone
+	for _, z := range zs {
+		if z.run == nil {
+			fresh = append(fresh, z)
+		}
+	}
+	if c.limits.Overflow == topics.OverflowReject {
+		held := c.busy()
+		if len(held)+len(fresh) > c.limits.MaxOpen {
+			for _, z := range fresh {
+				c.event(topics.EventRunRejected, z, now, source).Message = "power budget full"
+			}
+			c.log.Warn("run refused: power budget full", "zones", zoneList(fresh), "held_by", zoneList(held), "max_open", c.limits.MaxOpen)
+			if len(held) == 0 {
+				return nil, topics.Errorf(topics.CodeBudget, "power budget: at most %d valves at once, and %d were asked for", c.limits.MaxOpen, len(fresh))
+			}
+			return nil, topics.Errorf(topics.CodeBudget, "power budget: at most %d valves at once, and zones %s hold the slots; close one or wait", c.limits.MaxOpen, zoneList(held))
+		}
+	}
+	notes := map[*zone]string{}
+	for _, z := range zs {
+		dur, note := duration(z, d)
+		notes[z] = note
+		if r := z.run; r != nil {
+			r.d, r.source = dur, source
+			if !r.started.IsZero() {
+				c.extend(r, now)
+			}
+			continue
+		}
+		r := &run{zone: z, d: dur, source: source, requested: now}
+		z.run = r
+		c.queue = append(c.queue, r)
+	}
+	c.dispatch(now)
+
+	var failed []*zone
+	for _, z := range fresh {
+		if z.run == nil {
+			failed = append(failed, z)
+		}
+	}
+	if len(failed) > 0 {
+		var undo []*zone
+		for _, z := range fresh {
+			if z.run != nil {
+				undo = append(undo, z)
+			}
+		}
+		_, _ = c.close(undo, source, now)
+		return nil, topics.Errorf(topics.CodeRelay, "the relay of zone %s failed; nothing was opened", zoneList(failed))
+	}
+
+	changes := make([]topics.ZoneChange, 0, len(zs))
+	slots := c.limits.MaxOpen - c.running()
+	for _, z := range zs {
+		r := z.run
+		if !r.started.IsZero() {
+			changes = append(changes, topics.ZoneChange{Zone: z.ID, State: topics.StateOpen, EndsAt: topics.At(r.endsAt), Note: notes[z]})
+			continue
+		}
+		pos := c.position(r)
+		note := fmt.Sprintf("starts in turn: turn-ons are %v apart", c.limits.Stagger)
+		if pos >= slots {
+			note = fmt.Sprintf("waits for a free slot, %d run(s) ahead: at most %d valves at once", pos, c.limits.MaxOpen)
+			if r.requested.Equal(now) {
+				c.event(topics.EventRunQueued, z, now, source).Message = note
+			}
+		}
+		if notes[z] != "" {
+			note += "; " + notes[z]
+		}
+		changes = append(changes, topics.ZoneChange{Zone: z.ID, State: topics.StateQueued, Note: note})
+	}
+	return changes, nil
+}
+
+func (c *Controller) position(r *run) int {
+	for i, q := range c.queue {
+		if q == r {
+			return i
+		}
+	}
+	return -1
+}
+
+// extend moves the end of a started run to now plus its duration.
+func (c *Controller) extend(r *run, now time.Time) {
+	stop(&r.timer)
+	r.endsAt = now.Add(r.d)
+	r.zone.source = r.source
+	r.timer = c.clock.AfterFunc(r.d, func() { c.expire(r) })
+	c.log.Info("run extended", "zone", r.zone.ID, "source", r.source, "ends_at", r.endsAt)
+}
+
+// close carries out Close with mu held.
+func (c *Controller) close(zs []*zone, source string, now time.Time) ([]topics.ZoneChange, error) {
+	changes := make([]topics.ZoneChange, 0, len(zs))
+	var errs []error
+	for _, z := range zs {
+		if z.run != nil {
+			reason := topics.ReasonClosed
+			if z.run.started.IsZero() {
+				reason = topics.ReasonCancelled
+			}
+			if err := c.finish(z.run, now, source, reason); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		} else if err := c.switchOff(z, now, source); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		changes = append(changes, topics.ZoneChange{Zone: z.ID, State: topics.StateClosed})
+	}
+	c.dispatch(now)
+	return changes, errors.Join(errs...)
+}
+
+// finish ends run r: its relay off, out of the queue, the event, and the freed slot handed on.
+// If the relay fails the run stays, so that the timer or the watchdog tries again.
+func (c *Controller) finish(r *run, now time.Time, source, reason string) error {
+	z := r.zone
+	if err := c.switchOff(z, now, source); err != nil {
+		return err
+	}
+	stop(&r.timer)
+	if pos := c.position(r); pos >= 0 {
+		c.queue = append(c.queue[:pos], c.queue[pos+1:]...)
+	}
+	z.run = nil
+	if !r.started.IsZero() {
+		e := c.event(topics.EventRunFinished, z, now, source)
+		e.Reason = reason
+		c.log.Info("run finished", "zone", z.ID, "reason", reason, "source", source, "ran", now.Sub(r.started).Round(time.Millisecond))
+	}
+	c.settleMaster(now)
+	return nil
+}
+
+// expire ends r when its duration is over. A relay that fails to switch off is tried again
+// every retryAfter.
+func (c *Controller) expire(r *run) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r.zone.run != r || r.started.IsZero() {
+		return
+	}
+	now := c.clock.Now()
+	if err := c.finish(r, now, topics.SourceTimer, topics.ReasonFinished); err != nil {
+		r.timer = c.clock.AfterFunc(retryAfter, func() { c.expire(r) })
+		return
+	}
+	c.dispatch(now)
+	c.save()
+	c.signal()
+}
+
+// dispatch starts queued runs while the budget has room, one stagger apart, the master valve
+// first; when the next turn-on must wait, it sets a timer for it.
+func (c *Controller) dispatch(now time.Time) {
+	stop(&c.dispatchT)
+	for len(c.queue) > 0 && c.running() < c.limits.MaxOpen {
+		earliest := c.lastOn.Add(c.limits.Stagger)
+		if c.master != nil && !c.master.open {
+			if now.Before(earliest) {
+				c.wake(earliest, now)
+				return
+			}
+			stop(&c.masterT)
+			if err := c.switchOn(c.master, now, topics.SourceMaster); err != nil {
+				c.failQueue(now, fmt.Errorf("master valve: %w", err))
+				return
+			}
+			c.masterOn = now
+			earliest = now.Add(c.limits.Stagger)
+		}
+		if c.master != nil {
+			if t := c.masterOn.Add(c.limits.MasterLead); t.After(earliest) {
+				earliest = t
+			}
+		}
+		if now.Before(earliest) {
+			c.wake(earliest, now)
+			return
+		}
+		r := c.queue[0]
+		c.queue = c.queue[1:]
+		if err := c.switchOn(r.zone, now, r.source); err != nil {
+			r.zone.run = nil
+			e := c.event(topics.EventRunFinished, r.zone, now, r.source)
+			e.Reason, e.Message = topics.ReasonFailed, err.Error()
+			continue
+		}
+		stop(&c.masterT)
+		r.started, r.endsAt = now, now.Add(r.d)
+		r.timer = c.clock.AfterFunc(r.d, func() { c.expire(r) })
+		c.event(topics.EventRunStarted, r.zone, now, r.source).EndsAt = topics.At(r.endsAt)
+		c.log.Info("run started", "zone", r.zone.ID, "name", r.zone.Name, "source", r.source, "duration", r.d, "ends_at", r.endsAt,
+			"waited", now.Sub(r.requested).Round(time.Millisecond))
+	}
+	c.settleMaster(now)
+}
+
+// wake arranges for dispatch to run again at t.
+func (c *Controller) wake(t, now time.Time) {
+	c.dispatchT = c.clock.AfterFunc(t.Sub(now), func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.dispatch(c.clock.Now())
+		c.save()
+		c.signal()
+	})
+}
+
+// failQueue drops every queued run because none can start.
+func (c *Controller) failQueue(now time.Time, err error) {
+	for _, r := range c.queue {
+		r.zone.run = nil
+		e := c.event(topics.EventRunFinished, r.zone, now, r.source)
+		e.Reason, e.Message = topics.ReasonFailed, err.Error()
+	}
+	c.queue = nil
+}
+
+// settleMaster closes the master valve its lag after the last zone closed, if nothing runs or
+// waits by then.
+func (c *Controller) settleMaster(now time.Time) {
+	if c.master == nil || !c.master.open || c.running() > 0 || len(c.queue) > 0 || c.masterT != nil {
+		return
+	}
+	c.masterT = c.clock.AfterFunc(c.limits.MasterLag, func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.masterT = nil
+		if c.running() > 0 || len(c.queue) > 0 {
+			return
+		}
+		if err := c.switchOff(c.master, c.clock.Now(), topics.SourceMaster); err != nil {
+			c.masterT = c.clock.AfterFunc(retryAfter, func() { c.mu.Lock(); c.settleMaster(c.clock.Now()); c.mu.Unlock() })
+			return
+		}
+		c.signal()
+	})
+}
+
+// switchOn switches z's relay on.
+func (c *Controller) switchOn(z *zone, now time.Time, source string) error {
+	if err := c.bank.Set(z.index, true); err != nil {
+		c.log.Error("relay failed", "zone", z.ID, "state", topics.StateOpen, "source", source, "err", err)
+		return topics.Errorf(topics.CodeRelay, "zone %d: %v", z.ID, err)
+	}
+	z.open, z.since, z.source = true, now, source
+	c.lastOn = now
+	c.event(topics.EventZoneOpened, z, now, source)
+	c.log.Info("relay on", "zone", z.ID, "name", z.Name, "source", source)
+	return nil
+}
+
+// switchOff switches z's relay off if it is on.
+func (c *Controller) switchOff(z *zone, now time.Time, source string) error {
+	if !z.open {
+		return nil
+	}
+	if err := c.bank.Set(z.index, false); err != nil {
+		c.log.Error("relay failed", "zone", z.ID, "state", topics.StateClosed, "source", source, "err", err)
+		return topics.Errorf(topics.CodeRelay, "zone %d: %v", z.ID, err)
+	}
+	c.markOff(z, now, source)
+	return nil
+}
+
+func (c *Controller) markOff(z *zone, now time.Time, source string) {
+	ran := now.Sub(z.since)
+	z.open, z.since, z.source = false, now, source
+	c.event(topics.EventZoneClosed, z, now, source)
+	c.log.Info("relay off", "zone", z.ID, "name", z.Name, "source", source, "ran", ran.Round(time.Millisecond))
+}
