@@ -214,8 +214,9 @@ func (c *Controller) open(zs []*zone, d time.Duration, source string, now time.T
 		notes[z] = note
 		if r := z.run; r != nil {
 			r.d, r.source = dur, source
-			if !r.started.IsZero() {
-				c.extend(r, now)
+			if !r.started.IsZero() && c.extend(r, now) {
+				notes[z] = fmt.Sprintf("capped: open since %s, and a zone runs at most %v at a stretch",
+					r.started.Format(time.TimeOnly), z.MaxDuration)
 			}
 			continue
 		}
@@ -275,13 +276,21 @@ func (c *Controller) position(r *run) int {
 	return -1
 }
 
-// extend moves the end of a started run to now plus its duration.
-func (c *Controller) extend(r *run, now time.Time) {
+// extend moves the end of a started run to now plus its duration, but never past its
+// zone's maximum counted from the run's start, so that repeated opens cannot keep a valve
+// open without end. It reports whether that bound cut the extension.
+func (c *Controller) extend(r *run, now time.Time) bool {
 	stop(&r.timer)
 	r.endsAt = now.Add(r.d)
+	limit := r.started.Add(r.zone.MaxDuration)
+	capped := r.endsAt.After(limit)
+	if capped {
+		r.endsAt = limit
+	}
 	r.zone.source = r.source
-	r.timer = c.clock.AfterFunc(r.d, func() { c.expire(r) })
-	c.log.Info("run extended", "zone", r.zone.ID, "source", r.source, "ends_at", r.endsAt)
+	r.timer = c.clock.AfterFunc(r.endsAt.Sub(now), func() { c.expire(r) })
+	c.log.Info("run extended", "zone", r.zone.ID, "source", r.source, "ends_at", r.endsAt, "capped", capped)
+	return capped
 }
 
 // close carries out Close with mu held.
