@@ -221,7 +221,7 @@ func TestResumeOnlyWhatIsLeft(t *testing.T) {
 	}
 	c.Resume([]valves.Run{
 		{Zone: 1, Started: t0.Add(-time.Minute), EndsAt: t0.Add(4 * time.Minute), Source: "ctl"},
-		{Zone: 2, Started: t0.Add(-time.Minute), EndsAt: t0.Add(time.Hour), Source: "ctl"}, // longer than the zone allows
+		{Zone: 2, Started: t0.Add(-time.Minute), EndsAt: t0.Add(time.Hour), Source: "ctl"},  // longer than the zone allows
 		{Zone: 3, Started: t0.Add(-time.Hour), EndsAt: t0.Add(-time.Second), Source: "ctl"}, // over
 		{Zone: 9, Started: t0, EndsAt: t0.Add(time.Hour), Source: "ctl"},                    // no such zone
 	})

@@ -160,6 +160,7 @@ func TestCommandsAndExitStatuses(t *testing.T) {
 		{"commands", []string{"commands"}, 0, "open", ""},
 		{"menu alias", []string{"m"}, 0, "toggle", ""},
 		{"time", []string{"time"}, 0, "day", ""},
+		{"limits", []string{"limits"}, 0, "at most 2 valves open at once", ""},
 		{"version", []string{"gvn"}, 0, "contract 1", ""},
 		{"clients", []string{"clients"}, 0, "sprinkler-garden", ""},
 		{"agents", []string{"agents"}, 0, "garden", ""},
@@ -321,5 +322,54 @@ func TestWatchFollowsChanges(t *testing.T) {
 	case <-time.After(brokertest.Wait):
 		_ = cmd.Process.Kill()
 		t.Fatal("watch did not stop on interrupt")
+	}
+}
+
+func zoneStatus(t *testing.T, url, zone string) topics.ZoneStatus {
+	t.Helper()
+	code, stdout, stderr := ctl(t, url, "status", "--json")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	var s topics.Snapshot
+	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	return s.Zones[zone]
+}
+
+// TestCrashResumesOnlyTheRemainder kills the agent in the middle of a run: started again on the
+// same state, it resumes the run until its original end, not longer.
+func TestCrashResumesOnlyTheRemainder(t *testing.T) {
+	state := t.TempDir()
+	url, agent := startAgent(t, "garden", "SPRINKLER_STATE_DIR="+state)
+	if code, _, stderr := ctl(t, url, "open", "2", "--for", "10m"); code != 0 {
+		t.Fatal(stderr)
+	}
+	before := zoneStatus(t, url, "2")
+	_ = agent.cmd.Process.Kill()
+	<-agent.done
+
+	url, _ = startAgent(t, "garden", "SPRINKLER_STATE_DIR="+state)
+	after := zoneStatus(t, url, "2")
+	if after.State != topics.StateOpen || after.Source != topics.SourceResume {
+		t.Fatalf("after the crash zone 2 is %+v", after)
+	}
+	if !after.EndsAt.Equal(before.EndsAt.Time) {
+		t.Errorf("resumed until %v, the run was to end at %v", after.EndsAt, before.EndsAt)
+	}
+}
+
+// TestCleanStopResumesNothing stops the agent cleanly in the middle of a run: nothing resumes.
+func TestCleanStopResumesNothing(t *testing.T) {
+	state := t.TempDir()
+	url, agent := startAgent(t, "garden", "SPRINKLER_STATE_DIR="+state)
+	if code, _, stderr := ctl(t, url, "open", "2", "--for", "10m"); code != 0 {
+		t.Fatal(stderr)
+	}
+	agent.stop(t)
+	url, _ = startAgent(t, "garden", "SPRINKLER_STATE_DIR="+state)
+	if z := zoneStatus(t, url, "2"); z.State != topics.StateClosed {
+		t.Fatalf("zone 2 after a clean stop: %+v", z)
 	}
 }

@@ -58,10 +58,21 @@ func printSnapshot(w io.Writer, s topics.Snapshot, now time.Time) {
 		if z.Pin > 0 {
 			pin = strconv.Itoa(z.Pin)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", z.Zone, z.Name, z.State, clock(z.Since), until, left, z.Source, z.Line, pin)
+		state := z.State
+		switch {
+		case z.Master:
+			state += " (master)"
+		case z.Queued:
+			state += " (queued)"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", z.Zone, z.Name, state, clock(z.Since), until, left, z.Source, z.Line, pin)
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "agent %s: %d of %d zones open\n", s.Agent, open, len(zones))
+	for i, q := range s.Queue {
+		fmt.Fprintf(w, "queued %d: zone %d for %v (%s, since %s)\n", i+1, q.Zone,
+			(time.Duration(q.DurationS * float64(time.Second))).Round(time.Second), q.Source, clock(&q.RequestedAt))
+	}
 }
 
 // clock writes a wire time as local time of day, with the date when it is not today.
@@ -120,6 +131,27 @@ func (a *app) zoneCommand(name, use string, withFor bool) *cobra.Command {
 		return nil
 	})
 	return c
+}
+
+func printLimits(w io.Writer, data json.RawMessage) error {
+	var l topics.Limits
+	if err := json.Unmarshal(data, &l); err != nil {
+		return err
+	}
+	secs := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+	fmt.Fprintf(w, "power budget: at most %d valves open at once; beyond it runs %s\n", l.MaxOpen,
+		map[string]string{topics.OverflowQueue: "wait in a queue", topics.OverflowReject: "are refused"}[l.Overflow])
+	fmt.Fprintf(w, "stagger: turn-ons at least %v apart\n", secs(l.StaggerS))
+	if l.MasterZone > 0 {
+		fmt.Fprintf(w, "master valve: zone %d, opens %v before the first zone, closes %v after the last\n", l.MasterZone, secs(l.MasterLeadS), secs(l.MasterLagS))
+	}
+	fmt.Fprintf(w, "watchdog: every %v\n", secs(l.WatchdogS))
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "ZONE\tDEFAULT RUN\tLONGEST RUN")
+	for _, z := range l.Zones {
+		fmt.Fprintf(tw, "%d\t%v\t%v\n", z.Zone, secs(z.DefaultDurationS), secs(z.MaxDurationS))
+	}
+	return tw.Flush()
 }
 
 func printTime(w io.Writer, data json.RawMessage) error {
