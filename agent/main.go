@@ -37,6 +37,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	configPath := configs.PathFlag(fs, "configuration file (YAML)")
 	version := fs.Bool("version", false, "print the version and exit")
+	allOff := fs.Bool("all-off", false, "switch every relay off and exit (for a service manager's stop step)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -49,7 +50,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	d, err := daemon.New(cfg, daemon.Options{Log: newLogger(cfg.Log, stderr)})
+	log := newLogger(cfg.Log, stderr)
+	if *allOff {
+		return daemon.AllOff(cfg, log)
+	}
+	d, err := daemon.New(cfg, daemon.Options{Log: log})
 	if err != nil {
 		return err
 	}

@@ -33,3 +33,12 @@ func TestBadConfigStopsBeforeAnythingStarts(t *testing.T) {
 		t.Error("an unknown flag was accepted")
 	}
 }
+
+func TestAllOff(t *testing.T) {
+	t.Setenv("SPRINKLER_RELAYS_DRIVER", "sim")
+	t.Setenv("SPRINKLER_STATE_DIR", t.TempDir())
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"--all-off"}, &out, &out); err != nil || !strings.Contains(out.String(), "every relay switched off") {
+		t.Fatalf("--all-off: %v\n%s", err, out.String())
+	}
+}

@@ -169,6 +169,20 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	return nil
 }
 
+// AllOff opens the configured relays, which drives every line off, and releases them again
+// driven off. A service manager runs it after the agent stops, whatever way it stopped, since
+// a Raspberry Pi kernel keeps a released output at its last level.
+func AllOff(cfg config.Config, log *slog.Logger) error {
+	d := &Daemon{cfg: cfg, log: log}
+	bank, driver, err := d.openRelays()
+	if err != nil {
+		return err
+	}
+	err = bank.Close()
+	log.Info("every relay switched off", "relays", driver, "zones", len(cfg.Zones))
+	return err
+}
+
 func (d *Daemon) limits() valves.Limits {
 	s := d.cfg.Safety
 	return valves.Limits{
