@@ -1,0 +1,207 @@
+// Package schedule is the watering schedule: named profiles that say, per zone, on which days
+// and at which times to water and for how long; the two file formats that hold them; and the
+// pure computation of the watering windows between two instants, which the scheduler and the
+// "next" preview share.
+package schedule
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// File is a parsed profile file.
+type File struct {
+	Path     string
+	Profiles []Profile
+	Active   string // the profile the file marks active; "" when it marks none
+}
+
+// Profile is one named schedule.
+type Profile struct {
+	Name     string
+	About    string
+	Programs []Program // by zone, in file order
+	line     int
+}
+
+// Program is what a profile says for one zone.
+type Program struct {
+	Zone  int
+	About string
+	Days  Days
+	Runs  []Run // in file order
+	line  int
+}
+
+// Run is one start in a day: a wall-clock time and a duration.
+type Run struct {
+	At  Clock
+	For time.Duration
+}
+
+// Clock is a time of day in minutes after midnight, 0 to 1439.
+type Clock int
+
+// String writes the time as HH:MM.
+func (c Clock) String() string { return fmt.Sprintf("%02d:%02d", int(c)/60, int(c)%60) }
+
+// Days says on which days a program waters.
+type Days struct {
+	All, Even, Odd, None bool
+	Weekdays             [7]bool // indexed by time.Weekday
+}
+
+// Match reports whether the program waters on the local date of t.
+func (d Days) Match(t time.Time) bool {
+	switch {
+	case d.None:
+		return false
+	case d.All:
+		return true
+	case d.Even:
+		return t.Day()%2 == 0
+	case d.Odd:
+		return t.Day()%2 == 1
+	}
+	return d.Weekdays[t.Weekday()]
+}
+
+// String writes the days as they would be written in a file.
+func (d Days) String() string {
+	switch {
+	case d.None:
+		return "none"
+	case d.All:
+		return "all"
+	case d.Even:
+		return "even"
+	case d.Odd:
+		return "odd"
+	}
+	var names []string
+	for wd, on := range d.Weekdays {
+		if on {
+			names = append(names, time.Weekday(wd).String()[:3])
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// Window is a stretch of time in which a zone waters: [Start, End).
+type Window struct {
+	Zone    int
+	Start   time.Time
+	End     time.Time
+	Profile string
+}
+
+// Lookup returns the profile called name, or the one at index i ("0", "1", ...) as the
+// original program numbered them.
+func (f *File) Lookup(nameOrIndex string) (*Profile, bool) {
+	for i := range f.Profiles {
+		if f.Profiles[i].Name == nameOrIndex {
+			return &f.Profiles[i], true
+		}
+	}
+	var i int
+	if _, err := fmt.Sscanf(nameOrIndex, "%d", &i); err == nil && fmt.Sprint(i) == nameOrIndex && i >= 0 && i < len(f.Profiles) {
+		return &f.Profiles[i], true
+	}
+	return nil, false
+}
+
+// Names returns the profile names in file order.
+func (f *File) Names() []string {
+	names := make([]string, len(f.Profiles))
+	for i, p := range f.Profiles {
+		names[i] = p.Name
+	}
+	return names
+}
+
+// At returns the instant the wall clock in loc shows c on the local date of day. A time that
+// a spring-forward change skips runs as long after midnight as it would have: 02:30 on a day
+// that jumps from 02:00 to 03:00 runs at 03:30. A time that a fall-back change repeats runs
+// once, at its first occurrence.
+func At(day time.Time, c Clock, loc *time.Location) time.Time {
+	y, m, d := day.In(loc).Date()
+	h, mi := int(c)/60, int(c)%60
+	_, offMidnight := time.Date(y, m, d, 0, 0, 0, 0, loc).Zone()
+	first := time.Date(y, m, d, h, mi, 0, 0, time.FixedZone("", offMidnight)).In(loc)
+	if first.Hour() == h && first.Minute() == mi {
+		return first // the offset of the start of the day still holds, or the first of two
+	}
+	_, offNoon := time.Date(y, m, d, 12, 0, 0, 0, loc).Zone()
+	if second := time.Date(y, m, d, h, mi, 0, 0, time.FixedZone("", offNoon)).In(loc); second.Hour() == h && second.Minute() == mi {
+		return second // after the day's change
+	}
+	return first // skipped: as long after midnight as the wall clock meant
+}
+
+// Windows returns the watering windows of profile p that overlap [from, to), per zone merged
+// where they overlap or touch, sorted by start and then zone. A day's windows are computed
+// from its local date in loc.
+func (p *Profile) Windows(from, to time.Time, loc *time.Location) []Window {
+	var out []Window
+	for _, prog := range p.Programs {
+		var ws []Window
+		// Start a day early: no window crosses midnight, but a day's local date in loc may
+		// begin before from's.
+		for day := from.In(loc).AddDate(0, 0, -1); !day.After(to.In(loc).AddDate(0, 0, 1)); day = day.AddDate(0, 0, 1) {
+			if !prog.Days.Match(day) {
+				continue
+			}
+			for _, r := range prog.Runs {
+				start := At(day, r.At, loc)
+				ws = append(ws, Window{Zone: prog.Zone, Start: start, End: start.Add(r.For), Profile: p.Name})
+			}
+		}
+		for _, w := range merge(ws) {
+			if w.End.After(from) && w.Start.Before(to) {
+				out = append(out, w)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b Window) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return a.Zone - b.Zone
+	})
+	return out
+}
+
+// merge joins the windows of one zone that overlap or touch, so the zone never glitches off
+// between them.
+func merge(ws []Window) []Window {
+	slices.SortFunc(ws, func(a, b Window) int { return a.Start.Compare(b.Start) })
+	var out []Window
+	for _, w := range ws {
+		if n := len(out); n > 0 && !w.Start.After(out[n-1].End) {
+			if w.End.After(out[n-1].End) {
+				out[n-1].End = w.End
+			}
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// Longest returns the longest merged window of a program over a day on which it waters, for
+// checking it against the zone's maximum run.
+func (prog Program) Longest() time.Duration {
+	ws := make([]Window, len(prog.Runs))
+	day := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, r := range prog.Runs {
+		start := day.Add(time.Duration(r.At) * time.Minute)
+		ws[i] = Window{Start: start, End: start.Add(r.For)}
+	}
+	var longest time.Duration
+	for _, w := range merge(ws) {
+		longest = max(longest, w.End.Sub(w.Start))
+	}
+	return longest
+}
