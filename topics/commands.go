@@ -30,6 +30,16 @@ const (
 	CmdCommands = "commands"
 	CmdClients  = "clients"
 	CmdLimits   = "limits"
+
+	CmdProfiles  = "profiles"
+	CmdProfile   = "profile"
+	CmdActivate  = "activate"
+	CmdReload    = "reload"
+	CmdRun       = "run"
+	CmdStop      = "stop"
+	CmdSchedule  = "schedule"
+	CmdNext      = "next"
+	CmdRainDelay = "rain_delay"
 )
 
 var zonesParam = Param{Name: "zones", Type: "zones", Required: true, Help: "zone numbers, e.g. [1,3]"}
@@ -44,6 +54,18 @@ var Commands = []Command{
 	{Name: CmdToggle, Aliases: []string{"t1"}, Group: "zones", Summary: "open closed zones and close open ones",
 		Params: []Param{zonesParam, {Name: "duration_s", Type: "seconds", Help: "how long the zones it opens stay open"}}},
 	{Name: CmdLimits, Group: "zones", Summary: "the safety rules in force: power budget, stagger, run-time bounds, master valve"},
+	{Name: CmdProfiles, Aliases: []string{"gp"}, Group: "schedule", Summary: "every profile in full: per zone, days, times and durations"},
+	{Name: CmdProfile, Aliases: []string{"gap"}, Group: "schedule", Summary: "the active profile"},
+	{Name: CmdActivate, Aliases: []string{"sap"}, Group: "schedule", Summary: "make a profile active, by name or index; refused during a scheduled run unless forced",
+		Params: []Param{{Name: "profile", Type: "profile", Required: true, Help: "a name, or an index from profiles"}, {Name: "force", Type: "bool", Help: "end a scheduled run in progress first"}}},
+	{Name: CmdReload, Aliases: []string{"mp"}, Group: "schedule", Summary: "read the profile file again; a bad file is refused and the running schedule kept"},
+	{Name: CmdRun, Aliases: []string{"rp"}, Group: "schedule", Summary: "turn automatic runs on"},
+	{Name: CmdStop, Aliases: []string{"sp"}, Group: "schedule", Summary: "turn automatic runs off and close the zones the schedule opened"},
+	{Name: CmdSchedule, Aliases: []string{"gps"}, Group: "schedule", Summary: "per zone: today's windows, whether one runs now, the next start"},
+	{Name: CmdNext, Group: "schedule", Summary: "the coming scheduled runs in time order",
+		Params: []Param{{Name: "hours", Type: "hours", Help: "how far ahead (default 48)"}}},
+	{Name: CmdRainDelay, Group: "schedule", Summary: "hold scheduled runs for some hours; 0 ends the delay",
+		Params: []Param{{Name: "hours", Type: "hours", Required: true, Help: "how long; 0 clears"}}},
 	{Name: CmdTime, Aliases: []string{"gdt"}, Group: "system", Summary: "date, time and weekday on the agent"},
 	{Name: CmdVersion, Aliases: []string{"gvn"}, Group: "system", Summary: "agent and contract versions"},
 	{Name: CmdCommands, Aliases: []string{"m"}, Group: "system", Summary: "this menu: every command with its arguments"},

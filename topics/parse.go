@@ -19,6 +19,8 @@ const (
 	KindZoneSet
 	KindRequest
 	KindResponse
+	KindProfileState
+	KindProfileSet
 )
 
 // Topic is a parsed agent topic.
@@ -44,6 +46,8 @@ func Parse(prefix, topic string) (Topic, bool) {
 	switch {
 	case len(parts) == 2:
 		t.Kind = map[string]Kind{"status": KindStatus, "info": KindInfo, "state": KindState, "event": KindEvent}[parts[1]]
+	case len(parts) == 3 && parts[1] == "profile":
+		t.Kind = map[string]Kind{"state": KindProfileState, "set": KindProfileSet}[parts[2]]
 	case len(parts) == 3 && parts[2] != "" && (parts[1] == "request" || parts[1] == "response"):
 		t.Kind, t.Command = KindResponse, parts[2]
 		if parts[1] == "request" {

@@ -34,6 +34,11 @@ type Snapshot struct {
 	TS    Time                  `json:"ts"`
 	Zones map[string]ZoneStatus `json:"zones"`
 	Queue []QueuedRun           `json:"queue"` // waiting runs, in the order they will start
+	// The schedule, when the agent has one.
+	Profile        string `json:"profile,omitempty"`          // the active profile
+	Auto           *bool  `json:"auto,omitempty"`             // whether scheduled runs happen
+	RainDelayUntil *Time  `json:"rain_delay_until,omitempty"` // scheduled runs wait until then
+	NextRun        *Time  `json:"next_run,omitempty"`         // the next scheduled start
 }
 
 // ZoneKey is the key of zone n in Snapshot.Zones.
@@ -69,6 +74,9 @@ const (
 	EventForcedOff      = "forced_off"      // the watchdog switched off a relay left on past its end
 	EventRunResumed     = "run_resumed"     // a run cut short by a crash or power cut goes on
 	EventCommandRefused = "command_refused" // a command on a set topic was refused
+	EventRunSkipped     = "run_skipped"     // a scheduled run did not start; message says why
+	EventProfileChanged = "profile_changed" // another profile became active
+	EventScheduleLoaded = "schedule_loaded" // the profile file was (re)loaded
 )
 
 // Reasons a run finished.
@@ -97,12 +105,12 @@ const (
 	SourceMQTT     = "mqtt"     // a request whose sender the agent cannot see
 	SourceSet      = "set"      // a plain set topic message whose sender the agent cannot see
 	SourceTimer    = "timer"    // the run's duration expired
-	SourceSchedule = "schedule" // the watering schedule
 	SourceShutdown = "shutdown" // the agent is stopping
 	SourceStartup  = "startup"  // the agent is starting
 	SourceResume   = "resume"   // a run interrupted by a crash or power cut resumed
 	SourceWatchdog = "watchdog" // the safety watchdog
 	SourceMaster   = "master"   // the master valve follows the zones
+	SourceSchedule = "schedule" // the watering schedule; "schedule:<profile>" names the profile
 )
 
 // Overflow policies: what happens to a run beyond the power budget.
@@ -167,4 +175,56 @@ type ZoneChange struct {
 	State  string `json:"state"` // StateOpen, StateClosed or StateQueued
 	EndsAt *Time  `json:"ends_at,omitempty"`
 	Note   string `json:"note,omitempty"` // e.g. that a duration was capped
+}
+
+// RunInfo is one start of a program in ProfileInfo.
+type RunInfo struct {
+	At        string  `json:"at"` // HH:MM
+	DurationS float64 `json:"duration_s"`
+}
+
+// ProgramInfo is what a profile says for one zone.
+type ProgramInfo struct {
+	Zone  int       `json:"zone"`
+	About string    `json:"about,omitempty"`
+	Days  string    `json:"days"`
+	Runs  []RunInfo `json:"runs"`
+}
+
+// ProfileInfo is one profile in the reply to "profiles".
+type ProfileInfo struct {
+	Index  int           `json:"index"`
+	Name   string        `json:"name"`
+	About  string        `json:"about,omitempty"`
+	Active bool          `json:"active"`
+	Zones  []ProgramInfo `json:"zones"`
+}
+
+// PlannedRun is one scheduled window in the replies to "next" and "schedule".
+type PlannedRun struct {
+	Zone    int    `json:"zone"`
+	Start   Time   `json:"start"`
+	End     Time   `json:"end"`
+	Profile string `json:"profile"`
+	Skipped string `json:"skipped,omitempty"` // why it will not run: a rain delay, automatic runs off
+}
+
+// ZoneSchedule is one zone in the reply to "schedule".
+type ZoneSchedule struct {
+	Zone    int          `json:"zone"`
+	Name    string       `json:"name"`
+	Today   []PlannedRun `json:"today"`
+	Running bool         `json:"running"` // inside a window now
+	Next    *Time        `json:"next,omitempty"`
+}
+
+// ScheduleReply is the data of "schedule", and its first fields that of "profile".
+type ScheduleReply struct {
+	Profile        string         `json:"profile"`
+	Index          int            `json:"index"`
+	About          string         `json:"about,omitempty"`
+	Auto           bool           `json:"auto"`
+	RainDelayUntil *Time          `json:"rain_delay_until,omitempty"`
+	File           string         `json:"file"`
+	Zones          []ZoneSchedule `json:"zones,omitempty"`
 }

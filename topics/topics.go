@@ -9,6 +9,8 @@
 //	<base>/state              agent→  retained  Snapshot JSON, republished on every change
 //	<base>/zone/<n>/state     agent→  retained  open | closed
 //	<base>/zone/<n>/set       →agent  never     OPEN, CLOSE, ON, OFF, TOGGLE or SetCommand JSON
+//	<base>/profile/state      agent→  retained  the active profile's name
+//	<base>/profile/set        →agent  never     a profile name to activate
 //	<base>/request/<cmd>      →agent  never     Request JSON {"id":"…", …args}
 //	<base>/response/<cmd>     agent→  no        Response JSON
 //	<base>/event              agent→  no        Event JSON
@@ -107,6 +109,12 @@ func (a Agent) Request(cmd string) string { return a.base + "/request/" + cmd }
 
 // Response is the topic on which the agent answers command cmd.
 func (a Agent) Response(cmd string) string { return a.base + "/response/" + cmd }
+
+// ProfileState is the retained topic holding the name of the active profile.
+func (a Agent) ProfileState() string { return a.base + "/profile/state" }
+
+// ProfileSet is the command topic that activates a profile by name.
+func (a Agent) ProfileSet() string { return a.base + "/profile/set" }
 
 // ZoneSetFilter matches the command topics of every zone.
 func (a Agent) ZoneSetFilter() string { return a.base + "/zone/+/set" }

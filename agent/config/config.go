@@ -28,6 +28,7 @@ type Config struct {
 	MQTT   MQTT          `mapstructure:"mqtt"`
 	Relays Relays        `mapstructure:"relays"`
 	Safety Safety        `mapstructure:"safety"`
+	Sched  Schedule      `mapstructure:"schedule"`
 	State  State         `mapstructure:"state"`
 	Log    Log           `mapstructure:"log"`
 	Zones  []Zone        `mapstructure:"zones"`
@@ -76,6 +77,15 @@ type Safety struct {
 	MasterLag  time.Duration `mapstructure:"master_lag"`
 	// Watchdog is how often the watchdog checks for relays left on past their end.
 	Watchdog time.Duration `mapstructure:"watchdog"`
+}
+
+// Schedule is the schedule.* section.
+type Schedule struct {
+	// File is the profile file; empty for no schedule. A relative path is taken from the
+	// configuration file's folder.
+	File string `mapstructure:"file"`
+	// Resume waters what is left of a window in progress when the agent starts inside it.
+	Resume bool `mapstructure:"resume"`
 }
 
 // State is the state.* section.
@@ -131,6 +141,8 @@ func Defaults() map[string]any {
 		"safety.master_lead": "2s",
 		"safety.master_lag":  "5s",
 		"safety.watchdog":    "1s",
+		"schedule.file":      "",
+		"schedule.resume":    true,
 		"state.dir":          "",
 		"log.level":          "info",
 		"log.format":         "text",
@@ -155,6 +167,9 @@ func Load(path string, required bool) (Config, error) {
 		return Config{}, err
 	}
 	c.fill()
+	if c.Sched.File != "" && !filepath.IsAbs(c.Sched.File) && f.Path != "" {
+		c.Sched.File = filepath.Join(filepath.Dir(f.Path), c.Sched.File)
+	}
 	if err := f.Locate(c.Validate()); err != nil {
 		return Config{}, err
 	}

@@ -18,6 +18,8 @@ import (
 	"sprinkler/agent/config"
 	"sprinkler/agent/link"
 	"sprinkler/agent/relay"
+	"sprinkler/agent/schedule"
+	"sprinkler/agent/scheduler"
 	"sprinkler/agent/serve"
 	"sprinkler/agent/valves"
 	"sprinkler/broker/server"
@@ -103,9 +105,15 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	rep := newReporter(d.topics, v, d.info(v, driver, started), d.log)
+	sched, err := d.openSchedule(v, state, loc, rep.nudge)
+	if err != nil {
+		return err
+	}
+	rep.sched = sched
 
 	var brk *server.Broker
-	svcOpts := serve.Options{Valves: v, Clock: d.opts.Clock, Location: loc, Version: Version, Log: d.log}
+	svcOpts := serve.Options{Valves: v, Schedule: sched, Clock: d.opts.Clock, Location: loc, Version: Version, Log: d.log}
 	linkOpts := link.Options{URL: d.cfg.MQTT.URL}
 	if d.cfg.Broker.Embedded {
 		brk = server.New(d.cfg.Broker, d.log.With("component", "broker"))
@@ -124,14 +132,12 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		d.opts.Ready(addr)
 	}
 
-	info := d.info(v, driver, started)
 	inbox := make(chan link.Message, inboxSize)
 	pubCtx, stopPub := context.WithCancel(context.Background())
-	rep := newReporter(d.topics, v, info, d.log)
 	linkOpts.ClientID = d.cfg.MQTT.ClientID
 	linkOpts.Keepalive = d.cfg.MQTT.Keepalive
 	linkOpts.Will, linkOpts.WillPayload = d.topics.Status(), topics.Offline
-	linkOpts.Filters = []string{d.topics.ZoneSetFilter(), d.topics.RequestFilter()}
+	linkOpts.Filters = []string{d.topics.ZoneSetFilter(), d.topics.RequestFilter(), d.topics.ProfileSet()}
 	linkOpts.Inbox = inbox
 	linkOpts.Log = d.log.With("component", "mqtt")
 	linkOpts.OnUp = func() {
@@ -141,7 +147,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	l := link.New(linkOpts)
 	rep.pub = l
 
-	w := &worker{topics: d.topics, svc: serve.New(svcOpts), pub: l, rep: rep, log: d.log, clock: d.opts.Clock}
+	w := &worker{topics: d.topics, svc: serve.New(svcOpts), sched: sched, pub: l, rep: rep, log: d.log, clock: d.opts.Clock}
 	if brk != nil {
 		w.origin = brk.Origin
 	}
@@ -150,11 +156,17 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	workCtx, stopWork := context.WithCancel(context.Background())
 	wg.Go(func() { w.run(workCtx, inbox) })
 	l.Start()
+	if sched != nil {
+		sched.Start()
+	}
 	d.log.Info("agent running", "version", Version, "relays", driver, "zones", len(zones), "state_dir", d.cfg.State.Dir)
 
 	<-ctx.Done()
 	d.log.Info("agent stopping")
 	stopWork()
+	if sched != nil {
+		sched.Stop()
+	}
 	v.Stop()
 	if err := v.Reset(topics.SourceShutdown); err != nil {
 		d.log.Error("relays: switching off at shutdown", "err", err)
@@ -181,6 +193,27 @@ func AllOff(cfg config.Config, log *slog.Logger) error {
 	err = bank.Close()
 	log.Info("every relay switched off", "relays", driver, "zones", len(cfg.Zones))
 	return err
+}
+
+// openSchedule loads the profile file, if one is configured, into a scheduler that has not
+// started. A bad file stops the agent with file, line, profile, zone and field named.
+func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Location, changed func()) (*scheduler.Engine, error) {
+	if d.cfg.Sched.File == "" {
+		d.log.Info("no schedule: schedule.file is empty")
+		return nil, nil
+	}
+	zones, names := schedule.Zones{}, map[int]string{}
+	for _, z := range d.cfg.Zones {
+		names[z.ID] = z.Name
+		if z.ID != d.cfg.Safety.MasterZone {
+			zones[z.ID] = z.MaxDuration
+		}
+	}
+	return scheduler.New(scheduler.Options{
+		Path: d.cfg.Sched.File, Zones: zones, Names: names, Location: loc, Clock: d.opts.Clock, Valves: v,
+		Log: d.log.With("component", "schedule"), Resume: d.cfg.Sched.Resume,
+		State: st.schedule(), Save: st.saveSchedule, OnChange: changed,
+	})
 }
 
 func (d *Daemon) limits() valves.Limits {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"sprinkler/agent/scheduler"
 	"sprinkler/agent/valves"
 	"sprinkler/topics"
 )
@@ -12,15 +13,18 @@ import (
 // reporter is the only writer of the agent's state topics, so they never go out of order: it
 // publishes each zone's retained state when it changes, the events, and the snapshot.
 type reporter struct {
-	t    topics.Agent
-	v    *valves.Controller
-	info topics.Info
-	log  *slog.Logger
-	pub  publisher
+	t     topics.Agent
+	v     *valves.Controller
+	info  topics.Info
+	log   *slog.Logger
+	pub   publisher
+	sched *scheduler.Engine // nil without a schedule
 
-	flushes chan request
-	done    chan struct{}
-	last    map[int]string // the zone states last published
+	flushes     chan request
+	nudges      chan struct{}
+	done        chan struct{}
+	last        map[int]string // the zone states last published
+	lastProfile string
 }
 
 // request asks the reporter to publish; it closes done once the publishes are queued.
@@ -33,7 +37,7 @@ type request struct {
 const waitLimit = 5 * time.Second
 
 func newReporter(t topics.Agent, v *valves.Controller, info topics.Info, log *slog.Logger) *reporter {
-	return &reporter{t: t, v: v, info: info, log: log, flushes: make(chan request), done: make(chan struct{}), last: map[int]string{}}
+	return &reporter{t: t, v: v, info: info, log: log, flushes: make(chan request), nudges: make(chan struct{}, 1), done: make(chan struct{}), last: map[int]string{}}
 }
 
 func (r *reporter) run(ctx context.Context) {
@@ -44,10 +48,20 @@ func (r *reporter) run(ctx context.Context) {
 			return
 		case <-r.v.Changed():
 			r.publish(false)
+		case <-r.nudges:
+			r.publish(false)
 		case req := <-r.flushes:
 			r.publish(req.all)
 			close(req.done)
 		}
+	}
+}
+
+// nudge asks for a publish after a change outside the valves (the schedule's state).
+func (r *reporter) nudge() {
+	select {
+	case r.nudges <- struct{}{}:
+	default:
 	}
 }
 
@@ -88,6 +102,14 @@ func (r *reporter) publish(all bool) {
 		r.pub.Publish(r.t.Info(), true, mustJSON(r.info))
 	}
 	changed := all || len(events) > 0
+	if r.sched != nil {
+		r.sched.Decorate(&snap)
+		if p := snap.Profile; all || p != r.lastProfile {
+			r.pub.Publish(r.t.ProfileState(), true, []byte(p))
+			r.lastProfile = p
+		}
+		changed = true // the schedule's part of the snapshot may have moved
+	}
 	for _, id := range r.v.IDs() {
 		st := snap.Zones[topics.ZoneKey(id)].State
 		if all || r.last[id] != st {

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"sprinkler/agent/scheduler"
 	"sprinkler/agent/statefile"
 	"sprinkler/agent/valves"
 )
@@ -16,6 +17,8 @@ type document struct {
 	// Runs are the runs in progress. A clean stop empties the list; after a crash or power
 	// cut, what is left of them resumes.
 	Runs []valves.Run `json:"runs"`
+	// Schedule is the active profile, whether automatic runs are on, and a rain delay.
+	Schedule scheduler.State `json:"schedule"`
 }
 
 // state is the agent's state document, written atomically on every change.
@@ -42,6 +45,21 @@ func (s *state) runs() []valves.Run {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]valves.Run(nil), s.doc.Runs...)
+}
+
+// schedule returns the scheduler's remembered state.
+func (s *state) schedule() scheduler.State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.doc.Schedule
+}
+
+// saveSchedule records the scheduler's state.
+func (s *state) saveSchedule(st scheduler.State) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.doc.Schedule = st
+	return statefile.Write(s.path, s.doc)
 }
 
 // saveRuns records the runs in progress.

@@ -3,9 +3,11 @@ package daemon
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"sprinkler/agent/clock"
 	"sprinkler/agent/link"
+	"sprinkler/agent/scheduler"
 	"sprinkler/agent/serve"
 	"sprinkler/topics"
 )
@@ -15,6 +17,7 @@ import (
 type worker struct {
 	topics topics.Agent
 	svc    *serve.Service
+	sched  *scheduler.Engine // nil without a schedule
 	pub    publisher
 	rep    *reporter
 	log    *slog.Logger
@@ -47,7 +50,7 @@ func (w *worker) handle(m link.Message) {
 		return
 	}
 	source := topics.SourceMQTT
-	if t.Kind == topics.KindZoneSet {
+	if t.Kind != topics.KindRequest {
 		source = topics.SourceSet
 	}
 	if w.origin != nil {
@@ -61,6 +64,20 @@ func (w *worker) handle(m link.Message) {
 			w.pub.Publish(w.topics.Event(), false, mustJSON(topics.Event{
 				Type: topics.EventCommandRefused, Zone: t.Zone, Source: source,
 				TS: topics.Time{Time: w.clock.Now()}, Message: err.Error(),
+			}))
+		}
+		w.rep.flush()
+	case topics.KindProfileSet:
+		var err error
+		if w.sched == nil {
+			err = topics.Errorf(topics.CodeUnavailable, "no schedule is configured")
+		} else {
+			_, err = w.sched.Activate(strings.TrimSpace(string(m.Payload)), false, source)
+		}
+		if err != nil {
+			w.log.Warn("profile set refused", "source", source, "err", err)
+			w.pub.Publish(w.topics.Event(), false, mustJSON(topics.Event{
+				Type: topics.EventCommandRefused, Source: source, TS: topics.Time{Time: w.clock.Now()}, Message: err.Error(),
 			}))
 		}
 		w.rep.flush()

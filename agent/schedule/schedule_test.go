@@ -3,6 +3,7 @@ package schedule_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -210,9 +211,9 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 2))
 	dayWords := []string{"all", "even", "odd", "none", "Monday", "tue", "Wed, Sat", "sun, thu, fri"}
 	starts := []time.Time{
-		time.Date(2026, 3, 28, 0, 0, 0, 0, loc), // spring forward on the 29th
+		time.Date(2026, 3, 28, 0, 0, 0, 0, loc),  // spring forward on the 29th
 		time.Date(2026, 10, 24, 0, 0, 0, 0, loc), // fall back on the 25th
-		time.Date(2024, 2, 27, 0, 0, 0, 0, loc), // a leap day
+		time.Date(2024, 2, 27, 0, 0, 0, 0, loc),  // a leap day
 		time.Date(2026, 12, 30, 0, 0, 0, 0, loc), // a year end, 31 → 1
 	}
 	for range 8 {
@@ -294,6 +295,23 @@ func BenchmarkWeekOfWindows(b *testing.B) {
 	for b.Loop() {
 		if ws := f.Profiles[0].Windows(from, from.AddDate(0, 0, 7), loc); len(ws) != 8*10*7 {
 			b.Fatalf("%d windows", len(ws))
+		}
+	}
+}
+
+// TestShippedProfilesLoad loads every profile file shipped in configs/.
+func TestShippedProfilesLoad(t *testing.T) {
+	files, _ := filepath.Glob("../../configs/profiles*.y*ml")
+	if len(files) < 2 {
+		t.Fatalf("profile files: %v", files)
+	}
+	for _, path := range files {
+		f, err := schedule.Load(path, eight)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Active == "" || len(f.Profiles) < 2 {
+			t.Errorf("%s: %+v", path, f)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"sprinkler/agent/clock"
+	"sprinkler/agent/scheduler"
 	"sprinkler/agent/valves"
 	"sprinkler/topics"
 )
@@ -17,6 +18,7 @@ import (
 // Service answers commands against a valve controller.
 type Service struct {
 	valves   *valves.Controller
+	sched    *scheduler.Engine
 	clock    clock.Clock
 	loc      *time.Location
 	version  string
@@ -30,7 +32,9 @@ type handler func(r topics.Request, source string) (any, error)
 
 // Options are the Service's collaborators and facts.
 type Options struct {
-	Valves   *valves.Controller
+	Valves *valves.Controller
+	// Schedule runs the watering schedule; nil when none is configured.
+	Schedule *scheduler.Engine
 	Clock    clock.Clock
 	Location *time.Location
 	Version  string
@@ -41,7 +45,7 @@ type Options struct {
 
 // New returns a Service.
 func New(o Options) *Service {
-	s := &Service{valves: o.Valves, clock: o.Clock, loc: o.Location, version: o.Version, clients: o.Clients, log: o.Log}
+	s := &Service{valves: o.Valves, sched: o.Schedule, clock: o.Clock, loc: o.Location, version: o.Version, clients: o.Clients, log: o.Log}
 	s.handlers = map[string]handler{
 		topics.CmdStatus:   s.status,
 		topics.CmdOpen:     s.open,
@@ -52,6 +56,13 @@ func New(o Options) *Service {
 		topics.CmdCommands: s.commands,
 		topics.CmdClients:  s.clientList,
 		topics.CmdLimits:   s.limits,
+	}
+	for name, h := range map[string]handler{
+		topics.CmdProfiles: s.profiles, topics.CmdProfile: s.profile, topics.CmdActivate: s.activate,
+		topics.CmdReload: s.reload, topics.CmdRun: s.autoOn, topics.CmdStop: s.autoOff,
+		topics.CmdSchedule: s.schedule, topics.CmdNext: s.next, topics.CmdRainDelay: s.rainDelay,
+	} {
+		s.handlers[name] = s.needSchedule(h)
 	}
 	return s
 }

@@ -476,3 +476,65 @@ func (c *Controller) markOff(z *zone, now time.Time, source string) {
 	c.event(topics.EventZoneClosed, z, now, source)
 	c.log.Info("relay off", "zone", z.ID, "name", z.Name, "source", source, "ran", ran.Round(time.Millisecond))
 }
+
+// StartScheduled asks for zone id to water for d, unless it already runs or waits: a zone
+// opened by hand keeps its own duration and the schedule does not fight it. It reports whether
+// it asked.
+func (c *Controller) StartScheduled(id int, d time.Duration, source string) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	zs, err := c.lookup([]int{id})
+	if err != nil {
+		return false, err
+	}
+	if zs[0].run != nil {
+		c.log.Info("scheduled run not started: the zone runs already", "zone", id, "by", zs[0].run.source)
+		return false, nil
+	}
+	_, err = c.open(zs, d, source, c.clock.Now())
+	c.save()
+	c.signal()
+	return err == nil, err
+}
+
+// CloseWhere ends every run, started or queued, whose source satisfies match.
+func (c *Controller) CloseWhere(match func(source string) bool, source string) ([]int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var zs []*zone
+	var ids []int
+	for _, z := range c.zones {
+		if z.run != nil && match(z.run.source) {
+			zs = append(zs, z)
+			ids = append(ids, z.ID)
+		}
+	}
+	_, err := c.close(zs, source, c.clock.Now())
+	c.save()
+	c.signal()
+	return ids, err
+}
+
+// RunsWhere returns the zones whose runs, started or queued, have a source satisfying match.
+func (c *Controller) RunsWhere(match func(source string) bool) []int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var ids []int
+	for _, z := range c.zones {
+		if z.run != nil && match(z.run.source) {
+			ids = append(ids, z.ID)
+		}
+	}
+	return ids
+}
+
+// AddEvent queues an event of another part of the agent, in order with the zones' events.
+func (c *Controller) AddEvent(e topics.Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e.TS.IsZero() {
+		e.TS = topics.Time{Time: c.clock.Now()}
+	}
+	c.addEvent(e)
+	c.signal()
+}

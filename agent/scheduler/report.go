@@ -1,0 +1,124 @@
+package scheduler
+
+import (
+	"slices"
+	"time"
+
+	"sprinkler/agent/schedule"
+	"sprinkler/topics"
+)
+
+// Active returns the active profile's name.
+func (e *Engine) Active() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.active.Name
+}
+
+// Names returns the profile names in file order.
+func (e *Engine) Names() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.file.Names()
+}
+
+// Decorate adds the schedule's state to a snapshot.
+func (e *Engine) Decorate(s *topics.Snapshot) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.o.Clock.Now()
+	auto := e.auto
+	s.Profile, s.Auto = e.active.Name, &auto
+	if now.Before(e.rainTill) {
+		s.RainDelayUntil = topics.At(e.rainTill)
+	}
+	for _, p := range e.planned(now, now.Add(horizon)) {
+		if p.Skipped == "" && p.Start.After(now) {
+			s.NextRun = &topics.Time{Time: p.Start.Time}
+			break
+		}
+	}
+}
+
+// Profiles returns every profile in full.
+func (e *Engine) Profiles() []topics.ProfileInfo {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]topics.ProfileInfo, len(e.file.Profiles))
+	for i, p := range e.file.Profiles {
+		info := topics.ProfileInfo{Index: i, Name: p.Name, About: p.About, Active: &e.file.Profiles[i] == e.active, Zones: []topics.ProgramInfo{}}
+		for _, prog := range p.Programs {
+			pi := topics.ProgramInfo{Zone: prog.Zone, About: prog.About, Days: prog.Days.String()}
+			for _, r := range prog.Runs {
+				pi.Runs = append(pi.Runs, topics.RunInfo{At: r.At.String(), DurationS: r.For.Seconds()})
+			}
+			info.Zones = append(info.Zones, pi)
+		}
+		out[i] = info
+	}
+	return out
+}
+
+// Summary returns the active profile and the state of automatic runs; with zones, also each
+// zone's windows today, whether one runs now, and its next start.
+func (e *Engine) Summary(zones bool) topics.ScheduleReply {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.o.Clock.Now()
+	r := topics.ScheduleReply{Profile: e.active.Name, About: e.active.About, Auto: e.auto, File: e.file.Path,
+		Index: slices.IndexFunc(e.file.Profiles, func(p schedule.Profile) bool { return p.Name == e.active.Name })}
+	if now.Before(e.rainTill) {
+		r.RainDelayUntil = topics.At(e.rainTill)
+	}
+	if !zones {
+		return r
+	}
+	y, m, d := now.In(e.o.Location).Date()
+	midnight := time.Date(y, m, d, 0, 0, 0, 0, e.o.Location)
+	today := e.planned(midnight, midnight.AddDate(0, 0, 1))
+	ahead := e.planned(now, now.Add(horizon))
+	for _, prog := range e.active.Programs {
+		zs := topics.ZoneSchedule{Zone: prog.Zone, Name: e.o.Names[prog.Zone], Today: []topics.PlannedRun{}}
+		for _, p := range today {
+			if p.Zone == prog.Zone && p.Start.Before(midnight.AddDate(0, 0, 1)) && !p.Start.Before(midnight) {
+				zs.Today = append(zs.Today, p)
+				zs.Running = zs.Running || (!now.Before(p.Start.Time) && now.Before(p.End.Time))
+			}
+		}
+		for _, p := range ahead {
+			if p.Zone == prog.Zone && p.Start.After(now) {
+				zs.Next = &topics.Time{Time: p.Start.Time}
+				break
+			}
+		}
+		r.Zones = append(r.Zones, zs)
+	}
+	return r
+}
+
+// Next returns the scheduled windows of the active profile that start within d from now, in
+// time order, each saying whether it will be skipped and why.
+func (e *Engine) Next(d time.Duration) []topics.PlannedRun {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.o.Clock.Now()
+	var out []topics.PlannedRun
+	for _, p := range e.planned(now, now.Add(d)) {
+		if p.End.After(now) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// planned lists the active profile's windows in [from, to) with their skip reasons. Called
+// with mu held.
+func (e *Engine) planned(from, to time.Time) []topics.PlannedRun {
+	ws := e.active.Windows(from, to, e.o.Location)
+	out := make([]topics.PlannedRun, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, topics.PlannedRun{Zone: w.Zone, Start: topics.Time{Time: w.Start}, End: topics.Time{Time: w.End},
+			Profile: w.Profile, Skipped: e.mayRun(w, w.Start)})
+	}
+	return out
+}

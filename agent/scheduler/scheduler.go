@@ -1,0 +1,296 @@
+// Package scheduler runs the watering schedule against the clock. It computes the next window
+// start and sleeps until it with a timer, never polling; at a start it asks the safety governor
+// for a run that lasts to the end of the (merged) window. It keeps the active profile, whether
+// automatic runs are on, and a rain delay, all of which survive restarts.
+package scheduler
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"sprinkler/agent/clock"
+	"sprinkler/agent/schedule"
+	"sprinkler/topics"
+)
+
+// Valves is what the scheduler needs of the safety governor.
+type Valves interface {
+	StartScheduled(zone int, d time.Duration, source string) (bool, error)
+	CloseWhere(match func(source string) bool, source string) ([]int, error)
+	RunsWhere(match func(source string) bool) []int
+	AddEvent(e topics.Event)
+}
+
+// State is what the scheduler keeps across restarts.
+type State struct {
+	Profile        string    `json:"profile,omitempty"`
+	Auto           *bool     `json:"auto,omitempty"` // nil: on
+	RainDelayUntil time.Time `json:"rain_delay_until,omitzero"`
+}
+
+// Options configure an Engine.
+type Options struct {
+	Path     string         // the profile file
+	Zones    schedule.Zones // the zones a profile may water, with their longest runs
+	Names    map[int]string // zone names, for replies
+	Location *time.Location
+	Clock    clock.Clock
+	Valves   Valves
+	Log      *slog.Logger
+	Resume   bool // after a restart inside a window, water what is left of it
+	State    State
+	Save     func(State) error // persists State after every change
+	OnChange func()            // called after the profile, automatic runs or rain delay changed
+}
+
+// longestSleep bounds the timer, so that a step of the wall clock (a Pi has no RTC, and NTP
+// sets the time after boot) is noticed within a minute.
+const longestSleep = time.Minute
+
+// horizon is how far ahead the engine looks for the next start; every program repeats within
+// a week, and even/odd within two days.
+const horizon = 8 * 24 * time.Hour
+
+// Engine runs the schedule. It is safe for concurrent use.
+type Engine struct {
+	o Options
+
+	mu       sync.Mutex
+	file     *schedule.File
+	active   *schedule.Profile
+	auto     bool
+	rainTill time.Time
+	lastEval time.Time
+	timer    clock.Timer
+	running  bool
+}
+
+// New loads the profile file and returns an engine that has not started. A bad file is an
+// error naming file, line, profile, zone and field.
+func New(o Options) (*Engine, error) {
+	f, err := schedule.Load(o.Path, o.Zones)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{o: o, file: f, auto: o.State.Auto == nil || *o.State.Auto, rainTill: o.State.RainDelayUntil}
+	e.active = e.pick(o.State.Profile)
+	return e, nil
+}
+
+// pick chooses the active profile after a load: the remembered one if it still exists, else
+// the one the file marks, else the first.
+func (e *Engine) pick(remembered string) *schedule.Profile {
+	if p, ok := e.file.Lookup(remembered); ok && remembered != "" {
+		return p
+	}
+	if remembered != "" {
+		e.o.Log.Warn("schedule: the remembered profile is gone from the file", "profile", remembered)
+	}
+	if p, ok := e.file.Lookup(e.file.Active); ok && e.file.Active != "" {
+		return p
+	}
+	return &e.file.Profiles[0]
+}
+
+func source(profile string) string { return topics.SourceSchedule + ":" + profile }
+
+func isScheduled(src string) bool { return strings.HasPrefix(src, topics.SourceSchedule+":") }
+
+// Start resumes a window in progress (when configured) and arms the timer for the next start.
+func (e *Engine) Start() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.o.Clock.Now()
+	e.running = true
+	e.lastEval = now
+	e.o.Log.Info("schedule running", "file", e.file.Path, "profile", e.active.Name, "auto", e.auto)
+	if e.o.Resume {
+		for _, w := range e.active.Windows(now, now.Add(time.Second), e.o.Location) {
+			if w.Start.Before(now) && w.End.After(now) && e.mayRun(w, now) == "" {
+				if ok, _ := e.o.Valves.StartScheduled(w.Zone, w.End.Sub(now), source(w.Profile)); ok {
+					e.o.Log.Info("schedule: resumed a window in progress", "zone", w.Zone, "left", w.End.Sub(now).Round(time.Second))
+				}
+			}
+		}
+	}
+	e.arm(now)
+}
+
+// Stop stops the timer.
+func (e *Engine) Stop() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.running = false
+	if e.timer != nil {
+		e.timer.Stop()
+		e.timer = nil
+	}
+}
+
+// arm sets the timer for the next window start, or for longestSleep. Called with mu held.
+func (e *Engine) arm(now time.Time) {
+	if e.timer != nil {
+		e.timer.Stop()
+	}
+	if !e.running {
+		return
+	}
+	sleep := longestSleep
+	for _, w := range e.active.Windows(now, now.Add(horizon), e.o.Location) {
+		if w.Start.After(now) {
+			sleep = min(sleep, w.Start.Sub(now))
+			break
+		}
+	}
+	e.timer = e.o.Clock.AfterFunc(sleep, e.tick)
+}
+
+// tick starts the windows that began since the last look and are not over.
+func (e *Engine) tick() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.running {
+		return
+	}
+	now := e.o.Clock.Now()
+	if now.Before(e.lastEval) {
+		e.o.Log.Warn("schedule: the clock went back", "by", e.lastEval.Sub(now))
+		e.lastEval = now
+	}
+	for _, w := range e.active.Windows(e.lastEval, now.Add(time.Nanosecond), e.o.Location) {
+		if !w.Start.After(e.lastEval) || w.Start.After(now) {
+			continue // began before the last look, or not yet
+		}
+		if !w.End.After(now) {
+			e.skip(w, now, "the clock jumped past the whole window")
+			continue
+		}
+		if why := e.mayRun(w, now); why != "" {
+			e.skip(w, now, why)
+			continue
+		}
+		lag := now.Sub(w.Start)
+		ok, err := e.o.Valves.StartScheduled(w.Zone, w.End.Sub(now), source(w.Profile))
+		switch {
+		case err != nil:
+			e.skip(w, now, err.Error())
+		case ok:
+			e.o.Log.Info("scheduled run", "zone", w.Zone, "profile", w.Profile, "window", w.Start.In(e.o.Location).Format(time.TimeOnly)+"-"+w.End.In(e.o.Location).Format(time.TimeOnly), "lag", lag)
+		}
+	}
+	e.lastEval = now
+	e.arm(now)
+}
+
+// mayRun says why window w must not start now, or "" when it may.
+func (e *Engine) mayRun(w schedule.Window, now time.Time) string {
+	switch {
+	case !e.auto:
+		return "automatic runs are off"
+	case now.Before(e.rainTill):
+		return "rain delay until " + e.rainTill.In(e.o.Location).Format(time.DateTime)
+	}
+	return ""
+}
+
+func (e *Engine) skip(w schedule.Window, now time.Time, why string) {
+	e.o.Log.Info("scheduled run skipped", "zone", w.Zone, "profile", w.Profile, "start", w.Start, "why", why)
+	e.o.Valves.AddEvent(topics.Event{Type: topics.EventRunSkipped, Zone: w.Zone, Source: source(w.Profile), TS: topics.Time{Time: now}, Message: why})
+}
+
+// save persists the state and tells the publisher. Called with mu held.
+func (e *Engine) save() {
+	auto := e.auto
+	st := State{Profile: e.active.Name, Auto: &auto, RainDelayUntil: e.rainTill}
+	if e.o.Save != nil {
+		if err := e.o.Save(st); err != nil {
+			e.o.Log.Error("schedule: saving state failed", "err", err)
+		}
+	}
+	if e.o.OnChange != nil {
+		e.o.OnChange()
+	}
+}
+
+// ErrRunning refuses a change of profile while a scheduled run is in progress.
+var ErrRunning = errors.New("a scheduled run is in progress")
+
+// Activate makes the profile named (or numbered) p active. While a scheduled run is in
+// progress it refuses, unless force, which ends those runs first.
+func (e *Engine) Activate(p string, force bool, by string) (string, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	prof, ok := e.file.Lookup(p)
+	if !ok {
+		return "", topics.Errorf(topics.CodeBadRequest, "no profile %q; profiles are %s", p, strings.Join(e.file.Names(), ", "))
+	}
+	if prof == e.active {
+		return prof.Name, nil
+	}
+	if zones := e.o.Valves.RunsWhere(isScheduled); len(zones) > 0 {
+		if !force {
+			return "", topics.Errorf(topics.CodeBadRequest, "%v on zone %v; wait for it, or force to end it first", ErrRunning, zones)
+		}
+		if _, err := e.o.Valves.CloseWhere(isScheduled, by); err != nil {
+			return "", err
+		}
+	}
+	old := e.active.Name
+	e.active = prof
+	e.o.Log.Info("profile activated", "profile", prof.Name, "was", old, "by", by)
+	e.o.Valves.AddEvent(topics.Event{Type: topics.EventProfileChanged, Source: by, Message: old + " → " + prof.Name})
+	e.lastEval = e.o.Clock.Now()
+	e.arm(e.lastEval)
+	e.save()
+	return prof.Name, nil
+}
+
+// Reload reads the profile file again. A bad file is refused with what is wrong, and the
+// running schedule is kept; a good one replaces the whole schedule at once.
+func (e *Engine) Reload(by string) error {
+	f, err := schedule.Load(e.o.Path, e.o.Zones)
+	if err != nil {
+		e.o.Log.Warn("schedule: reload refused; keeping the running schedule", "err", err)
+		return topics.Errorf(topics.CodeBadRequest, "reload refused, the running schedule is kept: %v", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.file = f
+	e.active = e.pick(e.active.Name)
+	e.o.Log.Info("schedule reloaded", "file", f.Path, "profiles", len(f.Profiles), "active", e.active.Name, "by", by)
+	e.o.Valves.AddEvent(topics.Event{Type: topics.EventScheduleLoaded, Source: by, Message: fmt.Sprintf("%d profiles; %s active", len(f.Profiles), e.active.Name)})
+	e.lastEval = e.o.Clock.Now()
+	e.arm(e.lastEval)
+	e.save()
+	return nil
+}
+
+// SetAuto turns automatic runs on or off; off also closes the zones the schedule opened.
+func (e *Engine) SetAuto(on bool, by string) ([]int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.auto = on
+	e.o.Log.Info("automatic runs", "on", on, "by", by)
+	e.save()
+	if on {
+		return nil, nil
+	}
+	return e.o.Valves.CloseWhere(isScheduled, by)
+}
+
+// SetRainDelay holds scheduled runs for d from now; 0 ends a delay. It returns the end.
+func (e *Engine) SetRainDelay(d time.Duration, by string) time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.rainTill = time.Time{}
+	if d > 0 {
+		e.rainTill = e.o.Clock.Now().Add(d)
+	}
+	e.o.Log.Info("rain delay", "until", e.rainTill, "by", by)
+	e.save()
+	return e.rainTill
+}

@@ -1,0 +1,153 @@
+package serve
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"time"
+
+	"sprinkler/topics"
+)
+
+// needSchedule refuses a schedule command when the agent has no schedule.
+func (s *Service) needSchedule(h handler) handler {
+	return func(r topics.Request, source string) (any, error) {
+		if s.sched == nil {
+			return nil, topics.Errorf(topics.CodeUnavailable, "no schedule is configured: set schedule.file")
+		}
+		return h(r, source)
+	}
+}
+
+func (s *Service) profiles(r topics.Request, _ string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	return s.sched.Profiles(), nil
+}
+
+func (s *Service) profile(r topics.Request, _ string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	return s.sched.Summary(false), nil
+}
+
+// profileRef is a profile named or numbered: "summer", "1" or 1.
+type profileRef string
+
+func (p *profileRef) UnmarshalJSON(b []byte) error {
+	var n int
+	if json.Unmarshal(b, &n) == nil {
+		*p = profileRef(strconv.Itoa(n))
+		return nil
+	}
+	var name string
+	if err := json.Unmarshal(b, &name); err != nil {
+		return topics.Errorf(topics.CodeBadRequest, "profile: want a name or an index")
+	}
+	*p = profileRef(name)
+	return nil
+}
+
+func (s *Service) activate(r topics.Request, source string) (any, error) {
+	var a struct {
+		Profile *profileRef `json:"profile"`
+		Force   bool        `json:"force"`
+	}
+	if err := r.Decode(&a); err != nil {
+		return nil, err
+	}
+	if a.Profile == nil {
+		return nil, topics.Errorf(topics.CodeBadRequest, `"profile" is missing: a name or an index`)
+	}
+	if _, err := s.sched.Activate(string(*a.Profile), a.Force, source); err != nil {
+		return nil, err
+	}
+	return s.sched.Summary(false), nil
+}
+
+func (s *Service) reload(r topics.Request, source string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	if err := s.sched.Reload(source); err != nil {
+		return nil, err
+	}
+	return s.sched.Profiles(), nil
+}
+
+func (s *Service) autoOn(r topics.Request, source string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	if _, err := s.sched.SetAuto(true, source); err != nil {
+		return nil, err
+	}
+	return s.sched.Summary(false), nil
+}
+
+func (s *Service) autoOff(r topics.Request, source string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	closed, err := s.sched.SetAuto(false, source)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		topics.ScheduleReply
+		Closed []int `json:"closed"`
+	}{s.sched.Summary(false), append([]int{}, closed...)}, nil
+}
+
+func (s *Service) schedule(r topics.Request, _ string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	return s.sched.Summary(true), nil
+}
+
+// hours reads an hours argument: a finite number from 0 to max.
+func hours(v *float64, def, max float64) (time.Duration, error) {
+	h := def
+	if v != nil {
+		h = *v
+	}
+	if math.IsNaN(h) || h < 0 || h > max {
+		return 0, topics.Errorf(topics.CodeBadRequest, "hours %v: want from 0 to %v", h, max)
+	}
+	return time.Duration(h * float64(time.Hour)), nil
+}
+
+func (s *Service) next(r topics.Request, _ string) (any, error) {
+	var a struct {
+		Hours *float64 `json:"hours"`
+	}
+	if err := r.Decode(&a); err != nil {
+		return nil, err
+	}
+	d, err := hours(a.Hours, 48, 24*14)
+	if err != nil {
+		return nil, err
+	}
+	return append([]topics.PlannedRun{}, s.sched.Next(d)...), nil
+}
+
+func (s *Service) rainDelay(r topics.Request, source string) (any, error) {
+	var a struct {
+		Hours *float64 `json:"hours"`
+	}
+	if err := r.Decode(&a); err != nil {
+		return nil, err
+	}
+	if a.Hours == nil {
+		return nil, topics.Errorf(topics.CodeBadRequest, `"hours" is missing; 0 ends a rain delay`)
+	}
+	d, err := hours(a.Hours, 0, 24*30)
+	if err != nil {
+		return nil, err
+	}
+	s.sched.SetRainDelay(d, source)
+	return s.sched.Summary(false), nil
+}
