@@ -1,0 +1,109 @@
+package daemon_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sprinkler/agent/clock/clocktest"
+	"sprinkler/agent/config"
+	"sprinkler/broker/brokertest"
+	"sprinkler/topics"
+)
+
+const testProfiles = `
+active: summer
+profiles:
+  - name: summer
+    zones:
+      - {zone: 1, days: [all], runs: [{at: "06:00", for: 5m}]}
+      - {zone: 2, days: [all], runs: [{at: "06:00", for: 5m}]}
+      - {zone: 3, days: [all], runs: [{at: "06:00", for: 5m}]}
+  - name: winter
+    zones:
+      - {zone: 4, days: [all], runs: [{at: "07:00", for: 2m}]}
+`
+
+func withSchedule(t *testing.T, cfg config.Config) config.Config {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "profiles.yaml")
+	if err := os.WriteFile(path, []byte(testProfiles), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Sched.File, cfg.Agent.Timezone = path, "UTC"
+	return cfg
+}
+
+// TestScheduleThroughTheBroker runs a schedule whose windows overlap on three zones with the
+// default power budget, and drives the schedule commands and topics as clients would.
+func TestScheduleThroughTheBroker(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 1, 5, 0, 0, 0, time.UTC))
+	a := start(t, withSchedule(t, testConfig(t, "garden")), clk)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe(a.topics.ProfileState(), a.topics.State(), a.topics.ZoneStateFilter(), a.topics.Event())
+	c.Await(a.topics.ProfileState(), "summer")
+	c.AwaitMsg(a.topics.State(), `"profile":"summer"`, `"next_run":"2026-06-01T06:00:00.000Z"`)
+
+	r := request(t, c, a, "next", "n", `{"id":"n","hours":24}`)
+	var next []topics.PlannedRun
+	if err := json.Unmarshal(r.Data, &next); err != nil || len(next) != 3 {
+		t.Fatalf("next: %s", r.Data)
+	}
+
+	clk.Advance(time.Hour) // 06:00: three windows at once, two valves allowed
+	c.Await(a.topics.ZoneState(1), topics.StateOpen)
+	c.AwaitMsg(a.topics.Event(), `"event_type":"run_queued"`, `"zone":3`, `"source":"schedule:summer"`)
+	clk.Advance(500 * time.Millisecond)
+	c.Await(a.topics.ZoneState(2), topics.StateOpen)
+	if a.bank.On()[2] {
+		t.Fatal("three valves open")
+	}
+	r = request(t, c, a, "activate", "a1", `{"id":"a1","profile":"winter"}`)
+	if r.Code != topics.CodeBadRequest || !strings.Contains(r.Error, "in progress") {
+		t.Fatalf("activate during a run: %+v", r)
+	}
+	clk.Advance(5 * time.Minute) // zones 1 and 2 end; zone 3 gets its full 5 minutes
+	c.Await(a.topics.ZoneState(3), topics.StateOpen)
+	clk.Advance(5 * time.Minute)
+	c.Await(a.topics.ZoneState(3), topics.StateClosed)
+
+	c.Publish(a.topics.ProfileSet(), false, "winter")
+	c.Await(a.topics.ProfileState(), "winter")
+	r = request(t, c, a, "gap", "g", `{"id":"g"}`)
+	if !strings.Contains(string(r.Data), `"profile":"winter"`) || !strings.Contains(string(r.Data), `"index":1`) {
+		t.Errorf("profile: %s", r.Data)
+	}
+	c.Publish(a.topics.ProfileSet(), false, "autumn")
+	c.AwaitMsg(a.topics.Event(), `"event_type":"command_refused"`, `autumn`)
+
+	for cmd, want := range map[string]string{
+		"profiles":   `"name":"summer"`,
+		"schedule":   `"zones":[{"zone":4`,
+		"rain_delay": `"rain_delay_until":"2026-06-02T06:10:00.500Z"`,
+		"sp":         `"auto":false`,
+		"rp":         `"auto":true`,
+		"mp":         `"name":"winter"`,
+	} {
+		payload := `{"id":"` + cmd + `"}`
+		if cmd == "rain_delay" {
+			payload = `{"id":"rain_delay","hours":24}`
+		}
+		if r := request(t, c, a, cmd, cmd, payload); r.Status != topics.StatusOK || !strings.Contains(string(r.Data), want) {
+			t.Errorf("%s: %+v %s", cmd, r, r.Data)
+		}
+	}
+	if r := request(t, c, a, "rain_delay", "bad", `{"id":"bad","hours":-1}`); r.Code != topics.CodeBadRequest {
+		t.Errorf("negative rain delay: %+v", r)
+	}
+}
+
+func TestScheduleCommandsWithoutASchedule(t *testing.T) {
+	a := start(t, testConfig(t, "garden"), nil)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	if r := request(t, c, a, "profiles", "p", `{"id":"p"}`); r.Code != topics.CodeUnavailable {
+		t.Errorf("%+v", r)
+	}
+}
