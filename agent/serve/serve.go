@@ -132,7 +132,11 @@ func (s *Service) status(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	return s.valves.Snapshot(), nil
+	snap := s.valves.Snapshot()
+	if s.sched != nil {
+		s.sched.Decorate(&snap)
+	}
+	return snap, nil
 }
 
 // zoneArgs decodes and checks the arguments of open, close and toggle.

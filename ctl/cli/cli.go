@@ -125,6 +125,7 @@ broker unreachable, or timeout (always within --timeout).`,
 		a.agentsCommand(),
 		a.watchCommand(),
 	)
+	root.AddCommand(a.scheduleCommands()...)
 	return root
 }
 

@@ -373,3 +373,63 @@ func TestCleanStopResumesNothing(t *testing.T) {
 		t.Fatalf("zone 2 after a clean stop: %+v", z)
 	}
 }
+
+func TestScheduleCommands(t *testing.T) {
+	profiles, err := filepath.Abs("../../configs/profiles.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, _ := startAgent(t, "garden", "SPRINKLER_SCHEDULE_FILE="+profiles)
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{"profiles"}, 0, "0 summer (active)", ""},
+		{[]string{"gp"}, 0, "zone 5 on odd: 05:45 for 6m0s", ""},
+		{[]string{"profile"}, 0, "profile summer (index 0)", ""},
+		{[]string{"activate", "spring"}, 0, "profile spring (index 1)", ""},
+		{[]string{"sap", "2"}, 0, "profile off", ""},
+		{[]string{"sap", "autumn"}, 1, "", "no profile \"autumn\""},
+		{[]string{"activate"}, 2, "", "arg"},
+		{[]string{"activate", "summer", "--force"}, 0, "summer", ""},
+		{[]string{"schedule"}, 0, "Zone 5", ""},
+		{[]string{"gps"}, 0, "ZONE", ""},
+		{[]string{"next", "--hours", "72"}, 0, "zone 5", ""},
+		{[]string{"rain-delay", "2"}, 0, "rain delay until", ""},
+		{[]string{"rain-delay", "-1"}, 2, "", "-1"},
+		{[]string{"rain-delay", "soon"}, 2, "", "hours"},
+		{[]string{"stop"}, 0, "automatic runs off", ""},
+		{[]string{"run"}, 0, "automatic runs on", ""},
+		{[]string{"reload"}, 0, "summer", ""},
+		{[]string{"status"}, 0, "profile summer; automatic runs on; rain delay until", ""},
+	} {
+		code, stdout, stderr := ctl(t, url, tc.args...)
+		if code != tc.code || !strings.Contains(stdout, tc.stdout) || !strings.Contains(stderr, tc.stderr) {
+			t.Errorf("ctl %v: exit %d, want %d\nstdout: %s\nstderr: %s", tc.args, code, tc.code, stdout, stderr)
+		}
+	}
+}
+
+// TestScheduleStateSurvivesRestarts: the active profile, automatic runs and a rain delay are
+// remembered across a restart, clean or not.
+func TestScheduleStateSurvivesRestarts(t *testing.T) {
+	profiles, _ := filepath.Abs("../../configs/profiles.yaml")
+	state := t.TempDir()
+	env := []string{"SPRINKLER_SCHEDULE_FILE=" + profiles, "SPRINKLER_STATE_DIR=" + state}
+	url, agent := startAgent(t, "garden", env...)
+	for _, args := range [][]string{{"activate", "spring"}, {"stop"}, {"rain-delay", "3"}} {
+		if code, _, stderr := ctl(t, url, args...); code != 0 {
+			t.Fatal(stderr)
+		}
+	}
+	_, before, _ := ctl(t, url, "profile")
+	_ = agent.cmd.Process.Kill()
+	<-agent.done
+	url, _ = startAgent(t, "garden", env...)
+	_, after, _ := ctl(t, url, "profile")
+	if after != before || !strings.Contains(after, "spring") || !strings.Contains(after, "automatic runs off; rain delay until") {
+		t.Errorf("before the crash:\n%safter:\n%s", before, after)
+	}
+}

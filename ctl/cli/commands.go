@@ -69,6 +69,21 @@ func printSnapshot(w io.Writer, s topics.Snapshot, now time.Time) {
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "agent %s: %d of %d zones open\n", s.Agent, open, len(zones))
+	if s.Profile != "" {
+		fmt.Fprintf(w, "profile %s; automatic runs ", s.Profile)
+		if s.Auto != nil && !*s.Auto {
+			fmt.Fprint(w, "off")
+		} else {
+			fmt.Fprint(w, "on")
+		}
+		if s.RainDelayUntil != nil {
+			fmt.Fprintf(w, "; rain delay until %s", clock(s.RainDelayUntil))
+		}
+		if s.NextRun != nil {
+			fmt.Fprintf(w, "; next run %s", clock(s.NextRun))
+		}
+		fmt.Fprintln(w)
+	}
 	for i, q := range s.Queue {
 		fmt.Fprintf(w, "queued %d: zone %d for %v (%s, since %s)\n", i+1, q.Zone,
 			(time.Duration(q.DurationS * float64(time.Second))).Round(time.Second), q.Source, clock(&q.RequestedAt))

@@ -1,0 +1,224 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"sprinkler/topics"
+)
+
+// scheduleCommands are the commands of the watering schedule.
+func (a *app) scheduleCommands() []*cobra.Command {
+	activate := command(topics.CmdActivate, "activate NAME|INDEX [--force]")
+	var force bool
+	activate.Flags().BoolVar(&force, "force", false, "end a scheduled run in progress first")
+	activate.Args = cobra.ExactArgs(1)
+	activate.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		return a.requestAndPrint(ctx, topics.CmdActivate, map[string]any{"profile": args[0], "force": force}, printProfile)
+	})
+
+	next := command(topics.CmdNext, "next [--hours 48]")
+	var hours float64
+	next.Flags().Float64Var(&hours, "hours", 48, "how far ahead")
+	next.Args = noArgs
+	next.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		return a.requestAndPrint(ctx, topics.CmdNext, map[string]any{"hours": hours}, printNext)
+	})
+
+	rain := command(topics.CmdRainDelay, "rain-delay HOURS")
+	rain.Aliases = append(rain.Aliases, topics.CmdRainDelay)
+	rain.Args = cobra.ExactArgs(1)
+	rain.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		h, err := strconv.ParseFloat(args[0], 64)
+		if err != nil || h < 0 {
+			return usageErr("%q is not a number of hours (0 ends a rain delay)", args[0])
+		}
+		return a.requestAndPrint(ctx, topics.CmdRainDelay, map[string]any{"hours": h}, printProfile)
+	})
+
+	return []*cobra.Command{
+		a.simpleCommand(topics.CmdProfiles, printProfiles),
+		a.simpleCommand(topics.CmdProfile, printProfile),
+		activate,
+		a.simpleCommand(topics.CmdReload, printProfiles),
+		a.simpleCommand(topics.CmdRun, printProfile),
+		a.simpleCommand(topics.CmdStop, printProfile),
+		a.simpleCommand(topics.CmdSchedule, printSchedule),
+		next,
+		rain,
+	}
+}
+
+// requestAndPrint sends cmd with args and prints the reply with print, or as JSON.
+func (a *app) requestAndPrint(ctx context.Context, cmd string, args map[string]any, print func(io.Writer, json.RawMessage) error) error {
+	data, err := a.request(ctx, cmd, args)
+	if err != nil {
+		return err
+	}
+	if a.json {
+		return a.printJSON(data)
+	}
+	return print(a.out, data)
+}
+
+func printProfiles(w io.Writer, data json.RawMessage) error {
+	var ps []topics.ProfileInfo
+	if err := json.Unmarshal(data, &ps); err != nil {
+		return err
+	}
+	for _, p := range ps {
+		mark := ""
+		if p.Active {
+			mark = " (active)"
+		}
+		fmt.Fprintf(w, "%d %s%s", p.Index, p.Name, mark)
+		if p.About != "" {
+			fmt.Fprintf(w, ": %s", p.About)
+		}
+		fmt.Fprintln(w)
+		for _, z := range p.Zones {
+			var runs []string
+			for _, r := range z.Runs {
+				runs = append(runs, fmt.Sprintf("%s for %v", r.At, seconds(r.DurationS)))
+			}
+			fmt.Fprintf(w, "    zone %d on %s: %s", z.Zone, z.Days, strings.Join(runs, ", "))
+			if z.About != "" {
+				fmt.Fprintf(w, " (%s)", z.About)
+			}
+			fmt.Fprintln(w)
+		}
+	}
+	return nil
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+func printProfile(w io.Writer, data json.RawMessage) error {
+	var s topics.ScheduleReply
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "profile %s (index %d)", s.Profile, s.Index)
+	if s.About != "" {
+		fmt.Fprintf(w, ": %s", s.About)
+	}
+	auto := "on"
+	if !s.Auto {
+		auto = "off"
+	}
+	fmt.Fprintf(w, "\nautomatic runs %s", auto)
+	if s.RainDelayUntil != nil {
+		fmt.Fprintf(w, "; rain delay until %s", clock(s.RainDelayUntil))
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+func printSchedule(w io.Writer, data json.RawMessage) error {
+	if err := printProfile(w, data); err != nil {
+		return err
+	}
+	var s topics.ScheduleReply
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "ZONE\tNAME\tTODAY\tNOW\tNEXT")
+	for _, z := range s.Zones {
+		var today []string
+		for _, r := range z.Today {
+			today = append(today, r.Start.Local().Format("15:04:05")+"-"+r.End.Local().Format("15:04:05"))
+		}
+		now := ""
+		if z.Running {
+			now = "in a window"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", z.Zone, z.Name, strings.Join(today, " "), now, clock(z.Next))
+	}
+	return tw.Flush()
+}
+
+func printNext(w io.Writer, data json.RawMessage) error {
+	var runs []topics.PlannedRun
+	if err := json.Unmarshal(data, &runs); err != nil {
+		return err
+	}
+	if len(runs) == 0 {
+		fmt.Fprintln(w, "no scheduled runs ahead")
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "ZONE\tSTART\tEND\tPROFILE\tNOTE")
+	for _, r := range runs {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Zone, r.Start.Local().Format("Mon 2006-01-02 15:04:05"), r.End.Local().Format("15:04:05"), r.Profile, r.Skipped)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w)
+	printTimeline(w, runs, time.Now())
+	return nil
+}
+
+// slot is the timeline's resolution: 96 columns a day.
+const slot = 15 * time.Minute
+
+// printTimeline draws each day of runs as one line per zone, a column per quarter hour:
+// '#' waters, 'x' would water but is skipped, '.' does not; '|' in the scale marks now.
+func printTimeline(w io.Writer, runs []topics.PlannedRun, now time.Time) {
+	days := map[string][]topics.PlannedRun{}
+	var order []string
+	for _, r := range runs {
+		d := r.Start.Local().Format("Mon 2006-01-02")
+		if _, ok := days[d]; !ok {
+			order = append(order, d)
+		}
+		days[d] = append(days[d], r)
+	}
+	for _, d := range order {
+		first := days[d][0].Start.Local()
+		midnight := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, time.Local)
+		scale := []byte(strings.Repeat(" ", 96))
+		for h := 0; h < 24; h += 3 {
+			copy(scale[h*4:], fmt.Sprintf("%02d", h))
+		}
+		if i := int(now.Sub(midnight) / slot); i >= 0 && i < 96 {
+			scale[i] = '|'
+		}
+		fmt.Fprintf(w, "%s  %s\n", d, scale)
+		zones := map[int][]byte{}
+		for _, r := range days[d] {
+			line := zones[r.Zone]
+			if line == nil {
+				line = []byte(strings.Repeat(".", 96))
+				zones[r.Zone] = line
+			}
+			mark := byte('#')
+			if r.Skipped != "" {
+				mark = 'x'
+			}
+			for t := r.Start.Local(); t.Before(r.End.Local()); t = t.Add(slot) {
+				if i := int(t.Sub(midnight) / slot); i >= 0 && i < 96 {
+					line[i] = mark
+				}
+			}
+		}
+		ids := make([]int, 0, len(zones))
+		for id := range zones {
+			ids = append(ids, id)
+		}
+		sort.Ints(ids)
+		for _, id := range ids {
+			fmt.Fprintf(w, "zone %-9d  %s\n", id, zones[id])
+		}
+	}
+}
