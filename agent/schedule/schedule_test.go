@@ -244,7 +244,7 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 		if err != nil {
 			t.Fatalf("trial %d: %v\n%s", trial, err, src.String())
 		}
-		to := from.AddDate(0, 0, 3)
+		to := from.AddDate(0, 0, 2)
 		ws := f.Profiles[0].Windows(from, to, loc)
 		inTimeline := func(zone int, t time.Time) bool {
 			for _, w := range ws {
@@ -256,7 +256,7 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 		}
 		for zone, pl := range plans {
 			days := f.Profiles[0].Programs[zone-1].Days
-			for t0 := from; t0.Before(to); t0 = t0.Add(time.Second * 15) {
+			for t0 := from; t0.Before(to); t0 = t0.Add(time.Second) {
 				want := false
 				for back := 0; back <= 1 && !want; back++ { // a window starts on its own day
 					day := t0.AddDate(0, 0, -back)
