@@ -177,7 +177,9 @@ func TestRainDelayAndAutoOff(t *testing.T) {
 		t.Fatalf("ran during a rain delay: %v", on)
 	}
 	ev, _ := r.v.TakeEvents()
-	if !slices.ContainsFunc(ev, func(e topics.Event) bool { return e.Type == topics.EventRunSkipped && strings.Contains(e.Message, "rain delay") }) {
+	if !slices.ContainsFunc(ev, func(e topics.Event) bool {
+		return e.Type == topics.EventRunSkipped && strings.Contains(e.Message, "rain delay")
+	}) {
 		t.Errorf("no run_skipped event: %+v", ev)
 	}
 	if s := r.saved[len(r.saved)-1]; !s.RainDelayUntil.Equal(at("2026-06-01 07:00:00")) {
