@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -245,4 +246,13 @@ func PathFlag(fs *flag.FlagSet, usage string) func() (path string, required bool
 		fs.Visit(func(f *flag.Flag) { required = required || f.Name == "config" })
 		return *path, required
 	}
+}
+
+// Resolve returns path taken from the configuration file's folder when it is relative, as
+// the files a configuration names are meant; an empty path stays empty.
+func (f *File) Resolve(path string) string {
+	if path == "" || filepath.IsAbs(path) || f == nil || f.Path == "" {
+		return path
+	}
+	return filepath.Join(filepath.Dir(f.Path), path)
 }

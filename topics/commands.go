@@ -16,7 +16,25 @@ type Command struct {
 	Aliases []string `json:"aliases,omitempty"` // the original program's short names
 	Group   string   `json:"group"`
 	Summary string   `json:"summary"`
+	Access  string   `json:"access"` // the least role that may send it: AccessRead, AccessOperate or AccessAdmin
 	Params  []Param  `json:"params,omitempty"`
+}
+
+// Access levels of commands. A viewer may send read commands, an operator also operate
+// commands, which move water or change the schedule, and an admin everything.
+const (
+	AccessRead    = "read"
+	AccessOperate = "operate"
+	AccessAdmin   = "admin"
+)
+
+// CommandAccess is the access level a request for name needs; a name the contract does not
+// know needs operate, so that operators learn it is unknown and viewers cannot probe.
+func CommandAccess(name string) string {
+	if c, ok := LookupCommand(name); ok {
+		return c.Access
+	}
+	return AccessOperate
 }
 
 // Names of the commands.
@@ -46,30 +64,30 @@ var zonesParam = Param{Name: "zones", Type: "zones", Required: true, Help: "zone
 
 // Commands is the menu: every command an agent of this contract serves, in menu order.
 var Commands = []Command{
-	{Name: CmdStatus, Aliases: []string{"grs"}, Group: "zones", Summary: "every zone with its state, since when, until when and who set it"},
-	{Name: CmdOpen, Aliases: []string{"src"}, Group: "zones", Summary: "open zones (water flows) for a duration, else the zone's default",
+	{Name: CmdStatus, Access: AccessRead, Aliases: []string{"grs"}, Group: "zones", Summary: "every zone with its state, since when, until when and who set it"},
+	{Name: CmdOpen, Access: AccessOperate, Aliases: []string{"src"}, Group: "zones", Summary: "open zones (water flows) for a duration, else the zone's default",
 		Params: []Param{zonesParam, {Name: "duration_s", Type: "seconds", Help: "how long, in seconds; capped at the zone's maximum"}}},
-	{Name: CmdClose, Aliases: []string{"sro"}, Group: "zones", Summary: "close zones (water stops)",
+	{Name: CmdClose, Access: AccessOperate, Aliases: []string{"sro"}, Group: "zones", Summary: "close zones (water stops)",
 		Params: []Param{{Name: "zones", Type: "zones_or_all", Required: true, Help: `zone numbers, e.g. [1,3], or "all"`}}},
-	{Name: CmdToggle, Aliases: []string{"t1"}, Group: "zones", Summary: "open closed zones and close open ones",
+	{Name: CmdToggle, Access: AccessOperate, Aliases: []string{"t1"}, Group: "zones", Summary: "open closed zones and close open ones",
 		Params: []Param{zonesParam, {Name: "duration_s", Type: "seconds", Help: "how long the zones it opens stay open"}}},
-	{Name: CmdLimits, Group: "zones", Summary: "the safety rules in force: power budget, stagger, run-time bounds, master valve"},
-	{Name: CmdProfiles, Aliases: []string{"gp"}, Group: "schedule", Summary: "every profile in full: per zone, days, times and durations"},
-	{Name: CmdProfile, Aliases: []string{"gap"}, Group: "schedule", Summary: "the active profile"},
-	{Name: CmdActivate, Aliases: []string{"sap"}, Group: "schedule", Summary: "make a profile active, by name or index; refused during a scheduled run unless forced",
+	{Name: CmdLimits, Access: AccessRead, Group: "zones", Summary: "the safety rules in force: power budget, stagger, run-time bounds, master valve"},
+	{Name: CmdProfiles, Access: AccessRead, Aliases: []string{"gp"}, Group: "schedule", Summary: "every profile in full: per zone, days, times and durations"},
+	{Name: CmdProfile, Access: AccessRead, Aliases: []string{"gap"}, Group: "schedule", Summary: "the active profile"},
+	{Name: CmdActivate, Access: AccessOperate, Aliases: []string{"sap"}, Group: "schedule", Summary: "make a profile active, by name or index; refused during a scheduled run unless forced",
 		Params: []Param{{Name: "profile", Type: "profile", Required: true, Help: "a name, or an index from profiles"}, {Name: "force", Type: "bool", Help: "end a scheduled run in progress first"}}},
-	{Name: CmdReload, Aliases: []string{"mp"}, Group: "schedule", Summary: "read the profile file again; a bad file is refused and the running schedule kept"},
-	{Name: CmdRun, Aliases: []string{"rp"}, Group: "schedule", Summary: "turn automatic runs on"},
-	{Name: CmdStop, Aliases: []string{"sp"}, Group: "schedule", Summary: "turn automatic runs off and close the zones the schedule opened"},
-	{Name: CmdSchedule, Aliases: []string{"gps"}, Group: "schedule", Summary: "per zone: today's windows, whether one runs now, the next start"},
-	{Name: CmdNext, Group: "schedule", Summary: "the coming scheduled runs in time order",
+	{Name: CmdReload, Access: AccessOperate, Aliases: []string{"mp"}, Group: "schedule", Summary: "read the profile file again; a bad file is refused and the running schedule kept"},
+	{Name: CmdRun, Access: AccessOperate, Aliases: []string{"rp"}, Group: "schedule", Summary: "turn automatic runs on"},
+	{Name: CmdStop, Access: AccessOperate, Aliases: []string{"sp"}, Group: "schedule", Summary: "turn automatic runs off and close the zones the schedule opened"},
+	{Name: CmdSchedule, Access: AccessRead, Aliases: []string{"gps"}, Group: "schedule", Summary: "per zone: today's windows, whether one runs now, the next start"},
+	{Name: CmdNext, Access: AccessRead, Group: "schedule", Summary: "the coming scheduled runs in time order",
 		Params: []Param{{Name: "hours", Type: "hours", Help: "how far ahead (default 48)"}}},
-	{Name: CmdRainDelay, Group: "schedule", Summary: "hold scheduled runs for some hours; 0 ends the delay",
+	{Name: CmdRainDelay, Access: AccessOperate, Group: "schedule", Summary: "hold scheduled runs for some hours; 0 ends the delay",
 		Params: []Param{{Name: "hours", Type: "hours", Required: true, Help: "how long; 0 clears"}}},
-	{Name: CmdTime, Aliases: []string{"gdt"}, Group: "system", Summary: "date, time and weekday on the agent"},
-	{Name: CmdVersion, Aliases: []string{"gvn"}, Group: "system", Summary: "agent and contract versions"},
-	{Name: CmdCommands, Aliases: []string{"m"}, Group: "system", Summary: "this menu: every command with its arguments"},
-	{Name: CmdClients, Aliases: []string{"gat"}, Group: "system", Summary: "connected MQTT clients with their ids and addresses (embedded broker)"},
+	{Name: CmdTime, Access: AccessRead, Aliases: []string{"gdt"}, Group: "system", Summary: "date, time and weekday on the agent"},
+	{Name: CmdVersion, Access: AccessRead, Aliases: []string{"gvn"}, Group: "system", Summary: "agent and contract versions"},
+	{Name: CmdCommands, Access: AccessRead, Aliases: []string{"m"}, Group: "system", Summary: "this menu: every command with its arguments"},
+	{Name: CmdClients, Access: AccessAdmin, Aliases: []string{"gat"}, Group: "system", Summary: "connected MQTT clients with their ids and addresses (embedded broker)"},
 }
 
 // LookupCommand finds a command by name or alias, in any case.

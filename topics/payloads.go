@@ -163,6 +163,7 @@ type ClientInfo struct {
 	Remote      string `json:"remote"`
 	Listener    string `json:"listener"`
 	Username    string `json:"username,omitempty"`
+	Role        string `json:"role,omitempty"`
 	ConnectedAt *Time  `json:"connected_at,omitempty"`
 }
 

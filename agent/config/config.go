@@ -167,9 +167,8 @@ func Load(path string, required bool) (Config, error) {
 		return Config{}, err
 	}
 	c.fill()
-	if c.Sched.File != "" && !filepath.IsAbs(c.Sched.File) && f.Path != "" {
-		c.Sched.File = filepath.Join(filepath.Dir(f.Path), c.Sched.File)
-	}
+	c.Sched.File = f.Resolve(c.Sched.File)
+	c.Broker.UsersFile = f.Resolve(c.Broker.UsersFile)
 	if err := f.Locate(c.Validate()); err != nil {
 		return Config{}, err
 	}

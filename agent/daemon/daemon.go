@@ -116,7 +116,9 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	svcOpts := serve.Options{Valves: v, Schedule: sched, Clock: d.opts.Clock, Location: loc, Version: Version, Log: d.log}
 	linkOpts := link.Options{URL: d.cfg.MQTT.URL}
 	if d.cfg.Broker.Embedded {
-		brk = server.New(d.cfg.Broker, d.log.With("component", "broker"))
+		bcfg := d.cfg.Broker
+		bcfg.Prefix = d.cfg.MQTT.Prefix // the ACL protects the agent's own topics
+		brk = server.New(bcfg, d.log.With("component", "broker"))
 		if err := brk.Start(); err != nil {
 			return err
 		}

@@ -23,7 +23,7 @@ type worker struct {
 	log    *slog.Logger
 	clock  clock.Clock
 	// origin names the client that published a command, when the broker is embedded.
-	origin func(topic string, payload []byte) (clientID, username string, ok bool)
+	origin func(topic string, payload []byte) (clientID, role string, ok bool)
 }
 
 func (w *worker) run(ctx context.Context, inbox <-chan link.Message) {
@@ -53,10 +53,15 @@ func (w *worker) handle(m link.Message) {
 	if t.Kind != topics.KindRequest {
 		source = topics.SourceSet
 	}
+	role := ""
 	if w.origin != nil {
-		if id, _, ok := w.origin(m.Topic, m.Payload); ok {
-			source = id
+		if id, r, ok := w.origin(m.Topic, m.Payload); ok {
+			source, role = id, r
 		}
+	}
+	if t.Kind != topics.KindRequest && !serve.Permits(role, topics.AccessOperate) {
+		w.log.Warn("command refused: the requester may not operate", "topic", m.Topic, "source", source, "role", role)
+		return
 	}
 	switch t.Kind {
 	case topics.KindZoneSet:
@@ -82,7 +87,7 @@ func (w *worker) handle(m link.Message) {
 		}
 		w.rep.flush()
 	case topics.KindRequest:
-		resp := w.svc.Request(t.Command, m.Payload, source)
+		resp := w.svc.Request(t.Command, m.Payload, source, role)
 		w.rep.flush()
 		w.pub.Publish(w.topics.Response(t.Command), false, mustJSON(resp))
 	}

@@ -68,8 +68,10 @@ func New(o Options) *Service {
 }
 
 // Request answers a request for cmd, the command's name or alias as it stood in the topic.
-// source names the requester for the log and the zones' state.
-func (s *Service) Request(cmd string, payload []byte, source string) (resp topics.Response) {
+// source names the requester for the log and the zones' state; role is the requester's role
+// when the embedded broker saw it ("" when it cannot be known), and a command above that
+// role is refused even if a broker's ACL let it through.
+func (s *Service) Request(cmd string, payload []byte, source, role string) (resp topics.Response) {
 	req, err := topics.ParseRequest(payload)
 	defer func() {
 		if p := recover(); p != nil {
@@ -85,6 +87,9 @@ func (s *Service) Request(cmd string, payload []byte, source string) (resp topic
 	if !ok || h == nil {
 		return s.refuse(cmd, req.ID, source, topics.Errorf(topics.CodeUnknownCommand, "unknown command %q; the commands request lists them", cmd))
 	}
+	if !Permits(role, c.Access) {
+		return s.refuse(cmd, req.ID, source, topics.Errorf(topics.CodeForbidden, "%s needs the %s access, and the requester's role is %s", c.Name, c.Access, role))
+	}
 	if req.Source != "" && source == topics.SourceMQTT {
 		source = req.Source
 	}
@@ -93,6 +98,20 @@ func (s *Service) Request(cmd string, payload []byte, source string) (resp topic
 		return s.refuse(cmd, req.ID, source, err)
 	}
 	return topics.OK(req.ID, data)
+}
+
+// Permits reports whether a requester of role may send a command of access. An unknown role
+// ("") is the broker's to judge.
+func Permits(role, access string) bool {
+	switch role {
+	case "", "admin":
+		return true
+	case "viewer":
+		return access == topics.AccessRead
+	case "operator", "homeassistant":
+		return access != topics.AccessAdmin
+	}
+	return false // agents do not send requests
 }
 
 func (s *Service) refuse(cmd, id, source string, err error) topics.Response {

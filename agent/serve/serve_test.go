@@ -90,7 +90,7 @@ func TestCommands(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.cmd, func(t *testing.T) {
-			r := s.Request(tc.cmd, []byte(tc.payload), "ctl-x")
+			r := s.Request(tc.cmd, []byte(tc.payload), "ctl-x", "")
 			if r.Status != topics.StatusOK {
 				t.Fatalf("%s: %+v", tc.cmd, r)
 			}
@@ -125,7 +125,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"unknown command", "flood", `{"id":"f"}`, topics.CodeUnknownCommand, "f", "flood"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := s.Request(tc.cmd, []byte(tc.payload), "ctl-x")
+			r := s.Request(tc.cmd, []byte(tc.payload), "ctl-x", "")
 			if r.Status != topics.StatusError || r.Code != tc.code || r.ID != tc.id || !strings.Contains(r.Error, tc.mention) {
 				t.Errorf("reply %+v; want code %s, id %q, mentioning %q", r, tc.code, tc.id, tc.mention)
 			}
@@ -138,7 +138,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 
 func TestClientsWithoutEmbeddedBroker(t *testing.T) {
 	s, _, _ := setup(t)
-	if r := s.Request("gat", nil, "x"); r.Code != topics.CodeUnavailable {
+	if r := s.Request("gat", nil, "x", ""); r.Code != topics.CodeUnavailable {
 		t.Errorf("clients without a broker: %+v", r)
 	}
 }

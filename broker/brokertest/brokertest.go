@@ -27,7 +27,8 @@ const Wait = 10 * time.Second
 // ends. mutate, if given, adjusts the default configuration first.
 func Start(t testing.TB, mutate ...func(*server.Config)) *server.Broker {
 	t.Helper()
-	cfg := server.Config{Listen: "127.0.0.1:0", Anonymous: server.AnonymousLoopback, MaxClients: 64}
+	cfg := server.DefaultConfig()
+	cfg.Listen = "127.0.0.1:0"
 	for _, m := range mutate {
 		m(&cfg)
 	}

@@ -2,10 +2,15 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"strconv"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"sprinkler/configs"
+	"sprinkler/topics"
 )
 
 // Anonymous access policies.
@@ -14,46 +19,190 @@ const (
 	AnonymousOff      = "off"      // every client must log in
 )
 
+// Roles. Each is allowed what the one before it is, except agent and homeassistant, which
+// have their own sets; see the ACL in acl.go.
+const (
+	RoleViewer        = "viewer"        // reads the agents' topics, sends read requests
+	RoleOperator      = "operator"      // also moves water and changes the schedule
+	RoleAdmin         = "admin"         // everything
+	RoleAgent         = "agent"         // an agent: its own subtree, as client id sprinkler-<agent-id>
+	RoleHomeAssistant = "homeassistant" // what Home Assistant needs: discovery, state, commands
+)
+
+var roles = []string{RoleViewer, RoleOperator, RoleAdmin, RoleAgent, RoleHomeAssistant}
+
 // Config is the broker.* section of the configuration.
 type Config struct {
 	// Embedded runs the broker inside the agent. The standalone broker ignores it.
 	Embedded bool `mapstructure:"embedded"`
-	// Listen is the TCP address of the MQTT listener, host:port.
+	// Listen is the TCP address of the plain MQTT listener, host:port; empty for none.
 	Listen string `mapstructure:"listen"`
+	// Prefix is the first topic level of the agents the ACL protects.
+	Prefix string `mapstructure:"prefix"`
 	// Anonymous is AnonymousLoopback or AnonymousOff.
 	Anonymous string `mapstructure:"anonymous"`
-	// MaxClients bounds the number of connected clients.
-	MaxClients int `mapstructure:"max_clients"`
+	// AnonymousRole is the role of anonymous clients from loopback.
+	AnonymousRole string `mapstructure:"anonymous_role"`
+	// Users may log in with a password (bcrypt hash) or a client certificate (CN = name).
+	Users []User `mapstructure:"users"`
+	// UsersFile is a YAML file with more users ({users: [{name, hash, role}]}); relative to
+	// the configuration file. It must not be readable by others.
+	UsersFile string `mapstructure:"users_file"`
+	// TLS is the TLS listener.
+	TLS TLS `mapstructure:"tls"`
+	// Websocket is the WebSocket listener, for browsers.
+	Websocket Websocket `mapstructure:"websocket"`
+	// Limits against hostile or broken clients.
+	MaxClients   int `mapstructure:"max_clients"`
+	MaxPerRemote int `mapstructure:"max_per_remote"` // connections from one address (loopback exempt)
+	MaxPacket    int `mapstructure:"max_packet"`     // bytes
+	MaxInflight  int `mapstructure:"max_inflight"`   // QoS 1/2 messages in flight per client
+	MaxTopic     int `mapstructure:"max_topic"`      // characters of a topic or filter
+}
+
+// User is one account.
+type User struct {
+	Name string `mapstructure:"name" yaml:"name"`
+	Hash string `mapstructure:"hash" yaml:"hash"` // bcrypt, from "broker hash"
+	Role string `mapstructure:"role" yaml:"role"`
+}
+
+// TLS is the broker.tls section.
+type TLS struct {
+	Listen   string `mapstructure:"listen"`    // host:port; empty for no TLS listener
+	Cert     string `mapstructure:"cert"`      // PEM certificate chain
+	Key      string `mapstructure:"key"`       // PEM private key
+	ClientCA string `mapstructure:"client_ca"` // PEM CA: clients may log in with a certificate it signed
+}
+
+// Websocket is the broker.websocket section.
+type Websocket struct {
+	Listen  string   `mapstructure:"listen"`  // host:port; empty for no WebSocket listener
+	Origins []string `mapstructure:"origins"` // allowed Origin headers; empty: the page's own host only
 }
 
 // Defaults are the defaults of the broker.* keys.
 func Defaults() map[string]any {
 	return map[string]any{
-		"broker.embedded":    true,
-		"broker.listen":      "127.0.0.1:1883",
-		"broker.anonymous":   AnonymousLoopback,
-		"broker.max_clients": 256,
+		"broker.embedded":          true,
+		"broker.listen":            "127.0.0.1:1883",
+		"broker.prefix":            topics.DefaultPrefix,
+		"broker.anonymous":         AnonymousLoopback,
+		"broker.anonymous_role":    RoleAdmin,
+		"broker.users":             []map[string]any{},
+		"broker.users_file":        "",
+		"broker.tls.listen":        "",
+		"broker.tls.cert":          "",
+		"broker.tls.key":           "",
+		"broker.tls.client_ca":     "",
+		"broker.websocket.listen":  "",
+		"broker.websocket.origins": []string{},
+		"broker.max_clients":       256,
+		"broker.max_per_remote":    32,
+		"broker.max_packet":        65536,
+		"broker.max_inflight":      64,
+		"broker.max_topic":         256,
+	}
+}
+
+// DefaultConfig is the configuration that Defaults describes.
+func DefaultConfig() Config {
+	return Config{
+		Embedded: true, Listen: "127.0.0.1:1883", Prefix: topics.DefaultPrefix,
+		Anonymous: AnonymousLoopback, AnonymousRole: RoleAdmin,
+		MaxClients: 256, MaxPerRemote: 32, MaxPacket: 65536, MaxInflight: 64, MaxTopic: 256,
 	}
 }
 
 // Validate reports every invalid broker.* value as a *configs.KeyError.
 func (c Config) Validate() error {
 	var errs []error
-	host, port, err := net.SplitHostPort(c.Listen)
-	if err != nil {
-		errs = append(errs, configs.Errorf("broker.listen", "%q is not host:port", c.Listen))
-	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
-		errs = append(errs, configs.Errorf("broker.listen", "port %q is not a number from 0 to 65535", port))
-	} else if host != "" && net.ParseIP(host) == nil && host != "localhost" {
-		errs = append(errs, configs.Errorf("broker.listen", "host %q is not an IP address (or localhost)", host))
+	add := func(key, format string, args ...any) {
+		errs = append(errs, configs.Errorf("broker."+key, format, args...))
+	}
+	for key, addr := range map[string]string{"listen": c.Listen, "tls.listen": c.TLS.Listen, "websocket.listen": c.Websocket.Listen} {
+		if addr == "" && key != "listen" {
+			continue
+		}
+		if err := checkAddr(addr); err != nil {
+			add(key, "%v", err)
+		}
+	}
+	if err := topics.ValidPrefix(c.Prefix); err != nil {
+		add("prefix", "%v", err)
 	}
 	if c.Anonymous != AnonymousLoopback && c.Anonymous != AnonymousOff {
-		errs = append(errs, configs.Errorf("broker.anonymous", "%q is not %q or %q", c.Anonymous, AnonymousLoopback, AnonymousOff))
+		add("anonymous", "%q is not %q or %q", c.Anonymous, AnonymousLoopback, AnonymousOff)
 	}
-	if c.MaxClients < 1 {
-		errs = append(errs, configs.Errorf("broker.max_clients", "%d: want at least 1", c.MaxClients))
+	if c.AnonymousRole != RoleViewer && c.AnonymousRole != RoleOperator && c.AnonymousRole != RoleAdmin {
+		add("anonymous_role", "%q is not viewer, operator or admin", c.AnonymousRole)
+	}
+	for i, u := range c.Users {
+		if err := u.check(); err != nil {
+			add(fmt.Sprintf("users[%d]", i), "%v", err)
+		}
+	}
+	if c.TLS.Listen != "" && (c.TLS.Cert == "" || c.TLS.Key == "") {
+		add("tls", "a TLS listener needs cert and key")
+	}
+	for key, v := range map[string]int{"max_clients": c.MaxClients, "max_per_remote": c.MaxPerRemote, "max_inflight": c.MaxInflight} {
+		if v < 1 || v > 65535 {
+			add(key, "%d: want 1 to 65535", v)
+		}
+	}
+	if c.MaxPacket < 1024 || c.MaxPacket > 16<<20 {
+		add("max_packet", "%d: want 1024 to 16777216 bytes", c.MaxPacket)
+	}
+	if c.MaxTopic < 32 || c.MaxTopic > 65535 {
+		add("max_topic", "%d: want 32 to 65535", c.MaxTopic)
 	}
 	return errors.Join(errs...)
+}
+
+func checkAddr(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", addr)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
+	}
+	if host != "" && net.ParseIP(host) == nil && host != "localhost" {
+		return fmt.Errorf("host %q is not an IP address (or localhost)", host)
+	}
+	return nil
+}
+
+// check reports what is wrong with an account.
+func (u User) check() error {
+	switch {
+	case u.Name == "" || strings.ContainsAny(u.Name, "/+#:") || len(u.Name) > 64:
+		return fmt.Errorf("name %q: want 1-64 characters without / + # :", u.Name)
+	case !strings.HasPrefix(u.Hash, "$2"):
+		return fmt.Errorf("user %s: hash is not a bcrypt hash; make one with: broker hash", u.Name)
+	}
+	if _, err := bcrypt.Cost([]byte(u.Hash)); err != nil {
+		return fmt.Errorf("user %s: hash: %v", u.Name, err)
+	}
+	for _, r := range roles {
+		if u.Role == r {
+			return nil
+		}
+	}
+	return fmt.Errorf("user %s: role %q is not one of %s", u.Name, u.Role, strings.Join(roles, ", "))
+}
+
+// exposed reports whether addr takes connections from other machines.
+func exposed(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return true
+	}
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
 }
 
 // Load reads the broker.* keys of the configuration file at path (other sections are ignored)
@@ -67,5 +216,6 @@ func Load(path string, required bool) (Config, error) {
 	if err != nil {
 		return Config{}, err
 	}
+	file.Broker.UsersFile = f.Resolve(file.Broker.UsersFile)
 	return file.Broker, f.Locate(file.Broker.Validate())
 }

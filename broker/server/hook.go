@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"hash/maphash"
 	"log/slog"
-	"net"
 	"sync"
 	"time"
 
@@ -14,22 +13,33 @@ import (
 	"sprinkler/topics"
 )
 
-// hook is the broker's own mochi hook. It authenticates clients, refuses retained commands,
-// remembers who published each command (so the embedded agent can name its requester) and
-// when each client connected.
+// hook is the broker's own mochi hook. It authenticates clients and gives each a role,
+// enforces the roles' topic ACL, refuses retained commands, remembers who published each
+// command (so the embedded agent can name its requester) and when each client connected.
 type hook struct {
 	mqtt.HookBase
 	cfg     Config
 	log     *slog.Logger
 	origins *origins
+	users   map[string]User
+	clients func(id string) (*mqtt.Client, bool)
+	all     func() map[string]*mqtt.Client
 
-	mu        sync.Mutex
-	connected map[*mqtt.Client]time.Time
-	stashed   map[*mqtt.Client]packets.Packet
+	mu       sync.Mutex
+	sessions map[*mqtt.Client]*session
+	stashed  map[*mqtt.Client]packets.Packet
+}
+
+// session is what the hook knows of a connected client.
+type session struct {
+	role      string
+	user      string
+	connected time.Time
 }
 
 func newHook(cfg Config, log *slog.Logger) *hook {
-	return &hook{cfg: cfg, log: log, origins: newOrigins(), connected: map[*mqtt.Client]time.Time{}, stashed: map[*mqtt.Client]packets.Packet{}}
+	return &hook{cfg: cfg, log: log, origins: newOrigins(), users: map[string]User{},
+		sessions: map[*mqtt.Client]*session{}, stashed: map[*mqtt.Client]packets.Packet{}}
 }
 
 func (h *hook) ID() string { return "sprinkler" }
@@ -41,22 +51,25 @@ func (h *hook) Provides(b byte) bool {
 	}, []byte{b})
 }
 
-// OnConnectAuthenticate lets in the in-process agent, and anonymous clients from loopback when
-// the policy allows them. Accounts come with user management; until then a username is refused.
-func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
+// OnACLCheck applies the roles' ACL (see allowed) and the topic length limit.
+func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	if cl.Net.Listener == internalListener {
 		return true
 	}
-	ok := len(pk.Connect.Username) == 0 && h.cfg.Anonymous == AnonymousLoopback && isLoopback(cl.Net.Remote)
-	if !ok {
-		h.log.Warn("connection refused", "client", cl.ID, "remote", cl.Net.Remote,
-			"username", string(pk.Connect.Username), "anonymous", h.cfg.Anonymous)
+	if len(topic) > h.cfg.MaxTopic {
+		h.log.Warn("topic too long", "client", cl.ID, "length", len(topic), "max", h.cfg.MaxTopic)
+		return false
+	}
+	s := h.session(cl)
+	if s == nil {
+		return false
+	}
+	ok := allowed(h.cfg.Prefix, s.role, cl.ID, topic, write)
+	if !ok && write {
+		h.log.Warn("publish denied", "client", cl.ID, "user", s.user, "role", s.role, "topic", topic)
 	}
 	return ok
 }
-
-// OnACLCheck allows every authenticated client every topic; roles and ACLs narrow it.
-func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool { return true }
 
 // OnPublish drops retained commands: acknowledged so the publisher is not left waiting, but
 // neither stored nor delivered, since a retained command would act again on every reconnect.
@@ -68,20 +81,34 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 		h.log.Warn("retained command dropped", "topic", pk.TopicName, "client", cl.ID, "remote", cl.Net.Remote)
 		return pk, packets.CodeSuccessIgnore
 	}
-	h.origins.put(pk.TopicName, pk.Payload, cl.ID, string(cl.Properties.Username))
+	role := RoleAdmin // the in-process agent
+	if s := h.session(cl); s != nil {
+		role = s.role
+	}
+	h.origins.put(pk.TopicName, pk.Payload, cl.ID, role)
 	return pk, nil
 }
 
 func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	h.mu.Lock()
-	h.connected[cl] = time.Now()
-	h.mu.Unlock()
+	defer h.mu.Unlock()
+	if s := h.sessions[cl]; s != nil {
+		s.connected = time.Now()
+	} else if cl.Net.Listener == internalListener {
+		h.sessions[cl] = &session{role: RoleAdmin, connected: time.Now()}
+	}
 }
 
 func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 	h.mu.Lock()
-	delete(h.connected, cl)
+	delete(h.sessions, cl)
 	h.mu.Unlock()
+}
+
+func (h *hook) session(cl *mqtt.Client) *session {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.sessions[cl]
 }
 
 // OnSubscribe works around a mochi v2.7.9 bug: it refuses a SUBSCRIBE whose packet id equals
@@ -117,18 +144,10 @@ func (h *hook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, reasonCodes []by
 }
 
 func (h *hook) connectedAt(cl *mqtt.Client) time.Time {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.connected[cl]
-}
-
-func isLoopback(remote string) bool {
-	host, _, err := net.SplitHostPort(remote)
-	if err != nil {
-		host = remote
+	if s := h.session(cl); s != nil {
+		return s.connected
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return time.Time{}
 }
 
 // origins remembers, per command topic, who published the most recent payloads, until the
@@ -140,10 +159,10 @@ type origins struct {
 }
 
 type origin struct {
-	topic    string
-	sum      uint64
-	client   string
-	username string
+	topic  string
+	sum    uint64
+	client string
+	role   string
 }
 
 // maxOrigins bounds the remembered publishes; the agent takes each within milliseconds.
@@ -151,13 +170,13 @@ const maxOrigins = 256
 
 func newOrigins() *origins { return &origins{seed: maphash.MakeSeed()} }
 
-func (o *origins) put(topic string, payload []byte, client, username string) {
+func (o *origins) put(topic string, payload []byte, client, role string) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if len(o.queue) >= maxOrigins {
 		o.queue = o.queue[1:]
 	}
-	o.queue = append(o.queue, origin{topic, maphash.Bytes(o.seed, payload), client, username})
+	o.queue = append(o.queue, origin{topic, maphash.Bytes(o.seed, payload), client, role})
 }
 
 func (o *origins) take(topic string, payload []byte) (string, string, bool) {
@@ -167,8 +186,15 @@ func (o *origins) take(topic string, payload []byte) (string, string, bool) {
 	for i, e := range o.queue {
 		if e.topic == topic && e.sum == sum {
 			o.queue = append(o.queue[:i], o.queue[i+1:]...)
-			return e.client, e.username, true
+			return e.client, e.role, true
 		}
 	}
 	return "", "", false
+}
+
+func (h *hook) roleOf(cl *mqtt.Client) string {
+	if s := h.session(cl); s != nil {
+		return s.role
+	}
+	return ""
 }

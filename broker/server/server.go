@@ -30,6 +30,8 @@ type Broker struct {
 	log   *slog.Logger
 	srv   *mqtt.Server
 	tcp   *listeners.TCP
+	tls   *listeners.TCP
+	ws    *wsListener
 	mem   *pipeListener
 	hook  *hook
 	close sync.Once
@@ -41,7 +43,9 @@ func New(cfg Config, log *slog.Logger) *Broker {
 	caps.MaximumMessageExpiryInterval = 0       // keep retained presence and state past 24 h
 	caps.MaximumSessionExpiryInterval = 3600
 	caps.MaximumClients = int64(cfg.MaxClients)
-	caps.MaximumPacketSize = 256 * 1024
+	caps.MaximumPacketSize = uint32(cfg.MaxPacket)
+	caps.MaximumInflight = uint16(cfg.MaxInflight)
+	caps.ReceiveMaximum = uint16(cfg.MaxInflight)
 	caps.MaximumClientWritesPending = 1024
 	srv := mqtt.New(&mqtt.Options{
 		Capabilities:           caps,
@@ -49,33 +53,92 @@ func New(cfg Config, log *slog.Logger) *Broker {
 		SysTopicResendInterval: 60,
 		Logger:                 slog.New(minLevel{log.Handler(), slog.LevelWarn}),
 	})
+	h := newHook(cfg, log)
+	h.clients = srv.Clients.Get
+	h.all = srv.Clients.GetAll
 	return &Broker{
 		cfg:  cfg,
 		log:  log,
 		srv:  srv,
 		mem:  newPipeListener(),
-		hook: newHook(cfg, log),
+		hook: h,
 	}
 }
 
 // Start installs the hooks, binds the TCP listener and starts serving. It returns once the
 // broker accepts connections, or with the error that prevented it (such as a busy port).
 func (b *Broker) Start() error {
+	users, warnings, err := loadUsers(b.cfg)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		b.log.Warn(w)
+	}
+	b.hook.users = users
+	if len(users) == 0 {
+		for key, addr := range map[string]string{"broker.listen": b.cfg.Listen, "broker.tls.listen": b.cfg.TLS.Listen, "broker.websocket.listen": b.cfg.Websocket.Listen} {
+			if addr != "" && exposed(addr) {
+				return fmt.Errorf("%s %s takes connections from the network, but no users are configured: "+
+					"make a password hash with \"broker hash\" and add {name, hash, role} to broker.users, "+
+					"or listen on 127.0.0.1 only", key, addr)
+			}
+		}
+	}
 	if err := b.srv.AddHook(b.hook, nil); err != nil {
 		return fmt.Errorf("broker: %w", err)
 	}
 	if err := b.srv.AddListener(listeners.NewNet(internalListener, b.mem)); err != nil {
 		return fmt.Errorf("broker: %w", err)
 	}
-	b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: b.cfg.Listen})
-	if err := b.srv.AddListener(b.tcp); err != nil {
-		return fmt.Errorf("broker: listen on %s: %w", b.cfg.Listen, err)
+	if b.cfg.Listen != "" {
+		b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: b.cfg.Listen})
+		if err := b.srv.AddListener(b.tcp); err != nil {
+			return fmt.Errorf("broker: listen on %s: %w", b.cfg.Listen, err)
+		}
+	}
+	if b.cfg.TLS.Listen != "" {
+		tc, err := tlsConfig(b.cfg.TLS)
+		if err != nil {
+			return err
+		}
+		b.tls = listeners.NewTCP(listeners.Config{ID: "tls", Address: b.cfg.TLS.Listen, TLSConfig: tc})
+		if err := b.srv.AddListener(b.tls); err != nil {
+			return fmt.Errorf("broker: TLS listen on %s: %w", b.cfg.TLS.Listen, err)
+		}
+	}
+	if b.cfg.Websocket.Listen != "" {
+		ws, err := listenWebsocket(b.cfg.Websocket, b.log)
+		if err != nil {
+			return err
+		}
+		b.ws = ws
+		if err := b.srv.AddListener(listeners.NewNet("ws", ws)); err != nil {
+			return fmt.Errorf("broker: %w", err)
+		}
 	}
 	if err := b.srv.Serve(); err != nil {
 		return fmt.Errorf("broker: %w", err)
 	}
-	b.log.Info("broker listening", "addr", b.Addr(), "anonymous", b.cfg.Anonymous)
+	b.log.Info("broker listening", "tcp", b.Addr(), "tls", b.TLSAddr(), "websocket", b.WebsocketAddr(),
+		"anonymous", b.cfg.Anonymous, "users", len(users))
 	return nil
+}
+
+// TLSAddr is the address of the TLS listener, or "" without one.
+func (b *Broker) TLSAddr() string {
+	if b.tls == nil {
+		return ""
+	}
+	return b.tls.Address()
+}
+
+// WebsocketAddr is the address of the WebSocket listener, or "" without one.
+func (b *Broker) WebsocketAddr() string {
+	if b.ws == nil {
+		return ""
+	}
+	return b.ws.Addr().String()
 }
 
 // Run starts the broker and serves until ctx ends, then closes it.
@@ -99,9 +162,9 @@ func (b *Broker) Addr() string {
 // agent connects this way, whatever the anonymous policy and listen address.
 func (b *Broker) Dial() (net.Conn, error) { return b.mem.dial() }
 
-// Origin returns the client id and username that published payload on the command topic
-// topic, when this broker carried it. Each publish is returned once, oldest first.
-func (b *Broker) Origin(topic string, payload []byte) (clientID, username string, ok bool) {
+// Origin returns the client id and role of the client that published payload on the command
+// topic topic, when this broker carried it. Each publish is returned once, oldest first.
+func (b *Broker) Origin(topic string, payload []byte) (clientID, role string, ok bool) {
 	return b.hook.origins.take(topic, payload)
 }
 
@@ -117,6 +180,7 @@ func (b *Broker) Clients() []topics.ClientInfo {
 			Remote:      cl.Net.Remote,
 			Listener:    cl.Net.Listener,
 			Username:    string(cl.Properties.Username),
+			Role:        b.hook.roleOf(cl),
 			ConnectedAt: topics.At(b.hook.connectedAt(cl)),
 		})
 	}

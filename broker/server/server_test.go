@@ -130,7 +130,7 @@ func TestClientsListsConnectedClients(t *testing.T) {
 }
 
 func TestCloseIsIdempotentAndDisconnectsClients(t *testing.T) {
-	b := server.New(server.Config{Listen: "127.0.0.1:0", Anonymous: server.AnonymousLoopback, MaxClients: 8}, brokertest.Logger(t))
+	b := server.New(loopbackConfig(), brokertest.Logger(t))
 	if err := b.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,7 @@ func TestStartOnBusyPortFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	b := server.New(server.Config{Listen: l.Addr().String(), Anonymous: server.AnonymousLoopback, MaxClients: 8}, brokertest.Logger(t))
+	b := server.New(withListen(l.Addr().String()), brokertest.Logger(t))
 	err = b.Start()
 	if err == nil || !strings.Contains(err.Error(), l.Addr().String()) {
 		t.Fatalf("Start on a busy port: %v", err)
@@ -203,4 +203,12 @@ func TestEverySubscriptionGetsItsRetainedMessages(t *testing.T) {
 			}
 		})
 	}
+}
+
+func loopbackConfig() server.Config { return withListen("127.0.0.1:0") }
+
+func withListen(addr string) server.Config {
+	c := server.DefaultConfig()
+	c.Listen = addr
+	return c
 }

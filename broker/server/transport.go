@@ -1,0 +1,174 @@
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// tlsConfig builds the TLS listener's configuration: the server certificate, TLS 1.2 at
+// least, and, with a client CA, certificates it signed accepted as logins.
+func tlsConfig(c TLS) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(c.Cert, c.Key)
+	if err != nil {
+		return nil, fmt.Errorf("broker.tls: %w", err)
+	}
+	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	if c.ClientCA != "" {
+		pem, err := os.ReadFile(c.ClientCA)
+		if err != nil {
+			return nil, fmt.Errorf("broker.tls.client_ca: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("broker.tls.client_ca: %s holds no PEM certificate", c.ClientCA)
+		}
+		tc.ClientCAs, tc.ClientAuth = pool, tls.VerifyClientCertIfGiven
+	}
+	return tc, nil
+}
+
+// wsListener serves MQTT over WebSocket (subprotocol "mqtt") and hands each connection to the
+// broker as a net.Conn. Unlike mochi's own listener it checks the Origin header of browsers
+// against an allow-list, so that a page on another site cannot use a visitor's browser to
+// reach the broker.
+type wsListener struct {
+	l       net.Listener
+	srv     *http.Server
+	origins []string
+	log     *slog.Logger
+	conns   chan net.Conn
+	done    chan struct{}
+	once    sync.Once
+}
+
+var _ net.Listener = (*wsListener)(nil)
+
+func listenWebsocket(c Websocket, log *slog.Logger) (*wsListener, error) {
+	l, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("broker: websocket listen on %s: %w", c.Listen, err)
+	}
+	w := &wsListener{l: l, origins: c.Origins, log: log, conns: make(chan net.Conn), done: make(chan struct{})}
+	up := websocket.Upgrader{Subprotocols: []string{"mqtt"}, CheckOrigin: w.checkOrigin, HandshakeTimeout: 10 * time.Second}
+	w.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(rw, r, nil)
+		if err != nil {
+			return // the upgrader answered the client
+		}
+		select {
+		case w.conns <- &wsConn{Conn: c, remote: r.RemoteAddr}:
+		case <-w.done:
+			_ = c.Close()
+		}
+	})}
+	go func() { _ = w.srv.Serve(l) }()
+	return w, nil
+}
+
+// checkOrigin accepts clients that send no Origin (not a browser), and browsers whose page
+// comes from an allowed origin, or from the broker's own host when none is configured.
+func (w *wsListener) checkOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	ok := slices.Contains(w.origins, origin)
+	if len(w.origins) == 0 {
+		u, err := url.Parse(origin)
+		ok = err == nil && u.Host == r.Host
+	}
+	if !ok {
+		w.log.Warn("websocket refused: origin not allowed", "origin", origin, "remote", r.RemoteAddr)
+	}
+	return ok
+}
+
+func (w *wsListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-w.conns:
+		return c, nil
+	case <-w.done:
+		return nil, net.ErrClosed
+	}
+}
+
+func (w *wsListener) Close() error {
+	w.once.Do(func() {
+		close(w.done)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = w.srv.Shutdown(ctx)
+	})
+	return nil
+}
+
+func (w *wsListener) Addr() net.Addr { return w.l.Addr() }
+
+// wsConn is a WebSocket connection read and written as a byte stream.
+type wsConn struct {
+	*websocket.Conn
+	remote string
+	r      interface{ Read([]byte) (int, error) }
+	rmu    sync.Mutex
+	wmu    sync.Mutex
+}
+
+func (c *wsConn) Read(p []byte) (int, error) {
+	c.rmu.Lock()
+	defer c.rmu.Unlock()
+	for {
+		if c.r == nil {
+			typ, r, err := c.NextReader()
+			if err != nil {
+				return 0, err
+			}
+			if typ != websocket.BinaryMessage {
+				continue
+			}
+			c.r = r
+		}
+		n, err := c.r.Read(p)
+		if errors.Is(err, io.EOF) {
+			c.r = nil
+			if n > 0 {
+				return n, nil
+			}
+			continue
+		}
+		return n, err
+	}
+}
+
+func (c *wsConn) Write(p []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if err := c.WriteMessage(websocket.BinaryMessage, p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (c *wsConn) SetDeadline(t time.Time) error {
+	return errors.Join(c.SetReadDeadline(t), c.SetWriteDeadline(t))
+}
+
+func (c *wsConn) RemoteAddr() net.Addr { return wsAddr(c.remote) }
+
+type wsAddr string
+
+func (a wsAddr) Network() string { return "ws" }
+func (a wsAddr) String() string  { return string(a) }
