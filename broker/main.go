@@ -2,6 +2,7 @@
 // It reads the broker.* keys of the agent's configuration file and ignores the rest.
 //
 //	broker [--config configs/agent.yaml]
+//	broker hash     reads a password from the terminal or stdin, prints its bcrypt hash
 package main
 
 import (
@@ -20,7 +21,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	var err error
+	if len(os.Args) > 1 && os.Args[1] == "hash" {
+		err = hash(os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
+	} else {
+		err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	}
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "broker:", err)

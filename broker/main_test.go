@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/crypto/bcrypt"
 )
 
 func TestBrokerReadsOnlyBrokerKeys(t *testing.T) {
@@ -34,5 +36,25 @@ func TestBrokerRunsUntilCancelled(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "broker listening") || !strings.Contains(out.String(), "broker stopped") {
 		t.Errorf("log: %s", out.String())
+	}
+}
+
+func TestHash(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := hash(nil, strings.NewReader("correct horse\n"), &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	h := strings.TrimSpace(out.String())
+	if bcrypt.CompareHashAndPassword([]byte(h), []byte("correct horse")) != nil {
+		t.Fatalf("hash %q does not verify", h)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(h), []byte("wrong horse")) == nil {
+		t.Fatal("a wrong password verifies")
+	}
+	if err := hash([]string{"secret-in-argv"}, strings.NewReader(""), &out, &errOut); err == nil {
+		t.Error("a password on the command line was accepted")
+	}
+	if err := hash(nil, strings.NewReader("short\n"), &out, &errOut); err == nil {
+		t.Error("a short password was accepted")
 	}
 }

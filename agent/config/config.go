@@ -52,6 +52,16 @@ type MQTT struct {
 	ClientID string `mapstructure:"client_id"`
 	// Keepalive is the MQTT keepalive; the broker notices a dead agent after 1.5 times it.
 	Keepalive time.Duration `mapstructure:"keepalive"`
+	// Username and Password log in to an external broker; PasswordFile holds the password
+	// instead (it must not be readable by others). SPRINKLER_MQTT_PASSWORD also sets it.
+	Username     string `mapstructure:"username"`
+	Password     string `mapstructure:"password"`
+	PasswordFile string `mapstructure:"password_file"`
+	// CACert verifies the broker's certificate (ssl:// URLs); ClientCert and ClientKey log in
+	// with a certificate.
+	CACert     string `mapstructure:"ca_cert"`
+	ClientCert string `mapstructure:"client_cert"`
+	ClientKey  string `mapstructure:"client_key"`
 }
 
 // Relays is the relays.* section.
@@ -169,6 +179,8 @@ func Load(path string, required bool) (Config, error) {
 	c.fill()
 	c.Sched.File = f.Resolve(c.Sched.File)
 	c.Broker.UsersFile = f.Resolve(c.Broker.UsersFile)
+	c.MQTT.PasswordFile = f.Resolve(c.MQTT.PasswordFile)
+	c.MQTT.CACert, c.MQTT.ClientCert, c.MQTT.ClientKey = f.Resolve(c.MQTT.CACert), f.Resolve(c.MQTT.ClientCert), f.Resolve(c.MQTT.ClientKey)
 	if err := f.Locate(c.Validate()); err != nil {
 		return Config{}, err
 	}

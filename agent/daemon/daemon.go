@@ -23,6 +23,7 @@ import (
 	"sprinkler/agent/serve"
 	"sprinkler/agent/valves"
 	"sprinkler/broker/server"
+	"sprinkler/configs"
 	"sprinkler/topics"
 )
 
@@ -114,7 +115,10 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 
 	var brk *server.Broker
 	svcOpts := serve.Options{Valves: v, Schedule: sched, Clock: d.opts.Clock, Location: loc, Version: Version, Log: d.log}
-	linkOpts := link.Options{URL: d.cfg.MQTT.URL}
+	linkOpts, err := d.linkCredentials()
+	if err != nil {
+		return err
+	}
 	if d.cfg.Broker.Embedded {
 		bcfg := d.cfg.Broker
 		bcfg.Prefix = d.cfg.MQTT.Prefix // the ACL protects the agent's own topics
@@ -195,6 +199,30 @@ func AllOff(cfg config.Config, log *slog.Logger) error {
 	err = bank.Close()
 	log.Info("every relay switched off", "relays", driver, "zones", len(cfg.Zones))
 	return err
+}
+
+// linkCredentials returns the link options that reach an external broker: URL, login, TLS.
+func (d *Daemon) linkCredentials() (link.Options, error) {
+	m := d.cfg.MQTT
+	o := link.Options{URL: m.URL, Username: m.Username, Password: m.Password}
+	if m.PasswordFile != "" {
+		pw, warning, err := configs.ReadSecret(m.PasswordFile)
+		if err != nil {
+			return o, fmt.Errorf("mqtt.password_file: %w", err)
+		}
+		if warning != "" {
+			d.log.Warn(warning)
+		}
+		o.Password = pw
+	}
+	if m.CACert != "" || m.ClientCert != "" {
+		tc, err := configs.ClientTLS(m.CACert, m.ClientCert, m.ClientKey)
+		if err != nil {
+			return o, fmt.Errorf("mqtt TLS: %w", err)
+		}
+		o.TLS = tc
+	}
+	return o, nil
 }
 
 // openSchedule loads the profile file, if one is configured, into a scheduler that has not

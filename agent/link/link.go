@@ -5,6 +5,7 @@ package link
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -28,6 +29,9 @@ type Options struct {
 	Dial      func() (net.Conn, error) // an in-process connection to an embedded broker
 	ClientID  string
 	Keepalive time.Duration
+	// Username, Password and TLS log in to an external broker.
+	Username, Password string
+	TLS                *tls.Config
 	// Will is the retained topic that gets WillPayload when the connection dies uncleanly.
 	Will, WillPayload string
 	// Filters are subscribed at QoS 1 on every connect; their messages go to Inbox.
@@ -76,6 +80,10 @@ func New(o Options) *Link {
 		opts.SetCustomOpenConnectionFn(func(*url.URL, paho.ClientOptions) (net.Conn, error) { return o.Dial() })
 	} else {
 		opts.AddBroker(o.URL)
+		opts.SetUsername(o.Username).SetPassword(o.Password)
+		if o.TLS != nil {
+			opts.SetTLSConfig(o.TLS)
+		}
 	}
 	l.c = paho.NewClient(opts)
 	return l

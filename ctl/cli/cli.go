@@ -17,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"sprinkler/configs"
 	"sprinkler/ctl/client"
 	"sprinkler/topics"
 )
@@ -74,15 +75,17 @@ func classify(err error) error {
 type app struct {
 	broker, agent, prefix string
 	username, password    string
+	passwordFile          string
+	caCert, cert, key     string
 	timeout               time.Duration
 	json                  bool
-	out                   io.Writer
+	out, errOut           io.Writer
 }
 
 // Run runs ctl with args (without the program name). It never exits the process; the caller
 // maps the error to an exit status with ExitCode and prints it.
 func Run(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) error {
-	a := &app{out: stdout}
+	a := &app{out: stdout, errOut: stderr}
 	root := a.rootCommand(env)
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -108,6 +111,10 @@ broker unreachable, or timeout (always within --timeout).`,
 	f.StringVar(&a.prefix, "prefix", envOr(env, "SPRINKLER_MQTT_PREFIX", topics.DefaultPrefix), "topic prefix (env SPRINKLER_MQTT_PREFIX)")
 	f.StringVar(&a.username, "username", env("SPRINKLER_USERNAME"), "broker username (env SPRINKLER_USERNAME)")
 	a.password = env("SPRINKLER_PASSWORD")
+	f.StringVar(&a.passwordFile, "password-file", env("SPRINKLER_PASSWORD_FILE"), "file holding the broker password, not readable by others (env SPRINKLER_PASSWORD_FILE; or SPRINKLER_PASSWORD)")
+	f.StringVar(&a.caCert, "cacert", env("SPRINKLER_CACERT"), "CA certificate that signed the broker's (ssl:// brokers; env SPRINKLER_CACERT)")
+	f.StringVar(&a.cert, "cert", env("SPRINKLER_CERT"), "client certificate to log in with (env SPRINKLER_CERT)")
+	f.StringVar(&a.key, "key", env("SPRINKLER_KEY"), "its private key (env SPRINKLER_KEY)")
 	f.DurationVar(&a.timeout, "timeout", 5*time.Second, "give up after this long")
 	f.BoolVar(&a.json, "json", false, "print JSON for scripts")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
@@ -159,7 +166,25 @@ func (a *app) dial(ctx context.Context) (*client.Client, error) {
 	if err := topics.ValidPrefix(a.prefix); err != nil {
 		return nil, usageErr("--prefix: %v", err)
 	}
-	return client.Dial(ctx, client.Options{Broker: a.broker, Prefix: a.prefix, Username: a.username, Password: a.password})
+	o := client.Options{Broker: a.broker, Prefix: a.prefix, Username: a.username, Password: a.password}
+	if a.passwordFile != "" {
+		pw, warning, err := configs.ReadSecret(a.passwordFile)
+		if err != nil {
+			return nil, usageErr("--password-file: %v", err)
+		}
+		if warning != "" {
+			fmt.Fprintln(a.errOut, "ctl: warning:", warning)
+		}
+		o.Password = pw
+	}
+	if a.caCert != "" || a.cert != "" {
+		tc, err := configs.ClientTLS(a.caCert, a.cert, a.key)
+		if err != nil {
+			return nil, usageErr("TLS: %v", err)
+		}
+		o.TLS = tc
+	}
+	return client.Dial(ctx, o)
 }
 
 // request sends cmd with args to the chosen agent and returns the reply's data.

@@ -6,6 +6,7 @@ package client
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -39,6 +40,7 @@ type Options struct {
 	Prefix   string // topic prefix, normally topics.DefaultPrefix
 	Username string
 	Password string
+	TLS      *tls.Config // for ssl:// and wss:// brokers; nil: the system's roots
 }
 
 // Client is one MQTT connection. It is meant for one command: Dial, a call or two, Close.
@@ -66,6 +68,7 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 		SetClientID(cl.id).
 		SetUsername(o.Username).
 		SetPassword(o.Password).
+		SetTLSConfig(o.TLS).
 		SetCleanSession(true).
 		SetAutoReconnect(false).
 		SetConnectRetry(false).
