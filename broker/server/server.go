@@ -32,6 +32,7 @@ type Broker struct {
 	tcp   *listeners.TCP
 	tls   *listeners.TCP
 	ws    *wsListener
+	extra []listeners.Listener
 	mem   *pipeListener
 	hook  *hook
 	close sync.Once
@@ -117,12 +118,23 @@ func (b *Broker) Start() error {
 			return fmt.Errorf("broker: %w", err)
 		}
 	}
+	for _, l := range b.extra {
+		if err := b.srv.AddListener(l); err != nil {
+			return fmt.Errorf("broker: %w", err)
+		}
+	}
 	if err := b.srv.Serve(); err != nil {
 		return fmt.Errorf("broker: %w", err)
 	}
 	b.log.Info("broker listening", "tcp", b.Addr(), "tls", b.TLSAddr(), "websocket", b.WebsocketAddr(),
 		"anonymous", b.cfg.Anonymous, "users", len(users))
 	return nil
+}
+
+// AddListener serves MQTT on l as well, under listener id; call it before Start. It takes
+// listeners made elsewhere, such as a socket a service manager passes on.
+func (b *Broker) AddListener(id string, l net.Listener) {
+	b.extra = append(b.extra, listeners.NewNet(id, l))
 }
 
 // TLSAddr is the address of the TLS listener, or "" without one.

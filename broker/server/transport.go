@@ -162,8 +162,17 @@ func (c *wsConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// SetDeadline sets both deadlines. gorilla's write deadline is not safe beside a write, and
+// mochi sets deadlines from its read goroutine while its write goroutine writes.
 func (c *wsConn) SetDeadline(t time.Time) error {
-	return errors.Join(c.SetReadDeadline(t), c.SetWriteDeadline(t))
+	return errors.Join(c.Conn.SetReadDeadline(t), c.SetWriteDeadline(t))
+}
+
+// SetWriteDeadline sets the write deadline between writes.
+func (c *wsConn) SetWriteDeadline(t time.Time) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	return c.Conn.SetWriteDeadline(t)
 }
 
 func (c *wsConn) RemoteAddr() net.Addr { return wsAddr(c.remote) }

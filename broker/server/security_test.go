@@ -1,0 +1,489 @@
+package server_test
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/gorilla/websocket"
+	"golang.org/x/crypto/bcrypt"
+
+	"sprinkler/broker/brokertest"
+	"sprinkler/broker/server"
+)
+
+const password = "correct horse battery"
+
+func hashed(t *testing.T, pw string) string {
+	t.Helper()
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(h)
+}
+
+// withUsers is a loopback broker configuration with one user per role, all with password.
+func withUsers(t *testing.T) server.Config {
+	c := loopbackConfig()
+	h := hashed(t, password)
+	for _, r := range []string{server.RoleViewer, server.RoleOperator, server.RoleAdmin, server.RoleAgent, server.RoleHomeAssistant} {
+		c.Users = append(c.Users, server.User{Name: r + "-user", Hash: h, Role: r})
+	}
+	c.Anonymous = server.AnonymousOff
+	return c
+}
+
+func start(t *testing.T, c server.Config, extra ...net.Listener) *server.Broker {
+	t.Helper()
+	b := server.New(c, brokertest.Logger(t))
+	for i, l := range extra {
+		b.AddListener(fmt.Sprintf("extra%d", i), l)
+	}
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+// login connects as user with pw and client id; it returns the client or the connect error.
+func login(url, id, user, pw string, tc *tls.Config) (paho.Client, chan struct{}, error) {
+	lost := make(chan struct{})
+	opts := paho.NewClientOptions().AddBroker(url).SetClientID(id).SetUsername(user).SetPassword(pw).
+		SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(brokertest.Wait).SetTLSConfig(tc).
+		SetConnectionLostHandler(func(paho.Client, error) { close(lost) })
+	c := paho.NewClient(opts)
+	tok := c.Connect()
+	if !tok.WaitTimeout(brokertest.Wait) {
+		return nil, nil, errTimeout
+	}
+	if tok.Error() != nil {
+		return nil, nil, tok.Error()
+	}
+	return c, lost, nil
+}
+
+// observer is an admin watching every topic; settle returns once every message published
+// before it was called has reached the observer.
+type observer struct {
+	*brokertest.Client
+}
+
+func (o observer) settle(t *testing.T) {
+	t.Helper()
+	marker := fmt.Sprintf("settle-%d", time.Now().UnixNano())
+	o.Publish("sprinkler/_sync/"+o.ID(), false, marker)
+	o.Await("sprinkler/_sync/"+o.ID(), marker)
+}
+
+// TestRoleMatrix publishes every class of topic as every role, at QoS 0 and 1, and checks
+// with an admin watching everything that exactly the allowed ones are delivered.
+func TestRoleMatrix(t *testing.T) {
+	c := withUsers(t)
+	c.Anonymous = server.AnonymousLoopback // the observer is the anonymous local admin
+	b := start(t, c)
+	url := brokertest.URL(b.Addr())
+	obs := observer{brokertest.Connect(t, url)}
+	obs.Subscribe("#")
+
+	// topic → roles allowed to publish it (admin always is).
+	cases := map[string][]string{
+		"sprinkler/garden/zone/1/set":          {"operator", "homeassistant", "agent"},
+		"sprinkler/garden/profile/set":         {"operator", "homeassistant", "agent"},
+		"sprinkler/garden/request/status":      {"viewer", "operator", "homeassistant", "agent"},
+		"sprinkler/garden/request/open":        {"operator", "homeassistant", "agent"},
+		"sprinkler/garden/request/clients":     {"agent"},
+		"sprinkler/garden/zone/1/state":        {"agent"},
+		"sprinkler/garden/status":              {"agent"},
+		"sprinkler/other/status":               {},
+		"homeassistant/status":                 {"homeassistant", "agent"},
+		"homeassistant/valve/garden/z1/config": {"agent"},
+		"elsewhere/topic":                      {},
+	}
+	n := 0
+	for topic, allowedRoles := range cases {
+		for _, role := range []string{"viewer", "operator", "admin", "agent", "homeassistant"} {
+			for _, qos := range []byte{0, 1} {
+				n++
+				want := role == "admin"
+				for _, r := range allowedRoles {
+					want = want || r == role
+				}
+				id := fmt.Sprintf("matrix-%d", n)
+				if role == "agent" {
+					id = "sprinkler-garden"
+				}
+				cl, lost, err := login(url, id, role+"-user", password, nil)
+				if err != nil {
+					t.Fatalf("%s: %v", role, err)
+				}
+				payload := fmt.Sprintf("%s/%d/%d", role, qos, n)
+				tok := cl.Publish(topic, qos, false, payload)
+				select {
+				case <-tok.Done():
+					// A publish to the own sync topic, acknowledged, proves the broker has
+					// handled, and delivered, the one before it.
+					if !cl.Publish("sprinkler/_sync/"+id, 1, false, "x").WaitTimeout(brokertest.Wait) {
+						t.Fatal("sync publish")
+					}
+				case <-lost: // a denied QoS 1 publish ends an MQTT 3.1.1 connection
+				case <-time.After(brokertest.Wait):
+					t.Fatal("publish neither acknowledged nor refused")
+				}
+				obs.settle(t)
+				got := false
+				for _, m := range obs.On(topic) {
+					got = got || m.Payload == payload
+				}
+				if got != want {
+					t.Errorf("%s publishing %s at QoS %d: delivered %v, want %v", role, topic, qos, got, want)
+				}
+				cl.Disconnect(10)
+			}
+		}
+	}
+}
+
+func TestSubscriptionsPerRole(t *testing.T) {
+	b := start(t, withUsers(t))
+	url := brokertest.URL(b.Addr())
+	for _, tc := range []struct {
+		role, filter string
+		ok           bool
+	}{
+		{"viewer", "sprinkler/#", true},
+		{"viewer", "#", false},
+		{"viewer", "homeassistant/#", false},
+		{"viewer", "$SYS/#", false},
+		{"homeassistant", "homeassistant/#", true},
+		{"homeassistant", "sprinkler/+/zone/+/state", true},
+		{"agent", "sprinkler/garden/#", true},
+		{"agent", "sprinkler/#", false},
+		{"agent", "sprinkler/other/request/+", false},
+		{"admin", "#", true},
+	} {
+		id := "sub-" + tc.role
+		if tc.role == "agent" {
+			id = "sprinkler-garden"
+		}
+		cl, _, err := login(url, id, tc.role+"-user", password, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := cl.Subscribe(tc.filter, 1, nil)
+		tok.WaitTimeout(brokertest.Wait)
+		granted := tok.(*paho.SubscribeToken).Result()[tc.filter] < 0x80
+		if granted != tc.ok {
+			t.Errorf("%s subscribing %s: granted %v, want %v", tc.role, tc.filter, granted, tc.ok)
+		}
+		cl.Disconnect(10)
+	}
+}
+
+func TestPasswords(t *testing.T) {
+	b := start(t, withUsers(t))
+	url := brokertest.URL(b.Addr())
+	for _, tc := range []struct {
+		name, user, pw string
+		ok             bool
+	}{
+		{"right password", "operator-user", password, true},
+		{"wrong password", "operator-user", "correct horse battery!", false},
+		{"unknown user", "mallory", password, false},
+		{"no password", "operator-user", "", false},
+		{"anonymous with anonymous off", "", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cl, _, err := login(url, "pw-test", tc.user, tc.pw, nil)
+			if (err == nil) != tc.ok {
+				t.Fatalf("connect: %v, want ok=%v", err, tc.ok)
+			}
+			if cl != nil {
+				cl.Disconnect(10)
+			}
+		})
+	}
+}
+
+// lanListener accepts loopback connections but reports them as coming from a LAN address, so
+// the broker treats them as it would a client on the network. No traffic leaves loopback.
+type lanListener struct {
+	net.Listener
+	seq int
+}
+
+func (l *lanListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.seq++
+	return lanConn{c, &net.TCPAddr{IP: net.ParseIP("192.0.2.10"), Port: 40000 + l.seq}}, nil
+}
+
+type lanConn struct {
+	net.Conn
+	remote net.Addr
+}
+
+func (c lanConn) RemoteAddr() net.Addr { return c.remote }
+
+func TestLANClients(t *testing.T) {
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := withUsers(t)
+	c.Anonymous = server.AnonymousLoopback
+	c.MaxPerRemote = 3
+	start(t, c, &lanListener{Listener: raw})
+	url := brokertest.URL(raw.Addr().String())
+	if _, _, err := login(url, "lan-anon", "", "", nil); err == nil {
+		t.Error("an anonymous client from the LAN was let in")
+	}
+	var kept []paho.Client
+	for i := range 3 {
+		cl, _, err := login(url, fmt.Sprintf("lan-%d", i), "viewer-user", password, nil)
+		if err != nil {
+			t.Fatalf("client %d: %v", i, err)
+		}
+		kept = append(kept, cl)
+	}
+	if _, _, err := login(url, "lan-4", "viewer-user", password, nil); err == nil {
+		t.Error("a fourth connection from one address was let in with max_per_remote 3")
+	}
+	for _, cl := range kept {
+		cl.Disconnect(10)
+	}
+}
+
+func TestExposedListenerNeedsUsers(t *testing.T) {
+	c := loopbackConfig()
+	c.Listen = "0.0.0.0:0"
+	err := server.New(c, brokertest.Logger(t)).Start()
+	if err == nil || !strings.Contains(err.Error(), "broker hash") {
+		t.Fatalf("Start with an exposed listener and no users: %v", err)
+	}
+}
+
+func TestClientIDRules(t *testing.T) {
+	b := start(t, withUsers(t))
+	url := brokertest.URL(b.Addr())
+	if _, _, err := login(url, "sprinkler-garden", "operator-user", password, nil); err == nil {
+		t.Error("an operator took an agent's client id")
+	}
+	if _, _, err := login(url, "garden-impostor", "agent-user", password, nil); err == nil {
+		t.Error("the agent role connected without an agent's client id")
+	}
+	if _, _, err := login(url, "a/b", "admin-user", password, nil); err == nil {
+		t.Error("a client id with / was accepted")
+	}
+	first, lost, err := login(url, "sprinkler-garden", "agent-user", password, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := login(url, "sprinkler-garden", "agent-user", password, nil); err == nil {
+		t.Error("a second connection took the agent's session over")
+	}
+	select {
+	case <-lost:
+		t.Error("the first agent connection was kicked")
+	default:
+	}
+	if !first.IsConnectionOpen() {
+		t.Error("the first agent connection is down")
+	}
+	first.Disconnect(10)
+}
+
+func TestOversizedInputIsRefused(t *testing.T) {
+	c := loopbackConfig()
+	b := start(t, c)
+	url := brokertest.URL(b.Addr())
+	obs := observer{brokertest.Connect(t, url)}
+	obs.Subscribe("#")
+	cl, lost, err := login(url, "big", "", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.Publish("sprinkler/garden/zone/1/set", 1, false, strings.Repeat("x", c.MaxPacket+1))
+	select {
+	case <-lost:
+	case <-time.After(brokertest.Wait):
+		t.Fatal("an oversized packet did not end the connection")
+	}
+	long, _, err := login(url, "long", "", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long.Publish("sprinkler/"+strings.Repeat("a", c.MaxTopic), 0, false, "x")
+	long.Publish("sprinkler/_sync/long", 1, false, "x").WaitTimeout(brokertest.Wait)
+	obs.settle(t)
+	for _, topic := range obs.Topics() {
+		if len(topic) > c.MaxTopic || strings.HasSuffix(topic, "/set") {
+			t.Errorf("delivered %.40s…", topic)
+		}
+	}
+}
+
+func TestUsersFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "users.yaml")
+	body := fmt.Sprintf("users:\n  - {name: bob, hash: %q, role: operator}\n", hashed(t, password))
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := loopbackConfig()
+	c.UsersFile, c.Anonymous = path, server.AnonymousOff
+	b := start(t, c)
+	cl, _, err := login(brokertest.URL(b.Addr()), "bob-1", "bob", password, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl.Disconnect(10)
+	if err := os.WriteFile(path, []byte("users:\n  - {name: eve, hash: plain, role: admin}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := server.New(c, brokertest.Logger(t)).Start(); err == nil || !strings.Contains(err.Error(), "bcrypt") {
+		t.Errorf("a plain-text password in the users file: %v", err)
+	}
+}
+
+// pki is a throwaway CA with a server certificate for 127.0.0.1 and a client certificate.
+type pki struct {
+	dir                    string
+	ca, serverCert, client string
+	serverKey, clientKey   string
+	pool                   *x509.CertPool
+}
+
+func newPKI(t *testing.T, clientCN string) *pki {
+	t.Helper()
+	p := &pki{dir: t.TempDir(), pool: x509.NewCertPool()}
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"}, NotBefore: time.Now().Add(-time.Hour),
+		NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caCert, _ := x509.ParseCertificate(caDER)
+	p.pool.AddCert(caCert)
+	p.ca = p.write(t, "ca.pem", "CERTIFICATE", caDER)
+	issue := func(name, cn string, serial int64, usage x509.ExtKeyUsage, ips []net.IP) (string, string) {
+		key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn}, NotBefore: time.Now().Add(-time.Hour),
+			NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{usage}, IPAddresses: ips, KeyUsage: x509.KeyUsageDigitalSignature}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kb, _ := x509.MarshalECPrivateKey(key)
+		return p.write(t, name+".pem", "CERTIFICATE", der), p.write(t, name+"-key.pem", "EC PRIVATE KEY", kb)
+	}
+	p.serverCert, p.serverKey = issue("server", "broker", 2, x509.ExtKeyUsageServerAuth, []net.IP{net.ParseIP("127.0.0.1")})
+	p.client, p.clientKey = issue("client", clientCN, 3, x509.ExtKeyUsageClientAuth, nil)
+	return p
+}
+
+func (p *pki) write(t *testing.T, name, typ string, der []byte) string {
+	path := filepath.Join(p.dir, name)
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestTLS(t *testing.T) {
+	p := newPKI(t, "operator-user")
+	c := withUsers(t)
+	c.TLS = server.TLS{Listen: "127.0.0.1:0", Cert: p.serverCert, Key: p.serverKey, ClientCA: p.ca}
+	b := start(t, c)
+	url := "ssl://" + b.TLSAddr()
+
+	trusted := &tls.Config{RootCAs: p.pool, MinVersion: tls.VersionTLS12}
+	cl, _, err := login(url, "tls-1", "viewer-user", password, trusted)
+	if err != nil {
+		t.Fatalf("TLS with a trusted CA: %v", err)
+	}
+	cl.Disconnect(10)
+
+	if _, _, err := login(url, "tls-2", "viewer-user", password, &tls.Config{MinVersion: tls.VersionTLS12}); err == nil {
+		t.Error("TLS handshake succeeded without trusting the broker's CA")
+	}
+
+	cert, err := tls.LoadX509KeyPair(p.client, p.clientKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withCert := &tls.Config{RootCAs: p.pool, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	cl, _, err = login(url, "tls-3", "", "", withCert)
+	if err != nil {
+		t.Fatalf("client certificate login: %v", err)
+	}
+	cl.Disconnect(10)
+
+	other := newPKI(t, "operator-user")
+	otherCert, _ := tls.LoadX509KeyPair(other.client, other.clientKey)
+	if _, _, err := login(url, "tls-4", "", "", &tls.Config{RootCAs: p.pool, Certificates: []tls.Certificate{otherCert}, MinVersion: tls.VersionTLS12}); err == nil {
+		t.Error("a client certificate from another CA logged in")
+	}
+}
+
+func TestWebsocketOrigins(t *testing.T) {
+	c := loopbackConfig()
+	c.Websocket = server.Websocket{Listen: "127.0.0.1:0", Origins: []string{"http://garden.example"}}
+	b := start(t, c)
+	u := "ws://" + b.WebsocketAddr() + "/mqtt"
+	dial := func(origin string) (*websocket.Conn, error) {
+		h := http.Header{}
+		if origin != "" {
+			h.Set("Origin", origin)
+		}
+		d := websocket.Dialer{Subprotocols: []string{"mqtt"}, HandshakeTimeout: brokertest.Wait}
+		conn, _, err := d.Dial(u, h)
+		return conn, err
+	}
+	if conn, err := dial("http://evil.example"); err == nil {
+		conn.Close()
+		t.Error("a page from another origin connected")
+	}
+	conn, err := dial("http://garden.example")
+	if err != nil {
+		t.Fatalf("allowed origin: %v", err)
+	}
+	conn.Close()
+
+	// MQTT over the WebSocket listener, as a browser page's client would use it.
+	cl, _, err := login(u, "ws-client", "", "", nil)
+	if err != nil {
+		t.Fatalf("MQTT over WebSocket: %v", err)
+	}
+	defer cl.Disconnect(10)
+	got := make(chan string, 1)
+	cl.Subscribe("sprinkler/ws/test", 1, func(_ paho.Client, m paho.Message) { got <- string(m.Payload()) }).WaitTimeout(brokertest.Wait)
+	cl.Publish("sprinkler/ws/test", 1, false, "hello").WaitTimeout(brokertest.Wait)
+	select {
+	case v := <-got:
+		if v != "hello" {
+			t.Errorf("got %q", v)
+		}
+	case <-time.After(brokertest.Wait):
+		t.Fatal("no message over WebSocket")
+	}
+}
