@@ -172,3 +172,29 @@ func TestSet(t *testing.T) {
 		t.Error("a refused set switched a relay")
 	}
 }
+
+// TestRolesAreCheckedByTheAgentToo: with the embedded broker the agent knows each requester's
+// role, and refuses a command above it even if an ACL let the request through.
+func TestRolesAreCheckedByTheAgentToo(t *testing.T) {
+	s, bank, _ := setup(t)
+	for _, tc := range []struct {
+		cmd, payload, role string
+		code               topics.Code
+	}{
+		{"clients", `{"id":"r"}`, "operator", topics.CodeForbidden},
+		{"open", `{"id":"r","zones":[1]}`, "viewer", topics.CodeForbidden},
+		{"open", `{"id":"r","zones":[1]}`, "agent", topics.CodeForbidden},
+		{"status", `{"id":"r"}`, "viewer", ""},
+		{"clients", `{"id":"r"}`, "admin", topics.CodeUnavailable}, // allowed; no broker in this test
+	} {
+		if r := s.Request(tc.cmd, []byte(tc.payload), "c", tc.role); r.Code != tc.code {
+			t.Errorf("%s as %s: %+v, want code %q", tc.cmd, tc.role, r, tc.code)
+		}
+	}
+	if bank.AnyOn() {
+		t.Error("a refused open switched a relay")
+	}
+	if r := s.Request("open", []byte(`{"id":"r","zones":[1]}`), "ha", "homeassistant"); r.Status != topics.StatusOK || !bank.On()[0] {
+		t.Errorf("homeassistant may open: %+v", r)
+	}
+}
