@@ -128,7 +128,7 @@ func (p *parser) original(root *yaml.Node) {
 				}
 			case strings.HasPrefix(key, "relay"):
 				zone, err := strconv.Atoi(key[len("relay"):])
-				if err != nil {
+				if err != nil || zone < 1 {
 					p.fail(pk, prof.Name, 0, pk.Value, "not relayN with N a zone number")
 					continue
 				}
@@ -150,14 +150,14 @@ func (p *parser) originalProgram(n *yaml.Node, profile string, zone int) Program
 		return prog
 	}
 	var times, durs []*yaml.Node
-	var timesNode, dursNode *yaml.Node
+	var timesNode, dursNode, daysNode *yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		switch strings.ToLower(k.Value) {
 		case "about":
 			prog.About = v.Value
 		case "days":
-			prog.Days = p.days(v, profile, zone)
+			daysNode, prog.Days = v, p.days(v, profile, zone)
 		case "times":
 			timesNode, times = v, p.list(v, profile, zone, "Times")
 		case "durations":
@@ -166,8 +166,8 @@ func (p *parser) originalProgram(n *yaml.Node, profile string, zone int) Program
 			p.fail(k, profile, zone, k.Value, "unknown key; want About, Days, Times or durations")
 		}
 	}
-	if timesNode == nil || dursNode == nil {
-		p.fail(n, profile, zone, "", "needs both Times and durations")
+	if timesNode == nil || dursNode == nil || daysNode == nil {
+		p.fail(n, profile, zone, "", "needs Days, Times and durations")
 		return prog
 	}
 	if len(times) != len(durs) {
@@ -235,9 +235,13 @@ func (p *parser) nativeProgram(n *yaml.Node, profile string) Program {
 		p.fail(n, profile, 0, "", "a zone entry is a mapping of zone, about, days and runs")
 		return prog
 	}
-	if v := value(n, "zone"); v == nil || v.Decode(&prog.Zone) != nil {
-		p.fail(n, profile, 0, "zone", "missing or not a number")
+	if v := value(n, "zone"); v == nil || v.Decode(&prog.Zone) != nil || prog.Zone < 1 {
+		p.fail(n, profile, 0, "zone", "missing or not a zone number")
+		prog.Zone = 0
 		return prog
+	}
+	if value(n, "days") == nil {
+		p.fail(n, profile, prog.Zone, "days", "missing; write none to water on no day")
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]

@@ -113,6 +113,9 @@ func TestBadFilesNameWhatIsWrong(t *testing.T) {
 		{"native unknown active", "active: fall\nprofiles:\n  - name: spring\n    zones: []\n", []string{"no profile \"fall\""}},
 		{"native bad run", "profiles:\n  - name: s\n    zones:\n      - zone: 1\n        days: [all]\n        runs:\n          - {at: '25:00', for: 1m}\n", []string{":7:", "25:00"}},
 		{"not yaml", "p: [\n", []string{"profiles.yml"}},
+		{"relay0", "p:\n  relay0: {Days: [all], Times: [800], durations: [1]}\n", []string{":2:", "relay0"}},
+		{"no days", "p:\n  relay1: {Times: [800], durations: [1]}\n", []string{"needs Days"}},
+		{"native zone 0", "profiles:\n  - name: s\n    zones:\n      - {zone: 0, days: [all], runs: []}\n", []string{"zone number"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := schedule.Parse("profiles.yml", []byte(tc.src), eight)

@@ -92,9 +92,7 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if s := h.sessions[cl]; s != nil {
-		s.connected = time.Now()
-	} else if cl.Net.Listener == internalListener {
+	if _, ok := h.sessions[cl]; !ok && cl.Net.Listener == internalListener {
 		h.sessions[cl] = &session{role: RoleAdmin, connected: time.Now()}
 	}
 }
@@ -105,10 +103,16 @@ func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 	h.mu.Unlock()
 }
 
+// session returns a copy of what the hook knows of cl, or nil.
 func (h *hook) session(cl *mqtt.Client) *session {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.sessions[cl]
+	s, ok := h.sessions[cl]
+	if !ok {
+		return nil
+	}
+	c := *s
+	return &c
 }
 
 // OnSubscribe works around a mochi v2.7.9 bug: it refuses a SUBSCRIBE whose packet id equals
