@@ -21,6 +21,11 @@ const (
 	KindResponse
 	KindProfileState
 	KindProfileSet
+	KindAutoState     // automatic runs: ON or OFF
+	KindAutoSet       // turns automatic runs on or off
+	KindDurationState // a zone's default run, in minutes
+	KindDurationSet   // sets a zone's default run, in minutes
+	KindHABirth       // Home Assistant's status: online or offline
 )
 
 // Topic is a parsed agent topic.
@@ -48,18 +53,24 @@ func Parse(prefix, topic string) (Topic, bool) {
 		t.Kind = map[string]Kind{"status": KindStatus, "info": KindInfo, "state": KindState, "event": KindEvent}[parts[1]]
 	case len(parts) == 3 && parts[1] == "profile":
 		t.Kind = map[string]Kind{"state": KindProfileState, "set": KindProfileSet}[parts[2]]
+	case len(parts) == 3 && parts[1] == "auto":
+		t.Kind = map[string]Kind{"state": KindAutoState, "set": KindAutoSet}[parts[2]]
 	case len(parts) == 3 && parts[2] != "" && (parts[1] == "request" || parts[1] == "response"):
 		t.Kind, t.Command = KindResponse, parts[2]
 		if parts[1] == "request" {
 			t.Kind = KindRequest
 		}
-	case len(parts) == 4 && parts[1] == "zone":
+	case (len(parts) == 4 || len(parts) == 5) && parts[1] == "zone":
 		n, err := strconv.Atoi(parts[2])
 		if err != nil || n < 1 || strconv.Itoa(n) != parts[2] {
 			return Topic{}, false
 		}
 		t.Zone = n
-		t.Kind = map[string]Kind{"state": KindZoneState, "set": KindZoneSet}[parts[3]]
+		if len(parts) == 4 {
+			t.Kind = map[string]Kind{"state": KindZoneState, "set": KindZoneSet}[parts[3]]
+		} else if parts[3] == "duration" {
+			t.Kind = map[string]Kind{"state": KindDurationState, "set": KindDurationSet}[parts[4]]
+		}
 	}
 	return t, t.Kind != KindUnknown
 }

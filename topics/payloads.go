@@ -16,6 +16,10 @@ type ZoneStatus struct {
 	Pin    int    `json:"pin,omitempty"`     // header pin of that line, when it is on the 40-pin header
 	Queued bool   `json:"queued,omitempty"`  // a run waits for a free slot of the power budget
 	Master bool   `json:"master,omitempty"`  // the master valve or pump: it follows the other zones
+	// LastRun is when the zone's last run started; DefaultDurationS is the run an open
+	// without a duration gets.
+	LastRun          *Time   `json:"last_run,omitempty"`
+	DefaultDurationS float64 `json:"default_duration_s,omitempty"`
 }
 
 // QueuedRun is a run that waits for its turn: for a free slot of the power budget, or for
@@ -34,11 +38,17 @@ type Snapshot struct {
 	TS    Time                  `json:"ts"`
 	Zones map[string]ZoneStatus `json:"zones"`
 	Queue []QueuedRun           `json:"queue"` // waiting runs, in the order they will start
+	// OpenCount is how many valves are open, the master not counted; WateredTodayS the
+	// seconds all zones watered since local midnight.
+	OpenCount     int     `json:"open_count"`
+	WateredTodayS float64 `json:"watered_today_s"`
 	// The schedule, when the agent has one.
 	Profile        string `json:"profile,omitempty"`          // the active profile
 	Auto           *bool  `json:"auto,omitempty"`             // whether scheduled runs happen
 	RainDelayUntil *Time  `json:"rain_delay_until,omitempty"` // scheduled runs wait until then
 	NextRun        *Time  `json:"next_run,omitempty"`         // the next scheduled start
+	// ScheduledRunning says whether a run the schedule started is in progress.
+	ScheduledRunning bool `json:"scheduled_running,omitempty"`
 }
 
 // ZoneKey is the key of zone n in Snapshot.Zones.

@@ -11,6 +11,10 @@
 //	<base>/zone/<n>/set       →agent  never     OPEN, CLOSE, ON, OFF, TOGGLE or SetCommand JSON
 //	<base>/profile/state      agent→  retained  the active profile's name
 //	<base>/profile/set        →agent  never     a profile name to activate
+//	<base>/auto/state         agent→  retained  ON | OFF: automatic runs
+//	<base>/auto/set           →agent  never     ON | OFF
+//	<base>/zone/<n>/duration/state agent→ retained  the zone's default run, minutes
+//	<base>/zone/<n>/duration/set   →agent never     minutes
 //	<base>/request/<cmd>      →agent  never     Request JSON {"id":"…", …args}
 //	<base>/response/<cmd>     agent→  no        Response JSON
 //	<base>/event              agent→  no        Event JSON
@@ -116,6 +120,25 @@ func (a Agent) ProfileState() string { return a.base + "/profile/state" }
 // ProfileSet is the command topic that activates a profile by name.
 func (a Agent) ProfileSet() string { return a.base + "/profile/set" }
 
+// AutoState is the retained topic saying whether automatic runs are on: ON or OFF.
+func (a Agent) AutoState() string { return a.base + "/auto/state" }
+
+// AutoSet turns automatic runs on or off: ON or OFF (any case).
+func (a Agent) AutoSet() string { return a.base + "/auto/set" }
+
+// DurationState is the retained topic of zone n's default run, in minutes.
+func (a Agent) DurationState(n int) string {
+	return a.base + "/zone/" + strconv.Itoa(n) + "/duration/state"
+}
+
+// DurationSet sets zone n's default run, in minutes.
+func (a Agent) DurationSet(n int) string {
+	return a.base + "/zone/" + strconv.Itoa(n) + "/duration/set"
+}
+
+// DurationSetFilter matches the default-run command topics of every zone.
+func (a Agent) DurationSetFilter() string { return a.base + "/zone/+/duration/set" }
+
 // ZoneSetFilter matches the command topics of every zone.
 func (a Agent) ZoneSetFilter() string { return a.base + "/zone/+/set" }
 
@@ -127,6 +150,10 @@ func (a Agent) RequestFilter() string { return a.base + "/request/+" }
 
 // StatusFilter matches the status topic of every agent under prefix.
 func StatusFilter(prefix string) string { return prefix + "/+/status" }
+
+// HABirth is Home Assistant's status topic under its discovery prefix: online when it
+// (re)starts, when every device should publish its discovery again.
+func HABirth(haPrefix string) string { return haPrefix + "/status" }
 
 // Sync is a topic only its own client publishes and reads. A client that subscribes to some
 // topics and then publishes to Sync knows, once its message comes back, that every retained

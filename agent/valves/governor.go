@@ -394,6 +394,7 @@ func (c *Controller) dispatch(now time.Time) {
 		}
 		stop(&c.masterT)
 		r.started, r.endsAt = now, now.Add(r.d)
+		r.zone.lastRun = now
 		r.timer = c.clock.AfterFunc(r.d, func() { c.expire(r) })
 		c.event(topics.EventRunStarted, r.zone, now, r.source).EndsAt = topics.At(r.endsAt)
 		c.log.Info("run started", "zone", r.zone.ID, "name", r.zone.Name, "source", r.source, "duration", r.d, "ends_at", r.endsAt,
@@ -472,6 +473,15 @@ func (c *Controller) switchOff(z *zone, now time.Time, source string) error {
 
 func (c *Controller) markOff(z *zone, now time.Time, source string) {
 	ran := now.Sub(z.since)
+	if z != c.master {
+		local := now.In(c.loc)
+		today := local.Format(time.DateOnly)
+		if z.wateredDay != today {
+			z.wateredDay, z.wateredSecs = today, 0
+		}
+		y, m, d := local.Date()
+		z.wateredSecs += now.Sub(later(z.since, time.Date(y, m, d, 0, 0, 0, 0, c.loc))).Seconds()
+	}
 	z.open, z.since, z.source = false, now, source
 	c.event(topics.EventZoneClosed, z, now, source)
 	c.log.Info("relay off", "zone", z.ID, "name", z.Name, "source", source, "ran", ran.Round(time.Millisecond))

@@ -56,6 +56,8 @@ type Options struct {
 	// Persist, when set, is called with every run in progress after each change, so that a
 	// crash or power cut can resume them. An error is logged; the relays carry on.
 	Persist func([]Run) error
+	// Location is where "today" is, for the water time today; time.Local when nil.
+	Location *time.Location
 }
 
 // retryAfter is how soon a failed relay switch-off is tried again.
@@ -72,6 +74,7 @@ type Controller struct {
 	agent   string
 	limits  Limits
 	persist func([]Run) error
+	loc     *time.Location
 
 	mu        sync.Mutex
 	zones     []*zone
@@ -97,6 +100,10 @@ type zone struct {
 	since  time.Time
 	source string
 	run    *run // the run holding the zone open or waiting for it
+
+	lastRun     time.Time // the start of its last run
+	wateredDay  string    // the local date wateredSecs counts
+	wateredSecs float64   // seconds it watered on wateredDay, closed runs only
 }
 
 // run is one request to water a zone for a duration.
@@ -116,7 +123,10 @@ func New(agent string, zones []Zone, bank relay.Bank, clk clock.Clock, log *slog
 	if o.Limits.MaxOpen == 0 {
 		o.Limits = DefaultLimits()
 	}
-	c := &Controller{bank: bank, clock: clk, log: log, agent: agent, limits: o.Limits, persist: o.Persist,
+	if o.Location == nil {
+		o.Location = time.Local
+	}
+	c := &Controller{bank: bank, clock: clk, log: log, agent: agent, limits: o.Limits, persist: o.Persist, loc: o.Location,
 		byID: map[int]*zone{}, changed: make(chan struct{}, 1)}
 	for i, z := range zones {
 		zz := &zone{Zone: z, index: i}
@@ -215,10 +225,24 @@ func (c *Controller) Snapshot() topics.Snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := topics.Snapshot{Agent: c.agent, TS: topics.Time{Time: c.clock.Now()}, Zones: make(map[string]topics.ZoneStatus, len(c.zones)), Queue: []topics.QueuedRun{}}
+	now := s.TS.Time
+	today := now.In(c.loc).Format(time.DateOnly)
+	y, m, d := now.In(c.loc).Date()
+	midnight := time.Date(y, m, d, 0, 0, 0, 0, c.loc)
 	for _, z := range c.zones {
 		st := topics.ZoneStatus{
 			Zone: z.ID, Name: z.Name, State: topics.StateClosed, Since: topics.At(z.since),
 			Source: z.source, Line: z.Line, Pin: relay.HeaderPin(z.Line), Master: z == c.master,
+			LastRun: topics.At(z.lastRun), DefaultDurationS: z.DefaultDuration.Seconds(),
+		}
+		if z != c.master {
+			if z.wateredDay == today {
+				s.WateredTodayS += z.wateredSecs
+			}
+			if z.open {
+				s.WateredTodayS += now.Sub(later(z.since, midnight)).Seconds()
+				s.OpenCount++
+			}
 		}
 		if z.open {
 			st.State = topics.StateOpen
@@ -254,6 +278,32 @@ func (c *Controller) OpenZones() []int {
 		}
 	}
 	return ids
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// SetDefault sets the run zone id gets when an open names no duration: from a second to the
+// zone's maximum.
+func (c *Controller) SetDefault(id int, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	zs, err := c.lookup([]int{id})
+	if err != nil {
+		return err
+	}
+	z := zs[0]
+	if d < time.Second || d > z.MaxDuration {
+		return topics.Errorf(topics.CodeBadRequest, "zone %d: a default run of %v; want from 1s to its maximum %v", id, d, z.MaxDuration)
+	}
+	z.DefaultDuration = d
+	c.log.Info("default run changed", "zone", id, "duration", d)
+	c.signal()
+	return nil
 }
 
 // savedRuns is the state the store keeps: every started run.

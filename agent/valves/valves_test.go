@@ -179,3 +179,31 @@ func TestEventsAndReset(t *testing.T) {
 		t.Errorf("events %+v", ev)
 	}
 }
+
+func TestWateredTodayLastRunAndDefaults(t *testing.T) {
+	c, _, clk := setup(t)
+	clk.Advance(17*time.Hour + 50*time.Minute) // 23:50 UTC, the controller's day in time.Local
+	c2 := valves.New("garden", []valves.Zone{{ID: 1, DefaultDuration: time.Minute, MaxDuration: time.Hour}}, relaytest.New(1), clk,
+		slog.New(slog.DiscardHandler), valves.Options{Limits: free, Location: time.UTC})
+	if _, err := c2.Open([]int{1}, 20*time.Minute, "ctl"); err != nil {
+		t.Fatal(err)
+	}
+	start := clk.Now()
+	clk.Advance(5 * time.Minute)
+	if s := c2.Snapshot(); s.WateredTodayS != 300 || s.OpenCount != 1 || !s.Zones["1"].LastRun.Equal(start) {
+		t.Fatalf("before midnight: %+v", s)
+	}
+	clk.Advance(15 * time.Minute) // the run ends at 00:10: ten minutes of it count for the new day
+	if s := c2.Snapshot(); s.WateredTodayS != 600 || s.OpenCount != 0 {
+		t.Fatalf("after midnight: watered %v, open %d", s.WateredTodayS, s.OpenCount)
+	}
+	if err := c.SetDefault(2, 3*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	if ch, _ := c.Open([]int{2}, 0, "ha"); !ch[0].EndsAt.Equal(clk.Now().Add(3 * time.Minute)) {
+		t.Errorf("the new default was not used: %+v", ch)
+	}
+	if err := c.SetDefault(2, 2*time.Hour); topics.CodeOf(err) != topics.CodeBadRequest {
+		t.Errorf("a default above the maximum: %v", err)
+	}
+}
