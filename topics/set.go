@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -89,10 +90,7 @@ func ParseSet(payload []byte) (SetCommand, error) {
 func parseSetWord(w string) (SetCommand, error) {
 	a, ok := setWords[strings.ToLower(strings.TrimSpace(w))]
 	if !ok {
-		if len(w) > 40 {
-			w = w[:40] + "…"
-		}
-		return SetCommand{}, Errorf(CodeBadRequest, "set: %q is not one of OPEN, CLOSE, ON, OFF, STOP, TOGGLE", w)
+		return SetCommand{}, Errorf(CodeBadRequest, "set: %q is not one of OPEN, CLOSE, ON, OFF, STOP, TOGGLE", truncate(w))
 	}
 	return SetCommand{Action: a}, nil
 }
@@ -141,4 +139,34 @@ func jsonReason(err error) string {
 		return "the payload ends too early"
 	}
 	return msg
+}
+
+// ParseOnOff parses the payload of an ON/OFF topic such as auto/set: ON, OFF, true, false, 1
+// or 0, in any case.
+func ParseOnOff(payload []byte) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(string(payload))) {
+	case "on", "true", "1":
+		return true, nil
+	case "off", "false", "0":
+		return false, nil
+	}
+	return false, Errorf(CodeBadRequest, "%q is not ON or OFF", truncate(string(payload)))
+}
+
+// ParseMinutes parses the payload of a duration/set topic: a positive number of minutes,
+// fractions allowed.
+func ParseMinutes(payload []byte) (time.Duration, error) {
+	s := strings.TrimSpace(string(payload))
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, Errorf(CodeBadRequest, "%q is not a number of minutes", truncate(s))
+	}
+	return Seconds(f * 60)
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
 }

@@ -29,6 +29,7 @@ type Config struct {
 	Relays Relays        `mapstructure:"relays"`
 	Safety Safety        `mapstructure:"safety"`
 	Sched  Schedule      `mapstructure:"schedule"`
+	HA     HomeAssistant `mapstructure:"homeassistant"`
 	State  State         `mapstructure:"state"`
 	Log    Log           `mapstructure:"log"`
 	Zones  []Zone        `mapstructure:"zones"`
@@ -98,6 +99,18 @@ type Schedule struct {
 	Resume bool `mapstructure:"resume"`
 }
 
+// HomeAssistant is the homeassistant.* section: MQTT discovery.
+type HomeAssistant struct {
+	Enabled bool   `mapstructure:"enabled"`
+	Prefix  string `mapstructure:"prefix"` // Home Assistant's discovery prefix
+	// Device publishes one device-based message (Home Assistant 2024.12 and later); false
+	// publishes one message per entity, for older versions and other consumers.
+	Device bool `mapstructure:"device_discovery"`
+	// BirthDelay is the longest random wait before discovery is published again after Home
+	// Assistant's birth message, so that many devices do not answer at once.
+	BirthDelay time.Duration `mapstructure:"birth_delay"`
+}
+
 // State is the state.* section.
 type State struct {
 	// Dir holds what must survive a restart. Empty: $STATE_DIRECTORY (systemd), else
@@ -135,27 +148,31 @@ var OriginalLines = []int{5, 6, 13, 16, 19, 20, 21, 26}
 // Defaults returns every key's default, flat and dotted.
 func Defaults() map[string]any {
 	d := map[string]any{
-		"agent.id":           "",
-		"agent.timezone":     "",
-		"mqtt.url":           "tcp://127.0.0.1:1883",
-		"mqtt.prefix":        topics.DefaultPrefix,
-		"mqtt.client_id":     "",
-		"mqtt.keepalive":     "15s",
-		"relays.driver":      relay.DriverAuto,
-		"relays.chip":        "auto",
-		"relays.active_low":  true,
-		"safety.max_open":    2,
-		"safety.overflow":    "queue",
-		"safety.stagger":     "500ms",
-		"safety.master_zone": 0,
-		"safety.master_lead": "2s",
-		"safety.master_lag":  "5s",
-		"safety.watchdog":    "1s",
-		"schedule.file":      "",
-		"schedule.resume":    true,
-		"state.dir":          "",
-		"log.level":          "info",
-		"log.format":         "text",
+		"agent.id":                       "",
+		"agent.timezone":                 "",
+		"mqtt.url":                       "tcp://127.0.0.1:1883",
+		"mqtt.prefix":                    topics.DefaultPrefix,
+		"mqtt.client_id":                 "",
+		"mqtt.keepalive":                 "15s",
+		"relays.driver":                  relay.DriverAuto,
+		"relays.chip":                    "auto",
+		"relays.active_low":              true,
+		"safety.max_open":                2,
+		"safety.overflow":                "queue",
+		"safety.stagger":                 "500ms",
+		"safety.master_zone":             0,
+		"safety.master_lead":             "2s",
+		"safety.master_lag":              "5s",
+		"safety.watchdog":                "1s",
+		"schedule.file":                  "",
+		"homeassistant.enabled":          true,
+		"homeassistant.prefix":           "homeassistant",
+		"homeassistant.device_discovery": true,
+		"homeassistant.birth_delay":      "5s",
+		"schedule.resume":                true,
+		"state.dir":                      "",
+		"log.level":                      "info",
+		"log.format":                     "text",
 	}
 	zones := make([]map[string]any, len(OriginalLines))
 	for i, line := range OriginalLines {
@@ -280,6 +297,12 @@ func (c Config) Validate() error {
 		add("state.dir", "empty")
 	}
 	errs = append(errs, c.validateSafety()...)
+	if err := topics.ValidPrefix(c.HA.Prefix); err != nil {
+		add("homeassistant.prefix", "%v", err)
+	}
+	if c.HA.BirthDelay < 0 || c.HA.BirthDelay > time.Minute {
+		add("homeassistant.birth_delay", "%v: want from 0s to 1m", c.HA.BirthDelay)
+	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.Log.Level)); err != nil {
 		add("log.level", "%q is not debug, info, warn or error", c.Log.Level)

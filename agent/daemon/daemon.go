@@ -11,11 +11,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"time"
 
 	"sprinkler/agent/clock"
 	"sprinkler/agent/config"
+	"sprinkler/agent/discovery"
 	"sprinkler/agent/link"
 	"sprinkler/agent/relay"
 	"sprinkler/agent/schedule"
@@ -112,6 +114,12 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		return err
 	}
 	rep.sched = sched
+	if err := applyDefaults(v, state); err != nil {
+		d.log.Warn("a saved default run no longer fits its zone; using the configured one", "err", err)
+	}
+	if d.cfg.HA.Enabled {
+		rep.announce = &announcer{model: d.discoveryModel(v, sched), st: state, log: d.log.With("component", "discovery")}
+	}
 
 	var brk *server.Broker
 	svcOpts := serve.Options{Valves: v, Schedule: sched, Clock: d.opts.Clock, Location: loc, Version: Version, Log: d.log}
@@ -143,7 +151,13 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	linkOpts.ClientID = d.cfg.MQTT.ClientID
 	linkOpts.Keepalive = d.cfg.MQTT.Keepalive
 	linkOpts.Will, linkOpts.WillPayload = d.topics.Status(), topics.Offline
-	linkOpts.Filters = []string{d.topics.ZoneSetFilter(), d.topics.RequestFilter(), d.topics.ProfileSet()}
+	linkOpts.Filters = []string{d.topics.ZoneSetFilter(), d.topics.RequestFilter(), d.topics.ProfileSet(),
+		d.topics.AutoSet(), d.topics.DurationSetFilter()}
+	birth := ""
+	if d.cfg.HA.Enabled {
+		birth = topics.HABirth(d.cfg.HA.Prefix)
+		linkOpts.Filters = append(linkOpts.Filters, birth)
+	}
 	linkOpts.Inbox = inbox
 	linkOpts.Log = d.log.With("component", "mqtt")
 	linkOpts.OnUp = func() {
@@ -153,7 +167,8 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	l := link.New(linkOpts)
 	rep.pub = l
 
-	w := &worker{topics: d.topics, svc: serve.New(svcOpts), sched: sched, pub: l, rep: rep, log: d.log, clock: d.opts.Clock}
+	w := &worker{topics: d.topics, svc: serve.New(svcOpts), valves: v, sched: sched, pub: l, rep: rep, log: d.log, clock: d.opts.Clock,
+		birth: birth, birthDelay: d.cfg.HA.BirthDelay, saveDefault: state.saveDefault}
 	if brk != nil {
 		w.origin = brk.Origin
 	}
@@ -199,6 +214,36 @@ func AllOff(cfg config.Config, log *slog.Logger) error {
 	err = bank.Close()
 	log.Info("every relay switched off", "relays", driver, "zones", len(cfg.Zones))
 	return err
+}
+
+// applyDefaults gives the zones the default runs changed at run time.
+func applyDefaults(v *valves.Controller, st *state) error {
+	var errs []error
+	for zone, secs := range st.defaults() {
+		id, err := strconv.Atoi(zone)
+		if err == nil {
+			err = v.SetDefault(id, time.Duration(secs*float64(time.Second)))
+		}
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// discoveryModel returns what Home Assistant discovery is built from, now: the profile names
+// change on reload.
+func (d *Daemon) discoveryModel(v *valves.Controller, sched *scheduler.Engine) func() discovery.Model {
+	return func() discovery.Model {
+		m := discovery.Model{Topics: d.topics, Prefix: d.cfg.HA.Prefix, Device: d.cfg.HA.Device, Version: Version}
+		for _, z := range v.Zones() {
+			if z.ID != d.cfg.Safety.MasterZone {
+				m.Zones = append(m.Zones, discovery.Zone{ID: z.ID, Name: z.Name, MaxMinutes: z.MaxDuration.Minutes()})
+			}
+		}
+		if sched != nil {
+			m.Profiles = sched.Names()
+		}
+		return m
+	}
 }
 
 // linkCredentials returns the link options that reach an external broker: URL, login, TLS.

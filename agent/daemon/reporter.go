@@ -3,6 +3,7 @@ package daemon
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"sprinkler/agent/scheduler"
@@ -13,18 +14,18 @@ import (
 // reporter is the only writer of the agent's state topics, so they never go out of order: it
 // publishes each zone's retained state when it changes, the events, and the snapshot.
 type reporter struct {
-	t     topics.Agent
-	v     *valves.Controller
-	info  topics.Info
-	log   *slog.Logger
-	pub   publisher
-	sched *scheduler.Engine // nil without a schedule
+	t        topics.Agent
+	v        *valves.Controller
+	info     topics.Info
+	log      *slog.Logger
+	pub      publisher
+	sched    *scheduler.Engine // nil without a schedule
+	announce *announcer        // nil without Home Assistant discovery
 
-	flushes     chan request
-	nudges      chan struct{}
-	done        chan struct{}
-	last        map[int]string // the zone states last published
-	lastProfile string
+	flushes chan request
+	nudges  chan struct{}
+	done    chan struct{}
+	last    map[string]string // the plain state topics' values last published
 }
 
 // request asks the reporter to publish; it closes done once the publishes are queued.
@@ -37,7 +38,7 @@ type request struct {
 const waitLimit = 5 * time.Second
 
 func newReporter(t topics.Agent, v *valves.Controller, info topics.Info, log *slog.Logger) *reporter {
-	return &reporter{t: t, v: v, info: info, log: log, flushes: make(chan request), nudges: make(chan struct{}, 1), done: make(chan struct{}), last: map[int]string{}}
+	return &reporter{t: t, v: v, info: info, log: log, flushes: make(chan request), nudges: make(chan struct{}, 1), done: make(chan struct{}), last: map[string]string{}}
 }
 
 func (r *reporter) run(ctx context.Context) {
@@ -99,24 +100,35 @@ func (r *reporter) publish(all bool) {
 	}
 	snap := r.v.Snapshot()
 	if all {
+		if r.announce != nil {
+			for _, m := range r.announce.messages() { // configs first, then the states they name
+				r.pub.Publish(m.topic, true, m.payload)
+			}
+		}
 		r.pub.Publish(r.t.Info(), true, mustJSON(r.info))
 	}
 	changed := all || len(events) > 0
+	plain := func(topic, value string) {
+		if all || r.last[topic] != value {
+			r.pub.Publish(topic, true, []byte(value))
+			r.last[topic] = value
+			changed = true
+		}
+	}
 	if r.sched != nil {
 		r.sched.Decorate(&snap)
-		if p := snap.Profile; all || p != r.lastProfile {
-			r.pub.Publish(r.t.ProfileState(), true, []byte(p))
-			r.lastProfile = p
+		plain(r.t.ProfileState(), snap.Profile)
+		auto := "ON"
+		if snap.Auto != nil && !*snap.Auto {
+			auto = "OFF"
 		}
+		plain(r.t.AutoState(), auto)
 		changed = true // the schedule's part of the snapshot may have moved
 	}
 	for _, id := range r.v.IDs() {
-		st := snap.Zones[topics.ZoneKey(id)].State
-		if all || r.last[id] != st {
-			r.pub.Publish(r.t.ZoneState(id), true, []byte(st))
-			r.last[id] = st
-			changed = true
-		}
+		z := snap.Zones[topics.ZoneKey(id)]
+		plain(r.t.ZoneState(id), z.State)
+		plain(r.t.DurationState(id), strconv.FormatFloat(z.DefaultDurationS/60, 'f', -1, 64))
 	}
 	for _, e := range events {
 		r.pub.Publish(r.t.Event(), false, mustJSON(e))

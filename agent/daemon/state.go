@@ -2,7 +2,10 @@ package daemon
 
 import (
 	"log/slog"
+	"maps"
+	"strconv"
 	"sync"
+	"time"
 
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/statefile"
@@ -19,6 +22,17 @@ type document struct {
 	Runs []valves.Run `json:"runs"`
 	// Schedule is the active profile, whether automatic runs are on, and a rain delay.
 	Schedule scheduler.State `json:"schedule"`
+	// Defaults are default runs changed at run time, seconds by zone number.
+	Defaults map[string]float64 `json:"defaults,omitempty"`
+	// Discovery is what was last announced to Home Assistant, so that what is gone can be
+	// removed.
+	Discovery announced `json:"discovery"`
+}
+
+// announced is the discovery last published.
+type announced struct {
+	Topics     []string          `json:"topics,omitempty"`
+	Components map[string]string `json:"components,omitempty"` // object → platform, device form
 }
 
 // state is the agent's state document, written atomically on every change.
@@ -67,5 +81,38 @@ func (s *state) saveRuns(runs []valves.Run) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.doc.Runs = runs
+	return statefile.Write(s.path, s.doc)
+}
+
+// defaults returns the default runs changed at run time.
+func (s *state) defaults() map[string]float64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return maps.Clone(s.doc.Defaults)
+}
+
+// saveDefault records zone's default run.
+func (s *state) saveDefault(zone int, d time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.doc.Defaults == nil {
+		s.doc.Defaults = map[string]float64{}
+	}
+	s.doc.Defaults[strconv.Itoa(zone)] = d.Seconds()
+	return statefile.Write(s.path, s.doc)
+}
+
+// announced returns what discovery last published.
+func (s *state) announced() announced {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.doc.Discovery
+}
+
+// saveAnnounced records what discovery published.
+func (s *state) saveAnnounced(a announced) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.doc.Discovery = a
 	return statefile.Write(s.path, s.doc)
 }

@@ -3,12 +3,15 @@ package daemon
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
+	"time"
 
 	"sprinkler/agent/clock"
 	"sprinkler/agent/link"
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/serve"
+	"sprinkler/agent/valves"
 	"sprinkler/topics"
 )
 
@@ -17,11 +20,17 @@ import (
 type worker struct {
 	topics topics.Agent
 	svc    *serve.Service
+	valves *valves.Controller
 	sched  *scheduler.Engine // nil without a schedule
-	pub    publisher
-	rep    *reporter
-	log    *slog.Logger
-	clock  clock.Clock
+	// birth is Home Assistant's status topic ("" without discovery); birthDelay the longest
+	// random wait before answering it; saveDefault persists a default run.
+	birth       string
+	birthDelay  time.Duration
+	saveDefault func(zone int, d time.Duration) error
+	pub         publisher
+	rep         *reporter
+	log         *slog.Logger
+	clock       clock.Clock
 	// origin names the client that published a command, when the broker is embedded.
 	origin func(topic string, payload []byte) (clientID, role string, ok bool)
 }
@@ -38,6 +47,10 @@ func (w *worker) run(ctx context.Context, inbox <-chan link.Message) {
 }
 
 func (w *worker) handle(m link.Message) {
+	if m.Topic == w.birth {
+		w.homeAssistantBorn(m)
+		return
+	}
 	if m.Retained {
 		// A retained command replays on every subscribe and would act on its own. Ignore it and
 		// clear it from brokers that stored it.
@@ -65,12 +78,7 @@ func (w *worker) handle(m link.Message) {
 	}
 	switch t.Kind {
 	case topics.KindZoneSet:
-		if err := w.svc.Set(t.Zone, m.Payload, source); err != nil {
-			w.pub.Publish(w.topics.Event(), false, mustJSON(topics.Event{
-				Type: topics.EventCommandRefused, Zone: t.Zone, Source: source,
-				TS: topics.Time{Time: w.clock.Now()}, Message: err.Error(),
-			}))
-		}
+		w.refused(w.svc.Set(t.Zone, m.Payload, source), t.Zone, source)
 		w.rep.flush()
 	case topics.KindProfileSet:
 		var err error
@@ -79,18 +87,61 @@ func (w *worker) handle(m link.Message) {
 		} else {
 			_, err = w.sched.Activate(strings.TrimSpace(string(m.Payload)), false, source)
 		}
-		if err != nil {
-			w.log.Warn("profile set refused", "source", source, "err", err)
-			w.pub.Publish(w.topics.Event(), false, mustJSON(topics.Event{
-				Type: topics.EventCommandRefused, Source: source, TS: topics.Time{Time: w.clock.Now()}, Message: err.Error(),
-			}))
+		w.refused(err, 0, source)
+		w.rep.flush()
+	case topics.KindAutoSet:
+		on, err := topics.ParseOnOff(m.Payload)
+		if err == nil && w.sched == nil {
+			err = topics.Errorf(topics.CodeUnavailable, "no schedule is configured")
 		}
+		if err == nil {
+			_, err = w.sched.SetAuto(on, source)
+		}
+		w.refused(err, 0, source)
+		w.rep.flush()
+	case topics.KindDurationSet:
+		d, err := topics.ParseMinutes(m.Payload)
+		if err == nil {
+			err = w.valves.SetDefault(t.Zone, d)
+		}
+		if err == nil && w.saveDefault != nil {
+			if serr := w.saveDefault(t.Zone, d); serr != nil {
+				w.log.Error("saving a default run failed", "zone", t.Zone, "err", serr)
+			}
+		}
+		w.refused(err, t.Zone, source)
 		w.rep.flush()
 	case topics.KindRequest:
 		resp := w.svc.Request(t.Command, m.Payload, source, role)
 		w.rep.flush()
 		w.pub.Publish(w.topics.Response(t.Command), false, mustJSON(resp))
 	}
+}
+
+// refused publishes a command_refused event when err says a plain command was refused.
+func (w *worker) refused(err error, zone int, source string) {
+	if err == nil {
+		return
+	}
+	w.log.Warn("command refused", "zone", zone, "source", source, "err", err)
+	w.pub.Publish(w.topics.Event(), false, mustJSON(topics.Event{
+		Type: topics.EventCommandRefused, Zone: zone, Source: source, TS: topics.Time{Time: w.clock.Now()}, Message: err.Error(),
+	}))
+}
+
+// homeAssistantBorn answers Home Assistant's birth message: after a random wait of up to
+// birthDelay, discovery and every state again, so that a restarted Home Assistant knows the
+// controller at once.
+func (w *worker) homeAssistantBorn(m link.Message) {
+	if m.Retained || !strings.EqualFold(strings.TrimSpace(string(m.Payload)), topics.Online) {
+		return
+	}
+	delay := time.Duration(0)
+	if w.birthDelay > 0 {
+		delay = rand.N(w.birthDelay)
+	}
+	w.log.Info("Home Assistant came online; announcing again", "after", delay.Round(time.Millisecond))
+	w.clock.AfterFunc(delay, w.rep.resync)
 }
 
 func truncate(b []byte) string {

@@ -29,6 +29,7 @@ func (e *Engine) Decorate(s *topics.Snapshot) {
 	now := e.o.Clock.Now()
 	auto := e.auto
 	s.Profile, s.Auto = e.active.Name, &auto
+	s.ScheduledRunning = len(e.o.Valves.RunsWhere(isScheduled)) > 0
 	if now.Before(e.rainTill) {
 		s.RainDelayUntil = topics.At(e.rainTill)
 	}

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ import (
 
 	"sprinkler/broker/brokertest"
 	"sprinkler/broker/server"
+	"sprinkler/topics"
 )
 
 const password = "correct horse battery"
@@ -154,9 +156,24 @@ func TestRoleMatrix(t *testing.T) {
 					t.Errorf("%s publishing %s at QoS %d: delivered %v, want %v", role, topic, qos, got, want)
 				}
 				cl.Disconnect(10)
+				awaitGone(t, b, id)
 			}
 		}
 	}
+}
+
+// awaitGone waits until the broker has let go of client id, so that the next connection with
+// that id is not a takeover, which the broker refuses for agents.
+func awaitGone(t *testing.T, b *server.Broker, id string) {
+	t.Helper()
+	deadline := time.Now().Add(brokertest.Wait)
+	for time.Now().Before(deadline) {
+		if !slices.ContainsFunc(b.Clients(), func(c topics.ClientInfo) bool { return c.ID == id }) {
+			return
+		}
+		time.Sleep(time.Millisecond) // the broker signals nothing when a client is gone
+	}
+	t.Fatalf("client %s still connected", id)
 }
 
 func TestSubscriptionsPerRole(t *testing.T) {
@@ -192,6 +209,7 @@ func TestSubscriptionsPerRole(t *testing.T) {
 			t.Errorf("%s subscribing %s: granted %v, want %v", tc.role, tc.filter, granted, tc.ok)
 		}
 		cl.Disconnect(10)
+		awaitGone(t, b, id)
 	}
 }
 

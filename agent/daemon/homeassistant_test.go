@@ -1,0 +1,150 @@
+package daemon_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"sprinkler/agent/config"
+	"sprinkler/broker/brokertest"
+	"sprinkler/topics"
+)
+
+type deviceConfig struct {
+	Cmps map[string]map[string]any `json:"cmps"`
+}
+
+func haConfig(t *testing.T, id string) config.Config {
+	cfg := withSchedule(t, testConfig(t, id))
+	cfg.HA.BirthDelay = 0
+	return cfg
+}
+
+// TestHomeAssistantDiscovery plays Home Assistant: it reads the discovery message, opens a
+// valve through the command topic it names, watches the state topic it names, uses the other
+// entities' topics, and makes the agent announce itself again with a birth message.
+func TestHomeAssistantDiscovery(t *testing.T) {
+	a := start(t, unlimited(haConfig(t, "garden")), nil)
+	ha := brokertest.Connect(t, brokertest.URL(a.addr))
+	ha.Subscribe("homeassistant/#", "sprinkler/#")
+	topic := "homeassistant/device/garden/config"
+	m := ha.AwaitMsg(topic, `"cmps"`)
+	var dc deviceConfig
+	if err := json.Unmarshal([]byte(m.Payload), &dc); err != nil {
+		t.Fatal(err)
+	}
+	valve := dc.Cmps["zone_2"]
+	if valve["p"] != "valve" || dc.Cmps["profile"]["p"] != "select" || len(dc.Cmps) < 8*3+5 {
+		t.Fatalf("components: %v", dc.Cmps)
+	}
+	ha.Publish(valve["cmd_t"].(string), false, valve["pl_open"].(string))
+	ha.Await(valve["stat_t"].(string), valve["stat_open"].(string))
+	ha.Publish(valve["cmd_t"].(string), false, valve["pl_cls"].(string))
+	ha.Await(valve["stat_t"].(string), valve["stat_clsd"].(string))
+
+	number := dc.Cmps["zone_1_duration"]
+	ha.Await(number["stat_t"].(string), "10")
+	ha.Publish(number["cmd_t"].(string), false, "3")
+	ha.Await(number["stat_t"].(string), "3")
+	r := request(t, ha, a, "open", "d", `{"id":"d","zones":[1]}`)
+	var ch []topics.ZoneChange
+	_ = json.Unmarshal(r.Data, &ch)
+	if len(ch) != 1 || ch[0].EndsAt == nil {
+		t.Fatalf("open: %s", r.Data)
+	}
+
+	sw := dc.Cmps["auto"]
+	ha.Await(sw["stat_t"].(string), "ON")
+	ha.Publish(sw["cmd_t"].(string), false, sw["pl_off"].(string))
+	ha.Await(sw["stat_t"].(string), "OFF")
+	sel := dc.Cmps["profile"]
+	ha.Publish(sel["cmd_t"].(string), false, "winter")
+	ha.Await(sel["stat_t"].(string), "winter")
+
+	stop := dc.Cmps["stop_all"]
+	ha.Publish(stop["cmd_t"].(string), false, stop["pl_prs"].(string))
+	ha.AwaitMsg(a.topics.Response(topics.CmdClose), `"status":"ok"`)
+	if a.bank.AnyOn() {
+		t.Error("stop all left a valve open")
+	}
+
+	before := len(ha.On(topic))
+	ha.Publish("homeassistant/status", false, "online")
+	if !ha.WaitFor(func(_ map[string]string, msgs []brokertest.Msg) bool {
+		n := 0
+		for _, m := range msgs {
+			if m.Topic == topic {
+				n++
+			}
+		}
+		return n > before
+	}) {
+		t.Fatal("no discovery after Home Assistant's birth message")
+	}
+}
+
+// TestRemovedZonesLeaveHomeAssistant restarts the agent with fewer zones on the same state:
+// the removed zone's entities are deleted, in either discovery form.
+func TestRemovedZonesLeaveHomeAssistant(t *testing.T) {
+	for _, device := range []bool{false, true} {
+		b := brokertest.Start(t)
+		cfg := external(haConfig(t, "garden"), b.Addr())
+		cfg.HA.Device = device
+		a := start(t, cfg, nil)
+		w := brokertest.Connect(t, brokertest.URL(b.Addr()))
+		w.Subscribe("homeassistant/#")
+		valve8 := "homeassistant/valve/garden/zone_8/config"
+		if device {
+			w.AwaitMsg("homeassistant/device/garden/config", `"zone_8":{`)
+		} else {
+			w.AwaitMsg(valve8, `"uniq_id":"sprinkler-garden-zone_8"`)
+		}
+		if err := a.stop(); err != nil {
+			t.Fatal(err)
+		}
+		cfg.Zones = cfg.Zones[:7]
+		start(t, cfg, nil)
+		if device {
+			w.AwaitMsg("homeassistant/device/garden/config", `"zone_8":{"p":"valve"}`)
+		} else {
+			w.Await(valve8, "")
+			late := brokertest.Connect(t, brokertest.URL(b.Addr()))
+			late.Subscribe("homeassistant/#")
+			late.AwaitMsg("homeassistant/valve/garden/zone_7/config", "zone_7")
+			if _, ok := late.Latest(valve8); ok {
+				t.Error("the removed zone's discovery is still retained")
+			}
+		}
+	}
+}
+
+// TestNoRetainedCommandAnywhere runs commands of every kind, retained ones among them, and
+// then reads the broker's whole retained store: not one command may be in it.
+func TestNoRetainedCommandAnywhere(t *testing.T) {
+	a := start(t, unlimited(haConfig(t, "garden")), nil)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	for _, tp := range []string{a.topics.ZoneSet(1), a.topics.ProfileSet(), a.topics.AutoSet(), a.topics.DurationSet(2), a.topics.Request("status")} {
+		c.Publish(tp, true, "OPEN")
+		c.Publish(tp, false, "ON")
+	}
+	request(t, c, a, "status", "s", `{"id":"s"}`)
+	store := brokertest.Connect(t, brokertest.URL(a.addr))
+	store.Subscribe("#")
+	marker := "sprinkler/_sync/" + store.ID()
+	store.Publish(marker, false, "end")
+	store.Await(marker, "end")
+	n := 0
+	for _, tp := range store.Topics() {
+		msgs := store.On(tp)
+		if len(msgs) == 0 || !msgs[0].Retained {
+			continue
+		}
+		n++
+		if topics.IsCommand(tp) {
+			t.Errorf("retained command on %s: %q", tp, msgs[0].Payload)
+		}
+	}
+	if n < 20 || !strings.Contains(strings.Join(store.Topics(), " "), "homeassistant/device/garden/config") {
+		t.Errorf("the retained store holds %d topics: %v", n, store.Topics())
+	}
+}
