@@ -19,6 +19,7 @@ import (
 
 	"sprinkler/agent/config"
 	"sprinkler/agent/daemon"
+	"sprinkler/agent/logs"
 	"sprinkler/configs"
 )
 
@@ -50,23 +51,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.Log, stderr)
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(cfg.Log.Level)) // validated with the configuration
+	lc := logs.Config{Level: lvl, Format: cfg.Log.Format, File: cfg.Log.File, MaxSize: cfg.Log.MaxSize, MaxFiles: cfg.Log.MaxFiles}
 	if *allOff {
-		return daemon.AllOff(cfg, log)
+		lc.File = "" // a stop step writes to the journal only
 	}
-	d, err := daemon.New(cfg, daemon.Options{Log: log})
+	l, err := logs.Open(lc, stderr)
+	if err != nil {
+		return fmt.Errorf("log.file: %w", err)
+	}
+	defer l.Close()
+	if *allOff {
+		return daemon.AllOff(cfg, l.Logger)
+	}
+	d, err := daemon.New(cfg, daemon.Options{Log: l.Logger, Logs: l})
 	if err != nil {
 		return err
 	}
 	return d.Run(ctx)
-}
-
-func newLogger(c config.Log, w io.Writer) *slog.Logger {
-	var lvl slog.Level
-	_ = lvl.UnmarshalText([]byte(c.Level)) // validated with the configuration
-	opts := &slog.HandlerOptions{Level: lvl}
-	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }

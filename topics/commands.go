@@ -58,6 +58,15 @@ const (
 	CmdSchedule  = "schedule"
 	CmdNext      = "next"
 	CmdRainDelay = "rain_delay"
+
+	CmdLogs        = "logs"
+	CmdErrors      = "errors"
+	CmdClearLogs   = "clear-logs"
+	CmdClearErrors = "clear-errors"
+	CmdHealth      = "health"
+	CmdShutdown    = "shutdown"
+	CmdReboot      = "reboot"
+	CmdFail        = "fail"
 )
 
 var zonesParam = Param{Name: "zones", Type: "zones", Required: true, Help: "zone numbers, e.g. [1,3]"}
@@ -84,6 +93,16 @@ var Commands = []Command{
 		Params: []Param{{Name: "hours", Type: "hours", Help: "how far ahead (default 48)"}}},
 	{Name: CmdRainDelay, Access: AccessOperate, Group: "schedule", Summary: "hold scheduled runs for some hours; 0 ends the delay",
 		Params: []Param{{Name: "hours", Type: "hours", Required: true, Help: "how long; 0 clears"}}},
+	{Name: CmdLogs, Access: AccessOperate, Aliases: []string{"rlf"}, Group: "system", Summary: "the last lines of the agent's log, or those containing every given text",
+		Params: []Param{{Name: "lines", Type: "count", Help: "how many (default 50)"}, {Name: "grep", Type: "strings", Help: "texts a line must contain"}}},
+	{Name: CmdErrors, Access: AccessOperate, Aliases: []string{"ref"}, Group: "system", Summary: "the last lines of the error log",
+		Params: []Param{{Name: "lines", Type: "count", Help: "how many (default 50)"}, {Name: "grep", Type: "strings", Help: "texts a line must contain"}}},
+	{Name: CmdClearLogs, Access: AccessAdmin, Aliases: []string{"clf"}, Group: "system", Summary: "empty the log"},
+	{Name: CmdClearErrors, Access: AccessAdmin, Aliases: []string{"cef"}, Group: "system", Summary: "empty the error log"},
+	{Name: CmdHealth, Access: AccessRead, Aliases: []string{"gt"}, Group: "system", Summary: "CPU temperature, under-voltage and throttling, uptime, memory, disk, broker clients, last error"},
+	{Name: CmdShutdown, Access: AccessAdmin, Aliases: []string{"ks"}, Group: "system", Summary: "switch every relay off, tell every client, stop the agent and its broker"},
+	{Name: CmdReboot, Access: AccessAdmin, Aliases: []string{"rbt"}, Group: "system", Summary: "shut down, then run the configured reboot command"},
+	{Name: CmdFail, Access: AccessAdmin, Aliases: []string{"ge"}, Group: "system", Summary: "raise a test error, to see that errors are caught, logged and answered"},
 	{Name: CmdTime, Access: AccessRead, Aliases: []string{"gdt"}, Group: "system", Summary: "date, time and weekday on the agent"},
 	{Name: CmdVersion, Access: AccessRead, Aliases: []string{"gvn"}, Group: "system", Summary: "agent and contract versions"},
 	{Name: CmdCommands, Access: AccessRead, Aliases: []string{"m"}, Group: "system", Summary: "this menu: every command with its arguments"},

@@ -26,6 +26,7 @@ const (
 	KindDurationState // a zone's default run, in minutes
 	KindDurationSet   // sets a zone's default run, in minutes
 	KindHABirth       // Home Assistant's status: online or offline
+	KindHealth        // the agent's Health
 )
 
 // Topic is a parsed agent topic.
@@ -50,7 +51,7 @@ func Parse(prefix, topic string) (Topic, bool) {
 	t := Topic{Agent: parts[0]}
 	switch {
 	case len(parts) == 2:
-		t.Kind = map[string]Kind{"status": KindStatus, "info": KindInfo, "state": KindState, "event": KindEvent}[parts[1]]
+		t.Kind = map[string]Kind{"status": KindStatus, "info": KindInfo, "state": KindState, "event": KindEvent, "health": KindHealth}[parts[1]]
 	case len(parts) == 3 && parts[1] == "profile":
 		t.Kind = map[string]Kind{"state": KindProfileState, "set": KindProfileSet}[parts[2]]
 	case len(parts) == 3 && parts[1] == "auto":

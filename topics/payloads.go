@@ -87,6 +87,7 @@ const (
 	EventRunSkipped     = "run_skipped"     // a scheduled run did not start; message says why
 	EventProfileChanged = "profile_changed" // another profile became active
 	EventScheduleLoaded = "schedule_loaded" // the profile file was (re)loaded
+	EventShutdown       = "shutdown"        // the agent is stopping on request; message says why
 )
 
 // Reasons a run finished.
@@ -161,7 +162,8 @@ type VersionReply struct {
 	Version  string `json:"version"`
 	Go       string `json:"go"`
 	Revision string `json:"revision,omitempty"`
-	Protocol int    `json:"protocol"` // the version of this contract
+	Broker   string `json:"broker,omitempty"` // the embedded broker's version
+	Protocol int    `json:"protocol"`         // the version of this contract
 }
 
 // ProtocolVersion is the version of this contract; it grows when a payload changes shape.
@@ -238,4 +240,24 @@ type ScheduleReply struct {
 	RainDelayUntil *Time          `json:"rain_delay_until,omitempty"`
 	File           string         `json:"file"`
 	Zones          []ZoneSchedule `json:"zones,omitempty"`
+}
+
+// Health is the data of the "health" command and the retained <base>/health payload.
+type Health struct {
+	TS            Time     `json:"ts"`
+	CPUTempC      *float64 `json:"cpu_temp_c,omitempty"`
+	Throttled     string   `json:"throttled"`       // vcgencmd get_throttled, or "unknown"
+	Flags         []string `json:"flags,omitempty"` // its bits, named
+	UptimeS       float64  `json:"uptime_s"`
+	AgentUptimeS  float64  `json:"agent_uptime_s"`
+	MemTotalB     uint64   `json:"mem_total_bytes,omitempty"`
+	MemAvailableB uint64   `json:"mem_available_bytes,omitempty"`
+	DiskFreeB     uint64   `json:"disk_free_bytes,omitempty"`
+	BrokerClients *int     `json:"broker_clients,omitempty"` // with the embedded broker
+	LastError     string   `json:"last_error,omitempty"`
+}
+
+// LogReply is the data of the "logs" and "errors" commands.
+type LogReply struct {
+	Lines []string `json:"lines"`
 }

@@ -99,6 +99,9 @@ func (a Agent) Info() string { return a.base + "/info" }
 // State is the retained topic of the agent's Snapshot.
 func (a Agent) State() string { return a.base + "/state" }
 
+// Health is the retained topic of the agent's Health, republished at an interval.
+func (a Agent) Health() string { return a.base + "/health" }
+
 // Event is the topic of the agent's Event stream.
 func (a Agent) Event() string { return a.base + "/event" }
 

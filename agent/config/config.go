@@ -30,6 +30,8 @@ type Config struct {
 	Safety Safety        `mapstructure:"safety"`
 	Sched  Schedule      `mapstructure:"schedule"`
 	HA     HomeAssistant `mapstructure:"homeassistant"`
+	Health Health        `mapstructure:"health"`
+	System System        `mapstructure:"system"`
 	State  State         `mapstructure:"state"`
 	Log    Log           `mapstructure:"log"`
 	Zones  []Zone        `mapstructure:"zones"`
@@ -121,7 +123,24 @@ type State struct {
 // Log is the log.* section.
 type Log struct {
 	Level  string `mapstructure:"level"`  // debug, info, warn or error
-	Format string `mapstructure:"format"` // text or json
+	Format string `mapstructure:"format"` // of the terminal: text or json
+	// File is the JSON log, relative to state.dir; "" for none. errors.log goes beside it.
+	File     string `mapstructure:"file"`
+	MaxSize  int    `mapstructure:"max_size_mb"` // a file rotates at this size
+	MaxFiles int    `mapstructure:"max_files"`   // rotated files kept
+}
+
+// Health is the health.* section.
+type Health struct {
+	// Interval is how often the retained <base>/health is published; 0 turns it off.
+	Interval time.Duration `mapstructure:"interval"`
+}
+
+// System is the system.* section.
+type System struct {
+	// RebootCommand is run by the reboot command after the agent stopped, e.g.
+	// [systemctl, reboot]; empty refuses reboot.
+	RebootCommand []string `mapstructure:"reboot_command"`
 }
 
 // Zone is one entry of the zones list.
@@ -154,6 +173,12 @@ func Defaults() map[string]any {
 		"mqtt.prefix":                    topics.DefaultPrefix,
 		"mqtt.client_id":                 "",
 		"mqtt.keepalive":                 "15s",
+		"mqtt.username":                  "",
+		"mqtt.password":                  "",
+		"mqtt.password_file":             "",
+		"mqtt.ca_cert":                   "",
+		"mqtt.client_cert":               "",
+		"mqtt.client_key":                "",
 		"relays.driver":                  relay.DriverAuto,
 		"relays.chip":                    "auto",
 		"relays.active_low":              true,
@@ -173,6 +198,11 @@ func Defaults() map[string]any {
 		"state.dir":                      "",
 		"log.level":                      "info",
 		"log.format":                     "text",
+		"log.file":                       "agent.log",
+		"log.max_size_mb":                5,
+		"log.max_files":                  3,
+		"health.interval":                "60s",
+		"system.reboot_command":          []string{},
 	}
 	zones := make([]map[string]any, len(OriginalLines))
 	for i, line := range OriginalLines {
@@ -195,6 +225,9 @@ func Load(path string, required bool) (Config, error) {
 	}
 	c.fill()
 	c.Sched.File = f.Resolve(c.Sched.File)
+	if c.Log.File != "" && !filepath.IsAbs(c.Log.File) {
+		c.Log.File = filepath.Join(c.State.Dir, c.Log.File)
+	}
 	c.Broker.UsersFile = f.Resolve(c.Broker.UsersFile)
 	c.MQTT.PasswordFile = f.Resolve(c.MQTT.PasswordFile)
 	c.MQTT.CACert, c.MQTT.ClientCert, c.MQTT.ClientKey = f.Resolve(c.MQTT.CACert), f.Resolve(c.MQTT.ClientCert), f.Resolve(c.MQTT.ClientKey)
@@ -309,6 +342,15 @@ func (c Config) Validate() error {
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		add("log.format", "%q is not text or json", c.Log.Format)
+	}
+	if c.Log.MaxSize < 1 || c.Log.MaxSize > 1024 {
+		add("log.max_size_mb", "%d: want 1 to 1024", c.Log.MaxSize)
+	}
+	if c.Log.MaxFiles < 0 || c.Log.MaxFiles > 100 {
+		add("log.max_files", "%d: want 0 to 100", c.Log.MaxFiles)
+	}
+	if c.Health.Interval != 0 && (c.Health.Interval < time.Second || c.Health.Interval > 24*time.Hour) {
+		add("health.interval", "%v: want 0 (off) or from 1s to 24h", c.Health.Interval)
 	}
 	errs = append(errs, c.validateZones()...)
 	return errors.Join(errs...)

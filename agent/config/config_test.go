@@ -66,12 +66,13 @@ func TestEnvironmentOverrides(t *testing.T) {
 	t.Setenv("SPRINKLER_RELAYS_DRIVER", "sim")
 	t.Setenv("SPRINKLER_STATE_DIR", dir)
 	t.Setenv("SPRINKLER_MQTT_KEEPALIVE", "5s")
+	t.Setenv("SPRINKLER_MQTT_PASSWORD", "s3cret")
 	c, err := config.Load("../../configs/agent.yaml", true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Agent.ID != "shed" || c.Broker.Listen != "127.0.0.1:18830" || c.Broker.Embedded ||
-		c.MQTT.URL != "tcp://10.0.0.2:1883" || c.Relays.Driver != "sim" || c.State.Dir != dir || c.MQTT.Keepalive != 5*time.Second {
+		c.MQTT.URL != "tcp://10.0.0.2:1883" || c.Relays.Driver != "sim" || c.State.Dir != dir || c.MQTT.Keepalive != 5*time.Second || c.MQTT.Password != "s3cret" {
 		t.Errorf("overrides not applied: %+v", c)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"sprinkler/agent/config"
 	"sprinkler/agent/discovery"
 	"sprinkler/agent/link"
+	"sprinkler/agent/logs"
 	"sprinkler/agent/relay"
 	"sprinkler/agent/schedule"
 	"sprinkler/agent/scheduler"
@@ -45,6 +46,10 @@ type Options struct {
 	Log    *slog.Logger
 	// Ready, when set, is called once the broker (if embedded) listens, with its address.
 	Ready func(brokerAddr string)
+	// Logs is the agent's log, for the log commands; nil makes them unavailable.
+	Logs *logs.Logs
+	// HealthRoot is where /sys and /proc are read from; "/" when empty.
+	HealthRoot string
 }
 
 // Daemon is one agent.
@@ -70,9 +75,13 @@ func New(cfg config.Config, opts Options) (*Daemon, error) {
 	return &Daemon{cfg: cfg, opts: opts, log: opts.Log.With("agent", cfg.Agent.ID), topics: t}, nil
 }
 
-// Run runs the agent until ctx ends, then turns every relay off, says offline and returns.
-func (d *Daemon) Run(ctx context.Context) (err error) {
+// Run runs the agent until ctx ends or a shutdown request, then turns every relay off, says
+// offline and returns; after a reboot request it then runs the reboot command.
+func (d *Daemon) Run(parent context.Context) (err error) {
 	started := d.opts.Clock.Now()
+	ctx, stopRun := context.WithCancel(parent)
+	defer stopRun()
+	stops := &stopper{cancel: stopRun, reboot: d.cfg.System.RebootCommand, log: d.log}
 	if err := os.MkdirAll(d.cfg.State.Dir, 0o700); err != nil {
 		return fmt.Errorf("state.dir: %w", err)
 	}
@@ -122,7 +131,21 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	}
 
 	var brk *server.Broker
-	svcOpts := serve.Options{Valves: v, Schedule: sched, Clock: d.opts.Clock, Location: loc, Version: Version, Log: d.log}
+	system := serve.System{Shutdown: func(reboot bool, by string) error {
+		if err := stops.request(reboot, by); err != nil {
+			return err
+		}
+		msg := "shutdown requested"
+		if reboot {
+			msg = "reboot requested"
+		}
+		v.AddEvent(topics.Event{Type: topics.EventShutdown, Source: by, Message: msg})
+		return nil
+	}}
+	if d.opts.Logs != nil {
+		system.Logs = d.opts.Logs
+	}
+	svcOpts := serve.Options{Valves: v, Schedule: sched, Clock: d.opts.Clock, Location: loc, Version: Version, System: system, Log: d.log}
 	linkOpts, err := d.linkCredentials()
 	if err != nil {
 		return err
@@ -136,7 +159,17 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 		}
 		defer func() { err = errors.Join(err, brk.Close()) }()
 		svcOpts.Clients = brk.Clients
+		svcOpts.System.Broker = "mochi-mqtt " + mqttVersion
 		linkOpts.Dial = brk.Dial
+	}
+	healthOf := d.healthReader(brk, started)
+	svcOpts.System.Health = healthOf
+	if d.cfg.Health.Interval > 0 {
+		rep.health = func() []byte {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			return mustJSON(healthOf(ctx))
+		}
 	}
 	if d.opts.Ready != nil {
 		addr := ""
@@ -168,23 +201,28 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	rep.pub = l
 
 	w := &worker{topics: d.topics, svc: serve.New(svcOpts), valves: v, sched: sched, pub: l, rep: rep, log: d.log, clock: d.opts.Clock,
-		birth: birth, birthDelay: d.cfg.HA.BirthDelay, saveDefault: state.saveDefault}
+		birth: birth, birthDelay: d.cfg.HA.BirthDelay, saveDefault: state.saveDefault, afterReply: stops.afterReply}
 	if brk != nil {
 		w.origin = brk.Origin
 	}
 	var wg sync.WaitGroup
 	wg.Go(func() { rep.run(pubCtx) })
 	workCtx, stopWork := context.WithCancel(context.Background())
-	wg.Go(func() { w.run(workCtx, inbox) })
+	var workers sync.WaitGroup
+	workers.Go(func() { w.run(workCtx, inbox) })
 	l.Start()
 	if sched != nil {
 		sched.Start()
 	}
 	d.log.Info("agent running", "version", Version, "relays", driver, "zones", len(zones), "state_dir", d.cfg.State.Dir)
 
+	stopHealth := d.publishHealth(l, healthOf)
+
 	<-ctx.Done()
 	d.log.Info("agent stopping")
+	stopHealth()
 	stopWork()
+	workers.Wait() // a reply in the making goes out before the agent says offline
 	if sched != nil {
 		sched.Stop()
 	}
@@ -199,7 +237,7 @@ func (d *Daemon) Run(ctx context.Context) (err error) {
 	stopPub()
 	wg.Wait()
 	d.log.Info("agent stopped")
-	return nil
+	return stops.rebootIfAsked(brk)
 }
 
 // AllOff opens the configured relays, which drives every line off, and releases them again

@@ -298,3 +298,5 @@ func mustMarshal(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+func timeAfterWait() <-chan time.Time { return time.After(2 * brokertest.Wait) }

@@ -21,6 +21,7 @@ type reporter struct {
 	pub      publisher
 	sched    *scheduler.Engine // nil without a schedule
 	announce *announcer        // nil without Home Assistant discovery
+	health   func() []byte     // the health payload, published with every resync; nil for none
 
 	flushes chan request
 	nudges  chan struct{}
@@ -106,6 +107,9 @@ func (r *reporter) publish(all bool) {
 			}
 		}
 		r.pub.Publish(r.t.Info(), true, mustJSON(r.info))
+		if r.health != nil {
+			r.pub.Publish(r.t.Health(), true, r.health())
+		}
 	}
 	changed := all || len(events) > 0
 	plain := func(topic, value string) {

@@ -27,10 +27,12 @@ type worker struct {
 	birth       string
 	birthDelay  time.Duration
 	saveDefault func(zone int, d time.Duration) error
-	pub         publisher
-	rep         *reporter
-	log         *slog.Logger
-	clock       clock.Clock
+	// afterReply runs after each reply is published: a shutdown request stops the agent then.
+	afterReply func()
+	pub        publisher
+	rep        *reporter
+	log        *slog.Logger
+	clock      clock.Clock
 	// origin names the client that published a command, when the broker is embedded.
 	origin func(topic string, payload []byte) (clientID, role string, ok bool)
 }
@@ -115,6 +117,9 @@ func (w *worker) handle(m link.Message) {
 		resp := w.svc.Request(t.Command, m.Payload, source, role)
 		w.rep.flush()
 		w.pub.Publish(w.topics.Response(t.Command), false, mustJSON(resp))
+		if w.afterReply != nil {
+			w.afterReply()
+		}
 	}
 }
 

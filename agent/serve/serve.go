@@ -4,6 +4,7 @@
 package serve
 
 import (
+	"context"
 	"log/slog"
 	"runtime"
 	"runtime/debug"
@@ -23,8 +24,29 @@ type Service struct {
 	loc      *time.Location
 	version  string
 	clients  func() []topics.ClientInfo
+	system   System
 	log      *slog.Logger
 	handlers map[string]handler
+}
+
+// Logs is the agent's log as the log commands need it.
+type Logs interface {
+	Tail(n int, grep []string) ([]string, error)
+	Errors(n int, grep []string) ([]string, error)
+	Clear() error
+	ClearErrors() error
+}
+
+// System is what the system commands act on; each may be nil, which makes its command
+// unavailable.
+type System struct {
+	Logs   Logs
+	Health func(ctx context.Context) topics.Health
+	// Shutdown stops the agent once the reply is out; with reboot, it then runs the reboot
+	// command, and refuses when none is configured.
+	Shutdown func(reboot bool, by string) error
+	// Broker is the embedded broker's version, "" without one.
+	Broker string
 }
 
 // handler serves one command; it returns the reply's data or an error.
@@ -40,12 +62,13 @@ type Options struct {
 	Version  string
 	// Clients lists the broker's clients; nil when the broker is not embedded.
 	Clients func() []topics.ClientInfo
+	System  System
 	Log     *slog.Logger
 }
 
 // New returns a Service.
 func New(o Options) *Service {
-	s := &Service{valves: o.Valves, sched: o.Schedule, clock: o.Clock, loc: o.Location, version: o.Version, clients: o.Clients, log: o.Log}
+	s := &Service{valves: o.Valves, sched: o.Schedule, clock: o.Clock, loc: o.Location, version: o.Version, clients: o.Clients, system: o.System, log: o.Log}
 	s.handlers = map[string]handler{
 		topics.CmdStatus:   s.status,
 		topics.CmdOpen:     s.open,
@@ -56,6 +79,10 @@ func New(o Options) *Service {
 		topics.CmdCommands: s.commands,
 		topics.CmdClients:  s.clientList,
 		topics.CmdLimits:   s.limits,
+
+		topics.CmdLogs: s.logs, topics.CmdErrors: s.errorLog, topics.CmdClearLogs: s.clearLogs,
+		topics.CmdClearErrors: s.clearErrors, topics.CmdHealth: s.health, topics.CmdShutdown: s.shutdown,
+		topics.CmdReboot: s.reboot, topics.CmdFail: s.fail,
 	}
 	for name, h := range map[string]handler{
 		topics.CmdProfiles: s.profiles, topics.CmdProfile: s.profile, topics.CmdActivate: s.activate,
@@ -217,7 +244,7 @@ func (s *Service) versionInfo(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	v := topics.VersionReply{Version: s.version, Go: runtime.Version(), Protocol: topics.ProtocolVersion}
+	v := topics.VersionReply{Version: s.version, Go: runtime.Version(), Broker: s.system.Broker, Protocol: topics.ProtocolVersion}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, kv := range bi.Settings {
 			if kv.Key == "vcs.revision" {
