@@ -11,11 +11,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
 
 	"sprinkler/configs"
 	"sprinkler/ctl/client"
@@ -83,10 +86,23 @@ type app struct {
 }
 
 // Run runs ctl with args (without the program name). It never exits the process; the caller
-// maps the error to an exit status with ExitCode and prints it.
-func Run(ctx context.Context, args []string, env Env, stdout, stderr io.Writer) error {
+// maps the error to an exit status with ExitCode and prints it. Without a command, and with a
+// terminal on stdin, it opens the interactive shell; stdin may be nil.
+func Run(ctx context.Context, args []string, env Env, stdin io.ReadCloser, stdout, stderr io.Writer) error {
 	a := &app{out: stdout, errOut: stderr}
 	root := a.rootCommand(env)
+	root.RunE = func(cmd *cobra.Command, rest []string) error {
+		if len(rest) > 0 {
+			return usageErr("unknown command %q; ctl --help lists them", rest[0])
+		}
+		f, ok := stdin.(*os.File)
+		if !ok || !term.IsTerminal(int(f.Fd())) {
+			return usageErr("no command given; ctl --help lists them (on a terminal, ctl alone opens a shell)")
+		}
+		var globals []string
+		cmd.Flags().Visit(func(fl *pflag.Flag) { globals = append(globals, "--"+fl.Name+"="+fl.Value.String()) })
+		return a.shell(cmd.Context(), env, stdin, globals)
+	}
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -133,6 +149,7 @@ broker unreachable, or timeout (always within --timeout).`,
 		a.watchCommand(),
 	)
 	root.AddCommand(a.scheduleCommands()...)
+	root.AddCommand(a.systemCommands()...)
 	return root
 }
 

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/creack/pty"
+
 	"sprinkler/broker/brokertest"
 	"sprinkler/topics"
 )
@@ -161,6 +163,11 @@ func TestCommandsAndExitStatuses(t *testing.T) {
 		{"menu alias", []string{"m"}, 0, "toggle", ""},
 		{"time", []string{"time"}, 0, "day", ""},
 		{"limits", []string{"limits"}, 0, "at most 2 valves open at once", ""},
+		{"logs", []string{"rlf", "--lines", "3", "relay"}, 0, `"msg":"relay`, ""},
+		{"errors", []string{"errors"}, 0, "", ""},
+		{"health", []string{"gt"}, 0, "broker clients", ""},
+		{"fail", []string{"ge"}, 1, "", "test error"},
+		{"reboot not configured", []string{"rbt"}, 1, "", "system.reboot_command"},
 		{"version", []string{"gvn"}, 0, "contract 1", ""},
 		{"clients", []string{"clients"}, 0, "sprinkler-garden", ""},
 		{"agents", []string{"agents"}, 0, "garden", ""},
@@ -431,5 +438,86 @@ func TestScheduleStateSurvivesRestarts(t *testing.T) {
 	_, after, _ := ctl(t, url, "profile")
 	if after != before || !strings.Contains(after, "spring") || !strings.Contains(after, "automatic runs off; rain delay until") {
 		t.Errorf("before the crash:\n%safter:\n%s", before, after)
+	}
+}
+
+// TestInteractiveShell drives ctl's shell through a pseudo-terminal: the menu and prompt
+// appear, a command runs and prints its reply, and "close" leaves.
+func TestInteractiveShell(t *testing.T) {
+	url, _ := startAgent(t, "garden")
+	cmd := exec.Command(filepath.Join(bin, "ctl"), "--broker", url)
+	cmd.Env = append(os.Environ(), "SPRINKLER_AGENT=", "XDG_CACHE_HOME="+t.TempDir(), "TERM=dumb")
+	tty, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tty.Close()
+	out := make(chan string, 1000)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := tty.Read(buf)
+			if n > 0 {
+				out <- string(buf[:n])
+			}
+			if err != nil {
+				close(out)
+				return
+			}
+		}
+	}()
+	var seen strings.Builder
+	await := func(want string) {
+		t.Helper()
+		deadline := time.After(brokertest.Wait)
+		for !strings.Contains(seen.String(), want) {
+			select {
+			case s, ok := <-out:
+				if !ok {
+					t.Fatalf("the shell ended before %q:\n%s", want, seen.String())
+				}
+				seen.WriteString(s)
+			case <-deadline:
+				t.Fatalf("no %q from the shell:\n%s", want, seen.String())
+			}
+		}
+	}
+	await("sprinkler(garden)> ")
+	if !strings.Contains(seen.String(), "toggle") {
+		t.Errorf("no menu before the prompt:\n%s", seen.String())
+	}
+	seen.Reset()
+	_, _ = tty.Write([]byte("open 2 --for 1m\r"))
+	await("zone 2 open until")
+	seen.Reset()
+	_, _ = tty.Write([]byte("grs\r"))
+	await("1 of 8 zones open")
+	_, _ = tty.Write([]byte("close\r"))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the shell exited with %v", err)
+		}
+	case <-time.After(brokertest.Wait):
+		_ = cmd.Process.Kill()
+		t.Fatal("close did not leave the shell")
+	}
+}
+
+func TestShutdownStopsTheAgent(t *testing.T) {
+	url, agent := startAgent(t, "garden")
+	code, stdout, stderr := ctl(t, url, "ks")
+	if code != 0 || !strings.Contains(stdout, "stopping") {
+		t.Fatalf("exit %d: %s %s", code, stdout, stderr)
+	}
+	select {
+	case err := <-agent.done:
+		if err != nil {
+			t.Fatalf("the agent exited with %v\n%s", err, agent.out)
+		}
+	case <-time.After(brokertest.Wait):
+		t.Fatal("the agent did not stop")
 	}
 }

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"sprinkler/topics"
+)
+
+// systemCommands are the operator's commands: logs, health, shutdown and reboot.
+func (a *app) systemCommands() []*cobra.Command {
+	logCmd := func(name string) *cobra.Command {
+		c := command(name, name+" [--lines N] [--grep TEXT]...")
+		var lines int
+		var grep []string
+		c.Flags().IntVar(&lines, "lines", 50, "how many lines")
+		c.Flags().StringArrayVar(&grep, "grep", nil, "only lines containing this text (repeat for more)")
+		c.Args = func(_ *cobra.Command, args []string) error {
+			grep = append(grep, args...) // the original's rlf took the texts as arguments
+			return nil
+		}
+		c.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+			return a.requestAndPrint(ctx, name, map[string]any{"lines": lines, "grep": grep}, printLog)
+		})
+		return c
+	}
+	return []*cobra.Command{
+		logCmd(topics.CmdLogs),
+		logCmd(topics.CmdErrors),
+		a.simpleCommand(topics.CmdClearLogs, printDone("log cleared")),
+		a.simpleCommand(topics.CmdClearErrors, printDone("error log cleared")),
+		a.simpleCommand(topics.CmdHealth, printHealth),
+		a.simpleCommand(topics.CmdShutdown, printDone("the agent is stopping; every relay is off")),
+		a.simpleCommand(topics.CmdReboot, printDone("the agent is stopping and will reboot the machine")),
+		a.simpleCommand(topics.CmdFail, printDone("no error was raised")),
+	}
+}
+
+func printDone(msg string) func(io.Writer, json.RawMessage) error {
+	return func(w io.Writer, _ json.RawMessage) error {
+		_, err := fmt.Fprintln(w, msg)
+		return err
+	}
+}
+
+func printLog(w io.Writer, data json.RawMessage) error {
+	var r topics.LogReply
+	if err := json.Unmarshal(data, &r); err != nil {
+		return err
+	}
+	for _, l := range r.Lines {
+		fmt.Fprintln(w, l)
+	}
+	return nil
+}
+
+func printHealth(w io.Writer, data json.RawMessage) error {
+	var h topics.Health
+	if err := json.Unmarshal(data, &h); err != nil {
+		return err
+	}
+	if h.CPUTempC != nil {
+		fmt.Fprintf(w, "CPU temperature  %.1f °C\n", *h.CPUTempC)
+	}
+	flags := strings.Join(h.Flags, ", ")
+	if flags == "" && h.Throttled != "unknown" {
+		flags = "none"
+	}
+	fmt.Fprintf(w, "throttled        %s %s\n", h.Throttled, flags)
+	fmt.Fprintf(w, "uptime           %v (agent %v)\n", seconds(h.UptimeS).Round(time.Second), seconds(h.AgentUptimeS).Round(time.Second))
+	if h.MemTotalB > 0 {
+		fmt.Fprintf(w, "memory           %d MiB available of %d MiB\n", h.MemAvailableB>>20, h.MemTotalB>>20)
+	}
+	if h.DiskFreeB > 0 {
+		fmt.Fprintf(w, "disk free        %d MiB\n", h.DiskFreeB>>20)
+	}
+	if h.BrokerClients != nil {
+		fmt.Fprintf(w, "broker clients   %d\n", *h.BrokerClients)
+	}
+	last := h.LastError
+	if last == "" {
+		last = "none"
+	}
+	fmt.Fprintf(w, "last error       %s\n", last)
+	return nil
+}
