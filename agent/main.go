@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // agent.timezone works on systems and images without a zone database
 
 	"sprinkler/agent/config"
 	"sprinkler/agent/daemon"
