@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"sprinkler/topics"
@@ -66,10 +65,7 @@ func (r Reader) Read(ctx context.Context) topics.Health {
 		}
 	}
 	if r.StateDir != "" {
-		var st syscall.Statfs_t
-		if syscall.Statfs(r.StateDir, &st) == nil {
-			h.DiskFreeB = st.Bavail * uint64(st.Bsize)
-		}
+		h.DiskFreeB = diskFree(r.StateDir)
 	}
 	throttled := r.Throttled
 	if throttled == nil {
