@@ -161,6 +161,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		svcOpts.Clients = brk.Clients
 		svcOpts.System.Broker = "mochi-mqtt " + mqttVersion
 		linkOpts.Dial = brk.Dial
+		linkOpts.Username, linkOpts.Password = "agent", brk.InternalPassword()
 	}
 	healthOf := d.healthReader(brk, started)
 	svcOpts.System.Health = healthOf

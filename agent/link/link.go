@@ -75,12 +75,12 @@ func New(o Options) *Link {
 		SetReconnectingHandler(func(paho.Client, *paho.ClientOptions) {
 			o.Log.Info("mqtt reconnecting")
 		})
+	opts.SetUsername(o.Username).SetPassword(o.Password)
 	if o.Dial != nil {
 		opts.AddBroker("tcp://embedded:0")
 		opts.SetCustomOpenConnectionFn(func(*url.URL, paho.ClientOptions) (net.Conn, error) { return o.Dial() })
 	} else {
 		opts.AddBroker(o.URL)
-		opts.SetUsername(o.Username).SetPassword(o.Password)
 		if o.TLS != nil {
 			opts.SetTLSConfig(o.TLS)
 		}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"crypto/subtle"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -72,7 +73,11 @@ func loadUsers(cfg Config) (map[string]User, []string, error) {
 // one address.
 func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	if cl.Net.Listener == internalListener {
-		return true
+		ok := h.secret != "" && subtle.ConstantTimeCompare(pk.Connect.Password, []byte(h.secret)) == 1
+		if !ok {
+			h.log.Warn("connection refused", "client", cl.ID, "listener", cl.Net.Listener, "reason", "wrong internal password")
+		}
+		return ok
 	}
 	role, user, why := h.authenticate(cl, pk)
 	if why == "" {

@@ -22,6 +22,7 @@ type hook struct {
 	log     *slog.Logger
 	origins *origins
 	users   map[string]User
+	secret  string // the password of the internal listener
 	clients func(id string) (*mqtt.Client, bool)
 	all     func() map[string]*mqtt.Client
 

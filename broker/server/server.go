@@ -5,6 +5,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -33,9 +35,11 @@ type Broker struct {
 	tls   *listeners.TCP
 	ws    *wsListener
 	extra []listeners.Listener
-	mem   *pipeListener
-	hook  *hook
-	close sync.Once
+	inner *listeners.TCP
+	// secret is the password of the in-process agent's connection, new for every broker.
+	secret string
+	hook   *hook
+	close  sync.Once
 }
 
 // New returns a broker for cfg that logs to log. It does no I/O.
@@ -58,11 +62,11 @@ func New(cfg Config, log *slog.Logger) *Broker {
 	h.clients = srv.Clients.Get
 	h.all = srv.Clients.GetAll
 	return &Broker{
-		cfg:  cfg,
-		log:  log,
-		srv:  srv,
-		mem:  newPipeListener(),
-		hook: h,
+		cfg:    cfg,
+		log:    log,
+		srv:    srv,
+		secret: rand.Text(),
+		hook:   h,
 	}
 }
 
@@ -89,8 +93,10 @@ func (b *Broker) Start() error {
 	if err := b.srv.AddHook(b.hook, nil); err != nil {
 		return fmt.Errorf("broker: %w", err)
 	}
-	if err := b.srv.AddListener(listeners.NewNet(internalListener, b.mem)); err != nil {
-		return fmt.Errorf("broker: %w", err)
+	b.hook.secret = b.secret
+	b.inner = listeners.NewTCP(listeners.Config{ID: internalListener, Address: "127.0.0.1:0"})
+	if err := b.srv.AddListener(b.inner); err != nil {
+		return fmt.Errorf("broker: internal listener: %w", err)
 	}
 	if b.cfg.Listen != "" {
 		b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: b.cfg.Listen})
@@ -170,9 +176,19 @@ func (b *Broker) Addr() string {
 	return b.tcp.Address()
 }
 
-// Dial opens an in-process connection to the broker. Clients on it are trusted: the embedded
-// agent connects this way, whatever the anonymous policy and listen address.
-func (b *Broker) Dial() (net.Conn, error) { return b.mem.dial() }
+// Dial opens a connection for the embedded agent to the broker's internal listener, on
+// loopback whatever broker.listen says. A client on it must log in with InternalPassword and is
+// trusted: the anonymous policy and the roles do not apply. (An in-memory pipe has no buffer,
+// and under a flood the broker and paho each wait to write to the other.)
+func (b *Broker) Dial() (net.Conn, error) {
+	if b.inner == nil {
+		return nil, errors.New("broker: not started")
+	}
+	return net.DialTimeout("tcp", b.inner.Address(), 5*time.Second)
+}
+
+// InternalPassword is the password the embedded agent logs in with on the internal listener.
+func (b *Broker) InternalPassword() string { return b.secret }
 
 // Origin returns the client id and role of the client that published payload on the command
 // topic topic, when this broker carried it. Each publish is returned once, oldest first.

@@ -18,8 +18,16 @@ import (
 
 var errTimeout = errors.New("connect timed out")
 
+func connectPw(addr, pw string, dial func() (net.Conn, error)) error {
+	return connectAs(addr, "agent", pw, dial)
+}
+
 func connectErr(addr, user string, dial func() (net.Conn, error)) error {
-	opts := paho.NewClientOptions().AddBroker(addr).SetClientID("probe").SetUsername(user).
+	return connectAs(addr, user, "", dial)
+}
+
+func connectAs(addr, user, pw string, dial func() (net.Conn, error)) error {
+	opts := paho.NewClientOptions().AddBroker(addr).SetClientID("probe").SetUsername(user).SetPassword(pw).
 		SetConnectRetry(false).SetConnectTimeout(brokertest.Wait)
 	if dial != nil {
 		opts.SetCustomOpenConnectionFn(func(*url.URL, paho.ClientOptions) (net.Conn, error) { return dial() })
@@ -55,10 +63,13 @@ func TestAnonymousPolicy(t *testing.T) {
 			t.Fatalf("want not authorized, got %v", err)
 		}
 	})
-	t.Run("in-process connection is trusted", func(t *testing.T) {
+	t.Run("the internal listener needs its password", func(t *testing.T) {
 		b := brokertest.Start(t, func(c *server.Config) { c.Anonymous = server.AnonymousOff })
-		if err := connectErr("tcp://embedded:0", "", b.Dial); err != nil {
+		if err := connectPw("tcp://embedded:0", b.InternalPassword(), b.Dial); err != nil {
 			t.Fatal(err)
+		}
+		if err := connectPw("tcp://embedded:0", "guess", b.Dial); err == nil {
+			t.Fatal("a wrong internal password was accepted")
 		}
 	})
 }

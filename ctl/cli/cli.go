@@ -150,6 +150,7 @@ broker unreachable, or timeout (always within --timeout).`,
 	)
 	root.AddCommand(a.scheduleCommands()...)
 	root.AddCommand(a.systemCommands()...)
+	root.AddCommand(a.benchCommand())
 	return root
 }
 
