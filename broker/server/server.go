@@ -221,6 +221,7 @@ func (b *Broker) Clients() []topics.ClientInfo {
 func (b *Broker) Close() error {
 	var err error
 	b.close.Do(func() {
+		b.drain(time.Second)
 		done := make(chan struct{})
 		go func() { _ = b.srv.Close(); close(done) }()
 		select {
@@ -231,6 +232,26 @@ func (b *Broker) Close() error {
 		}
 	})
 	return err
+}
+
+// drain waits, at most limit, until no client has a message in flight, so that what was
+// published just before Close (an agent's offline, say) reaches its QoS 1 subscribers before
+// they are disconnected. mochi offers no event for it, so it looks every few milliseconds.
+func (b *Broker) drain(limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		busy := false
+		for _, cl := range b.srv.Clients.GetAll() {
+			if !cl.Closed() && cl.State.Inflight.Len() > 0 {
+				busy = true
+				break
+			}
+		}
+		if !busy {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // minLevel drops records below a level; it keeps mochi's per-connection chatter out of the log.

@@ -150,7 +150,6 @@ broker unreachable, or timeout (always within --timeout).`,
 	)
 	root.AddCommand(a.scheduleCommands()...)
 	root.AddCommand(a.systemCommands()...)
-	root.AddCommand(a.benchCommand())
 	return root
 }
 
