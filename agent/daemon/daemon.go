@@ -26,7 +26,7 @@ import (
 	"sprinkler/agent/serve"
 	"sprinkler/agent/valves"
 	"sprinkler/broker/server"
-	"sprinkler/configs"
+	"sprinkler/configs/secrets"
 	"sprinkler/topics"
 )
 
@@ -290,7 +290,7 @@ func (d *Daemon) linkCredentials() (link.Options, error) {
 	m := d.cfg.MQTT
 	o := link.Options{URL: m.URL, Username: m.Username, Password: m.Password}
 	if m.PasswordFile != "" {
-		pw, warning, err := configs.ReadSecret(m.PasswordFile)
+		pw, warning, err := secrets.ReadSecret(m.PasswordFile)
 		if err != nil {
 			return o, fmt.Errorf("mqtt.password_file: %w", err)
 		}
@@ -300,7 +300,7 @@ func (d *Daemon) linkCredentials() (link.Options, error) {
 		o.Password = pw
 	}
 	if m.CACert != "" || m.ClientCert != "" {
-		tc, err := configs.ClientTLS(m.CACert, m.ClientCert, m.ClientKey)
+		tc, err := secrets.ClientTLS(m.CACert, m.ClientCert, m.ClientKey)
 		if err != nil {
 			return o, fmt.Errorf("mqtt TLS: %w", err)
 		}

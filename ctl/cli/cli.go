@@ -20,7 +20,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
-	"sprinkler/configs"
+	"sprinkler/configs/secrets"
 	"sprinkler/ctl/client"
 	"sprinkler/topics"
 )
@@ -185,7 +185,7 @@ func (a *app) dial(ctx context.Context) (*client.Client, error) {
 	}
 	o := client.Options{Broker: a.broker, Prefix: a.prefix, Username: a.username, Password: a.password}
 	if a.passwordFile != "" {
-		pw, warning, err := configs.ReadSecret(a.passwordFile)
+		pw, warning, err := secrets.ReadSecret(a.passwordFile)
 		if err != nil {
 			return nil, usageErr("--password-file: %v", err)
 		}
@@ -195,7 +195,7 @@ func (a *app) dial(ctx context.Context) (*client.Client, error) {
 		o.Password = pw
 	}
 	if a.caCert != "" || a.cert != "" {
-		tc, err := configs.ClientTLS(a.caCert, a.cert, a.key)
+		tc, err := secrets.ClientTLS(a.caCert, a.cert, a.key)
 		if err != nil {
 			return nil, usageErr("TLS: %v", err)
 		}

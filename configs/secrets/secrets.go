@@ -1,4 +1,6 @@
-package configs
+// Package secrets reads what logs a client in to a broker: a password from a file that others
+// should not read, and TLS certificates. It needs only the standard library, so ctl stays small.
+package secrets
 
 import (
 	"crypto/tls"
