@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -123,9 +124,13 @@ func (p *proc) stop(t testing.TB) {
 // fails, if it outlives its own --timeout by more than a few seconds.
 func ctl(t *testing.T, url string, args ...string) (int, string, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(bin, "ctl"), append([]string{"--broker", url}, args...)...)
+	flags := []string{"--broker", url}
+	if !slices.Contains(args, "--timeout") {
+		flags = append(flags, "--timeout", "10s") // a loaded test machine is slower than a garden
+	}
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, "ctl"), append(flags, args...)...)
 	cmd.Env = append(os.Environ(), "SPRINKLER_AGENT=")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
