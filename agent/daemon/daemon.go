@@ -238,7 +238,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	stopPub()
 	wg.Wait()
 	d.log.Info("agent stopped")
-	return stops.rebootIfAsked(brk)
+	return stops.rebootIfAsked()
 }
 
 // AllOff opens the configured relays, which drives every line off, and releases them again

@@ -49,11 +49,11 @@ func (r *reporter) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-r.v.Changed():
-			r.publish(false)
+			r.publish(false, false)
 		case <-r.nudges:
-			r.publish(false)
+			r.publish(false, true)
 		case req := <-r.flushes:
-			r.publish(req.all)
+			r.publish(req.all, false)
 			close(req.done)
 		}
 	}
@@ -94,7 +94,15 @@ func (r *reporter) online() {
 	r.log.Info("online", "status_topic", r.t.Status())
 }
 
-func (r *reporter) publish(all bool) {
+// publish publishes what changed; nudged says the schedule's state changed. The schedule's
+// part of the snapshot costs a computation of the coming windows, so it is only looked at when
+// something changed, not on every flush.
+func (r *reporter) publish(all, nudged bool) {
+	select {
+	case <-r.nudges: // a pending nudge is served now, so a reply after a flush sees its state
+		nudged = true
+	default:
+	}
 	events, dropped := r.v.TakeEvents()
 	if dropped > 0 {
 		r.log.Warn("events dropped while nobody took them", "count", dropped)
@@ -111,7 +119,7 @@ func (r *reporter) publish(all bool) {
 			r.pub.Publish(r.t.Health(), true, r.health())
 		}
 	}
-	changed := all || len(events) > 0
+	changed := all || nudged || len(events) > 0
 	plain := func(topic, value string) {
 		if all || r.last[topic] != value {
 			r.pub.Publish(topic, true, []byte(value))
@@ -119,7 +127,12 @@ func (r *reporter) publish(all bool) {
 			changed = true
 		}
 	}
-	if r.sched != nil {
+	for _, id := range r.v.IDs() {
+		z := snap.Zones[topics.ZoneKey(id)]
+		plain(r.t.ZoneState(id), z.State)
+		plain(r.t.DurationState(id), strconv.FormatFloat(z.DefaultDurationS/60, 'f', -1, 64))
+	}
+	if r.sched != nil && changed {
 		r.sched.Decorate(&snap)
 		plain(r.t.ProfileState(), snap.Profile)
 		auto := "ON"
@@ -127,12 +140,6 @@ func (r *reporter) publish(all bool) {
 			auto = "OFF"
 		}
 		plain(r.t.AutoState(), auto)
-		changed = true // the schedule's part of the snapshot may have moved
-	}
-	for _, id := range r.v.IDs() {
-		z := snap.Zones[topics.ZoneKey(id)]
-		plain(r.t.ZoneState(id), z.State)
-		plain(r.t.DurationState(id), strconv.FormatFloat(z.DefaultDurationS/60, 'f', -1, 64))
 	}
 	for _, e := range events {
 		r.pub.Publish(r.t.Event(), false, mustJSON(e))

@@ -55,7 +55,7 @@ func (s *stopper) afterReply() {
 }
 
 // rebootIfAsked runs the reboot command after a reboot request; the relays are off by then.
-func (s *stopper) rebootIfAsked(_ *server.Broker) error {
+func (s *stopper) rebootIfAsked() error {
 	s.mu.Lock()
 	reboot := s.rebooting
 	s.mu.Unlock()
