@@ -20,6 +20,7 @@ const (
 	CodeForbidden      Code = "forbidden"       // the requester may not do this
 	CodeBudget         Code = "power_budget"    // more valves than the power supply allows
 	CodeRelay          Code = "relay_failure"   // the relay driver failed
+	CodeExpired        Code = "expired"         // the request's ts plus ttl_s had passed when it arrived
 	CodeInternal       Code = "internal"        // a bug; the agent logged it and lives on
 )
 

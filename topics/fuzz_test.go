@@ -33,7 +33,8 @@ func FuzzParseSet(f *testing.F) {
 // FuzzParseRequest checks that any request payload parses or fails with a coded error, and
 // that decoding zone arguments never panics and never yields an unchecked zone.
 func FuzzParseRequest(f *testing.F) {
-	for _, s := range []string{`{"id":"a1","zones":[1,3],"duration_s":90}`, `{"id":"b2","zones":[`, `{"zones":"all"}`, `null`, ``, `{"id":5}`} {
+	for _, s := range []string{`{"id":"a1","zones":[1,3],"duration_s":90}`, `{"id":"b2","zones":[`, `{"zones":"all"}`, `null`, ``, `{"id":5}`,
+		`{"id":"r","reply_to":"ctl-1","ts":"2026-05-01T06:00:00Z","ttl_s":5,"zones":[2]}`, `{"ts":1777615200000,"ttl_s":0.5}`} {
 		f.Add([]byte(s))
 	}
 	have := []int{1, 2, 3, 4, 5, 6, 7, 8}
@@ -51,6 +52,14 @@ func FuzzParseRequest(f *testing.F) {
 				t.Fatalf("uncoded error %v", err)
 			}
 			return
+		}
+		if r.ReplyTo != "" {
+			if got, ok := topics.Parse("sprinkler", "sprinkler/garden/response/open/"+r.ReplyTo); !ok || got.ReplyTo != r.ReplyTo {
+				t.Fatalf("reply_to %q does not make a private reply topic", r.ReplyTo)
+			}
+		}
+		if r.TTL < 0 || (r.TTL > 0 && r.Sent.IsZero()) {
+			t.Fatalf("TTL %v with ts %v", r.TTL, r.Sent)
 		}
 		ids, err := args.Zones.Check(have)
 		if err != nil {

@@ -35,45 +35,95 @@ type Topic struct {
 	Kind    Kind
 	Zone    int    // for KindZoneState and KindZoneSet
 	Command string // for KindRequest and KindResponse
+	ReplyTo string // for KindResponse on a private reply topic
 }
 
+// maxLevels is the most levels after the prefix that a contract topic has.
+const maxLevels = 5
+
 // Parse splits a topic under prefix into its agent, kind, zone and command. It returns false for
-// anything that is not an agent topic of the contract.
+// anything that is not an agent topic of the contract. It does not allocate.
 func Parse(prefix, topic string) (Topic, bool) {
-	rest, ok := strings.CutPrefix(topic, prefix+"/")
-	if !ok {
+	rest, ok := strings.CutPrefix(topic, prefix)
+	if !ok || !strings.HasPrefix(rest, "/") {
 		return Topic{}, false
 	}
-	parts := strings.Split(rest, "/")
+	var parts [maxLevels]string
+	n := 0
+	for rest = rest[1:]; ; n++ {
+		if n == maxLevels {
+			return Topic{}, false
+		}
+		level, more, found := strings.Cut(rest, "/")
+		parts[n] = level
+		if !found {
+			n++
+			break
+		}
+		rest = more
+	}
 	if ValidAgentID(parts[0]) != nil {
 		return Topic{}, false
 	}
 	t := Topic{Agent: parts[0]}
 	switch {
-	case len(parts) == 2:
-		t.Kind = map[string]Kind{"status": KindStatus, "info": KindInfo, "state": KindState, "event": KindEvent, "health": KindHealth}[parts[1]]
-	case len(parts) == 3 && parts[1] == "profile":
-		t.Kind = map[string]Kind{"state": KindProfileState, "set": KindProfileSet}[parts[2]]
-	case len(parts) == 3 && parts[1] == "auto":
-		t.Kind = map[string]Kind{"state": KindAutoState, "set": KindAutoSet}[parts[2]]
-	case len(parts) == 3 && parts[2] != "" && (parts[1] == "request" || parts[1] == "response"):
+	case n == 2:
+		t.Kind = agentKind(parts[1])
+	case n == 3 && parts[1] == "profile":
+		t.Kind = stateOrSet(parts[2], KindProfileState, KindProfileSet)
+	case n == 3 && parts[1] == "auto":
+		t.Kind = stateOrSet(parts[2], KindAutoState, KindAutoSet)
+	case n == 3 && parts[1] == "request" && parts[2] != "":
+		t.Kind, t.Command = KindRequest, parts[2]
+	case (n == 3 || n == 4) && parts[1] == "response" && parts[2] != "":
 		t.Kind, t.Command = KindResponse, parts[2]
-		if parts[1] == "request" {
-			t.Kind = KindRequest
+		if n == 4 {
+			if !replyToPattern.MatchString(parts[3]) {
+				return Topic{}, false
+			}
+			t.ReplyTo = parts[3]
 		}
-	case (len(parts) == 4 || len(parts) == 5) && parts[1] == "zone":
-		n, err := strconv.Atoi(parts[2])
-		if err != nil || n < 1 || strconv.Itoa(n) != parts[2] {
+	case (n == 4 || n == 5) && parts[1] == "zone":
+		z, err := strconv.Atoi(parts[2])
+		if err != nil || z < 1 || strconv.Itoa(z) != parts[2] {
 			return Topic{}, false
 		}
-		t.Zone = n
-		if len(parts) == 4 {
-			t.Kind = map[string]Kind{"state": KindZoneState, "set": KindZoneSet}[parts[3]]
+		t.Zone = z
+		if n == 4 {
+			t.Kind = stateOrSet(parts[3], KindZoneState, KindZoneSet)
 		} else if parts[3] == "duration" {
-			t.Kind = map[string]Kind{"state": KindDurationState, "set": KindDurationSet}[parts[4]]
+			t.Kind = stateOrSet(parts[4], KindDurationState, KindDurationSet)
 		}
 	}
 	return t, t.Kind != KindUnknown
+}
+
+// agentKind is the kind of a topic one level below an agent's base.
+func agentKind(level string) Kind {
+	switch level {
+	case "status":
+		return KindStatus
+	case "info":
+		return KindInfo
+	case "state":
+		return KindState
+	case "event":
+		return KindEvent
+	case "health":
+		return KindHealth
+	}
+	return KindUnknown
+}
+
+// stateOrSet is state for a "state" level, set for a "set" level, else KindUnknown.
+func stateOrSet(level string, state, set Kind) Kind {
+	switch level {
+	case "state":
+		return state
+	case "set":
+		return set
+	}
+	return KindUnknown
 }
 
 // IsCommand reports whether topic is a command topic of any agent under any prefix: a topic whose

@@ -4,18 +4,31 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Request is a parsed request payload: the id the reply echoes and the command's own arguments.
+// Request is a parsed request payload: the id the reply echoes, where the reply goes, how long
+// the request stays valid, and the command's own arguments.
 type Request struct {
 	ID     string // echoed in the Response; may be empty
 	Source string // optional label of the requester, for logs (e.g. "homeassistant")
-	args   map[string]json.RawMessage
+	// ReplyTo, when set, is one topic level naming a private reply topic under the command's
+	// response topic (Agent.Reply): a requester that sets it hears only its own replies.
+	ReplyTo string
+	// Sent is when the requester sent the request ("ts"), and TTL how long after that it may
+	// still be carried out ("ttl_s"); zero when the request did not say.
+	Sent time.Time
+	TTL  time.Duration
+	args map[string]json.RawMessage
 }
+
+// replyToPattern is what a reply_to level may hold: 1 to 64 characters of letters, digits,
+// '-' and '_', so it can never leave the response subtree nor hold a wildcard.
+var replyToPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // ParseRequest parses a request payload: a JSON object {"id":"…", …args}, or an empty payload
 // for a command without arguments. On error the returned Request still carries the id when
@@ -33,7 +46,7 @@ func ParseRequest(payload []byte) (Request, error) {
 		return Request{}, Errorf(CodeBadJSON, "bad JSON: want an object, got null")
 	}
 	var r Request
-	for _, k := range []string{"id", "source"} {
+	for _, k := range []string{"id", "reply_to", "source"} {
 		raw, ok := fields[k]
 		if !ok {
 			continue
@@ -46,14 +59,82 @@ func ParseRequest(payload []byte) (Request, error) {
 		if len(s) > 128 {
 			return r, Errorf(CodeBadRequest, "%q is longer than 128 characters", k)
 		}
-		if k == "id" {
+		switch k {
+		case "id":
 			r.ID = s
-		} else {
+		case "reply_to":
+			if !replyToPattern.MatchString(s) {
+				return r, Errorf(CodeBadRequest, `"reply_to" %q: want 1-64 characters of A-Z, a-z, 0-9, '-' and '_'`, s)
+			}
+			r.ReplyTo = s
+		default:
 			r.Source = s
 		}
 	}
+	if err := r.parseValidity(fields); err != nil {
+		return r, err
+	}
 	r.args = fields
 	return r, nil
+}
+
+// maxTTL bounds ttl_s: a request is an instruction for now, not for next week.
+const maxTTL = 24 * time.Hour
+
+// parseValidity takes "ts" and "ttl_s" out of fields.
+func (r *Request) parseValidity(fields map[string]json.RawMessage) error {
+	if raw, ok := fields["ts"]; ok {
+		delete(fields, "ts")
+		t, err := parseTimestamp(raw)
+		if err != nil {
+			return err
+		}
+		r.Sent = t
+	}
+	if raw, ok := fields["ttl_s"]; ok {
+		delete(fields, "ttl_s")
+		var s float64
+		if err := json.Unmarshal(raw, &s); err != nil || s <= 0 || s > maxTTL.Seconds() {
+			return Errorf(CodeBadRequest, `"ttl_s" must be a number of seconds above 0 and at most %.0f`, maxTTL.Seconds())
+		}
+		if r.Sent.IsZero() {
+			return Errorf(CodeBadRequest, `"ttl_s" needs "ts", the time the request was sent`)
+		}
+		r.TTL = time.Duration(s * float64(time.Second))
+	}
+	return nil
+}
+
+// parseTimestamp reads "ts": an RFC 3339 time, or milliseconds since the Unix epoch (what
+// JavaScript's Date.now() gives).
+func parseTimestamp(raw json.RawMessage) (time.Time, error) {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return time.Time{}, Errorf(CodeBadRequest, `"ts" %q is not an RFC 3339 time such as 2026-05-01T06:00:00Z`, s)
+		}
+		return t, nil
+	}
+	var ms float64
+	if err := json.Unmarshal(raw, &ms); err != nil || ms <= 0 || ms > 1e15 {
+		return time.Time{}, Errorf(CodeBadRequest, `"ts" must be an RFC 3339 time or milliseconds since 1970`)
+	}
+	return time.UnixMilli(int64(ms)), nil
+}
+
+// Expired returns a CodeExpired error when the request carries a timestamp and a TTL and now is
+// past their sum: it waited too long (in a broker's queue, or behind a cut link) to be
+// carried out.
+func (r Request) Expired(now time.Time) error {
+	if r.TTL <= 0 || r.Sent.IsZero() {
+		return nil
+	}
+	if age := now.Sub(r.Sent); age > r.TTL {
+		return Errorf(CodeExpired, "request expired: sent %s, %s ago, valid for %s; it was not carried out (if this is unexpected, check both clocks)",
+			r.Sent.UTC().Format(time.RFC3339), age.Round(time.Millisecond), r.TTL)
+	}
+	return nil
 }
 
 // Decode decodes the request's arguments into v, a pointer to a struct whose json tags name

@@ -17,6 +17,7 @@
 //	<base>/zone/<n>/duration/set   →agent never     minutes
 //	<base>/request/<cmd>      →agent  never     Request JSON {"id":"…", …args}
 //	<base>/response/<cmd>     agent→  no        Response JSON
+//	<base>/response/<cmd>/<r> agent→  no        Response JSON to a request with "reply_to": "<r>"
 //	<base>/event              agent→  no        Event JSON
 package topics
 
@@ -116,6 +117,15 @@ func (a Agent) Request(cmd string) string { return a.base + "/request/" + cmd }
 
 // Response is the topic on which the agent answers command cmd.
 func (a Agent) Response(cmd string) string { return a.base + "/response/" + cmd }
+
+// Reply is the topic on which the agent answers a request for cmd that said reply_to: a
+// private level under Response(cmd), or Response(cmd) itself when replyTo is "".
+func (a Agent) Reply(cmd, replyTo string) string {
+	if replyTo == "" {
+		return a.Response(cmd)
+	}
+	return a.base + "/response/" + cmd + "/" + replyTo
+}
 
 // ProfileState is the retained topic holding the name of the active profile.
 func (a Agent) ProfileState() string { return a.base + "/profile/state" }

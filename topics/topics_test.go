@@ -70,6 +70,11 @@ func TestParseRoundTrip(t *testing.T) {
 		{"zone set", a.ZoneSet(12), topics.Topic{Agent: "garden", Kind: topics.KindZoneSet, Zone: 12}},
 		{"request", a.Request("grs"), topics.Topic{Agent: "garden", Kind: topics.KindRequest, Command: "grs"}},
 		{"response", a.Response("open"), topics.Topic{Agent: "garden", Kind: topics.KindResponse, Command: "open"}},
+		{"private reply", a.Reply("open", "ctl-pi-42"), topics.Topic{Agent: "garden", Kind: topics.KindResponse, Command: "open", ReplyTo: "ctl-pi-42"}},
+		{"shared reply", a.Reply("open", ""), topics.Topic{Agent: "garden", Kind: topics.KindResponse, Command: "open"}},
+		{"duration set", a.DurationSet(2), topics.Topic{Agent: "garden", Kind: topics.KindDurationSet, Zone: 2}},
+		{"profile state", a.ProfileState(), topics.Topic{Agent: "garden", Kind: topics.KindProfileState}},
+		{"auto set", a.AutoSet(), topics.Topic{Agent: "garden", Kind: topics.KindAutoSet}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, ok := topics.Parse(a.Prefix(), tc.topic)
@@ -85,7 +90,9 @@ func TestParseRejects(t *testing.T) {
 		"sprinkler", "sprinkler/garden", "other/garden/status", "sprinkler/Garden/status",
 		"sprinkler/garden/zone/0/set", "sprinkler/garden/zone/03/set", "sprinkler/garden/zone/x/set",
 		"sprinkler/garden/zone/3/open", "sprinkler/garden/request/", "sprinkler/garden/request/a/b",
-		"sprinkler/_sync/ctl-1", "sprinkler/garden/status/x",
+		"sprinkler/_sync/ctl-1", "sprinkler/garden/status/x", "sprinkler/garden/response/open/a+b",
+		"sprinkler/garden/response/open/a/b", "sprinkler/garden/zone/1/duration/set/x", "sprinkler/garden/",
+		"sprinklerx/garden/status", "sprinkler//status",
 	} {
 		if got, ok := topics.Parse("sprinkler", topic); ok {
 			t.Errorf("Parse(%q) = %+v, want rejection", topic, got)
@@ -206,6 +213,41 @@ func TestParseRequest(t *testing.T) {
 	unknown, _ := topics.ParseRequest([]byte(`{"id":"c","zone":[1]}`))
 	if err := unknown.Decode(&args); topics.CodeOf(err) != topics.CodeBadRequest || !strings.Contains(err.Error(), "zone") {
 		t.Errorf("misspelt argument: %v", err)
+	}
+}
+
+func TestRequestReplyToAndExpiry(t *testing.T) {
+	sent := time.Date(2026, 5, 1, 6, 0, 0, 0, time.UTC)
+	r, err := topics.ParseRequest([]byte(`{"id":"a","reply_to":"ctl-pi-7","ts":"2026-05-01T06:00:00Z","ttl_s":10,"zones":[1]}`))
+	if err != nil || r.ReplyTo != "ctl-pi-7" || !r.Sent.Equal(sent) || r.TTL != 10*time.Second {
+		t.Fatalf("ParseRequest: %+v, %v", r, err)
+	}
+	var args topics.ZoneArgs
+	if err := r.Decode(&args); err != nil || len(args.Zones.List) != 1 {
+		t.Fatalf("the validity fields must not reach the command's arguments: %+v, %v", args, err)
+	}
+	if err := r.Expired(sent.Add(10 * time.Second)); err != nil {
+		t.Errorf("at its TTL the request is still valid: %v", err)
+	}
+	if err := r.Expired(sent.Add(11 * time.Second)); topics.CodeOf(err) != topics.CodeExpired || !strings.Contains(err.Error(), "2026-05-01T06:00:00Z") {
+		t.Errorf("past its TTL: %v", err)
+	}
+	ms, err := topics.ParseRequest([]byte(`{"ts":1777615200000,"ttl_s":0.5}`))
+	if err != nil || !ms.Sent.Equal(sent) || ms.TTL != 500*time.Millisecond {
+		t.Errorf("ts in Unix milliseconds: %+v, %v", ms, err)
+	}
+	if noTTL, _ := topics.ParseRequest([]byte(`{"ts":"2020-01-01T00:00:00Z"}`)); noTTL.Expired(sent) != nil {
+		t.Error("without ttl_s a request does not expire")
+	}
+	for _, bad := range []string{
+		`{"reply_to":"a/b"}`, `{"reply_to":"#"}`, `{"reply_to":""}`, `{"reply_to":5}`,
+		`{"ts":"yesterday"}`, `{"ts":-1}`, `{"ts":true}`, `{"ttl_s":5}`,
+		`{"ts":"2026-05-01T06:00:00Z","ttl_s":0}`, `{"ts":"2026-05-01T06:00:00Z","ttl_s":"5"}`,
+		`{"ts":"2026-05-01T06:00:00Z","ttl_s":1e9}`,
+	} {
+		if _, err := topics.ParseRequest([]byte(bad)); topics.CodeOf(err) != topics.CodeBadRequest {
+			t.Errorf("ParseRequest(%s) = %v, want bad_request", bad, err)
+		}
 	}
 }
 

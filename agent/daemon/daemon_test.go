@@ -192,6 +192,32 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 	}
 }
 
+// TestPrivateRepliesAndExpiry: a request with reply_to is answered on its own topic only, and
+// a request past its ts plus ttl_s is refused without acting.
+func TestPrivateRepliesAndExpiry(t *testing.T) {
+	a := start(t, testConfig(t, "garden"), nil)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	private := a.topics.Reply("open", "me")
+	c.Subscribe(a.topics.Response("open"), private, a.topics.ZoneState(2))
+
+	now := time.Now().UTC()
+	c.Publish(a.topics.Request("open"), false, fmt.Sprintf(`{"id":"p1","reply_to":"me","ts":%q,"ttl_s":30,"zones":[2]}`, now.Format(time.RFC3339Nano)))
+	c.AwaitMsg(private, `"id":"p1"`, `"status":"ok"`)
+	c.Await(a.topics.ZoneState(2), topics.StateOpen)
+
+	stale := now.Add(-time.Minute).Format(time.RFC3339)
+	c.Publish(a.topics.Request("open"), false, fmt.Sprintf(`{"id":"p2","reply_to":"me","ts":%q,"ttl_s":5,"zones":[3]}`, stale))
+	m := c.AwaitMsg(private, `"id":"p2"`)
+	if !strings.Contains(m.Payload, `"code":"expired"`) || a.bank.On()[2] {
+		t.Errorf("a stale request: %s, relays %v", m.Payload, a.bank.On())
+	}
+	// Nothing went to the shared topic: the last message there, if any, is the sync below.
+	c.Publish(a.topics.Request("open"), false, `{"id":"p3","zones":[99]}`)
+	if m := c.AwaitMsg(a.topics.Response("open"), `"status"`); !strings.Contains(m.Payload, `"id":"p3"`) {
+		t.Errorf("the shared topic carried %s before p3's reply", m.Payload)
+	}
+}
+
 func TestPlainClientOpensZoneThroughSetTopic(t *testing.T) {
 	a := start(t, testConfig(t, "garden"), nil)
 	url := brokertest.URL(a.addr)

@@ -114,9 +114,9 @@ func (w *worker) handle(m link.Message) {
 		w.refused(err, t.Zone, source)
 		w.rep.flush()
 	case topics.KindRequest:
-		resp := w.svc.Request(t.Command, m.Payload, source, role)
+		resp, replyTo := w.svc.Request(t.Command, m.Payload, source, role)
 		w.rep.flush()
-		w.pub.Publish(w.topics.Response(t.Command), false, mustJSON(resp))
+		w.pub.Publish(w.topics.Reply(t.Command, replyTo), false, mustJSON(resp))
 		if w.afterReply != nil {
 			w.afterReply()
 		}

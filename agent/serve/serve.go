@@ -97,34 +97,39 @@ func New(o Options) *Service {
 // Request answers a request for cmd, the command's name or alias as it stood in the topic.
 // source names the requester for the log and the zones' state; role is the requester's role
 // when the embedded broker saw it ("" when it cannot be known), and a command above that
-// role is refused even if a broker's ACL let it through.
-func (s *Service) Request(cmd string, payload []byte, source, role string) (resp topics.Response) {
+// role is refused even if a broker's ACL let it through. A request past its ts plus ttl_s is
+// refused unread. replyTo is the request's reply_to, "" when it named none or could not be read.
+func (s *Service) Request(cmd string, payload []byte, source, role string) (resp topics.Response, replyTo string) {
 	req, err := topics.ParseRequest(payload)
+	replyTo = req.ReplyTo
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("command panicked", "command", cmd, "panic", p, "stack", string(debug.Stack()))
 			resp = topics.Fail(req.ID, topics.Errorf(topics.CodeInternal, "internal error in %s: %v", cmd, p))
 		}
 	}()
+	if err == nil {
+		err = req.Expired(s.clock.Now())
+	}
 	if err != nil {
-		return s.refuse(cmd, req.ID, source, err)
+		return s.refuse(cmd, req.ID, source, err), replyTo
 	}
 	c, ok := topics.LookupCommand(cmd)
 	h := s.handlers[c.Name]
 	if !ok || h == nil {
-		return s.refuse(cmd, req.ID, source, topics.Errorf(topics.CodeUnknownCommand, "unknown command %q; the commands request lists them", cmd))
+		return s.refuse(cmd, req.ID, source, topics.Errorf(topics.CodeUnknownCommand, "unknown command %q; the commands request lists them", cmd)), replyTo
 	}
 	if !Permits(role, c.Access) {
-		return s.refuse(cmd, req.ID, source, topics.Errorf(topics.CodeForbidden, "%s needs the %s access, and the requester's role is %s", c.Name, c.Access, role))
+		return s.refuse(cmd, req.ID, source, topics.Errorf(topics.CodeForbidden, "%s needs the %s access, and the requester's role is %s", c.Name, c.Access, role)), replyTo
 	}
 	if req.Source != "" && source == topics.SourceMQTT {
 		source = req.Source
 	}
 	data, err := h(req, source)
 	if err != nil {
-		return s.refuse(cmd, req.ID, source, err)
+		return s.refuse(cmd, req.ID, source, err), replyTo
 	}
-	return topics.OK(req.ID, data)
+	return topics.OK(req.ID, data), replyTo
 }
 
 // Permits reports whether a requester of role may send a command of access. An unknown role

@@ -90,7 +90,7 @@ func TestCommands(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.cmd, func(t *testing.T) {
-			r := s.Request(tc.cmd, []byte(tc.payload), "ctl-x", "")
+			r, _ := s.Request(tc.cmd, []byte(tc.payload), "ctl-x", "")
 			if r.Status != topics.StatusOK {
 				t.Fatalf("%s: %+v", tc.cmd, r)
 			}
@@ -123,9 +123,12 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"misspelt argument", "open", `{"zone":[1]}`, topics.CodeBadRequest, "", "zone"},
 		{"argument to status", "status", `{"x":1}`, topics.CodeBadRequest, "", "x"},
 		{"unknown command", "flood", `{"id":"f"}`, topics.CodeUnknownCommand, "f", "flood"},
+		{"expired", "open", `{"id":"e","zones":[1],"ts":"` + t0.Add(-11*time.Second).Format(time.RFC3339) + `","ttl_s":10}`, topics.CodeExpired, "e", "expired"},
+		{"ttl without ts", "open", `{"id":"t","zones":[1],"ttl_s":10}`, topics.CodeBadRequest, "t", "ts"},
+		{"reply_to with a slash", "status", `{"id":"s","reply_to":"a/b"}`, topics.CodeBadRequest, "s", "reply_to"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := s.Request(tc.cmd, []byte(tc.payload), "ctl-x", "")
+			r, _ := s.Request(tc.cmd, []byte(tc.payload), "ctl-x", "")
 			if r.Status != topics.StatusError || r.Code != tc.code || r.ID != tc.id || !strings.Contains(r.Error, tc.mention) {
 				t.Errorf("reply %+v; want code %s, id %q, mentioning %q", r, tc.code, tc.id, tc.mention)
 			}
@@ -138,7 +141,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 
 func TestClientsWithoutEmbeddedBroker(t *testing.T) {
 	s, _, _ := setup(t)
-	if r := s.Request("gat", nil, "x", ""); r.Code != topics.CodeUnavailable {
+	if r, _ := s.Request("gat", nil, "x", ""); r.Code != topics.CodeUnavailable {
 		t.Errorf("clients without a broker: %+v", r)
 	}
 }
@@ -187,14 +190,14 @@ func TestRolesAreCheckedByTheAgentToo(t *testing.T) {
 		{"status", `{"id":"r"}`, "viewer", ""},
 		{"clients", `{"id":"r"}`, "admin", topics.CodeUnavailable}, // allowed; no broker in this test
 	} {
-		if r := s.Request(tc.cmd, []byte(tc.payload), "c", tc.role); r.Code != tc.code {
+		if r, _ := s.Request(tc.cmd, []byte(tc.payload), "c", tc.role); r.Code != tc.code {
 			t.Errorf("%s as %s: %+v, want code %q", tc.cmd, tc.role, r, tc.code)
 		}
 	}
 	if bank.AnyOn() {
 		t.Error("a refused open switched a relay")
 	}
-	if r := s.Request("open", []byte(`{"id":"r","zones":[1]}`), "ha", "homeassistant"); r.Status != topics.StatusOK || !bank.On()[0] {
+	if r, _ := s.Request("open", []byte(`{"id":"r","zones":[1]}`), "ha", "homeassistant"); r.Status != topics.StatusOK || !bank.On()[0] {
 		t.Errorf("homeassistant may open: %+v", r)
 	}
 }

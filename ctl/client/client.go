@@ -218,10 +218,12 @@ func (c *Client) Agents(ctx context.Context) ([]Presence, error) {
 }
 
 // Request sends cmd with args (nil for none) to agent and returns its reply. It first reads
-// the agent's retained status and fails fast with ErrOffline or ErrUnknownAgent. An error
-// reply is returned as a *topics.Error.
+// the agent's retained status and fails fast with ErrOffline or ErrUnknownAgent. The reply
+// comes on the client's private reply topic, and the request is valid only until ctx's
+// deadline (ts and ttl_s), so an agent never carries it out after the caller gave up. An
+// error reply is returned as a *topics.Error.
 func (c *Client) Request(ctx context.Context, agent topics.Agent, cmd string, args map[string]any) (json.RawMessage, error) {
-	respTopic := agent.Response(cmd)
+	respTopic := agent.Reply(cmd, c.id)
 	if err := c.subscribe(ctx, agent.Status(), respTopic); err != nil {
 		return nil, err
 	}
@@ -229,7 +231,12 @@ func (c *Client) Request(ctx context.Context, agent topics.Agent, cmd string, ar
 		return nil, err
 	}
 	id := newRequestID()
-	body := map[string]any{"id": id}
+	body := map[string]any{"id": id, "reply_to": c.id}
+	if dl, ok := ctx.Deadline(); ok {
+		now := time.Now()
+		body["ts"] = now.UTC().Format(time.RFC3339Nano)
+		body["ttl_s"] = max(dl.Sub(now), time.Second).Seconds()
+	}
 	for k, v := range args {
 		body[k] = v
 	}
