@@ -34,7 +34,7 @@ import (
 var Version = "0.1.0-dev"
 
 // inboxSize bounds the commands waiting for the worker.
-const inboxSize = 256
+const inboxSize = 1024
 
 // shutdownTimeout bounds each step of a clean shutdown that waits on the network.
 const shutdownTimeout = 3 * time.Second

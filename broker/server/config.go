@@ -100,7 +100,7 @@ func Defaults() map[string]any {
 		"broker.max_clients":       1024,
 		"broker.max_per_remote":    32,
 		"broker.max_packet":        65536,
-		"broker.max_inflight":      64,
+		"broker.max_inflight":      1024,
 		"broker.max_topic":         256,
 	}
 }
@@ -110,7 +110,7 @@ func DefaultConfig() Config {
 	return Config{
 		Embedded: true, Listen: "127.0.0.1:1883", Prefix: topics.DefaultPrefix,
 		Anonymous: AnonymousLoopback, AnonymousRole: RoleAdmin,
-		MaxClients: 1024, MaxPerRemote: 32, MaxPacket: 65536, MaxInflight: 64, MaxTopic: 256,
+		MaxClients: 1024, MaxPerRemote: 32, MaxPacket: 65536, MaxInflight: 1024, MaxTopic: 256,
 	}
 }
 

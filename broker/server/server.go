@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"sort"
@@ -254,10 +255,25 @@ func (b *Broker) drain(limit time.Duration) {
 	}
 }
 
-// minLevel drops records below a level; it keeps mochi's per-connection chatter out of the log.
+// minLevel drops records below a level, and reports of a client that simply closed its
+// connection (EOF); it keeps mochi's per-connection chatter out of the log.
 type minLevel struct {
 	slog.Handler
 	min slog.Level
+}
+
+func (h minLevel) Handle(ctx context.Context, r slog.Record) error {
+	closed := false
+	r.Attrs(func(a slog.Attr) bool {
+		if err, ok := a.Value.Any().(error); ok && errors.Is(err, io.EOF) {
+			closed = true
+		}
+		return !closed
+	})
+	if closed {
+		return nil
+	}
+	return h.Handler.Handle(ctx, r)
 }
 
 func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {

@@ -147,6 +147,7 @@ broker unreachable, or timeout (always within --timeout).`,
 		a.simpleCommand(topics.CmdClients, printClients),
 		a.agentsCommand(),
 		a.watchCommand(),
+		a.benchCommand(),
 	)
 	root.AddCommand(a.scheduleCommands()...)
 	root.AddCommand(a.systemCommands()...)
@@ -180,14 +181,23 @@ func (a *app) runE(body func(ctx context.Context, cmd *cobra.Command, args []str
 }
 
 func (a *app) dial(ctx context.Context) (*client.Client, error) {
+	o, err := a.clientOptions()
+	if err != nil {
+		return nil, err
+	}
+	return client.Dial(ctx, o)
+}
+
+// clientOptions are the broker, prefix and credentials the global flags give.
+func (a *app) clientOptions() (client.Options, error) {
 	if err := topics.ValidPrefix(a.prefix); err != nil {
-		return nil, usageErr("--prefix: %v", err)
+		return client.Options{}, usageErr("--prefix: %v", err)
 	}
 	o := client.Options{Broker: a.broker, Prefix: a.prefix, Username: a.username, Password: a.password}
 	if a.passwordFile != "" {
 		pw, warning, err := secrets.ReadSecret(a.passwordFile)
 		if err != nil {
-			return nil, usageErr("--password-file: %v", err)
+			return o, usageErr("--password-file: %v", err)
 		}
 		if warning != "" {
 			fmt.Fprintln(a.errOut, "ctl: warning:", warning)
@@ -197,11 +207,11 @@ func (a *app) dial(ctx context.Context) (*client.Client, error) {
 	if a.caCert != "" || a.cert != "" {
 		tc, err := secrets.ClientTLS(a.caCert, a.cert, a.key)
 		if err != nil {
-			return nil, usageErr("TLS: %v", err)
+			return o, usageErr("TLS: %v", err)
 		}
 		o.TLS = tc
 	}
-	return client.Dial(ctx, o)
+	return o, nil
 }
 
 // request sends cmd with args to the chosen agent and returns the reply's data.
