@@ -103,6 +103,13 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	stateCtx, stopState := context.WithCancel(context.Background())
+	var stateWriter sync.WaitGroup
+	stateWriter.Go(func() { state.run(stateCtx) })
+	defer func() {
+		stopState()
+		stateWriter.Wait() // the last changes, the shutdown's included, are on disk
+	}()
 	v := valves.New(d.cfg.Agent.ID, zones, bank, d.opts.Clock, d.log, valves.Options{Limits: d.limits(), Persist: state.saveRuns})
 	interrupted := state.runs()
 	if err := v.Reset(topics.SourceStartup); err != nil {
@@ -202,7 +209,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	rep.pub = l
 
 	w := &worker{topics: d.topics, svc: serve.New(svcOpts), valves: v, sched: sched, pub: l, rep: rep, log: d.log, clock: d.opts.Clock,
-		birth: birth, birthDelay: d.cfg.HA.BirthDelay, saveDefault: state.saveDefault, afterReply: stops.afterReply}
+		birth: birth, birthDelay: d.cfg.HA.BirthDelay, saveDefault: state.saveDefault, afterReply: stops.afterReply, persist: state.sync}
 	if brk != nil {
 		w.origin = brk.Origin
 	}

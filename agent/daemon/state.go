@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"context"
+	"encoding/json"
 	"log/slog"
 	"maps"
 	"strconv"
@@ -35,23 +37,78 @@ type announced struct {
 	Components map[string]string `json:"components,omitempty"` // object → platform, device form
 }
 
-// state is the agent's state document, written atomically on every change.
+// state is the agent's state document. A change is written atomically, and fsynced, by its
+// own goroutine (run) a moment later, so no relay switch or published state waits for the
+// disk; sync writes at once, for a reply that must only leave once its change is durable.
 type state struct {
 	path string
 	log  *slog.Logger
-	mu   sync.Mutex
+	mu   sync.Mutex // guards doc and gen
 	doc  document
+	gen  uint64 // changes made to doc so far
+	// wmu serialises writes, so an older document never lands after a newer one; written
+	// is the generation on disk, under wmu.
+	wmu     sync.Mutex
+	written uint64
+	kick    chan struct{}
 }
 
 // openState reads the state document, or starts an empty one. A document that cannot be
 // read is logged and replaced: the relays are safe without it.
 func openState(path string, log *slog.Logger) (*state, error) {
-	s := &state{path: path, log: log}
+	s := &state{path: path, log: log, kick: make(chan struct{}, 1)}
 	if _, err := statefile.Read(path, &s.doc); err != nil {
 		log.Error("state: unreadable; starting afresh", "path", path, "err", err)
 		s.doc = document{}
 	}
 	return s, nil
+}
+
+// run writes changes as they come until ctx ends, then once more.
+func (s *state) run(ctx context.Context) {
+	for {
+		select {
+		case <-s.kick:
+			_ = s.sync()
+		case <-ctx.Done():
+			_ = s.sync()
+			return
+		}
+	}
+}
+
+// changed notes a change of doc for run to write. Called with mu held; never fails, since
+// a failed write is logged by sync and tried again with the next change.
+func (s *state) changed() error {
+	s.gen++
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// sync returns once every change made before the call is on disk, writing it if need be.
+func (s *state) sync() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.Lock()
+	gen := s.gen
+	if gen == s.written {
+		s.mu.Unlock()
+		return nil
+	}
+	b, err := json.Marshal(s.doc)
+	s.mu.Unlock()
+	if err == nil {
+		err = statefile.Write(s.path, json.RawMessage(b))
+	}
+	if err != nil {
+		s.log.Error("state: writing failed; a crash now would lose the latest change", "path", s.path, "err", err)
+		return err
+	}
+	s.written = gen
+	return nil
 }
 
 // runs returns the runs the document holds.
@@ -73,7 +130,7 @@ func (s *state) saveSchedule(st scheduler.State) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.doc.Schedule = st
-	return statefile.Write(s.path, s.doc)
+	return s.changed()
 }
 
 // saveRuns records the runs in progress.
@@ -81,7 +138,7 @@ func (s *state) saveRuns(runs []valves.Run) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.doc.Runs = runs
-	return statefile.Write(s.path, s.doc)
+	return s.changed()
 }
 
 // defaults returns the default runs changed at run time.
@@ -99,7 +156,7 @@ func (s *state) saveDefault(zone int, d time.Duration) error {
 		s.doc.Defaults = map[string]float64{}
 	}
 	s.doc.Defaults[strconv.Itoa(zone)] = d.Seconds()
-	return statefile.Write(s.path, s.doc)
+	return s.changed()
 }
 
 // announced returns what discovery last published.
@@ -114,5 +171,5 @@ func (s *state) saveAnnounced(a announced) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.doc.Discovery = a
-	return statefile.Write(s.path, s.doc)
+	return s.changed()
 }

@@ -29,10 +29,13 @@ type worker struct {
 	saveDefault func(zone int, d time.Duration) error
 	// afterReply runs after each reply is published: a shutdown request stops the agent then.
 	afterReply func()
-	pub        publisher
-	rep        *reporter
-	log        *slog.Logger
-	clock      clock.Clock
+	// persist returns once the state's changes are on disk; a reply waits for it, so an
+	// answered request survives a crash. Plain commands do not wait.
+	persist func() error
+	pub     publisher
+	rep     *reporter
+	log     *slog.Logger
+	clock   clock.Clock
 	// origin names the client that published a command, when the broker is embedded.
 	origin func(topic string, payload []byte) (clientID, role string, ok bool)
 }
@@ -115,7 +118,12 @@ func (w *worker) handle(m link.Message) {
 		w.rep.flush()
 	case topics.KindRequest:
 		resp, replyTo := w.svc.Request(t.Command, m.Payload, source, role)
-		w.rep.flush()
+		if topics.CommandAccess(t.Command) != topics.AccessRead {
+			w.rep.flush() // the states it changed go out before the reply; a read changes none
+			if w.persist != nil {
+				_ = w.persist() // a failure is logged; the change itself stands
+			}
+		}
 		w.pub.Publish(w.topics.Reply(t.Command, replyTo), false, mustJSON(resp))
 		if w.afterReply != nil {
 			w.afterReply()

@@ -64,6 +64,13 @@ func (w tWriter) Write(p []byte) (int, error) {
 // is not installed, unless SPRINKLER_REQUIRE_MOSQUITTO is set (as CI does).
 func Mosquitto(t testing.TB) string {
 	t.Helper()
+	addr, _ := MosquittoProcess(t)
+	return addr
+}
+
+// MosquittoProcess is Mosquitto, and also returns the broker's process id.
+func MosquittoProcess(t testing.TB) (string, int) {
+	t.Helper()
 	bin, err := exec.LookPath("mosquitto")
 	if err != nil {
 		for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
@@ -112,7 +119,7 @@ func Mosquitto(t testing.TB) string {
 	case <-time.After(Wait):
 		t.Fatalf("mosquitto did not start on %s", addr)
 	}
-	return addr
+	return addr, cmd.Process.Pid
 }
 
 // FreePort returns a loopback TCP port that was free a moment ago.

@@ -52,7 +52,7 @@ func New(cfg Config, log *slog.Logger) *Broker {
 	caps.MaximumPacketSize = uint32(cfg.MaxPacket)
 	caps.MaximumInflight = uint16(cfg.MaxInflight)
 	caps.ReceiveMaximum = uint16(cfg.MaxInflight)
-	caps.MaximumClientWritesPending = 1024
+	caps.MaximumClientWritesPending = 128
 	srv := mqtt.New(&mqtt.Options{
 		Capabilities:           caps,
 		InlineClient:           false,

@@ -31,6 +31,31 @@ func BenchmarkCtlStatusProcess(b *testing.B) {
 	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
 }
 
+// BenchmarkAgentIdleCPU reports the share of one core an idle agent (embedded broker, sim
+// relays, the shipped schedule, one watcher) uses over ten seconds, from /proc; the time per op
+// is meaningless.
+func BenchmarkAgentIdleCPU(b *testing.B) {
+	_, p := startAgent(b, "idle")
+	ticks := func() float64 {
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/stat")
+		if err != nil {
+			b.Skip("no /proc on this system")
+		}
+		// Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+		f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+		u, _ := strconv.ParseFloat(f[11], 64)
+		s, _ := strconv.ParseFloat(f[12], 64)
+		return u + s
+	}
+	time.Sleep(time.Second) // start-up work is not idling
+	before, start := ticks(), time.Now()
+	for range b.N {
+		time.Sleep(10 * time.Second)
+	}
+	const clockTicks = 100 // USER_HZ on Linux
+	b.ReportMetric((ticks()-before)/clockTicks/time.Since(start).Seconds()*100, "cpu-%")
+}
+
 // BenchmarkAgentIdleRSS reports the resident memory of an agent process (embedded broker,
 // simulated relays, one watcher) once it is online and idle; the time per op is meaningless.
 func BenchmarkAgentIdleRSS(b *testing.B) {

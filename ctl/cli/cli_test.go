@@ -70,7 +70,15 @@ func startAgent(t testing.TB, id string, env ...string) (string, *proc) {
 // awaitOnline waits until the agent's retained status on the broker at url is online.
 func awaitOnline(t testing.TB, url, id string, p *proc) {
 	t.Helper()
-	addr := strings.TrimPrefix(url, "tcp://")
+	awaitListening(t, strings.TrimPrefix(url, "tcp://"), p)
+	c := brokertest.Connect(t, url)
+	c.Subscribe("sprinkler/" + id + "/status")
+	c.Await("sprinkler/"+id+"/status", topics.Online)
+}
+
+// awaitListening waits until something accepts connections on addr, failing if p exits.
+func awaitListening(t testing.TB, addr string, p *proc) {
+	t.Helper()
 	deadline := time.Now().Add(brokertest.Wait)
 	for {
 		conn, err := net.DialTimeout("tcp", addr, time.Second)
@@ -87,9 +95,6 @@ func awaitOnline(t testing.TB, url, id string, p *proc) {
 			t.Fatalf("nothing listens on %s\n%s", addr, p.out)
 		}
 	}
-	c := brokertest.Connect(t, url)
-	c.Subscribe("sprinkler/" + id + "/status")
-	c.Await("sprinkler/"+id+"/status", topics.Online)
 }
 
 func startProc(t testing.TB, path string, args []string, env ...string) *proc {
