@@ -1,0 +1,67 @@
+package server_test
+
+import (
+	"log/slog"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"sprinkler/broker/brokertest"
+	"sprinkler/broker/server"
+)
+
+// BenchmarkEchoRoundTrip measures a request and its reply between two paho clients through
+// the broker with all its hooks (authentication, ACL, origins, retained-command guard): the
+// broker's share of an agent's round trip. It reports the median and 99th percentile.
+func BenchmarkEchoRoundTrip(b *testing.B) {
+	brk := server.New(loopbackConfig(), slog.New(slog.DiscardHandler))
+	if err := brk.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer brk.Close()
+	url := brokertest.URL(brk.Addr())
+	dial := func(id string) paho.Client {
+		c := paho.NewClient(paho.NewClientOptions().AddBroker(url).SetClientID(id))
+		if t := c.Connect(); !t.WaitTimeout(brokertest.Wait) || t.Error() != nil {
+			b.Fatal(t.Error())
+		}
+		b.Cleanup(func() { c.Disconnect(0) })
+		return c
+	}
+	echo := dial("echo")
+	if t := echo.Subscribe("sprinkler/echo/request/+", 1, func(c paho.Client, m paho.Message) {
+		c.Publish("sprinkler/echo/response/version", 1, false, m.Payload())
+	}); !t.WaitTimeout(brokertest.Wait) || t.Error() != nil {
+		b.Fatal(t.Error())
+	}
+	replies := make(chan string, 1)
+	req := dial("requester")
+	if t := req.Subscribe("sprinkler/echo/response/version", 1, func(_ paho.Client, m paho.Message) {
+		replies <- string(m.Payload())
+	}); !t.WaitTimeout(brokertest.Wait) || t.Error() != nil {
+		b.Fatal(t.Error())
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		id := strconv.Itoa(i)
+		start := time.Now()
+		req.Publish("sprinkler/echo/request/version", 1, false, id)
+		select {
+		case got := <-replies:
+			if got != id {
+				b.Fatalf("reply %s to %s", got, id)
+			}
+		case <-time.After(brokertest.Wait):
+			b.Fatal("no reply")
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+}
