@@ -71,6 +71,13 @@ func Mosquitto(t testing.TB) string {
 // MosquittoProcess is Mosquitto, and also returns the broker's process id.
 func MosquittoProcess(t testing.TB) (string, int) {
 	t.Helper()
+	return MosquittoWith(t, "")
+}
+
+// MosquittoWith is MosquittoProcess with extra lines at the end of the configuration, such as a
+// bridge.
+func MosquittoWith(t testing.TB, extra string) (string, int) {
+	t.Helper()
 	bin, err := exec.LookPath("mosquitto")
 	if err != nil {
 		for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
@@ -88,7 +95,7 @@ func MosquittoProcess(t testing.TB) (string, int) {
 	port := FreePort(t)
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "mosquitto.conf")
-	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nlog_dest stderr\n", port)
+	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nlog_dest stderr\n%s\n", port, extra)
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -289,56 +289,98 @@ func TestSeveralAgentsNeedAChoice(t *testing.T) {
 
 func TestWatchFollowsChanges(t *testing.T) {
 	url, _ := startAgent(t, "garden")
-	cmd := exec.Command(filepath.Join(bin, "ctl"), "--broker", url, "watch", "--agent", "garden")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	lines := make(chan string, 1000)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		done <- cmd.Wait()
-	}()
-	await := func(want string) {
-		t.Helper()
-		timeout := time.After(brokertest.Wait)
-		for {
-			select {
-			case l, ok := <-lines:
-				if !ok {
-					t.Fatalf("watch ended before %q", want)
-				}
-				if strings.Contains(l, want) {
-					return
-				}
-			case <-timeout:
-				t.Fatalf("watch never printed %q", want)
-			}
-		}
-	}
-	await("garden zone 8 closed") // the retained states come first
+	w := startLines(t, filepath.Join(bin, "ctl"), "--broker", url, "watch", "--agent", "garden")
+	w.await("garden zone 8 closed") // the retained states come first
 	if code, _, stderr := ctl(t, url, "open", "6"); code != 0 {
 		t.Fatal(stderr)
 	}
-	await("garden zone 6 open")
-	await("event zone_opened zone=6")
-	_ = cmd.Process.Signal(os.Interrupt)
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("watch exit: %v", err)
+	w.await("garden zone 6 open")
+	w.await("event zone_opened zone=6")
+	w.interrupt()
+}
+
+// lineProc is a long-running program whose output the test reads line by line.
+type lineProc struct {
+	t     testing.TB
+	cmd   *exec.Cmd
+	lines chan string
+	done  chan error
+}
+
+// startLines starts a program (prefixed by, say, "ip netns exec NS") and reads its standard
+// output line by line; it is killed when the test ends.
+func startLines(t testing.TB, path string, args ...string) *lineProc {
+	t.Helper()
+	p := &lineProc{t: t, cmd: exec.Command(path, args...), lines: make(chan string, 10000), done: make(chan error, 1)}
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			p.lines <- sc.Text()
 		}
-	case <-time.After(brokertest.Wait):
-		_ = cmd.Process.Kill()
-		t.Fatal("watch did not stop on interrupt")
+		close(p.lines)
+		p.done <- p.cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Kill()
+		}
+	})
+	return p
+}
+
+// await returns the first line that holds every one of want, failing after brokertest.Wait.
+func (p *lineProc) await(want ...string) string {
+	p.t.Helper()
+	timeout := time.After(brokertest.Wait)
+	for {
+		select {
+		case l, ok := <-p.lines:
+			if !ok {
+				p.t.Fatalf("%s ended before printing %q", p.cmd.Path, want)
+			}
+			if containsAll(l, want) {
+				return l
+			}
+		case <-timeout:
+			p.t.Fatalf("%s never printed %q", p.cmd.Path, want)
+		}
+	}
+}
+
+func containsAll(s string, parts []string) bool {
+	for _, w := range parts {
+		if !strings.Contains(s, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// interrupt stops the program as ^C would and checks that it exits cleanly.
+func (p *lineProc) interrupt() {
+	p.t.Helper()
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	for {
+		select {
+		case _, ok := <-p.lines:
+			if ok {
+				continue
+			}
+			if err := <-p.done; err != nil {
+				p.t.Errorf("%s exit: %v", p.cmd.Path, err)
+			}
+			return
+		case <-time.After(brokertest.Wait):
+			_ = p.cmd.Process.Kill()
+			p.t.Fatalf("%s did not stop on interrupt", p.cmd.Path)
+		}
 	}
 }
 

@@ -1,0 +1,94 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+
+	"sprinkler/broker/brokertest"
+	"sprinkler/ctl/client"
+	"sprinkler/topics"
+)
+
+// startExternalAgent runs the agent program against the broker at url and waits until it is
+// online there.
+func startExternalAgent(t testing.TB, url, id string, env ...string) *proc {
+	t.Helper()
+	p := startProc(t, filepath.Join(bin, "agent"), nil, append([]string{"SPRINKLER_AGENT_ID=" + id, "SPRINKLER_BROKER_EMBEDDED=false",
+		"SPRINKLER_MQTT_URL=" + url, "SPRINKLER_RELAYS_DRIVER=sim", "SPRINKLER_STATE_DIR=" + t.TempDir()}, env...)...)
+	awaitOnline(t, url, id, p)
+	return p
+}
+
+// TestFiftyAgentsOnMosquitto: fifty agents share one mosquitto. ctl agents lists them all
+// online, ctl --agent X reaches exactly X, and one watch of every agent sees each zone change
+// tagged with its agent.
+func TestFiftyAgentsOnMosquitto(t *testing.T) {
+	const n = 50
+	url := brokertest.URL(brokertest.Mosquitto(t))
+	id := func(i int) string { return fmt.Sprintf("garden-%02d", i) }
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { startExternalAgent(t, url, id(i)) })
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+
+	code, stdout, stderr := ctl(t, url, "agents", "--json")
+	var all []client.Presence
+	if err := json.Unmarshal([]byte(stdout), &all); code != 0 || err != nil {
+		t.Fatalf("agents: exit %d, %v, %s", code, err, stderr)
+	}
+	if len(all) != n {
+		t.Fatalf("agents lists %d agents, want %d", len(all), n)
+	}
+	for i, p := range all {
+		if p.Agent != id(i) || p.Status != topics.Online || p.Info == nil || len(p.Info.Zones) != 8 {
+			t.Errorf("agent %d: %+v", i, p)
+		}
+	}
+
+	watch := startLines(t, filepath.Join(bin, "ctl"), "--broker", url, "--json", "watch")
+	type record struct {
+		Agent, State string
+		Zone         int
+		Replay       bool
+	}
+	next := func(want ...string) record {
+		t.Helper()
+		line := watch.await(want...)
+		var rec record
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("watch line %s: %v", line, err)
+		}
+		return rec
+	}
+	for seen := map[string]bool{}; len(seen) < n; { // every agent's retained states come first
+		seen[next(`"zone":8`, `"replay":true`).Agent] = true
+	}
+	// Agent i opens zone i%8+1, and nothing else anywhere opens.
+	for i := range n {
+		if code, _, stderr := ctl(t, url, "--agent", id(i), "open", strconv.Itoa(i%8+1), "--for", "5m"); code != 0 {
+			t.Fatalf("open on %s: %s", id(i), stderr)
+		}
+	}
+	opened := map[string]int{}
+	for len(opened) < n {
+		rec := next(`"state":"open"`)
+		if _, twice := opened[rec.Agent]; twice || rec.Replay {
+			t.Fatalf("a second zone opened on %s: %+v", rec.Agent, rec)
+		}
+		opened[rec.Agent] = rec.Zone
+	}
+	for i := range n {
+		if opened[id(i)] != i%8+1 {
+			t.Errorf("%s opened zone %d, want %d", id(i), opened[id(i)], i%8+1)
+		}
+	}
+	watch.interrupt()
+}
