@@ -307,14 +307,25 @@ type lineProc struct {
 	done  chan error
 }
 
-// startLines starts a program (prefixed by, say, "ip netns exec NS") and reads its standard
-// output line by line; it is killed when the test ends.
+// startLines starts a program and reads its standard output line by line; it is killed when
+// the test ends.
 func startLines(t testing.TB, path string, args ...string) *lineProc {
 	t.Helper()
+	return startLinesEnv(t, nil, path, args...)
+}
+
+// startLinesEnv is startLines with extra environment variables; standard error joins the
+// output.
+func startLinesEnv(t testing.TB, env []string, path string, args ...string) *lineProc {
+	t.Helper()
 	p := &lineProc{t: t, cmd: exec.Command(path, args...), lines: make(chan string, 10000), done: make(chan error, 1)}
+	p.cmd.Env = append(os.Environ(), env...)
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if env != nil {
+		p.cmd.Stderr = p.cmd.Stdout
 	}
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
