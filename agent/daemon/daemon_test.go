@@ -326,3 +326,30 @@ func mustMarshal(t *testing.T, v any) []byte {
 }
 
 func timeAfterWait() <-chan time.Time { return time.After(2 * brokertest.Wait) }
+
+// TestStuckSubscriberDelaysNobody: a subscriber to everything that never reads does not hold up
+// the agent or a healthy watcher. Every request is answered and the watcher sees every zone
+// change; the broker drops what the stuck client cannot take.
+func TestStuckSubscriberDelaysNobody(t *testing.T) {
+	a := start(t, unlimited(testConfig(t, "garden")), nil)
+	brokertest.Stuck(t, a.addr, "stuck-dashboard", "#")
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	w := brokertest.Connect(t, brokertest.URL(a.addr))
+	w.Subscribe(a.topics.ZoneState(1))
+	const rounds = 300 // each round publishes states, events and a snapshot: far more than a socket buffer
+	var slowest time.Duration
+	for i := range rounds {
+		cmd := map[bool]string{true: "open", false: "close"}[i%2 == 0]
+		id := fmt.Sprint("r", i)
+		start := time.Now()
+		if r := request(t, c, a, cmd, id, fmt.Sprintf(`{"id":%q,"zones":[1]}`, id)); r.Status != topics.StatusOK {
+			t.Fatalf("%s: %+v", cmd, r)
+		}
+		slowest = max(slowest, time.Since(start))
+	}
+	w.Await(a.topics.ZoneState(1), topics.StateClosed)
+	if n := len(w.On(a.topics.ZoneState(1))); n < rounds {
+		t.Errorf("the healthy watcher saw %d zone changes of %d", n, rounds)
+	}
+	t.Logf("%d requests with a stuck subscriber: slowest round trip %v", rounds, slowest.Round(time.Microsecond))
+}
