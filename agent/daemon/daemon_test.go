@@ -12,6 +12,7 @@ import (
 	"sprinkler/agent/clock/clocktest"
 	"sprinkler/agent/config"
 	"sprinkler/agent/daemon"
+	"sprinkler/agent/relay"
 	"sprinkler/agent/relay/relaytest"
 	"sprinkler/broker/brokertest"
 	"sprinkler/topics"
@@ -51,10 +52,20 @@ func external(cfg config.Config, addr string) config.Config {
 // start runs an agent for cfg and waits until its retained status says online.
 func start(t testing.TB, cfg config.Config, clk clock.Clock) *agent {
 	t.Helper()
+	return startWith(t, cfg, clk, nil)
+}
+
+// startWith is start with the agent's relays seen through wrap, when it is not nil.
+func startWith(t testing.TB, cfg config.Config, clk clock.Clock, wrap func(*relaytest.Bank) relay.Bank) *agent {
+	t.Helper()
 	a := &agent{t: t, bank: relaytest.New(len(cfg.Zones)), done: make(chan error, 1)}
 	a.topics, _ = topics.NewAgent(cfg.MQTT.Prefix, cfg.Agent.ID)
+	var relays relay.Bank = a.bank
+	if wrap != nil {
+		relays = wrap(a.bank)
+	}
 	ready := make(chan string, 1)
-	d, err := daemon.New(cfg, daemon.Options{Relays: a.bank, Clock: clk, Log: brokertest.Logger(t), Ready: func(addr string) { ready <- addr }})
+	d, err := daemon.New(cfg, daemon.Options{Relays: relays, Clock: clk, Log: brokertest.Logger(t), Ready: func(addr string) { ready <- addr }})
 	if err != nil {
 		t.Fatal(err)
 	}
