@@ -19,7 +19,7 @@ func Stuck(t testing.TB, addr, clientID, filter string) {
 		_ = tc.SetReadBuffer(4096) // fill up quickly
 	}
 	connect := append([]byte{0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 60}, str(clientID)...) // v3.1.1, clean, keepalive 60 s
-	subscribe := append(append([]byte{0, 1}, str(filter)...), 1)                         // packet id 1, QoS 1
+	subscribe := append(append([]byte{0, 1}, str(filter)...), 1)                       // packet id 1, QoS 1
 	for _, pk := range [][]byte{packet(0x10, connect), packet(0x82, subscribe)} {
 		if _, err := c.Write(pk); err != nil {
 			t.Fatal(err)
