@@ -167,8 +167,6 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		defer func() { err = errors.Join(err, brk.Close()) }()
 		svcOpts.Clients = brk.Clients
 		svcOpts.System.Broker = "mochi-mqtt " + mqttVersion
-		linkOpts.Dial = brk.Dial
-		linkOpts.Username, linkOpts.Password = "agent", brk.InternalPassword()
 	}
 	healthOf := d.healthReader(brk, started)
 	svcOpts.System.Health = healthOf
@@ -205,7 +203,12 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		rep.resync()
 		rep.online()
 	}
-	l := link.New(linkOpts)
+	var l mqttLink
+	if brk != nil {
+		l = link.NewInline(brk, linkOpts)
+	} else {
+		l = link.New(linkOpts)
+	}
 	rep.pub = l
 
 	w := &worker{topics: d.topics, svc: serve.New(svcOpts), valves: v, sched: sched, pub: l, rep: rep, log: d.log, clock: d.opts.Clock,
@@ -369,6 +372,14 @@ func (d *Daemon) info(v *valves.Controller, driver string, started time.Time) to
 // publisher is what the worker and the reporter need of the MQTT link.
 type publisher interface {
 	Publish(topic string, retained bool, payload []byte)
+}
+
+// mqttLink is the agent's MQTT connection: a network client of an external broker
+// (link.Link) or the in-process link to the embedded one (link.Inline).
+type mqttLink interface {
+	publisher
+	Start()
+	Close(timeout time.Duration) error
 }
 
 func mustJSON(v any) []byte {

@@ -12,7 +12,6 @@ import (
 	mqtt "github.com/mochi-mqtt/server/v2"
 
 	"sprinkler/agent/health"
-	"sprinkler/agent/link"
 	"sprinkler/broker/server"
 	"sprinkler/topics"
 )
@@ -96,7 +95,7 @@ func (d *Daemon) healthReader(brk *server.Broker, started time.Time) func(contex
 
 // publishHealth publishes the retained health every health.interval until the returned stop
 // is called.
-func (d *Daemon) publishHealth(l *link.Link, read func(context.Context) topics.Health) (stop func()) {
+func (d *Daemon) publishHealth(l publisher, read func(context.Context) topics.Health) (stop func()) {
 	interval := d.cfg.Health.Interval
 	if interval <= 0 {
 		return func() {}

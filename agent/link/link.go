@@ -9,8 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/url"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -25,8 +23,7 @@ type Message struct {
 
 // Options configure a Link.
 type Options struct {
-	URL       string                   // broker URL, e.g. tcp://127.0.0.1:1883; ignored when Dial is set
-	Dial      func() (net.Conn, error) // an in-process connection to an embedded broker
+	URL       string // broker URL, e.g. tcp://127.0.0.1:1883
 	ClientID  string
 	Keepalive time.Duration
 	// Username, Password and TLS log in to an external broker.
@@ -75,15 +72,9 @@ func New(o Options) *Link {
 		SetReconnectingHandler(func(paho.Client, *paho.ClientOptions) {
 			o.Log.Info("mqtt reconnecting")
 		})
-	opts.SetUsername(o.Username).SetPassword(o.Password)
-	if o.Dial != nil {
-		opts.AddBroker("tcp://embedded:0")
-		opts.SetCustomOpenConnectionFn(func(*url.URL, paho.ClientOptions) (net.Conn, error) { return o.Dial() })
-	} else {
-		opts.AddBroker(o.URL)
-		if o.TLS != nil {
-			opts.SetTLSConfig(o.TLS)
-		}
+	opts.SetUsername(o.Username).SetPassword(o.Password).AddBroker(o.URL)
+	if o.TLS != nil {
+		opts.SetTLSConfig(o.TLS)
 	}
 	l.c = paho.NewClient(opts)
 	return l
@@ -91,15 +82,8 @@ func New(o Options) *Link {
 
 // Start begins connecting; it returns at once and keeps trying in the background until Close.
 func (l *Link) Start() {
-	l.o.Log.Info("mqtt connecting", "broker", l.where(), "client_id", l.o.ClientID)
+	l.o.Log.Info("mqtt connecting", "broker", l.o.URL, "client_id", l.o.ClientID)
 	l.c.Connect()
-}
-
-func (l *Link) where() string {
-	if l.o.Dial != nil {
-		return "embedded"
-	}
-	return l.o.URL
 }
 
 func (l *Link) onConnect(c paho.Client) {
@@ -118,17 +102,21 @@ func (l *Link) onConnect(c paho.Client) {
 		l.o.Log.Error("mqtt subscribe failed; trying again", "err", t.Error())
 		time.Sleep(2 * time.Second)
 	}
-	l.o.Log.Info("mqtt connected", "broker", l.where(), "filters", l.o.Filters)
+	l.o.Log.Info("mqtt connected", "broker", l.o.URL, "filters", l.o.Filters)
 	l.o.OnUp()
 }
 
 // handle runs on paho's router: it must not block, so it only queues the message.
 func (l *Link) handle(_ paho.Client, m paho.Message) {
-	msg := Message{Topic: m.Topic(), Payload: append([]byte(nil), m.Payload()...), Retained: m.Retained()}
+	queue(l.o, Message{Topic: m.Topic(), Payload: append([]byte(nil), m.Payload()...), Retained: m.Retained()})
+}
+
+// queue hands msg to the inbox without waiting: a full inbox drops it with a warning.
+func queue(o Options, msg Message) {
 	select {
-	case l.o.Inbox <- msg:
+	case o.Inbox <- msg:
 	default:
-		l.o.Log.Warn("inbox full; message dropped", "topic", msg.Topic)
+		o.Log.Warn("inbox full; message dropped", "topic", msg.Topic)
 	}
 }
 

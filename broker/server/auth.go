@@ -1,7 +1,6 @@
 package server
 
 import (
-	"crypto/subtle"
 	"crypto/tls"
 	"fmt"
 	"net"
@@ -61,7 +60,6 @@ func loadUsers(cfg Config) (map[string]User, []string, error) {
 }
 
 // OnConnectAuthenticate decides who a client is and what role it has, or refuses it:
-//   - the in-process agent is trusted;
 //   - a username must come with the password its bcrypt hash was made from;
 //   - without a username, a client certificate signed by broker.tls.client_ca names the user
 //     by its common name;
@@ -72,13 +70,6 @@ func loadUsers(cfg Config) (map[string]User, []string, error) {
 // (rather than let it take the session over), and more than max_per_remote connections from
 // one address.
 func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
-	if cl.Net.Listener == internalListener {
-		ok := h.secret != "" && subtle.ConstantTimeCompare(pk.Connect.Password, []byte(h.secret)) == 1
-		if !ok {
-			h.log.Warn("connection refused", "client", cl.ID, "listener", cl.Net.Listener, "reason", "wrong internal password")
-		}
-		return ok
-	}
 	role, user, why := h.authenticate(cl, pk)
 	if why == "" {
 		why = h.admit(cl, role)

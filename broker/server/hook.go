@@ -22,7 +22,6 @@ type hook struct {
 	log     *slog.Logger
 	origins *origins
 	users   map[string]User
-	secret  string // the password of the internal listener
 	clients func(id string) (*mqtt.Client, bool)
 	all     func() map[string]*mqtt.Client
 
@@ -48,14 +47,14 @@ func (h *hook) ID() string { return "sprinkler" }
 func (h *hook) Provides(b byte) bool {
 	return bytes.Contains([]byte{
 		mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnPublish,
-		mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnSubscribe, mqtt.OnSubscribed,
+		mqtt.OnDisconnect, mqtt.OnSubscribe, mqtt.OnSubscribed,
 	}, []byte{b})
 }
 
 // OnACLCheck applies the roles' ACL (see allowed) and the topic length limit.
 func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
-	if cl.Net.Listener == internalListener {
-		return true
+	if cl.Net.Inline {
+		return true // the embedded agent
 	}
 	if len(topic) > h.cfg.MaxTopic {
 		h.log.Warn("topic too long", "client", cl.ID, "length", len(topic), "max", h.cfg.MaxTopic)
@@ -88,14 +87,6 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 	}
 	h.origins.put(pk.TopicName, pk.Payload, cl.ID, role)
 	return pk, nil
-}
-
-func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, ok := h.sessions[cl]; !ok && cl.Net.Listener == internalListener {
-		h.sessions[cl] = &session{role: RoleAdmin, connected: time.Now()}
-	}
 }
 
 func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {

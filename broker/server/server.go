@@ -5,7 +5,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -13,16 +12,15 @@ import (
 	"net"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
 
 	"sprinkler/topics"
 )
-
-// internalListener is the id of the in-process listener the embedded agent connects through.
-const internalListener = "internal"
 
 // closeTimeout bounds Close; mochi's Close can hang on a lock-order bug (mochi#488).
 const closeTimeout = 5 * time.Second
@@ -36,11 +34,9 @@ type Broker struct {
 	tls   *listeners.TCP
 	ws    *wsListener
 	extra []listeners.Listener
-	inner *listeners.TCP
-	// secret is the password of the in-process agent's connection, new for every broker.
-	secret string
-	hook   *hook
-	close  sync.Once
+	hook  *hook
+	close sync.Once
+	subs  atomic.Int64 // inline subscription ids
 }
 
 // New returns a broker for cfg that logs to log. It does no I/O.
@@ -55,7 +51,7 @@ func New(cfg Config, log *slog.Logger) *Broker {
 	caps.MaximumClientWritesPending = 128
 	srv := mqtt.New(&mqtt.Options{
 		Capabilities:           caps,
-		InlineClient:           false,
+		InlineClient:           true, // the embedded agent publishes and subscribes in process
 		SysTopicResendInterval: 60,
 		Logger:                 slog.New(minLevel{log.Handler(), slog.LevelWarn}),
 	})
@@ -66,7 +62,6 @@ func New(cfg Config, log *slog.Logger) *Broker {
 		cfg:    cfg,
 		log:    log,
 		srv:    srv,
-		secret: rand.Text(),
 		hook:   h,
 	}
 }
@@ -93,11 +88,6 @@ func (b *Broker) Start() error {
 	}
 	if err := b.srv.AddHook(b.hook, nil); err != nil {
 		return fmt.Errorf("broker: %w", err)
-	}
-	b.hook.secret = b.secret
-	b.inner = listeners.NewTCP(listeners.Config{ID: internalListener, Address: "127.0.0.1:0"})
-	if err := b.srv.AddListener(b.inner); err != nil {
-		return fmt.Errorf("broker: internal listener: %w", err)
 	}
 	if b.cfg.Listen != "" {
 		b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: b.cfg.Listen})
@@ -177,19 +167,20 @@ func (b *Broker) Addr() string {
 	return b.tcp.Address()
 }
 
-// Dial opens a connection for the embedded agent to the broker's internal listener, on
-// loopback whatever broker.listen says. A client on it must log in with InternalPassword and is
-// trusted: the anonymous policy and the roles do not apply. (An in-memory pipe has no buffer,
-// and under a flood the broker and paho each wait to write to the other.)
-func (b *Broker) Dial() (net.Conn, error) {
-	if b.inner == nil {
-		return nil, errors.New("broker: not started")
-	}
-	return net.DialTimeout("tcp", b.inner.Address(), 5*time.Second)
+// Publish publishes payload on topic from inside the process, as the embedded agent does: no
+// socket, no ACL; subscribers get it at QoS 1 at most.
+func (b *Broker) Publish(topic string, payload []byte, retained bool) error {
+	return b.srv.Publish(topic, payload, retained, 1)
 }
 
-// InternalPassword is the password the embedded agent logs in with on the internal listener.
-func (b *Broker) InternalPassword() string { return b.secret }
+// Subscribe calls fn for every message on filter, from inside the process: first the retained
+// ones (retained true), then each live publish (retained as it was published) on the
+// publisher's goroutine, so fn must not block. A broker that is not started refuses.
+func (b *Broker) Subscribe(filter string, fn func(topic string, payload []byte, retained bool)) error {
+	return b.srv.Subscribe(filter, int(b.subs.Add(1)), func(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
+		fn(pk.TopicName, pk.Payload, pk.FixedHeader.Retain)
+	})
+}
 
 // Origin returns the client id and role of the client that published payload on the command
 // topic topic, when this broker carried it. Each publish is returned once, oldest first.

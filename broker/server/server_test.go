@@ -3,7 +3,6 @@ package server_test
 import (
 	"errors"
 	"net"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,20 +17,13 @@ import (
 
 var errTimeout = errors.New("connect timed out")
 
-func connectPw(addr, pw string, dial func() (net.Conn, error)) error {
-	return connectAs(addr, "agent", pw, dial)
+func connectErr(addr, user string) error {
+	return connectAs(addr, user, "")
 }
 
-func connectErr(addr, user string, dial func() (net.Conn, error)) error {
-	return connectAs(addr, user, "", dial)
-}
-
-func connectAs(addr, user, pw string, dial func() (net.Conn, error)) error {
+func connectAs(addr, user, pw string) error {
 	opts := paho.NewClientOptions().AddBroker(addr).SetClientID("probe").SetUsername(user).SetPassword(pw).
 		SetConnectRetry(false).SetConnectTimeout(brokertest.Wait)
-	if dial != nil {
-		opts.SetCustomOpenConnectionFn(func(*url.URL, paho.ClientOptions) (net.Conn, error) { return dial() })
-	}
 	c := paho.NewClient(opts)
 	t := c.Connect()
 	if !t.WaitTimeout(brokertest.Wait) {
@@ -46,32 +38,51 @@ func connectAs(addr, user, pw string, dial func() (net.Conn, error)) error {
 func TestAnonymousPolicy(t *testing.T) {
 	t.Run("loopback allows anonymous from loopback", func(t *testing.T) {
 		b := brokertest.Start(t)
-		if err := connectErr(brokertest.URL(b.Addr()), "", nil); err != nil {
+		if err := connectErr(brokertest.URL(b.Addr()), ""); err != nil {
 			t.Fatal(err)
 		}
 	})
 	t.Run("a username without accounts is refused", func(t *testing.T) {
 		b := brokertest.Start(t)
-		if err := connectErr(brokertest.URL(b.Addr()), "alice", nil); err == nil {
+		if err := connectErr(brokertest.URL(b.Addr()), "alice"); err == nil {
 			t.Fatal("accepted")
 		}
 	})
 	t.Run("off refuses anonymous", func(t *testing.T) {
 		b := brokertest.Start(t, func(c *server.Config) { c.Anonymous = server.AnonymousOff })
-		err := connectErr(brokertest.URL(b.Addr()), "", nil)
+		err := connectErr(brokertest.URL(b.Addr()), "")
 		if err == nil || !strings.Contains(strings.ToLower(err.Error()), "not authorized") {
 			t.Fatalf("want not authorized, got %v", err)
 		}
 	})
-	t.Run("the internal listener needs its password", func(t *testing.T) {
-		b := brokertest.Start(t, func(c *server.Config) { c.Anonymous = server.AnonymousOff })
-		if err := connectPw("tcp://embedded:0", b.InternalPassword(), b.Dial); err != nil {
-			t.Fatal(err)
-		}
-		if err := connectPw("tcp://embedded:0", "guess", b.Dial); err == nil {
-			t.Fatal("a wrong internal password was accepted")
-		}
-	})
+}
+
+// TestInProcessPublishAndSubscribe: the embedded agent's side of the broker, with no network
+// client and no ACL, reaches network clients and hears them, retained messages first.
+func TestInProcessPublishAndSubscribe(t *testing.T) {
+	b := brokertest.Start(t, func(c *server.Config) { c.Anonymous = server.AnonymousOff })
+	if err := b.Publish("sprinkler/garden/status", []byte("online"), true); err != nil {
+		t.Fatal(err)
+	}
+	type msg struct {
+		topic, payload string
+		retained       bool
+	}
+	got := make(chan msg, 4)
+	if err := b.Subscribe("sprinkler/garden/#", func(topic string, payload []byte, retained bool) {
+		got <- msg{topic, string(payload), retained}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if m := <-got; m != (msg{"sprinkler/garden/status", "online", true}) {
+		t.Errorf("retained replay: %+v", m)
+	}
+	if err := b.Publish("sprinkler/garden/zone/1/state", []byte("open"), true); err != nil {
+		t.Fatal(err)
+	}
+	if m := <-got; m.topic != "sprinkler/garden/zone/1/state" || m.payload != "open" {
+		t.Errorf("live: %+v", m)
+	}
 }
 
 func TestRetainedCommandsAreDropped(t *testing.T) {

@@ -179,7 +179,7 @@ func TestCommandsAndExitStatuses(t *testing.T) {
 		{"fail", []string{"ge"}, 1, "", "test error"},
 		{"reboot not configured", []string{"rbt"}, 1, "", "system.reboot_command"},
 		{"version", []string{"gvn"}, 0, "contract 1", ""},
-		{"clients", []string{"clients"}, 0, "sprinkler-garden", ""},
+		{"clients", []string{"clients"}, 0, "ctl-", ""},
 		{"agents", []string{"agents"}, 0, "garden", ""},
 		{"unknown zone", []string{"open", "99"}, 1, "", "no zone 99"},
 		{"duplicate zone", []string{"open", "2", "2"}, 1, "", "twice"},

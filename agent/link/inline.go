@@ -1,0 +1,53 @@
+package link
+
+import (
+	"time"
+)
+
+// Embedded is a broker in the agent's own process (broker/server.Broker).
+type Embedded interface {
+	// Publish publishes without a network connection.
+	Publish(topic string, payload []byte, retained bool) error
+	// Subscribe calls fn for the retained messages on filter, then for each live one, on
+	// the publisher's goroutine.
+	Subscribe(filter string, fn func(topic string, payload []byte, retained bool)) error
+}
+
+// Inline is the agent's link to a broker in its own process: no socket, no reconnects, no
+// will (the broker lives and dies with the agent). It saves the two loopback hops that a
+// network client of the same broker would make for every command and every reply.
+type Inline struct {
+	o Options
+	b Embedded
+}
+
+// NewInline returns a link to b; Options' URL, Dial, credentials, keepalive and TLS do not
+// apply.
+func NewInline(b Embedded, o Options) *Inline { return &Inline{o: o, b: b} }
+
+// Start subscribes to the filters and runs OnUp in its own goroutine.
+func (l *Inline) Start() {
+	for _, f := range l.o.Filters {
+		if err := l.b.Subscribe(f, l.deliver); err != nil {
+			l.o.Log.Error("subscribe on the embedded broker failed", "filter", f, "err", err)
+		}
+	}
+	l.o.Log.Info("mqtt connected", "broker", "embedded, in process", "filters", l.o.Filters)
+	go l.o.OnUp()
+}
+
+func (l *Inline) deliver(topic string, payload []byte, retained bool) {
+	queue(l.o, Message{Topic: topic, Payload: append([]byte(nil), payload...), Retained: retained})
+}
+
+// Publish publishes payload on topic.
+func (l *Inline) Publish(topic string, retained bool, payload []byte) {
+	if err := l.b.Publish(topic, payload, retained); err != nil {
+		l.o.Log.Error("publish on the embedded broker failed", "topic", topic, "err", err)
+	}
+}
+
+// Close publishes the will's payload, as a clean stop of a network link does.
+func (l *Inline) Close(time.Duration) error {
+	return l.b.Publish(l.o.Will, []byte(l.o.WillPayload), true)
+}
