@@ -78,7 +78,7 @@ func Parse(prefix, topic string) (Topic, bool) {
 	case (n == 3 || n == 4) && parts[1] == "response" && parts[2] != "":
 		t.Kind, t.Command = KindResponse, parts[2]
 		if n == 4 {
-			if !replyToPattern.MatchString(parts[3]) {
+			if !validReplyTo(parts[3]) {
 				return Topic{}, false
 			}
 			t.ReplyTo = parts[3]

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,9 +25,9 @@ type Request struct {
 	args map[string]json.RawMessage
 }
 
-// replyToPattern is what a reply_to level may hold: 1 to 64 characters of letters, digits,
-// '-' and '_', so it can never leave the response subtree nor hold a wildcard.
-var replyToPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+// validReplyTo reports whether s may be a reply_to level: 1 to 64 characters of letters,
+// digits, '-' and '_', so it can never leave the response subtree nor hold a wildcard.
+func validReplyTo(s string) bool { return len(s) >= 1 && len(s) <= 64 && onlyOf(s, true) }
 
 // ParseRequest parses a request payload: a JSON object {"id":"…", …args}, or an empty payload
 // for a command without arguments. On error the returned Request still carries the id when
@@ -63,7 +62,7 @@ func ParseRequest(payload []byte) (Request, error) {
 		case "id":
 			r.ID = s
 		case "reply_to":
-			if !replyToPattern.MatchString(s) {
+			if !validReplyTo(s) {
 				return r, Errorf(CodeBadRequest, `"reply_to" %q: want 1-64 characters of A-Z, a-z, 0-9, '-' and '_'`, s)
 			}
 			r.ReplyTo = s

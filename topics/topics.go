@@ -23,7 +23,6 @@ package topics
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -37,12 +36,10 @@ const (
 	Offline = "offline"
 )
 
-var agentIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,22}$`)
-
 // ValidAgentID reports why id cannot name an agent, or nil when it can. An agent id is 1 to 23
 // characters of lower-case letters, digits and '-', not starting with '-'.
 func ValidAgentID(id string) error {
-	if !agentIDPattern.MatchString(id) {
+	if len(id) == 0 || len(id) > 23 || id[0] == '-' || !onlyOf(id, false) {
 		return fmt.Errorf("agent id %q: want 1-23 characters of a-z, 0-9 and '-', starting with a letter or digit", id)
 	}
 	return nil
@@ -173,3 +170,16 @@ func HABirth(haPrefix string) string { return haPrefix + "/status" }
 // message of those subscriptions has been delivered before it. Its second level starts with
 // '_', which no agent id can, so it never collides with an agent.
 func Sync(prefix, clientID string) string { return prefix + "/_sync/" + clientID }
+
+// onlyOf reports whether s holds only a-z, 0-9 and '-', and with upper also A-Z and '_'.
+func onlyOf(s string, upper bool) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-':
+		case upper && (c >= 'A' && c <= 'Z' || c == '_'):
+		default:
+			return false
+		}
+	}
+	return true
+}

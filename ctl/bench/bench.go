@@ -138,14 +138,14 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 var seq atomic.Int64
 
 // runID tells this run's clients from another bench's on the same broker.
-var runID = func() string {
+var runID = sync.OnceValue(func() string {
 	b := make([]byte, 3)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}()
+})
 
 func clientID(role string) string {
-	return fmt.Sprintf("bench-%s-%s-%d", runID, role, seq.Add(1))
+	return fmt.Sprintf("bench-%s-%s-%d", runID(), role, seq.Add(1))
 }
 
 // connect connects a client with a clean session and no reconnects.

@@ -141,13 +141,12 @@ func (c *Client) subscribe(ctx context.Context, filters ...string) error {
 }
 
 // sync publishes to the client's own sync topic; its echo arrives after every retained message
-// of the subscriptions made before it.
-func (c *Client) sync(ctx context.Context) (string, error) {
+// of the subscriptions made before it. It does not wait for the broker: the echo, or a lost
+// connection, is what the caller waits for.
+func (c *Client) sync() string {
 	topic := topics.Sync(c.prefix, c.id)
-	if err := wait(ctx, c.c.Publish(topic, 1, false, []byte("sync"))); err != nil {
-		return "", fmt.Errorf("publish: %w", err)
-	}
-	return topic, nil
+	c.c.Publish(topic, 0, false, []byte("sync"))
+	return topic
 }
 
 // next returns the next inbound message, or ErrTimeout when ctx ends.
@@ -174,10 +173,7 @@ func (c *Client) Agents(ctx context.Context) ([]Presence, error) {
 	if err := c.subscribe(ctx, topics.StatusFilter(c.prefix), c.prefix+"/+/info"); err != nil {
 		return nil, err
 	}
-	syncTopic, err := c.sync(ctx)
-	if err != nil {
-		return nil, err
-	}
+	syncTopic := c.sync()
 	byID := map[string]*Presence{}
 	var order []string
 	for {
@@ -244,9 +240,8 @@ func (c *Client) Request(ctx context.Context, agent topics.Agent, cmd string, ar
 	if err != nil {
 		return nil, err
 	}
-	if err := wait(ctx, c.c.Publish(agent.Request(cmd), 1, false, payload)); err != nil {
-		return nil, fmt.Errorf("publish request: %w", err)
-	}
+	// The reply is the acknowledgement that counts; a lost connection ends the wait below.
+	c.c.Publish(agent.Request(cmd), 1, false, payload)
 	for {
 		m, err := c.next(ctx)
 		if errors.Is(err, ErrTimeout) {
@@ -276,10 +271,7 @@ func (c *Client) Request(ctx context.Context, agent topics.Agent, cmd string, ar
 // awaitOnline reads the agent's retained status (subscribed already) and returns nil only when
 // it is online.
 func (c *Client) awaitOnline(ctx context.Context, agent topics.Agent) error {
-	syncTopic, err := c.sync(ctx)
-	if err != nil {
-		return err
-	}
+	syncTopic := c.sync()
 	for {
 		m, err := c.next(ctx)
 		if err != nil {
