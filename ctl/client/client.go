@@ -141,11 +141,12 @@ func (c *Client) subscribe(ctx context.Context, filters ...string) error {
 }
 
 // sync publishes to the client's own sync topic; its echo arrives after every retained message
-// of the subscriptions made before it. It does not wait for the broker: the echo, or a lost
-// connection, is what the caller waits for.
+// of the subscriptions made before it. It goes at QoS 1 like those, since a broker may hold
+// QoS 1 messages back behind its in-flight window and let QoS 0 ones overtake them. It does
+// not wait for the broker: the echo, or a lost connection, is what the caller waits for.
 func (c *Client) sync() string {
 	topic := topics.Sync(c.prefix, c.id)
-	c.c.Publish(topic, 0, false, []byte("sync"))
+	c.c.Publish(topic, 1, false, []byte("sync"))
 	return topic
 }
 
