@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -30,10 +31,13 @@ type Broker struct {
 	cfg   Config
 	log   *slog.Logger
 	srv   *mqtt.Server
-	tcp   *listeners.TCP
-	tls   *listeners.TCP
+	tcp   net.Listener
+	tls   net.Listener
 	ws    *wsListener
 	extra []listeners.Listener
+	// sockets are every listening socket, closed first on Close so that a client that
+	// reconnects at once is refused rather than left waiting in a dying listener's backlog.
+	sockets []net.Listener
 	hook  *hook
 	close sync.Once
 	subs  atomic.Int64 // inline subscription ids
@@ -90,20 +94,24 @@ func (b *Broker) Start() error {
 		return fmt.Errorf("broker: %w", err)
 	}
 	if b.cfg.Listen != "" {
-		b.tcp = listeners.NewTCP(listeners.Config{ID: "tcp", Address: b.cfg.Listen})
-		if err := b.srv.AddListener(b.tcp); err != nil {
+		l, err := net.Listen("tcp", b.cfg.Listen)
+		if err != nil {
 			return fmt.Errorf("broker: listen on %s: %w", b.cfg.Listen, err)
 		}
+		b.tcp = l
+		b.serve("tcp", l)
 	}
 	if b.cfg.TLS.Listen != "" {
 		tc, err := tlsConfig(b.cfg.TLS)
 		if err != nil {
 			return err
 		}
-		b.tls = listeners.NewTCP(listeners.Config{ID: "tls", Address: b.cfg.TLS.Listen, TLSConfig: tc})
-		if err := b.srv.AddListener(b.tls); err != nil {
+		l, err := net.Listen("tcp", b.cfg.TLS.Listen)
+		if err != nil {
 			return fmt.Errorf("broker: TLS listen on %s: %w", b.cfg.TLS.Listen, err)
 		}
+		b.tls = l
+		b.serve("tls", tls.NewListener(l, tc))
 	}
 	if b.cfg.Websocket.Listen != "" {
 		ws, err := listenWebsocket(b.cfg.Websocket, b.log)
@@ -111,9 +119,7 @@ func (b *Broker) Start() error {
 			return err
 		}
 		b.ws = ws
-		if err := b.srv.AddListener(listeners.NewNet("ws", ws)); err != nil {
-			return fmt.Errorf("broker: %w", err)
-		}
+		b.serve("ws", ws)
 	}
 	for _, l := range b.extra {
 		if err := b.srv.AddListener(l); err != nil {
@@ -131,7 +137,13 @@ func (b *Broker) Start() error {
 // AddListener serves MQTT on l as well, under listener id; call it before Start. It takes
 // listeners made elsewhere, such as a socket a service manager passes on.
 func (b *Broker) AddListener(id string, l net.Listener) {
+	b.serve(id, l)
+}
+
+// serve has mochi serve MQTT on l from Start on.
+func (b *Broker) serve(id string, l net.Listener) {
 	b.extra = append(b.extra, listeners.NewNet(id, l))
+	b.sockets = append(b.sockets, l)
 }
 
 // TLSAddr is the address of the TLS listener, or "" without one.
@@ -139,7 +151,7 @@ func (b *Broker) TLSAddr() string {
 	if b.tls == nil {
 		return ""
 	}
-	return b.tls.Address()
+	return b.tls.Addr().String()
 }
 
 // WebsocketAddr is the address of the WebSocket listener, or "" without one.
@@ -164,7 +176,7 @@ func (b *Broker) Addr() string {
 	if b.tcp == nil {
 		return b.cfg.Listen
 	}
-	return b.tcp.Address()
+	return b.tcp.Addr().String()
 }
 
 // Publish publishes payload on topic from inside the process, as the embedded agent does: no
@@ -213,6 +225,9 @@ func (b *Broker) Clients() []topics.ClientInfo {
 func (b *Broker) Close() error {
 	var err error
 	b.close.Do(func() {
+		for _, l := range b.sockets {
+			_ = l.Close()
+		}
 		b.drain(time.Second)
 		done := make(chan struct{})
 		go func() { _ = b.srv.Close(); close(done) }()
