@@ -25,6 +25,7 @@ type hook struct {
 	clients func(id string) (*mqtt.Client, bool)
 	all     func() map[string]*mqtt.Client
 
+	guard    *retainGuard
 	mu       sync.Mutex
 	sessions map[*mqtt.Client]*session
 	stashed  map[*mqtt.Client]packets.Packet
@@ -38,7 +39,7 @@ type session struct {
 }
 
 func newHook(cfg Config, log *slog.Logger) *hook {
-	return &hook{cfg: cfg, log: log, origins: newOrigins(), users: map[string]User{},
+	return &hook{cfg: cfg, log: log, origins: newOrigins(), users: map[string]User{}, guard: newRetainGuard(),
 		sessions: map[*mqtt.Client]*session{}, stashed: map[*mqtt.Client]packets.Packet{}}
 }
 
@@ -47,7 +48,7 @@ func (h *hook) ID() string { return "sprinkler" }
 func (h *hook) Provides(b byte) bool {
 	return bytes.Contains([]byte{
 		mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnPublish,
-		mqtt.OnDisconnect, mqtt.OnSubscribe, mqtt.OnSubscribed,
+		mqtt.OnDisconnect, mqtt.OnPacketProcessed, mqtt.OnWill, mqtt.OnWillSent, mqtt.OnSubscribe, mqtt.OnSubscribed,
 	}, []byte{b})
 }
 
@@ -73,20 +74,43 @@ func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 
 // OnPublish drops retained commands: acknowledged so the publisher is not left waiting, but
 // neither stored nor delivered, since a retained command would act again on every reconnect.
+// It notes who published each command, and a retained message that mochi will store takes
+// the retain guard until OnPacketProcessed.
 func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
-	if !topics.IsCommand(pk.TopicName) {
-		return pk, nil
-	}
-	if pk.FixedHeader.Retain {
+	command := topics.IsCommand(pk.TopicName)
+	if command && pk.FixedHeader.Retain {
 		h.log.Warn("retained command dropped", "topic", pk.TopicName, "client", cl.ID, "remote", cl.Net.Remote)
 		return pk, packets.CodeSuccessIgnore
 	}
-	role := RoleAdmin // the in-process agent
-	if s := h.session(cl); s != nil {
-		role = s.role
+	if command {
+		role := RoleAdmin // the in-process agent
+		if s := h.session(cl); s != nil {
+			role = s.role
+		}
+		h.origins.put(pk.TopicName, pk.Payload, cl.ID, role)
 	}
-	h.origins.put(pk.TopicName, pk.Payload, cl.ID, role)
+	if pk.FixedHeader.Retain && !cl.Net.Inline { // the embedded agent's publishes take it in Broker.Publish
+		h.guard.enter(cl, true)
+	}
 	return pk, nil
+}
+
+// OnPacketProcessed releases the retain guard a publish or subscribe of cl took.
+func (h *hook) OnPacketProcessed(cl *mqtt.Client, pk packets.Packet, err error) {
+	h.guard.leave(cl)
+}
+
+// OnWill takes the retain guard for a retained will, which mochi stores.
+func (h *hook) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
+	if will.Retain && will.WillDelayInterval == 0 {
+		h.guard.enterWill(cl)
+	}
+	return will, nil
+}
+
+// OnWillSent releases what OnWill took.
+func (h *hook) OnWillSent(cl *mqtt.Client, pk packets.Packet) {
+	h.guard.leaveWill(cl)
 }
 
 func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
@@ -115,8 +139,9 @@ func (h *hook) session(cl *mqtt.Client) *session {
 // OnSubscribed, with the client locked so that no new outbound message can take its id.
 func (h *hook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Packet {
 	if cl.Net.Inline {
-		return pk
+		return pk // Broker.Subscribe holds the retain guard
 	}
+	h.guard.enter(cl, false) // until OnPacketProcessed: the retained messages are sent by then
 	if in, ok := cl.State.Inflight.Get(pk.PacketID); ok {
 		cl.Lock()
 		cl.State.Inflight.Delete(pk.PacketID)

@@ -38,9 +38,9 @@ type Broker struct {
 	// sockets are every listening socket, closed first on Close so that a client that
 	// reconnects at once is refused rather than left waiting in a dying listener's backlog.
 	sockets []net.Listener
-	hook  *hook
-	close sync.Once
-	subs  atomic.Int64 // inline subscription ids
+	hook    *hook
+	close   sync.Once
+	subs    atomic.Int64 // inline subscription ids
 }
 
 // New returns a broker for cfg that logs to log. It does no I/O.
@@ -63,10 +63,10 @@ func New(cfg Config, log *slog.Logger) *Broker {
 	h.clients = srv.Clients.Get
 	h.all = srv.Clients.GetAll
 	return &Broker{
-		cfg:    cfg,
-		log:    log,
-		srv:    srv,
-		hook:   h,
+		cfg:  cfg,
+		log:  log,
+		srv:  srv,
+		hook: h,
 	}
 }
 
@@ -182,6 +182,10 @@ func (b *Broker) Addr() string {
 // Publish publishes payload on topic from inside the process, as the embedded agent does: no
 // socket, no ACL; subscribers get it at QoS 1 at most.
 func (b *Broker) Publish(topic string, payload []byte, retained bool) error {
+	if retained {
+		b.hook.guard.lock(true)
+		defer b.hook.guard.unlock(true)
+	}
 	return b.srv.Publish(topic, payload, retained, 1)
 }
 
@@ -189,6 +193,8 @@ func (b *Broker) Publish(topic string, payload []byte, retained bool) error {
 // ones (retained true), then each live publish (retained as it was published) on the
 // publisher's goroutine, so fn must not block. A broker that is not started refuses.
 func (b *Broker) Subscribe(filter string, fn func(topic string, payload []byte, retained bool)) error {
+	b.hook.guard.lock(false)
+	defer b.hook.guard.unlock(false)
 	return b.srv.Subscribe(filter, int(b.subs.Add(1)), func(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
 		fn(pk.TopicName, pk.Payload, pk.FixedHeader.Retain)
 	})
