@@ -17,12 +17,12 @@ var t0 = time.Date(2026, 6, 1, 6, 0, 0, 0, time.UTC)
 // free are limits that never hold a run back, to test the mechanics alone.
 var free = valves.Limits{MaxOpen: 8, Overflow: topics.OverflowQueue, Watchdog: time.Second}
 
-func setup(t *testing.T) (*valves.Controller, *relaytest.Bank, *clocktest.Fake) {
+func setup(t testing.TB) (*valves.Controller, *relaytest.Bank, *clocktest.Fake) {
 	t.Helper()
 	return setupWith(t, free)
 }
 
-func setupWith(t *testing.T, l valves.Limits) (*valves.Controller, *relaytest.Bank, *clocktest.Fake) {
+func setupWith(t testing.TB, l valves.Limits) (*valves.Controller, *relaytest.Bank, *clocktest.Fake) {
 	t.Helper()
 	zones := make([]valves.Zone, 4)
 	for i := range zones {
