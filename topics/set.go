@@ -43,12 +43,15 @@ type SetCommand struct {
 	Duration time.Duration // 0: the zone's default
 }
 
-// setWords maps the words accepted on a set topic, in lower case, to their action. OPEN/CLOSE
+// setWords are the words accepted on a set topic, in lower case, with their action. OPEN/CLOSE
 // are Home Assistant's valve defaults, ON/OFF its switch defaults, STOP its optional valve stop.
-var setWords = map[string]Action{
-	"open": ActionOpen, "on": ActionOpen,
-	"close": ActionClose, "closed": ActionClose, "off": ActionClose, "stop": ActionClose,
-	"toggle": ActionToggle,
+var setWords = []struct {
+	word   string
+	action Action
+}{
+	{"open", ActionOpen}, {"on", ActionOpen},
+	{"close", ActionClose}, {"closed", ActionClose}, {"off", ActionClose}, {"stop", ActionClose},
+	{"toggle", ActionToggle},
 }
 
 // MaxDuration bounds any duration on the wire; zones cap runs far below it.
@@ -84,15 +87,35 @@ func ParseSet(payload []byte) (SetCommand, error) {
 		}
 		return cmd, nil
 	}
+	for _, sw := range setWords { // the plain word, without allocating
+		if equalFoldASCII(p, sw.word) {
+			return SetCommand{Action: sw.action}, nil
+		}
+	}
 	return parseSetWord(string(p))
 }
 
-func parseSetWord(w string) (SetCommand, error) {
-	a, ok := setWords[strings.ToLower(strings.TrimSpace(w))]
-	if !ok {
-		return SetCommand{}, Errorf(CodeBadRequest, "set: %q is not one of OPEN, CLOSE, ON, OFF, STOP, TOGGLE", truncate(w))
+// equalFoldASCII reports whether b is lower, a lower-case ASCII word, in any case.
+func equalFoldASCII(b []byte, lower string) bool {
+	if len(b) != len(lower) {
+		return false
 	}
-	return SetCommand{Action: a}, nil
+	for i := range b {
+		if c := b[i] | 0x20; c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func parseSetWord(w string) (SetCommand, error) {
+	w = strings.TrimSpace(w)
+	for _, sw := range setWords {
+		if strings.EqualFold(w, sw.word) {
+			return SetCommand{Action: sw.action}, nil
+		}
+	}
+	return SetCommand{}, Errorf(CodeBadRequest, "set: %q is not one of OPEN, CLOSE, ON, OFF, STOP, TOGGLE", truncate(w))
 }
 
 // Seconds converts a duration_s value to a Duration: positive, finite, at most MaxDuration,
