@@ -223,6 +223,7 @@ func (c *Controller) open(zs []*zone, d time.Duration, source string, now time.T
 		r := &run{zone: z, d: dur, source: source, requested: now}
 		z.run = r
 		c.queue = append(c.queue, r)
+		c.rouse()
 	}
 	c.dispatch(now)
 
@@ -453,6 +454,7 @@ func (c *Controller) switchOn(z *zone, now time.Time, source string) error {
 	}
 	z.open, z.since, z.source = true, now, source
 	c.lastOn = now
+	c.rouse()
 	c.event(topics.EventZoneOpened, z, now, source)
 	c.log.Info("relay on", "zone", z.ID, "name", z.Name, "source", source)
 	return nil

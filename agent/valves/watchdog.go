@@ -10,9 +10,10 @@ import (
 // timerRef is a pending timer the controller may stop.
 type timerRef = clock.Timer
 
-// Start starts the watchdog: every Limits.Watchdog it switches off any relay still on more than
-// that past its run's end, or on without a run, and restarts a stalled queue. It guards
-// against the agent's own bugs: a lost timer, a hung goroutine.
+// Start starts the watchdog: every Limits.Watchdog, while a relay is on or a run waits, it
+// switches off any relay still on more than that past its run's end, or on without a run, and
+// restarts a stalled queue. It guards against the agent's own bugs: a lost timer, a hung
+// goroutine.
 func (c *Controller) Start() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -39,6 +40,7 @@ func (c *Controller) watch() {
 	}
 	now := c.clock.Now()
 	grace := c.limits.Watchdog
+	acted := false
 	for _, z := range c.zones {
 		if !z.open {
 			continue
@@ -56,13 +58,42 @@ func (c *Controller) watch() {
 			continue
 		}
 		c.forceOff(z, now, late)
+		acted = true
 	}
 	if len(c.queue) > 0 && c.dispatchT == nil {
 		c.dispatch(now)
+		acted = true
 	}
-	c.save()
-	c.signal()
-	c.watchT = c.clock.AfterFunc(c.limits.Watchdog, c.watch)
+	if acted {
+		c.save()
+		c.signal()
+	}
+	c.watchT = nil
+	if c.watched() {
+		c.watchT = c.clock.AfterFunc(c.limits.Watchdog, c.watch)
+	} // else it sleeps until wake: an idle agent has no timer ticking
+}
+
+// watched reports whether the watchdog has something to watch: a relay on or a run waiting.
+// Called with mu held.
+func (c *Controller) watched() bool {
+	if len(c.queue) > 0 {
+		return true
+	}
+	for _, z := range c.zones {
+		if z.open {
+			return true
+		}
+	}
+	return false
+}
+
+// rouse restarts a sleeping watchdog, when a relay goes on or a run joins the queue. Called
+// with mu held.
+func (c *Controller) rouse() {
+	if c.watching && c.watchT == nil {
+		c.watchT = c.clock.AfterFunc(c.limits.Watchdog, c.watch)
+	}
 }
 
 // forceOff switches z off because nothing else did.
