@@ -48,6 +48,8 @@ const (
 	CmdCommands = "commands"
 	CmdClients  = "clients"
 	CmdLimits   = "limits"
+	CmdHistory  = "history"
+	CmdUsage    = "usage"
 
 	CmdProfiles  = "profiles"
 	CmdProfile   = "profile"
@@ -81,6 +83,10 @@ var Commands = []Command{
 	{Name: CmdToggle, Access: AccessOperate, Aliases: []string{"t1"}, Group: "zones", Summary: "open closed zones and close open ones",
 		Params: []Param{zonesParam, {Name: "duration_s", Type: "seconds", Help: "how long the zones it opens stay open"}}},
 	{Name: CmdLimits, Access: AccessRead, Group: "zones", Summary: "the safety rules in force: power budget, stagger, run-time bounds, master valve"},
+	{Name: CmdHistory, Access: AccessRead, Group: "zones", Summary: "the runs that ended: when planned, started and ended, who started them, how they ended",
+		Params: []Param{{Name: "zone", Type: "zone", Help: "only this zone"}, {Name: "since_s", Type: "seconds", Help: "how far back (default 7 days)"}}},
+	{Name: CmdUsage, Access: AccessRead, Group: "zones", Summary: "water time per day or week, per zone",
+		Params: []Param{{Name: "by", Type: "string", Help: "day (default) or week"}, {Name: "since_s", Type: "seconds", Help: "how far back (default 30 days)"}}},
 	{Name: CmdProfiles, Access: AccessRead, Aliases: []string{"gp"}, Group: "schedule", Summary: "every profile in full: per zone, days, times and durations"},
 	{Name: CmdProfile, Access: AccessRead, Aliases: []string{"gap"}, Group: "schedule", Summary: "the active profile"},
 	{Name: CmdActivate, Access: AccessOperate, Aliases: []string{"sap"}, Group: "schedule", Summary: "make a profile active, by name or index; refused during a scheduled run unless forced",

@@ -92,13 +92,60 @@ const (
 
 // Reasons a run finished.
 const (
-	ReasonFinished  = "finished"  // its duration ended
-	ReasonClosed    = "closed"    // closed by a command
-	ReasonCancelled = "cancelled" // closed while it still waited in the queue
-	ReasonShutdown  = "shutdown"  // the agent stopped
-	ReasonForced    = "forced"    // the watchdog ended it
-	ReasonFailed    = "failed"    // its relay failed
+	ReasonFinished  = "finished"   // its duration ended
+	ReasonClosed    = "closed"     // closed by a command
+	ReasonCancelled = "cancelled"  // closed while it still waited in the queue
+	ReasonShutdown  = "shutdown"   // the agent stopped
+	ReasonForced    = "forced"     // the watchdog ended it
+	ReasonFailed    = "failed"     // its relay failed
+	ReasonPowerLoss = "power_loss" // the agent died (crash, power cut) while it ran
 )
+
+// RunRecord is one run in the history, recorded when it ended.
+type RunRecord struct {
+	Zone int `json:"zone"`
+	// Source started the run (a client id, schedule:<profile>, resume, …); EndedBy ended it.
+	Source  string `json:"source"`
+	EndedBy string `json:"ended_by,omitempty"`
+	// Planned is when the run was asked for (a schedule's window start); Started and Ended
+	// when its relay went on and off. After a power loss Ended is when the agent came back,
+	// a bound: the agent cannot know the moment it died.
+	Planned  Time    `json:"planned_at"`
+	Started  Time    `json:"started_at"`
+	Ended    Time    `json:"ended_at"`
+	PlannedS float64 `json:"planned_s"`
+	ActualS  float64 `json:"actual_s"`
+	// Outcome is one of the Reason values.
+	Outcome string   `json:"outcome"`
+	Litres  *float64 `json:"litres,omitempty"`
+}
+
+// HistoryReply answers history: runs oldest first, at most MaxHistoryRuns of the newest.
+type HistoryReply struct {
+	Since Time        `json:"since"`
+	Runs  []RunRecord `json:"runs"`
+	// Older counts the runs in the span left out to keep the reply small.
+	Older int `json:"older,omitempty"`
+}
+
+// MaxHistoryRuns bounds the runs in one HistoryReply.
+const MaxHistoryRuns = 500
+
+// UsageReply answers usage: water time per period (a day or a week from Monday, in the agent's
+// time zone), oldest first.
+type UsageReply struct {
+	By      string        `json:"by"` // day or week
+	Since   Time          `json:"since"`
+	Periods []UsagePeriod `json:"periods"`
+}
+
+// UsagePeriod is one day or week of UsageReply.
+type UsagePeriod struct {
+	Start  Time               `json:"start"`
+	TotalS float64            `json:"total_s"`
+	Zones  map[string]float64 `json:"zones"` // seconds by zone number
+	Runs   int                `json:"runs"`
+}
 
 // Event is one message on <base>/event. Its event_type key makes it a Home Assistant MQTT event.
 type Event struct {

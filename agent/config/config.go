@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -31,6 +32,8 @@ type Config struct {
 	Sched  Schedule      `mapstructure:"schedule"`
 	HA     HomeAssistant `mapstructure:"homeassistant"`
 	Health Health        `mapstructure:"health"`
+	Hist   History       `mapstructure:"history"`
+	Metr   Metrics       `mapstructure:"metrics"`
 	System System        `mapstructure:"system"`
 	State  State         `mapstructure:"state"`
 	Log    Log           `mapstructure:"log"`
@@ -136,6 +139,18 @@ type Health struct {
 	Interval time.Duration `mapstructure:"interval"`
 }
 
+// History is the history.* section.
+type History struct {
+	// Retention is how long a finished run stays in the history; 0 keeps every run.
+	Retention time.Duration `mapstructure:"retention"`
+}
+
+// Metrics is the metrics.* section.
+type Metrics struct {
+	// Listen is the host:port of the Prometheus endpoint (/metrics); empty turns it off.
+	Listen string `mapstructure:"listen"`
+}
+
 // System is the system.* section.
 type System struct {
 	// RebootCommand is run by the reboot command after the agent stopped, e.g.
@@ -202,6 +217,8 @@ func Defaults() map[string]any {
 		"log.max_size_mb":                5,
 		"log.max_files":                  3,
 		"health.interval":                "60s",
+		"history.retention":              "8760h",
+		"metrics.listen":                 "",
 		"system.reboot_command":          []string{},
 	}
 	zones := make([]map[string]any, len(OriginalLines))
@@ -351,6 +368,14 @@ func (c Config) Validate() error {
 	}
 	if c.Health.Interval != 0 && (c.Health.Interval < time.Second || c.Health.Interval > 24*time.Hour) {
 		add("health.interval", "%v: want 0 (off) or from 1s to 24h", c.Health.Interval)
+	}
+	if c.Hist.Retention != 0 && (c.Hist.Retention < 24*time.Hour || c.Hist.Retention > 10*8760*time.Hour) {
+		add("history.retention", "%v: want 0 (keep every run) or from 24h to 87600h", c.Hist.Retention)
+	}
+	if c.Metr.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Metr.Listen); err != nil {
+			add("metrics.listen", "%q: want host:port, such as 127.0.0.1:9108", c.Metr.Listen)
+		}
 	}
 	errs = append(errs, c.validateZones()...)
 	return errors.Join(errs...)

@@ -18,6 +18,7 @@ import (
 	"sprinkler/agent/clock"
 	"sprinkler/agent/config"
 	"sprinkler/agent/discovery"
+	"sprinkler/agent/history"
 	"sprinkler/agent/link"
 	"sprinkler/agent/logs"
 	"sprinkler/agent/relay"
@@ -110,8 +111,22 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		stopState()
 		stateWriter.Wait() // the last changes, the shutdown's included, are on disk
 	}()
-	v := valves.New(d.cfg.Agent.ID, zones, bank, d.opts.Clock, d.log, valves.Options{Limits: d.limits(), Persist: state.saveRuns})
+	hist, err := history.Open(filepath.Join(d.cfg.State.Dir, history.File), d.cfg.Hist.Retention, started, d.log)
+	if err != nil {
+		return err
+	}
+	histDone := make(chan struct{})
+	var histWriter sync.WaitGroup
+	histWriter.Go(func() { hist.Run(histDone) })
+	defer func() {
+		close(histDone)
+		histWriter.Wait() // the runs the shutdown ended are on disk
+	}()
+	v := valves.New(d.cfg.Agent.ID, zones, bank, d.opts.Clock, d.log, valves.Options{Limits: d.limits(), Persist: state.saveRuns, Ended: hist.Add})
 	interrupted := state.runs()
+	for _, r := range interrupted {
+		hist.Add(powerLoss(r, started))
+	}
 	if err := v.Reset(topics.SourceStartup); err != nil {
 		return fmt.Errorf("relays: switching off at start-up: %w", err)
 	}
@@ -152,7 +167,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	if d.opts.Logs != nil {
 		system.Logs = d.opts.Logs
 	}
-	svcOpts := serve.Options{Valves: v, Schedule: sched, Clock: d.opts.Clock, Location: loc, Version: Version, System: system, Log: d.log}
+	svcOpts := serve.Options{Valves: v, Schedule: sched, Clock: d.opts.Clock, Location: loc, Version: Version, History: hist, System: system, Log: d.log}
 	linkOpts, err := d.linkCredentials()
 	if err != nil {
 		return err
@@ -372,6 +387,18 @@ func (d *Daemon) info(v *valves.Controller, driver string, started time.Time) to
 // publisher is what the worker and the reporter need of the MQTT link.
 type publisher interface {
 	Publish(topic string, retained bool, payload []byte)
+}
+
+// powerLoss is the history's record of run r, which the agent's death interrupted: it ran at
+// most until the agent came back at now.
+func powerLoss(r valves.Run, now time.Time) topics.RunRecord {
+	end := now
+	if r.EndsAt.Before(end) {
+		end = r.EndsAt
+	}
+	return topics.RunRecord{Zone: r.Zone, Source: r.Source, Outcome: topics.ReasonPowerLoss,
+		Planned: topics.Time{Time: r.Started}, Started: topics.Time{Time: r.Started}, Ended: topics.Time{Time: end},
+		PlannedS: r.EndsAt.Sub(r.Started).Seconds(), ActualS: end.Sub(r.Started).Seconds()}
 }
 
 // mqttLink is the agent's MQTT connection: a network client of an external broker

@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"sprinkler/agent/clock"
+	"sprinkler/agent/history"
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/valves"
 	"sprinkler/topics"
@@ -24,6 +26,7 @@ type Service struct {
 	loc      *time.Location
 	version  string
 	clients  func() []topics.ClientInfo
+	history  *history.Store
 	system   System
 	log      *slog.Logger
 	handlers map[string]handler
@@ -62,13 +65,15 @@ type Options struct {
 	Version  string
 	// Clients lists the broker's clients; nil when the broker is not embedded.
 	Clients func() []topics.ClientInfo
+	// History is the run history; nil: the history commands are unavailable.
+	History *history.Store
 	System  System
 	Log     *slog.Logger
 }
 
 // New returns a Service.
 func New(o Options) *Service {
-	s := &Service{valves: o.Valves, sched: o.Schedule, clock: o.Clock, loc: o.Location, version: o.Version, clients: o.Clients, system: o.System, log: o.Log}
+	s := &Service{valves: o.Valves, sched: o.Schedule, clock: o.Clock, loc: o.Location, version: o.Version, clients: o.Clients, history: o.History, system: o.System, log: o.Log}
 	s.handlers = map[string]handler{
 		topics.CmdStatus:   s.status,
 		topics.CmdOpen:     s.open,
@@ -79,6 +84,8 @@ func New(o Options) *Service {
 		topics.CmdCommands: s.commands,
 		topics.CmdClients:  s.clientList,
 		topics.CmdLimits:   s.limits,
+		topics.CmdHistory:  s.historyRuns,
+		topics.CmdUsage:    s.usage,
 
 		topics.CmdLogs: s.logs, topics.CmdErrors: s.errorLog, topics.CmdClearLogs: s.clearLogs,
 		topics.CmdClearErrors: s.clearErrors, topics.CmdHealth: s.health, topics.CmdShutdown: s.shutdown,
@@ -272,6 +279,74 @@ func (s *Service) limits(r topics.Request, _ string) (any, error) {
 		return nil, err
 	}
 	return s.valves.Limits(), nil
+}
+
+// since reads since_s, seconds back from now, with a default.
+func (s *Service) since(sinceS *float64, def time.Duration) (time.Time, error) {
+	d := def
+	if sinceS != nil {
+		var err error
+		if d, err = topics.Seconds(*sinceS); err != nil {
+			return time.Time{}, topics.Errorf(topics.CodeBadRequest, "since_s: %v", strings.TrimPrefix(err.Error(), "duration_s "))
+		}
+	}
+	return s.clock.Now().Add(-d), nil
+}
+
+func (s *Service) historyRuns(r topics.Request, _ string) (any, error) {
+	var args struct {
+		Zone   int      `json:"zone"`
+		SinceS *float64 `json:"since_s"`
+	}
+	if err := r.Decode(&args); err != nil {
+		return nil, err
+	}
+	if s.history == nil {
+		return nil, topics.Errorf(topics.CodeUnavailable, "this agent keeps no history")
+	}
+	if args.Zone != 0 {
+		if _, err := topics.ZoneList(args.Zone).Check(s.valves.AllIDs()); err != nil {
+			return nil, err
+		}
+	}
+	since, err := s.since(args.SinceS, 7*24*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	runs := s.history.Runs(args.Zone, since)
+	reply := topics.HistoryReply{Since: topics.Time{Time: since}, Runs: runs}
+	if n := len(runs) - topics.MaxHistoryRuns; n > 0 {
+		reply.Runs, reply.Older = runs[n:], n
+	}
+	if reply.Runs == nil {
+		reply.Runs = []topics.RunRecord{}
+	}
+	return reply, nil
+}
+
+func (s *Service) usage(r topics.Request, _ string) (any, error) {
+	var args struct {
+		By     string   `json:"by"`
+		SinceS *float64 `json:"since_s"`
+	}
+	if err := r.Decode(&args); err != nil {
+		return nil, err
+	}
+	if s.history == nil {
+		return nil, topics.Errorf(topics.CodeUnavailable, "this agent keeps no history")
+	}
+	if args.By == "" {
+		args.By = history.ByDay
+	}
+	since, err := s.since(args.SinceS, 30*24*time.Hour)
+	if err != nil {
+		return nil, err
+	}
+	periods, err := s.history.Usage(args.By, since, s.clock.Now(), s.loc)
+	if err != nil {
+		return nil, err
+	}
+	return topics.UsageReply{By: args.By, Since: topics.Time{Time: since}, Periods: periods}, nil
 }
 
 func (s *Service) clientList(r topics.Request, _ string) (any, error) {

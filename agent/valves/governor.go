@@ -23,6 +23,7 @@ func (c *Controller) Reset(source string) error {
 			stop(&r.timer)
 			if !r.started.IsZero() {
 				c.event(topics.EventRunFinished, z, now, source).Reason = topics.ReasonShutdown
+				c.ended(r, now, source, topics.ReasonShutdown)
 			}
 			z.run = nil
 		}
@@ -333,6 +334,7 @@ func (c *Controller) finish(r *run, now time.Time, source, reason string) error 
 	if !r.started.IsZero() {
 		e := c.event(topics.EventRunFinished, z, now, source)
 		e.Reason = reason
+		c.ended(r, now, source, reason)
 		c.log.Info("run finished", "zone", z.ID, "reason", reason, "source", source, "ran", now.Sub(r.started).Round(time.Millisecond))
 	}
 	c.settleMaster(now)

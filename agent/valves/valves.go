@@ -58,6 +58,9 @@ type Options struct {
 	Persist func([]Run) error
 	// Location is where "today" is, for the water time today; time.Local when nil.
 	Location *time.Location
+	// Ended, when set, receives every run that ran, when it ends, for the history. It is
+	// called with the controller locked and must not block.
+	Ended func(topics.RunRecord)
 }
 
 // retryAfter is how soon a failed relay switch-off is tried again.
@@ -74,6 +77,7 @@ type Controller struct {
 	agent   string
 	limits  Limits
 	persist func([]Run) error
+	onEnded func(topics.RunRecord)
 	loc     *time.Location
 
 	mu        sync.Mutex
@@ -126,7 +130,7 @@ func New(agent string, zones []Zone, bank relay.Bank, clk clock.Clock, log *slog
 	if o.Location == nil {
 		o.Location = time.Local
 	}
-	c := &Controller{bank: bank, clock: clk, log: log, agent: agent, limits: o.Limits, persist: o.Persist, loc: o.Location,
+	c := &Controller{bank: bank, clock: clk, log: log, agent: agent, limits: o.Limits, persist: o.Persist, loc: o.Location, onEnded: o.Ended,
 		byID: map[int]*zone{}, changed: make(chan struct{}, 1)}
 	for i, z := range zones {
 		zz := &zone{Zone: z, index: i}
@@ -203,6 +207,18 @@ func (c *Controller) addEvent(e topics.Event) {
 		c.dropped++
 	}
 	c.events = append(c.events, e)
+}
+
+// ended records run r of zone z, which ran until now, in the history.
+func (c *Controller) ended(r *run, now time.Time, by, outcome string) {
+	if c.onEnded == nil || r.started.IsZero() {
+		return
+	}
+	c.onEnded(topics.RunRecord{
+		Zone: r.zone.ID, Source: r.source, EndedBy: by, Outcome: outcome,
+		Planned: topics.Time{Time: r.requested}, Started: topics.Time{Time: r.started}, Ended: topics.Time{Time: now},
+		PlannedS: r.d.Seconds(), ActualS: now.Sub(r.started).Seconds(),
+	})
 }
 
 func (c *Controller) event(typ string, z *zone, now time.Time, source string) *topics.Event {

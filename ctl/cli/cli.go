@@ -150,6 +150,7 @@ broker unreachable, or timeout (always within --timeout).`,
 		a.benchCommand(),
 	)
 	root.AddCommand(a.scheduleCommands()...)
+	root.AddCommand(a.historyCommands()...)
 	root.AddCommand(a.systemCommands()...)
 	return root
 }

@@ -428,6 +428,21 @@ func TestCrashResumesOnlyTheRemainder(t *testing.T) {
 	if !after.EndsAt.Equal(before.EndsAt.Time) {
 		t.Errorf("resumed until %v, the run was to end at %v", after.EndsAt, before.EndsAt)
 	}
+	h := history(t, url, "--zone", "2")
+	if len(h.Runs) != 1 || h.Runs[0].Outcome != topics.ReasonPowerLoss || h.Runs[0].Source == "" || h.Runs[0].PlannedS != 600 {
+		t.Errorf("the history after the crash: %+v", h)
+	}
+}
+
+// history runs ctl history --json with args.
+func history(t *testing.T, url string, args ...string) topics.HistoryReply {
+	t.Helper()
+	code, stdout, stderr := ctl(t, url, append([]string{"history", "--json"}, args...)...)
+	var h topics.HistoryReply
+	if err := json.Unmarshal([]byte(stdout), &h); code != 0 || err != nil {
+		t.Fatalf("history: exit %d, %v, %s", code, err, stderr)
+	}
+	return h
 }
 
 // TestCleanStopResumesNothing stops the agent cleanly in the middle of a run: nothing resumes.

@@ -1,0 +1,231 @@
+// Package history keeps the runs that ended: one JSON line each in a file that only grows
+// between compactions, appended and synced by its own goroutine so that no relay waits for the
+// disk, and read back at start. It answers the history and usage queries from memory.
+package history
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"sprinkler/topics"
+)
+
+// File is the history's name in the state folder.
+const File = "history.jsonl"
+
+// Store is the run history.
+type Store struct {
+	path      string
+	retention time.Duration
+	log       *slog.Logger
+	mu        sync.Mutex
+	runs      []topics.RunRecord // oldest first
+	pending   [][]byte           // lines not yet on disk
+	prune     bool               // runs past the retention are in memory: rewrite the file
+	kick      chan struct{}
+	wmu       sync.Mutex // serialises writes to the file
+}
+
+// Open reads the history at path, drops what is older than retention before now, and
+// rewrites the file when it dropped anything or found a damaged line (a power cut in the middle
+// of an append leaves at most the last line torn).
+func Open(path string, retention time.Duration, now time.Time, log *slog.Logger) (*Store, error) {
+	s := &Store{path: path, retention: retention, log: log, kick: make(chan struct{}, 1)}
+	src, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	cut := now.Add(-retention)
+	rewrite := false
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		var r topics.RunRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			log.Warn("history: a damaged line was dropped", "path", path, "line", n, "err", err)
+			rewrite = true
+			continue
+		}
+		if retention > 0 && r.Ended.Before(cut) {
+			rewrite = true
+			continue
+		}
+		s.runs = append(s.runs, r)
+	}
+	if rewrite {
+		if err := s.compact(); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// compact rewrites the file with the runs in memory, atomically.
+func (s *Store) compact() error {
+	var buf bytes.Buffer
+	for _, r := range s.runs {
+		b, _ := json.Marshal(r)
+		buf.Write(append(b, '\n'))
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(s.path), "."+filepath.Base(s.path)+".*")
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(buf.Bytes()); err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), s.path)
+	}
+	if err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	return nil
+}
+
+// Add records a run that ended. It does not wait for the disk and never blocks: Run writes it.
+func (s *Store) Add(r topics.RunRecord) {
+	b, _ := json.Marshal(r)
+	s.mu.Lock()
+	s.runs = append(s.runs, r)
+	s.pending = append(s.pending, append(b, '\n'))
+	if s.retention > 0 && s.runs[0].Ended.Before(r.Ended.Add(-s.retention-24*time.Hour)) {
+		s.prune = true // once a day at most
+	}
+	s.mu.Unlock()
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run appends what Add recorded until done is closed, then once more.
+func (s *Store) Run(done <-chan struct{}) {
+	for {
+		select {
+		case <-s.kick:
+			_ = s.Sync()
+		case <-done:
+			_ = s.Sync()
+			return
+		}
+	}
+}
+
+// Sync appends the runs recorded so far to the file and syncs it.
+func (s *Store) Sync() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	s.mu.Lock()
+	if s.prune {
+		defer s.mu.Unlock()
+		cut := s.runs[len(s.runs)-1].Ended.Add(-s.retention)
+		s.runs = slices.DeleteFunc(s.runs, func(r topics.RunRecord) bool { return r.Ended.Before(cut) })
+		s.pending, s.prune = nil, false
+		return s.compact()
+	}
+	lines := s.pending
+	s.pending = nil
+	s.mu.Unlock()
+	if len(lines) == 0 {
+		return nil
+	}
+	f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err == nil {
+		_, err = f.Write(bytes.Join(lines, nil))
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		s.mu.Lock()
+		s.pending = append(lines, s.pending...) // tried again with the next run
+		s.mu.Unlock()
+		s.log.Error("history: writing failed; the runs stay in memory and are tried again", "path", s.path, "err", err)
+		return fmt.Errorf("history: %w", err)
+	}
+	return nil
+}
+
+// Runs returns the runs of zone (every zone when 0) that ended at or after since, oldest first.
+func (s *Store) Runs(zone int, since time.Time) []topics.RunRecord {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []topics.RunRecord
+	for _, r := range s.runs {
+		if (zone == 0 || r.Zone == zone) && !r.Ended.Before(since) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Period lengths of Usage.
+const (
+	ByDay  = "day"
+	ByWeek = "week"
+)
+
+// Usage sums water time per day or week (weeks start on Monday) in loc, from the period that
+// holds since until the one that holds now, every period listed even when nothing ran. A run
+// counts in the period it started in.
+func (s *Store) Usage(by string, since, now time.Time, loc *time.Location) ([]topics.UsagePeriod, error) {
+	start := func(t time.Time) time.Time {
+		t = t.In(loc)
+		d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+		if by == ByWeek {
+			d = d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+		}
+		return d
+	}
+	next := func(t time.Time) time.Time {
+		if by == ByWeek {
+			return t.AddDate(0, 0, 7)
+		}
+		return t.AddDate(0, 0, 1)
+	}
+	if by != ByDay && by != ByWeek {
+		return nil, topics.Errorf(topics.CodeBadRequest, "by %q: want day or week", by)
+	}
+	if !since.Before(now) {
+		return nil, topics.Errorf(topics.CodeBadRequest, "since must be in the past")
+	}
+	var periods []topics.UsagePeriod
+	index := map[time.Time]int{}
+	for t := start(since); !t.After(now); t = next(t) {
+		index[t] = len(periods)
+		periods = append(periods, topics.UsagePeriod{Start: topics.Time{Time: t}, Zones: map[string]float64{}})
+		if len(periods) > 3660 {
+			return nil, topics.Errorf(topics.CodeBadRequest, "more than ten years of periods")
+		}
+	}
+	for _, r := range s.Runs(0, since) {
+		i, ok := index[start(r.Started.Time)]
+		if !ok {
+			continue
+		}
+		p := &periods[i]
+		p.TotalS += r.ActualS
+		p.Zones[strconv.Itoa(r.Zone)] += r.ActualS
+		p.Runs++
+	}
+	return slices.Clip(periods), nil
+}

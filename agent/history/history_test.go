@@ -1,0 +1,99 @@
+package history_test
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"sprinkler/agent/history"
+	"sprinkler/topics"
+)
+
+var t0 = time.Date(2026, 6, 1, 6, 0, 0, 0, time.UTC) // a Monday
+
+func run(zone int, start time.Time, d time.Duration, outcome string) topics.RunRecord {
+	return topics.RunRecord{Zone: zone, Source: "test", Planned: topics.Time{Time: start}, Started: topics.Time{Time: start},
+		Ended: topics.Time{Time: start.Add(d)}, PlannedS: d.Seconds(), ActualS: d.Seconds(), Outcome: outcome}
+}
+
+func open(t *testing.T, path string, now time.Time) *history.Store {
+	t.Helper()
+	s, err := history.Open(path, 30*24*time.Hour, now, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestRecordsSurviveARestartAndOldOnesGo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), history.File)
+	s := open(t, path, t0)
+	s.Add(run(1, t0.AddDate(0, 0, -40), 10*time.Minute, topics.ReasonFinished))
+	s.Add(run(2, t0.Add(-time.Hour), 5*time.Minute, topics.ReasonClosed))
+	s.Add(run(1, t0, 10*time.Minute, topics.ReasonFinished))
+	if err := s.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	// A torn last line, as a power cut in the middle of an append leaves it.
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	_, _ = f.WriteString(`{"zone":3,"sour`)
+	_ = f.Close()
+
+	again := open(t, path, t0.Add(time.Hour))
+	got := again.Runs(0, time.Time{})
+	if len(got) != 2 || got[0].Zone != 2 || got[1].Zone != 1 || got[1].Outcome != topics.ReasonFinished {
+		t.Fatalf("after a restart: %+v", got)
+	}
+	if zone1 := again.Runs(1, t0.Add(-2*time.Hour)); len(zone1) != 1 {
+		t.Errorf("zone 1: %+v", zone1)
+	}
+	if recent := again.Runs(0, t0.Add(time.Minute)); len(recent) != 1 {
+		t.Errorf("since: %+v", recent)
+	}
+	b, _ := os.ReadFile(path)
+	if len(b) == 0 || b[len(b)-1] != '\n' {
+		t.Errorf("the damaged line was not rewritten away: %q", b)
+	}
+}
+
+func TestRetentionWhileRunning(t *testing.T) {
+	path := filepath.Join(t.TempDir(), history.File)
+	s := open(t, path, t0)
+	s.Add(run(1, t0, time.Minute, topics.ReasonFinished))
+	s.Add(run(1, t0.AddDate(0, 0, 32), time.Minute, topics.ReasonFinished)) // past the retention, plus a day
+	if err := s.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if got := open(t, path, t0.AddDate(0, 0, 32)).Runs(0, time.Time{}); len(got) != 1 {
+		t.Errorf("the old run was kept: %+v", got)
+	}
+}
+
+func TestUsageByDayAndWeek(t *testing.T) {
+	s := open(t, filepath.Join(t.TempDir(), history.File), t0)
+	s.Add(run(1, t0, 10*time.Minute, topics.ReasonFinished))                  // Mon
+	s.Add(run(2, t0.Add(time.Hour), 5*time.Minute, topics.ReasonFinished))    // Mon
+	s.Add(run(1, t0.AddDate(0, 0, 2), 6*time.Minute, topics.ReasonPowerLoss)) // Wed
+	s.Add(run(3, t0.AddDate(0, 0, 7), 4*time.Minute, topics.ReasonFinished))  // next Mon
+	now := t0.AddDate(0, 0, 8)
+
+	days, err := s.Usage(history.ByDay, t0.Add(-time.Hour), now, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(days) != 9 || days[0].TotalS != 900 || days[0].Runs != 2 || days[0].Zones["2"] != 300 || days[1].TotalS != 0 || days[2].TotalS != 360 {
+		t.Fatalf("by day: %+v", days)
+	}
+	weeks, err := s.Usage(history.ByWeek, t0.Add(-time.Hour), now, time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(weeks) != 2 || weeks[0].TotalS != 1260 || weeks[1].TotalS != 240 || !weeks[1].Start.Equal(t0.AddDate(0, 0, 7).Truncate(24*time.Hour)) {
+		t.Fatalf("by week: %+v", weeks)
+	}
+	if _, err := s.Usage("month", t0, now, time.UTC); topics.CodeOf(err) != topics.CodeBadRequest {
+		t.Errorf("by month: %v", err)
+	}
+}
