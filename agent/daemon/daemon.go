@@ -21,6 +21,7 @@ import (
 	"sprinkler/agent/history"
 	"sprinkler/agent/link"
 	"sprinkler/agent/logs"
+	"sprinkler/agent/metrics"
 	"sprinkler/agent/relay"
 	"sprinkler/agent/schedule"
 	"sprinkler/agent/scheduler"
@@ -90,6 +91,8 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	mets := metrics.New()
+	bank = countErrors{bank, mets.RelayError}
 	defer func() {
 		if cerr := bank.Close(); cerr != nil {
 			d.log.Error("relays: close", "err", cerr)
@@ -122,10 +125,12 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		close(histDone)
 		histWriter.Wait() // the runs the shutdown ended are on disk
 	}()
-	v := valves.New(d.cfg.Agent.ID, zones, bank, d.opts.Clock, d.log, valves.Options{Limits: d.limits(), Persist: state.saveRuns, Ended: hist.Add})
+	v := valves.New(d.cfg.Agent.ID, zones, bank, d.opts.Clock, d.log, valves.Options{Limits: d.limits(), Persist: state.saveRuns,
+		Ended: func(r topics.RunRecord) { hist.Add(r); mets.RunEnded(r) }})
 	interrupted := state.runs()
 	for _, r := range interrupted {
 		hist.Add(powerLoss(r, started))
+		mets.RunEnded(powerLoss(r, started))
 	}
 	if err := v.Reset(topics.SourceStartup); err != nil {
 		return fmt.Errorf("relays: switching off at start-up: %w", err)
@@ -182,6 +187,13 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		defer func() { err = errors.Join(err, brk.Close()) }()
 		svcOpts.Clients = brk.Clients
 		svcOpts.System.Broker = "mochi-mqtt " + mqttVersion
+	}
+	if d.cfg.Metr.Listen != "" {
+		mctx, stopMetrics := context.WithCancel(context.Background())
+		defer stopMetrics()
+		if _, err := mets.Serve(mctx, d.cfg.Metr.Listen, d.log); err != nil {
+			return fmt.Errorf("metrics.listen %s: %w", d.cfg.Metr.Listen, err)
+		}
 	}
 	healthOf := d.healthReader(brk, started)
 	svcOpts.System.Health = healthOf
@@ -243,6 +255,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	d.log.Info("agent running", "version", Version, "relays", driver, "zones", len(zones), "state_dir", d.cfg.State.Dir)
 
 	stopHealth := d.publishHealth(l, healthOf)
+	mets.Watch(d.metricSources(v, l, brk))
 
 	<-ctx.Done()
 	d.log.Info("agent stopping")
@@ -389,6 +402,43 @@ type publisher interface {
 	Publish(topic string, retained bool, payload []byte)
 }
 
+// countErrors is a relay bank that tells failed of every switch that failed.
+type countErrors struct {
+	relay.Bank
+	failed func()
+}
+
+func (b countErrors) Set(i int, on bool) error {
+	err := b.Bank.Set(i, on)
+	if err != nil {
+		b.failed()
+	}
+	return err
+}
+
+// metricSources are the live values of the metrics.
+func (d *Daemon) metricSources(v *valves.Controller, l mqttLink, brk *server.Broker) metrics.Sources {
+	src := metrics.Sources{
+		Zones: func() map[int]bool {
+			open := map[int]bool{}
+			for _, id := range v.AllIDs() {
+				open[id] = false
+			}
+			for _, id := range v.OpenZones() {
+				open[id] = true
+			}
+			return open
+		},
+		Queue:     func() int { return len(v.Snapshot().Queue) },
+		Connected: l.Connected,
+		Connects:  l.Connects,
+	}
+	if brk != nil {
+		src.Broker = brk.Stats
+	}
+	return src
+}
+
 // powerLoss is the history's record of run r, which the agent's death interrupted: it ran at
 // most until the agent came back at now.
 func powerLoss(r valves.Run, now time.Time) topics.RunRecord {
@@ -407,6 +457,8 @@ type mqttLink interface {
 	publisher
 	Start()
 	Close(timeout time.Duration) error
+	Connected() bool
+	Connects() int64
 }
 
 func mustJSON(v any) []byte {

@@ -1,6 +1,7 @@
 package link
 
 import (
+	"sync/atomic"
 	"time"
 )
 
@@ -17,8 +18,9 @@ type Embedded interface {
 // will (the broker lives and dies with the agent). It saves the two loopback hops that a
 // network client of the same broker would make for every command and every reply.
 type Inline struct {
-	o Options
-	b Embedded
+	o  Options
+	b  Embedded
+	up atomic.Bool
 }
 
 // NewInline returns a link to b; Options' URL, Dial, credentials, keepalive and TLS do not
@@ -33,6 +35,7 @@ func (l *Inline) Start() {
 		}
 	}
 	l.o.Log.Info("mqtt connected", "broker", "embedded, in process", "filters", l.o.Filters)
+	l.up.Store(true)
 	go l.o.OnUp()
 }
 
@@ -47,7 +50,19 @@ func (l *Inline) Publish(topic string, retained bool, payload []byte) {
 	}
 }
 
+// Connected reports whether Start ran and Close did not: an in-process link does not drop.
+func (l *Inline) Connected() bool { return l.up.Load() }
+
+// Connects is 1 once started: an in-process link never reconnects.
+func (l *Inline) Connects() int64 {
+	if l.up.Load() {
+		return 1
+	}
+	return 0
+}
+
 // Close publishes the will's payload, as a clean stop of a network link does.
 func (l *Inline) Close(time.Duration) error {
+	l.up.Store(false)
 	return l.b.Publish(l.o.Will, []byte(l.o.WillPayload), true)
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -44,8 +45,9 @@ type Options struct {
 
 // Link is a live MQTT connection that reconnects by itself.
 type Link struct {
-	o Options
-	c paho.Client
+	o        Options
+	c        paho.Client
+	connects atomic.Int64
 }
 
 // New returns a Link; it does not connect.
@@ -87,6 +89,7 @@ func (l *Link) Start() {
 }
 
 func (l *Link) onConnect(c paho.Client) {
+	l.connects.Add(1)
 	filters := make(map[string]byte, len(l.o.Filters))
 	for _, f := range l.o.Filters {
 		filters[f] = 1
@@ -136,6 +139,9 @@ func (l *Link) PublishWait(ctx context.Context, topic string, retained bool, pay
 		return fmt.Errorf("publish %s: %w", topic, ctx.Err())
 	}
 }
+
+// Connects counts the connections made so far; more than one means reconnects.
+func (l *Link) Connects() int64 { return l.connects.Load() }
 
 // Connected reports whether the connection is up now (not merely being retried).
 func (l *Link) Connected() bool { return l.c.IsConnectionOpen() }

@@ -206,6 +206,12 @@ func (b *Broker) Origin(topic string, payload []byte) (clientID, role string, ok
 	return b.hook.origins.take(topic, payload)
 }
 
+// Stats returns the connected clients and the publish messages received and sent so far.
+func (b *Broker) Stats() (clients, received, sent int64) {
+	i := b.srv.Info
+	return atomic.LoadInt64(&i.ClientsConnected), atomic.LoadInt64(&i.MessagesReceived), atomic.LoadInt64(&i.MessagesSent)
+}
+
 // Clients lists the connected clients, sorted by id.
 func (b *Broker) Clients() []topics.ClientInfo {
 	var out []topics.ClientInfo
