@@ -112,7 +112,8 @@ var Commands = []Command{
 	{Name: CmdTime, Access: AccessRead, Aliases: []string{"gdt"}, Group: "system", Summary: "date, time and weekday on the agent"},
 	{Name: CmdVersion, Access: AccessRead, Aliases: []string{"gvn"}, Group: "system", Summary: "agent and contract versions"},
 	{Name: CmdCommands, Access: AccessRead, Aliases: []string{"m"}, Group: "system", Summary: "this menu: every command with its arguments"},
-	{Name: CmdClients, Access: AccessAdmin, Aliases: []string{"gat"}, Group: "system", Summary: "connected MQTT clients with their ids and addresses (embedded broker)"},
+	{Name: CmdClients, Access: AccessAdmin, Aliases: []string{"gat"}, Group: "system", Summary: "connected MQTT clients with their ids and addresses (embedded broker)",
+		Params: []Param{{Name: "all", Type: "bool", Help: "also the clients that left lately"}}},
 }
 
 // LookupCommand finds a command by name or alias, in any case.

@@ -219,11 +219,14 @@ const ProtocolVersion = 1
 // ClientInfo is one connected MQTT client in the reply to "clients".
 type ClientInfo struct {
 	ID          string `json:"id"`
+	Online      bool   `json:"online"`
 	Remote      string `json:"remote"`
 	Listener    string `json:"listener"`
 	Username    string `json:"username,omitempty"`
 	Role        string `json:"role,omitempty"`
 	ConnectedAt *Time  `json:"connected_at,omitempty"`
+	// DisconnectedAt is when a client that left went; nil while it is connected.
+	DisconnectedAt *Time `json:"disconnected_at,omitempty"`
 }
 
 // StateQueued is a zone's state in a ZoneChange when its run waits for its turn.

@@ -19,6 +19,7 @@
 //	<base>/response/<cmd>     agent→  no        Response JSON
 //	<base>/response/<cmd>/<r> agent→  no        Response JSON to a request with "reply_to": "<r>"
 //	<base>/event              agent→  no        Event JSON
+//	<base>/clients/<id>       broker→ retained  ClientInfo JSON of each client of an embedded broker
 package topics
 
 import (
@@ -123,6 +124,10 @@ func (a Agent) Reply(cmd, replyTo string) string {
 	}
 	return a.base + "/response/" + cmd + "/" + replyTo
 }
+
+// Clients is the topic under which the embedded broker publishes each client's presence,
+// retained: Clients()+"/"+clientID holds a ClientInfo.
+func (a Agent) Clients() string { return a.base + "/clients" }
 
 // ProfileState is the retained topic holding the name of the active profile.
 func (a Agent) ProfileState() string { return a.base + "/profile/state" }

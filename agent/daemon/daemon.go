@@ -180,6 +180,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	if d.cfg.Broker.Embedded {
 		bcfg := d.cfg.Broker
 		bcfg.Prefix = d.cfg.MQTT.Prefix // the ACL protects the agent's own topics
+		bcfg.Presence = d.topics.Clients()
 		brk = server.New(bcfg, d.log.With("component", "broker"))
 		if err := brk.Start(); err != nil {
 			return err

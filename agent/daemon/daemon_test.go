@@ -364,3 +364,32 @@ func TestStuckSubscriberDelaysNobody(t *testing.T) {
 	}
 	t.Logf("%d requests with a stuck subscriber: slowest round trip %v", rounds, slowest.Round(time.Microsecond))
 }
+
+// TestClientPresence: the embedded broker publishes a retained entry per client, online while
+// connected and offline with the time it left, whether it said goodbye or was killed; clients
+// --all lists the gone ones; the entries are cleared after broker.client_retention.
+func TestClientPresence(t *testing.T) {
+	cfg := testConfig(t, "garden")
+	cfg.Broker.ClientRetention = 300 * time.Millisecond
+	a := start(t, cfg, nil)
+	w := brokertest.Connect(t, brokertest.URL(a.addr))
+	w.Subscribe(a.topics.Clients() + "/#")
+
+	polite := brokertest.Connect(t, brokertest.URL(a.addr))
+	w.AwaitMsg(a.topics.Clients()+"/"+polite.ID(), `"online":true`, `"remote":"127.0.0.1:`, `"role":"admin"`)
+	polite.Paho().Disconnect(10)
+	w.AwaitMsg(a.topics.Clients()+"/"+polite.ID(), `"online":false`, `"disconnected_at"`)
+
+	kill := brokertest.Stuck(t, a.addr, "killed-dashboard", "sprinkler/garden/status")
+	w.AwaitMsg(a.topics.Clients()+"/killed-dashboard", `"online":true`)
+	kill()
+	w.AwaitMsg(a.topics.Clients()+"/killed-dashboard", `"online":false`)
+	r := request(t, w, a, "clients", "c1", `{"id":"c1","all":true}`)
+	if !strings.Contains(string(r.Data), polite.ID()) || !strings.Contains(string(r.Data), `"online":false`) {
+		t.Errorf("clients --all: %s", r.Data)
+	}
+	if r := request(t, w, a, "clients", "c2", `{"id":"c2"}`); strings.Contains(string(r.Data), polite.ID()) {
+		t.Errorf("clients lists a client that left: %s", r.Data)
+	}
+	w.Await(a.topics.Clients()+"/"+polite.ID(), "") // cleared after the retention
+}

@@ -83,7 +83,7 @@ func (d *Daemon) healthReader(brk *server.Broker, started time.Time) func(contex
 		h.TS = topics.Time{Time: now}
 		h.AgentUptimeS = now.Sub(started).Seconds()
 		if brk != nil {
-			n := len(brk.Clients())
+			n := len(brk.Clients(false))
 			h.BrokerClients = &n
 		}
 		if d.opts.Logs != nil {

@@ -25,7 +25,7 @@ type Service struct {
 	clock    clock.Clock
 	loc      *time.Location
 	version  string
-	clients  func() []topics.ClientInfo
+	clients  func(all bool) []topics.ClientInfo
 	history  *history.Store
 	system   System
 	log      *slog.Logger
@@ -63,8 +63,9 @@ type Options struct {
 	Clock    clock.Clock
 	Location *time.Location
 	Version  string
-	// Clients lists the broker's clients; nil when the broker is not embedded.
-	Clients func() []topics.ClientInfo
+	// Clients lists the broker's clients, with all also those that left lately; nil when the
+	// broker is not embedded.
+	Clients func(all bool) []topics.ClientInfo
 	// History is the run history; nil: the history commands are unavailable.
 	History *history.Store
 	System  System
@@ -350,11 +351,18 @@ func (s *Service) usage(r topics.Request, _ string) (any, error) {
 }
 
 func (s *Service) clientList(r topics.Request, _ string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
+	var args struct {
+		All bool `json:"all"`
+	}
+	if err := r.Decode(&args); err != nil {
 		return nil, err
 	}
 	if s.clients == nil {
 		return nil, topics.Errorf(topics.CodeUnavailable, "the client list comes from the embedded broker, and this agent uses an external one")
 	}
-	return s.clients(), nil
+	list := s.clients(args.All)
+	if list == nil {
+		list = []topics.ClientInfo{}
+	}
+	return list, nil
 }

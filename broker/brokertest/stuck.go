@@ -7,8 +7,9 @@ import (
 
 // Stuck connects a client that subscribes to filter at QoS 1 and then never reads again, as a
 // hung dashboard would: its socket buffers fill and the broker must not wait for it. The
-// connection closes when the test ends.
-func Stuck(t testing.TB, addr, clientID, filter string) {
+// connection closes, without a goodbye, when the test ends or when the returned kill is
+// called.
+func Stuck(t testing.TB, addr, clientID, filter string) (kill func()) {
 	t.Helper()
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -25,6 +26,7 @@ func Stuck(t testing.TB, addr, clientID, filter string) {
 			t.Fatal(err)
 		}
 	}
+	return func() { _ = c.Close() }
 }
 
 // str encodes an MQTT string: a two-byte length, then the bytes.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -58,6 +59,12 @@ type Config struct {
 	MaxPacket    int `mapstructure:"max_packet"`     // bytes
 	MaxInflight  int `mapstructure:"max_inflight"`   // QoS 1/2 messages in flight per client
 	MaxTopic     int `mapstructure:"max_topic"`      // characters of a topic or filter
+	// ClientRetention is how long a client that left stays in the presence topics and in
+	// "clients --all".
+	ClientRetention time.Duration `mapstructure:"client_retention"`
+	// Presence is the topic under which each client's presence is published, retained, as
+	// <Presence>/<client-id>; empty for none. The agent sets it to <base>/clients.
+	Presence string `mapstructure:"-"`
 }
 
 // User is one account.
@@ -86,6 +93,7 @@ func Defaults() map[string]any {
 	return map[string]any{
 		"broker.embedded":          true,
 		"broker.listen":            "127.0.0.1:1883",
+		"broker.client_retention":  "24h",
 		"broker.prefix":            topics.DefaultPrefix,
 		"broker.anonymous":         AnonymousLoopback,
 		"broker.anonymous_role":    RoleAdmin,
@@ -111,6 +119,7 @@ func DefaultConfig() Config {
 		Embedded: true, Listen: "127.0.0.1:1883", Prefix: topics.DefaultPrefix,
 		Anonymous: AnonymousLoopback, AnonymousRole: RoleAdmin,
 		MaxClients: 1024, MaxPerRemote: 32, MaxPacket: 65536, MaxInflight: 1024, MaxTopic: 256,
+		ClientRetention: 24 * time.Hour,
 	}
 }
 
@@ -149,6 +158,9 @@ func (c Config) Validate() error {
 		if v < 1 || v > 65535 {
 			add(key, "%d: want 1 to 65535", v)
 		}
+	}
+	if c.ClientRetention < time.Minute || c.ClientRetention > 30*24*time.Hour {
+		add("client_retention", "%v: want 1m to 720h", c.ClientRetention)
 	}
 	if c.MaxPacket < 1024 || c.MaxPacket > 16<<20 {
 		add("max_packet", "%d: want 1024 to 16777216 bytes", c.MaxPacket)

@@ -32,13 +32,17 @@ func TestDefaultsAgree(t *testing.T) {
 		m[key] = v
 	}
 	var c Config
-	if err := mapstructure.Decode(m, &c); err != nil {
+	dec, err := mapstructure.NewDecoder(&mapstructure.DecoderConfig{Result: &c, DecodeHook: mapstructure.StringToTimeDurationHookFunc()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dec.Decode(m); err != nil {
 		t.Fatal(err)
 	}
 	d := DefaultConfig()
 	if c.Listen != d.Listen || c.Prefix != d.Prefix || c.Anonymous != d.Anonymous || c.AnonymousRole != d.AnonymousRole ||
 		c.MaxClients != d.MaxClients || c.MaxPerRemote != d.MaxPerRemote || c.MaxPacket != d.MaxPacket ||
-		c.MaxInflight != d.MaxInflight || c.MaxTopic != d.MaxTopic || c.Embedded != d.Embedded {
+		c.MaxInflight != d.MaxInflight || c.MaxTopic != d.MaxTopic || c.Embedded != d.Embedded || c.ClientRetention != d.ClientRetention {
 		t.Errorf("Defaults() gives %+v, DefaultConfig() %+v", c, d)
 	}
 }

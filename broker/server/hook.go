@@ -26,6 +26,7 @@ type hook struct {
 	all     func() map[string]*mqtt.Client
 
 	guard    *retainGuard
+	presence *presence // nil: no presence topics
 	mu       sync.Mutex
 	sessions map[*mqtt.Client]*session
 	stashed  map[*mqtt.Client]packets.Packet
@@ -48,7 +49,7 @@ func (h *hook) ID() string { return "sprinkler" }
 func (h *hook) Provides(b byte) bool {
 	return bytes.Contains([]byte{
 		mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnPublish,
-		mqtt.OnDisconnect, mqtt.OnPacketProcessed, mqtt.OnWill, mqtt.OnWillSent, mqtt.OnSubscribe, mqtt.OnSubscribed,
+		mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnPacketProcessed, mqtt.OnWill, mqtt.OnWillSent, mqtt.OnSubscribe, mqtt.OnSubscribed,
 	}, []byte{b})
 }
 
@@ -113,10 +114,26 @@ func (h *hook) OnWillSent(cl *mqtt.Client, pk packets.Packet) {
 	h.guard.leaveWill(cl)
 }
 
+// OnSessionEstablished publishes the client's presence.
+func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
+	if h.presence != nil && !cl.Net.Inline {
+		h.presence.up(cl, h.info(cl))
+	}
+}
+
 func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
+	if h.presence != nil && !cl.Net.Inline {
+		h.presence.down(cl, time.Now())
+	}
 	h.mu.Lock()
 	delete(h.sessions, cl)
 	h.mu.Unlock()
+}
+
+// info describes a connected client.
+func (h *hook) info(cl *mqtt.Client) topics.ClientInfo {
+	return topics.ClientInfo{ID: cl.ID, Online: true, Remote: cl.Net.Remote, Listener: cl.Net.Listener,
+		Username: string(cl.Properties.Username), Role: h.roleOf(cl), ConnectedAt: topics.At(h.connectedAt(cl))}
 }
 
 // session returns a copy of what the hook knows of cl, or nil.

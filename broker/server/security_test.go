@@ -168,7 +168,7 @@ func awaitGone(t *testing.T, b *server.Broker, id string) {
 	t.Helper()
 	deadline := time.Now().Add(brokertest.Wait)
 	for time.Now().Before(deadline) {
-		if !slices.ContainsFunc(b.Clients(), func(c topics.ClientInfo) bool { return c.ID == id }) {
+		if !slices.ContainsFunc(b.Clients(false), func(c topics.ClientInfo) bool { return c.ID == id }) {
 			return
 		}
 		time.Sleep(time.Millisecond) // the broker signals nothing when a client is gone

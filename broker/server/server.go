@@ -93,6 +93,10 @@ func (b *Broker) Start() error {
 	if err := b.srv.AddHook(b.hook, nil); err != nil {
 		return fmt.Errorf("broker: %w", err)
 	}
+	if b.cfg.Presence != "" {
+		b.hook.presence = &presence{base: b.cfg.Presence, retention: b.cfg.ClientRetention, publish: b.Publish,
+			log: b.log, clients: map[string]*presenceEntry{}}
+	}
 	if b.cfg.Listen != "" {
 		l, err := net.Listen("tcp", b.cfg.Listen)
 		if err != nil {
@@ -212,21 +216,18 @@ func (b *Broker) Stats() (clients, received, sent int64) {
 	return atomic.LoadInt64(&i.ClientsConnected), atomic.LoadInt64(&i.MessagesReceived), atomic.LoadInt64(&i.MessagesSent)
 }
 
-// Clients lists the connected clients, sorted by id.
-func (b *Broker) Clients() []topics.ClientInfo {
+// Clients lists the connected clients, sorted by id; with all, also those that left within
+// broker.client_retention (when presence is on).
+func (b *Broker) Clients(all bool) []topics.ClientInfo {
 	var out []topics.ClientInfo
 	for _, cl := range b.srv.Clients.GetAll() {
 		if cl.Net.Inline || cl.Closed() {
 			continue
 		}
-		out = append(out, topics.ClientInfo{
-			ID:          cl.ID,
-			Remote:      cl.Net.Remote,
-			Listener:    cl.Net.Listener,
-			Username:    string(cl.Properties.Username),
-			Role:        b.hook.roleOf(cl),
-			ConnectedAt: topics.At(b.hook.connectedAt(cl)),
-		})
+		out = append(out, b.hook.info(cl))
+	}
+	if all && b.hook.presence != nil {
+		out = append(out, b.hook.presence.gone()...)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out

@@ -301,10 +301,11 @@ func TestWatchFollowsChanges(t *testing.T) {
 
 // lineProc is a long-running program whose output the test reads line by line.
 type lineProc struct {
-	t     testing.TB
-	cmd   *exec.Cmd
-	lines chan string
-	done  chan error
+	t      testing.TB
+	cmd    *exec.Cmd
+	lines  chan string
+	done   chan error
+	exited chan struct{} // closed once the program has been waited for
 }
 
 // startLines starts a program and reads its standard output line by line; it is killed when
@@ -318,7 +319,7 @@ func startLines(t testing.TB, path string, args ...string) *lineProc {
 // output.
 func startLinesEnv(t testing.TB, env []string, path string, args ...string) *lineProc {
 	t.Helper()
-	p := &lineProc{t: t, cmd: exec.Command(path, args...), lines: make(chan string, 10000), done: make(chan error, 1)}
+	p := &lineProc{t: t, cmd: exec.Command(path, args...), lines: make(chan string, 10000), done: make(chan error, 1), exited: make(chan struct{})}
 	p.cmd.Env = append(os.Environ(), env...)
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -337,10 +338,16 @@ func startLinesEnv(t testing.TB, env []string, path string, args ...string) *lin
 		}
 		close(p.lines)
 		p.done <- p.cmd.Wait()
+		close(p.exited)
 	}()
 	t.Cleanup(func() {
-		if p.cmd.ProcessState == nil {
+		select {
+		case <-p.exited:
+		default:
 			_ = p.cmd.Process.Kill()
+			for range p.lines { // let the reader reach Wait
+			}
+			<-p.exited
 		}
 	})
 	return p

@@ -222,11 +222,31 @@ func printClients(w io.Writer, data json.RawMessage) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "CLIENT\tREMOTE\tLISTENER\tUSER\tCONNECTED")
+	fmt.Fprintln(tw, "CLIENT\tREMOTE\tLISTENER\tUSER\tCONNECTED\tLEFT")
 	for _, c := range cls {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.ID, c.Remote, c.Listener, c.Username, clock(c.ConnectedAt))
+		left := ""
+		if !c.Online && c.DisconnectedAt != nil {
+			left = clock(c.DisconnectedAt)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Remote, c.Listener, c.Username, clock(c.ConnectedAt), left)
 	}
 	return tw.Flush()
+}
+
+// clientsCommand lists the broker's clients; --all adds those that left lately.
+func (a *app) clientsCommand() *cobra.Command {
+	c := command(topics.CmdClients, "clients [--all]")
+	var all bool
+	c.Flags().BoolVar(&all, "all", false, "also the clients that left within the broker's client_retention")
+	c.Args = noArgs
+	c.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		var args map[string]any
+		if all {
+			args = map[string]any{"all": true}
+		}
+		return a.requestAndPrint(ctx, topics.CmdClients, args, printClients)
+	})
+	return c
 }
 
 func (a *app) agentsCommand() *cobra.Command {
