@@ -20,6 +20,8 @@ type ZoneStatus struct {
 	// without a duration gets.
 	LastRun          *Time   `json:"last_run,omitempty"`
 	DefaultDurationS float64 `json:"default_duration_s,omitempty"`
+	// WateredTodayS is the seconds the zone watered since local midnight.
+	WateredTodayS float64 `json:"watered_today_s"`
 }
 
 // QueuedRun is a run that waits for its turn: for a free slot of the power budget, or for

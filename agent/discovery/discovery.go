@@ -79,6 +79,11 @@ func (m Model) Entities() []Entity {
 			"name": z.Name + " last run", "dev_cla": "timestamp", "stat_t": t.State(),
 			"val_tpl": fmt.Sprintf("{{ value_json.zones['%s'].last_run or 'None' }}", key),
 		})
+		add("sensor", fmt.Sprintf("zone_%d_watered_today", n), map[string]any{
+			"name": z.Name + " watering time today", "dev_cla": "duration", "unit_of_meas": "min", "stat_cla": "total_increasing",
+			"stat_t": t.State(), "sug_dsp_prc": 0,
+			"val_tpl": fmt.Sprintf("{{ (value_json.zones['%s'].watered_today_s / 60) | round(1) }}", key),
+		})
 	}
 	add("button", "stop_all", map[string]any{
 		"name": "Stop all zones", "ic": "mdi:water-off", "cmd_t": t.Request(topics.CmdClose),

@@ -251,12 +251,15 @@ func (c *Controller) Snapshot() topics.Snapshot {
 			Source: z.source, Line: z.Line, Pin: relay.HeaderPin(z.Line), Master: z == c.master,
 			LastRun: topics.At(z.lastRun), DefaultDurationS: z.DefaultDuration.Seconds(),
 		}
+		if z.wateredDay == today {
+			st.WateredTodayS = z.wateredSecs
+		}
+		if z.open {
+			st.WateredTodayS += now.Sub(later(z.since, midnight)).Seconds()
+		}
 		if z != c.master {
-			if z.wateredDay == today {
-				s.WateredTodayS += z.wateredSecs
-			}
+			s.WateredTodayS += st.WateredTodayS
 			if z.open {
-				s.WateredTodayS += now.Sub(later(z.since, midnight)).Seconds()
 				s.OpenCount++
 			}
 		}
