@@ -179,7 +179,9 @@ func TestWatchdogForcesOffALostRun(t *testing.T) {
 	zones := []valves.Zone{{ID: 1, DefaultDuration: time.Minute, MaxDuration: time.Hour}}
 	bank := relaytest.New(1)
 	clk := lossy{clocktest.New(t0), 42 * time.Second}
-	c := valves.New("garden", zones, bank, clk, slog.New(slog.DiscardHandler), valves.Options{Limits: safe})
+	var ended []topics.RunRecord
+	c := valves.New("garden", zones, bank, clk, slog.New(slog.DiscardHandler), valves.Options{Limits: safe,
+		Ended: func(r topics.RunRecord) { ended = append(ended, r) }})
 	if err := c.Reset(topics.SourceStartup); err != nil {
 		t.Fatal(err)
 	}
@@ -203,6 +205,10 @@ func TestWatchdogForcesOffALostRun(t *testing.T) {
 	}
 	if z := c.Snapshot().Zones["1"]; z.Source != topics.SourceWatchdog {
 		t.Errorf("zone 1 %+v", z)
+	}
+	if len(ended) != 1 || ended[0].Outcome != topics.ReasonForced || ended[0].EndedBy != topics.SourceWatchdog ||
+		ended[0].Source != "ctl" || ended[0].PlannedS != 42 || ended[0].ActualS != 44 {
+		t.Errorf("the history got %+v", ended)
 	}
 }
 
