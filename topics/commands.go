@@ -49,6 +49,7 @@ const (
 	CmdClients  = "clients"
 	CmdLimits   = "limits"
 	CmdHistory  = "history"
+	CmdWhoami   = "whoami"
 	CmdUsage    = "usage"
 
 	CmdProfiles  = "profiles"
@@ -83,6 +84,7 @@ var Commands = []Command{
 	{Name: CmdToggle, Access: AccessOperate, Aliases: []string{"t1"}, Group: "zones", Summary: "open closed zones and close open ones",
 		Params: []Param{zonesParam, {Name: "duration_s", Type: "seconds", Help: "how long the zones it opens stay open"}}},
 	{Name: CmdLimits, Access: AccessRead, Group: "zones", Summary: "the safety rules in force: power budget, stagger, run-time bounds, master valve"},
+	{Name: CmdWhoami, Access: AccessRead, Group: "system", Summary: "the requester's client id and role, as the embedded broker knows them (a page hides what the role may not do)"},
 	{Name: CmdHistory, Access: AccessRead, Group: "zones", Summary: "the runs that ended: when planned, started and ended, who started them, how they ended",
 		Params: []Param{{Name: "zone", Type: "zone", Help: "only this zone"}, {Name: "since_s", Type: "seconds", Help: "how far back (default 7 days)"}}},
 	{Name: CmdUsage, Access: AccessRead, Group: "zones", Summary: "water time per day or week, per zone",

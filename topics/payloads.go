@@ -122,6 +122,12 @@ type RunRecord struct {
 	Litres  *float64 `json:"litres,omitempty"`
 }
 
+// WhoamiReply answers whoami. Role is "" when the agent cannot know it (an external broker).
+type WhoamiReply struct {
+	ClientID string `json:"client_id"`
+	Role     string `json:"role"`
+}
+
 // HistoryReply answers history: runs oldest first, at most MaxHistoryRuns of the newest.
 type HistoryReply struct {
 	Since Time        `json:"since"`

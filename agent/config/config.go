@@ -34,6 +34,7 @@ type Config struct {
 	Health Health        `mapstructure:"health"`
 	Hist   History       `mapstructure:"history"`
 	Metr   Metrics       `mapstructure:"metrics"`
+	Web    Web           `mapstructure:"web"`
 	System System        `mapstructure:"system"`
 	State  State         `mapstructure:"state"`
 	Log    Log           `mapstructure:"log"`
@@ -151,6 +152,13 @@ type Metrics struct {
 	Listen string `mapstructure:"listen"`
 }
 
+// Web is the web.* section.
+type Web struct {
+	// Listen is the host:port of the web page (and its MQTT over WebSocket at /mqtt); empty
+	// turns it off. It needs the embedded broker.
+	Listen string `mapstructure:"listen"`
+}
+
 // System is the system.* section.
 type System struct {
 	// RebootCommand is run by the reboot command after the agent stopped, e.g.
@@ -219,6 +227,7 @@ func Defaults() map[string]any {
 		"health.interval":                "60s",
 		"history.retention":              "8760h",
 		"metrics.listen":                 "",
+		"web.listen":                     "127.0.0.1:8080",
 		"system.reboot_command":          []string{},
 	}
 	zones := make([]map[string]any, len(OriginalLines))
@@ -372,9 +381,9 @@ func (c Config) Validate() error {
 	if c.Hist.Retention != 0 && (c.Hist.Retention < 24*time.Hour || c.Hist.Retention > 10*8760*time.Hour) {
 		add("history.retention", "%v: want 0 (keep every run) or from 24h to 87600h", c.Hist.Retention)
 	}
-	if c.Metr.Listen != "" {
-		if _, _, err := net.SplitHostPort(c.Metr.Listen); err != nil {
-			add("metrics.listen", "%q: want host:port, such as 127.0.0.1:9108", c.Metr.Listen)
+	for key, addr := range map[string]string{"metrics.listen": c.Metr.Listen, "web.listen": c.Web.Listen} {
+		if _, _, err := net.SplitHostPort(addr); addr != "" && err != nil {
+			add(key, "%q: want host:port, such as 127.0.0.1:8080", addr)
 		}
 	}
 	errs = append(errs, c.validateZones()...)

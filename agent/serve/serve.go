@@ -124,6 +124,14 @@ func (s *Service) Request(cmd string, payload []byte, source, role string) (resp
 	}
 	c, ok := topics.LookupCommand(cmd)
 	h := s.handlers[c.Name]
+	if c.Name == topics.CmdWhoami { // the one answer that needs the role itself
+		h = func(r topics.Request, source string) (any, error) {
+			if err := r.Decode(&struct{}{}); err != nil {
+				return nil, err
+			}
+			return topics.WhoamiReply{ClientID: source, Role: role}, nil
+		}
+	}
 	if !ok || h == nil {
 		return s.refuse(cmd, req.ID, source, topics.Errorf(topics.CodeUnknownCommand, "unknown command %q; the commands request lists them", cmd)), replyTo
 	}

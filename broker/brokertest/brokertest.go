@@ -6,7 +6,6 @@ package brokertest
 import (
 	"bufio"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"os"
@@ -113,7 +112,7 @@ func MosquittoWith(t testing.TB, extra string) (string, int) {
 	port := FreePort(t)
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "mosquitto.conf")
-	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nlog_dest stderr\n%s\n", port, extra)
+	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nlog_dest stderr\nlog_type all\n%s\n", port, extra)
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -123,20 +122,26 @@ func MosquittoWith(t testing.TB, extra string) (string, int) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start mosquitto: %v", err)
 	}
-	ready := make(chan struct{})
+	ready, logged := make(chan struct{}), make(chan struct{})
+	var log strings.Builder // its log, shown when the test fails
 	go func() {
+		defer close(logged)
 		sc := bufio.NewScanner(out)
 		once := sync.Once{}
 		for sc.Scan() {
+			log.WriteString(sc.Text() + "\n")
 			if strings.Contains(sc.Text(), "running") {
 				once.Do(func() { close(ready) })
 			}
 		}
-		_, _ = io.Copy(io.Discard, out)
 	}()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
+		<-logged
+		if t.Failed() {
+			t.Logf("mosquitto's log:\n%s", log.String())
+		}
 	})
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	select {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -142,6 +143,15 @@ func (b *Broker) Start() error {
 // listeners made elsewhere, such as a socket a service manager passes on.
 func (b *Broker) AddListener(id string, l net.Listener) {
 	b.serve(id, l)
+}
+
+// WebsocketHandler returns an http.Handler that serves MQTT over WebSocket wherever the
+// embedding program's web server mounts it, under listener id; call it before Start. Origins
+// are checked as for broker.websocket: the page's own host unless websocket.origins says more.
+func (b *Broker) WebsocketHandler(id string) http.Handler {
+	w := newWSListener(b.cfg.Websocket.Origins, b.log)
+	b.serve(id, w)
+	return w
 }
 
 // serve has mochi serve MQTT on l from Start on.

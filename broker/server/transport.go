@@ -46,8 +46,9 @@ func tlsConfig(c TLS) (*tls.Config, error) {
 // against an allow-list, so that a page on another site cannot use a visitor's browser to
 // reach the broker.
 type wsListener struct {
-	l       net.Listener
+	l       net.Listener // nil when mounted in another server
 	srv     *http.Server
+	up      websocket.Upgrader
 	origins []string
 	log     *slog.Logger
 	conns   chan net.Conn
@@ -62,21 +63,32 @@ func listenWebsocket(c Websocket, log *slog.Logger) (*wsListener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker: websocket listen on %s: %w", c.Listen, err)
 	}
-	w := &wsListener{l: l, origins: c.Origins, log: log, conns: make(chan net.Conn), done: make(chan struct{})}
-	up := websocket.Upgrader{Subprotocols: []string{"mqtt"}, CheckOrigin: w.checkOrigin, HandshakeTimeout: 10 * time.Second}
-	w.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		c, err := up.Upgrade(rw, r, nil)
-		if err != nil {
-			return // the upgrader answered the client
-		}
-		select {
-		case w.conns <- &wsConn{Conn: c, remote: r.RemoteAddr}:
-		case <-w.done:
-			_ = c.Close()
-		}
-	})}
+	w := newWSListener(c.Origins, log)
+	w.l = l
+	w.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: w}
 	go func() { _ = w.srv.Serve(l) }()
 	return w, nil
+}
+
+// newWSListener returns a WebSocket listener without a socket of its own: it accepts what its
+// ServeHTTP upgrades, wherever a web server mounts it.
+func newWSListener(origins []string, log *slog.Logger) *wsListener {
+	w := &wsListener{origins: origins, log: log, conns: make(chan net.Conn), done: make(chan struct{})}
+	w.up = websocket.Upgrader{Subprotocols: []string{"mqtt"}, CheckOrigin: w.checkOrigin, HandshakeTimeout: 10 * time.Second}
+	return w
+}
+
+// ServeHTTP upgrades a request to a WebSocket and hands it to Accept.
+func (w *wsListener) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	c, err := w.up.Upgrade(rw, r, nil)
+	if err != nil {
+		return // the upgrader answered the client
+	}
+	select {
+	case w.conns <- &wsConn{Conn: c, remote: r.RemoteAddr}:
+	case <-w.done:
+		_ = c.Close()
+	}
 }
 
 // checkOrigin accepts clients that send no Origin (not a browser), and browsers whose page
@@ -109,14 +121,27 @@ func (w *wsListener) Accept() (net.Conn, error) {
 func (w *wsListener) Close() error {
 	w.once.Do(func() {
 		close(w.done)
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = w.srv.Shutdown(ctx)
+		if w.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_ = w.srv.Shutdown(ctx)
+		}
 	})
 	return nil
 }
 
-func (w *wsListener) Addr() net.Addr { return w.l.Addr() }
+func (w *wsListener) Addr() net.Addr {
+	if w.l == nil {
+		return mountedAddr{}
+	}
+	return w.l.Addr()
+}
+
+// mountedAddr is the address of a listener mounted in another program's web server.
+type mountedAddr struct{}
+
+func (mountedAddr) Network() string { return "websocket" }
+func (mountedAddr) String() string  { return "mounted" }
 
 // wsConn is a WebSocket connection read and written as a byte stream.
 type wsConn struct {

@@ -140,14 +140,15 @@ func (c *Client) subscribe(ctx context.Context, filters ...string) error {
 	return nil
 }
 
-// sync publishes to the client's own sync topic; its echo arrives after every retained message
-// of the subscriptions made before it. It goes at QoS 1 like those, since a broker may hold
-// QoS 1 messages back behind its in-flight window and let QoS 0 ones overtake them. It does
-// not wait for the broker: the echo, or a lost connection, is what the caller waits for.
-func (c *Client) sync() string {
-	topic := topics.Sync(c.prefix, c.id)
-	c.c.Publish(topic, 1, false, []byte("sync"))
-	return topic
+// sync publishes a fresh marker to the client's own sync topic; its echo arrives after every
+// retained message of the subscriptions made before it. It goes at QoS 1 like those, since a
+// broker may hold QoS 1 messages back behind its in-flight window and let QoS 0 ones overtake
+// them. It does not wait for the broker: the echo, or a lost connection, is what the caller
+// waits for. isEcho tells that echo from an older marker's, which a bridge can send back late.
+func (c *Client) sync() (isEcho func(paho.Message) bool) {
+	topic, marker := topics.Sync(c.prefix, c.id), newRequestID()
+	c.c.Publish(topic, 1, false, []byte(marker))
+	return func(m paho.Message) bool { return m.Topic() == topic && string(m.Payload()) == marker }
 }
 
 // next returns the next inbound message, or ErrTimeout when ctx ends.
@@ -174,7 +175,7 @@ func (c *Client) Agents(ctx context.Context) ([]Presence, error) {
 	if err := c.subscribe(ctx, topics.StatusFilter(c.prefix), c.prefix+"/+/info"); err != nil {
 		return nil, err
 	}
-	syncTopic := c.sync()
+	synced := c.sync()
 	byID := map[string]*Presence{}
 	var order []string
 	for {
@@ -182,7 +183,7 @@ func (c *Client) Agents(ctx context.Context) ([]Presence, error) {
 		if err != nil {
 			return nil, err
 		}
-		if m.Topic() == syncTopic {
+		if synced(m) {
 			break
 		}
 		t, ok := topics.Parse(c.prefix, m.Topic())
@@ -272,15 +273,16 @@ func (c *Client) Request(ctx context.Context, agent topics.Agent, cmd string, ar
 // awaitOnline reads the agent's retained status (subscribed already) and returns nil only when
 // it is online.
 func (c *Client) awaitOnline(ctx context.Context, agent topics.Agent) error {
-	syncTopic := c.sync()
+	synced := c.sync()
 	for {
 		m, err := c.next(ctx)
 		if err != nil {
 			return fmt.Errorf("%w: waiting for the status of agent %s", err, agent.ID())
 		}
-		switch m.Topic() {
-		case syncTopic:
+		if synced(m) {
 			return fmt.Errorf("%w: the broker has no status of agent %q", ErrUnknownAgent, agent.ID())
+		}
+		switch m.Topic() {
 		case agent.Status():
 			if s := string(m.Payload()); s != topics.Online {
 				return fmt.Errorf("%w: agent %s is %s", ErrOffline, agent.ID(), strings.TrimSpace(s))
