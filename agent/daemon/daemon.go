@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 	"sprinkler/agent/config"
 	"sprinkler/agent/discovery"
 	"sprinkler/agent/history"
+	"sprinkler/agent/httpserve"
 	"sprinkler/agent/link"
 	"sprinkler/agent/logs"
 	"sprinkler/agent/metrics"
@@ -27,6 +29,7 @@ import (
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/serve"
 	"sprinkler/agent/valves"
+	"sprinkler/agent/web"
 	"sprinkler/broker/server"
 	"sprinkler/configs/secrets"
 	"sprinkler/topics"
@@ -158,6 +161,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	}
 
 	var brk *server.Broker
+	var page http.Handler // the web page, with the embedded broker only
 	system := serve.System{Shutdown: func(reboot bool, by string) error {
 		if err := stops.request(reboot, by); err != nil {
 			return err
@@ -182,12 +186,28 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		bcfg.Prefix = d.cfg.MQTT.Prefix // the ACL protects the agent's own topics
 		bcfg.Presence = d.topics.Clients()
 		brk = server.New(bcfg, d.log.With("component", "broker"))
+		if d.cfg.Web.Listen != "" {
+			page = web.Handler(web.Options{Prefix: d.cfg.MQTT.Prefix, Agent: d.cfg.Agent.ID, MQTT: brk.WebsocketHandler("web")})
+		}
 		if err := brk.Start(); err != nil {
 			return err
 		}
 		defer func() { err = errors.Join(err, brk.Close()) }()
 		svcOpts.Clients = brk.Clients
 		svcOpts.System.Broker = "mochi-mqtt " + mqttVersion
+	}
+	if d.cfg.Web.Listen != "" && page == nil {
+		d.log.Warn("no web page: it needs the embedded broker", "web.listen", d.cfg.Web.Listen)
+	}
+	if page != nil {
+		wctx, stopWeb := context.WithCancel(context.Background())
+		defer stopWeb()
+		// The page is a convenience: a busy port must not keep the valves from working.
+		if addr, err := httpserve.Serve(wctx, d.cfg.Web.Listen, page, d.log); err != nil {
+			d.log.Error("no web page", "web.listen", d.cfg.Web.Listen, "err", err)
+		} else {
+			d.log.Info("web page", "url", "http://"+addr+"/")
+		}
 	}
 	if d.cfg.Metr.Listen != "" {
 		mctx, stopMetrics := context.WithCancel(context.Background())

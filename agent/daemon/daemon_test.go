@@ -35,6 +35,7 @@ func testConfig(t testing.TB, id string) config.Config {
 	t.Setenv("SPRINKLER_BROKER_LISTEN", "127.0.0.1:0")
 	t.Setenv("SPRINKLER_STATE_DIR", t.TempDir())
 	t.Setenv("SPRINKLER_MQTT_KEEPALIVE", "2s")
+	t.Setenv("SPRINKLER_WEB_LISTEN", "127.0.0.1:0")
 	cfg, err := config.Load("", false)
 	if err != nil {
 		t.Fatal(err)

@@ -5,19 +5,17 @@ package metrics
 
 import (
 	"context"
-	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"sprinkler/agent/httpserve"
 	"sprinkler/topics"
 )
 
@@ -105,26 +103,13 @@ func (m *Metrics) Handler() http.Handler {
 // Serve serves /metrics on addr until ctx ends. It returns once the listener is bound, or with
 // the error that prevented it.
 func (m *Metrics) Serve(ctx context.Context, addr string, log *slog.Logger) (string, error) {
-	l, err := net.Listen("tcp", addr)
-	if err != nil {
-		return "", err
-	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", m.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("metrics: serving failed", "err", err)
-		}
-	}()
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	log.Info("metrics listening", "addr", l.Addr().String(), "path", "/metrics")
-	return l.Addr().String(), nil
+	bound, err := httpserve.Serve(ctx, addr, mux, log)
+	if err == nil {
+		log.Info("metrics listening", "addr", bound, "path", "/metrics")
+	}
+	return bound, err
 }
 
 // live collects the values read at scrape time.

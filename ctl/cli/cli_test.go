@@ -61,6 +61,7 @@ func startAgent(t testing.TB, id string, env ...string) (string, *proc) {
 		fmt.Sprintf("SPRINKLER_BROKER_LISTEN=127.0.0.1:%d", port),
 		"SPRINKLER_RELAYS_DRIVER=sim",
 		"SPRINKLER_STATE_DIR=" + t.TempDir(),
+		"SPRINKLER_WEB_LISTEN=127.0.0.1:0",
 	}, env...)...)
 	url := fmt.Sprintf("tcp://127.0.0.1:%d", port)
 	awaitOnline(t, url, id, p)

@@ -1,0 +1,261 @@
+// The sprinkler page: one more MQTT client of the agent's contract (the README's "MQTT
+// topics"). It follows the retained state and events, and sends requests with an id and a
+// private reply topic, exactly like ctl. What the broker lets this user do decides what shows.
+'use strict';
+
+const $ = (sel) => document.querySelector(sel);
+const el = (tag, props = {}, ...children) => {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children);
+  return e;
+};
+const svg = (tag, attrs = {}) => {
+  const e = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+};
+
+let cfg, client, clientId, base = '';
+let agent = '';
+let role = '';           // admin, operator, homeassistant or viewer; '' until known
+let snapshot = null;     // the retained <base>/state
+const agents = new Map(); // agent id -> online | offline
+const pending = new Map(); // request id -> {resolve, reject, timer}
+let seq = 0;
+
+const canOperate = () => role !== '' && role !== 'viewer';
+
+async function main() {
+  cfg = await (await fetch('config.json')).json();
+  $('#login').addEventListener('submit', (e) => {
+    e.preventDefault();
+    connect($('#user').value, $('#pass').value);
+  });
+  $('#agent').addEventListener('change', (e) => select(e.target.value));
+  $('#stop-all').addEventListener('click', () => act('close', { zones: 'all' }));
+  $('#profile').addEventListener('change', (e) => act('activate', { profile: e.target.value }).then(schedule));
+  $('#auto').addEventListener('change', (e) => act(e.target.checked ? 'run' : 'stop', {}));
+  $('#rain-set').addEventListener('click', () => act('rain_delay', { hours: Number($('#rain-hours').value) }));
+  setInterval(tick, 1000);
+  setInterval(schedule, 60000);
+  connect('', ''); // anonymous first: the broker allows it from loopback only
+}
+
+function connect(user, pass) {
+  if (client) client.end(true);
+  clientId = 'web-' + Math.random().toString(16).slice(2, 10);
+  const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + cfg.mqtt_path;
+  client = mqtt.connect(url, {
+    clientId, username: user || undefined, password: pass || undefined,
+    protocolVersion: 4, clean: true, reconnectPeriod: 3000, connectTimeout: 8000,
+  });
+  client.on('connect', () => {
+    $('#login').hidden = true;
+    client.subscribe(`${cfg.prefix}/+/status`, { qos: 1 });
+    select(agent || cfg.agent);
+  });
+  client.on('message', receive);
+  client.on('error', (err) => {
+    client.end(true);
+    $('#login-why').textContent = `The broker refused: ${err.message}. Log in:`;
+    $('#login').hidden = false;
+    presence();
+  });
+  client.on('close', presence);
+}
+
+// select follows agent id: its state, events and the replies to this page.
+function select(id) {
+  if (base) client.unsubscribe([`${base}/state`, `${base}/event`, `${base}/response/+/${clientId}`]);
+  agent = id;
+  base = `${cfg.prefix}/${id}`;
+  snapshot = null;
+  $('#events').replaceChildren();
+  client.subscribe([`${base}/state`, `${base}/event`, `${base}/response/+/${clientId}`], { qos: 1 });
+  request('whoami', {}).then((w) => {
+    role = w.role || 'admin';
+    $('#who').textContent = `${w.client_id} (${role})`;
+    render();
+  }).catch(show);
+  schedule();
+  presence();
+}
+
+function receive(topic, payload) {
+  const text = payload.toString();
+  if (topic.startsWith(cfg.prefix + '/') && topic.endsWith('/status')) {
+    const id = topic.slice(cfg.prefix.length + 1, -'/status'.length);
+    if (!id.includes('/')) {
+      agents.set(id, text);
+      pickers();
+      presence();
+    }
+    return;
+  }
+  if (topic === `${base}/state`) {
+    snapshot = JSON.parse(text);
+    render();
+  } else if (topic === `${base}/event`) {
+    event(JSON.parse(text));
+  } else if (topic.startsWith(`${base}/response/`)) {
+    const r = JSON.parse(text);
+    const p = pending.get(r.id);
+    if (!p) return;
+    pending.delete(r.id);
+    clearTimeout(p.timer);
+    if (r.status === 'ok') p.resolve(r.data);
+    else p.reject(new Error(r.error || r.code || 'refused'));
+  }
+}
+
+// request sends cmd with args and resolves with the reply's data, or rejects with the
+// agent's error text.
+function request(cmd, args) {
+  const id = `${clientId}-${++seq}`;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      reject(new Error(`no answer from ${agent} to ${cmd}`));
+    }, 8000);
+    pending.set(id, { resolve, reject, timer });
+    const body = { id, reply_to: clientId, ts: new Date().toISOString(), ttl_s: 8, source: 'web', ...args };
+    client.publish(`${base}/request/${cmd}`, JSON.stringify(body), { qos: 1 });
+  });
+}
+
+// act sends a command that changes something and shows a refusal.
+function act(cmd, args) {
+  return request(cmd, args).catch(show);
+}
+
+function show(err) {
+  const m = $('#message');
+  m.textContent = err.message;
+  m.hidden = false;
+  clearTimeout(show.timer);
+  show.timer = setTimeout(() => { m.hidden = true; }, 8000);
+}
+
+function pickers() {
+  const sel = $('#agent');
+  const ids = [...agents.keys()].sort();
+  sel.replaceChildren(...ids.map((id) => el('option', { value: id, selected: id === agent, textContent: `${id} (${agents.get(id)})` })));
+  sel.hidden = ids.length < 2;
+}
+
+function presence() {
+  const p = $('#presence');
+  const connected = client && client.connected;
+  const state = connected ? (agents.get(agent) || 'unknown') : 'disconnected';
+  p.textContent = `${agent || cfg.agent}: ${state}`;
+  p.className = 'presence ' + (state === 'online' ? 'online' : 'offline');
+}
+
+function left(endsAt) {
+  const s = Math.max(0, Math.round((Date.parse(endsAt) - Date.now()) / 1000));
+  const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60), r = s % 60;
+  return (h ? `${h}:${String(m).padStart(2, '0')}` : `${m}`) + `:${String(r).padStart(2, '0')}`;
+}
+
+function tick() {
+  document.querySelectorAll('[data-ends]').forEach((e) => { e.textContent = left(e.dataset.ends) + ' left'; });
+}
+
+function render() {
+  document.querySelectorAll('.operate').forEach((e) => { e.hidden = !canOperate(); });
+  $('#profile').disabled = !canOperate();
+  $('#auto').disabled = !canOperate();
+  if (!snapshot) return;
+  const zones = Object.values(snapshot.zones).sort((a, b) => a.zone - b.zone);
+  $('#zones').replaceChildren(...zones.map(card));
+  const queued = snapshot.queue || [];
+  $('#queue').replaceChildren(...queued.map((q) => el('li', {
+    textContent: `Zone ${q.zone} waits for the power budget (${Math.round(q.duration_s / 60)} min, asked by ${q.source})`,
+  })));
+  $('#auto').checked = snapshot.auto !== false;
+  $('#rain').textContent = snapshot.rain_delay_until ? `Rain delay until ${new Date(snapshot.rain_delay_until).toLocaleString()}` : '';
+  tick();
+}
+
+function card(z) {
+  const open = z.state === 'open';
+  const state = z.queued ? 'queued' : z.state;
+  const c = el('article', { className: `zone ${state}` });
+  c.dataset.zone = z.zone;
+  c.append(
+    el('h3', { textContent: `${z.zone}. ${z.name}` }),
+    el('p', { className: 'state', textContent: z.master ? `${state} (master valve)` : state }),
+  );
+  if (open && z.ends_at) {
+    const t = el('p', { className: 'left' });
+    t.dataset.ends = z.ends_at;
+    c.append(t);
+  }
+  if (canOperate() && !z.master) {
+    const minutes = el('input', {
+      type: 'number', min: 1, max: 240, step: 1, className: 'minutes',
+      value: Math.max(1, Math.round((z.default_duration_s || 600) / 60)),
+    });
+    minutes.setAttribute('aria-label', `Minutes for zone ${z.zone}`);
+    const openBtn = el('button', { className: 'open', textContent: 'Open' });
+    openBtn.addEventListener('click', () => act('open', { zones: [z.zone], duration_s: Number(minutes.value) * 60 }));
+    const closeBtn = el('button', { className: 'close', textContent: 'Close', disabled: !open && !z.queued });
+    closeBtn.addEventListener('click', () => act('close', { zones: [z.zone] }));
+    c.append(el('div', { className: 'actions' }, minutes, el('span', { textContent: 'min' }), openBtn, closeBtn));
+  }
+  return c;
+}
+
+function event(e) {
+  const list = $('#events');
+  const what = [e.event_type.replace(/_/g, ' '), e.zone ? `zone ${e.zone}` : '', e.source ? `by ${e.source}` : '', e.reason || '', e.message || '']
+    .filter(Boolean).join(' · ');
+  list.prepend(el('li', {}, el('time', { textContent: new Date(e.ts).toLocaleTimeString() }), ' ', what));
+  while (list.children.length > 30) list.lastChild.remove();
+}
+
+// schedule reads the profiles and the next 48 hours, and draws today and tomorrow.
+function schedule() {
+  if (!client || !client.connected || !base) return;
+  request('profiles', {}).then((ps) => {
+    $('#profile').replaceChildren(...ps.map((p) => el('option', { value: p.name, selected: p.active, textContent: p.name })));
+  }).catch(() => $('#profile').replaceChildren());
+  request('next', { hours: 48 }).then(timeline).catch(() => $('#timeline').replaceChildren());
+}
+
+// timeline draws one row per zone and the runs as bars over today and tomorrow, with a line
+// at now.
+function timeline(runs) {
+  const day0 = new Date(); day0.setHours(0, 0, 0, 0);
+  const span = 2 * 86400e3, left0 = 70, width = 960, row = 22;
+  const zones = snapshot ? Object.values(snapshot.zones).map((z) => z.zone).sort((a, b) => a - b) : [...new Set(runs.map((r) => r.zone))].sort((a, b) => a - b);
+  const h = 24 + zones.length * row;
+  const x = (t) => left0 + ((t - day0.getTime()) / span) * (width - left0);
+  const s = svg('svg', { viewBox: `0 0 ${width} ${h}`, role: 'img', 'aria-label': 'Scheduled runs today and tomorrow' });
+  for (let hour = 0; hour <= 48; hour += 6) {
+    const xx = x(day0.getTime() + hour * 3600e3);
+    s.append(svg('line', { x1: xx, x2: xx, y1: 18, y2: h, class: 'grid' }));
+    const label = svg('text', { x: xx + 2, y: 12, class: 'label' });
+    label.textContent = hour % 24 === 0 ? (hour === 0 ? 'today' : 'tomorrow') : `${hour % 24}:00`;
+    s.append(label);
+  }
+  zones.forEach((zone, i) => {
+    const y = 24 + i * row;
+    const name = svg('text', { x: 4, y: y + 14, class: 'label' });
+    name.textContent = `zone ${zone}`;
+    s.append(name);
+    for (const r of runs.filter((r) => r.zone === zone)) {
+      const x1 = x(Date.parse(r.start)), x2 = Math.max(x(Date.parse(r.end)), x1 + 2);
+      const bar = svg('rect', { x: x1, y: y + 3, width: x2 - x1, height: row - 8, rx: 2, class: r.skipped ? 'run skipped' : 'run' });
+      const tip = svg('title');
+      tip.textContent = `zone ${zone}: ${new Date(r.start).toLocaleString()} – ${new Date(r.end).toLocaleTimeString()}${r.skipped ? ' (' + r.skipped + ')' : ''}`;
+      bar.append(tip);
+      s.append(bar);
+    }
+  });
+  const now = x(Date.now());
+  s.append(svg('line', { x1: now, x2: now, y1: 14, y2: h, class: 'now' }));
+  $('#timeline').replaceChildren(s);
+}
+
+main().catch(show);

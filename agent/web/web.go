@@ -1,0 +1,55 @@
+// Package web serves the agent's page: a small client of the same MQTT contract as ctl, in
+// files embedded in the binary (mqtt.js vendored, no build step, nothing fetched from the
+// network), a config.json that tells the page where it is, and MQTT over WebSocket at /mqtt
+// on the same origin, so the broker's users and roles decide what the page may do.
+package web
+
+import (
+	"embed"
+	"encoding/json"
+	"io/fs"
+	"net/http"
+)
+
+//go:embed static
+var static embed.FS
+
+// Options say what the page serves.
+type Options struct {
+	Prefix, Agent string
+	// MQTT serves MQTT over WebSocket (the embedded broker's handler).
+	MQTT http.Handler
+}
+
+// Config is what the page reads from config.json.
+type Config struct {
+	Prefix   string `json:"prefix"`
+	Agent    string `json:"agent"`
+	MQTTPath string `json:"mqtt_path"`
+}
+
+// Handler serves the page, config.json and /mqtt.
+func Handler(o Options) http.Handler {
+	files, _ := fs.Sub(static, "static")
+	mux := http.NewServeMux()
+	mux.Handle("/", http.FileServerFS(files))
+	cfg, _ := json.Marshal(Config{Prefix: o.Prefix, Agent: o.Agent, MQTTPath: "/mqtt"})
+	mux.HandleFunc("/config.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write(cfg)
+	})
+	mux.Handle("/mqtt", o.MQTT)
+	return headers(mux)
+}
+
+// headers adds a content security policy that allows nothing but this origin, so the page
+// never loads or sends anything elsewhere, and forbids framing.
+func headers(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		h.ServeHTTP(w, r)
+	})
+}
