@@ -36,9 +36,14 @@ async function main() {
   $('#profile').addEventListener('change', (e) => act('activate', { profile: e.target.value }).then(schedule));
   $('#auto').addEventListener('change', (e) => act(e.target.checked ? 'run' : 'stop', {}));
   $('#rain-set').addEventListener('click', () => act('rain_delay', { hours: Number($('#rain-hours').value) }));
+  $('#relogin').addEventListener('click', () => { $('#login-why').textContent = 'Log in to the broker.'; $('#login').hidden = false; });
   setInterval(tick, 1000);
   setInterval(schedule, 60000);
-  connect('', ''); // anonymous first: the broker allows it from loopback only
+  if (location.hash === '#login') {
+    $('#login').hidden = false; // log in as someone else than the anonymous user
+  } else {
+    connect('', ''); // anonymous first: the broker allows it from loopback only
+  }
 }
 
 function connect(user, pass) {

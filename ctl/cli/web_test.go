@@ -1,0 +1,180 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"golang.org/x/crypto/bcrypt"
+
+	"sprinkler/broker/brokertest"
+	"sprinkler/topics"
+)
+
+// chromium returns the path of Debian's chromium, skipping the test without it unless
+// SPRINKLER_REQUIRE_CHROMIUM is set (as CI does).
+func chromium(t *testing.T) string {
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("SPRINKLER_REQUIRE_CHROMIUM") != "" {
+		t.Fatal("chromium is not installed (apt-get install chromium)")
+	}
+	t.Skip("chromium is not installed (apt-get install chromium)")
+	return ""
+}
+
+// browser starts a headless chromium for the test, on loopback only.
+func browser(t *testing.T) context.Context {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true))
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelBrowser := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelBrowser(); cancelAlloc() })
+	return ctx
+}
+
+// TestWebPage drives the page in a real headless browser against a real agent: eight zones,
+// zone 2 opened for a minute with its countdown and relay, closed again, the profile
+// switched; then a viewer finds no button that would be refused. Screenshots of the desktop
+// and phone layouts are kept in the test's folder (logged).
+func TestWebPage(t *testing.T) {
+	dir := t.TempDir()
+	hash, err := bcrypt.GenerateFromPassword([]byte("viewer-pw"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := filepath.Join(dir, "users.yaml")
+	if err := os.WriteFile(users, fmt.Appendf(nil, "users:\n  - {name: neighbour, hash: %q, role: viewer}\n", hash), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	profiles, err := filepath.Abs("../../configs/profiles.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	webAddr := fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t))
+	url, _ := startAgent(t, "garden", "SPRINKLER_WEB_LISTEN="+webAddr, "SPRINKLER_BROKER_USERS_FILE="+users,
+		"SPRINKLER_SAFETY_STAGGER=0s", "SPRINKLER_SCHEDULE_FILE="+profiles)
+	page := "http://" + webAddr + "/"
+	ctx := browser(t)
+	shots := filepath.Join(dir, "screenshots")
+	_ = os.MkdirAll(shots, 0o755)
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			png, err := chromedp.FullScreenshot(100)(ctx, tg) // quality 100 makes a PNG
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(shots, name), png, 0o644)
+		})
+	}
+	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	count := func(sel string) int {
+		t.Helper()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('`+sel+`').length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	text := func(sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	wait := func(expr string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Poll[bool](expr)(ctx, tg)
+			return err
+		})
+	}
+
+	do("load the page",
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(page),
+		chromedp.WaitVisible(chromedp.CSS(`.zone[data-zone="8"] button.open`)),
+		wait(`document.querySelector('#who').textContent.includes('(')`),
+	)
+	if n, who := count(".zone"), text("#who"); n != 8 || !strings.Contains(who, "(admin)") {
+		t.Fatalf("%d zones, as %q", n, who)
+	}
+	do("open zone 2 for a minute",
+		chromedp.SetValue(chromedp.CSS(`.zone[data-zone="2"] .minutes`), "1"),
+		chromedp.Click(chromedp.CSS(`.zone[data-zone="2"] button.open`)),
+		chromedp.WaitVisible(chromedp.CSS(`.zone.open[data-zone="2"] .left`)),
+		wait(`document.querySelector('.zone[data-zone="2"] .left').textContent.endsWith('left')`),
+	)
+	if left := text(`.zone[data-zone="2"] .left`); !strings.HasPrefix(left, "1:00") && !strings.HasPrefix(left, "0:5") {
+		t.Errorf("countdown %q, want about a minute", left)
+	}
+	do("take the screenshots",
+		chromedp.WaitVisible(chromedp.CSS(`#events li`)),
+		shot("desktop.png"),
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
+		shot("phone.png"),
+		chromedp.EmulateViewport(1280, 900),
+	)
+	z := zoneStatus(t, url, "2")
+	if z.State != topics.StateOpen || z.EndsAt == nil || time.Until(z.EndsAt.Time) > time.Minute {
+		t.Fatalf("zone 2 after the click: %+v", z)
+	}
+	do("close zone 2",
+		chromedp.Click(chromedp.CSS(`.zone[data-zone="2"] button.close`)),
+		chromedp.WaitVisible(chromedp.CSS(`.zone.closed[data-zone="2"]`)),
+	)
+	if z := zoneStatus(t, url, "2"); z.State != topics.StateClosed {
+		t.Fatalf("zone 2 after close: %+v", z)
+	}
+	do("switch the profile",
+		wait(`!!document.querySelector('#profile option[value="spring"]')`), // options are never "visible"
+		wait(`(() => { const s = document.querySelector('#profile'); s.value = 'spring'; s.dispatchEvent(new Event('change')); return true; })()`),
+		wait(`(() => { const o = document.querySelector('#profile option:checked'); return !!o && o.value === 'spring'; })()`),
+	)
+	code, stdout, stderr := ctl(t, url, "profile", "--json")
+	var prof topics.ScheduleReply
+	if err := json.Unmarshal([]byte(stdout), &prof); code != 0 || err != nil || prof.Profile != "spring" {
+		t.Fatalf("the active profile after the switch: exit %d, %s %s", code, stdout, stderr)
+	}
+
+	do("log in as a viewer",
+		chromedp.Click(chromedp.CSS(`#relogin`)),
+		chromedp.WaitVisible(chromedp.CSS(`#login`)),
+		chromedp.SendKeys(chromedp.CSS(`#user`), "neighbour"),
+		chromedp.SendKeys(chromedp.CSS(`#pass`), "viewer-pw"),
+		chromedp.Click(chromedp.CSS(`#login button`)),
+		wait(`document.querySelector('#who').textContent.includes('(viewer)')`),
+		chromedp.WaitVisible(chromedp.CSS(`.zone[data-zone="8"]`)),
+		shot("viewer.png"),
+	)
+	if n, buttons := count(".zone"), count("button.open, button.close, #stop-all:not([hidden])"); buttons != 0 || n != 8 {
+		t.Errorf("the viewer sees %d zones and %d buttons that would be refused", n, buttons)
+	}
+	t.Logf("screenshots: %s", shots)
+	if dst := os.Getenv("SPRINKLER_SCREENSHOTS"); dst != "" { // keep them past the test
+		_ = os.MkdirAll(dst, 0o755)
+		for _, name := range []string{"desktop.png", "phone.png", "viewer.png"} {
+			b, _ := os.ReadFile(filepath.Join(shots, name))
+			_ = os.WriteFile(filepath.Join(dst, name), b, 0o644)
+		}
+	}
+}
