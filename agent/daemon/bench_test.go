@@ -3,7 +3,6 @@ package daemon_test
 import (
 	"encoding/json"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
@@ -38,26 +37,9 @@ func BenchmarkRequestResponse(b *testing.B) {
 			if tok := c.Subscribe(a.topics.Response(cmd), 1, nil); !tok.WaitTimeout(brokertest.Wait) || tok.Error() != nil {
 				b.Fatal(tok.Error())
 			}
-			lat := make([]time.Duration, 0, b.N)
-			b.ResetTimer()
-			for i := range b.N {
-				id := strconv.Itoa(i)
-				start := time.Now()
+			brokertest.RoundTrips(b, func(id string) {
 				c.Publish(a.topics.Request(cmd), 1, false, `{"id":"`+id+`"}`)
-				select {
-				case got := <-replies:
-					if got != id {
-						b.Fatalf("reply %s to request %s", got, id)
-					}
-				case <-time.After(brokertest.Wait):
-					b.Fatal("no reply")
-				}
-				lat = append(lat, time.Since(start))
-			}
-			b.StopTimer()
-			slices.Sort(lat)
-			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+			}, replies)
 		})
 	}
 }

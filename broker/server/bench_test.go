@@ -44,26 +44,7 @@ func BenchmarkEchoRoundTrip(b *testing.B) {
 	}); !t.WaitTimeout(brokertest.Wait) || t.Error() != nil {
 		b.Fatal(t.Error())
 	}
-	lat := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for i := range b.N {
-		id := strconv.Itoa(i)
-		start := time.Now()
-		req.Publish("sprinkler/echo/request/version", 1, false, id)
-		select {
-		case got := <-replies:
-			if got != id {
-				b.Fatalf("reply %s to %s", got, id)
-			}
-		case <-time.After(brokertest.Wait):
-			b.Fatal("no reply")
-		}
-		lat = append(lat, time.Since(start))
-	}
-	b.StopTimer()
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	brokertest.RoundTrips(b, func(id string) { req.Publish("sprinkler/echo/request/version", 1, false, id) }, replies)
 }
 
 // BenchmarkFanOut measures one 64-byte publish reaching 1000 subscribers through the broker,

@@ -11,50 +11,44 @@ import (
 // reads it without a lock. Stores take the lock alone (a client's retained publish, a retained
 // will, the embedded agent's publish); subscriptions share it.
 type retainGuard struct {
-	rw    sync.RWMutex
-	mu    sync.Mutex
-	held  map[*mqtt.Client]bool // a network client's packet in progress holds it; true: to write
-	wills map[*mqtt.Client]bool // a retained will in progress holds it to write
+	rw   sync.RWMutex
+	mu   sync.Mutex
+	held map[holder]bool // what holds it while mochi handles a packet or a will; true: to write
 }
 
-func newRetainGuard() *retainGuard {
-	return &retainGuard{held: map[*mqtt.Client]bool{}, wills: map[*mqtt.Client]bool{}}
+// holder is a network client's packet in progress, or its will being sent.
+type holder struct {
+	cl   *mqtt.Client
+	will bool
 }
+
+func newRetainGuard() *retainGuard { return &retainGuard{held: map[holder]bool{}} }
 
 // enter takes the guard for the packet cl's connection is handling.
-func (g *retainGuard) enter(cl *mqtt.Client, write bool) {
+func (g *retainGuard) enter(cl *mqtt.Client, write bool) { g.take(holder{cl, false}, write) }
+
+// leave releases what enter took for cl, if anything.
+func (g *retainGuard) leave(cl *mqtt.Client) { g.release(holder{cl, false}) }
+
+// enterWill and leaveWill bracket the sending of cl's retained will.
+func (g *retainGuard) enterWill(cl *mqtt.Client) { g.take(holder{cl, true}, true) }
+
+func (g *retainGuard) leaveWill(cl *mqtt.Client) { g.release(holder{cl, true}) }
+
+func (g *retainGuard) take(h holder, write bool) {
 	g.lock(write)
 	g.mu.Lock()
-	g.held[cl] = write
+	g.held[h] = write
 	g.mu.Unlock()
 }
 
-// leave releases what enter took for cl, if anything.
-func (g *retainGuard) leave(cl *mqtt.Client) {
+func (g *retainGuard) release(h holder) {
 	g.mu.Lock()
-	write, ok := g.held[cl]
-	delete(g.held, cl)
+	write, ok := g.held[h]
+	delete(g.held, h)
 	g.mu.Unlock()
 	if ok {
 		g.unlock(write)
-	}
-}
-
-// enterWill and leaveWill bracket the sending of cl's retained will.
-func (g *retainGuard) enterWill(cl *mqtt.Client) {
-	g.lock(true)
-	g.mu.Lock()
-	g.wills[cl] = true
-	g.mu.Unlock()
-}
-
-func (g *retainGuard) leaveWill(cl *mqtt.Client) {
-	g.mu.Lock()
-	_, ok := g.wills[cl]
-	delete(g.wills, cl)
-	g.mu.Unlock()
-	if ok {
-		g.unlock(true)
 	}
 }
 
