@@ -24,6 +24,12 @@ type ZoneStatus struct {
 	WateredTodayS float64 `json:"watered_today_s"`
 }
 
+// SensorStatus is one switch sensor in the Snapshot.
+type SensorStatus struct {
+	Active bool  `json:"active"`
+	Since  *Time `json:"since,omitempty"`
+}
+
 // QueuedRun is a run that waits for its turn: for a free slot of the power budget, or for
 // the stagger between two turn-ons.
 type QueuedRun struct {
@@ -45,10 +51,12 @@ type Snapshot struct {
 	OpenCount     int     `json:"open_count"`
 	WateredTodayS float64 `json:"watered_today_s"`
 	// The schedule, when the agent has one.
-	Profile        string `json:"profile,omitempty"`          // the active profile
-	Auto           *bool  `json:"auto,omitempty"`             // whether scheduled runs happen
-	RainDelayUntil *Time  `json:"rain_delay_until,omitempty"` // scheduled runs wait until then
-	NextRun        *Time  `json:"next_run,omitempty"`         // the next scheduled start
+	Profile string `json:"profile,omitempty"` // the active profile
+	// Sensors are the switch sensors (rain, soil moisture) by name.
+	Sensors        map[string]SensorStatus `json:"sensors,omitempty"`
+	Auto           *bool                   `json:"auto,omitempty"`             // whether scheduled runs happen
+	RainDelayUntil *Time                   `json:"rain_delay_until,omitempty"` // scheduled runs wait until then
+	NextRun        *Time                   `json:"next_run,omitempty"`         // the next scheduled start
 	// ScheduledRunning says whether a run the schedule started is in progress.
 	ScheduledRunning bool `json:"scheduled_running,omitempty"`
 }
@@ -90,6 +98,7 @@ const (
 	EventProfileChanged = "profile_changed" // another profile became active
 	EventScheduleLoaded = "schedule_loaded" // the profile file was (re)loaded
 	EventShutdown       = "shutdown"        // the agent is stopping on request; message says why
+	EventSensor         = "sensor_changed"  // a sensor turned active or inactive; message names it
 )
 
 // Reasons a run finished.

@@ -20,6 +20,7 @@
 //	<base>/response/<cmd>/<r> agent→  no        Response JSON to a request with "reply_to": "<r>"
 //	<base>/event              agent→  no        Event JSON
 //	<base>/clients/<id>       broker→ retained  ClientInfo JSON of each client of an embedded broker
+//	<base>/sensor/<name>/state agent→ retained  ON | OFF: a switch sensor (rain, soil moisture)
 package topics
 
 import (
@@ -124,6 +125,9 @@ func (a Agent) Reply(cmd, replyTo string) string {
 	}
 	return a.base + "/response/" + cmd + "/" + replyTo
 }
+
+// SensorState is the retained state of sensor name: ON while active, else OFF.
+func (a Agent) SensorState(name string) string { return a.base + "/sensor/" + name + "/state" }
 
 // Clients is the topic under which the embedded broker publishes each client's presence,
 // retained: Clients()+"/"+clientID holds a ClientInfo.

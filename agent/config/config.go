@@ -39,6 +39,19 @@ type Config struct {
 	State  State         `mapstructure:"state"`
 	Log    Log           `mapstructure:"log"`
 	Zones  []Zone        `mapstructure:"zones"`
+	// Sensors are switch sensors on GPIO input lines (rain, soil moisture).
+	Sensors []Sensor `mapstructure:"sensors"`
+}
+
+// Sensor is one entry of sensors.
+type Sensor struct {
+	Name        string        `mapstructure:"name"`
+	Line        int           `mapstructure:"line"`
+	Active      string        `mapstructure:"active"` // "low" (a switch to ground; the default) or "high"
+	Pull        string        `mapstructure:"pull"`   // "up" (the default), "down" or "none"
+	OnDelay     time.Duration `mapstructure:"on_delay"`
+	OffDelay    time.Duration `mapstructure:"off_delay"`
+	BlockManual bool          `mapstructure:"block_manual"`
 }
 
 // Agent is the agent.* section.
@@ -173,6 +186,8 @@ type Zone struct {
 	Line            int           `mapstructure:"line"`
 	DefaultDuration time.Duration `mapstructure:"default_duration"`
 	MaxDuration     time.Duration `mapstructure:"max_duration"`
+	// IgnoreSensors names sensors that do not hold this zone back (a zone under a roof).
+	IgnoreSensors []string `mapstructure:"ignore_sensors"`
 }
 
 // Zone defaults and bounds.
@@ -387,7 +402,53 @@ func (c Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.validateZones()...)
+	errs = append(errs, c.validateSensors()...)
 	return errors.Join(errs...)
+}
+
+func (c Config) validateSensors() []error {
+	var errs []error
+	names, lines := map[string]bool{}, map[int]string{}
+	for _, z := range c.Zones {
+		lines[z.Line] = fmt.Sprintf("zone %d", z.ID)
+	}
+	for i, s := range c.Sensors {
+		key := fmt.Sprintf("sensors[%d]", i)
+		add := func(field, format string, args ...any) {
+			errs = append(errs, configs.Errorf(key+"."+field, format, args...))
+		}
+		if topics.ValidAgentID(s.Name) != nil {
+			add("name", "%q: want 1-23 characters of a-z, 0-9 and '-'", s.Name)
+		} else if names[s.Name] {
+			add("name", "%q is used twice", s.Name)
+		}
+		names[s.Name] = true
+		if s.Line < 0 || s.Line > maxLine {
+			add("line", "%d is not a GPIO line (0 to %d)", s.Line, maxLine)
+		} else if other, dup := lines[s.Line]; dup {
+			add("line", "%d is also the line of %s", s.Line, other)
+		}
+		lines[s.Line] = s.Name
+		if s.Active != "" && s.Active != "low" && s.Active != "high" {
+			add("active", "%q: want low (a switch to ground) or high", s.Active)
+		}
+		if s.Pull != "" && s.Pull != "up" && s.Pull != "down" && s.Pull != "none" {
+			add("pull", "%q: want up, down or none", s.Pull)
+		}
+		for field, d := range map[string]time.Duration{"on_delay": s.OnDelay, "off_delay": s.OffDelay} {
+			if d < 0 || d > 24*time.Hour {
+				add(field, "%v: want 0 to 24h", d)
+			}
+		}
+	}
+	for i, z := range c.Zones {
+		for j, name := range z.IgnoreSensors {
+			if !names[name] {
+				errs = append(errs, configs.Errorf(fmt.Sprintf("zones[%d].ignore_sensors[%d]", i, j), "%q is not a sensor", name))
+			}
+		}
+	}
+	return errs
 }
 
 func (c Config) validateZones() []error {

@@ -100,6 +100,11 @@ func TestBadConfigsNameFileLineAndKey(t *testing.T) {
 		{"bad timezone", "agent:\n  timezone: Mars/Olympus\n", []string{"agent.timezone"}},
 		{"bad yaml", "zones:\n  - id: 1\n   line: 5\n", []string{"line ", "expected"}},
 		{"two errors", "agent:\n  id: X\nlog:\n  level: loud\n", []string{"agent.id", "log.level"}},
+		{"sensor on a relay line", "zones:\n  - {id: 1, line: 5}\nsensors:\n  - {name: rain, line: 5}\n", []string{"sensors[0].line", "zone 1"}},
+		{"bad sensor", "sensors:\n  - {name: Rain, line: 17, active: wet, pull: sideways, on_delay: 48h}\n", []string{"sensors[0].name", "sensors[0].active", "sensors[0].pull", "sensors[0].on_delay"}},
+		{"ignoring no sensor", "zones:\n  - {id: 1, line: 5, ignore_sensors: [rain]}\n", []string{"zones[0].ignore_sensors[0]", "not a sensor"}},
+		{"bad web listen", "web:\n  listen: 8080\n", []string{"web.listen", "host:port"}},
+		{"bad retention", "history:\n  retention: 1h\n", []string{"history.retention"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("SPRINKLER_STATE_DIR", t.TempDir())

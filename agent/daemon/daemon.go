@@ -27,6 +27,7 @@ import (
 	"sprinkler/agent/relay"
 	"sprinkler/agent/schedule"
 	"sprinkler/agent/scheduler"
+	"sprinkler/agent/sensors"
 	"sprinkler/agent/serve"
 	"sprinkler/agent/valves"
 	"sprinkler/agent/web"
@@ -53,6 +54,8 @@ type Options struct {
 	Ready func(brokerAddr string)
 	// Logs is the agent's log, for the log commands; nil makes them unavailable.
 	Logs *logs.Logs
+	// Inputs are simulated sensor lines by sensor name, for tests.
+	Inputs map[string]sensors.Input
 	// HealthRoot is where /sys and /proc are read from; "/" when empty.
 	HealthRoot string
 }
@@ -148,7 +151,17 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		return err
 	}
 	rep := newReporter(d.topics, v, d.info(v, driver, started), d.log)
-	sched, err := d.openSchedule(v, state, loc, rep.nudge)
+	sens, err := d.openSensors(driver, loc, func(name string, active bool) {
+		what := map[bool]string{true: "active", false: "inactive"}[active]
+		d.log.Info("sensor "+what, "sensor", name)
+		v.AddEvent(topics.Event{Type: topics.EventSensor, Source: name, Message: "sensor " + name + " is " + what})
+	})
+	if err != nil {
+		return err
+	}
+	defer sens.close()
+	rep.sensors = sens
+	sched, err := d.openSchedule(v, state, loc, rep.nudge, sens.hold)
 	if err != nil {
 		return err
 	}
@@ -157,7 +170,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		d.log.Warn("a saved default run no longer fits its zone; using the configured one", "err", err)
 	}
 	if d.cfg.HA.Enabled {
-		rep.announce = &announcer{model: d.discoveryModel(v, sched), st: state, log: d.log.With("component", "discovery")}
+		rep.announce = &announcer{model: d.discoveryModel(v, sched, sens), st: state, log: d.log.With("component", "discovery")}
 	}
 
 	var brk *server.Broker
@@ -176,7 +189,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	if d.opts.Logs != nil {
 		system.Logs = d.opts.Logs
 	}
-	svcOpts := serve.Options{Valves: v, Schedule: sched, Clock: d.opts.Clock, Location: loc, Version: Version, History: hist, System: system, Log: d.log}
+	svcOpts := serve.Options{Valves: v, Schedule: sched, Clock: d.opts.Clock, Location: loc, Version: Version, History: hist, Blocked: sens.blockManual, Sensors: sens.statesOrNil, System: system, Log: d.log}
 	linkOpts, err := d.linkCredentials()
 	if err != nil {
 		return err
@@ -329,7 +342,7 @@ func applyDefaults(v *valves.Controller, st *state) error {
 
 // discoveryModel returns what Home Assistant discovery is built from, now: the profile names
 // change on reload.
-func (d *Daemon) discoveryModel(v *valves.Controller, sched *scheduler.Engine) func() discovery.Model {
+func (d *Daemon) discoveryModel(v *valves.Controller, sched *scheduler.Engine, sens *sensorSet) func() discovery.Model {
 	return func() discovery.Model {
 		m := discovery.Model{Topics: d.topics, Prefix: d.cfg.HA.Prefix, Device: d.cfg.HA.Device, Version: Version}
 		for _, z := range v.Zones() {
@@ -340,6 +353,7 @@ func (d *Daemon) discoveryModel(v *valves.Controller, sched *scheduler.Engine) f
 		if sched != nil {
 			m.Profiles = sched.Names()
 		}
+		m.Sensors = sens.names()
 		return m
 	}
 }
@@ -370,7 +384,7 @@ func (d *Daemon) linkCredentials() (link.Options, error) {
 
 // openSchedule loads the profile file, if one is configured, into a scheduler that has not
 // started. A bad file stops the agent with file, line, profile, zone and field named.
-func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Location, changed func()) (*scheduler.Engine, error) {
+func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Location, changed func(), hold func(zone int) string) (*scheduler.Engine, error) {
 	if d.cfg.Sched.File == "" {
 		d.log.Info("no schedule: schedule.file is empty")
 		return nil, nil
@@ -385,7 +399,7 @@ func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Locatio
 	return scheduler.New(scheduler.Options{
 		Path: d.cfg.Sched.File, Zones: zones, Names: names, Location: loc, Clock: d.opts.Clock, Valves: v,
 		Log: d.log.With("component", "schedule"), Resume: d.cfg.Sched.Resume,
-		State: st.schedule(), Save: st.saveSchedule, OnChange: changed,
+		State: st.schedule(), Save: st.saveSchedule, OnChange: changed, Hold: hold,
 	})
 }
 

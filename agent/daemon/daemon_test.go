@@ -14,6 +14,7 @@ import (
 	"sprinkler/agent/daemon"
 	"sprinkler/agent/relay"
 	"sprinkler/agent/relay/relaytest"
+	"sprinkler/agent/sensors"
 	"sprinkler/broker/brokertest"
 	"sprinkler/topics"
 )
@@ -59,6 +60,17 @@ func start(t testing.TB, cfg config.Config, clk clock.Clock) *agent {
 // startWith is start with the agent's relays seen through wrap, when it is not nil.
 func startWith(t testing.TB, cfg config.Config, clk clock.Clock, wrap func(*relaytest.Bank) relay.Bank) *agent {
 	t.Helper()
+	return startFull(t, cfg, clk, wrap, nil)
+}
+
+// startOpts is start with simulated sensor inputs.
+func startOpts(t testing.TB, cfg config.Config, clk clock.Clock, inputs map[string]sensors.Input) *agent {
+	t.Helper()
+	return startFull(t, cfg, clk, nil, inputs)
+}
+
+func startFull(t testing.TB, cfg config.Config, clk clock.Clock, wrap func(*relaytest.Bank) relay.Bank, inputs map[string]sensors.Input) *agent {
+	t.Helper()
 	a := &agent{t: t, bank: relaytest.New(len(cfg.Zones)), done: make(chan error, 1)}
 	a.topics, _ = topics.NewAgent(cfg.MQTT.Prefix, cfg.Agent.ID)
 	var relays relay.Bank = a.bank
@@ -66,7 +78,7 @@ func startWith(t testing.TB, cfg config.Config, clk clock.Clock, wrap func(*rela
 		relays = wrap(a.bank)
 	}
 	ready := make(chan string, 1)
-	d, err := daemon.New(cfg, daemon.Options{Relays: relays, Clock: clk, Log: brokertest.Logger(t), Ready: func(addr string) { ready <- addr }})
+	d, err := daemon.New(cfg, daemon.Options{Relays: relays, Clock: clk, Log: brokertest.Logger(t), Inputs: inputs, Ready: func(addr string) { ready <- addr }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ type reporter struct {
 	sched    *scheduler.Engine // nil without a schedule
 	announce *announcer        // nil without Home Assistant discovery
 	health   func() []byte     // the health payload, published with every resync; nil for none
+	sensors  *sensorSet        // nil without sensors
 
 	flushes chan request
 	nudges  chan struct{}
@@ -140,6 +141,12 @@ func (r *reporter) publish(all, nudged bool) {
 			auto = "OFF"
 		}
 		plain(r.t.AutoState(), auto)
+	}
+	if r.sensors != nil {
+		snap.Sensors = r.sensors.statesOrNil()
+		for name, st := range snap.Sensors {
+			plain(r.t.SensorState(name), map[bool]string{true: "ON", false: "OFF"}[st.Active])
+		}
 	}
 	for _, e := range events {
 		r.pub.Publish(r.t.Event(), false, mustJSON(e))

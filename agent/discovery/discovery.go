@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"sprinkler/topics"
 )
@@ -29,6 +30,7 @@ type Model struct {
 	Version   string
 	Zones     []Zone
 	Profiles  []string // nil when the agent has no schedule
+	Sensors   []string // the switch sensors' names
 	ConfigURL string   // the agent's web page, if it serves one
 }
 
@@ -133,6 +135,11 @@ func (m Model) Entities() []Entity {
 		add("binary_sensor", "schedule_running", map[string]any{
 			"name": "Scheduled run", "ic": "mdi:sprinkler-variant", "stat_t": t.State(),
 			"val_tpl": "{{ 'ON' if value_json.scheduled_running else 'OFF' }}",
+		})
+	}
+	for _, name := range m.Sensors {
+		add("binary_sensor", "sensor_"+strings.ReplaceAll(name, "-", "_"), map[string]any{
+			"name": "Sensor " + name, "dev_cla": "moisture", "stat_t": t.SensorState(name), "pl_on": "ON", "pl_off": "OFF",
 		})
 	}
 	return es

@@ -22,10 +22,10 @@ type gpioBank struct {
 
 var _ Bank = (*gpioBank)(nil)
 
-// findChip returns the chip to use: the one named, or for "auto" the SoC's pin controller,
+// FindChip returns the GPIO chip to use: the one named, or for "auto" the SoC's pin controller,
 // found by its label (pinctrl-bcm2835, pinctrl-bcm2711, pinctrl-rp1) since its number changed
 // between kernels.
-func findChip(name string) (string, error) {
+func FindChip(name string) (string, error) {
 	chips := gpiocdev.Chips()
 	if name != "" && name != "auto" {
 		for _, c := range chips {
@@ -51,7 +51,7 @@ func findChip(name string) (string, error) {
 
 // openGPIO requests every line as an output driven off, atomically with the request.
 func openGPIO(cfg Config) (Bank, error) {
-	chip, err := findChip(cfg.Chip)
+	chip, err := FindChip(cfg.Chip)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@
 
 package relay
 
-func findChip(string) (string, error) { return "", ErrUnsupported }
+// FindChip finds no chip outside Linux.
+func FindChip(string) (string, error) { return "", ErrUnsupported }
 
 func openGPIO(Config) (Bank, error) { return nil, ErrUnsupported }

@@ -38,7 +38,7 @@ func Open(cfg Config, log *slog.Logger) (Bank, string, error) {
 	driver := cfg.Driver
 	if driver == DriverAuto {
 		driver = DriverSim
-		if chip, err := findChip(cfg.Chip); err == nil {
+		if chip, err := FindChip(cfg.Chip); err == nil {
 			driver = DriverGPIO
 			log.Info("relay driver: gpio", "chip", chip)
 		} else {

@@ -45,6 +45,9 @@ type Options struct {
 	State    State
 	Save     func(State) error // persists State after every change
 	OnChange func()            // called after the profile, automatic runs or rain delay changed
+	// Hold, when set, says why zone must not start a scheduled run now (an active rain
+	// sensor, say), or "" when it may.
+	Hold func(zone int) string
 }
 
 // longestSleep bounds the timer, so that a step of the wall clock (a Pi has no RTC, and NTP
@@ -193,6 +196,8 @@ func (e *Engine) mayRun(w schedule.Window, now time.Time) string {
 		return "automatic runs are off"
 	case now.Before(e.rainTill):
 		return "rain delay until " + e.rainTill.In(e.o.Location).Format(time.DateTime)
+	case e.o.Hold != nil:
+		return e.o.Hold(w.Zone)
 	}
 	return ""
 }

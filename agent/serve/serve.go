@@ -27,6 +27,8 @@ type Service struct {
 	version  string
 	clients  func(all bool) []topics.ClientInfo
 	history  *history.Store
+	blocked  func(zone int) error
+	sensors  func() map[string]topics.SensorStatus
 	system   System
 	log      *slog.Logger
 	handlers map[string]handler
@@ -68,13 +70,18 @@ type Options struct {
 	Clients func(all bool) []topics.ClientInfo
 	// History is the run history; nil: the history commands are unavailable.
 	History *history.Store
+	// Blocked, when set, refuses a manual opening of zone (an active sensor that blocks
+	// manual runs); nothing is opened then.
+	Blocked func(zone int) error
+	// Sensors, when set, gives the sensors' states for the status reply.
+	Sensors func() map[string]topics.SensorStatus
 	System  System
 	Log     *slog.Logger
 }
 
 // New returns a Service.
 func New(o Options) *Service {
-	s := &Service{valves: o.Valves, sched: o.Schedule, clock: o.Clock, loc: o.Location, version: o.Version, clients: o.Clients, history: o.History, system: o.System, log: o.Log}
+	s := &Service{valves: o.Valves, sched: o.Schedule, clock: o.Clock, loc: o.Location, version: o.Version, clients: o.Clients, history: o.History, blocked: o.Blocked, sensors: o.Sensors, system: o.System, log: o.Log}
 	s.handlers = map[string]handler{
 		topics.CmdStatus:   s.status,
 		topics.CmdOpen:     s.open,
@@ -183,6 +190,9 @@ func (s *Service) Set(zone int, payload []byte, source string) error {
 }
 
 func (s *Service) act(a topics.Action, ids []int, d time.Duration, source string) error {
+	if err := s.mayOpen(a, ids); err != nil {
+		return err
+	}
 	var err error
 	switch a {
 	case topics.ActionOpen:
@@ -202,6 +212,9 @@ func (s *Service) status(r topics.Request, _ string) (any, error) {
 	snap := s.valves.Snapshot()
 	if s.sched != nil {
 		s.sched.Decorate(&snap)
+	}
+	if s.sensors != nil {
+		snap.Sensors = s.sensors()
 	}
 	return snap, nil
 }
@@ -229,8 +242,24 @@ func (s *Service) zoneArgs(r topics.Request, allowAll, allowDuration bool) ([]in
 	return ids, d, err
 }
 
+// mayOpen refuses an action that would open a zone an active sensor blocks; nothing opens.
+func (s *Service) mayOpen(a topics.Action, ids []int) error {
+	if a == topics.ActionClose || s.blocked == nil {
+		return nil
+	}
+	for _, id := range ids {
+		if err := s.blocked(id); err != nil && (a == topics.ActionOpen || !s.valves.IsOpen(id)) {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s *Service) open(r topics.Request, source string) (any, error) {
 	ids, d, err := s.zoneArgs(r, false, true)
+	if err == nil {
+		err = s.mayOpen(topics.ActionOpen, ids)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -247,6 +276,9 @@ func (s *Service) close(r topics.Request, source string) (any, error) {
 
 func (s *Service) toggle(r topics.Request, source string) (any, error) {
 	ids, d, err := s.zoneArgs(r, false, true)
+	if err == nil {
+		err = s.mayOpen(topics.ActionToggle, ids)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,78 @@
+package daemon_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sprinkler/agent/clock/clocktest"
+	"sprinkler/agent/config"
+	"sprinkler/agent/sensors"
+	"sprinkler/broker/brokertest"
+	"sprinkler/topics"
+)
+
+// rainConfig has a rain sensor on line 17 (a switch to ground: low is wet), which zone 3
+// ignores, and a schedule that waters zones 1 and 3 at 06:00.
+func rainConfig(t *testing.T, blockManual bool) config.Config {
+	cfg := unlimited(testConfig(t, "garden"))
+	profiles := filepath.Join(t.TempDir(), "profiles.yaml")
+	if err := os.WriteFile(profiles, []byte("active: p\nprofiles:\n  - name: p\n    zones:\n"+
+		"      - {zone: 1, days: [all], runs: [{at: \"06:00\", for: 10m}]}\n"+
+		"      - {zone: 3, days: [all], runs: [{at: \"06:00\", for: 10m}]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Sched.File = profiles
+	cfg.Agent.Timezone = "UTC"
+	cfg.Sensors = []config.Sensor{{Name: "rain", Line: 17, Active: "low", Pull: "up", OnDelay: 5 * time.Minute, OffDelay: 30 * time.Minute, BlockManual: blockManual}}
+	cfg.Zones[2].IgnoreSensors = []string{"rain"}
+	return cfg
+}
+
+// TestRainSensorSkipsScheduledRuns: rain for longer than the on-delay turns the sensor on
+// (retained state, event); the scheduled run of zone 1 is skipped and says why, zone 3, which
+// ignores the sensor, runs; a manual run still works.
+func TestRainSensorSkipsScheduledRuns(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 1, 5, 50, 0, 0, time.UTC))
+	line := sensors.NewSim(true) // dry
+	cfg := rainConfig(t, false)
+	a := startOpts(t, cfg, clk, map[string]sensors.Input{"rain": line})
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe(a.topics.SensorState("rain"), a.topics.Event(), a.topics.ZoneStateFilter())
+	c.Await(a.topics.SensorState("rain"), "OFF")
+
+	line.Set(false) // rain
+	clk.Advance(5 * time.Minute)
+	c.Await(a.topics.SensorState("rain"), "ON")
+	c.AwaitMsg(a.topics.Event(), `"event_type":"sensor_changed"`, `"source":"rain"`)
+
+	clk.Advance(5 * time.Minute) // 06:00
+	c.AwaitMsg(a.topics.Event(), `"event_type":"run_skipped"`, `"zone":1`, `sensor rain is active`)
+	c.Await(a.topics.ZoneState(3), topics.StateOpen)
+	if a.bank.On()[0] {
+		t.Error("zone 1 watered in the rain")
+	}
+	if r := request(t, c, a, "open", "m", `{"id":"m","zones":[1],"duration_s":60}`); r.Status != topics.StatusOK {
+		t.Errorf("a manual run in the rain without block_manual: %+v", r)
+	}
+	r := request(t, c, a, "status", "s", `{"id":"s"}`)
+	if !strings.Contains(string(r.Data), `"sensors":{"rain":{"active":true`) {
+		t.Errorf("status: %s", r.Data)
+	}
+}
+
+func TestBlockManual(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 1, 5, 50, 0, 0, time.UTC))
+	line := sensors.NewSim(false) // wet from the start: no delay at start-up
+	a := startOpts(t, rainConfig(t, true), clk, map[string]sensors.Input{"rain": line})
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	r := request(t, c, a, "open", "b", `{"id":"b","zones":[1]}`)
+	if r.Code != topics.CodeUnavailable || !strings.Contains(r.Error, "rain") || a.bank.AnyOn() {
+		t.Errorf("open zone 1 in the rain with block_manual: %+v, relays %v", r, a.bank.On())
+	}
+	if r := request(t, c, a, "open", "c", `{"id":"c","zones":[3]}`); r.Status != topics.StatusOK {
+		t.Errorf("zone 3 ignores the sensor: %+v", r)
+	}
+}
