@@ -24,6 +24,13 @@ type ZoneStatus struct {
 	WateredTodayS float64 `json:"watered_today_s"`
 }
 
+// FlowState is the retained <base>/flow/state of a flow meter.
+type FlowState struct {
+	TS      Time    `json:"ts"`
+	RateLPM float64 `json:"rate_lpm"` // litres per minute over the last interval
+	TotalL  float64 `json:"total_l"`  // litres since the agent started
+}
+
 // SensorStatus is one switch sensor in the Snapshot.
 type SensorStatus struct {
 	Active bool  `json:"active"`
@@ -99,6 +106,7 @@ const (
 	EventScheduleLoaded = "schedule_loaded" // the profile file was (re)loaded
 	EventShutdown       = "shutdown"        // the agent is stopping on request; message says why
 	EventSensor         = "sensor_changed"  // a sensor turned active or inactive; message names it
+	EventLeak           = "leak"            // water flows while every valve is closed
 )
 
 // Reasons a run finished.

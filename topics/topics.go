@@ -21,6 +21,7 @@
 //	<base>/event              agent→  no        Event JSON
 //	<base>/clients/<id>       broker→ retained  ClientInfo JSON of each client of an embedded broker
 //	<base>/sensor/<name>/state agent→ retained  ON | OFF: a switch sensor (rain, soil moisture)
+//	<base>/flow/state         agent→  retained  FlowState JSON of the flow meter
 package topics
 
 import (
@@ -128,6 +129,9 @@ func (a Agent) Reply(cmd, replyTo string) string {
 
 // SensorState is the retained state of sensor name: ON while active, else OFF.
 func (a Agent) SensorState(name string) string { return a.base + "/sensor/" + name + "/state" }
+
+// FlowState is the retained FlowState of the agent's flow meter.
+func (a Agent) FlowState() string { return a.base + "/flow/state" }
 
 // Clients is the topic under which the embedded broker publishes each client's presence,
 // retained: Clients()+"/"+clientID holds a ClientInfo.

@@ -41,6 +41,19 @@ type Config struct {
 	Zones  []Zone        `mapstructure:"zones"`
 	// Sensors are switch sensors on GPIO input lines (rain, soil moisture).
 	Sensors []Sensor `mapstructure:"sensors"`
+	Flow    Flow     `mapstructure:"flow"`
+}
+
+// Flow is the flow.* section: a pulse flow meter; off while pulses_per_litre is 0.
+type Flow struct {
+	Line           int           `mapstructure:"line"`
+	Pull           string        `mapstructure:"pull"`
+	PulsesPerLitre float64       `mapstructure:"pulses_per_litre"`
+	Interval       time.Duration `mapstructure:"interval"`
+	// LeakLPM and LeakGrace: flow above LeakLPM litres a minute for LeakGrace while every
+	// valve is closed is a leak.
+	LeakLPM   float64       `mapstructure:"leak_lpm"`
+	LeakGrace time.Duration `mapstructure:"leak_grace"`
 }
 
 // Sensor is one entry of sensors.
@@ -243,6 +256,12 @@ func Defaults() map[string]any {
 		"history.retention":              "8760h",
 		"metrics.listen":                 "",
 		"web.listen":                     "127.0.0.1:8080",
+		"flow.line":                      0,
+		"flow.pull":                      "up",
+		"flow.pulses_per_litre":          0,
+		"flow.interval":                  "10s",
+		"flow.leak_lpm":                  0.5,
+		"flow.leak_grace":                "2m",
 		"system.reboot_command":          []string{},
 	}
 	zones := make([]map[string]any, len(OriginalLines))
@@ -439,6 +458,25 @@ func (c Config) validateSensors() []error {
 			if d < 0 || d > 24*time.Hour {
 				add(field, "%v: want 0 to 24h", d)
 			}
+		}
+	}
+	if f := c.Flow; f.PulsesPerLitre != 0 {
+		add := func(field, format string, args ...any) {
+			errs = append(errs, configs.Errorf("flow."+field, format, args...))
+		}
+		if f.PulsesPerLitre < 0 || f.PulsesPerLitre > 100000 {
+			add("pulses_per_litre", "%v: want 0 (no meter) or a K-factor up to 100000", f.PulsesPerLitre)
+		}
+		if f.Line < 0 || f.Line > maxLine {
+			add("line", "%d is not a GPIO line (0 to %d)", f.Line, maxLine)
+		} else if other, dup := lines[f.Line]; dup {
+			add("line", "%d is also the line of %s", f.Line, other)
+		}
+		if f.Interval < time.Second || f.Interval > 5*time.Minute {
+			add("interval", "%v: want 1s to 5m", f.Interval)
+		}
+		if f.LeakLPM < 0 || f.LeakGrace < 0 {
+			add("leak_lpm", "the leak threshold and grace cannot be negative")
 		}
 	}
 	for i, z := range c.Zones {

@@ -271,6 +271,14 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		l = link.New(linkOpts)
 	}
 	rep.pub = l
+	meter, err := d.openFlow(driver, v, l)
+	if err != nil {
+		stopPub()
+		return err
+	}
+	if meter != nil {
+		defer meter.Close()
+	}
 
 	w := &worker{topics: d.topics, svc: serve.New(svcOpts), valves: v, sched: sched, pub: l, rep: rep, log: d.log, clock: d.opts.Clock,
 		birth: birth, birthDelay: d.cfg.HA.BirthDelay, saveDefault: state.saveDefault, afterReply: stops.afterReply, persist: state.sync}
@@ -354,6 +362,7 @@ func (d *Daemon) discoveryModel(v *valves.Controller, sched *scheduler.Engine, s
 			m.Profiles = sched.Names()
 		}
 		m.Sensors = sens.names()
+		m.Flow = d.cfg.Flow.PulsesPerLitre > 0
 		return m
 	}
 }

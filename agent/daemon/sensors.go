@@ -1,14 +1,20 @@
 package daemon
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"sprinkler/agent/sensors"
+	"sprinkler/agent/valves"
 	"sprinkler/topics"
 )
+
+// switchDebounce filters a switch sensor's contact bounce in the kernel, before its delays.
+const switchDebounce = 20 * time.Millisecond
 
 // sensorSet is the agent's switch sensors and which zones ignore which.
 type sensorSet struct {
@@ -27,7 +33,7 @@ func (d *Daemon) openSensors(driver string, loc *time.Location, changed func(nam
 	}
 	for _, c := range d.cfg.Sensors {
 		cfg := sensors.Config{Name: c.Name, Line: c.Line, ActiveLow: c.Active != "high", Pull: c.Pull,
-			OnDelay: c.OnDelay, OffDelay: c.OffDelay, BlockManual: c.BlockManual}
+			OnDelay: c.OnDelay, OffDelay: c.OffDelay, BlockManual: c.BlockManual, Debounce: switchDebounce}
 		if cfg.Pull == "" {
 			cfg.Pull = "up"
 		}
@@ -117,4 +123,50 @@ func (s *sensorSet) names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// openFlow starts the flow meter, if one is configured: it publishes the retained flow state
+// when it changes, and on a leak raises an event and shuts the master valve.
+func (d *Daemon) openFlow(driver string, v *valves.Controller, pub publisher) (*sensors.Flow, error) {
+	c := d.cfg.Flow
+	if c.PulsesPerLitre <= 0 {
+		return nil, nil
+	}
+	cfg := sensors.FlowConfig{Line: c.Line, Pull: c.Pull, PulsesPerLitre: c.PulsesPerLitre, Interval: c.Interval}
+	in, ok := d.opts.Inputs["flow"]
+	if !ok {
+		var err error
+		if in, err = d.flowInput(driver, cfg); err != nil {
+			return nil, fmt.Errorf("flow meter on line %d: %w", c.Line, err)
+		}
+	}
+	leak := &sensors.Leak{ThresholdLPM: c.LeakLPM, Grace: c.LeakGrace}
+	var mu sync.Mutex
+	last := ""
+	return sensors.OpenFlow(cfg, in, d.opts.Clock, func(s sensors.FlowSample) {
+		b := mustJSON(topics.FlowState{TS: topics.Time{Time: s.At}, RateLPM: s.RateLPM, TotalL: s.TotalL})
+		mu.Lock()
+		changed := string(b[bytes.IndexByte(b, ','):]) != last // the time alone is no change
+		last = string(b[bytes.IndexByte(b, ','):])
+		mu.Unlock()
+		if changed {
+			pub.Publish(d.topics.FlowState(), true, b)
+		}
+		open := slices.DeleteFunc(v.OpenZones(), func(id int) bool { return id == d.cfg.Safety.MasterZone })
+		if leak.Check(s, len(open) > 0) {
+			msg := fmt.Sprintf("%.2f l/min flows while every valve is closed", s.RateLPM)
+			d.log.Error("leak: "+msg, "rate_lpm", s.RateLPM)
+			v.AddEvent(topics.Event{Type: topics.EventLeak, Source: "flow", Message: msg})
+			if err := v.ShutMaster(topics.EventLeak); err != nil {
+				d.log.Error("leak: the master valve did not close", "err", err)
+			}
+		}
+	}), nil
+}
+
+func (d *Daemon) flowInput(driver string, cfg sensors.FlowConfig) (sensors.Input, error) {
+	if driver == "gpio" {
+		return sensors.OpenGPIO(d.cfg.Relays.Chip, sensors.Config{Name: "flow", Line: cfg.Line, Pull: cfg.Pull})
+	}
+	return sensors.NewSim(false), nil // no pulses
 }

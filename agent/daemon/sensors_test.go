@@ -76,3 +76,49 @@ func TestBlockManual(t *testing.T) {
 		t.Errorf("zone 3 ignores the sensor: %+v", r)
 	}
 }
+
+// TestFlowMeterAndLeak: the flow meter's retained state follows the pulses; water still
+// flowing after the last zone closed, for longer than the grace, raises a leak event and shuts
+// the master valve before its lag is over.
+func TestFlowMeterAndLeak(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 1, 6, 0, 0, 0, time.UTC))
+	meter := sensors.NewSim(false)
+	cfg := unlimited(testConfig(t, "garden"))
+	cfg.Safety.MasterZone, cfg.Safety.MasterLead, cfg.Safety.MasterLag = 8, 0, 5*time.Minute
+	cfg.Flow = config.Flow{Line: 17, PulsesPerLitre: 450, Interval: 10 * time.Second, LeakLPM: 0.5, LeakGrace: time.Minute}
+	a := startOpts(t, cfg, clk, map[string]sensors.Input{"flow": meter})
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe(a.topics.FlowState(), a.topics.Event())
+
+	if r := request(t, c, a, "open", "o", `{"id":"o","zones":[1],"duration_s":60}`); r.Status != topics.StatusOK {
+		t.Fatal(r)
+	}
+	if on := a.bank.On(); !on[0] || !on[7] {
+		t.Fatalf("zone 1 and the master: %v", on)
+	}
+	for range 6 { // a minute at 2 l/min: 150 pulses each 10 s, 450 a litre
+		pulses(meter, 150)
+		clk.Advance(10 * time.Second)
+	}
+	c.AwaitMsg(a.topics.FlowState(), `"rate_lpm":2,`)
+	// Zone 1 closed when its minute ended; the master stays open for its lag, and water flows.
+	for range 7 {
+		pulses(meter, 150)
+		clk.Advance(10 * time.Second)
+	}
+	if on := a.bank.On(); on[7] || on[0] {
+		t.Errorf("relays after the leak: %v", on)
+	}
+	c.AwaitMsg(a.topics.Event(), `"event_type":"leak"`, `l/min flows while every valve is closed`)
+	if clk.Now().Sub(time.Date(2026, 6, 1, 6, 1, 0, 0, time.UTC)) >= cfg.Safety.MasterLag {
+		t.Error("the master closed by its lag, not for the leak")
+	}
+}
+
+// pulses sends n pulses on line.
+func pulses(line *sensors.Sim, n int) {
+	for range n {
+		line.Set(true)
+		line.Set(false)
+	}
+}

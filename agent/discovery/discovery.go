@@ -31,6 +31,7 @@ type Model struct {
 	Zones     []Zone
 	Profiles  []string // nil when the agent has no schedule
 	Sensors   []string // the switch sensors' names
+	Flow      bool     // a flow meter is configured
 	ConfigURL string   // the agent's web page, if it serves one
 }
 
@@ -135,6 +136,16 @@ func (m Model) Entities() []Entity {
 		add("binary_sensor", "schedule_running", map[string]any{
 			"name": "Scheduled run", "ic": "mdi:sprinkler-variant", "stat_t": t.State(),
 			"val_tpl": "{{ 'ON' if value_json.scheduled_running else 'OFF' }}",
+		})
+	}
+	if m.Flow {
+		add("sensor", "flow_rate", map[string]any{
+			"name": "Water flow", "dev_cla": "volume_flow_rate", "unit_of_meas": "L/min", "stat_cla": "measurement",
+			"stat_t": t.FlowState(), "val_tpl": "{{ value_json.rate_lpm | round(2) }}",
+		})
+		add("sensor", "flow_total", map[string]any{
+			"name": "Water used", "dev_cla": "water", "unit_of_meas": "L", "stat_cla": "total_increasing",
+			"stat_t": t.FlowState(), "val_tpl": "{{ value_json.total_l | round(1) }}",
 		})
 	}
 	for _, name := range m.Sensors {

@@ -8,9 +8,6 @@ import (
 	"sprinkler/agent/relay"
 )
 
-// debounce filters contact bounce in the kernel, before the on- and off-delays.
-const debounce = 20 * 1e6 // 20 ms
-
 // gpioInput is an input line with edge events.
 type gpioInput struct {
 	chip string
@@ -20,7 +17,7 @@ type gpioInput struct {
 }
 
 // OpenGPIO requests cfg's line on the chip ("" or "auto": the SoC's pin controller) as an
-// input with both edges, the pull asked for, and kernel debouncing.
+// input with both edges, the pull asked for, and cfg's kernel debouncing.
 func OpenGPIO(chip string, cfg Config) (Input, error) {
 	c, err := relay.FindChip(chip)
 	if err != nil {
@@ -28,7 +25,10 @@ func OpenGPIO(chip string, cfg Config) (Input, error) {
 	}
 	in := &gpioInput{chip: c, cfg: cfg}
 	opts := []gpiocdev.LineReqOption{gpiocdev.AsInput, gpiocdev.WithConsumer("sprinkler-" + cfg.Name),
-		gpiocdev.WithBothEdges, gpiocdev.WithDebounce(debounce), gpiocdev.WithEventHandler(in.event)}
+		gpiocdev.WithBothEdges, gpiocdev.WithEventHandler(in.event)}
+	if cfg.Debounce > 0 {
+		opts = append(opts, gpiocdev.WithDebounce(cfg.Debounce))
+	}
 	switch cfg.Pull {
 	case "up":
 		opts = append(opts, gpiocdev.WithPullUp)

@@ -26,6 +26,9 @@ type Config struct {
 	OnDelay, OffDelay time.Duration
 	// BlockManual makes an active sensor refuse manual runs too, not only scheduled ones.
 	BlockManual bool
+	// Debounce has the kernel ignore edges closer than this (GPIO lines only); 0: none,
+	// as a flow meter's pulses need.
+	Debounce time.Duration
 }
 
 // Input is one input line.

@@ -552,3 +552,18 @@ func (c *Controller) AddEvent(e topics.Event) {
 	c.addEvent(e)
 	c.signal()
 }
+
+// ShutMaster switches the master valve off at once, whatever its lag: water flows where no
+// zone is open (a leak). It does nothing without a master valve, or with the master closed.
+func (c *Controller) ShutMaster(source string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.master == nil || !c.master.open {
+		return nil
+	}
+	stop(&c.masterT)
+	err := c.switchOff(c.master, c.clock.Now(), source)
+	c.save()
+	c.signal()
+	return err
+}
