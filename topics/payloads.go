@@ -107,6 +107,8 @@ const (
 	EventShutdown       = "shutdown"        // the agent is stopping on request; message says why
 	EventSensor         = "sensor_changed"  // a sensor turned active or inactive; message names it
 	EventLeak           = "leak"            // water flows while every valve is closed
+	EventFlowHigh       = "flow_high"       // a zone's flow far above its usual: closed (a burst pipe?)
+	EventFlowLow        = "flow_low"        // a zone's flow far below its usual: closed (clogged, no water?)
 )
 
 // Reasons a run finished.

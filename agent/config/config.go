@@ -54,6 +54,11 @@ type Flow struct {
 	// valve is closed is a leak.
 	LeakLPM   float64       `mapstructure:"leak_lpm"`
 	LeakGrace time.Duration `mapstructure:"leak_grace"`
+	// HighFactor and LowFactor: a zone running alone whose flow stays above HighFactor times,
+	// or below LowFactor times, its expected flow for two intervals is closed (a burst pipe, a
+	// clogged line); 0 turns that check off.
+	HighFactor float64 `mapstructure:"high_factor"`
+	LowFactor  float64 `mapstructure:"low_factor"`
 }
 
 // Sensor is one entry of sensors.
@@ -201,6 +206,8 @@ type Zone struct {
 	MaxDuration     time.Duration `mapstructure:"max_duration"`
 	// IgnoreSensors names sensors that do not hold this zone back (a zone under a roof).
 	IgnoreSensors []string `mapstructure:"ignore_sensors"`
+	// ExpectedLPM is the zone's usual flow, litres a minute; 0: learned from its runs.
+	ExpectedLPM float64 `mapstructure:"expected_lpm"`
 }
 
 // Zone defaults and bounds.
@@ -262,6 +269,8 @@ func Defaults() map[string]any {
 		"flow.interval":                  "10s",
 		"flow.leak_lpm":                  0.5,
 		"flow.leak_grace":                "2m",
+		"flow.high_factor":               1.5,
+		"flow.low_factor":                0.3,
 		"system.reboot_command":          []string{},
 	}
 	zones := make([]map[string]any, len(OriginalLines))

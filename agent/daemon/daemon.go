@@ -131,8 +131,20 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		close(histDone)
 		histWriter.Wait() // the runs the shutdown ended are on disk
 	}()
+	expected := map[int]float64{}
+	for _, z := range d.cfg.Zones {
+		expected[z.ID] = z.ExpectedLPM
+	}
+	fw := newFlowWatch(d.cfg.Flow.HighFactor, d.cfg.Flow.LowFactor, expected)
 	v := valves.New(d.cfg.Agent.ID, zones, bank, d.opts.Clock, d.log, valves.Options{Limits: d.limits(), Persist: state.saveRuns,
-		Ended: func(r topics.RunRecord) { hist.Add(r); mets.RunEnded(r) }})
+		Ended: func(r topics.RunRecord) {
+			if d.cfg.Flow.PulsesPerLitre > 0 {
+				litres := fw.ended(r.Zone)
+				r.Litres = &litres
+			}
+			hist.Add(r)
+			mets.RunEnded(r)
+		}})
 	interrupted := state.runs()
 	for _, r := range interrupted {
 		hist.Add(powerLoss(r, started))
@@ -271,7 +283,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		l = link.New(linkOpts)
 	}
 	rep.pub = l
-	meter, err := d.openFlow(driver, v, l)
+	meter, err := d.openFlow(driver, v, l, fw)
 	if err != nil {
 		stopPub()
 		return err

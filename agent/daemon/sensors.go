@@ -126,8 +126,9 @@ func (s *sensorSet) names() []string {
 }
 
 // openFlow starts the flow meter, if one is configured: it publishes the retained flow state
-// when it changes, and on a leak raises an event and shuts the master valve.
-func (d *Daemon) openFlow(driver string, v *valves.Controller, pub publisher) (*sensors.Flow, error) {
+// when it changes; on a leak it raises an event and shuts the master valve; a zone running alone
+// far off its usual flow is closed with an event. fw receives every interval's water.
+func (d *Daemon) openFlow(driver string, v *valves.Controller, pub publisher, fw *flowWatch) (*sensors.Flow, error) {
 	c := d.cfg.Flow
 	if c.PulsesPerLitre <= 0 {
 		return nil, nil
@@ -142,17 +143,26 @@ func (d *Daemon) openFlow(driver string, v *valves.Controller, pub publisher) (*
 	}
 	leak := &sensors.Leak{ThresholdLPM: c.LeakLPM, Grace: c.LeakGrace}
 	var mu sync.Mutex
-	last := ""
+	last, lastTotal := "", 0.0
 	return sensors.OpenFlow(cfg, in, d.opts.Clock, func(s sensors.FlowSample) {
 		b := mustJSON(topics.FlowState{TS: topics.Time{Time: s.At}, RateLPM: s.RateLPM, TotalL: s.TotalL})
 		mu.Lock()
 		changed := string(b[bytes.IndexByte(b, ','):]) != last // the time alone is no change
 		last = string(b[bytes.IndexByte(b, ','):])
+		litres := s.TotalL - lastTotal
+		lastTotal = s.TotalL
 		mu.Unlock()
 		if changed {
 			pub.Publish(d.topics.FlowState(), true, b)
 		}
 		open := slices.DeleteFunc(v.OpenZones(), func(id int) bool { return id == d.cfg.Safety.MasterZone })
+		if zone, event, why := fw.sample(litres, c.Interval.Minutes(), open); zone != 0 {
+			d.log.Error("flow: "+why, "zone", zone)
+			v.AddEvent(topics.Event{Type: event, Zone: zone, Source: "flow", Message: why})
+			if _, err := v.Close([]int{zone}, "flow"); err != nil {
+				d.log.Error("flow: the zone did not close", "zone", zone, "err", err)
+			}
+		}
 		if leak.Check(s, len(open) > 0) {
 			msg := fmt.Sprintf("%.2f l/min flows while every valve is closed", s.RateLPM)
 			d.log.Error("leak: "+msg, "rate_lpm", s.RateLPM)

@@ -1,6 +1,7 @@
 package daemon_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,5 +121,45 @@ func pulses(line *sensors.Sim, n int) {
 	for range n {
 		line.Set(true)
 		line.Set(false)
+	}
+}
+
+// TestBurstZoneClosedAndLitresRecorded: a zone running alone at three times its usual flow
+// for two intervals is closed with an event; its run's litres are in the history.
+func TestBurstZoneClosedAndLitresRecorded(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 1, 6, 0, 0, 0, time.UTC))
+	meter := sensors.NewSim(false)
+	cfg := unlimited(testConfig(t, "garden"))
+	cfg.Flow = config.Flow{Line: 17, PulsesPerLitre: 60, Interval: 10 * time.Second, LeakLPM: 0.5, LeakGrace: time.Minute,
+		HighFactor: 1.5, LowFactor: 0.3}
+	cfg.Zones[1].ExpectedLPM = 6 // zone 2: 6 l/min, 1 litre each 10 s, 60 pulses
+	a := startOpts(t, cfg, clk, map[string]sensors.Input{"flow": meter})
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe(a.topics.Event())
+	if r := request(t, c, a, "open", "o", `{"id":"o","zones":[2],"duration_s":600}`); r.Status != topics.StatusOK {
+		t.Fatal(r)
+	}
+	for range 3 { // its usual flow
+		pulses(meter, 60)
+		clk.Advance(10 * time.Second)
+	}
+	if !a.bank.On()[1] {
+		t.Fatal("zone 2 closed at its usual flow")
+	}
+	pulses(meter, 180) // a burst: 18 l/min
+	clk.Advance(10 * time.Second)
+	if !a.bank.On()[1] {
+		t.Fatal("zone 2 closed after one odd interval")
+	}
+	pulses(meter, 180)
+	clk.Advance(10 * time.Second)
+	if a.bank.On()[1] {
+		t.Fatal("zone 2 still runs at three times its usual flow")
+	}
+	c.AwaitMsg(a.topics.Event(), `"event_type":"flow_high"`, `"zone":2`)
+	r := request(t, c, a, "history", "h", `{"id":"h","zone":2}`)
+	var h topics.HistoryReply
+	if err := json.Unmarshal(r.Data, &h); err != nil || len(h.Runs) != 1 || h.Runs[0].Litres == nil || *h.Runs[0].Litres != 9 || h.Runs[0].EndedBy != "flow" {
+		t.Fatalf("history: %s", r.Data)
 	}
 }
