@@ -52,15 +52,16 @@ const (
 	CmdWhoami   = "whoami"
 	CmdUsage    = "usage"
 
-	CmdProfiles  = "profiles"
-	CmdProfile   = "profile"
-	CmdActivate  = "activate"
-	CmdReload    = "reload"
-	CmdRun       = "run"
-	CmdStop      = "stop"
-	CmdSchedule  = "schedule"
-	CmdNext      = "next"
-	CmdRainDelay = "rain_delay"
+	CmdProfiles   = "profiles"
+	CmdProfile    = "profile"
+	CmdActivate   = "activate"
+	CmdReload     = "reload"
+	CmdRun        = "run"
+	CmdStop       = "stop"
+	CmdSchedule   = "schedule"
+	CmdNext       = "next"
+	CmdRainDelay  = "rain_delay"
+	CmdWaterLevel = "water_level"
 
 	CmdLogs        = "logs"
 	CmdErrors      = "errors"
@@ -99,6 +100,8 @@ var Commands = []Command{
 	{Name: CmdSchedule, Access: AccessRead, Aliases: []string{"gps"}, Group: "schedule", Summary: "per zone: today's windows, whether one runs now, the next start"},
 	{Name: CmdNext, Access: AccessRead, Group: "schedule", Summary: "the coming scheduled runs in time order",
 		Params: []Param{{Name: "hours", Type: "hours", Help: "how far ahead (default 48)"}}},
+	{Name: CmdWaterLevel, Access: AccessOperate, Group: "schedule", Summary: "scale the runs of the profiles that opt in (water_level: true), in percent",
+		Params: []Param{{Name: "percent", Type: "count", Required: true, Help: "0 to 250; 100 is as written"}}},
 	{Name: CmdRainDelay, Access: AccessOperate, Group: "schedule", Summary: "hold scheduled runs for some hours; 0 ends the delay",
 		Params: []Param{{Name: "hours", Type: "hours", Required: true, Help: "how long; 0 clears"}}},
 	{Name: CmdLogs, Access: AccessOperate, Aliases: []string{"rlf"}, Group: "system", Summary: "the last lines of the agent's log, or those containing every given text",

@@ -21,12 +21,14 @@ const (
 	KindResponse
 	KindProfileState
 	KindProfileSet
-	KindAutoState     // automatic runs: ON or OFF
-	KindAutoSet       // turns automatic runs on or off
-	KindDurationState // a zone's default run, in minutes
-	KindDurationSet   // sets a zone's default run, in minutes
-	KindHABirth       // Home Assistant's status: online or offline
-	KindHealth        // the agent's Health
+	KindAutoState       // automatic runs: ON or OFF
+	KindAutoSet         // turns automatic runs on or off
+	KindDurationState   // a zone's default run, in minutes
+	KindDurationSet     // sets a zone's default run, in minutes
+	KindHABirth         // Home Assistant's status: online or offline
+	KindHealth          // the agent's Health
+	KindWaterLevelState // the water level, percent
+	KindWaterLevelSet   // sets the water level
 )
 
 // Topic is a parsed agent topic.
@@ -73,6 +75,8 @@ func Parse(prefix, topic string) (Topic, bool) {
 		t.Kind = stateOrSet(parts[2], KindProfileState, KindProfileSet)
 	case n == 3 && parts[1] == "auto":
 		t.Kind = stateOrSet(parts[2], KindAutoState, KindAutoSet)
+	case n == 3 && parts[1] == "water_level":
+		t.Kind = stateOrSet(parts[2], KindWaterLevelState, KindWaterLevelSet)
 	case n == 3 && parts[1] == "request" && parts[2] != "":
 		t.Kind, t.Command = KindRequest, parts[2]
 	case (n == 3 || n == 4) && parts[1] == "response" && parts[2] != "":

@@ -62,6 +62,7 @@ type Snapshot struct {
 	// Sensors are the switch sensors (rain, soil moisture) by name.
 	Sensors        map[string]SensorStatus `json:"sensors,omitempty"`
 	Auto           *bool                   `json:"auto,omitempty"`             // whether scheduled runs happen
+	WaterLevel     *int                    `json:"water_level,omitempty"`      // percent scaling the profiles that opt in
 	RainDelayUntil *Time                   `json:"rain_delay_until,omitempty"` // scheduled runs wait until then
 	NextRun        *Time                   `json:"next_run,omitempty"`         // the next scheduled start
 	// ScheduledRunning says whether a run the schedule started is in progress.
@@ -310,13 +311,16 @@ type ZoneSchedule struct {
 
 // ScheduleReply is the data of "schedule", and its first fields that of "profile".
 type ScheduleReply struct {
-	Profile        string         `json:"profile"`
-	Index          int            `json:"index"`
-	About          string         `json:"about,omitempty"`
-	Auto           bool           `json:"auto"`
-	RainDelayUntil *Time          `json:"rain_delay_until,omitempty"`
-	File           string         `json:"file"`
-	Zones          []ZoneSchedule `json:"zones,omitempty"`
+	Profile        string `json:"profile"`
+	Index          int    `json:"index"`
+	About          string `json:"about,omitempty"`
+	Auto           bool   `json:"auto"`
+	RainDelayUntil *Time  `json:"rain_delay_until,omitempty"`
+	// WaterLevel is the percentage; ScalesRuns says whether the active profile follows it.
+	WaterLevel int            `json:"water_level"`
+	ScalesRuns bool           `json:"scales_runs"`
+	File       string         `json:"file"`
+	Zones      []ZoneSchedule `json:"zones,omitempty"`
 }
 
 // Health is the data of the "health" command and the retained <base>/health payload.

@@ -13,6 +13,8 @@
 //	<base>/profile/set        →agent  never     a profile name to activate
 //	<base>/auto/state         agent→  retained  ON | OFF: automatic runs
 //	<base>/auto/set           →agent  never     ON | OFF
+//	<base>/water_level/state  agent→  retained  percent scaling the profiles that opt in
+//	<base>/water_level/set    →agent  never     percent, 0 to 250
 //	<base>/zone/<n>/duration/state agent→ retained  the zone's default run, minutes
 //	<base>/zone/<n>/duration/set   →agent never     minutes
 //	<base>/request/<cmd>      →agent  never     Request JSON {"id":"…", …args}
@@ -126,6 +128,12 @@ func (a Agent) Reply(cmd, replyTo string) string {
 	}
 	return a.base + "/response/" + cmd + "/" + replyTo
 }
+
+// WaterLevelState is the retained water level, percent; WaterLevelSet sets it.
+func (a Agent) WaterLevelState() string { return a.base + "/water_level/state" }
+
+// WaterLevelSet takes a water level, percent.
+func (a Agent) WaterLevelSet() string { return a.base + "/water_level/set" }
 
 // SensorState is the retained state of sensor name: ON while active, else OFF.
 func (a Agent) SensorState(name string) string { return a.base + "/sensor/" + name + "/state" }

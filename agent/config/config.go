@@ -134,6 +134,9 @@ type Schedule struct {
 	File string `mapstructure:"file"`
 	// Resume waters what is left of a window in progress when the agent starts inside it.
 	Resume bool `mapstructure:"resume"`
+	// MinRun is the shortest run the water level may make of a window; shorter ones are
+	// skipped.
+	MinRun time.Duration `mapstructure:"min_run"`
 }
 
 // HomeAssistant is the homeassistant.* section: MQTT discovery.
@@ -253,6 +256,7 @@ func Defaults() map[string]any {
 		"homeassistant.device_discovery": true,
 		"homeassistant.birth_delay":      "5s",
 		"schedule.resume":                true,
+		"schedule.min_run":               "1m",
 		"state.dir":                      "",
 		"log.level":                      "info",
 		"log.format":                     "text",

@@ -264,7 +264,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	linkOpts.Keepalive = d.cfg.MQTT.Keepalive
 	linkOpts.Will, linkOpts.WillPayload = d.topics.Status(), topics.Offline
 	linkOpts.Filters = []string{d.topics.ZoneSetFilter(), d.topics.RequestFilter(), d.topics.ProfileSet(),
-		d.topics.AutoSet(), d.topics.DurationSetFilter()}
+		d.topics.AutoSet(), d.topics.DurationSetFilter(), d.topics.WaterLevelSet()}
 	birth := ""
 	if d.cfg.HA.Enabled {
 		birth = topics.HABirth(d.cfg.HA.Prefix)
@@ -420,7 +420,7 @@ func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Locatio
 	return scheduler.New(scheduler.Options{
 		Path: d.cfg.Sched.File, Zones: zones, Names: names, Location: loc, Clock: d.opts.Clock, Valves: v,
 		Log: d.log.With("component", "schedule"), Resume: d.cfg.Sched.Resume,
-		State: st.schedule(), Save: st.saveSchedule, OnChange: changed, Hold: hold,
+		State: st.schedule(), Save: st.saveSchedule, OnChange: changed, Hold: hold, MinRun: d.cfg.Sched.MinRun,
 	})
 }
 

@@ -141,6 +141,9 @@ func (r *reporter) publish(all, nudged bool) {
 			auto = "OFF"
 		}
 		plain(r.t.AutoState(), auto)
+		if snap.WaterLevel != nil {
+			plain(r.t.WaterLevelState(), strconv.Itoa(*snap.WaterLevel))
+		}
 	}
 	if r.sensors != nil {
 		snap.Sensors = r.sensors.statesOrNil()

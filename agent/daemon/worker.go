@@ -3,7 +3,9 @@ package daemon
 import (
 	"context"
 	"log/slog"
+	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -104,6 +106,15 @@ func (w *worker) handle(m link.Message) {
 		}
 		w.refused(err, 0, source)
 		w.rep.flush()
+	case topics.KindWaterLevelSet:
+		var err error
+		if w.sched == nil {
+			err = topics.Errorf(topics.CodeUnavailable, "no schedule is configured")
+		} else {
+			err = w.sched.SetWaterLevel(parsePercent(m.Payload), source)
+		}
+		w.refused(err, 0, source)
+		w.rep.flush()
 	case topics.KindDurationSet:
 		d, err := topics.ParseMinutes(m.Payload)
 		if err == nil {
@@ -162,4 +173,15 @@ func truncate(b []byte) string {
 		return string(b[:64]) + "…"
 	}
 	return string(b)
+}
+
+// parsePercent reads a water level payload: a whole number of percent ("80", "80%", "80.0");
+// anything else gives -1, which SetWaterLevel refuses with the bounds.
+func parsePercent(p []byte) int {
+	s := strings.TrimSuffix(strings.TrimSpace(string(p)), "%")
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) || f < 0 || f > 10000 {
+		return -1
+	}
+	return int(f)
 }

@@ -215,12 +215,20 @@ func (p *parser) nativeProfile(n *yaml.Node) {
 		case "name":
 		case "about":
 			prof.About = v.Value
+		case "water_level":
+			switch strings.ToLower(v.Value) {
+			case "true", "yes", "on":
+				prof.WaterLevel = true
+			case "false", "no", "off":
+			default:
+				p.fail(v, prof.Name, 0, k.Value, "%q: want true or false", v.Value)
+			}
 		case "zones":
 			for _, zn := range v.Content {
 				prof.Programs = append(prof.Programs, p.nativeProgram(zn, prof.Name))
 			}
 		default:
-			p.fail(k, prof.Name, 0, k.Value, "unknown key; want name, about or zones")
+			p.fail(k, prof.Name, 0, k.Value, "unknown key; want name, about, water_level or zones")
 		}
 	}
 	if prof.Name == "" {

@@ -20,10 +20,12 @@ type File struct {
 
 // Profile is one named schedule.
 type Profile struct {
-	Name     string
-	About    string
-	Programs []Program // by zone, in file order
-	line     int
+	Name  string
+	About string
+	// WaterLevel says the agent's water level (a percentage) scales this profile's runs.
+	WaterLevel bool
+	Programs   []Program // by zone, in file order
+	line       int
 }
 
 // Program is what a profile says for one zone.

@@ -318,3 +318,13 @@ func TestShippedProfilesLoad(t *testing.T) {
 		}
 	}
 }
+
+func TestWaterLevelKey(t *testing.T) {
+	f, err := schedule.Parse("p.yaml", []byte("profiles:\n  - name: a\n    water_level: true\n    zones: []\n  - name: b\n    zones: []\n"), eight)
+	if err != nil || !f.Profiles[0].WaterLevel || f.Profiles[1].WaterLevel {
+		t.Fatalf("%+v, %v", f, err)
+	}
+	if _, err := schedule.Parse("p.yaml", []byte("profiles:\n  - name: a\n    water_level: often\n"), eight); err == nil || !strings.Contains(err.Error(), "water_level") {
+		t.Errorf("a bad water_level: %v", err)
+	}
+}

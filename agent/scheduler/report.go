@@ -27,8 +27,8 @@ func (e *Engine) Decorate(s *topics.Snapshot) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.o.Clock.Now()
-	auto := e.auto
-	s.Profile, s.Auto = e.active.Name, &auto
+	auto, level := e.auto, e.level
+	s.Profile, s.Auto, s.WaterLevel = e.active.Name, &auto, &level
 	s.ScheduledRunning = len(e.o.Valves.RunsWhere(isScheduled)) > 0
 	if now.Before(e.rainTill) {
 		s.RainDelayUntil = topics.At(e.rainTill)
@@ -67,6 +67,7 @@ func (e *Engine) Summary(zones bool) topics.ScheduleReply {
 	defer e.mu.Unlock()
 	now := e.o.Clock.Now()
 	r := topics.ScheduleReply{Profile: e.active.Name, About: e.active.About, Auto: e.auto, File: e.file.Path,
+		WaterLevel: e.level, ScalesRuns: e.active.WaterLevel,
 		Index: slices.IndexFunc(e.file.Profiles, func(p schedule.Profile) bool { return p.Name == e.active.Name })}
 	if now.Before(e.rainTill) {
 		r.RainDelayUntil = topics.At(e.rainTill)
@@ -115,7 +116,7 @@ func (e *Engine) Next(d time.Duration) []topics.PlannedRun {
 // planned lists the active profile's windows in [from, to) with their skip reasons. Called
 // with mu held.
 func (e *Engine) planned(from, to time.Time) []topics.PlannedRun {
-	ws := e.active.Windows(from, to, e.o.Location)
+	ws := e.windows(from, to)
 	out := make([]topics.PlannedRun, 0, len(ws))
 	for _, w := range ws {
 		out = append(out, topics.PlannedRun{Zone: w.Zone, Start: topics.Time{Time: w.Start}, End: topics.Time{Time: w.End},

@@ -30,7 +30,11 @@ type State struct {
 	Profile        string    `json:"profile,omitempty"`
 	Auto           *bool     `json:"auto,omitempty"` // nil: on
 	RainDelayUntil time.Time `json:"rain_delay_until,omitzero"`
+	WaterLevel     *int      `json:"water_level,omitempty"` // percent; nil: 100
 }
+
+// MaxWaterLevel bounds the water level, in percent.
+const MaxWaterLevel = 250
 
 // Options configure an Engine.
 type Options struct {
@@ -48,6 +52,9 @@ type Options struct {
 	// Hold, when set, says why zone must not start a scheduled run now (an active rain
 	// sensor, say), or "" when it may.
 	Hold func(zone int) string
+	// MinRun is the shortest run the water level may scale a window to; shorter ones are
+	// skipped.
+	MinRun time.Duration
 }
 
 // longestSleep bounds the timer, so that a step of the wall clock (a Pi has no RTC, and NTP
@@ -67,6 +74,7 @@ type Engine struct {
 	active   *schedule.Profile
 	auto     bool
 	rainTill time.Time
+	level    int // water level, percent
 	lastEval time.Time
 	timer    clock.Timer
 	running  bool
@@ -79,7 +87,10 @@ func New(o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{o: o, file: f, auto: o.State.Auto == nil || *o.State.Auto, rainTill: o.State.RainDelayUntil}
+	e := &Engine{o: o, file: f, auto: o.State.Auto == nil || *o.State.Auto, rainTill: o.State.RainDelayUntil, level: 100}
+	if l := o.State.WaterLevel; l != nil && *l >= 0 && *l <= MaxWaterLevel {
+		e.level = *l
+	}
 	e.active = e.pick(o.State.Profile)
 	return e, nil
 }
@@ -112,7 +123,7 @@ func (e *Engine) Start() {
 	e.lastEval = now
 	e.o.Log.Info("schedule running", "file", e.file.Path, "profile", e.active.Name, "auto", e.auto)
 	if e.o.Resume {
-		for _, w := range e.active.Windows(now, now.Add(time.Second), e.o.Location) {
+		for _, w := range e.windows(now, now.Add(time.Second)) {
 			if w.Start.Before(now) && w.End.After(now) && e.mayRun(w, now) == "" {
 				if ok, _ := e.o.Valves.StartScheduled(w.Zone, w.End.Sub(now), source(w.Profile)); ok {
 					e.o.Log.Info("schedule: resumed a window in progress", "zone", w.Zone, "left", w.End.Sub(now).Round(time.Second))
@@ -143,7 +154,7 @@ func (e *Engine) arm(now time.Time) {
 		return
 	}
 	sleep := longestSleep
-	for _, w := range e.active.Windows(now, now.Add(horizon), e.o.Location) {
+	for _, w := range e.windows(now, now.Add(horizon)) {
 		if w.Start.After(now) {
 			sleep = min(sleep, w.Start.Sub(now))
 			break
@@ -164,16 +175,16 @@ func (e *Engine) tick() {
 		e.o.Log.Warn("schedule: the clock went back", "by", e.lastEval.Sub(now))
 		e.lastEval = now
 	}
-	for _, w := range e.active.Windows(e.lastEval, now.Add(time.Nanosecond), e.o.Location) {
+	for _, w := range e.windows(e.lastEval, now.Add(time.Nanosecond)) {
 		if !w.Start.After(e.lastEval) || w.Start.After(now) {
 			continue // began before the last look, or not yet
 		}
-		if !w.End.After(now) {
-			e.skip(w, now, "the clock jumped past the whole window")
-			continue
-		}
 		if why := e.mayRun(w, now); why != "" {
 			e.skip(w, now, why)
+			continue
+		}
+		if !w.End.After(now) {
+			e.skip(w, now, "the clock jumped past the whole window")
 			continue
 		}
 		lag := now.Sub(w.Start)
@@ -189,9 +200,24 @@ func (e *Engine) tick() {
 	e.arm(now)
 }
 
+// windows are the active profile's windows in [from, to), scaled by the water level when the
+// profile says so. Called with mu held.
+func (e *Engine) windows(from, to time.Time) []schedule.Window {
+	ws := e.active.Windows(from, to, e.o.Location)
+	if !e.active.WaterLevel || e.level == 100 {
+		return ws
+	}
+	for i, w := range ws {
+		ws[i].End = w.Start.Add(w.End.Sub(w.Start) * time.Duration(e.level) / 100)
+	}
+	return ws
+}
+
 // mayRun says why window w must not start now, or "" when it may.
 func (e *Engine) mayRun(w schedule.Window, now time.Time) string {
 	switch {
+	case e.active.WaterLevel && w.End.Sub(w.Start) < max(e.o.MinRun, time.Second):
+		return fmt.Sprintf("the water level %d%% makes the run %v, shorter than schedule.min_run", e.level, w.End.Sub(w.Start).Round(time.Second))
 	case !e.auto:
 		return "automatic runs are off"
 	case now.Before(e.rainTill):
@@ -210,7 +236,8 @@ func (e *Engine) skip(w schedule.Window, now time.Time, why string) {
 // save persists the state and tells the publisher. Called with mu held.
 func (e *Engine) save() {
 	auto := e.auto
-	st := State{Profile: e.active.Name, Auto: &auto, RainDelayUntil: e.rainTill}
+	level := e.level
+	st := State{Profile: e.active.Name, Auto: &auto, RainDelayUntil: e.rainTill, WaterLevel: &level}
 	if e.o.Save != nil {
 		if err := e.o.Save(st); err != nil {
 			e.o.Log.Error("schedule: saving state failed", "err", err)
@@ -285,6 +312,28 @@ func (e *Engine) SetAuto(on bool, by string) ([]int, error) {
 		return nil, nil
 	}
 	return e.o.Valves.CloseWhere(isScheduled, by)
+}
+
+// SetWaterLevel sets the percentage that scales the runs of the profiles that opt in (0 to
+// MaxWaterLevel); it applies from the next window on.
+func (e *Engine) SetWaterLevel(percent int, by string) error {
+	if percent < 0 || percent > MaxWaterLevel {
+		return topics.Errorf(topics.CodeBadRequest, "water level %d%%: want 0 to %d", percent, MaxWaterLevel)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.level = percent
+	e.o.Log.Info("water level", "percent", percent, "by", by)
+	e.save()
+	e.arm(e.o.Clock.Now())
+	return nil
+}
+
+// WaterLevel is the water level, percent.
+func (e *Engine) WaterLevel() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.level
 }
 
 // SetRainDelay holds scheduled runs for d from now; 0 ends a delay. It returns the end.

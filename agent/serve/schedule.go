@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"sprinkler/agent/scheduler"
 	"sprinkler/topics"
 )
 
@@ -149,5 +150,21 @@ func (s *Service) rainDelay(r topics.Request, source string) (any, error) {
 		return nil, err
 	}
 	s.sched.SetRainDelay(d, source)
+	return s.sched.Summary(false), nil
+}
+
+func (s *Service) waterLevel(r topics.Request, source string) (any, error) {
+	var args struct {
+		Percent *int `json:"percent"`
+	}
+	if err := r.Decode(&args); err != nil {
+		return nil, err
+	}
+	if args.Percent == nil {
+		return nil, topics.Errorf(topics.CodeBadRequest, "percent is missing: 0 to %d, 100 as written", scheduler.MaxWaterLevel)
+	}
+	if err := s.sched.SetWaterLevel(*args.Percent, source); err != nil {
+		return nil, err
+	}
 	return s.sched.Summary(false), nil
 }

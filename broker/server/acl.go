@@ -68,7 +68,7 @@ func allowed(prefix, role, clientID, topic string, write bool) bool {
 			return operate
 		}
 		return false
-	case topics.KindZoneSet, topics.KindProfileSet, topics.KindAutoSet, topics.KindDurationSet:
+	case topics.KindZoneSet, topics.KindProfileSet, topics.KindAutoSet, topics.KindDurationSet, topics.KindWaterLevelSet:
 		return operate
 	}
 	return false // state topics are written by agents only

@@ -45,7 +45,19 @@ func (a *app) scheduleCommands() []*cobra.Command {
 		return a.requestAndPrint(ctx, topics.CmdRainDelay, map[string]any{"hours": h}, printProfile)
 	})
 
+	level := command(topics.CmdWaterLevel, "water-level PERCENT")
+	level.Aliases = append(level.Aliases, topics.CmdWaterLevel)
+	level.Args = cobra.ExactArgs(1)
+	level.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		p, err := strconv.Atoi(strings.TrimSuffix(args[0], "%"))
+		if err != nil {
+			return usageErr("%q is not a whole percent (100 waters as written)", args[0])
+		}
+		return a.requestAndPrint(ctx, topics.CmdWaterLevel, map[string]any{"percent": p}, printProfile)
+	})
+
 	return []*cobra.Command{
+		level,
 		a.simpleCommand(topics.CmdProfiles, printProfiles),
 		a.simpleCommand(topics.CmdProfile, printProfile),
 		activate,
@@ -116,6 +128,9 @@ func printProfile(w io.Writer, data json.RawMessage) error {
 		auto = "off"
 	}
 	fmt.Fprintf(w, "\nautomatic runs %s", auto)
+	if s.ScalesRuns {
+		fmt.Fprintf(w, "; water level %d%%", s.WaterLevel)
+	}
 	if s.RainDelayUntil != nil {
 		fmt.Fprintf(w, "; rain delay until %s", clock(s.RainDelayUntil))
 	}
