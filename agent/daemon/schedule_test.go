@@ -107,3 +107,45 @@ func TestScheduleCommandsWithoutASchedule(t *testing.T) {
 		t.Errorf("%+v", r)
 	}
 }
+
+// TestWaterLevel: a plain water_level/set of 50 halves the runs of a profile that opts in,
+// retained as its state and shown by next; at 5 % a ten-minute window becomes 30 s, under
+// schedule.min_run, and is skipped with the reason.
+func TestWaterLevel(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 1, 5, 50, 0, 0, time.UTC))
+	cfg := unlimited(testConfig(t, "garden"))
+	profiles := filepath.Join(t.TempDir(), "profiles.yaml")
+	if err := os.WriteFile(profiles, []byte("active: p\nprofiles:\n  - name: p\n    water_level: true\n    zones:\n"+
+		"      - {zone: 1, days: [all], runs: [{at: \"06:00\", for: 10m}, {at: \"07:00\", for: 10m}]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Sched.File, cfg.Sched.MinRun, cfg.Agent.Timezone = profiles, time.Minute, "UTC"
+	a := start(t, cfg, clk)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe(a.topics.WaterLevelState(), a.topics.Event(), a.topics.ZoneState(1))
+	c.Await(a.topics.WaterLevelState(), "100")
+	c.Publish(a.topics.WaterLevelSet(), false, "50")
+	c.Await(a.topics.WaterLevelState(), "50")
+
+	r := request(t, c, a, "next", "n", `{"id":"n","hours":2}`)
+	var runs []topics.PlannedRun
+	if err := json.Unmarshal(r.Data, &runs); err != nil || len(runs) != 2 || runs[0].End.Sub(runs[0].Start.Time) != 5*time.Minute {
+		t.Fatalf("next at 50%%: %s", r.Data)
+	}
+	clk.Advance(10 * time.Minute) // 06:00
+	c.Await(a.topics.ZoneState(1), topics.StateOpen)
+	clk.Advance(5 * time.Minute)
+	c.Await(a.topics.ZoneState(1), topics.StateClosed)
+
+	if r := request(t, c, a, "water_level", "w", `{"id":"w","percent":5}`); r.Status != topics.StatusOK {
+		t.Fatalf("water_level 5: %+v", r)
+	}
+	clk.Advance(55 * time.Minute) // 07:00
+	c.AwaitMsg(a.topics.Event(), `"event_type":"run_skipped"`, `water level 5%`)
+	if a.bank.On()[0] {
+		t.Error("a 30 s run started under min_run")
+	}
+	if r := request(t, c, a, "water_level", "x", `{"id":"x","percent":300}`); r.Code != topics.CodeBadRequest {
+		t.Errorf("water_level 300: %+v", r)
+	}
+}
