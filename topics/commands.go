@@ -62,6 +62,7 @@ const (
 	CmdNext       = "next"
 	CmdRainDelay  = "rain_delay"
 	CmdWaterLevel = "water_level"
+	CmdSkip       = "skip"
 
 	CmdLogs        = "logs"
 	CmdErrors      = "errors"
@@ -100,6 +101,8 @@ var Commands = []Command{
 	{Name: CmdSchedule, Access: AccessRead, Aliases: []string{"gps"}, Group: "schedule", Summary: "per zone: today's windows, whether one runs now, the next start"},
 	{Name: CmdNext, Access: AccessRead, Group: "schedule", Summary: "the coming scheduled runs in time order",
 		Params: []Param{{Name: "hours", Type: "hours", Help: "how far ahead (default 48)"}}},
+	{Name: CmdSkip, Access: AccessOperate, Group: "schedule", Summary: "skip the next scheduled run of zones, or all of today's",
+		Params: []Param{{Name: "zones", Type: "zones_or_all", Required: true, Help: `zone numbers, e.g. [1,3], or "all"`}, {Name: "what", Type: "string", Help: "next (default) or today"}}},
 	{Name: CmdWaterLevel, Access: AccessOperate, Group: "schedule", Summary: "scale the runs of the profiles that opt in (water_level: true), in percent",
 		Params: []Param{{Name: "percent", Type: "count", Required: true, Help: "0 to 250; 100 is as written"}}},
 	{Name: CmdRainDelay, Access: AccessOperate, Group: "schedule", Summary: "hold scheduled runs for some hours; 0 ends the delay",

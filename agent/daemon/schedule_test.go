@@ -149,3 +149,43 @@ func TestWaterLevel(t *testing.T) {
 		t.Errorf("water_level 300: %+v", r)
 	}
 }
+
+// TestSkip: skip next marks the coming run of a zone, skip today every one left today; the
+// marked runs do not start and say why, in next too.
+func TestSkip(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 1, 5, 50, 0, 0, time.UTC))
+	cfg := unlimited(testConfig(t, "garden"))
+	profiles := filepath.Join(t.TempDir(), "profiles.yaml")
+	if err := os.WriteFile(profiles, []byte("active: p\nprofiles:\n  - name: p\n    zones:\n"+
+		"      - {zone: 1, days: [all], runs: [{at: \"06:00\", for: 10m}, {at: \"07:00\", for: 10m}, {at: \"08:00\", for: 10m}]}\n"+
+		"      - {zone: 2, days: [all], runs: [{at: \"06:00\", for: 10m}]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Sched.File, cfg.Agent.Timezone = profiles, "UTC"
+	a := start(t, cfg, clk)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe(a.topics.Event(), a.topics.ZoneStateFilter())
+	if r := request(t, c, a, "skip", "s", `{"id":"s","zones":[1]}`); r.Status != topics.StatusOK || !strings.Contains(string(r.Data), `"start":"2026-06-01T06:00:00Z"`) {
+		t.Fatalf("skip next: %+v %s", r, r.Data)
+	}
+	r := request(t, c, a, "next", "n", `{"id":"n","hours":3}`)
+	if !strings.Contains(string(r.Data), `skipped on request of`) {
+		t.Errorf("next does not show the skip: %s", r.Data)
+	}
+	clk.Advance(10 * time.Minute) // 06:00: zone 2 runs, zone 1 does not
+	c.Await(a.topics.ZoneState(2), topics.StateOpen)
+	c.AwaitMsg(a.topics.Event(), `"event_type":"run_skipped"`, `"zone":1`, `skipped on request of`)
+	if a.bank.On()[0] {
+		t.Fatal("zone 1 ran its skipped run")
+	}
+	clk.Advance(time.Hour) // 07:00: zone 1 runs again
+	c.Await(a.topics.ZoneState(1), topics.StateOpen)
+	if r := request(t, c, a, "skip", "t", `{"id":"t","zones":"all","what":"today"}`); r.Status != topics.StatusOK {
+		t.Fatal(r)
+	}
+	clk.Advance(time.Hour) // 08:00: skipped with the rest of today
+	c.AwaitMsg(a.topics.Event(), `"event_type":"run_skipped"`, `"zone":1`, `"ts":"2026-06-01T08:00:00.000Z"`)
+	if r := request(t, c, a, "skip", "x", `{"id":"x","zones":[1],"what":"tomorrow"}`); r.Code != topics.CodeBadRequest {
+		t.Errorf("what tomorrow: %+v", r)
+	}
+}

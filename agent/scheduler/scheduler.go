@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,16 @@ type State struct {
 	Auto           *bool     `json:"auto,omitempty"` // nil: on
 	RainDelayUntil time.Time `json:"rain_delay_until,omitzero"`
 	WaterLevel     *int      `json:"water_level,omitempty"` // percent; nil: 100
+	Skips          []Skip    `json:"skips,omitempty"`
+}
+
+// Skip marks scheduled runs of a zone not to start: the one starting at Start, or with Day
+// every one of that local date (YYYY-MM-DD).
+type Skip struct {
+	Zone  int       `json:"zone"`
+	Start time.Time `json:"start,omitzero"`
+	Day   string    `json:"day,omitempty"`
+	By    string    `json:"by,omitempty"`
 }
 
 // MaxWaterLevel bounds the water level, in percent.
@@ -75,6 +86,7 @@ type Engine struct {
 	auto     bool
 	rainTill time.Time
 	level    int // water level, percent
+	skips    []Skip
 	lastEval time.Time
 	timer    clock.Timer
 	running  bool
@@ -91,6 +103,7 @@ func New(o Options) (*Engine, error) {
 	if l := o.State.WaterLevel; l != nil && *l >= 0 && *l <= MaxWaterLevel {
 		e.level = *l
 	}
+	e.skips = o.State.Skips
 	e.active = e.pick(o.State.Profile)
 	return e, nil
 }
@@ -218,6 +231,8 @@ func (e *Engine) mayRun(w schedule.Window, now time.Time) string {
 	switch {
 	case e.active.WaterLevel && w.End.Sub(w.Start) < max(e.o.MinRun, time.Second):
 		return fmt.Sprintf("the water level %d%% makes the run %v, shorter than schedule.min_run", e.level, w.End.Sub(w.Start).Round(time.Second))
+	case e.skipped(w) != "":
+		return e.skipped(w)
 	case !e.auto:
 		return "automatic runs are off"
 	case now.Before(e.rainTill):
@@ -237,7 +252,7 @@ func (e *Engine) skip(w schedule.Window, now time.Time, why string) {
 func (e *Engine) save() {
 	auto := e.auto
 	level := e.level
-	st := State{Profile: e.active.Name, Auto: &auto, RainDelayUntil: e.rainTill, WaterLevel: &level}
+	st := State{Profile: e.active.Name, Auto: &auto, RainDelayUntil: e.rainTill, WaterLevel: &level, Skips: e.skips}
 	if e.o.Save != nil {
 		if err := e.o.Save(st); err != nil {
 			e.o.Log.Error("schedule: saving state failed", "err", err)
@@ -312,6 +327,55 @@ func (e *Engine) SetAuto(on bool, by string) ([]int, error) {
 		return nil, nil
 	}
 	return e.o.Valves.CloseWhere(isScheduled, by)
+}
+
+// skipped says why window w is marked not to start, or "". Called with mu held.
+func (e *Engine) skipped(w schedule.Window) string {
+	day := w.Start.In(e.o.Location).Format(time.DateOnly)
+	for _, k := range e.skips {
+		if k.Zone == w.Zone && (k.Start.Equal(w.Start) || k.Day == day) {
+			return "skipped on request of " + k.By
+		}
+	}
+	return ""
+}
+
+// Skip marks runs of zones not to start: with today, every one left today; else the next
+// run of each zone. It returns the zones' marked starts (or today's date), and drops marks that
+// are past.
+func (e *Engine) Skip(zones []int, today bool, by string) []PlannedSkip {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := e.o.Clock.Now()
+	dayOf := func(t time.Time) string { return t.In(e.o.Location).Format(time.DateOnly) }
+	e.skips = slices.DeleteFunc(e.skips, func(k Skip) bool {
+		return (!k.Start.IsZero() && k.Start.Before(now)) || (k.Day != "" && k.Day < dayOf(now))
+	})
+	var out []PlannedSkip
+	for _, z := range zones {
+		if today {
+			e.skips = append(e.skips, Skip{Zone: z, Day: dayOf(now), By: by})
+			out = append(out, PlannedSkip{Zone: z, Day: dayOf(now)})
+			continue
+		}
+		for _, w := range e.windows(now, now.Add(horizon)) {
+			if w.Zone == z && w.Start.After(now) && e.skipped(w) == "" {
+				e.skips = append(e.skips, Skip{Zone: z, Start: w.Start, By: by})
+				out = append(out, PlannedSkip{Zone: z, Start: w.Start})
+				break
+			}
+		}
+	}
+	e.o.Log.Info("scheduled runs skipped", "zones", zones, "today", today, "by", by)
+	e.save()
+	return out
+}
+
+// PlannedSkip is one mark Skip set: a run's start, or a whole day.
+type PlannedSkip struct {
+	Zone  int       `json:"zone"`
+	Start time.Time `json:"start,omitzero"`
+	Day   string    `json:"day,omitempty"`
 }
 
 // SetWaterLevel sets the percentage that scales the runs of the profiles that opt in (0 to

@@ -168,3 +168,21 @@ func (s *Service) waterLevel(r topics.Request, source string) (any, error) {
 	}
 	return s.sched.Summary(false), nil
 }
+
+func (s *Service) skip(r topics.Request, source string) (any, error) {
+	var args struct {
+		Zones topics.Zones `json:"zones"`
+		What  string       `json:"what"`
+	}
+	if err := r.Decode(&args); err != nil {
+		return nil, err
+	}
+	if args.What != "" && args.What != "next" && args.What != "today" {
+		return nil, topics.Errorf(topics.CodeBadRequest, "what %q: want next or today", args.What)
+	}
+	ids, err := args.Zones.Check(s.valves.IDs())
+	if err != nil {
+		return nil, err
+	}
+	return s.sched.Skip(ids, args.What == "today", source), nil
+}

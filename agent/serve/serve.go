@@ -101,7 +101,7 @@ func New(o Options) *Service {
 	}
 	for name, h := range map[string]handler{
 		topics.CmdProfiles: s.profiles, topics.CmdProfile: s.profile, topics.CmdActivate: s.activate,
-		topics.CmdReload: s.reload, topics.CmdRun: s.autoOn, topics.CmdStop: s.autoOff, topics.CmdWaterLevel: s.waterLevel,
+		topics.CmdReload: s.reload, topics.CmdRun: s.autoOn, topics.CmdStop: s.autoOff, topics.CmdWaterLevel: s.waterLevel, topics.CmdSkip: s.skip,
 		topics.CmdSchedule: s.schedule, topics.CmdNext: s.next, topics.CmdRainDelay: s.rainDelay,
 	} {
 		s.handlers[name] = s.needSchedule(h)

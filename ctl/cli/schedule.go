@@ -56,8 +56,22 @@ func (a *app) scheduleCommands() []*cobra.Command {
 		return a.requestAndPrint(ctx, topics.CmdWaterLevel, map[string]any{"percent": p}, printProfile)
 	})
 
+	skip := command(topics.CmdSkip, "skip next|today ZONE...|all")
+	skip.Args = cobra.MinimumNArgs(2)
+	skip.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		if args[0] != "next" && args[0] != "today" {
+			return usageErr("%q: say next or today", args[0])
+		}
+		zones, err := parseZones(args[1:], true)
+		if err != nil {
+			return err
+		}
+		return a.requestAndPrint(ctx, topics.CmdSkip, map[string]any{"zones": zones, "what": args[0]}, printSkips)
+	})
+
 	return []*cobra.Command{
 		level,
+		skip,
 		a.simpleCommand(topics.CmdProfiles, printProfiles),
 		a.simpleCommand(topics.CmdProfile, printProfile),
 		activate,
@@ -236,4 +250,26 @@ func printTimeline(w io.Writer, runs []topics.PlannedRun, now time.Time) {
 			fmt.Fprintf(w, "zone %-9d  %s\n", id, zones[id])
 		}
 	}
+}
+
+func printSkips(w io.Writer, data json.RawMessage) error {
+	var skips []struct {
+		Zone  int       `json:"zone"`
+		Start time.Time `json:"start"`
+		Day   string    `json:"day"`
+	}
+	if err := json.Unmarshal(data, &skips); err != nil {
+		return err
+	}
+	if len(skips) == 0 {
+		fmt.Fprintln(w, "no scheduled run to skip")
+	}
+	for _, k := range skips {
+		if k.Day != "" {
+			fmt.Fprintf(w, "zone %d: every run of %s skipped\n", k.Zone, k.Day)
+		} else {
+			fmt.Fprintf(w, "zone %d: the run at %s skipped\n", k.Zone, k.Start.Local().Format("Mon 2006-01-02 15:04"))
+		}
+	}
+	return nil
 }
