@@ -113,24 +113,20 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	stateCtx, stopState := context.WithCancel(context.Background())
-	var stateWriter sync.WaitGroup
-	stateWriter.Go(func() { state.run(stateCtx) })
-	defer func() {
-		stopState()
-		stateWriter.Wait() // the last changes, the shutdown's included, are on disk
-	}()
 	hist, err := history.Open(filepath.Join(d.cfg.State.Dir, history.File), d.cfg.Hist.Retention, started, d.log)
 	if err != nil {
 		return err
 	}
-	histDone := make(chan struct{})
-	var histWriter sync.WaitGroup
-	histWriter.Go(func() { hist.Run(histDone) })
+	// The state document and the history are written by goroutines of their own.
+	writing, stopWriting := context.WithCancel(context.Background())
+	var writers sync.WaitGroup
+	writers.Go(func() { state.run(writing) })
+	writers.Go(func() { hist.Run(writing) })
 	defer func() {
-		close(histDone)
-		histWriter.Wait() // the runs the shutdown ended are on disk
+		stopWriting()
+		writers.Wait() // the last changes, the shutdown's included, are on disk
 	}()
+	record := func(r topics.RunRecord) { hist.Add(r); mets.RunEnded(r) } // a run that ended
 	expected := map[int]float64{}
 	for _, z := range d.cfg.Zones {
 		expected[z.ID] = z.ExpectedLPM
@@ -142,13 +138,11 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 				litres := fw.ended(r.Zone)
 				r.Litres = &litres
 			}
-			hist.Add(r)
-			mets.RunEnded(r)
+			record(r)
 		}})
 	interrupted := state.runs()
 	for _, r := range interrupted {
-		hist.Add(powerLoss(r, started))
-		mets.RunEnded(powerLoss(r, started))
+		record(powerLoss(r, started))
 	}
 	if err := v.Reset(topics.SourceStartup); err != nil {
 		return fmt.Errorf("relays: switching off at start-up: %w", err)

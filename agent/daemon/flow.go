@@ -12,18 +12,22 @@ import (
 type flowWatch struct {
 	high, low float64 // factors of the expected flow; 0: no check
 	mu        sync.Mutex
-	litres    map[int]float64 // the run in progress of each zone
-	minutes   map[int]float64 // of those runs, the minutes the zone ran alone
-	alone     map[int]float64 // litres of those minutes
-	expected  map[int]float64 // l/min: configured, or learned
-	learned   map[int]bool    // expected[zone] was learned (and keeps learning)
-	off       map[int]int     // consecutive samples a zone was off its usual
-	seen      map[int]int     // samples since the zone's run began
+	runs      map[int]*zoneRun // the run in progress of each zone
+	expected  map[int]float64  // l/min: configured, or learned
+	learned   map[int]bool     // expected[zone] was learned (and keeps learning)
+}
+
+// zoneRun is what the meter saw of one zone's run.
+type zoneRun struct {
+	litres  float64 // its share of the water
+	minutes float64 // the minutes it ran alone
+	alone   float64 // the litres of those minutes
+	off     int     // consecutive samples off its usual flow
+	seen    int     // samples since it began
 }
 
 func newFlowWatch(high, low float64, configured map[int]float64) *flowWatch {
-	f := &flowWatch{high: high, low: low, litres: map[int]float64{}, minutes: map[int]float64{}, alone: map[int]float64{},
-		expected: map[int]float64{}, learned: map[int]bool{}, off: map[int]int{}, seen: map[int]int{}}
+	f := &flowWatch{high: high, low: low, runs: map[int]*zoneRun{}, expected: map[int]float64{}, learned: map[int]bool{}}
 	for zone, lpm := range configured {
 		if lpm > 0 {
 			f.expected[zone] = lpm
@@ -32,23 +36,35 @@ func newFlowWatch(high, low float64, configured map[int]float64) *flowWatch {
 	return f
 }
 
+// run returns zone's run in progress. Called with mu held.
+func (f *flowWatch) run(zone int) *zoneRun {
+	r := f.runs[zone]
+	if r == nil {
+		r = &zoneRun{}
+		f.runs[zone] = r
+	}
+	return r
+}
+
 // sample takes the litres of one interval of minutes, with the zones open during it. It
 // returns a zone to close and why, when one ran alone far off its usual flow for two samples.
 func (f *flowWatch) sample(litres, minutes float64, open []int) (zone int, event, why string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, z := range open {
-		f.litres[z] += litres / float64(len(open))
-		f.seen[z]++
+		r := f.run(z)
+		r.litres += litres / float64(len(open))
+		r.seen++
 	}
 	if len(open) != 1 || minutes <= 0 {
 		return 0, "", ""
 	}
 	z := open[0]
-	f.minutes[z] += minutes
-	f.alone[z] += litres
+	r := f.run(z)
+	r.minutes += minutes
+	r.alone += litres
 	want, rate := f.expected[z], litres/minutes
-	if want <= 0 || f.seen[z] < 2 { // the first interval fills the pipes
+	if want <= 0 || r.seen < 2 { // the first interval fills the pipes
 		return 0, "", ""
 	}
 	switch {
@@ -57,13 +73,13 @@ func (f *flowWatch) sample(litres, minutes float64, open []int) (zone int, event
 	case f.low > 0 && rate < f.low*want:
 		event, why = topics.EventFlowLow, fmt.Sprintf("zone %d flows %.1f l/min, its usual is %.1f: clogged, or no water?", z, rate, want)
 	default:
-		f.off[z] = 0
+		r.off = 0
 		return 0, "", ""
 	}
-	if f.off[z]++; f.off[z] < 2 {
+	if r.off++; r.off < 2 {
 		return 0, "", ""
 	}
-	f.off[z] = 0
+	r.off = 0
 	return z, event, why
 }
 
@@ -71,10 +87,11 @@ func (f *flowWatch) sample(litres, minutes float64, open []int) (zone int, event
 func (f *flowWatch) ended(zone int) float64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	l := f.litres[zone]
+	r := f.run(zone)
+	delete(f.runs, zone)
 	// Learn from half a minute alone at least, unless the usual flow was configured.
-	if m := f.minutes[zone]; m >= 0.5 && (f.expected[zone] == 0 || f.learned[zone]) {
-		lpm := f.alone[zone] / m
+	if r.minutes >= 0.5 && (f.expected[zone] == 0 || f.learned[zone]) {
+		lpm := r.alone / r.minutes
 		if f.expected[zone] == 0 {
 			f.expected[zone] = lpm
 		} else {
@@ -82,10 +99,5 @@ func (f *flowWatch) ended(zone int) float64 {
 		}
 		f.learned[zone] = true
 	}
-	delete(f.litres, zone)
-	delete(f.minutes, zone)
-	delete(f.alone, zone)
-	delete(f.off, zone)
-	delete(f.seen, zone)
-	return l
+	return r.litres
 }

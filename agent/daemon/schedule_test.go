@@ -29,8 +29,14 @@ profiles:
 
 func withSchedule(t *testing.T, cfg config.Config) config.Config {
 	t.Helper()
+	return withProfiles(t, cfg, testProfiles)
+}
+
+// withProfiles gives cfg a profile file holding src, in UTC.
+func withProfiles(t *testing.T, cfg config.Config, src string) config.Config {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "profiles.yaml")
-	if err := os.WriteFile(path, []byte(testProfiles), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Sched.File, cfg.Agent.Timezone = path, "UTC"
@@ -113,13 +119,9 @@ func TestScheduleCommandsWithoutASchedule(t *testing.T) {
 // schedule.min_run, and is skipped with the reason.
 func TestWaterLevel(t *testing.T) {
 	clk := clocktest.New(time.Date(2026, 6, 1, 5, 50, 0, 0, time.UTC))
-	cfg := unlimited(testConfig(t, "garden"))
-	profiles := filepath.Join(t.TempDir(), "profiles.yaml")
-	if err := os.WriteFile(profiles, []byte("active: p\nprofiles:\n  - name: p\n    water_level: true\n    zones:\n"+
-		"      - {zone: 1, days: [all], runs: [{at: \"06:00\", for: 10m}, {at: \"07:00\", for: 10m}]}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg.Sched.File, cfg.Sched.MinRun, cfg.Agent.Timezone = profiles, time.Minute, "UTC"
+	cfg := withProfiles(t, unlimited(testConfig(t, "garden")), "active: p\nprofiles:\n  - name: p\n    water_level: true\n    zones:\n"+
+		"      - {zone: 1, days: [all], runs: [{at: \"06:00\", for: 10m}, {at: \"07:00\", for: 10m}]}\n")
+	cfg.Sched.MinRun = time.Minute
 	a := start(t, cfg, clk)
 	c := brokertest.Connect(t, brokertest.URL(a.addr))
 	c.Subscribe(a.topics.WaterLevelState(), a.topics.Event(), a.topics.ZoneState(1))
@@ -154,14 +156,9 @@ func TestWaterLevel(t *testing.T) {
 // marked runs do not start and say why, in next too.
 func TestSkip(t *testing.T) {
 	clk := clocktest.New(time.Date(2026, 6, 1, 5, 50, 0, 0, time.UTC))
-	cfg := unlimited(testConfig(t, "garden"))
-	profiles := filepath.Join(t.TempDir(), "profiles.yaml")
-	if err := os.WriteFile(profiles, []byte("active: p\nprofiles:\n  - name: p\n    zones:\n"+
+	cfg := withProfiles(t, unlimited(testConfig(t, "garden")), "active: p\nprofiles:\n  - name: p\n    zones:\n"+
 		"      - {zone: 1, days: [all], runs: [{at: \"06:00\", for: 10m}, {at: \"07:00\", for: 10m}, {at: \"08:00\", for: 10m}]}\n"+
-		"      - {zone: 2, days: [all], runs: [{at: \"06:00\", for: 10m}]}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg.Sched.File, cfg.Agent.Timezone = profiles, "UTC"
+		"      - {zone: 2, days: [all], runs: [{at: \"06:00\", for: 10m}]}\n")
 	a := start(t, cfg, clk)
 	c := brokertest.Connect(t, brokertest.URL(a.addr))
 	c.Subscribe(a.topics.Event(), a.topics.ZoneStateFilter())

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -133,30 +132,25 @@ func (d *Daemon) openFlow(driver string, v *valves.Controller, pub publisher, fw
 	if c.PulsesPerLitre <= 0 {
 		return nil, nil
 	}
-	cfg := sensors.FlowConfig{Line: c.Line, Pull: c.Pull, PulsesPerLitre: c.PulsesPerLitre, Interval: c.Interval}
-	in, ok := d.opts.Inputs["flow"]
-	if !ok {
-		var err error
-		if in, err = d.flowInput(driver, cfg); err != nil {
-			return nil, fmt.Errorf("flow meter on line %d: %w", c.Line, err)
-		}
+	// The meter's line: no debounce, and on simulated relays a line without pulses.
+	in, err := d.sensorInput(driver, sensors.Config{Name: "flow", Line: c.Line, Pull: c.Pull})
+	if err != nil {
+		return nil, fmt.Errorf("flow meter on line %d: %w", c.Line, err)
 	}
 	leak := &sensors.Leak{ThresholdLPM: c.LeakLPM, Grace: c.LeakGrace}
 	var mu sync.Mutex
-	last, lastTotal := "", 0.0
+	var last sensors.FlowSample
+	cfg := sensors.FlowConfig{Line: c.Line, Pull: c.Pull, PulsesPerLitre: c.PulsesPerLitre, Interval: c.Interval}
 	return sensors.OpenFlow(cfg, in, d.opts.Clock, func(s sensors.FlowSample) {
-		b := mustJSON(topics.FlowState{TS: topics.Time{Time: s.At}, RateLPM: s.RateLPM, TotalL: s.TotalL})
 		mu.Lock()
-		changed := string(b[bytes.IndexByte(b, ','):]) != last // the time alone is no change
-		last = string(b[bytes.IndexByte(b, ','):])
-		litres := s.TotalL - lastTotal
-		lastTotal = s.TotalL
+		changed := s.RateLPM != last.RateLPM || s.TotalL != last.TotalL // the time alone is no change
+		last = s
 		mu.Unlock()
 		if changed {
-			pub.Publish(d.topics.FlowState(), true, b)
+			pub.Publish(d.topics.FlowState(), true, mustJSON(topics.FlowState{TS: topics.Time{Time: s.At}, RateLPM: s.RateLPM, TotalL: s.TotalL}))
 		}
 		open := slices.DeleteFunc(v.OpenZones(), func(id int) bool { return id == d.cfg.Safety.MasterZone })
-		if zone, event, why := fw.sample(litres, c.Interval.Minutes(), open); zone != 0 {
+		if zone, event, why := fw.sample(s.Litres, s.Span.Minutes(), open); zone != 0 {
 			d.log.Error("flow: "+why, "zone", zone)
 			v.AddEvent(topics.Event{Type: event, Zone: zone, Source: "flow", Message: why})
 			if _, err := v.Close([]int{zone}, "flow"); err != nil {
@@ -172,11 +166,4 @@ func (d *Daemon) openFlow(driver string, v *valves.Controller, pub publisher, fw
 			}
 		}
 	}), nil
-}
-
-func (d *Daemon) flowInput(driver string, cfg sensors.FlowConfig) (sensors.Input, error) {
-	if driver == "gpio" {
-		return sensors.OpenGPIO(d.cfg.Relays.Chip, sensors.Config{Name: "flow", Line: cfg.Line, Pull: cfg.Pull})
-	}
-	return sensors.NewSim(false), nil // no pulses
 }

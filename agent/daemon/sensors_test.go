@@ -2,8 +2,6 @@ package daemon_test
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,15 +16,9 @@ import (
 // rainConfig has a rain sensor on line 17 (a switch to ground: low is wet), which zone 3
 // ignores, and a schedule that waters zones 1 and 3 at 06:00.
 func rainConfig(t *testing.T, blockManual bool) config.Config {
-	cfg := unlimited(testConfig(t, "garden"))
-	profiles := filepath.Join(t.TempDir(), "profiles.yaml")
-	if err := os.WriteFile(profiles, []byte("active: p\nprofiles:\n  - name: p\n    zones:\n"+
+	cfg := withProfiles(t, unlimited(testConfig(t, "garden")), "active: p\nprofiles:\n  - name: p\n    zones:\n"+
 		"      - {zone: 1, days: [all], runs: [{at: \"06:00\", for: 10m}]}\n"+
-		"      - {zone: 3, days: [all], runs: [{at: \"06:00\", for: 10m}]}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg.Sched.File = profiles
-	cfg.Agent.Timezone = "UTC"
+		"      - {zone: 3, days: [all], runs: [{at: \"06:00\", for: 10m}]}\n")
 	cfg.Sensors = []config.Sensor{{Name: "rain", Line: 17, Active: "low", Pull: "up", OnDelay: 5 * time.Minute, OffDelay: 30 * time.Minute, BlockManual: blockManual}}
 	cfg.Zones[2].IgnoreSensors = []string{"rain"}
 	return cfg

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -121,19 +120,6 @@ func TestSoak(t *testing.T) {
 	t.Logf("seed %d (SPRINKLER_SOAK_SEED repeats it)", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
 
-	dir := t.TempDir()
-	profiles := filepath.Join(dir, "profiles.yaml")
-	if err := os.WriteFile(profiles, []byte(`active: soak
-profiles:
-  - name: soak
-    zones:
-      - {zone: 1, days: [all], runs: [{at: "06:00", for: 7m}, {at: "06:20", for: 5m}]}
-      - {zone: 2, days: [all], runs: [{at: "06:02", for: 6m}]}
-      - {zone: 3, days: [all], runs: [{at: "06:03", for: 9m}]}
-      - {zone: 4, days: [all], runs: [{at: "06:15", for: 12m}]}
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	addr := fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t))
 	var brk *server.Broker
 	startBroker := func() {
@@ -147,8 +133,15 @@ profiles:
 	startBroker()
 	t.Cleanup(func() { _ = brk.Close() })
 
-	cfg := external(testConfig(t, "garden"), addr)
-	cfg.Sched.File = profiles
+	cfg := withProfiles(t, external(testConfig(t, "garden"), addr), `active: soak
+profiles:
+  - name: soak
+    zones:
+      - {zone: 1, days: [all], runs: [{at: "06:00", for: 7m}, {at: "06:20", for: 5m}]}
+      - {zone: 2, days: [all], runs: [{at: "06:02", for: 6m}]}
+      - {zone: 3, days: [all], runs: [{at: "06:03", for: 9m}]}
+      - {zone: 4, days: [all], runs: [{at: "06:15", for: 12m}]}
+`)
 	cfg.Log.Level = "warn"
 	clk := clocktest.New(time.Date(2026, 6, 1, 5, 55, 0, 0, time.UTC))
 	g := &guard{t: t, clk: clk, maxOpen: cfg.Safety.MaxOpen, onSince: map[int]time.Time{}}

@@ -83,41 +83,34 @@ func (w *worker) handle(m link.Message) {
 		w.log.Warn("command refused: the requester may not operate", "topic", m.Topic, "source", source, "role", role)
 		return
 	}
+	if t.Kind == topics.KindRequest {
+		w.request(t.Command, m.Payload, source, role)
+		return
+	}
+	var err error
+	zone := 0
 	switch t.Kind {
 	case topics.KindZoneSet:
-		w.refused(w.svc.Set(t.Zone, m.Payload, source), t.Zone, source)
-		w.rep.flush()
+		zone, err = t.Zone, w.svc.Set(t.Zone, m.Payload, source)
 	case topics.KindProfileSet:
-		var err error
-		if w.sched == nil {
-			err = topics.Errorf(topics.CodeUnavailable, "no schedule is configured")
-		} else {
-			_, err = w.sched.Activate(strings.TrimSpace(string(m.Payload)), false, source)
-		}
-		w.refused(err, 0, source)
-		w.rep.flush()
+		err = w.onSchedule(func(e *scheduler.Engine) error {
+			_, err := e.Activate(strings.TrimSpace(string(m.Payload)), false, source)
+			return err
+		})
 	case topics.KindAutoSet:
-		on, err := topics.ParseOnOff(m.Payload)
-		if err == nil && w.sched == nil {
-			err = topics.Errorf(topics.CodeUnavailable, "no schedule is configured")
+		var on bool
+		if on, err = topics.ParseOnOff(m.Payload); err == nil {
+			err = w.onSchedule(func(e *scheduler.Engine) error {
+				_, err := e.SetAuto(on, source)
+				return err
+			})
 		}
-		if err == nil {
-			_, err = w.sched.SetAuto(on, source)
-		}
-		w.refused(err, 0, source)
-		w.rep.flush()
 	case topics.KindWaterLevelSet:
-		var err error
-		if w.sched == nil {
-			err = topics.Errorf(topics.CodeUnavailable, "no schedule is configured")
-		} else {
-			err = w.sched.SetWaterLevel(parsePercent(m.Payload), source)
-		}
-		w.refused(err, 0, source)
-		w.rep.flush()
+		err = w.onSchedule(func(e *scheduler.Engine) error { return e.SetWaterLevel(parsePercent(m.Payload), source) })
 	case topics.KindDurationSet:
-		d, err := topics.ParseMinutes(m.Payload)
-		if err == nil {
+		zone = t.Zone
+		var d time.Duration
+		if d, err = topics.ParseMinutes(m.Payload); err == nil {
 			err = w.valves.SetDefault(t.Zone, d)
 		}
 		if err == nil && w.saveDefault != nil {
@@ -125,21 +118,34 @@ func (w *worker) handle(m link.Message) {
 				w.log.Error("saving a default run failed", "zone", t.Zone, "err", serr)
 			}
 		}
-		w.refused(err, t.Zone, source)
+	default:
+		return
+	}
+	w.refused(err, zone, source)
+	w.rep.flush()
+}
+
+// request answers a request: the states it changed go out, and are on disk, before the reply.
+func (w *worker) request(cmd string, payload []byte, source, role string) {
+	resp, replyTo := w.svc.Request(cmd, payload, source, role)
+	if topics.CommandAccess(cmd) != topics.AccessRead { // a read changes nothing
 		w.rep.flush()
-	case topics.KindRequest:
-		resp, replyTo := w.svc.Request(t.Command, m.Payload, source, role)
-		if topics.CommandAccess(t.Command) != topics.AccessRead {
-			w.rep.flush() // the states it changed go out before the reply; a read changes none
-			if w.persist != nil {
-				_ = w.persist() // a failure is logged; the change itself stands
-			}
-		}
-		w.pub.Publish(w.topics.Reply(t.Command, replyTo), false, mustJSON(resp))
-		if w.afterReply != nil {
-			w.afterReply()
+		if w.persist != nil {
+			_ = w.persist() // a failure is logged; the change itself stands
 		}
 	}
+	w.pub.Publish(w.topics.Reply(cmd, replyTo), false, mustJSON(resp))
+	if w.afterReply != nil {
+		w.afterReply()
+	}
+}
+
+// onSchedule runs fn on the schedule, or refuses when none is configured.
+func (w *worker) onSchedule(fn func(*scheduler.Engine) error) error {
+	if w.sched == nil {
+		return topics.Errorf(topics.CodeUnavailable, "no schedule is configured")
+	}
+	return fn(w.sched)
 }
 
 // refused publishes a command_refused event when err says a plain command was refused.

@@ -6,6 +6,7 @@ package history
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -114,13 +115,13 @@ func (s *Store) Add(r topics.RunRecord) {
 	}
 }
 
-// Run appends what Add recorded until done is closed, then once more.
-func (s *Store) Run(done <-chan struct{}) {
+// Run appends what Add recorded until ctx ends, then once more.
+func (s *Store) Run(ctx context.Context) {
 	for {
 		select {
 		case <-s.kick:
 			_ = s.Sync()
-		case <-done:
+		case <-ctx.Done():
 			_ = s.Sync()
 			return
 		}

@@ -228,11 +228,12 @@ func (e *Engine) windows(from, to time.Time) []schedule.Window {
 
 // mayRun says why window w must not start now, or "" when it may.
 func (e *Engine) mayRun(w schedule.Window, now time.Time) string {
+	skipped := e.skipped(w)
 	switch {
 	case e.active.WaterLevel && w.End.Sub(w.Start) < max(e.o.MinRun, time.Second):
 		return fmt.Sprintf("the water level %d%% makes the run %v, shorter than schedule.min_run", e.level, w.End.Sub(w.Start).Round(time.Second))
-	case e.skipped(w) != "":
-		return e.skipped(w)
+	case skipped != "":
+		return skipped
 	case !e.auto:
 		return "automatic runs are off"
 	case now.Before(e.rainTill):

@@ -21,8 +21,10 @@ type FlowConfig struct {
 // FlowSample is one report of the meter.
 type FlowSample struct {
 	At      time.Time
-	RateLPM float64 // litres per minute over the last interval
-	TotalL  float64 // litres since the agent started
+	Span    time.Duration // since the last sample
+	Litres  float64       // in that span
+	RateLPM float64       // litres per minute over that span
+	TotalL  float64       // litres since the agent started
 	Pulses  uint64
 }
 
@@ -69,9 +71,10 @@ func (f *Flow) tick() {
 		return
 	}
 	now, p := f.clk.Now(), f.pulses.Load()
-	s := FlowSample{At: now, Pulses: p, TotalL: float64(p) / f.cfg.PulsesPerLitre}
-	if d := now.Sub(f.lastAt); d > 0 {
-		s.RateLPM = float64(p-f.last) / f.cfg.PulsesPerLitre / d.Minutes()
+	s := FlowSample{At: now, Span: now.Sub(f.lastAt), Pulses: p, TotalL: float64(p) / f.cfg.PulsesPerLitre,
+		Litres: float64(p-f.last) / f.cfg.PulsesPerLitre}
+	if s.Span > 0 {
+		s.RateLPM = s.Litres / s.Span.Minutes()
 	}
 	f.last, f.lastAt = p, now
 	f.timer = f.clk.AfterFunc(f.cfg.Interval, f.tick)

@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"log/slog"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -98,7 +97,7 @@ func (p *presence) put(info topics.ClientInfo) {
 	}
 }
 
-// gone lists the clients that left within the retention, by id.
+// gone lists the clients that left within the retention.
 func (p *presence) gone() []topics.ClientInfo {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -108,6 +107,5 @@ func (p *presence) gone() []topics.ClientInfo {
 			out = append(out, e.info)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }

@@ -5,6 +5,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -377,7 +378,7 @@ func storm(ctx context.Context, o Options) (*Latency, error) {
 	for _, err := range errs {
 		if err != nil {
 			failed++
-			firstErr = cmpOr(firstErr, err)
+			firstErr = cmp.Or(firstErr, err)
 		}
 	}
 	if failed > 0 {
@@ -385,13 +386,6 @@ func storm(ctx context.Context, o Options) (*Latency, error) {
 	}
 	l := Summarize(lat)
 	return &l, nil
-}
-
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 func burst(ctx context.Context, o Options) (*Burst, error) {
