@@ -270,8 +270,10 @@ type ZoneChange struct {
 
 // RunInfo is one start of a program in ProfileInfo.
 type RunInfo struct {
-	At        string  `json:"at"` // HH:MM
+	At        string  `json:"at"` // HH:MM, or sunrise or sunset with an offset: sunset-30m
 	DurationS float64 `json:"duration_s"`
+	Times     int     `json:"times,omitempty"`   // starts in the day, Every apart; 1 when absent
+	EveryS    float64 `json:"every_s,omitempty"` // between starts
 }
 
 // ProgramInfo is what a profile says for one zone.

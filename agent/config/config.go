@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -30,6 +31,7 @@ type Config struct {
 	Relays Relays        `mapstructure:"relays"`
 	Safety Safety        `mapstructure:"safety"`
 	Sched  Schedule      `mapstructure:"schedule"`
+	Site   Site          `mapstructure:"site"`
 	HA     HomeAssistant `mapstructure:"homeassistant"`
 	Health Health        `mapstructure:"health"`
 	Hist   History       `mapstructure:"history"`
@@ -79,6 +81,16 @@ type Agent struct {
 	// Timezone is an IANA zone name for local times; empty means the machine's.
 	Timezone string `mapstructure:"timezone"`
 }
+
+// Site is the site.* section: where the garden is, for runs that start at sunrise or sunset.
+// Latitude and longitude both 0 mean not given.
+type Site struct {
+	Latitude  float64 `mapstructure:"latitude"`  // degrees, north positive
+	Longitude float64 `mapstructure:"longitude"` // degrees, east positive
+}
+
+// Known reports whether the site was given.
+func (s Site) Known() bool { return s.Latitude != 0 || s.Longitude != 0 }
 
 // MQTT is the mqtt.* section: how the agent reaches its broker.
 type MQTT struct {
@@ -211,6 +223,9 @@ type Zone struct {
 	IgnoreSensors []string `mapstructure:"ignore_sensors"`
 	// ExpectedLPM is the zone's usual flow, litres a minute; 0: learned from its runs.
 	ExpectedLPM float64 `mapstructure:"expected_lpm"`
+	// Group names a sequential group: zones of one group never run at the same time.
+	// Empty: the zone runs beside any other, as the power budget allows.
+	Group string `mapstructure:"group"`
 }
 
 // Zone defaults and bounds.
@@ -257,6 +272,8 @@ func Defaults() map[string]any {
 		"homeassistant.birth_delay":      "5s",
 		"schedule.resume":                true,
 		"schedule.min_run":               "1m",
+		"site.latitude":                  0.0,
+		"site.longitude":                 0.0,
 		"state.dir":                      "",
 		"log.level":                      "info",
 		"log.format":                     "text",
@@ -433,6 +450,12 @@ func (c Config) Validate() error {
 			add(key, "%q: want host:port, such as 127.0.0.1:8080", addr)
 		}
 	}
+	if c.Site.Latitude < -90 || c.Site.Latitude > 90 || math.IsNaN(c.Site.Latitude) {
+		add("site.latitude", "%v: want -90 (south) to 90 (north) degrees", c.Site.Latitude)
+	}
+	if c.Site.Longitude < -180 || c.Site.Longitude > 180 || math.IsNaN(c.Site.Longitude) {
+		add("site.longitude", "%v: want -180 (west) to 180 (east) degrees", c.Site.Longitude)
+	}
 	errs = append(errs, c.validateZones()...)
 	errs = append(errs, c.validateSensors()...)
 	return errors.Join(errs...)
@@ -538,6 +561,12 @@ func (c Config) validateZones() []error {
 		}
 		if z.DefaultDuration > z.MaxDuration {
 			add("default_duration", "%v is longer than max_duration %v", z.DefaultDuration, z.MaxDuration)
+		}
+		if z.Group != "" && topics.ValidAgentID(z.Group) != nil {
+			add("group", "%q: want 1-23 characters of a-z, 0-9 and '-'", z.Group)
+		}
+		if z.Group != "" && z.ID == c.Safety.MasterZone {
+			add("group", "the master valve opens with every zone; it belongs to no group")
 		}
 	}
 	return errs

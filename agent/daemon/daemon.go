@@ -411,8 +411,12 @@ func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Locatio
 			zones[z.ID] = z.MaxDuration
 		}
 	}
+	var site *schedule.Site
+	if d.cfg.Site.Known() {
+		site = &schedule.Site{Latitude: d.cfg.Site.Latitude, Longitude: d.cfg.Site.Longitude}
+	}
 	return scheduler.New(scheduler.Options{
-		Path: d.cfg.Sched.File, Zones: zones, Names: names, Location: loc, Clock: d.opts.Clock, Valves: v,
+		Path: d.cfg.Sched.File, Zones: zones, Names: names, Site: site, Location: loc, Clock: d.opts.Clock, Valves: v,
 		Log: d.log.With("component", "schedule"), Resume: d.cfg.Sched.Resume,
 		State: st.schedule(), Save: st.saveSchedule, OnChange: changed, Hold: hold, MinRun: d.cfg.Sched.MinRun,
 	})

@@ -46,21 +46,28 @@ func (e *Error) Error() string {
 // Zones says what a profile may name: each zone id a user may water, with its longest run.
 type Zones map[int]time.Duration
 
+// Env is what a profile file is checked against: the zones it may water and the site, nil
+// when the configuration names none (then no run may start from the sun).
+type Env struct {
+	Zones Zones
+	Site  *Site
+}
+
 // Load reads and checks the profile file at path.
-func Load(path string, zones Zones) (*File, error) {
+func Load(path string, env Env) (*File, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("schedule: %w", err)
 	}
-	return Parse(path, src, zones)
+	return Parse(path, src, env)
 }
 
 // Parse reads a profile file in either format: the original one (a mapping of profile names,
 // each with about, active and relayN entries holding About, Days, Times and durations) or the
 // native one (active and a list of profiles). Every problem is reported, each with file,
 // line, profile, zone and field.
-func Parse(path string, src []byte, zones Zones) (*File, error) {
-	p := &parser{file: &File{Path: path}, zones: zones}
+func Parse(path string, src []byte, env Env) (*File, error) {
+	p := &parser{file: &File{Path: path}, env: env}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		return nil, &Error{File: path, Msg: strings.TrimPrefix(err.Error(), "yaml: ")}
@@ -82,9 +89,9 @@ func Parse(path string, src []byte, zones Zones) (*File, error) {
 }
 
 type parser struct {
-	file  *File
-	zones Zones
-	errs  []error
+	file *File
+	env  Env
+	errs []error
 }
 
 func (p *parser) fail(n *yaml.Node, profile string, zone int, field, format string, args ...any) {
@@ -139,6 +146,7 @@ func (p *parser) original(root *yaml.Node) {
 				p.fail(pk, prof.Name, 0, pk.Value, "unknown key; want about, active or relayN")
 			}
 		}
+		prof.site = p.env.Site
 		p.file.Profiles = append(p.file.Profiles, prof)
 	}
 }
@@ -175,10 +183,11 @@ func (p *parser) originalProgram(n *yaml.Node, profile string, zone int) Program
 		return prog
 	}
 	for i := range times {
-		at, ok := p.clock(times[i], profile, zone, "Times")
+		r, ok := p.start(times[i], profile, zone, "Times")
 		d, ok2 := p.minutes(durs[i], profile, zone, "durations")
 		if ok && ok2 {
-			prog.Runs = append(prog.Runs, p.run(durs[i], profile, zone, at, d))
+			r.For = d
+			prog.Runs = append(prog.Runs, p.run(durs[i], profile, zone, r))
 		}
 	}
 	return prog
@@ -216,13 +225,7 @@ func (p *parser) nativeProfile(n *yaml.Node) {
 		case "about":
 			prof.About = v.Value
 		case "water_level":
-			switch strings.ToLower(v.Value) {
-			case "true", "yes", "on":
-				prof.WaterLevel = true
-			case "false", "no", "off":
-			default:
-				p.fail(v, prof.Name, 0, k.Value, "%q: want true or false", v.Value)
-			}
+			prof.WaterLevel = p.bool(v, prof.Name, 0, k.Value)
 		case "zones":
 			for _, zn := range v.Content {
 				prof.Programs = append(prof.Programs, p.nativeProgram(zn, prof.Name))
@@ -234,6 +237,7 @@ func (p *parser) nativeProfile(n *yaml.Node) {
 	if prof.Name == "" {
 		p.fail(n, "", 0, "name", "missing")
 	}
+	prof.site = p.env.Site
 	p.file.Profiles = append(p.file.Profiles, prof)
 }
 
@@ -251,6 +255,8 @@ func (p *parser) nativeProgram(n *yaml.Node, profile string) Program {
 	if value(n, "days") == nil {
 		p.fail(n, profile, prog.Zone, "days", "missing; write none to water on no day")
 	}
+	var season *Season
+	oddSkips := false
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		switch strings.ToLower(k.Value) {
@@ -259,6 +265,10 @@ func (p *parser) nativeProgram(n *yaml.Node, profile string) Program {
 			prog.About = v.Value
 		case "days":
 			prog.Days = p.days(v, profile, prog.Zone)
+		case "season":
+			season = p.season(v, profile, prog.Zone)
+		case "odd_skips_31":
+			oddSkips = p.bool(v, profile, prog.Zone, k.Value)
 		case "runs":
 			for _, rn := range p.list(v, profile, prog.Zone, "runs") {
 				if r, ok := p.nativeRun(rn, profile, prog.Zone); ok {
@@ -266,36 +276,102 @@ func (p *parser) nativeProgram(n *yaml.Node, profile string) Program {
 				}
 			}
 		default:
-			p.fail(k, profile, prog.Zone, k.Value, "unknown key; want zone, about, days or runs")
+			p.fail(k, profile, prog.Zone, k.Value, "unknown key; want zone, about, days, season, odd_skips_31 or runs")
 		}
+	}
+	prog.Days.Season, prog.Days.OddSkips31 = season, oddSkips
+	if oddSkips && !prog.Days.Odd {
+		p.fail(n, profile, prog.Zone, "odd_skips_31", "applies to odd days only")
 	}
 	return prog
 }
 
+// bool reads true or false (yes/no, on/off).
+func (p *parser) bool(n *yaml.Node, profile string, zone int, field string) bool {
+	switch strings.ToLower(n.Value) {
+	case "true", "yes", "on":
+		return true
+	case "false", "no", "off":
+	default:
+		p.fail(n, profile, zone, field, "%q: want true or false", n.Value)
+	}
+	return false
+}
+
+// season reads {from: MM-DD, to: MM-DD}.
+func (p *parser) season(n *yaml.Node, profile string, zone int) *Season {
+	from, to := value(n, "from"), value(n, "to")
+	if n.Kind != yaml.MappingNode || from == nil || to == nil || len(n.Content) != 4 {
+		p.fail(n, profile, zone, "season", `want {from: "04-01", to: "10-31"}: month-day, both included; to before from wraps the year end`)
+		return nil
+	}
+	f, ok := p.monthDay(from, profile, zone)
+	t, ok2 := p.monthDay(to, profile, zone)
+	if !ok || !ok2 {
+		return nil
+	}
+	return &Season{From: f, To: t}
+}
+
+func (p *parser) monthDay(n *yaml.Node, profile string, zone int) (MonthDay, bool) {
+	t, err := time.Parse("01-02", strings.TrimSpace(n.Value))
+	if err != nil {
+		p.fail(n, profile, zone, "season", "%q is not a month-day such as 04-01", n.Value)
+		return MonthDay{}, false
+	}
+	return MonthDay{t.Month(), t.Day()}, true
+}
+
 func (p *parser) nativeRun(n *yaml.Node, profile string, zone int) (Run, bool) {
+	const form = `a run is {at: "06:00", for: 10m}; at may be sunrise or sunset moved by a duration (sunrise-30m); times: 4 and every: 45m repeat it`
 	if n.Kind != yaml.MappingNode {
-		p.fail(n, profile, zone, "runs", `a run is {at: "06:00", for: 10m}`)
+		p.fail(n, profile, zone, "runs", form)
 		return Run{}, false
 	}
-	atN, forN := value(n, "at"), value(n, "for")
-	if atN == nil || forN == nil || len(n.Content) != 4 {
-		p.fail(n, profile, zone, "runs", `a run is {at: "06:00", for: 10m}, with nothing else`)
+	atN, forN, timesN, everyN := value(n, "at"), value(n, "for"), value(n, "times"), value(n, "every")
+	keys := 2
+	if timesN != nil || everyN != nil {
+		keys = 4
+	}
+	if atN == nil || forN == nil || (timesN == nil) != (everyN == nil) || len(n.Content) != 2*keys {
+		p.fail(n, profile, zone, "runs", form+", with nothing else")
 		return Run{}, false
 	}
-	at, ok := p.clock(atN, profile, zone, "at")
+	r, ok := p.start(atN, profile, zone, "at")
 	d, ok2 := p.duration(forN, profile, zone, "for")
 	if !ok || !ok2 {
 		return Run{}, false
 	}
-	return p.run(forN, profile, zone, at, d), true
+	r.For = d
+	if timesN != nil {
+		if timesN.Decode(&r.Times) != nil || r.Times < 1 || r.Times > 96 {
+			p.fail(timesN, profile, zone, "times", "%q: want 1 to 96 starts", timesN.Value)
+			return Run{}, false
+		}
+		if r.Every, ok = p.duration(everyN, profile, zone, "every"); !ok {
+			return Run{}, false
+		}
+		if r.Every < time.Minute || time.Duration(r.Times-1)*r.Every >= 24*time.Hour {
+			p.fail(everyN, profile, zone, "every", "%v: want at least 1m, and every start within the day", r.Every)
+			return Run{}, false
+		}
+	}
+	return p.run(forN, profile, zone, r), true
 }
 
-// run checks that a run ends by midnight.
-func (p *parser) run(n *yaml.Node, profile string, zone int, at Clock, d time.Duration) Run {
-	if end := time.Duration(at)*time.Minute + d; end > 24*time.Hour {
-		p.fail(n, profile, zone, "durations", "the run at %s for %v goes past midnight", at, d)
+// run checks that a run at a wall-clock time ends by midnight, its repeats included.
+func (p *parser) run(n *yaml.Node, profile string, zone int, r Run) Run {
+	if r.Sun != NoSun {
+		if p.env.Site == nil {
+			p.fail(n, profile, zone, "at", "%v needs site.latitude and site.longitude in the agent's configuration", r.Sun)
+		}
+		return r
 	}
-	return Run{At: at, For: d}
+	last := time.Duration(r.At)*time.Minute + time.Duration(max(r.Times-1, 0))*r.Every
+	if last+r.For > 24*time.Hour {
+		p.fail(n, profile, zone, "durations", "the run at %s for %v goes past midnight", Clock(last/time.Minute), r.For)
+	}
+	return r
 }
 
 func (p *parser) list(n *yaml.Node, profile string, zone int, field string) []*yaml.Node {
@@ -319,6 +395,11 @@ func init() {
 	}
 }
 
+var everyRe = regexp.MustCompile(`^every (\d+) days? from (\d{4}-\d{2}-\d{2})$`)
+
+// days reads the days of a program: weekday names, days of the month (1 to 31, last) and
+// dates (YYYY-MM-DD), which add up; or all, even, odd, none or "every N days from
+// YYYY-MM-DD", which stand alone.
 func (p *parser) days(n *yaml.Node, profile string, zone int) Days {
 	var d Days
 	items := p.list(n, profile, zone, "Days")
@@ -327,35 +408,89 @@ func (p *parser) days(n *yaml.Node, profile string, zone int) Days {
 	}
 	special := 0
 	for _, it := range items {
-		switch w := strings.ToLower(strings.TrimSpace(it.Value)); w {
+		w := strings.ToLower(strings.Join(strings.Fields(it.Value), " "))
+		if wd, ok := dayNames[w]; ok {
+			d.Weekdays[wd] = true
+			continue
+		}
+		switch w {
 		case "all":
 			d.All = true
 			special++
+			continue
 		case "even":
 			d.Even = true
 			special++
+			continue
 		case "odd":
 			d.Odd = true
 			special++
+			continue
 		case "none":
 			d.None = true
 			special++
-		default:
-			wd, ok := dayNames[w]
-			if !ok {
-				p.fail(it, profile, zone, "Days", "%q is not a day: want a weekday name, all, even, odd or none", it.Value)
+			continue
+		case "last":
+			d.MonthDays[0] = true
+			continue
+		}
+		if g := everyRe.FindStringSubmatch(w); g != nil {
+			every, err := strconv.Atoi(g[1])
+			anchor, err2 := time.Parse(time.DateOnly, g[2])
+			if err != nil || err2 != nil || every < 1 || every > 366 {
+				p.fail(it, profile, zone, "Days", "%q: want every 1 to 366 days from a date such as 2026-04-01", it.Value)
 				continue
 			}
-			d.Weekdays[wd] = true
+			d.Every, d.Anchor = every, DateOf(anchor)
+			special++
+			continue
 		}
+		if md, err := strconv.Atoi(w); err == nil {
+			if md < 1 || md > 31 {
+				p.fail(it, profile, zone, "Days", "%q is not a day of the month: want 1 to 31, or last", it.Value)
+				continue
+			}
+			d.MonthDays[md] = true
+			continue
+		}
+		if t, err := time.Parse(time.DateOnly, w); err == nil {
+			d.Dates = append(d.Dates, DateOf(t))
+			continue
+		}
+		p.fail(it, profile, zone, "Days", "%q is not a day: want a weekday name, a day of the month (1-31, last), a date (2026-07-04), all, even, odd, none or every N days from a date", it.Value)
 	}
 	if special > 1 || (special == 1 && len(items) > 1) {
-		p.fail(n, profile, zone, "Days", "all, even, odd and none stand alone")
+		p.fail(n, profile, zone, "Days", "all, even, odd, none and every N days stand alone")
 	}
 	return d
 }
 
 var clockRe = regexp.MustCompile(`^(\d{1,2}):(\d{2})$`)
+
+// start reads when a run starts: a time of day, HHMM or HMM as the original wrote it (830,
+// 1745) or "HH:MM"; or sunrise or sunset, alone or moved by a duration (sunset+15m,
+// sunrise-1h).
+func (p *parser) start(n *yaml.Node, profile string, zone int, field string) (Run, bool) {
+	s := strings.ToLower(strings.ReplaceAll(n.Value, " ", ""))
+	for _, sun := range []Sun{Sunrise, Sunset} {
+		rest, ok := strings.CutPrefix(s, sun.String())
+		if !ok {
+			continue
+		}
+		r := Run{Sun: sun}
+		if rest != "" {
+			d, err := time.ParseDuration(rest)
+			if err != nil || (rest[0] != '+' && rest[0] != '-') || d < -12*time.Hour || d > 12*time.Hour {
+				p.fail(n, profile, zone, field, "%q: want %v, or %v moved by up to 12h such as %v-30m", n.Value, sun, sun, sun)
+				return Run{}, false
+			}
+			r.Offset = d
+		}
+		return r, true
+	}
+	c, ok := p.clock(n, profile, zone, field)
+	return Run{At: c}, ok
+}
 
 // clock reads a time of day: HHMM or HMM as the original wrote it (830, 1745), or "HH:MM".
 func (p *parser) clock(n *yaml.Node, profile string, zone int, field string) (Clock, bool) {
@@ -367,7 +502,7 @@ func (p *parser) clock(n *yaml.Node, profile string, zone int, field string) (Cl
 	} else if v, err := strconv.Atoi(s); err == nil && v >= 0 && len(s) <= 4 {
 		h, m = v/100, v%100
 	} else {
-		p.fail(n, profile, zone, field, "%q is not a time: want HHMM (830, 1745) or HH:MM", n.Value)
+		p.fail(n, profile, zone, field, "%q is not a time: want HHMM (830, 1745), HH:MM, sunrise or sunset (sunset+15m)", n.Value)
 		return 0, false
 	}
 	if h > 23 || m > 59 {
@@ -418,7 +553,7 @@ func (p *parser) check() {
 		seen[prof.Name] = true
 		zones := map[int]bool{}
 		for _, prog := range prof.Programs {
-			max, ok := p.zones[prog.Zone]
+			max, ok := p.env.Zones[prog.Zone]
 			at := &yaml.Node{Line: prog.line}
 			switch {
 			case prog.Zone == 0:
@@ -427,8 +562,8 @@ func (p *parser) check() {
 				p.fail(at, prof.Name, prog.Zone, "", "the agent has no zone %d it may water", prog.Zone)
 			case zones[prog.Zone]:
 				p.fail(at, prof.Name, prog.Zone, "", "the zone appears twice in the profile")
-			case prog.Longest() > max:
-				p.fail(at, prof.Name, prog.Zone, "durations", "a window lasts %v (overlapping runs merged), more than the zone's max_duration %v", prog.Longest(), max)
+			case prog.longest(p.env.Site) > max:
+				p.fail(at, prof.Name, prog.Zone, "durations", "a window lasts %v (overlapping runs merged), more than the zone's max_duration %v", prog.longest(p.env.Site), max)
 			}
 			zones[prog.Zone] = true
 		}

@@ -7,7 +7,6 @@ package schedule
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -26,6 +25,7 @@ type Profile struct {
 	WaterLevel bool
 	Programs   []Program // by zone, in file order
 	line       int
+	site       *Site // where the file was checked for; nil when the config names none
 }
 
 // Program is what a profile says for one zone.
@@ -37,59 +37,11 @@ type Program struct {
 	line  int
 }
 
-// Run is one start in a day: a wall-clock time and a duration.
-type Run struct {
-	At  Clock
-	For time.Duration
-}
-
 // Clock is a time of day in minutes after midnight, 0 to 1439.
 type Clock int
 
 // String writes the time as HH:MM.
 func (c Clock) String() string { return fmt.Sprintf("%02d:%02d", int(c)/60, int(c)%60) }
-
-// Days says on which days a program waters.
-type Days struct {
-	All, Even, Odd, None bool
-	Weekdays             [7]bool // indexed by time.Weekday
-}
-
-// Match reports whether the program waters on the local date of t.
-func (d Days) Match(t time.Time) bool {
-	switch {
-	case d.None:
-		return false
-	case d.All:
-		return true
-	case d.Even:
-		return t.Day()%2 == 0
-	case d.Odd:
-		return t.Day()%2 == 1
-	}
-	return d.Weekdays[t.Weekday()]
-}
-
-// String writes the days as they would be written in a file.
-func (d Days) String() string {
-	switch {
-	case d.None:
-		return "none"
-	case d.All:
-		return "all"
-	case d.Even:
-		return "even"
-	case d.Odd:
-		return "odd"
-	}
-	var names []string
-	for wd, on := range d.Weekdays {
-		if on {
-			names = append(names, time.Weekday(wd).String()[:3])
-		}
-	}
-	return strings.Join(names, ",")
-}
 
 // Window is a stretch of time in which a zone waters: [Start, End).
 type Window struct {
@@ -148,22 +100,9 @@ func At(day time.Time, c Clock, loc *time.Location) time.Time {
 func (p *Profile) Windows(from, to time.Time, loc *time.Location) []Window {
 	var out []Window
 	for _, prog := range p.Programs {
-		var ws []Window
-		// Start a day early: no window crosses midnight, but a day's local date in loc may
-		// begin before from's.
-		for day := from.In(loc).AddDate(0, 0, -1); !day.After(to.In(loc).AddDate(0, 0, 1)); day = day.AddDate(0, 0, 1) {
-			if !prog.Days.Match(day) {
-				continue
-			}
-			for _, r := range prog.Runs {
-				start := At(day, r.At, loc)
-				ws = append(ws, Window{Zone: prog.Zone, Start: start, End: start.Add(r.For), Profile: p.Name})
-			}
-		}
-		for _, w := range merge(ws) {
-			if w.End.After(from) && w.Start.Before(to) {
-				out = append(out, w)
-			}
+		for _, w := range prog.windows(from, to, loc, p.site) {
+			w.Profile = p.Name
+			out = append(out, w)
 		}
 	}
 	slices.SortFunc(out, func(a, b Window) int {
@@ -172,6 +111,30 @@ func (p *Profile) Windows(from, to time.Time, loc *time.Location) []Window {
 		}
 		return a.Zone - b.Zone
 	})
+	return out
+}
+
+// windows returns the program's merged windows that overlap [from, to).
+func (prog Program) windows(from, to time.Time, loc *time.Location, site *Site) []Window {
+	var ws []Window
+	// Start a day early: a window may run past midnight (sunset late, or repeats), and a
+	// day's local date in loc may begin before from's.
+	for day := from.In(loc).AddDate(0, 0, -1); !day.After(to.In(loc).AddDate(0, 0, 1)); day = day.AddDate(0, 0, 1) {
+		if !prog.Days.Match(day) {
+			continue
+		}
+		for _, r := range prog.Runs {
+			for _, start := range r.starts(day, loc, site) {
+				ws = append(ws, Window{Zone: prog.Zone, Start: start, End: start.Add(r.For)})
+			}
+		}
+	}
+	var out []Window
+	for _, w := range merge(ws) {
+		if w.End.After(from) && w.Start.Before(to) {
+			out = append(out, w)
+		}
+	}
 	return out
 }
 
@@ -192,18 +155,24 @@ func merge(ws []Window) []Window {
 	return out
 }
 
-// Longest returns the longest merged window of a program over a day on which it waters, for
-// checking it against the zone's maximum run.
-func (prog Program) Longest() time.Duration {
-	ws := make([]Window, len(prog.Runs))
-	day := time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i, r := range prog.Runs {
-		start := day.Add(time.Duration(r.At) * time.Minute)
-		ws[i] = Window{Start: start, End: start.Add(r.For)}
+// Longest returns the longest merged window of a program, for checking it against the zone's
+// maximum run: over one day for wall-clock starts, over a leap year when a start follows the
+// sun.
+func (prog Program) longest(site *Site) time.Duration {
+	from := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	days := 1
+	for _, r := range prog.Runs {
+		if r.Sun != NoSun {
+			days = 366
+		}
 	}
+	all := Program{Zone: prog.Zone, Days: Days{All: true}, Runs: prog.Runs}
 	var longest time.Duration
-	for _, w := range merge(ws) {
+	for _, w := range all.windows(from, from.AddDate(0, 0, days), time.UTC, site) {
 		longest = max(longest, w.End.Sub(w.Start))
 	}
 	return longest
 }
+
+// Longest returns the longest merged window of the program on a day it waters.
+func (p *Profile) Longest(prog Program) time.Duration { return prog.longest(p.site) }

@@ -9,10 +9,12 @@ import (
 	"time"
 	_ "time/tzdata" // the tests need zones with DST whatever the machine has installed
 
+	"github.com/nathan-osman/go-sunrise"
+
 	"sprinkler/agent/schedule"
 )
 
-var eight = schedule.Zones{1: time.Hour, 2: time.Hour, 3: time.Hour, 4: time.Hour, 5: time.Hour, 6: time.Hour, 7: time.Hour, 8: time.Hour}
+var eight = schedule.Env{Zones: schedule.Zones{1: time.Hour, 2: time.Hour, 3: time.Hour, 4: time.Hour, 5: time.Hour, 6: time.Hour, 7: time.Hour, 8: time.Hour}}
 
 const original = `
 summer:
@@ -204,51 +206,127 @@ func TestDST(t *testing.T) {
 	}
 }
 
+// dayRule is a day rule as a file writes it, and the same rule written the slow way.
+type dayRule struct {
+	src   string
+	match func(d time.Time) bool // d is midnight of a local date
+}
+
+var bruteDays = []dayRule{
+	{"all", func(time.Time) bool { return true }},
+	{"none", func(time.Time) bool { return false }},
+	{"even", func(d time.Time) bool { return d.Day()%2 == 0 }},
+	{"odd", func(d time.Time) bool { return d.Day()%2 == 1 }},
+	{"odd\n        odd_skips_31: true", func(d time.Time) bool {
+		return d.Day()%2 == 1 && d.Day() != 31 && !(d.Month() == time.February && d.Day() == 29)
+	}},
+	{"[Monday]", func(d time.Time) bool { return d.Weekday() == time.Monday }},
+	{"[Wed, Sat, 15]", func(d time.Time) bool {
+		return d.Weekday() == time.Wednesday || d.Weekday() == time.Saturday || d.Day() == 15
+	}},
+	{"[1, last]", func(d time.Time) bool { return d.Day() == 1 || d.AddDate(0, 0, 1).Day() == 1 }},
+	{"[2026-03-29, 2024-02-29, 2026-12-31]", func(d time.Time) bool {
+		s := d.Format(time.DateOnly)
+		return s == "2026-03-29" || s == "2024-02-29" || s == "2026-12-31"
+	}},
+	{"every 3 days from 2026-01-07", func(d time.Time) bool {
+		// Count the days one by one from the anchor, forwards or backwards.
+		a := time.Date(2026, 1, 7, 0, 0, 0, 0, d.Location())
+		n := 0
+		for ; a.Before(d); a = a.AddDate(0, 0, 1) {
+			n++
+		}
+		for ; a.After(d); a = a.AddDate(0, 0, -1) {
+			n++
+		}
+		return n%3 == 0
+	}},
+	{"all\n        season: {from: 12-31, to: 03-01}", func(d time.Time) bool {
+		return d.Month() == time.December && d.Day() == 31 || d.Month() <= time.February || d.Month() == time.March && d.Day() == 1
+	}},
+	{"even\n        season: {from: 03-28, to: 10-25}", func(d time.Time) bool {
+		md := int(d.Month())*100 + d.Day()
+		return d.Day()%2 == 0 && md >= 328 && md <= 1025
+	}},
+}
+
+// bruteRun is a start rule as a file writes it.
+type bruteRun struct {
+	sun    string // "", "sunrise", "sunset"
+	hhmm   int
+	offset time.Duration
+	mins   float64
+	times  int
+	every  time.Duration
+}
+
+func (r bruteRun) src() string {
+	at := fmt.Sprintf("%02d:%02d", r.hhmm/100, r.hhmm%100)
+	if r.sun != "" {
+		at = fmt.Sprintf("%s%+dm", r.sun, int(r.offset/time.Minute))
+	}
+	s := fmt.Sprintf("{at: %q, for: %vs", at, r.mins*60)
+	if r.times > 0 {
+		s += fmt.Sprintf(", times: %d, every: %v", r.times, r.every)
+	}
+	return s + "}"
+}
+
 // TestWindowsMatchBruteForce compares the computed timeline with a second-by-second evaluation
-// of random profiles over random dates, DST days among them.
+// of random profiles over random dates, DST days, leap days and year ends among them: every
+// day rule, repeated starts and starts at sunrise and sunset.
 func TestWindowsMatchBruteForce(t *testing.T) {
 	loc, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		t.Fatal(err)
 	}
+	site := &schedule.Site{Latitude: 52.52, Longitude: 13.405}
 	rng := rand.New(rand.NewPCG(4, 2))
-	dayWords := []string{"all", "even", "odd", "none", "Monday", "tue", "Wed, Sat", "sun, thu, fri"}
 	starts := []time.Time{
 		time.Date(2026, 3, 28, 0, 0, 0, 0, loc),  // spring forward on the 29th
 		time.Date(2026, 10, 24, 0, 0, 0, 0, loc), // fall back on the 25th
 		time.Date(2024, 2, 27, 0, 0, 0, 0, loc),  // a leap day
 		time.Date(2026, 12, 30, 0, 0, 0, 0, loc), // a year end, 31 → 1
+		time.Date(2025, 2, 28, 0, 0, 0, 0, loc),  // a month end without a leap day
 	}
-	for range 8 {
-		starts = append(starts, time.Date(2025+rng.IntN(3), time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, loc))
+	for range 10 {
+		starts = append(starts, time.Date(2024+rng.IntN(4), time.Month(1+rng.IntN(12)), 1+rng.IntN(28), 0, 0, 0, 0, loc))
 	}
 	for trial, from := range starts {
 		var src strings.Builder
-		src.WriteString("p:\n")
+		src.WriteString("profiles:\n  - name: p\n    zones:\n")
 		type plan struct {
-			days  string
-			times []int
-			mins  []float64
+			days dayRule
+			runs []bruteRun
 		}
 		plans := map[int]plan{}
 		for zone := 1; zone <= 3; zone++ {
-			var pl plan
-			pl.days = dayWords[rng.IntN(len(dayWords))]
-			for range 1 + rng.IntN(4) {
-				h, m := rng.IntN(23), rng.IntN(60)
-				pl.times = append(pl.times, h*100+m)
-				pl.mins = append(pl.mins, float64(1+rng.IntN(40))/2)
+			pl := plan{days: bruteDays[rng.IntN(len(bruteDays))]}
+			for range 1 + rng.IntN(3) {
+				r := bruteRun{hhmm: rng.IntN(20)*100 + rng.IntN(60), mins: float64(1+rng.IntN(16)) / 2}
+				switch rng.IntN(4) {
+				case 0:
+					r.sun, r.offset = "sunrise", time.Duration(rng.IntN(121)-60)*time.Minute
+				case 1:
+					r.sun, r.offset = "sunset", time.Duration(rng.IntN(121)-60)*time.Minute
+				case 2:
+					r.times, r.every = 2+rng.IntN(3), time.Duration(5+rng.IntN(60))*time.Minute
+				}
+				pl.runs = append(pl.runs, r)
 			}
 			plans[zone] = pl
-			fmt.Fprintf(&src, "  relay%d:\n    Days: [%s]\n    Times: %v\n    durations: %v\n", zone, pl.days,
-				strings.ReplaceAll(fmt.Sprint(pl.times), " ", ", "), strings.ReplaceAll(fmt.Sprint(pl.mins), " ", ", "))
+			fmt.Fprintf(&src, "      - zone: %d\n        days: %s\n        runs:\n", zone, pl.days.src)
+			for _, r := range pl.runs {
+				fmt.Fprintf(&src, "          - %s\n", r.src())
+			}
 		}
-		f, err := schedule.Parse("random", []byte(src.String()), eight)
+		f, err := schedule.Parse("random", []byte(src.String()), schedule.Env{Zones: eight.Zones, Site: site})
 		if err != nil {
 			t.Fatalf("trial %d: %v\n%s", trial, err, src.String())
 		}
 		to := from.AddDate(0, 0, 2)
 		ws := f.Profiles[0].Windows(from, to, loc)
+		t.Logf("trial %d from %s: %d windows", trial, from.Format(time.DateOnly), len(ws))
 		inTimeline := func(zone int, t time.Time) bool {
 			for _, w := range ws {
 				if w.Zone == zone && !t.Before(w.Start) && t.Before(w.End) {
@@ -258,21 +336,30 @@ func TestWindowsMatchBruteForce(t *testing.T) {
 			return false
 		}
 		for zone, pl := range plans {
-			days := f.Profiles[0].Programs[zone-1].Days
+			// Every start of the days around the span, found the slow way.
+			type span struct{ start, end time.Time }
+			var spans []span
+			for back := -1; back <= 3; back++ {
+				day := from.AddDate(0, 0, back)
+				if !pl.days.match(day) {
+					continue
+				}
+				for _, r := range pl.runs {
+					first := schedule.At(day, schedule.Clock(r.hhmm/100*60+r.hhmm%100), loc)
+					if r.sun != "" {
+						rise, set := sunrise.SunriseSunset(site.Latitude, site.Longitude, day.Year(), day.Month(), day.Day())
+						first = map[string]time.Time{"sunrise": rise, "sunset": set}[r.sun].Add(r.offset).Truncate(time.Second)
+					}
+					for k := range max(r.times, 1) {
+						start := first.Add(time.Duration(k) * r.every)
+						spans = append(spans, span{start, start.Add(time.Duration(r.mins * float64(time.Minute)))})
+					}
+				}
+			}
 			for t0 := from; t0.Before(to); t0 = t0.Add(time.Second) {
 				want := false
-				for back := 0; back <= 1 && !want; back++ { // a window starts on its own day
-					day := t0.AddDate(0, 0, -back)
-					if !days.Match(day.In(loc)) {
-						continue
-					}
-					for k, hhmm := range pl.times {
-						start := schedule.At(day, schedule.Clock(hhmm/100*60+hhmm%100), loc)
-						end := start.Add(time.Duration(pl.mins[k] * float64(time.Minute)))
-						if !t0.Before(start) && t0.Before(end) {
-							want = true
-						}
-					}
+				for _, s := range spans {
+					want = want || !t0.Before(s.start) && t0.Before(s.end)
 				}
 				if got := inTimeline(zone, t0); got != want {
 					t.Fatalf("trial %d zone %d at %v: timeline says %v, brute force %v\n%s", trial, zone, t0, got, want, src.String())

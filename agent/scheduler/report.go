@@ -33,8 +33,8 @@ func (e *Engine) Decorate(s *topics.Snapshot) {
 	if now.Before(e.rainTill) {
 		s.RainDelayUntil = topics.At(e.rainTill)
 	}
-	for _, p := range e.planned(now, now.Add(horizon)) {
-		if p.Skipped == "" && p.Start.After(now) {
+	for _, p := range e.plan(e.upcoming(now)) {
+		if p.Skipped == "" {
 			s.NextRun = &topics.Time{Time: p.Start.Time}
 			break
 		}
@@ -51,7 +51,7 @@ func (e *Engine) Profiles() []topics.ProfileInfo {
 		for _, prog := range p.Programs {
 			pi := topics.ProgramInfo{Zone: prog.Zone, About: prog.About, Days: prog.Days.String()}
 			for _, r := range prog.Runs {
-				pi.Runs = append(pi.Runs, topics.RunInfo{At: r.At.String(), DurationS: r.For.Seconds()})
+				pi.Runs = append(pi.Runs, topics.RunInfo{At: r.Start(), DurationS: r.For.Seconds(), Times: r.Times, EveryS: r.Every.Seconds()})
 			}
 			info.Zones = append(info.Zones, pi)
 		}
@@ -78,7 +78,7 @@ func (e *Engine) Summary(zones bool) topics.ScheduleReply {
 	y, m, d := now.In(e.o.Location).Date()
 	midnight := time.Date(y, m, d, 0, 0, 0, 0, e.o.Location)
 	today := e.planned(midnight, midnight.AddDate(0, 0, 1))
-	ahead := e.planned(now, now.Add(horizon))
+	ahead := e.plan(e.upcoming(now))
 	for _, prog := range e.active.Programs {
 		zs := topics.ZoneSchedule{Zone: prog.Zone, Name: e.o.Names[prog.Zone], Today: []topics.PlannedRun{}}
 		for _, p := range today {
@@ -88,7 +88,7 @@ func (e *Engine) Summary(zones bool) topics.ScheduleReply {
 			}
 		}
 		for _, p := range ahead {
-			if p.Zone == prog.Zone && p.Start.After(now) {
+			if p.Zone == prog.Zone {
 				zs.Next = &topics.Time{Time: p.Start.Time}
 				break
 			}
@@ -116,11 +116,30 @@ func (e *Engine) Next(d time.Duration) []topics.PlannedRun {
 // planned lists the active profile's windows in [from, to) with their skip reasons. Called
 // with mu held.
 func (e *Engine) planned(from, to time.Time) []topics.PlannedRun {
-	ws := e.windows(from, to)
+	return e.plan(e.windows(from, to))
+}
+
+// plan gives windows their skip reasons. Called with mu held.
+func (e *Engine) plan(ws []schedule.Window) []topics.PlannedRun {
 	out := make([]topics.PlannedRun, 0, len(ws))
 	for _, w := range ws {
 		out = append(out, topics.PlannedRun{Zone: w.Zone, Start: topics.Time{Time: w.Start}, End: topics.Time{Time: w.End},
 			Profile: w.Profile, Skipped: e.mayRun(w, w.Start)})
 	}
 	return out
+}
+
+// upcoming returns the active profile's windows that start after now: those of the next
+// horizon, or of the next farHorizon when a zone of the profile has none in the horizon (a
+// monthly day, a date, every 10 days). Called with mu held.
+func (e *Engine) upcoming(now time.Time) []schedule.Window {
+	ws := e.windows(now, now.Add(horizon))
+	ws = slices.DeleteFunc(ws, func(w schedule.Window) bool { return !w.Start.After(now) })
+	for _, prog := range e.active.Programs {
+		if !slices.ContainsFunc(ws, func(w schedule.Window) bool { return w.Zone == prog.Zone }) {
+			ws = e.windows(now, now.Add(farHorizon))
+			return slices.DeleteFunc(ws, func(w schedule.Window) bool { return !w.Start.After(now) })
+		}
+	}
+	return ws
 }

@@ -51,6 +51,7 @@ const MaxWaterLevel = 250
 type Options struct {
 	Path     string         // the profile file
 	Zones    schedule.Zones // the zones a profile may water, with their longest runs
+	Site     *schedule.Site // where the garden is, for sunrise and sunset; nil: not known
 	Names    map[int]string // zone names, for replies
 	Location *time.Location
 	Clock    clock.Clock
@@ -72,9 +73,13 @@ type Options struct {
 // sets the time after boot) is noticed within a minute.
 const longestSleep = time.Minute
 
-// horizon is how far ahead the engine looks for the next start; every program repeats within
-// a week, and even/odd within two days.
-const horizon = 8 * 24 * time.Hour
+// horizon is how far ahead the engine looks for the next start first; every weekday program
+// repeats within a week. Beyond it, nextStart looks up to farHorizon ahead (a date once a
+// year, every 366 days).
+const (
+	horizon    = 8 * 24 * time.Hour
+	farHorizon = 367 * 24 * time.Hour
+)
 
 // Engine runs the schedule. It is safe for concurrent use.
 type Engine struct {
@@ -95,7 +100,7 @@ type Engine struct {
 // New loads the profile file and returns an engine that has not started. A bad file is an
 // error naming file, line, profile, zone and field.
 func New(o Options) (*Engine, error) {
-	f, err := schedule.Load(o.Path, o.Zones)
+	f, err := schedule.Load(o.Path, schedule.Env{Zones: o.Zones, Site: o.Site})
 	if err != nil {
 		return nil, err
 	}
@@ -167,7 +172,7 @@ func (e *Engine) arm(now time.Time) {
 		return
 	}
 	sleep := longestSleep
-	for _, w := range e.windows(now, now.Add(horizon)) {
+	for _, w := range e.windows(now, now.Add(longestSleep)) {
 		if w.Start.After(now) {
 			sleep = min(sleep, w.Start.Sub(now))
 			break
@@ -300,7 +305,7 @@ func (e *Engine) Activate(p string, force bool, by string) (string, error) {
 // Reload reads the profile file again. A bad file is refused with what is wrong, and the
 // running schedule is kept; a good one replaces the whole schedule at once.
 func (e *Engine) Reload(by string) error {
-	f, err := schedule.Load(e.o.Path, e.o.Zones)
+	f, err := schedule.Load(e.o.Path, schedule.Env{Zones: e.o.Zones, Site: e.o.Site})
 	if err != nil {
 		e.o.Log.Warn("schedule: reload refused; keeping the running schedule", "err", err)
 		return topics.Errorf(topics.CodeBadRequest, "reload refused, the running schedule is kept: %v", err)
@@ -359,8 +364,8 @@ func (e *Engine) Skip(zones []int, today bool, by string) []PlannedSkip {
 			out = append(out, PlannedSkip{Zone: z, Day: dayOf(now)})
 			continue
 		}
-		for _, w := range e.windows(now, now.Add(horizon)) {
-			if w.Zone == z && w.Start.After(now) && e.skipped(w) == "" {
+		for _, w := range e.upcoming(now) {
+			if w.Zone == z && e.skipped(w) == "" {
 				e.skips = append(e.skips, Skip{Zone: z, Start: w.Start, By: by})
 				out = append(out, PlannedSkip{Zone: z, Start: w.Start})
 				break

@@ -114,7 +114,11 @@ func printProfiles(w io.Writer, data json.RawMessage) error {
 		for _, z := range p.Zones {
 			var runs []string
 			for _, r := range z.Runs {
-				runs = append(runs, fmt.Sprintf("%s for %v", r.At, seconds(r.DurationS)))
+				run := fmt.Sprintf("%s for %v", r.At, seconds(r.DurationS))
+				if r.Times > 1 {
+					run += fmt.Sprintf(", %d times every %v", r.Times, seconds(r.EveryS))
+				}
+				runs = append(runs, run)
 			}
 			fmt.Fprintf(w, "    zone %d on %s: %s", z.Zone, z.Days, strings.Join(runs, ", "))
 			if z.About != "" {
