@@ -15,6 +15,7 @@ type ZoneStatus struct {
 	Line   int    `json:"line"`              // BCM GPIO line of its relay
 	Pin    int    `json:"pin,omitempty"`     // header pin of that line, when it is on the 40-pin header
 	Queued bool   `json:"queued,omitempty"`  // a run waits for a free slot of the power budget
+	Group  string `json:"group,omitempty"`   // its sequential group: one zone of a group runs at a time
 	Master bool   `json:"master,omitempty"`  // the master valve or pump: it follows the other zones
 	// LastRun is when the zone's last run started; DefaultDurationS is the run an open
 	// without a duration gets.
@@ -44,6 +45,9 @@ type QueuedRun struct {
 	DurationS   float64 `json:"duration_s"`
 	Source      string  `json:"source"`
 	RequestedAt Time    `json:"requested_at"`
+	// WaitsFor says what holds it back besides its turn: "pause", "group lawn (zone 3)",
+	// "run-once (zone 1)"; empty when only the power budget or the stagger does.
+	WaitsFor string `json:"waits_for,omitempty"`
 }
 
 // Snapshot is the retained <base>/state payload: every zone at one instant. Zones are keyed by
@@ -65,6 +69,7 @@ type Snapshot struct {
 	WaterLevel     *int                    `json:"water_level,omitempty"`      // percent scaling the profiles that opt in
 	RainDelayUntil *Time                   `json:"rain_delay_until,omitempty"` // scheduled runs wait until then
 	NextRun        *Time                   `json:"next_run,omitempty"`         // the next scheduled start
+	PausedUntil    *Time                   `json:"paused_until,omitempty"`     // every zone waits until then
 	// ScheduledRunning says whether a run the schedule started is in progress.
 	ScheduledRunning bool `json:"scheduled_running,omitempty"`
 }
@@ -110,6 +115,8 @@ const (
 	EventLeak           = "leak"            // water flows while every valve is closed
 	EventFlowHigh       = "flow_high"       // a zone's flow far above its usual: closed (a burst pipe?)
 	EventFlowLow        = "flow_low"        // a zone's flow far below its usual: closed (clogged, no water?)
+	EventPaused         = "paused"          // watering paused; ends_at says until when, message which zones
+	EventUnpaused       = "unpaused"        // the pause ended: on request, or its time was over
 )
 
 // Reasons a run finished.
@@ -121,6 +128,7 @@ const (
 	ReasonForced    = "forced"     // the watchdog ended it
 	ReasonFailed    = "failed"     // its relay failed
 	ReasonPowerLoss = "power_loss" // the agent died (crash, power cut) while it ran
+	ReasonPaused    = "paused"     // a pause closed it; what was left of it waits in the queue
 )
 
 // RunRecord is one run in the history, recorded when it ended.

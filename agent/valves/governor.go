@@ -3,6 +3,7 @@ package valves
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"sprinkler/topics"
@@ -16,6 +17,8 @@ func (c *Controller) Reset(source string) error {
 	now := c.clock.Now()
 	stop(&c.dispatchT)
 	stop(&c.masterT)
+	stop(&c.pauseT)
+	c.pausedUntil = time.Time{}
 	c.queue = nil
 	var errs []error
 	for _, z := range c.zones {
@@ -246,27 +249,38 @@ func (c *Controller) open(zs []*zone, d time.Duration, source string, now time.T
 	}
 
 	changes := make([]topics.ZoneChange, 0, len(zs))
-	slots := c.limits.MaxOpen - c.running()
 	for _, z := range zs {
-		r := z.run
-		if !r.started.IsZero() {
-			changes = append(changes, topics.ZoneChange{Zone: z.ID, State: topics.StateOpen, EndsAt: topics.At(r.endsAt), Note: notes[z]})
-			continue
-		}
-		pos := c.position(r)
-		note := fmt.Sprintf("starts in turn: turn-ons are %v apart", c.limits.Stagger)
-		if pos >= slots {
-			note = fmt.Sprintf("waits for a free slot, %d run(s) ahead: at most %d valves at once", pos, c.limits.MaxOpen)
-			if r.requested.Equal(now) {
-				c.event(topics.EventRunQueued, z, now, source).Message = note
-			}
-		}
-		if notes[z] != "" {
-			note += "; " + notes[z]
-		}
-		changes = append(changes, topics.ZoneChange{Zone: z.ID, State: topics.StateQueued, Note: note})
+		changes = append(changes, c.change(z.run, now, notes[z]))
 	}
 	return changes, nil
+}
+
+// change reports where run r stands after a request: open, or queued and why, with note added.
+// A run that has just joined the queue behind others gets an event saying so.
+func (c *Controller) change(r *run, now time.Time, note string) topics.ZoneChange {
+	z := r.zone
+	if !r.started.IsZero() {
+		return topics.ZoneChange{Zone: z.ID, State: topics.StateOpen, EndsAt: topics.At(r.endsAt), Note: note}
+	}
+	var why string
+	switch w := c.waitsFor(r, now); {
+	case w == "pause":
+		why = "waits: paused until " + c.pausedUntil.In(c.loc).Format(time.TimeOnly) + "; resume to start now"
+	case w != "":
+		why = "waits for " + w + " to finish"
+	case c.position(r) >= c.limits.MaxOpen-c.running():
+		why = fmt.Sprintf("waits for a free slot, %d run(s) ahead: at most %d valves at once", c.position(r), c.limits.MaxOpen)
+	}
+	if why != "" && r.requested.Equal(now) {
+		c.event(topics.EventRunQueued, z, now, r.source).Message = why
+	}
+	if why == "" {
+		why = fmt.Sprintf("starts in turn: turn-ons are %v apart", c.limits.Stagger)
+	}
+	if note != "" {
+		why += "; " + note
+	}
+	return topics.ZoneChange{Zone: z.ID, State: topics.StateQueued, Note: why}
 }
 
 func (c *Controller) position(r *run) int {
@@ -360,10 +374,15 @@ func (c *Controller) expire(r *run) {
 }
 
 // dispatch starts queued runs while the budget has room, one stagger apart, the master valve
-// first; when the next turn-on must wait, it sets a timer for it.
+// first; when the next turn-on must wait, it sets a timer for it. A run whose group or
+// run-once sequence has a run open waits, and the runs behind it may go first.
 func (c *Controller) dispatch(now time.Time) {
 	stop(&c.dispatchT)
-	for len(c.queue) > 0 && c.running() < c.limits.MaxOpen {
+	for c.running() < c.limits.MaxOpen {
+		r := c.next(now)
+		if r == nil {
+			break
+		}
 		earliest := c.lastOn.Add(c.limits.Stagger)
 		if c.master != nil && !c.master.open {
 			if now.Before(earliest) {
@@ -387,8 +406,7 @@ func (c *Controller) dispatch(now time.Time) {
 			c.wake(earliest, now)
 			return
 		}
-		r := c.queue[0]
-		c.queue = c.queue[1:]
+		c.queue = slices.DeleteFunc(c.queue, func(q *run) bool { return q == r })
 		if err := c.switchOn(r.zone, now, r.source); err != nil {
 			r.zone.run = nil
 			e := c.event(topics.EventRunFinished, r.zone, now, r.source)
@@ -404,6 +422,63 @@ func (c *Controller) dispatch(now time.Time) {
 			"waited", now.Sub(r.requested).Round(time.Millisecond))
 	}
 	c.settleMaster(now)
+}
+
+// next returns the first queued run that may start but for the budget and the stagger: none
+// while paused, and none that blocker holds back.
+func (c *Controller) next(now time.Time) *run {
+	if now.Before(c.pausedUntil) {
+		return nil
+	}
+	for _, r := range c.queue {
+		if c.blocker(r) == nil {
+			return r
+		}
+	}
+	return nil
+}
+
+// blocker returns the run queued run r must wait for: an open one of its zone's group, or of
+// its run-once sequence an open one or an earlier step still queued; nil when there is none.
+func (c *Controller) blocker(r *run) *run {
+	for _, z := range c.zones {
+		o := z.run
+		if o == nil || o == r || o.started.IsZero() {
+			continue
+		}
+		if r.zone.Group != "" && z.Group == r.zone.Group || r.seq != "" && o.seq == r.seq {
+			return o
+		}
+	}
+	if r.seq != "" {
+		for _, o := range c.queue[:max(c.position(r), 0)] {
+			if o.seq == r.seq {
+				return o
+			}
+		}
+	}
+	return nil
+}
+
+// waitsFor says what holds queued run r back besides its turn, for the snapshot and notes.
+func (c *Controller) waitsFor(r *run, now time.Time) string {
+	if now.Before(c.pausedUntil) {
+		return "pause"
+	}
+	o := c.blocker(r)
+	switch {
+	case o == nil:
+		return ""
+	case r.seq != "" && o.seq == r.seq:
+		return fmt.Sprintf("run-once (zone %d)", o.zone.ID)
+	}
+	return fmt.Sprintf("group %s (zone %d)", r.zone.Group, o.zone.ID)
+}
+
+// waiting reports whether a queued run may start once the budget allows: the queue is not
+// empty and no pause holds it.
+func (c *Controller) waiting(now time.Time) bool {
+	return len(c.queue) > 0 && !now.Before(c.pausedUntil)
 }
 
 // wake arranges for dispatch to run again at t.
@@ -430,14 +505,14 @@ func (c *Controller) failQueue(now time.Time, err error) {
 // settleMaster closes the master valve its lag after the last zone closed, if nothing runs or
 // waits by then.
 func (c *Controller) settleMaster(now time.Time) {
-	if c.master == nil || !c.master.open || c.running() > 0 || len(c.queue) > 0 || c.masterT != nil {
+	if c.master == nil || !c.master.open || c.running() > 0 || c.waiting(now) || c.masterT != nil {
 		return
 	}
 	c.masterT = c.clock.AfterFunc(c.limits.MasterLag, func() {
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		c.masterT = nil
-		if c.running() > 0 || len(c.queue) > 0 {
+		if c.running() > 0 || c.waiting(c.clock.Now()) {
 			return
 		}
 		if err := c.switchOff(c.master, c.clock.Now(), topics.SourceMaster); err != nil {

@@ -254,7 +254,8 @@ func TestResumeOnlyWhatIsLeft(t *testing.T) {
 }
 
 // TestInvariantsUnderRandomLoad drives thousands of mixed commands and clock steps, with a
-// master valve and the power budget, and checks the safety invariants after every step.
+// master valve, the power budget, sequential groups, run-once lists and pauses, and checks the
+// safety invariants after every step.
 func TestInvariantsUnderRandomLoad(t *testing.T) {
 	for _, overflow := range []string{topics.OverflowQueue, topics.OverflowReject} {
 		t.Run(overflow, func(t *testing.T) {
@@ -263,7 +264,7 @@ func TestInvariantsUnderRandomLoad(t *testing.T) {
 				MasterLead: time.Second, MasterLag: 3 * time.Second, Watchdog: time.Second}
 			zones := make([]valves.Zone, 8)
 			for i := range zones {
-				zones[i] = valves.Zone{ID: i + 1, DefaultDuration: 2 * time.Minute, MaxDuration: 10 * time.Minute}
+				zones[i] = valves.Zone{ID: i + 1, DefaultDuration: 2 * time.Minute, MaxDuration: 10 * time.Minute, Group: []string{"a", "a", "a", "b", "b", "", "", ""}[i]}
 			}
 			bank := relaytest.New(8)
 			clk := clocktest.New(t0)
@@ -280,20 +281,29 @@ func TestInvariantsUnderRandomLoad(t *testing.T) {
 					ids = append(ids, 1+rng.IntN(7))
 				}
 				d := time.Duration(rng.IntN(900)) * time.Second
-				switch rng.IntN(5) {
+				switch rng.IntN(8) {
+				case 5:
+					_, _, _ = c.RunOnce([]valves.Step{{Zone: ids[0], For: d}, {Zone: 1 + rng.IntN(7), For: d}}, rng.IntN(3) == 0, "r")
+				case 6:
+					if rng.IntN(3) == 0 {
+						_, _, _ = c.Pause(time.Duration(1+rng.IntN(300))*time.Second, "r")
+					} else {
+						c.Unpause("r")
+					}
 				case 0, 1:
 					_, _ = c.Open(ids, d, "r")
 				case 2:
 					_, _ = c.Close(ids, "r")
 				case 3:
 					_, _ = c.Toggle(ids, d, "r")
-				case 4:
+				case 4, 7:
 					clk.Advance(time.Duration(rng.IntN(120_000)) * time.Millisecond)
 				}
 				now := clk.Now()
 				s := c.Snapshot()
 				on := bank.On()
 				running := 0
+				groups := map[string]int{}
 				for id := 1; id <= 7; id++ {
 					z := s.Zones[fmt.Sprint(id)]
 					if on[id-1] != (z.State == topics.StateOpen) {
@@ -303,6 +313,15 @@ func TestInvariantsUnderRandomLoad(t *testing.T) {
 						continue
 					}
 					running++
+					if s.PausedUntil != nil {
+						t.Fatalf("step %d: zone %d open during a pause", step, id)
+					}
+					if g := z.Group; g != "" {
+						if other, ok := groups[g]; ok {
+							t.Fatalf("step %d: zones %d and %d of group %s open together", step, other, id, g)
+						}
+						groups[g] = id
+					}
 					if z.EndsAt == nil {
 						t.Fatalf("step %d: zone %d open with no run", step, id)
 					}
@@ -319,7 +338,7 @@ func TestInvariantsUnderRandomLoad(t *testing.T) {
 				if running > 0 && !on[7] {
 					t.Fatalf("step %d: zones run without the master", step)
 				}
-				if running == 0 && len(s.Queue) == 0 {
+				if running == 0 && (len(s.Queue) == 0 || s.PausedUntil != nil) {
 					if masterIdleSince.IsZero() {
 						masterIdleSince = now
 					}

@@ -23,6 +23,7 @@ type Zone struct {
 	Line            int           // BCM GPIO line of its relay
 	DefaultDuration time.Duration // for an open without a duration
 	MaxDuration     time.Duration // no run lasts longer
+	Group           string        // zones of one group never run at the same time; "" for none
 }
 
 // Limits are the safety rules.
@@ -95,6 +96,10 @@ type Controller struct {
 	events    []topics.Event
 	dropped   int
 	changed   chan struct{}
+
+	pausedUntil time.Time   // while now is before it, no run starts
+	pauseT      clock.Timer // ends the pause
+	sequences   int         // run-once sequences so far, for their keys
 }
 
 type zone struct {
@@ -119,6 +124,7 @@ type run struct {
 	started   time.Time // zero while queued
 	endsAt    time.Time
 	timer     clock.Timer
+	seq       string // its run-once sequence: one run of a sequence at a time, in order
 }
 
 // New returns a controller for zones on bank. It does no I/O; call Reset to drive every relay
@@ -270,10 +276,15 @@ func (c *Controller) Snapshot() topics.Snapshot {
 			}
 		}
 		st.Queued = z.run != nil && z.run.started.IsZero()
+		st.Group = z.Group
 		s.Zones[topics.ZoneKey(z.ID)] = st
 	}
 	for _, r := range c.queue {
-		s.Queue = append(s.Queue, topics.QueuedRun{Zone: r.zone.ID, DurationS: r.d.Seconds(), Source: r.source, RequestedAt: topics.Time{Time: r.requested}})
+		s.Queue = append(s.Queue, topics.QueuedRun{Zone: r.zone.ID, DurationS: r.d.Seconds(), Source: r.source, RequestedAt: topics.Time{Time: r.requested},
+			WaitsFor: c.waitsFor(r, now)})
+	}
+	if now.Before(c.pausedUntil) {
+		s.PausedUntil = topics.At(c.pausedUntil)
 	}
 	return s
 }

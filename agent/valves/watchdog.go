@@ -48,7 +48,7 @@ func (c *Controller) watch() {
 		var late time.Duration
 		switch {
 		case z == c.master:
-			if c.running() > 0 || len(c.queue) > 0 || c.masterT != nil {
+			if c.running() > 0 || c.waiting(now) || c.masterT != nil {
 				continue
 			}
 		case z.run == nil:
@@ -60,7 +60,7 @@ func (c *Controller) watch() {
 		c.forceOff(z, now, late)
 		acted = true
 	}
-	if len(c.queue) > 0 && c.dispatchT == nil {
+	if c.dispatchT == nil && c.running() < c.limits.MaxOpen && c.next(now) != nil {
 		c.dispatch(now)
 		acted = true
 	}
@@ -77,7 +77,7 @@ func (c *Controller) watch() {
 // watched reports whether the watchdog has something to watch: a relay on or a run waiting.
 // Called with mu held.
 func (c *Controller) watched() bool {
-	if len(c.queue) > 0 {
+	if c.waiting(c.clock.Now()) {
 		return true
 	}
 	for _, z := range c.zones {
