@@ -5,7 +5,7 @@ import "strings"
 // Param describes one argument of a command, so a client can build a form or a button for it.
 type Param struct {
 	Name     string `json:"name"`
-	Type     string `json:"type"` // "zones", "zones_or_all", "seconds"
+	Type     string `json:"type"` // "zones", "zones_or_all", "seconds", "steps", ...
 	Required bool   `json:"required"`
 	Help     string `json:"help"`
 }
@@ -63,6 +63,9 @@ const (
 	CmdRainDelay  = "rain_delay"
 	CmdWaterLevel = "water_level"
 	CmdSkip       = "skip"
+	CmdRunOnce    = "run_once"
+	CmdPause      = "pause"
+	CmdResume     = "resume"
 
 	CmdLogs        = "logs"
 	CmdErrors      = "errors"
@@ -85,6 +88,12 @@ var Commands = []Command{
 		Params: []Param{{Name: "zones", Type: "zones_or_all", Required: true, Help: `zone numbers, e.g. [1,3], or "all"`}}},
 	{Name: CmdToggle, Access: AccessOperate, Aliases: []string{"t1"}, Group: "zones", Summary: "open closed zones and close open ones",
 		Params: []Param{zonesParam, {Name: "duration_s", Type: "seconds", Help: "how long the zones it opens stay open"}}},
+	{Name: CmdRunOnce, Access: AccessOperate, Group: "zones", Summary: "water a list of zones one after the other, now; what runs already goes on unless preempt",
+		Params: []Param{{Name: "steps", Type: "steps", Required: true, Help: `the zones in order, each with its time: [{"zone":1,"duration_s":600},{"zone":2}]`},
+			{Name: "preempt", Type: "bool", Help: "end every run, started or queued, first"}}},
+	{Name: CmdPause, Access: AccessOperate, Group: "zones", Summary: "close the open zones for a while; their remaining time and the queue wait, and go on after it",
+		Params: []Param{{Name: "duration_s", Type: "seconds", Required: true, Help: "how long, up to a day"}}},
+	{Name: CmdResume, Access: AccessOperate, Group: "zones", Summary: "end a pause now: the kept runs and the queue go on"},
 	{Name: CmdLimits, Access: AccessRead, Group: "zones", Summary: "the safety rules in force: power budget, stagger, run-time bounds, master valve"},
 	{Name: CmdWhoami, Access: AccessRead, Group: "system", Summary: "the requester's client id and role, as the embedded broker knows them (a page hides what the role may not do)"},
 	{Name: CmdHistory, Access: AccessRead, Group: "zones", Summary: "the runs that ended: when planned, started and ended, who started them, how they ended",

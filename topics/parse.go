@@ -29,6 +29,8 @@ const (
 	KindHealth          // the agent's Health
 	KindWaterLevelState // the water level, percent
 	KindWaterLevelSet   // sets the water level
+	KindPauseState      // watering paused: ON or OFF
+	KindPauseSet        // pauses or resumes watering
 )
 
 // Topic is a parsed agent topic.
@@ -77,6 +79,8 @@ func Parse(prefix, topic string) (Topic, bool) {
 		t.Kind = stateOrSet(parts[2], KindAutoState, KindAutoSet)
 	case n == 3 && parts[1] == "water_level":
 		t.Kind = stateOrSet(parts[2], KindWaterLevelState, KindWaterLevelSet)
+	case n == 3 && parts[1] == "pause":
+		t.Kind = stateOrSet(parts[2], KindPauseState, KindPauseSet)
 	case n == 3 && parts[1] == "request" && parts[2] != "":
 		t.Kind, t.Command = KindRequest, parts[2]
 	case (n == 3 || n == 4) && parts[1] == "response" && parts[2] != "":

@@ -276,6 +276,27 @@ type ZoneChange struct {
 	Note   string `json:"note,omitempty"` // e.g. that a duration was capped
 }
 
+// Step is one zone of a run_once request: the zone and how long it waters (0 or absent: its
+// default).
+type Step struct {
+	Zone      int     `json:"zone"`
+	DurationS float64 `json:"duration_s,omitempty"`
+}
+
+// RunOnceReply answers run_once: each step's state in order, and the zones preempt closed.
+type RunOnceReply struct {
+	Steps     []ZoneChange `json:"steps"`
+	Preempted []int        `json:"preempted"` // empty: the list queued behind what ran
+}
+
+// PauseReply answers pause and resume.
+type PauseReply struct {
+	Paused      bool  `json:"paused"`
+	PausedUntil *Time `json:"paused_until,omitempty"`
+	Closed      []int `json:"closed,omitempty"` // the zones the pause closed
+	Waiting     int   `json:"waiting"`          // runs that wait for the pause to end
+}
+
 // RunInfo is one start of a program in ProfileInfo.
 type RunInfo struct {
 	At        string  `json:"at"` // HH:MM, or sunrise or sunset with an offset: sunset-30m

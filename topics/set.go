@@ -187,6 +187,28 @@ func ParseMinutes(payload []byte) (time.Duration, error) {
 	return Seconds(f * 60)
 }
 
+// DefaultPause is how long a pause/set of ON pauses.
+const DefaultPause = time.Hour
+
+// ParsePause parses the payload of a pause/set topic: a duration (30m, 1h30m), a number of
+// minutes, ON for DefaultPause, or OFF, 0 or resume, which give 0: end the pause.
+func ParsePause(payload []byte) (time.Duration, error) {
+	s := strings.ToLower(strings.TrimSpace(string(payload)))
+	switch s {
+	case "on":
+		return DefaultPause, nil
+	case "off", "0", "resume":
+		return 0, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return d, nil
+	}
+	if d, err := ParseMinutes(payload); err == nil {
+		return d, nil
+	}
+	return 0, Errorf(CodeBadRequest, "%q: want a duration such as 30m, minutes, ON (%v) or OFF", truncate(s), DefaultPause)
+}
+
 func truncate(s string) string {
 	if len(s) > 40 {
 		return s[:40] + "…"

@@ -135,6 +135,14 @@ func (a Agent) WaterLevelState() string { return a.base + "/water_level/state" }
 // WaterLevelSet takes a water level, percent.
 func (a Agent) WaterLevelSet() string { return a.base + "/water_level/set" }
 
+// PauseState is the retained topic saying whether watering is paused: ON or OFF; the
+// snapshot's paused_until says until when.
+func (a Agent) PauseState() string { return a.base + "/pause/state" }
+
+// PauseSet pauses watering: a duration (30m) or minutes (30), ON for an hour; OFF or 0
+// resumes at once.
+func (a Agent) PauseSet() string { return a.base + "/pause/set" }
+
 // SensorState is the retained state of sensor name: ON while active, else OFF.
 func (a Agent) SensorState(name string) string { return a.base + "/sensor/" + name + "/state" }
 

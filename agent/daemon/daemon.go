@@ -107,7 +107,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	}()
 	zones := make([]valves.Zone, len(d.cfg.Zones))
 	for i, z := range d.cfg.Zones {
-		zones[i] = valves.Zone{ID: z.ID, Name: z.Name, Line: z.Line, DefaultDuration: z.DefaultDuration, MaxDuration: z.MaxDuration}
+		zones[i] = valves.Zone{ID: z.ID, Name: z.Name, Line: z.Line, DefaultDuration: z.DefaultDuration, MaxDuration: z.MaxDuration, Group: z.Group}
 	}
 	state, err := openState(filepath.Join(d.cfg.State.Dir, stateFile), d.log)
 	if err != nil {
@@ -258,7 +258,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	linkOpts.Keepalive = d.cfg.MQTT.Keepalive
 	linkOpts.Will, linkOpts.WillPayload = d.topics.Status(), topics.Offline
 	linkOpts.Filters = []string{d.topics.ZoneSetFilter(), d.topics.RequestFilter(), d.topics.ProfileSet(),
-		d.topics.AutoSet(), d.topics.DurationSetFilter(), d.topics.WaterLevelSet()}
+		d.topics.AutoSet(), d.topics.DurationSetFilter(), d.topics.WaterLevelSet(), d.topics.PauseSet()}
 	birth := ""
 	if d.cfg.HA.Enabled {
 		birth = topics.HABirth(d.cfg.HA.Prefix)

@@ -128,6 +128,7 @@ func (r *reporter) publish(all, nudged bool) {
 			changed = true
 		}
 	}
+	plain(r.t.PauseState(), map[bool]string{true: "ON", false: "OFF"}[snap.PausedUntil != nil])
 	for _, id := range r.v.IDs() {
 		z := snap.Zones[topics.ZoneKey(id)]
 		plain(r.t.ZoneState(id), z.State)

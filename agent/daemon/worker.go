@@ -107,6 +107,13 @@ func (w *worker) handle(m link.Message) {
 		}
 	case topics.KindWaterLevelSet:
 		err = w.onSchedule(func(e *scheduler.Engine) error { return e.SetWaterLevel(parsePercent(m.Payload), source) })
+	case topics.KindPauseSet:
+		var d time.Duration
+		if d, err = topics.ParsePause(m.Payload); err == nil && d > 0 {
+			_, _, err = w.valves.Pause(d, source)
+		} else if err == nil {
+			w.valves.Unpause(source)
+		}
 	case topics.KindDurationSet:
 		zone = t.Zone
 		var d time.Duration

@@ -50,7 +50,7 @@ const Origin = "sprinkler"
 var EventTypes = []string{
 	topics.EventZoneOpened, topics.EventZoneClosed, topics.EventRunQueued, topics.EventRunRejected,
 	topics.EventRunStarted, topics.EventRunFinished, topics.EventForcedOff, topics.EventRunResumed,
-	topics.EventRunSkipped, topics.EventCommandRefused, topics.EventProfileChanged, topics.EventScheduleLoaded,
+	topics.EventRunSkipped, topics.EventCommandRefused, topics.EventProfileChanged, topics.EventScheduleLoaded, topics.EventPaused, topics.EventUnpaused,
 }
 
 func (m Model) uid(object string) string { return "sprinkler-" + m.Topics.ID() + "-" + object }
@@ -103,6 +103,14 @@ func (m Model) Entities() []Entity {
 	add("sensor", "queued_runs", map[string]any{
 		"name": "Queued runs", "ic": "mdi:tray-full", "ent_cat": "diagnostic", "stat_cla": "measurement",
 		"stat_t": t.State(), "val_tpl": "{{ value_json.queue | count }}",
+	})
+	add("switch", "pause", map[string]any{
+		"name": "Pause watering", "ic": "mdi:pause-circle", "cmd_t": t.PauseSet(), "stat_t": t.PauseState(),
+		"pl_on": "ON", "pl_off": "OFF", "opt": false, "ret": false, "qos": 1,
+	})
+	add("sensor", "paused_until", map[string]any{
+		"name": "Paused until", "dev_cla": "timestamp", "ic": "mdi:pause-circle-outline", "stat_t": t.State(),
+		"val_tpl": "{{ value_json.paused_until or 'None' }}",
 	})
 	add("event", "events", map[string]any{
 		"name": "Irrigation events", "stat_t": t.Event(), "evt_typ": EventTypes,

@@ -36,8 +36,8 @@ var required = map[string][]string{
 	"event": {"stat_t", "evt_typ"}, "select": {"cmd_t", "ops"}, "switch": {"cmd_t"}, "binary_sensor": {"stat_t"},
 }
 
-var commandKinds = []topics.Kind{topics.KindZoneSet, topics.KindProfileSet, topics.KindAutoSet, topics.KindDurationSet, topics.KindRequest, topics.KindWaterLevelSet}
-var stateKinds = []topics.Kind{topics.KindZoneState, topics.KindState, topics.KindProfileState, topics.KindAutoState, topics.KindDurationState, topics.KindEvent, topics.KindStatus, topics.KindWaterLevelState}
+var commandKinds = []topics.Kind{topics.KindZoneSet, topics.KindProfileSet, topics.KindAutoSet, topics.KindDurationSet, topics.KindRequest, topics.KindWaterLevelSet, topics.KindPauseSet}
+var stateKinds = []topics.Kind{topics.KindZoneState, topics.KindState, topics.KindProfileState, topics.KindAutoState, topics.KindDurationState, topics.KindEvent, topics.KindStatus, topics.KindWaterLevelState, topics.KindPauseState}
 
 // checkComponent checks one entity's configuration against the schema rules, and that the
 // agent accepts every payload it would send.

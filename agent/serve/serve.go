@@ -94,6 +94,9 @@ func New(o Options) *Service {
 		topics.CmdLimits:   s.limits,
 		topics.CmdHistory:  s.historyRuns,
 		topics.CmdUsage:    s.usage,
+		topics.CmdRunOnce:  s.runOnce,
+		topics.CmdPause:    s.pause,
+		topics.CmdResume:   s.resume,
 
 		topics.CmdLogs: s.logs, topics.CmdErrors: s.errorLog, topics.CmdClearLogs: s.clearLogs,
 		topics.CmdClearErrors: s.clearErrors, topics.CmdHealth: s.health, topics.CmdShutdown: s.shutdown,

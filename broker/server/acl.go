@@ -68,7 +68,7 @@ func allowed(prefix, role, clientID, topic string, write bool) bool {
 			return operate
 		}
 		return false
-	case topics.KindZoneSet, topics.KindProfileSet, topics.KindAutoSet, topics.KindDurationSet, topics.KindWaterLevelSet:
+	case topics.KindZoneSet, topics.KindProfileSet, topics.KindAutoSet, topics.KindDurationSet, topics.KindWaterLevelSet, topics.KindPauseSet:
 		return operate
 	}
 	return false // state topics are written by agents only

@@ -1,0 +1,79 @@
+package serve
+
+import (
+	"time"
+
+	"sprinkler/agent/valves"
+	"sprinkler/topics"
+)
+
+func (s *Service) runOnce(r topics.Request, source string) (any, error) {
+	var a struct {
+		Steps   []topics.Step `json:"steps"`
+		Preempt bool          `json:"preempt"`
+	}
+	if err := r.Decode(&a); err != nil {
+		return nil, err
+	}
+	if len(a.Steps) == 0 {
+		return nil, topics.Errorf(topics.CodeBadRequest, `"steps" is missing: [{"zone":1,"duration_s":600},{"zone":2}]`)
+	}
+	steps := make([]valves.Step, len(a.Steps))
+	ids := make([]int, len(a.Steps))
+	for i, st := range a.Steps {
+		var d time.Duration
+		if st.DurationS != 0 {
+			var err error
+			if d, err = topics.Seconds(st.DurationS); err != nil {
+				return nil, err
+			}
+		}
+		steps[i], ids[i] = valves.Step{Zone: st.Zone, For: d}, st.Zone
+	}
+	if _, err := (topics.Zones{List: ids}).Check(s.valves.IDs()); err != nil {
+		return nil, err
+	}
+	if err := s.mayOpen(topics.ActionOpen, ids); err != nil {
+		return nil, err
+	}
+	changes, preempted, err := s.valves.RunOnce(steps, a.Preempt, source)
+	if err != nil {
+		return nil, err
+	}
+	return topics.RunOnceReply{Steps: changes, Preempted: append([]int{}, preempted...)}, nil
+}
+
+func (s *Service) pause(r topics.Request, source string) (any, error) {
+	var a struct {
+		DurationS *float64 `json:"duration_s"`
+	}
+	if err := r.Decode(&a); err != nil {
+		return nil, err
+	}
+	if a.DurationS == nil {
+		return nil, topics.Errorf(topics.CodeBadRequest, `"duration_s" is missing: how long to pause, up to %v`, valves.MaxPause)
+	}
+	d, err := topics.Seconds(*a.DurationS)
+	if err != nil {
+		return nil, err
+	}
+	closed, until, err := s.valves.Pause(d, source)
+	if err != nil && until.IsZero() {
+		return nil, err
+	}
+	return s.pauseReply(closed, until), err
+}
+
+func (s *Service) resume(r topics.Request, source string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	if !s.valves.Unpause(source) {
+		return nil, topics.Errorf(topics.CodeBadRequest, "nothing is paused")
+	}
+	return s.pauseReply(nil, time.Time{}), nil
+}
+
+func (s *Service) pauseReply(closed []int, until time.Time) topics.PauseReply {
+	return topics.PauseReply{Paused: !until.IsZero(), PausedUntil: topics.At(until), Closed: closed, Waiting: len(s.valves.Snapshot().Queue)}
+}
