@@ -329,6 +329,8 @@ type PlannedRun struct {
 	End     Time   `json:"end"`
 	Profile string `json:"profile"`
 	Skipped string `json:"skipped,omitempty"` // why it will not run: a rain delay, automatic runs off
+	// Note says what else bears on it: the water level that scaled it, a pause it waits for.
+	Note string `json:"note,omitempty"`
 }
 
 // ZoneSchedule is one zone in the reply to "schedule".

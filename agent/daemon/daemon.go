@@ -419,6 +419,7 @@ func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Locatio
 		Path: d.cfg.Sched.File, Zones: zones, Names: names, Site: site, Location: loc, Clock: d.opts.Clock, Valves: v,
 		Log: d.log.With("component", "schedule"), Resume: d.cfg.Sched.Resume,
 		State: st.schedule(), Save: st.saveSchedule, OnChange: changed, Hold: hold, MinRun: d.cfg.Sched.MinRun,
+		PausedUntil: v.PausedUntil,
 	})
 }
 

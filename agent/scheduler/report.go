@@ -1,7 +1,9 @@
 package scheduler
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"sprinkler/agent/schedule"
@@ -121,10 +123,23 @@ func (e *Engine) planned(from, to time.Time) []topics.PlannedRun {
 
 // plan gives windows their skip reasons. Called with mu held.
 func (e *Engine) plan(ws []schedule.Window) []topics.PlannedRun {
+	var paused time.Time
+	if e.o.PausedUntil != nil {
+		paused = e.o.PausedUntil()
+	}
 	out := make([]topics.PlannedRun, 0, len(ws))
 	for _, w := range ws {
-		out = append(out, topics.PlannedRun{Zone: w.Zone, Start: topics.Time{Time: w.Start}, End: topics.Time{Time: w.End},
-			Profile: w.Profile, Skipped: e.mayRun(w, w.Start)})
+		p := topics.PlannedRun{Zone: w.Zone, Start: topics.Time{Time: w.Start}, End: topics.Time{Time: w.End},
+			Profile: w.Profile, Skipped: e.mayRun(w, w.Start)}
+		var notes []string
+		if e.active.WaterLevel && e.level != 100 {
+			notes = append(notes, fmt.Sprintf("water level %d%%", e.level))
+		}
+		if w.Start.Before(paused) {
+			notes = append(notes, "paused until "+paused.In(e.o.Location).Format(time.TimeOnly)+": starts when the pause ends")
+		}
+		p.Note = strings.Join(notes, "; ")
+		out = append(out, p)
 	}
 	return out
 }

@@ -64,6 +64,9 @@ type Options struct {
 	// Hold, when set, says why zone must not start a scheduled run now (an active rain
 	// sensor, say), or "" when it may.
 	Hold func(zone int) string
+	// PausedUntil, when set, gives the end of a pause of the valves (zero: none), for the
+	// preview: a window that starts in a pause waits for its end.
+	PausedUntil func() time.Time
 	// MinRun is the shortest run the water level may scale a window to; shorter ones are
 	// skipped.
 	MinRun time.Duration

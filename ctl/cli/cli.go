@@ -149,6 +149,7 @@ broker unreachable, or timeout (always within --timeout).`,
 		a.watchCommand(),
 		a.benchCommand(),
 	)
+	root.AddCommand(a.runCommands()...)
 	root.AddCommand(a.scheduleCommands()...)
 	root.AddCommand(a.historyCommands()...)
 	root.AddCommand(a.systemCommands()...)
@@ -317,14 +318,14 @@ func parseZones(args []string, allowAll bool) (any, error) {
 	return zones, nil
 }
 
-// parseFor reads --for: a duration such as 90s, 10m or 1h30m, or a plain number of minutes.
+// parseFor reads a duration (--for, a pause, a run-once step): such as 90s, 10m or 1h30m, or a plain number of minutes.
 func parseFor(s string) (time.Duration, error) {
 	if m, err := strconv.ParseFloat(s, 64); err == nil {
 		s = strconv.FormatFloat(m, 'f', -1, 64) + "m"
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
-		return 0, usageErr("--for %q: want a positive duration such as 90s, 10m or 1h30m, or minutes", s)
+		return 0, usageErr("%q is not a duration: want a positive one such as 90s, 10m or 1h30m, or minutes", s)
 	}
 	return d, nil
 }

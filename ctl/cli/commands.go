@@ -133,19 +133,24 @@ func (a *app) zoneCommand(name, use string, withFor bool) *cobra.Command {
 		if err := json.Unmarshal(data, &changes); err != nil {
 			return fmt.Errorf("the agent's reply is not a list of zone changes: %v", err)
 		}
-		for _, ch := range changes {
-			line := fmt.Sprintf("zone %d %s", ch.Zone, ch.State)
-			if ch.EndsAt != nil {
-				line += fmt.Sprintf(" until %s (%v)", clock(ch.EndsAt), time.Until(ch.EndsAt.Time).Round(time.Second))
-			}
-			if ch.Note != "" {
-				line += "; " + ch.Note
-			}
-			fmt.Fprintln(a.out, line)
-		}
+		printChanges(a.out, changes)
 		return nil
 	})
 	return c
+}
+
+// printChanges writes one line per zone change: its state, until when, and the agent's note.
+func printChanges(w io.Writer, changes []topics.ZoneChange) {
+	for _, ch := range changes {
+		line := fmt.Sprintf("zone %d %s", ch.Zone, ch.State)
+		if ch.EndsAt != nil {
+			line += fmt.Sprintf(" until %s (%v)", clock(ch.EndsAt), time.Until(ch.EndsAt.Time).Round(time.Second))
+		}
+		if ch.Note != "" {
+			line += "; " + ch.Note
+		}
+		fmt.Fprintln(w, line)
+	}
 }
 
 func printLimits(w io.Writer, data json.RawMessage) error {

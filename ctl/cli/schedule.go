@@ -192,7 +192,14 @@ func printNext(w io.Writer, data json.RawMessage) error {
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "ZONE\tSTART\tEND\tPROFILE\tNOTE")
 	for _, r := range runs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Zone, r.Start.Local().Format("Mon 2006-01-02 15:04:05"), r.End.Local().Format("15:04:05"), r.Profile, r.Skipped)
+		note := r.Skipped
+		if r.Skipped != "" {
+			note = "skipped: " + r.Skipped
+		}
+		if r.Note != "" && note != "" {
+			note += "; "
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Zone, r.Start.Local().Format("Mon 2006-01-02 15:04:05"), r.End.Local().Format("15:04:05"), r.Profile, note+r.Note)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
