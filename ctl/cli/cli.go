@@ -318,14 +318,15 @@ func parseZones(args []string, allowAll bool) (any, error) {
 	return zones, nil
 }
 
-// parseFor reads a duration (--for, a pause, a run-once step): such as 90s, 10m or 1h30m, or a plain number of minutes.
-func parseFor(s string) (time.Duration, error) {
+// parseFor reads the duration what names (--for, a pause, a run-once step): 90s, 10m or
+// 1h30m, or a plain number of minutes.
+func parseFor(what, s string) (time.Duration, error) {
 	if m, err := strconv.ParseFloat(s, 64); err == nil {
 		s = strconv.FormatFloat(m, 'f', -1, 64) + "m"
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
-		return 0, usageErr("%q is not a duration: want a positive one such as 90s, 10m or 1h30m, or minutes", s)
+		return 0, usageErr("%s %q is not a duration: want a positive one such as 90s, 10m or 1h30m, or minutes", what, s)
 	}
 	return d, nil
 }

@@ -607,3 +607,36 @@ func TestShutdownStopsTheAgent(t *testing.T) {
 		t.Fatal("the agent did not stop")
 	}
 }
+
+// TestRunOncePauseResume drives run-once, pause and resume from the command line against an
+// agent process with the default power budget of two valves, turn-ons not staggered.
+func TestRunOncePauseResume(t *testing.T) {
+	url, _ := startAgent(t, "garden", "SPRINKLER_SAFETY_STAGGER=0s")
+	for _, tc := range []struct {
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{[]string{"open", "4", "--for", "30m"}, 0, "zone 4 open", ""},
+		{[]string{"run-once", "1:10m", "2:5m", "3"}, 0, "queued: what ran goes on", ""},
+		{[]string{"status"}, 0, "waits for run-once (zone 1)", ""},
+		{[]string{"run-once", "1:10m"}, 1, "", "zone 1 runs or waits already"},
+		{[]string{"run-once", "5:1x"}, 2, "", `step 5:1x: "1x" is not a duration`},
+		{[]string{"run-once", "zone5"}, 2, "", "ZONE:DURATION"},
+		{[]string{"pause", "20m"}, 0, "closed zones 1, 4, their remaining time kept", ""},
+		{[]string{"status"}, 0, "paused until", ""},
+		{[]string{"pause", "soon"}, 2, "", "not a duration"},
+		{[]string{"pause", "48h"}, 1, "", "24h0m0s"},
+		{[]string{"status"}, 0, "queued 4: zone 3 for 10m0s", ""},
+		{[]string{"resume"}, 0, "resumed; 2 run(s) wait their turn", ""},
+		{[]string{"resume"}, 1, "", "nothing is paused"},
+		{[]string{"run-once", "5:1m", "6", "--preempt"}, 0, "preempted: ended the runs of zones 1, 2, 3, 4 first", ""},
+		{[]string{"status"}, 0, "queued 1: zone 6 for 10m0s", ""},
+	} {
+		code, stdout, stderr := ctl(t, url, tc.args...)
+		if code != tc.code || !strings.Contains(stdout, tc.stdout) || !strings.Contains(stderr, tc.stderr) {
+			t.Errorf("ctl %v: exit %d\nstdout: %s\nstderr: %s", tc.args, code, stdout, stderr)
+		}
+	}
+}

@@ -84,9 +84,16 @@ func printSnapshot(w io.Writer, s topics.Snapshot, now time.Time) {
 		}
 		fmt.Fprintln(w)
 	}
+	if s.PausedUntil != nil {
+		fmt.Fprintf(w, "paused until %s: no zone opens; resume to go on now\n", clock(s.PausedUntil))
+	}
 	for i, q := range s.Queue {
-		fmt.Fprintf(w, "queued %d: zone %d for %v (%s, since %s)\n", i+1, q.Zone,
-			(time.Duration(q.DurationS * float64(time.Second))).Round(time.Second), q.Source, clock(&q.RequestedAt))
+		waits := ""
+		if q.WaitsFor != "" {
+			waits = "; waits for " + q.WaitsFor
+		}
+		fmt.Fprintf(w, "queued %d: zone %d for %v (%s, since %s)%s\n", i+1, q.Zone,
+			(time.Duration(q.DurationS * float64(time.Second))).Round(time.Second), q.Source, clock(&q.RequestedAt), waits)
 	}
 }
 
@@ -116,7 +123,7 @@ func (a *app) zoneCommand(name, use string, withFor bool) *cobra.Command {
 		}
 		req := map[string]any{"zones": zones}
 		if forFlag != "" {
-			d, err := parseFor(forFlag)
+			d, err := parseFor("--for", forFlag)
 			if err != nil {
 				return err
 			}

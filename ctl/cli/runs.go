@@ -31,7 +31,7 @@ func (a *app) runCommands() []*cobra.Command {
 	pause := command(topics.CmdPause, "pause DURATION")
 	pause.Args = cobra.ExactArgs(1)
 	pause.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
-		d, err := parseFor(args[0])
+		d, err := parseFor("pause", args[0])
 		if err != nil {
 			return err
 		}
@@ -52,9 +52,9 @@ func parseSteps(args []string) ([]topics.Step, error) {
 		}
 		steps[i].Zone = n
 		if hasDur {
-			d, err := parseFor(dur)
+			d, err := parseFor("step "+arg+":", dur)
 			if err != nil {
-				return nil, usageErr("%q: %v", arg, err)
+				return nil, err
 			}
 			steps[i].DurationS = d.Seconds()
 		}
@@ -82,7 +82,7 @@ func printPause(w io.Writer, data json.RawMessage) error {
 		return err
 	}
 	if !r.Paused {
-		fmt.Fprintf(w, "resumed; %d run(s) go on\n", r.Waiting)
+		fmt.Fprintf(w, "resumed; %d run(s) wait their turn\n", r.Waiting)
 		return nil
 	}
 	fmt.Fprintf(w, "paused until %s", clock(r.PausedUntil))
