@@ -249,10 +249,10 @@ func TestBadRulesNameWhatIsWrong(t *testing.T) {
 
 func TestRulesWrittenBack(t *testing.T) {
 	for rule, want := range map[string]string{
-		"days: every 3 days from 2026-04-01":               "every 3 days from 2026-04-01",
-		"days: [1, 15, last]":                              "1,15,last",
-		"days: [mon, 2026-07-04]":                          "Mon,2026-07-04",
-		"days: odd\nodd_skips_31: true":                    "odd (not the 31st or 29 Feb)",
+		"days: every 3 days from 2026-04-01":              "every 3 days from 2026-04-01",
+		"days: [1, 15, last]":                             "1,15,last",
+		"days: [mon, 2026-07-04]":                         "Mon,2026-07-04",
+		"days: odd\nodd_skips_31: true":                   "odd (not the 31st or 29 Feb)",
 		"days: all\nseason: {from: \"11-01\", to: 02-28}": "all from 11-01 to 02-28",
 	} {
 		p, err := nativeZone(t, eight, rule+"\nruns: [{at: \"06:00\", for: 5m}]\n")
