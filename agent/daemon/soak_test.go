@@ -21,7 +21,8 @@ import (
 )
 
 // guard is a relay bank that checks the safety rules on every switch, in the agent's (fake)
-// time: never more relays on than the power budget, and none on past its zone's limit.
+// time: never more relays on than the power budget, none on past its zone's limit, and never
+// two of one sequential group at once.
 type guard struct {
 	t       *testing.T
 	clk     *clocktest.Fake
@@ -31,6 +32,7 @@ type guard struct {
 	inner   relay.Bank
 	onSince map[int]time.Time
 	turnOns int
+	group   []string // by relay: the zone's group
 }
 
 func (g *guard) wrap(b *relaytest.Bank) relay.Bank {
@@ -60,6 +62,11 @@ func (g *guard) Set(i int, on bool) error {
 	}
 	if len(g.onSince) > g.maxOpen {
 		g.t.Errorf("%d relays on at %s, the budget is %d", len(g.onSince), now.Format(time.TimeOnly), g.maxOpen)
+	}
+	for j := range g.onSince {
+		if j != i && g.group[i] != "" && g.group[j] == g.group[i] {
+			g.t.Errorf("relays %d and %d of group %s on together at %s", i+1, j+1, g.group[i], now.Format(time.TimeOnly))
+		}
 	}
 	return nil
 }
@@ -143,10 +150,12 @@ profiles:
       - {zone: 4, days: [all], runs: [{at: "06:15", for: 12m}]}
 `)
 	cfg.Log.Level = "warn"
+	cfg.Zones[1].Group, cfg.Zones[2].Group, cfg.Zones[5].Group = "beds", "beds", "beds"
 	clk := clocktest.New(time.Date(2026, 6, 1, 5, 55, 0, 0, time.UTC))
 	g := &guard{t: t, clk: clk, maxOpen: cfg.Safety.MaxOpen, onSince: map[int]time.Time{}}
 	for _, z := range cfg.Zones {
 		g.limit = append(g.limit, z.MaxDuration+cfg.Safety.Watchdog)
+		g.group = append(g.group, z.Group)
 	}
 	a := startWith(t, cfg, clk, g.wrap)
 
@@ -227,14 +236,21 @@ profiles:
 }
 
 // randomRequest returns a command and its payload: opens of one or more zones for random
-// times (some past a zone's limit), closes, toggles and reads.
+// times (some past a zone's limit), closes, toggles, run-once lists, pauses and reads.
 func randomRequest(rng *rand.Rand, id string) (string, string) {
 	zones := []int{1 + rng.IntN(8)}
 	if rng.IntN(3) == 0 {
 		zones = append(zones, 1+rng.IntN(8))
 	}
 	z, _ := json.Marshal(zones)
-	switch rng.IntN(6) {
+	switch rng.IntN(9) {
+	case 6:
+		return topics.CmdRunOnce, fmt.Sprintf(`{"id":%q,"steps":[{"zone":%d,"duration_s":%d},{"zone":%d}],"preempt":%v}`,
+			id, 1+rng.IntN(8), 30+rng.IntN(5400), 1+rng.IntN(8), rng.IntN(4) == 0)
+	case 7:
+		return topics.CmdPause, fmt.Sprintf(`{"id":%q,"duration_s":%d}`, id, 1+rng.IntN(900))
+	case 8:
+		return topics.CmdResume, fmt.Sprintf(`{"id":%q}`, id)
 	case 0, 1:
 		return topics.CmdOpen, fmt.Sprintf(`{"id":%q,"zones":%s,"duration_s":%d}`, id, z, 30+rng.IntN(5400))
 	case 2:
