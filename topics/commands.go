@@ -109,7 +109,7 @@ var Commands = []Command{
 	{Name: CmdStop, Access: AccessOperate, Aliases: []string{"sp"}, Group: "schedule", Summary: "turn automatic runs off and close the zones the schedule opened"},
 	{Name: CmdSchedule, Access: AccessRead, Aliases: []string{"gps"}, Group: "schedule", Summary: "per zone: today's windows, whether one runs now, the next start"},
 	{Name: CmdNext, Access: AccessRead, Group: "schedule", Summary: "the coming scheduled runs in time order",
-		Params: []Param{{Name: "hours", Type: "hours", Help: "how far ahead (default 48)"}}},
+		Params: []Param{{Name: "hours", Type: "hours", Help: "how far ahead (default 48, at most a year)"}}},
 	{Name: CmdSkip, Access: AccessOperate, Group: "schedule", Summary: "skip the next scheduled run of zones, or all of today's",
 		Params: []Param{{Name: "zones", Type: "zones_or_all", Required: true, Help: `zone numbers, e.g. [1,3], or "all"`}, {Name: "what", Type: "string", Help: "next (default) or today"}}},
 	{Name: CmdWaterLevel, Access: AccessOperate, Group: "schedule", Summary: "scale the runs of the profiles that opt in (water_level: true), in percent",

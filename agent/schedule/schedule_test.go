@@ -396,7 +396,7 @@ func TestShippedProfilesLoad(t *testing.T) {
 		t.Fatalf("profile files: %v", files)
 	}
 	for _, path := range files {
-		f, err := schedule.Load(path, eight)
+		f, err := schedule.Load(path, schedule.Env{Zones: eight.Zones, Site: &schedule.Site{Latitude: 38.9, Longitude: -77}})
 		if err != nil {
 			t.Fatal(err)
 		}

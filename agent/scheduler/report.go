@@ -48,10 +48,14 @@ func (e *Engine) Profiles() []topics.ProfileInfo {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := make([]topics.ProfileInfo, len(e.file.Profiles))
+	today := schedule.DateOf(e.o.Clock.Now().In(e.o.Location)).String()
 	for i, p := range e.file.Profiles {
 		info := topics.ProfileInfo{Index: i, Name: p.Name, About: p.About, Active: &e.file.Profiles[i] == e.active, Zones: []topics.ProgramInfo{}}
 		for _, prog := range p.Programs {
 			pi := topics.ProgramInfo{Zone: prog.Zone, About: prog.About, Days: prog.Days.String()}
+			if last := prog.Days.Last(); last != (schedule.Date{}) && last.String() < today {
+				pi.Days += " (over: its last date passed)"
+			}
 			for _, r := range prog.Runs {
 				pi.Runs = append(pi.Runs, topics.RunInfo{At: r.Start(), DurationS: r.For.Seconds(), Times: r.Times, EveryS: r.Every.Seconds()})
 			}

@@ -128,7 +128,7 @@ func (s *Service) next(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&a); err != nil {
 		return nil, err
 	}
-	d, err := hours(a.Hours, 48, 24*14)
+	d, err := hours(a.Hours, 48, 24*367)
 	if err != nil {
 		return nil, err
 	}
