@@ -145,6 +145,19 @@ func TestWebPage(t *testing.T) {
 	if z := zoneStatus(t, url, "2"); z.State != topics.StateClosed {
 		t.Fatalf("zone 2 after close: %+v", z)
 	}
+	do("pause and resume",
+		chromedp.Click(chromedp.CSS(`#pause`)),
+		wait(`document.querySelector('#paused').textContent.startsWith('Paused until')`),
+		chromedp.WaitVisible(chromedp.CSS(`#resume`)),
+	)
+	if code, stdout, _ := ctl(t, url, "status"); code != 0 || !strings.Contains(stdout, "paused until") {
+		t.Fatalf("status after the page paused: %s", stdout)
+	}
+	do("resume",
+		chromedp.Click(chromedp.CSS(`#resume`)),
+		wait(`document.querySelector('#paused').textContent === ''`),
+		chromedp.WaitVisible(chromedp.CSS(`#pause`)),
+	)
 	do("switch the profile",
 		wait(`!!document.querySelector('#profile option[value="spring"]')`), // options are never "visible"
 		wait(`(() => { const s = document.querySelector('#profile'); s.value = 'spring'; s.dispatchEvent(new Event('change')); return true; })()`),
@@ -166,7 +179,7 @@ func TestWebPage(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.zone[data-zone="8"]`)),
 		shot("viewer.png"),
 	)
-	if n, buttons := count(".zone"), count("button.open, button.close, #stop-all:not([hidden])"); buttons != 0 || n != 8 {
+	if n, buttons := count(".zone"), count("button.open, button.close, #stop-all:not([hidden]), #pause:not([hidden]), #resume:not([hidden])"); buttons != 0 || n != 8 {
 		t.Errorf("the viewer sees %d zones and %d buttons that would be refused", n, buttons)
 	}
 	t.Logf("screenshots: %s", shots)

@@ -33,6 +33,8 @@ async function main() {
   });
   $('#agent').addEventListener('change', (e) => select(e.target.value));
   $('#stop-all').addEventListener('click', () => act('close', { zones: 'all' }));
+  $('#pause').addEventListener('click', () => act('pause', { duration_s: 1800 }));
+  $('#resume').addEventListener('click', () => act('resume', {}));
   $('#profile').addEventListener('change', (e) => act('activate', { profile: e.target.value }).then(schedule));
   $('#auto').addEventListener('change', (e) => act(e.target.checked ? 'run' : 'stop', {}));
   $('#rain-set').addEventListener('click', () => act('rain_delay', { hours: Number($('#rain-hours').value) }));
@@ -175,8 +177,14 @@ function render() {
   $('#zones').replaceChildren(...zones.map(card));
   const queued = snapshot.queue || [];
   $('#queue').replaceChildren(...queued.map((q) => el('li', {
-    textContent: `Zone ${q.zone} waits for the power budget (${Math.round(q.duration_s / 60)} min, asked by ${q.source})`,
+    textContent: `Zone ${q.zone} waits for ${q.waits_for || 'the power budget'} (${Math.round(q.duration_s / 60)} min, asked by ${q.source})`,
   })));
+  const paused = Boolean(snapshot.paused_until);
+  $('#paused').textContent = paused ? `Paused until ${new Date(snapshot.paused_until).toLocaleTimeString()}` : '';
+  if (canOperate()) {
+    $('#pause').hidden = paused;
+    $('#resume').hidden = !paused;
+  }
   $('#auto').checked = snapshot.auto !== false;
   $('#rain').textContent = snapshot.rain_delay_until ? `Rain delay until ${new Date(snapshot.rain_delay_until).toLocaleString()}` : '';
   tick();
