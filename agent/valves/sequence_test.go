@@ -1,7 +1,6 @@
 package valves_test
 
 import (
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -24,13 +23,7 @@ func setupGroups(t *testing.T, l valves.Limits, groups ...string) (*valves.Contr
 			zones[i].Group = groups[i]
 		}
 	}
-	bank := relaytest.New(len(zones))
-	clk := clocktest.New(t0)
-	c := valves.New("garden", zones, bank, clk, slog.New(slog.DiscardHandler), valves.Options{Limits: l})
-	if err := c.Reset(topics.SourceStartup); err != nil {
-		t.Fatal(err)
-	}
-	return c, bank, clk
+	return setupZones(t, l, zones)
 }
 
 func TestGroupsRunOneAtATime(t *testing.T) {

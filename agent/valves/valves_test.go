@@ -28,6 +28,12 @@ func setupWith(t testing.TB, l valves.Limits) (*valves.Controller, *relaytest.Ba
 	for i := range zones {
 		zones[i] = valves.Zone{ID: i + 1, Name: "z", Line: 5 + i, DefaultDuration: 10 * time.Minute, MaxDuration: time.Hour}
 	}
+	return setupZones(t, l, zones)
+}
+
+// setupZones returns a controller of zones under limits l, every relay reset, at t0.
+func setupZones(t testing.TB, l valves.Limits, zones []valves.Zone) (*valves.Controller, *relaytest.Bank, *clocktest.Fake) {
+	t.Helper()
 	bank := relaytest.New(len(zones))
 	clk := clocktest.New(t0)
 	c := valves.New("garden", zones, bank, clk, slog.New(slog.DiscardHandler), valves.Options{Limits: l})
