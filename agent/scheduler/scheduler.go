@@ -77,7 +77,7 @@ type Options struct {
 const longestSleep = time.Minute
 
 // horizon is how far ahead the engine looks for the next start first; every weekday program
-// repeats within a week. Beyond it, nextStart looks up to farHorizon ahead (a date once a
+// repeats within a week. Beyond it, upcoming looks up to farHorizon ahead (a date once a
 // year, every 366 days).
 const (
 	horizon    = 8 * 24 * time.Hour

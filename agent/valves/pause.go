@@ -63,7 +63,7 @@ func (c *Controller) Pause(d time.Duration, source string) ([]int, time.Time, er
 	})
 	e := c.addPauseEvent(topics.EventPaused, now, source)
 	e.EndsAt = topics.At(c.pausedUntil)
-	e.Message = fmt.Sprintf("closed zones %v; %d run(s) wait", closed, len(c.queue))
+	e.Message = fmt.Sprintf("closed %d zone(s) %v; %d run(s) wait", len(closed), closed, len(c.queue))
 	c.log.Info("paused", "until", c.pausedUntil, "closed", closed, "waiting", len(c.queue), "by", source)
 	c.settleMaster(now)
 	c.save()
