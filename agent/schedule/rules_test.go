@@ -264,3 +264,20 @@ func TestRulesWrittenBack(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkYearOfRuleWindows computes a year of the shipped example profile, every rule in it:
+// the far look-ahead the engine makes when a zone has nothing in the coming week.
+func BenchmarkYearOfRuleWindows(b *testing.B) {
+	f, err := schedule.Load("../../configs/profiles-examples.yaml", schedule.Env{Zones: eight.Zones, Site: &schedule.Site{Latitude: 38.9, Longitude: -77}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	from := time.Date(2026, 11, 25, 0, 0, 0, 0, ny)
+	b.ReportAllocs()
+	for b.Loop() {
+		if ws := f.Profiles[0].Windows(from, from.AddDate(1, 0, 0), ny); len(ws) < 100 {
+			b.Fatalf("%d windows", len(ws))
+		}
+	}
+}
