@@ -173,6 +173,15 @@ var AllZones = Zones{All: true}
 // ZoneList returns Zones holding the given numbers.
 func ZoneList(n ...int) Zones { return Zones{List: n} }
 
+// JoinZones writes zone numbers for messages: "1, 3".
+func JoinZones(ids []int) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.Itoa(id)
+	}
+	return strings.Join(s, ", ")
+}
+
 // MarshalJSON encodes "all" or the list.
 func (z Zones) MarshalJSON() ([]byte, error) {
 	if z.All {

@@ -358,3 +358,11 @@ func TestGoldenPayloads(t *testing.T) {
 		})
 	}
 }
+
+func TestJoinZones(t *testing.T) {
+	for want, ids := range map[string][]int{"": nil, "3": {3}, "1, 3, 12": {1, 3, 12}} {
+		if got := topics.JoinZones(ids); got != want {
+			t.Errorf("%v: %q, want %q", ids, got, want)
+		}
+	}
+}

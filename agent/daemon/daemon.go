@@ -484,7 +484,7 @@ func (d *Daemon) metricSources(v *valves.Controller, l mqttLink, brk *server.Bro
 			}
 			return open
 		},
-		Queue:     func() int { return len(v.Snapshot().Queue) },
+		Queue:     v.QueueLen,
 		Connected: l.Connected,
 		Connects:  l.Connects,
 	}

@@ -289,7 +289,7 @@ func (e *Engine) Activate(p string, force bool, by string) (string, error) {
 	}
 	if zones := e.o.Valves.RunsWhere(isScheduled); len(zones) > 0 {
 		if !force {
-			return "", topics.Errorf(topics.CodeBadRequest, "%v on zone %s; wait for it, or force to end it first", ErrRunning, strings.Trim(strings.Join(strings.Fields(fmt.Sprint(zones)), ", "), "[]"))
+			return "", topics.Errorf(topics.CodeBadRequest, "%v on zone %s; wait for it, or force to end it first", ErrRunning, topics.JoinZones(zones))
 		}
 		if _, err := e.o.Valves.CloseWhere(isScheduled, by); err != nil {
 			return "", err

@@ -30,7 +30,7 @@ func (s *Service) runOnce(r topics.Request, source string) (any, error) {
 		}
 		steps[i], ids[i] = valves.Step{Zone: st.Zone, For: d}, st.Zone
 	}
-	if _, err := (topics.Zones{List: ids}).Check(s.valves.IDs()); err != nil {
+	if _, err := topics.ZoneList(ids...).Check(s.valves.IDs()); err != nil {
 		return nil, err
 	}
 	if err := s.mayOpen(topics.ActionOpen, ids); err != nil {
@@ -75,5 +75,5 @@ func (s *Service) resume(r topics.Request, source string) (any, error) {
 }
 
 func (s *Service) pauseReply(closed []int, until time.Time) topics.PauseReply {
-	return topics.PauseReply{Paused: !until.IsZero(), PausedUntil: topics.At(until), Closed: closed, Waiting: len(s.valves.Snapshot().Queue)}
+	return topics.PauseReply{Paused: !until.IsZero(), PausedUntil: topics.At(until), Closed: closed, Waiting: s.valves.QueueLen()}
 }

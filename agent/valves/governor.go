@@ -283,6 +283,11 @@ func (c *Controller) change(r *run, now time.Time, note string) topics.ZoneChang
 	return topics.ZoneChange{Zone: z.ID, State: topics.StateQueued, Note: why}
 }
 
+// dequeue takes r out of the queue, if it is there.
+func (c *Controller) dequeue(r *run) {
+	c.queue = slices.DeleteFunc(c.queue, func(q *run) bool { return q == r })
+}
+
 func (c *Controller) position(r *run) int {
 	for i, q := range c.queue {
 		if q == r {
@@ -341,9 +346,7 @@ func (c *Controller) finish(r *run, now time.Time, source, reason string) error 
 		return err
 	}
 	stop(&r.timer)
-	if pos := c.position(r); pos >= 0 {
-		c.queue = append(c.queue[:pos], c.queue[pos+1:]...)
-	}
+	c.dequeue(r)
 	z.run = nil
 	if !r.started.IsZero() {
 		e := c.event(topics.EventRunFinished, z, now, source)
@@ -406,7 +409,7 @@ func (c *Controller) dispatch(now time.Time) {
 			c.wake(earliest, now)
 			return
 		}
-		c.queue = slices.DeleteFunc(c.queue, func(q *run) bool { return q == r })
+		c.dequeue(r)
 		if err := c.switchOn(r.zone, now, r.source); err != nil {
 			r.zone.run = nil
 			e := c.event(topics.EventRunFinished, r.zone, now, r.source)

@@ -61,9 +61,9 @@ func (c *Controller) Pause(d time.Duration, source string) ([]int, time.Time, er
 			c.unpause(now, topics.SourceTimer)
 		}
 	})
-	e := c.addPauseEvent(topics.EventPaused, now, source)
+	e := c.note(topics.EventPaused, 0, now, source)
 	e.EndsAt = topics.At(c.pausedUntil)
-	e.Message = fmt.Sprintf("closed %d zone(s) %v; %d run(s) wait", len(closed), closed, len(c.queue))
+	e.Message = fmt.Sprintf("closed %d zone(s) %s; %d run(s) wait", len(closed), topics.JoinZones(closed), len(c.queue))
 	c.log.Info("paused", "until", c.pausedUntil, "closed", closed, "waiting", len(c.queue), "by", source)
 	c.settleMaster(now)
 	c.save()
@@ -88,7 +88,7 @@ func (c *Controller) Unpause(source string) bool {
 func (c *Controller) unpause(now time.Time, source string) {
 	stop(&c.pauseT)
 	c.pausedUntil = time.Time{}
-	c.addPauseEvent(topics.EventUnpaused, now, source).Message = fmt.Sprintf("%d run(s) go on", len(c.queue))
+	c.note(topics.EventUnpaused, 0, now, source).Message = fmt.Sprintf("%d run(s) go on", len(c.queue))
 	c.log.Info("pause over", "waiting", len(c.queue), "by", source)
 	if len(c.queue) > 0 {
 		c.rouse()
@@ -106,9 +106,4 @@ func (c *Controller) PausedUntil() time.Time {
 		return time.Time{}
 	}
 	return c.pausedUntil
-}
-
-func (c *Controller) addPauseEvent(typ string, now time.Time, source string) *topics.Event {
-	c.addEvent(topics.Event{Type: typ, Source: source, TS: topics.Time{Time: now}})
-	return &c.events[len(c.events)-1]
 }

@@ -45,12 +45,9 @@ func (c *Controller) RunOnce(steps []Step, preempt bool, source string) ([]topic
 	now := c.clock.Now()
 	var preempted []int
 	if preempt {
-		var busy []*zone
-		for _, z := range c.zones {
-			if z.run != nil {
-				busy = append(busy, z)
-				preempted = append(preempted, z.ID)
-			}
+		busy := c.busy()
+		for _, z := range busy {
+			preempted = append(preempted, z.ID)
 		}
 		if _, err := c.close(busy, source, now); err != nil {
 			c.save()

@@ -6,7 +6,6 @@
 package valves
 
 import (
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -228,7 +227,12 @@ func (c *Controller) ended(r *run, now time.Time, by, outcome string) {
 }
 
 func (c *Controller) event(typ string, z *zone, now time.Time, source string) *topics.Event {
-	c.addEvent(topics.Event{Type: typ, Zone: z.ID, Source: source, TS: topics.Time{Time: now}})
+	return c.note(typ, z.ID, now, source)
+}
+
+// note adds an event about zone (0: about no zone) and returns it, for the caller to fill in.
+func (c *Controller) note(typ string, zone int, now time.Time, source string) *topics.Event {
+	c.addEvent(topics.Event{Type: typ, Zone: zone, Source: source, TS: topics.Time{Time: now}})
 	return &c.events[len(c.events)-1]
 }
 
@@ -240,6 +244,13 @@ func (c *Controller) TakeEvents() ([]topics.Event, int) {
 	ev, dropped := c.events, c.dropped
 	c.events, c.dropped = nil, 0
 	return ev, dropped
+}
+
+// QueueLen returns how many runs wait in the queue.
+func (c *Controller) QueueLen() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.queue)
 }
 
 // Snapshot returns every zone's state now, and the queue.
@@ -377,12 +388,9 @@ func equalRuns(a, b []Run) bool {
 
 // zoneList writes zone numbers for messages: "1, 3".
 func zoneList(zs []*zone) string {
-	s := ""
+	ids := make([]int, len(zs))
 	for i, z := range zs {
-		if i > 0 {
-			s += ", "
-		}
-		s += fmt.Sprint(z.ID)
+		ids[i] = z.ID
 	}
-	return s
+	return topics.JoinZones(ids)
 }

@@ -68,7 +68,7 @@ func printRunOnce(w io.Writer, data json.RawMessage) error {
 		return err
 	}
 	if len(r.Preempted) > 0 {
-		fmt.Fprintf(w, "preempted: ended the runs of zones %s first\n", joinInts(r.Preempted))
+		fmt.Fprintf(w, "preempted: ended the runs of zones %s first\n", topics.JoinZones(r.Preempted))
 	} else {
 		fmt.Fprintln(w, "queued: what ran goes on; the list waits its turn")
 	}
@@ -87,16 +87,8 @@ func printPause(w io.Writer, data json.RawMessage) error {
 	}
 	fmt.Fprintf(w, "paused until %s", clock(r.PausedUntil))
 	if len(r.Closed) > 0 {
-		fmt.Fprintf(w, "; closed zones %s, their remaining time kept", joinInts(r.Closed))
+		fmt.Fprintf(w, "; closed zones %s, their remaining time kept", topics.JoinZones(r.Closed))
 	}
 	fmt.Fprintf(w, "; %d run(s) wait\n", r.Waiting)
 	return nil
-}
-
-func joinInts(ns []int) string {
-	s := make([]string, len(ns))
-	for i, n := range ns {
-		s[i] = strconv.Itoa(n)
-	}
-	return strings.Join(s, ", ")
 }
