@@ -12,6 +12,7 @@ import (
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/statefile"
 	"sprinkler/agent/valves"
+	"sprinkler/agent/writeback"
 )
 
 // stateFile is the name of the agent's state document in state.dir.
@@ -50,13 +51,13 @@ type state struct {
 	// is the generation on disk, under wmu.
 	wmu     sync.Mutex
 	written uint64
-	kick    chan struct{}
+	kick    writeback.Kick
 }
 
 // openState reads the state document, or starts an empty one. A document that cannot be
 // read is logged and replaced: the relays are safe without it.
 func openState(path string, log *slog.Logger) (*state, error) {
-	s := &state{path: path, log: log, kick: make(chan struct{}, 1)}
+	s := &state{path: path, log: log, kick: writeback.New()}
 	if _, err := statefile.Read(path, &s.doc); err != nil {
 		log.Error("state: unreadable; starting afresh", "path", path, "err", err)
 		s.doc = document{}
@@ -65,26 +66,13 @@ func openState(path string, log *slog.Logger) (*state, error) {
 }
 
 // run writes changes as they come until ctx ends, then once more.
-func (s *state) run(ctx context.Context) {
-	for {
-		select {
-		case <-s.kick:
-			_ = s.sync()
-		case <-ctx.Done():
-			_ = s.sync()
-			return
-		}
-	}
-}
+func (s *state) run(ctx context.Context) { s.kick.Loop(ctx, s.sync) }
 
 // changed notes a change of doc for run to write. Called with mu held; never fails, since
 // a failed write is logged by sync and tried again with the next change.
 func (s *state) changed() error {
 	s.gen++
-	select {
-	case s.kick <- struct{}{}:
-	default:
-	}
+	s.kick.Ask()
 	return nil
 }
 

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"sprinkler/agent/writeback"
 	"sprinkler/topics"
 )
 
@@ -34,7 +35,7 @@ type Store struct {
 	runs      []topics.RunRecord // oldest first
 	pending   [][]byte           // lines not yet on disk
 	prune     bool               // runs past the retention are in memory: rewrite the file
-	kick      chan struct{}
+	kick      writeback.Kick
 	wmu       sync.Mutex // serialises writes to the file
 }
 
@@ -42,7 +43,7 @@ type Store struct {
 // rewrites the file when it dropped anything or found a damaged line (a power cut in the middle
 // of an append leaves at most the last line torn).
 func Open(path string, retention time.Duration, now time.Time, log *slog.Logger) (*Store, error) {
-	s := &Store{path: path, retention: retention, log: log, kick: make(chan struct{}, 1)}
+	s := &Store{path: path, retention: retention, log: log, kick: writeback.New()}
 	src, err := os.ReadFile(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("history: %w", err)
@@ -109,24 +110,11 @@ func (s *Store) Add(r topics.RunRecord) {
 		s.prune = true // once a day at most
 	}
 	s.mu.Unlock()
-	select {
-	case s.kick <- struct{}{}:
-	default:
-	}
+	s.kick.Ask()
 }
 
 // Run appends what Add recorded until ctx ends, then once more.
-func (s *Store) Run(ctx context.Context) {
-	for {
-		select {
-		case <-s.kick:
-			_ = s.Sync()
-		case <-ctx.Done():
-			_ = s.Sync()
-			return
-		}
-	}
-}
+func (s *Store) Run(ctx context.Context) { s.kick.Loop(ctx, s.Sync) }
 
 // Sync appends the runs recorded so far to the file and syncs it.
 func (s *Store) Sync() error {
