@@ -187,6 +187,17 @@ func ParseMinutes(payload []byte) (time.Duration, error) {
 	return Seconds(f * 60)
 }
 
+// ParsePercent parses the payload of a water_level/set topic: a whole number of percent ("80",
+// "80%", "80.0"); the receiver checks its bounds.
+func ParsePercent(payload []byte) (int, error) {
+	s := strings.TrimSuffix(strings.TrimSpace(string(payload)), "%")
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != math.Trunc(f) || math.Abs(f) > 1e6 {
+		return 0, Errorf(CodeBadRequest, "%q is not a whole number of percent", truncate(string(payload)))
+	}
+	return int(f), nil
+}
+
 // DefaultPause is how long a pause/set of ON pauses.
 const DefaultPause = time.Hour
 

@@ -366,3 +366,16 @@ func TestJoinZones(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePercent(t *testing.T) {
+	for in, want := range map[string]int{"80": 80, " 80% ": 80, "80.0": 80, "0": 0, "-5": -5, "300": 300} {
+		if got, err := topics.ParsePercent([]byte(in)); err != nil || got != want {
+			t.Errorf("%q: %d, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "eighty", "80.5", "NaN", "1e9", "%"} {
+		if _, err := topics.ParsePercent([]byte(in)); err == nil {
+			t.Errorf("%q accepted", in)
+		}
+	}
+}

@@ -3,9 +3,7 @@ package daemon
 import (
 	"context"
 	"log/slog"
-	"math"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 	"time"
 
@@ -106,7 +104,10 @@ func (w *worker) handle(m link.Message) {
 			})
 		}
 	case topics.KindWaterLevelSet:
-		err = w.onSchedule(func(e *scheduler.Engine) error { return e.SetWaterLevel(parsePercent(m.Payload), source) })
+		var percent int
+		if percent, err = topics.ParsePercent(m.Payload); err == nil {
+			err = w.onSchedule(func(e *scheduler.Engine) error { return e.SetWaterLevel(percent, source) })
+		}
 	case topics.KindPauseSet:
 		var d time.Duration
 		if d, err = topics.ParsePause(m.Payload); err == nil && d > 0 {
@@ -186,15 +187,4 @@ func truncate(b []byte) string {
 		return string(b[:64]) + "…"
 	}
 	return string(b)
-}
-
-// parsePercent reads a water level payload: a whole number of percent ("80", "80%", "80.0");
-// anything else gives -1, which SetWaterLevel refuses with the bounds.
-func parsePercent(p []byte) int {
-	s := strings.TrimSuffix(strings.TrimSpace(string(p)), "%")
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f != math.Trunc(f) || f < 0 || f > 10000 {
-		return -1
-	}
-	return int(f)
 }
