@@ -58,10 +58,10 @@ func (s *Service) pause(r topics.Request, source string) (any, error) {
 		return nil, err
 	}
 	closed, until, err := s.valves.Pause(d, source)
-	if err != nil && until.IsZero() {
-		return nil, err
+	if err != nil {
+		return nil, err // a relay that would not switch off: its run goes on, the pause stands
 	}
-	return s.pauseReply(closed, until), err
+	return s.pauseReply(closed, until), nil
 }
 
 func (s *Service) resume(r topics.Request, source string) (any, error) {
