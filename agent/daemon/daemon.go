@@ -204,6 +204,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		bcfg := d.cfg.Broker
 		bcfg.Prefix = d.cfg.MQTT.Prefix // the ACL protects the agent's own topics
 		bcfg.Presence = d.topics.Clients()
+		bcfg.Agent = d.cfg.Agent.ID
 		brk = server.New(bcfg, d.log.With("component", "broker"))
 		if d.cfg.Web.Listen != "" {
 			page = web.Handler(web.Options{Prefix: d.cfg.MQTT.Prefix, Agent: d.cfg.Agent.ID, MQTT: brk.WebsocketHandler("web")})
@@ -288,9 +289,6 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 
 	w := &worker{topics: d.topics, svc: serve.New(svcOpts), valves: v, sched: sched, pub: l, rep: rep, log: d.log, clock: d.opts.Clock,
 		birth: birth, birthDelay: d.cfg.HA.BirthDelay, saveDefault: state.saveDefault, afterReply: stops.afterReply, persist: state.sync}
-	if brk != nil {
-		w.origin = brk.Origin
-	}
 	var wg sync.WaitGroup
 	wg.Go(func() { rep.run(pubCtx) })
 	workCtx, stopWork := context.WithCancel(context.Background())

@@ -36,8 +36,6 @@ type worker struct {
 	rep     *reporter
 	log     *slog.Logger
 	clock   clock.Clock
-	// origin names the client that published a command, when the broker is embedded.
-	origin func(topic string, payload []byte) (clientID, role string, ok bool)
 }
 
 func (w *worker) run(ctx context.Context, inbox <-chan link.Message) {
@@ -67,22 +65,19 @@ func (w *worker) handle(m link.Message) {
 	if !ok || t.Agent != w.topics.ID() {
 		return
 	}
-	source := topics.SourceMQTT
-	if t.Kind != topics.KindRequest {
-		source = topics.SourceSet
-	}
-	role := ""
-	if w.origin != nil {
-		if id, r, ok := w.origin(m.Topic, m.Payload); ok {
-			source, role = id, r
+	source, role := m.From.Client, m.From.Role
+	if source == "" {
+		source = topics.SourceMQTT
+		if t.Kind != topics.KindRequest {
+			source = topics.SourceSet
 		}
-	}
-	if t.Kind != topics.KindRequest && !serve.Permits(role, topics.AccessOperate) {
-		w.log.Warn("command refused: the requester may not operate", "topic", m.Topic, "source", source, "role", role)
-		return
 	}
 	if t.Kind == topics.KindRequest {
 		w.request(t.Command, m.Payload, source, role)
+		return
+	}
+	if !topics.Permits(role, topics.AccessOperate) {
+		w.refused(topics.Forbidden(m.Topic, topics.AccessOperate, role), t.Zone, source)
 		return
 	}
 	var err error

@@ -3,6 +3,8 @@ package link
 import (
 	"sync/atomic"
 	"time"
+
+	"sprinkler/topics"
 )
 
 // Embedded is a broker in the agent's own process (broker/server.Broker).
@@ -10,8 +12,8 @@ type Embedded interface {
 	// Publish publishes without a network connection.
 	Publish(topic string, payload []byte, retained bool) error
 	// Subscribe calls fn for the retained messages on filter, then for each live one, on
-	// the publisher's goroutine.
-	Subscribe(filter string, fn func(topic string, payload []byte, retained bool)) error
+	// the publisher's goroutine, with its sender.
+	Subscribe(filter string, fn func(topic string, payload []byte, retained bool, from topics.Sender)) error
 }
 
 // Inline is the agent's link to a broker in its own process: no socket, no reconnects, no
@@ -39,8 +41,8 @@ func (l *Inline) Start() {
 	go l.o.OnUp()
 }
 
-func (l *Inline) deliver(topic string, payload []byte, retained bool) {
-	queue(l.o, Message{Topic: topic, Payload: append([]byte(nil), payload...), Retained: retained})
+func (l *Inline) deliver(topic string, payload []byte, retained bool, from topics.Sender) {
+	queue(l.o, Message{Topic: topic, Payload: append([]byte(nil), payload...), Retained: retained, From: from})
 }
 
 // Publish publishes payload on topic.

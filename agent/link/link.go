@@ -13,6 +13,8 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"sprinkler/topics"
 )
 
 // Message is an inbound MQTT message.
@@ -20,6 +22,9 @@ type Message struct {
 	Topic    string
 	Payload  []byte
 	Retained bool // replayed from the broker's store on subscribe, not sent live
+	// From is the sender: named by the embedded broker, or, through an external broker, a
+	// client of no known id with role topics.RoleExternal, whose ACL let the message through.
+	From topics.Sender
 }
 
 // Options configure a Link.
@@ -111,7 +116,8 @@ func (l *Link) onConnect(c paho.Client) {
 
 // handle runs on paho's router: it must not block, so it only queues the message.
 func (l *Link) handle(_ paho.Client, m paho.Message) {
-	queue(l.o, Message{Topic: m.Topic(), Payload: append([]byte(nil), m.Payload()...), Retained: m.Retained()})
+	queue(l.o, Message{Topic: m.Topic(), Payload: append([]byte(nil), m.Payload()...), Retained: m.Retained(),
+		From: topics.Sender{Role: topics.RoleExternal}})
 }
 
 // queue hands msg to the inbox without waiting: a full inbox drops it with a warning.

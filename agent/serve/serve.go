@@ -145,8 +145,8 @@ func (s *Service) Request(cmd string, payload []byte, source, role string) (resp
 	if !ok || h == nil {
 		return s.refuse(cmd, req.ID, source, topics.Errorf(topics.CodeUnknownCommand, "unknown command %q; the commands request lists them", cmd)), replyTo
 	}
-	if !Permits(role, c.Access) {
-		return s.refuse(cmd, req.ID, source, topics.Errorf(topics.CodeForbidden, "%s needs the %s access, and the requester's role is %s", c.Name, c.Access, role)), replyTo
+	if !topics.Permits(role, c.Access) {
+		return s.refuse(cmd, req.ID, source, topics.Forbidden(c.Name, c.Access, role)), replyTo
 	}
 	if req.Source != "" && source == topics.SourceMQTT {
 		source = req.Source
@@ -156,20 +156,6 @@ func (s *Service) Request(cmd string, payload []byte, source, role string) (resp
 		return s.refuse(cmd, req.ID, source, err), replyTo
 	}
 	return topics.OK(req.ID, data), replyTo
-}
-
-// Permits reports whether a requester of role may send a command of access. An unknown role
-// ("") is the broker's to judge.
-func Permits(role, access string) bool {
-	switch role {
-	case "", "admin":
-		return true
-	case "viewer":
-		return access == topics.AccessRead
-	case "operator", "homeassistant":
-		return access != topics.AccessAdmin
-	}
-	return false // agents do not send requests
 }
 
 func (s *Service) refuse(cmd, id, source string, err error) topics.Response {

@@ -21,7 +21,7 @@ func Stuck(t testing.TB, addr, clientID, filter string) (kill func()) {
 	}
 	connect := append([]byte{0, 4, 'M', 'Q', 'T', 'T', 4, 2, 0, 60}, str(clientID)...) // v3.1.1, clean, keepalive 60 s
 	subscribe := append(append([]byte{0, 1}, str(filter)...), 1)                       // packet id 1, QoS 1
-	for _, pk := range [][]byte{packet(0x10, connect), packet(0x82, subscribe)} {
+	for _, pk := range [][]byte{Frame(0x10, connect), Frame(0x82, subscribe)} {
 		if _, err := c.Write(pk); err != nil {
 			t.Fatal(err)
 		}
@@ -31,6 +31,3 @@ func Stuck(t testing.TB, addr, clientID, filter string) (kill func()) {
 
 // str encodes an MQTT string: a two-byte length, then the bytes.
 func str(s string) []byte { return append([]byte{byte(len(s) >> 8), byte(len(s))}, s...) }
-
-// packet frames an MQTT control packet with a one-byte remaining length (bodies under 128).
-func packet(header byte, body []byte) []byte { return append([]byte{header, byte(len(body))}, body...) }

@@ -12,27 +12,40 @@ const homeAssistantPrefix = "homeassistant"
 // agentClientPrefix starts the client id of every agent: sprinkler-<agent-id>.
 const agentClientPrefix = "sprinkler-"
 
+// inlineClientID is the id mochi gives its in-process client; no network client may use it,
+// since the agent trusts what that client publishes as its own.
+const inlineClientID = "inline"
+
 // agentOf returns the agent id a client id claims, if it has the form of an agent's.
 func agentOf(clientID string) (string, bool) {
 	id, ok := strings.CutPrefix(clientID, agentClientPrefix)
 	return id, ok && topics.ValidAgentID(id) == nil
 }
 
-// allowed decides whether a client of role with clientID may write (publish) to topic, or
-// read (subscribe to it as a filter, or receive it) when write is false. Under prefix it
-// distinguishes the contract's topic classes; everything else is for admins alone, but for
-// Home Assistant's discovery tree.
-func allowed(prefix, role, clientID, topic string, write bool) bool {
-	if role == RoleAdmin {
+// identity is who a connected client is: its id, the user it logged in as ("" when
+// anonymous) and that user's role.
+type identity struct {
+	client, user, role string
+}
+
+// allowed decides whether who may write (publish) to topic, or read (subscribe to it as a
+// filter, or receive it) when write is false. Under prefix it distinguishes the contract's
+// topic classes; everything else is for admins alone, but for Home Assistant's discovery tree.
+// An agent is bound to the agent id its user names: it writes its own subtree and its own
+// discovery topics, and nothing else.
+func allowed(prefix string, who identity, topic string, write bool) bool {
+	if who.role == RoleAdmin {
 		return true
 	}
-	if topic == topics.Sync(prefix, clientID) {
+	if topic == topics.Sync(prefix, who.client) {
 		return true // every client's own sync topic
 	}
 	if rest, ok := strings.CutPrefix(topic, homeAssistantPrefix+"/"); ok || topic == homeAssistantPrefix+"/#" {
-		switch role {
+		switch who.role {
 		case RoleAgent:
-			return true
+			// <ha>/<component>/<agent-id>/... and <ha>/device/<agent-id>/config
+			parts := strings.Split(rest, "/")
+			return !write || len(parts) >= 3 && parts[1] == who.user
 		case RoleHomeAssistant:
 			return !write || rest == "status"
 		}
@@ -43,13 +56,12 @@ func allowed(prefix, role, clientID, topic string, write bool) bool {
 		return false
 	}
 	parts := strings.Split(rest, "/")
-	if role == RoleAgent {
-		// An agent owns its own subtree, named by its client id, and nothing else.
-		id, ok := agentOf(clientID)
-		return ok && parts[0] == id
+	if who.role == RoleAgent {
+		id, ok := agentOf(who.client)
+		return ok && id == who.user && parts[0] == id
 	}
 	if !write {
-		return role == RoleViewer || role == RoleOperator || role == RoleHomeAssistant
+		return who.role == RoleViewer || who.role == RoleOperator || who.role == RoleHomeAssistant
 	}
 	if strings.ContainsAny(rest, "+#") || topics.ValidAgentID(parts[0]) != nil {
 		return false
@@ -58,7 +70,7 @@ func allowed(prefix, role, clientID, topic string, write bool) bool {
 	if !ok {
 		return false
 	}
-	operate := role == RoleOperator || role == RoleHomeAssistant
+	operate := who.role == RoleOperator || who.role == RoleHomeAssistant
 	switch t.Kind {
 	case topics.KindRequest:
 		switch topics.CommandAccess(t.Command) {
@@ -72,4 +84,10 @@ func allowed(prefix, role, clientID, topic string, write bool) bool {
 		return operate
 	}
 	return false // state topics are written by agents only
+}
+
+// mayPublish decides a publish by who, as a live message or as a last will: the ACL, and no
+// retained command, since a retained command would act again on every reconnect.
+func mayPublish(prefix string, who identity, topic string, retained bool) bool {
+	return allowed(prefix, who, topic, true) && !(retained && topics.IsCommand(topic))
 }

@@ -6,8 +6,7 @@ import (
 	"net"
 	"os"
 	"strings"
-	"time"
-
+	
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 	"go.yaml.in/yaml/v3"
@@ -59,35 +58,66 @@ func loadUsers(cfg Config) (map[string]User, []string, error) {
 	return users, warnings, nil
 }
 
-// OnConnectAuthenticate decides who a client is and what role it has, or refuses it:
+// OnConnect decides who a client is and what role it has, or refuses it with a CONNACK that
+// says why (and closes the connection):
 //   - a username must come with the password its bcrypt hash was made from;
 //   - without a username, a client certificate signed by broker.tls.client_ca names the user
 //     by its common name;
 //   - else the client is anonymous, let in from loopback only, if broker.anonymous allows it.
 //
-// It also refuses client ids with / + #, agent ids (sprinkler-<id>) used by anyone but that
-// agent or an admin, a second connection with an agent's id while the first is connected
-// (rather than let it take the session over), and more than max_per_remote connections from
-// one address.
-func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
-	role, user, why := h.authenticate(cl, pk)
+// It also refuses client ids with / + # and the in-process client's; agent ids
+// (sprinkler-<id>) but to the agent whose user is <id>, or an admin, and never the embedded
+// agent's own; a client id held by a connected client of another user (rather than let it take
+// the session over), or by a connected agent; more than max_per_remote connections from one
+// address; and a last will that the client could not publish itself.
+func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
+	who, code, why := h.authenticate(cl, pk)
 	if why == "" {
-		why = h.admit(cl, role)
+		code, why = packets.ErrNotAuthorized, h.admit(cl, who)
+	}
+	if why == "" && pk.Connect.WillFlag && !mayPublish(h.cfg.Prefix, who, pk.Connect.WillTopic, pk.Connect.WillRetain) {
+		why = fmt.Sprintf("a last will on %s (retained: %v) is not allowed to role %s", pk.Connect.WillTopic, pk.Connect.WillRetain, roleName(who.role))
 	}
 	if why != "" {
 		h.log.Warn("connection refused", "client", cl.ID, "remote", cl.Net.Remote, "listener", cl.Net.Listener,
 			"username", string(pk.Connect.Username), "reason", why)
-		return false
+		_ = h.connack(cl, code, why)
+		return packets.Code{Code: code.Code, Reason: why}
 	}
-	h.mu.Lock()
-	h.sessions[cl] = &session{role: role, user: user, connected: time.Now()}
-	h.mu.Unlock()
-	h.log.Info("client connected", "client", cl.ID, "remote", cl.Net.Remote, "listener", cl.Net.Listener, "user", user, "role", role)
-	return true
+	h.sessions.add(cl, who)
+	h.log.Info("client connected", "client", cl.ID, "remote", cl.Net.Remote, "listener", cl.Net.Listener, "user", who.user, "role", who.role)
+	return nil
 }
 
-// authenticate returns the client's role and user, or why it is refused.
-func (h *hook) authenticate(cl *mqtt.Client, pk packets.Packet) (role, user, why string) {
+// OnConnectAuthenticate lets in the clients OnConnect accepted.
+func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
+	return h.sessions.of(cl) != nil
+}
+
+// connack refuses cl with code; an MQTT 5 client also gets why as the reason string, an MQTT
+// 3.1.1 client the nearest return code (5, not authorized, as mosquitto answers).
+func (h *hook) connack(cl *mqtt.Client, code packets.Code, why string) error {
+	if cl.Properties.ProtocolVersion < 5 {
+		v3, ok := packets.V5CodesToV3[code]
+		if !ok {
+			v3 = packets.Err3NotAuthorized
+		}
+		return h.srv.SendConnack(cl, v3, false, nil)
+	}
+	return h.srv.SendConnack(cl, packets.Code{Code: code.Code, Reason: why}, false, &packets.Properties{})
+}
+
+// roleName names a role in a message; the anonymous have one too.
+func roleName(role string) string {
+	if role == "" {
+		return "(none)"
+	}
+	return role
+}
+
+// authenticate returns who the client is, or the CONNACK code and why it is refused.
+func (h *hook) authenticate(cl *mqtt.Client, pk packets.Packet) (who identity, code packets.Code, why string) {
+	who.client = cl.ID
 	name := string(pk.Connect.Username)
 	if name != "" {
 		u, ok := h.users[name]
@@ -96,41 +126,56 @@ func (h *hook) authenticate(cl *mqtt.Client, pk packets.Packet) (role, user, why
 			hash = dummyHash
 		}
 		if bcrypt.CompareHashAndPassword(hash, pk.Connect.Password) != nil || !ok {
-			return "", "", "wrong username or password"
+			return who, packets.ErrBadUsernameOrPassword, "wrong username or password"
 		}
-		return u.Role, u.Name, ""
+		who.user, who.role = u.Name, u.Role
+		return who, code, ""
 	}
 	if cn := peerName(cl); cn != "" {
 		u, ok := h.users[cn]
 		if !ok {
-			return "", "", fmt.Sprintf("client certificate for %q, who is not a user", cn)
+			return who, packets.ErrNotAuthorized, fmt.Sprintf("client certificate for %q, who is not a user", cn)
 		}
-		return u.Role, u.Name, ""
+		who.user, who.role = u.Name, u.Role
+		return who, code, ""
 	}
 	if h.cfg.Anonymous != AnonymousLoopback {
-		return "", "", "anonymous clients are off"
+		return who, packets.ErrBadUsernameOrPassword, "anonymous clients are off"
 	}
 	if !isLoopback(cl.Net.Remote) {
-		return "", "", "anonymous clients only from loopback"
+		return who, packets.ErrBadUsernameOrPassword, "anonymous clients only from loopback"
 	}
-	return h.cfg.AnonymousRole, "", ""
+	who.role = h.cfg.AnonymousRole
+	return who, code, ""
 }
 
-// admit checks the client id and the connection limits for a client of role.
-func (h *hook) admit(cl *mqtt.Client, role string) string {
+// admit checks the client id and the connection limits for who.
+func (h *hook) admit(cl *mqtt.Client, who identity) string {
 	id := cl.ID
 	if strings.ContainsAny(id, "/+#") {
 		return "client id contains / + or #"
 	}
+	if id == inlineClientID {
+		return "client id " + id + " is the broker's own"
+	}
+	old, connected := h.clients(id)
+	connected = connected && !old.Closed()
 	if agent, ok := agentOf(id); ok || strings.HasPrefix(id, agentClientPrefix) {
-		if role != RoleAgent && role != RoleAdmin {
-			return "client id of an agent, without the agent role"
-		}
-		if old, ok := h.clients(id); ok && !old.Closed() {
+		switch {
+		case h.cfg.Agent != "" && agent == h.cfg.Agent:
+			return fmt.Sprintf("agent %s runs inside this broker's process; no client may use its id", agent)
+		case who.role != RoleAdmin && (who.role != RoleAgent || who.user != agent):
+			return fmt.Sprintf("client id of agent %s: only that agent's user (agent role) may use it", agent)
+		case connected:
 			return fmt.Sprintf("agent %s is connected already; a second connection may not take it over", agent)
 		}
-	} else if role == RoleAgent {
-		return "the agent role connects as sprinkler-<agent-id>"
+	} else if who.role == RoleAgent {
+		return fmt.Sprintf("the agent role connects as %s%s", agentClientPrefix, who.user)
+	}
+	if connected {
+		if cur, ok := h.sessions.byClient(id); ok && (cur.user != who.user || cur.role != who.role) {
+			return fmt.Sprintf("client id %s is in use by another user; a connection may take over only its own user's session", id)
+		}
 	}
 	if host := hostOf(cl.Net.Remote); host != "" && !isLoopback(cl.Net.Remote) {
 		n := 0
@@ -148,7 +193,7 @@ func (h *hook) admit(cl *mqtt.Client, role string) string {
 
 // peerName is the common name of a verified client certificate, or "".
 func peerName(cl *mqtt.Client) string {
-	c, ok := cl.Net.Conn.(*tls.Conn)
+	c, ok := unwrap(cl.Net.Conn).(*tls.Conn)
 	if !ok {
 		return ""
 	}

@@ -20,17 +20,14 @@ const (
 	AnonymousOff      = "off"      // every client must log in
 )
 
-// Roles. Each is allowed what the one before it is, except agent and homeassistant, which
-// have their own sets; see the ACL in acl.go.
+// Roles, as the contract names them; see topics.Roles.
 const (
-	RoleViewer        = "viewer"        // reads the agents' topics, sends read requests
-	RoleOperator      = "operator"      // also moves water and changes the schedule
-	RoleAdmin         = "admin"         // everything
-	RoleAgent         = "agent"         // an agent: its own subtree, as client id sprinkler-<agent-id>
-	RoleHomeAssistant = "homeassistant" // what Home Assistant needs: discovery, state, commands
+	RoleViewer        = topics.RoleViewer
+	RoleOperator      = topics.RoleOperator
+	RoleAdmin         = topics.RoleAdmin
+	RoleAgent         = topics.RoleAgent
+	RoleHomeAssistant = topics.RoleHomeAssistant
 )
-
-var roles = []string{RoleViewer, RoleOperator, RoleAdmin, RoleAgent, RoleHomeAssistant}
 
 // Config is the broker.* section of the configuration.
 type Config struct {
@@ -59,12 +56,17 @@ type Config struct {
 	MaxPacket    int `mapstructure:"max_packet"`     // bytes
 	MaxInflight  int `mapstructure:"max_inflight"`   // QoS 1/2 messages in flight per client
 	MaxTopic     int `mapstructure:"max_topic"`      // characters of a topic or filter
+	// ConnectTimeout is how long a new connection may take to send its CONNECT.
+	ConnectTimeout time.Duration `mapstructure:"connect_timeout"`
 	// ClientRetention is how long a client that left stays in the presence topics and in
 	// "clients --all".
 	ClientRetention time.Duration `mapstructure:"client_retention"`
 	// Presence is the topic under which each client's presence is published, retained, as
 	// <Presence>/<client-id>; empty for none. The agent sets it to <base>/clients.
 	Presence string `mapstructure:"-"`
+	// Agent is the id of the agent that embeds the broker; no network client may use its
+	// client id. Empty for the standalone broker.
+	Agent string `mapstructure:"-"`
 }
 
 // User is one account.
@@ -110,6 +112,7 @@ func Defaults() map[string]any {
 		"broker.max_packet":        65536,
 		"broker.max_inflight":      1024,
 		"broker.max_topic":         256,
+		"broker.connect_timeout":   "5s",
 	}
 }
 
@@ -119,7 +122,7 @@ func DefaultConfig() Config {
 		Embedded: true, Listen: "127.0.0.1:1883", Prefix: topics.DefaultPrefix,
 		Anonymous: AnonymousLoopback, AnonymousRole: RoleAdmin,
 		MaxClients: 1024, MaxPerRemote: 32, MaxPacket: 65536, MaxInflight: 1024, MaxTopic: 256,
-		ClientRetention: 24 * time.Hour,
+		ClientRetention: 24 * time.Hour, ConnectTimeout: 5 * time.Second,
 	}
 }
 
@@ -162,6 +165,9 @@ func (c Config) Validate() error {
 	if c.ClientRetention < time.Minute || c.ClientRetention > 30*24*time.Hour {
 		add("client_retention", "%v: want 1m to 720h", c.ClientRetention)
 	}
+	if c.ConnectTimeout < time.Second || c.ConnectTimeout > time.Minute {
+		add("connect_timeout", "%v: want 1s to 1m", c.ConnectTimeout)
+	}
 	if c.MaxPacket < 1024 || c.MaxPacket > 16<<20 {
 		add("max_packet", "%d: want 1024 to 16777216 bytes", c.MaxPacket)
 	}
@@ -196,12 +202,17 @@ func (u User) check() error {
 	if _, err := bcrypt.Cost([]byte(u.Hash)); err != nil {
 		return fmt.Errorf("user %s: hash: %v", u.Name, err)
 	}
-	for _, r := range roles {
+	if u.Role == RoleAgent {
+		if err := topics.ValidAgentID(u.Name); err != nil {
+			return fmt.Errorf("user %s: an agent's user is named by its agent id: %v", u.Name, err)
+		}
+	}
+	for _, r := range topics.Roles {
 		if u.Role == r {
 			return nil
 		}
 	}
-	return fmt.Errorf("user %s: role %q is not one of %s", u.Name, u.Role, strings.Join(roles, ", "))
+	return fmt.Errorf("user %s: role %q is not one of %s", u.Name, u.Role, strings.Join(topics.Roles, ", "))
 }
 
 // exposed reports whether addr takes connections from other machines.

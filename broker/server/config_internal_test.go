@@ -42,7 +42,7 @@ func TestDefaultsAgree(t *testing.T) {
 	d := DefaultConfig()
 	if c.Listen != d.Listen || c.Prefix != d.Prefix || c.Anonymous != d.Anonymous || c.AnonymousRole != d.AnonymousRole ||
 		c.MaxClients != d.MaxClients || c.MaxPerRemote != d.MaxPerRemote || c.MaxPacket != d.MaxPacket ||
-		c.MaxInflight != d.MaxInflight || c.MaxTopic != d.MaxTopic || c.Embedded != d.Embedded || c.ClientRetention != d.ClientRetention {
+		c.MaxInflight != d.MaxInflight || c.MaxTopic != d.MaxTopic || c.Embedded != d.Embedded || c.ClientRetention != d.ClientRetention || c.ConnectTimeout != d.ConnectTimeout {
 		t.Errorf("Defaults() gives %+v, DefaultConfig() %+v", c, d)
 	}
 }

@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"hash/maphash"
 	"log/slog"
 	"sync"
 	"time"
@@ -13,47 +12,44 @@ import (
 	"sprinkler/topics"
 )
 
-// hook is the broker's own mochi hook. It authenticates clients and gives each a role,
-// enforces the roles' topic ACL, refuses retained commands, remembers who published each
-// command (so the embedded agent can name its requester) and when each client connected.
+// hook is the broker's own mochi hook. It authenticates clients and gives each a role
+// (auth.go), enforces the roles' topic ACL for publishes, subscriptions and last wills, refuses
+// retained commands, keeps who each client is so that every message can name its sender
+// (identity.go), publishes client presence, and works around two mochi v2.7.9 bugs (the
+// retain guard and OnSubscribe below).
 type hook struct {
 	mqtt.HookBase
-	cfg     Config
-	log     *slog.Logger
-	origins *origins
-	users   map[string]User
-	clients func(id string) (*mqtt.Client, bool)
-	all     func() map[string]*mqtt.Client
+	cfg      Config
+	log      *slog.Logger
+	srv      *mqtt.Server
+	users    map[string]User
+	sessions *sessions
+	clients  func(id string) (*mqtt.Client, bool)
+	all      func() map[string]*mqtt.Client
 
 	guard    *retainGuard
 	presence *presence // nil: no presence topics
 	mu       sync.Mutex
-	sessions map[*mqtt.Client]*session
 	stashed  map[*mqtt.Client]packets.Packet
 }
 
-// session is what the hook knows of a connected client.
-type session struct {
-	role      string
-	user      string
-	connected time.Time
-}
-
-func newHook(cfg Config, log *slog.Logger) *hook {
-	return &hook{cfg: cfg, log: log, origins: newOrigins(), users: map[string]User{}, guard: newRetainGuard(),
-		sessions: map[*mqtt.Client]*session{}, stashed: map[*mqtt.Client]packets.Packet{}}
+func newHook(cfg Config, log *slog.Logger, srv *mqtt.Server) *hook {
+	return &hook{cfg: cfg, log: log, srv: srv, users: map[string]User{}, sessions: newSessions(), guard: newRetainGuard(),
+		clients: srv.Clients.Get, all: srv.Clients.GetAll, stashed: map[*mqtt.Client]packets.Packet{}}
 }
 
 func (h *hook) ID() string { return "sprinkler" }
 
 func (h *hook) Provides(b byte) bool {
 	return bytes.Contains([]byte{
-		mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnPublish,
-		mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnPacketProcessed, mqtt.OnWill, mqtt.OnWillSent, mqtt.OnSubscribe, mqtt.OnSubscribed,
+		mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnPublish, mqtt.OnRetainMessage,
+		mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnClientExpired, mqtt.OnPacketSent, mqtt.OnPacketProcessed,
+		mqtt.OnWill, mqtt.OnWillSent, mqtt.OnSubscribe, mqtt.OnSubscribed,
 	}, []byte{b})
 }
 
-// OnACLCheck applies the roles' ACL (see allowed) and the topic length limit.
+// OnACLCheck applies the roles' ACL (see allowed) and the topic length limit. A persistent
+// session keeps its role while its client is away, so that its messages are queued.
 func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	if cl.Net.Inline {
 		return true // the embedded agent
@@ -62,11 +58,11 @@ func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 		h.log.Warn("topic too long", "client", cl.ID, "length", len(topic), "max", h.cfg.MaxTopic)
 		return false
 	}
-	s := h.session(cl)
+	s := h.sessions.of(cl)
 	if s == nil {
 		return false
 	}
-	ok := allowed(h.cfg.Prefix, s.role, cl.ID, topic, write)
+	ok := allowed(h.cfg.Prefix, s.identity, topic, write)
 	if !ok && write {
 		h.log.Warn("publish denied", "client", cl.ID, "user", s.user, "role", s.role, "topic", topic)
 	}
@@ -74,21 +70,12 @@ func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 }
 
 // OnPublish drops retained commands: acknowledged so the publisher is not left waiting, but
-// neither stored nor delivered, since a retained command would act again on every reconnect.
-// It notes who published each command, and a retained message that mochi will store takes
-// the retain guard until OnPacketProcessed.
+// neither stored nor delivered. A retained message that mochi will store takes the retain
+// guard until it is stored.
 func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
-	command := topics.IsCommand(pk.TopicName)
-	if command && pk.FixedHeader.Retain {
+	if pk.FixedHeader.Retain && topics.IsCommand(pk.TopicName) {
 		h.log.Warn("retained command dropped", "topic", pk.TopicName, "client", cl.ID, "remote", cl.Net.Remote)
 		return pk, packets.CodeSuccessIgnore
-	}
-	if command {
-		role := RoleAdmin // the in-process agent
-		if s := h.session(cl); s != nil {
-			role = s.role
-		}
-		h.origins.put(pk.TopicName, pk.Payload, cl.ID, role)
 	}
 	if pk.FixedHeader.Retain && !cl.Net.Inline { // the embedded agent's publishes take it in Broker.Publish
 		h.guard.enter(cl, true)
@@ -96,22 +83,48 @@ func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, er
 	return pk, nil
 }
 
-// OnPacketProcessed releases the retain guard a publish or subscribe of cl took.
+// OnRetainMessage releases the guard a retained publish or will took: the message is stored.
+func (h *hook) OnRetainMessage(cl *mqtt.Client, pk packets.Packet, r int64) {
+	h.guard.leave(cl)
+}
+
+// OnPacketSent takes the guard for reading once a SUBACK is on its way: mochi then scans the
+// retained messages for the new subscriptions, and queues them without waiting for the socket.
+// Taken only after the SUBACK is written, it is never held while a client that does not read
+// blocks the write.
+func (h *hook) OnPacketSent(cl *mqtt.Client, pk packets.Packet, b []byte) {
+	if pk.FixedHeader.Type == packets.Suback && !cl.Net.Inline {
+		h.guard.enter(cl, false)
+	}
+}
+
+// OnPacketProcessed releases whatever guard the packet still holds.
 func (h *hook) OnPacketProcessed(cl *mqtt.Client, pk packets.Packet, err error) {
 	h.guard.leave(cl)
 }
 
-// OnWill takes the retain guard for a retained will, which mochi stores.
+// OnWill checks a will again as it is sent, as a publish by its client would be: one that is
+// not allowed is sent, empty, to the client's own sync topic instead, since mochi offers no way
+// to cancel it here. A retained will takes the retain guard until it is stored; the sender of
+// a delayed will on a command topic is remembered until it is due.
 func (h *hook) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
+	s := h.sessions.of(cl)
+	if s == nil || !mayPublish(h.cfg.Prefix, s.identity, will.TopicName, will.Retain) {
+		h.log.Warn("last will not allowed; not sent", "client", cl.ID, "topic", will.TopicName, "retained", will.Retain)
+		return mqtt.Will{TopicName: topics.Sync(h.cfg.Prefix, cl.ID), Qos: will.Qos}, nil
+	}
+	if will.WillDelayInterval > 0 && topics.IsCommand(will.TopicName) {
+		h.sessions.willDue(s.identity, secondsOf(will.WillDelayInterval))
+	}
 	if will.Retain && will.WillDelayInterval == 0 {
-		h.guard.enterWill(cl)
+		h.guard.enter(cl, true)
 	}
 	return will, nil
 }
 
-// OnWillSent releases what OnWill took.
+// OnWillSent releases what OnWill took, if the will was not stored.
 func (h *hook) OnWillSent(cl *mqtt.Client, pk packets.Packet) {
-	h.guard.leaveWill(cl)
+	h.guard.leave(cl)
 }
 
 // OnSessionEstablished publishes the client's presence.
@@ -121,31 +134,31 @@ func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	}
 }
 
+// OnDisconnect forgets a client whose session ends with the connection; a persistent one is
+// forgotten when it expires.
 func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
+	h.guard.leave(cl)
 	if h.presence != nil && !cl.Net.Inline {
-		h.presence.down(cl, time.Now())
+		h.presence.down(cl)
 	}
-	h.mu.Lock()
-	delete(h.sessions, cl)
-	h.mu.Unlock()
+	if expire {
+		h.sessions.remove(cl)
+	}
+}
+
+// OnClientExpired forgets a persistent session that expired.
+func (h *hook) OnClientExpired(cl *mqtt.Client) {
+	h.sessions.remove(cl)
 }
 
 // info describes a connected client.
 func (h *hook) info(cl *mqtt.Client) topics.ClientInfo {
-	return topics.ClientInfo{ID: cl.ID, Online: true, Remote: cl.Net.Remote, Listener: cl.Net.Listener,
-		Username: string(cl.Properties.Username), Role: h.roleOf(cl), ConnectedAt: topics.At(h.connectedAt(cl))}
-}
-
-// session returns a copy of what the hook knows of cl, or nil.
-func (h *hook) session(cl *mqtt.Client) *session {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	s, ok := h.sessions[cl]
-	if !ok {
-		return nil
+	info := topics.ClientInfo{ID: cl.ID, Online: true, Remote: cl.Net.Remote, Listener: cl.Net.Listener,
+		Username: string(cl.Properties.Username)}
+	if s := h.sessions.of(cl); s != nil {
+		info.Role, info.ConnectedAt = s.role, topics.At(s.connected)
 	}
-	c := *s
-	return &c
+	return info
 }
 
 // OnSubscribe works around a mochi v2.7.9 bug: it refuses a SUBSCRIBE whose packet id equals
@@ -156,9 +169,8 @@ func (h *hook) session(cl *mqtt.Client) *session {
 // OnSubscribed, with the client locked so that no new outbound message can take its id.
 func (h *hook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Packet {
 	if cl.Net.Inline {
-		return pk // Broker.Subscribe holds the retain guard
+		return pk
 	}
-	h.guard.enter(cl, false) // until OnPacketProcessed: the retained messages are sent by then
 	if in, ok := cl.State.Inflight.Get(pk.PacketID); ok {
 		cl.Lock()
 		cl.State.Inflight.Delete(pk.PacketID)
@@ -181,58 +193,5 @@ func (h *hook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, reasonCodes []by
 	}
 }
 
-func (h *hook) connectedAt(cl *mqtt.Client) time.Time {
-	if s := h.session(cl); s != nil {
-		return s.connected
-	}
-	return time.Time{}
-}
-
-// origins remembers, per command topic, who published the most recent payloads, until the
-// agent asks. It is bounded: old entries go first.
-type origins struct {
-	mu    sync.Mutex
-	seed  maphash.Seed
-	queue []origin
-}
-
-type origin struct {
-	topic  string
-	sum    uint64
-	client string
-	role   string
-}
-
-// maxOrigins bounds the remembered publishes; the agent takes each within milliseconds.
-const maxOrigins = 256
-
-func newOrigins() *origins { return &origins{seed: maphash.MakeSeed()} }
-
-func (o *origins) put(topic string, payload []byte, client, role string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if len(o.queue) >= maxOrigins {
-		o.queue = o.queue[1:]
-	}
-	o.queue = append(o.queue, origin{topic, maphash.Bytes(o.seed, payload), client, role})
-}
-
-func (o *origins) take(topic string, payload []byte) (string, string, bool) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	sum := maphash.Bytes(o.seed, payload)
-	for i, e := range o.queue {
-		if e.topic == topic && e.sum == sum {
-			o.queue = append(o.queue[:i], o.queue[i+1:]...)
-			return e.client, e.role, true
-		}
-	}
-	return "", "", false
-}
-
-func (h *hook) roleOf(cl *mqtt.Client) string {
-	if s := h.session(cl); s != nil {
-		return s.role
-	}
-	return ""
-}
+// secondsOf is a duration of MQTT seconds.
+func secondsOf(s uint32) time.Duration { return time.Duration(s) * time.Second }

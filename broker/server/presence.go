@@ -12,9 +12,14 @@ import (
 	"sprinkler/topics"
 )
 
+// maxGone bounds the clients that left and are still listed (and retained) until the
+// retention passes: past it, the one that left first is forgotten first. Clients that are
+// connected are bounded by max_clients.
+const maxGone = 200
+
 // presence publishes a retained entry per client under a base topic, <base>/<client-id>:
-// online while connected, then offline with the time it left, cleared after the retention. It
-// keeps the same in memory for the client list.
+// online while connected, then offline with the time it left, cleared after the retention or
+// when more than maxGone others left after it. It keeps the same in memory for the client list.
 type presence struct {
 	base      string
 	retention time.Duration
@@ -22,12 +27,13 @@ type presence struct {
 	log       *slog.Logger
 	mu        sync.Mutex
 	clients   map[string]*presenceEntry
+	gone      []*presenceEntry // the clients that left, oldest first
+	timer     *time.Timer      // prunes the oldest when its retention has passed
 }
 
 type presenceEntry struct {
 	owner *mqtt.Client // the connection the entry is about: a takeover's old one does not count
 	info  topics.ClientInfo
-	clear *time.Timer // pending removal of a client that left
 }
 
 // validLevel reports whether a client id may stand as a topic level: 1 to 128 printable
@@ -52,39 +58,59 @@ func (p *presence) up(cl *mqtt.Client, info topics.ClientInfo) {
 	}
 	info.Online = true
 	p.mu.Lock()
-	if e := p.clients[info.ID]; e != nil && e.clear != nil {
-		e.clear.Stop()
-	}
 	p.clients[info.ID] = &presenceEntry{owner: cl, info: info}
 	p.mu.Unlock()
 	p.put(info)
 }
 
-// down records that cl left at t.
-func (p *presence) down(cl *mqtt.Client, t time.Time) {
-	id := cl.ID
+// down records that cl left now.
+func (p *presence) down(cl *mqtt.Client) {
+	now := time.Now()
 	p.mu.Lock()
-	e := p.clients[id]
+	e := p.clients[cl.ID]
 	if e == nil || e.owner != cl || !e.info.Online {
 		p.mu.Unlock()
 		return
 	}
-	e.info.Online, e.info.DisconnectedAt = false, topics.At(t)
+	e.info.Online, e.info.DisconnectedAt = false, topics.At(now)
 	info := e.info
-	e.clear = time.AfterFunc(p.retention, func() { p.forget(id, e) })
+	p.gone = append(p.gone, e)
 	p.mu.Unlock()
 	p.put(info)
+	p.prune(now)
 }
 
-// forget clears the entry of a client that left a retention ago, unless it came back.
-func (p *presence) forget(id string, e *presenceEntry) {
+// prune forgets the clients that left a retention ago, or more than maxGone clients ago, and
+// arms the one timer for the next that is due.
+func (p *presence) prune(now time.Time) {
 	p.mu.Lock()
-	if p.clients[id] != e {
-		p.mu.Unlock()
-		return
+	var clear []string
+	for len(p.gone) > 0 {
+		old := p.gone[0]
+		if p.clients[old.info.ID] == old && len(p.gone) <= maxGone && now.Sub(old.info.DisconnectedAt.Time) < p.retention {
+			break // the oldest still listed stays, and so do all after it
+		}
+		p.gone = p.gone[1:]
+		if p.clients[old.info.ID] == old {
+			delete(p.clients, old.info.ID)
+			clear = append(clear, old.info.ID)
+		}
 	}
-	delete(p.clients, id)
+	if len(p.gone) > 0 {
+		due := p.gone[0].info.DisconnectedAt.Add(p.retention).Sub(now)
+		if p.timer == nil {
+			p.timer = time.AfterFunc(due, func() { p.prune(time.Now()) })
+		} else {
+			p.timer.Reset(due)
+		}
+	}
 	p.mu.Unlock()
+	for _, id := range clear {
+		p.clear(id)
+	}
+}
+
+func (p *presence) clear(id string) {
 	if err := p.publish(p.base+"/"+id, nil, true); err != nil {
 		p.log.Warn("client presence not cleared", "client", id, "err", err)
 	}
@@ -97,8 +123,8 @@ func (p *presence) put(info topics.ClientInfo) {
 	}
 }
 
-// gone lists the clients that left within the retention.
-func (p *presence) gone() []topics.ClientInfo {
+// left lists the clients that left within the retention.
+func (p *presence) left() []topics.ClientInfo {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var out []topics.ClientInfo

@@ -8,44 +8,32 @@ import (
 
 // retainGuard works around a data race in mochi v2.7.9: storing a retained message writes its
 // topic's path into the topic index while a new subscription's scan for retained messages
-// reads it without a lock. Stores take the lock alone (a client's retained publish, a retained
-// will, the embedded agent's publish); subscriptions share it.
+// reads it without a lock. Stores take the lock alone (a client's retained publish or will, the
+// embedded agent's publish); scans share it. It is held only around work that does not wait
+// on a socket: from a publish's hook to its store, and from a SUBACK's write to the end of
+// the scan, which queues messages without writing them.
 type retainGuard struct {
 	rw   sync.RWMutex
 	mu   sync.Mutex
-	held map[holder]bool // what holds it while mochi handles a packet or a will; true: to write
+	held map[*mqtt.Client]bool // the clients whose packet or will holds it; true: to write
 }
 
-// holder is a network client's packet in progress, or its will being sent.
-type holder struct {
-	cl   *mqtt.Client
-	will bool
-}
+func newRetainGuard() *retainGuard { return &retainGuard{held: map[*mqtt.Client]bool{}} }
 
-func newRetainGuard() *retainGuard { return &retainGuard{held: map[holder]bool{}} }
-
-// enter takes the guard for the packet cl's connection is handling.
-func (g *retainGuard) enter(cl *mqtt.Client, write bool) { g.take(holder{cl, false}, write) }
-
-// leave releases what enter took for cl, if anything.
-func (g *retainGuard) leave(cl *mqtt.Client) { g.release(holder{cl, false}) }
-
-// enterWill and leaveWill bracket the sending of cl's retained will.
-func (g *retainGuard) enterWill(cl *mqtt.Client) { g.take(holder{cl, true}, true) }
-
-func (g *retainGuard) leaveWill(cl *mqtt.Client) { g.release(holder{cl, true}) }
-
-func (g *retainGuard) take(h holder, write bool) {
+// enter takes the guard for what cl's connection is handling: a packet, or its will, which
+// its own goroutine sends after the last packet.
+func (g *retainGuard) enter(cl *mqtt.Client, write bool) {
 	g.lock(write)
 	g.mu.Lock()
-	g.held[h] = write
+	g.held[cl] = write
 	g.mu.Unlock()
 }
 
-func (g *retainGuard) release(h holder) {
+// leave releases what enter took for cl, if anything.
+func (g *retainGuard) leave(cl *mqtt.Client) {
 	g.mu.Lock()
-	write, ok := g.held[h]
-	delete(g.held, h)
+	write, ok := g.held[cl]
+	delete(g.held, cl)
 	g.mu.Unlock()
 	if ok {
 		g.unlock(write)

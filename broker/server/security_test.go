@@ -30,6 +30,14 @@ import (
 
 const password = "correct horse battery"
 
+// userOf names the test user of role.
+func userOf(role string) string {
+	if role == server.RoleAgent {
+		return "garden"
+	}
+	return role + "-user"
+}
+
 func hashed(t *testing.T, pw string) string {
 	t.Helper()
 	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
@@ -39,12 +47,13 @@ func hashed(t *testing.T, pw string) string {
 	return string(h)
 }
 
-// withUsers is a loopback broker configuration with one user per role, all with password.
+// withUsers is a loopback broker configuration with one user per role, all with password:
+// userOf(role) names each; the agent's is agent garden's.
 func withUsers(t *testing.T) server.Config {
 	c := loopbackConfig()
 	h := hashed(t, password)
 	for _, r := range []string{server.RoleViewer, server.RoleOperator, server.RoleAdmin, server.RoleAgent, server.RoleHomeAssistant} {
-		c.Users = append(c.Users, server.User{Name: r + "-user", Hash: h, Role: r})
+		c.Users = append(c.Users, server.User{Name: userOf(r), Hash: h, Role: r})
 	}
 	c.Anonymous = server.AnonymousOff
 	return c
@@ -113,8 +122,10 @@ func TestRoleMatrix(t *testing.T) {
 		"sprinkler/garden/zone/1/state":        {"agent"},
 		"sprinkler/garden/status":              {"agent"},
 		"sprinkler/other/status":               {},
-		"homeassistant/status":                 {"homeassistant", "agent"},
+		"homeassistant/status":                 {"homeassistant"},
 		"homeassistant/valve/garden/z1/config": {"agent"},
+		"homeassistant/device/garden/config":   {"agent"},
+		"homeassistant/valve/other/z1/config":  {},
 		"elsewhere/topic":                      {},
 	}
 	n := 0
@@ -130,7 +141,7 @@ func TestRoleMatrix(t *testing.T) {
 				if role == "agent" {
 					id = "sprinkler-garden"
 				}
-				cl, lost, err := login(url, id, role+"-user", password, nil)
+				cl, lost, err := login(url, id, userOf(role), password, nil)
 				if err != nil {
 					t.Fatalf("%s: %v", role, err)
 				}
@@ -198,7 +209,7 @@ func TestSubscriptionsPerRole(t *testing.T) {
 		if tc.role == "agent" {
 			id = "sprinkler-garden"
 		}
-		cl, _, err := login(url, id, tc.role+"-user", password, nil)
+		cl, _, err := login(url, id, userOf(tc.role), password, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -305,17 +316,17 @@ func TestClientIDRules(t *testing.T) {
 	if _, _, err := login(url, "sprinkler-garden", "operator-user", password, nil); err == nil {
 		t.Error("an operator took an agent's client id")
 	}
-	if _, _, err := login(url, "garden-impostor", "agent-user", password, nil); err == nil {
+	if _, _, err := login(url, "garden-impostor", "garden", password, nil); err == nil {
 		t.Error("the agent role connected without an agent's client id")
 	}
 	if _, _, err := login(url, "a/b", "admin-user", password, nil); err == nil {
 		t.Error("a client id with / was accepted")
 	}
-	first, lost, err := login(url, "sprinkler-garden", "agent-user", password, nil)
+	first, lost, err := login(url, "sprinkler-garden", "garden", password, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := login(url, "sprinkler-garden", "agent-user", password, nil); err == nil {
+	if _, _, err := login(url, "sprinkler-garden", "garden", password, nil); err == nil {
 		t.Error("a second connection took the agent's session over")
 	}
 	select {

@@ -60,15 +60,7 @@ func New(cfg Config, log *slog.Logger) *Broker {
 		SysTopicResendInterval: 60,
 		Logger:                 slog.New(minLevel{log.Handler(), slog.LevelWarn}),
 	})
-	h := newHook(cfg, log)
-	h.clients = srv.Clients.Get
-	h.all = srv.Clients.GetAll
-	return &Broker{
-		cfg:  cfg,
-		log:  log,
-		srv:  srv,
-		hook: h,
-	}
+	return &Broker{cfg: cfg, log: log, srv: srv, hook: newHook(cfg, log, srv)}
 }
 
 // Start installs the hooks, binds the TCP listener and starts serving. It returns once the
@@ -91,6 +83,7 @@ func (b *Broker) Start() error {
 			}
 		}
 	}
+	b.limitClients()
 	if err := b.srv.AddHook(b.hook, nil); err != nil {
 		return fmt.Errorf("broker: %w", err)
 	}
@@ -156,7 +149,7 @@ func (b *Broker) WebsocketHandler(id string) http.Handler {
 
 // serve has mochi serve MQTT on l from Start on.
 func (b *Broker) serve(id string, l net.Listener) {
-	b.extra = append(b.extra, listeners.NewNet(id, l))
+	b.extra = append(b.extra, listeners.NewNet(id, guardedListener{Listener: l, connectTimeout: b.cfg.ConnectTimeout, log: b.log}))
 	b.sockets = append(b.sockets, l)
 }
 
@@ -205,19 +198,15 @@ func (b *Broker) Publish(topic string, payload []byte, retained bool) error {
 
 // Subscribe calls fn for every message on filter, from inside the process: first the retained
 // ones (retained true), then each live publish (retained as it was published) on the
-// publisher's goroutine, so fn must not block. A broker that is not started refuses.
-func (b *Broker) Subscribe(filter string, fn func(topic string, payload []byte, retained bool)) error {
+// publisher's goroutine, so fn must not block. Each message names its sender, taken from the
+// packet itself. A broker that is not started refuses.
+func (b *Broker) Subscribe(filter string, fn func(topic string, payload []byte, retained bool, from topics.Sender)) error {
 	b.hook.guard.lock(false)
 	defer b.hook.guard.unlock(false)
 	return b.srv.Subscribe(filter, int(b.subs.Add(1)), func(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
-		fn(pk.TopicName, pk.Payload, pk.FixedHeader.Retain)
+		who := b.hook.sessions.sender(pk.Origin)
+		fn(pk.TopicName, pk.Payload, pk.FixedHeader.Retain, topics.Sender{Client: who.client, Role: who.role})
 	})
-}
-
-// Origin returns the client id and role of the client that published payload on the command
-// topic topic, when this broker carried it. Each publish is returned once, oldest first.
-func (b *Broker) Origin(topic string, payload []byte) (clientID, role string, ok bool) {
-	return b.hook.origins.take(topic, payload)
 }
 
 // Stats returns the connected clients and the publish messages received and sent so far.
@@ -237,7 +226,7 @@ func (b *Broker) Clients(all bool) []topics.ClientInfo {
 		out = append(out, b.hook.info(cl))
 	}
 	if all && b.hook.presence != nil {
-		out = append(out, b.hook.presence.gone()...)
+		out = append(out, b.hook.presence.left()...)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
@@ -314,3 +303,24 @@ func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
 }
 
 func (h minLevel) WithGroup(g string) slog.Handler { return minLevel{h.Handler.WithGroup(g), h.min} }
+
+// reservedFiles are the descriptors kept for what is not a client: listeners, the state and
+// history files, GPIO lines, the web page.
+const reservedFiles = 64
+
+// limitClients lowers max_clients to what the descriptor limit allows, so that a client beyond
+// it is refused with a CONNACK rather than left unaccepted. (Go raises the soft limit to the
+// hard one at start-up; the systemd unit sets LimitNOFILE.)
+func (b *Broker) limitClients() {
+	files := openFiles()
+	if files == 0 || uint64(b.cfg.MaxClients)+reservedFiles <= files {
+		return
+	}
+	n := int64(0)
+	if files > reservedFiles {
+		n = int64(files - reservedFiles)
+	}
+	b.log.Warn("broker.max_clients is above what the open-file limit allows; lowered", "max_clients", b.cfg.MaxClients,
+		"open_files", files, "now", n)
+	b.srv.Options.Capabilities.MaximumClients = n
+}

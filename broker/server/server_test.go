@@ -13,6 +13,7 @@ import (
 
 	"sprinkler/broker/brokertest"
 	"sprinkler/broker/server"
+	"sprinkler/topics"
 )
 
 var errTimeout = errors.New("connect timed out")
@@ -69,7 +70,7 @@ func TestInProcessPublishAndSubscribe(t *testing.T) {
 		retained       bool
 	}
 	got := make(chan msg, 4)
-	if err := b.Subscribe("sprinkler/garden/#", func(topic string, payload []byte, retained bool) {
+	if err := b.Subscribe("sprinkler/garden/#", func(topic string, payload []byte, retained bool, _ topics.Sender) {
 		got <- msg{topic, string(payload), retained}
 	}); err != nil {
 		t.Fatal(err)
@@ -112,24 +113,6 @@ func TestRetainedCommandsAreDropped(t *testing.T) {
 	late.Await("sprinkler/garden/zone/3/state", "open")
 	if got := late.Topics(); !slices.Equal(got, []string{"sprinkler/garden/zone/3/state"}) {
 		t.Errorf("a new subscriber got retained %v; only the state may be stored", got)
-	}
-}
-
-func TestOriginNamesThePublisher(t *testing.T) {
-	b := brokertest.Start(t)
-	url := brokertest.URL(b.Addr())
-	watcher := brokertest.Connect(t, url)
-	watcher.Subscribe("sprinkler/garden/request/+")
-	pub := brokertest.Connect(t, url)
-	pub.Publish("sprinkler/garden/request/open", false, `{"id":"1"}`)
-	watcher.Await("sprinkler/garden/request/open", `{"id":"1"}`)
-
-	id, _, ok := b.Origin("sprinkler/garden/request/open", []byte(`{"id":"1"}`))
-	if !ok || id != pub.ID() {
-		t.Errorf("Origin = %q, %v; want %q", id, ok, pub.ID())
-	}
-	if _, _, ok := b.Origin("sprinkler/garden/request/open", []byte(`{"id":"1"}`)); ok {
-		t.Error("an origin was returned twice")
 	}
 }
 

@@ -1,0 +1,103 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+)
+
+// Connection limits against clients that connect and then stall.
+const (
+	// maxConnect bounds a CONNECT packet, the one packet read before a client is known.
+	maxConnect = 16 << 10
+	// writeTimeout is how long one write to a client may wait for the client to read; a client
+	// that takes nothing for that long is disconnected.
+	writeTimeout = 10 * time.Second
+)
+
+// guardedListener hands mochi connections that must send a small CONNECT within the connect
+// timeout and that give up writes a client does not read. Its Accept survives running out of
+// file descriptors: it waits and tries again rather than returning, since mochi stops serving
+// a listener for good on the first Accept error.
+type guardedListener struct {
+	net.Listener
+	connectTimeout time.Duration
+	log            *slog.Logger
+}
+
+func (l guardedListener) Accept() (net.Conn, error) {
+	delay := 5 * time.Millisecond
+	for {
+		c, err := l.Listener.Accept()
+		if err == nil {
+			_ = c.SetReadDeadline(time.Now().Add(l.connectTimeout))
+			return &clientConn{Conn: c}, nil
+		}
+		if errors.Is(err, net.ErrClosed) {
+			return nil, err
+		}
+		l.log.Error("accepting a connection failed; trying again", "listener", l.Addr().String(), "in", delay, "err", err)
+		time.Sleep(delay)
+		delay = min(2*delay, time.Second)
+	}
+}
+
+// clientConn is a client's connection: it refuses a first packet that is not a CONNECT of at
+// most maxConnect bytes before mochi allocates its body, and bounds each write.
+type clientConn struct {
+	net.Conn
+	header []byte // the fixed header's bytes while it is being read
+	known  bool   // the first packet's header passed
+}
+
+func (c *clientConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if !c.known && n > 0 {
+		if cerr := c.check(p[:n]); cerr != nil {
+			return 0, cerr
+		}
+	}
+	return n, err
+}
+
+// check reads the first packet's fixed header from the first bytes received.
+func (c *clientConn) check(b []byte) error {
+	for _, x := range b {
+		c.header = append(c.header, x)
+		if len(c.header) == 1 {
+			if x>>4 != 1 {
+				return fmt.Errorf("first packet is not a CONNECT")
+			}
+			continue
+		}
+		if x&0x80 != 0 && len(c.header) < 5 {
+			continue
+		}
+		size, mult := 0, 1
+		for _, d := range c.header[1:] {
+			size += int(d&0x7f) * mult
+			mult *= 128
+		}
+		if x&0x80 != 0 || size > maxConnect {
+			return fmt.Errorf("CONNECT of %d bytes; at most %d", size, maxConnect)
+		}
+		c.known, c.header = true, nil
+		return nil
+	}
+	return nil
+}
+
+func (c *clientConn) Write(p []byte) (int, error) {
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	return c.Conn.Write(p)
+}
+
+// unwrap returns the connection a clientConn wraps.
+func unwrap(c net.Conn) net.Conn {
+	if cc, ok := c.(*clientConn); ok {
+		return cc.Conn
+	}
+	return c
+}

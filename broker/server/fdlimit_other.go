@@ -1,0 +1,6 @@
+//go:build !unix
+
+package server
+
+// openFiles is unknown here.
+func openFiles() uint64 { return 0 }

@@ -1,0 +1,45 @@
+package topics
+
+// Roles of MQTT clients, given by the broker at login. Each is allowed what the one before it
+// is, except agent and homeassistant, which have their own sets.
+const (
+	RoleViewer        = "viewer"        // reads the agents' topics, sends read requests
+	RoleOperator      = "operator"      // also moves water and changes the schedule
+	RoleAdmin         = "admin"         // everything
+	RoleAgent         = "agent"         // an agent: its own subtree, as client id sprinkler-<agent-id>
+	RoleHomeAssistant = "homeassistant" // what Home Assistant needs: discovery, state, commands
+	// RoleExternal marks a message that came through an external broker: that broker's ACL let
+	// it through, and MQTT does not tell who sent it.
+	RoleExternal = "external"
+)
+
+// Roles are the roles a broker user may have.
+var Roles = []string{RoleViewer, RoleOperator, RoleAdmin, RoleAgent, RoleHomeAssistant}
+
+// Permits reports whether a sender of role may send a command of access. A sender whose role
+// is not known ("") may send nothing.
+func Permits(role, access string) bool {
+	switch role {
+	case RoleAdmin, RoleExternal:
+		return true
+	case RoleViewer:
+		return access == AccessRead
+	case RoleOperator, RoleHomeAssistant:
+		return access != AccessAdmin
+	}
+	return false // agents do not send commands; an unknown sender is refused
+}
+
+// Sender is who published a message: the client's id and its role. A broker that embeds the
+// agent takes both from the packet itself; Role is "" when it cannot tell.
+type Sender struct {
+	Client, Role string
+}
+
+// Forbidden is the error for a command of access that a sender of role may not send.
+func Forbidden(command, access, role string) error {
+	if role == "" {
+		return Errorf(CodeForbidden, "%s refused: its sender could not be identified", command)
+	}
+	return Errorf(CodeForbidden, "%s needs the %s access, and the requester's role is %s", command, access, role)
+}
