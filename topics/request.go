@@ -122,12 +122,21 @@ func parseTimestamp(raw json.RawMessage) (time.Time, error) {
 	return time.UnixMilli(int64(ms)), nil
 }
 
+// ClockSkew is how far in the future a request's timestamp may lie, for the sender's clock
+// running ahead of the agent's.
+const ClockSkew = 30 * time.Second
+
 // Expired returns a CodeExpired error when the request carries a timestamp and a TTL and now is
 // past their sum: it waited too long (in a broker's queue, or behind a cut link) to be
-// carried out.
+// carried out. A timestamp more than ClockSkew ahead of now is refused too, or a request
+// stamped in the far future would never expire.
 func (r Request) Expired(now time.Time) error {
 	if r.TTL <= 0 || r.Sent.IsZero() {
 		return nil
+	}
+	if ahead := r.Sent.Sub(now); ahead > ClockSkew {
+		return Errorf(CodeExpired, "request stamped %s, %s ahead of the agent's clock (at most %s allowed); it was not carried out (check both clocks)",
+			r.Sent.UTC().Format(time.RFC3339), ahead.Round(time.Second), ClockSkew)
 	}
 	if age := now.Sub(r.Sent); age > r.TTL {
 		return Errorf(CodeExpired, "request expired: sent %s, %s ago, valid for %s; it was not carried out (if this is unexpected, check both clocks)",

@@ -232,6 +232,12 @@ func TestRequestReplyToAndExpiry(t *testing.T) {
 	if err := r.Expired(sent.Add(11 * time.Second)); topics.CodeOf(err) != topics.CodeExpired || !strings.Contains(err.Error(), "2026-05-01T06:00:00Z") {
 		t.Errorf("past its TTL: %v", err)
 	}
+	if err := r.Expired(sent.Add(-topics.ClockSkew)); err != nil {
+		t.Errorf("a sender's clock ahead by the allowed skew: %v", err)
+	}
+	if err := r.Expired(sent.Add(-topics.ClockSkew - time.Second)); topics.CodeOf(err) != topics.CodeExpired || !strings.Contains(err.Error(), "ahead") {
+		t.Errorf("stamped beyond the skew in the future: %v", err)
+	}
 	ms, err := topics.ParseRequest([]byte(`{"ts":1777615200000,"ttl_s":0.5}`))
 	if err != nil || !ms.Sent.Equal(sent) || ms.TTL != 500*time.Millisecond {
 		t.Errorf("ts in Unix milliseconds: %+v, %v", ms, err)

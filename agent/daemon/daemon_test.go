@@ -235,6 +235,12 @@ func TestPrivateRepliesAndExpiry(t *testing.T) {
 	if !strings.Contains(m.Payload, `"code":"expired"`) || a.bank.On()[2] {
 		t.Errorf("a stale request: %s, relays %v", m.Payload, a.bank.On())
 	}
+	// Stamped in the year 2999 with a TTL of a second, it must not outlive every TTL.
+	c.Publish(a.topics.Request("open"), false, `{"id":"p4","reply_to":"me","ts":"2999-01-01T00:00:00Z","ttl_s":1,"zones":[4]}`)
+	m = c.AwaitMsg(private, `"id":"p4"`)
+	if !strings.Contains(m.Payload, `"code":"expired"`) || a.bank.On()[3] {
+		t.Errorf("a request from the future: %s, relays %v", m.Payload, a.bank.On())
+	}
 	// Nothing went to the shared topic: the last message there, if any, is the sync below.
 	c.Publish(a.topics.Request("open"), false, `{"id":"p3","zones":[99]}`)
 	if m := c.AwaitMsg(a.topics.Response("open"), `"status"`); !strings.Contains(m.Payload, `"id":"p3"`) {

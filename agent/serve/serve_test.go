@@ -90,7 +90,7 @@ func TestCommands(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.cmd, func(t *testing.T) {
-			r, _ := s.Request(tc.cmd, []byte(tc.payload), "ctl-x", "")
+			r, _ := s.Request(tc.cmd, []byte(tc.payload), "ctl-x", topics.RoleAdmin)
 			if r.Status != topics.StatusOK {
 				t.Fatalf("%s: %+v", tc.cmd, r)
 			}
@@ -128,7 +128,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"reply_to with a slash", "status", `{"id":"s","reply_to":"a/b"}`, topics.CodeBadRequest, "s", "reply_to"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, _ := s.Request(tc.cmd, []byte(tc.payload), "ctl-x", "")
+			r, _ := s.Request(tc.cmd, []byte(tc.payload), "ctl-x", topics.RoleAdmin)
 			if r.Status != topics.StatusError || r.Code != tc.code || r.ID != tc.id || !strings.Contains(r.Error, tc.mention) {
 				t.Errorf("reply %+v; want code %s, id %q, mentioning %q", r, tc.code, tc.id, tc.mention)
 			}
@@ -141,7 +141,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 
 func TestClientsWithoutEmbeddedBroker(t *testing.T) {
 	s, _, _ := setup(t)
-	if r, _ := s.Request("gat", nil, "x", ""); r.Code != topics.CodeUnavailable {
+	if r, _ := s.Request("gat", nil, "x", topics.RoleAdmin); r.Code != topics.CodeUnavailable {
 		t.Errorf("clients without a broker: %+v", r)
 	}
 }
@@ -188,6 +188,7 @@ func TestRolesAreCheckedByTheAgentToo(t *testing.T) {
 		{"open", `{"id":"r","zones":[1]}`, "viewer", topics.CodeForbidden},
 		{"open", `{"id":"r","zones":[1]}`, "agent", topics.CodeForbidden},
 		{"status", `{"id":"r"}`, "viewer", ""},
+		{"status", `{"id":"r"}`, "", topics.CodeForbidden}, // a sender the broker could not name
 		{"clients", `{"id":"r"}`, "admin", topics.CodeUnavailable}, // allowed; no broker in this test
 	} {
 		if r, _ := s.Request(tc.cmd, []byte(tc.payload), "c", tc.role); r.Code != tc.code {

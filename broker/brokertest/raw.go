@@ -198,3 +198,9 @@ func varint(n int) []byte {
 		}
 	}
 }
+
+// Wrap is Dial for a connection the test made itself.
+func Wrap(t testing.TB, c net.Conn) *Raw { return &Raw{t: t, Conn: c, r: bufio.NewReader(c)} }
+
+// Str encodes an MQTT string: a two-byte length, then the bytes.
+func Str(s string) []byte { return str(s) }

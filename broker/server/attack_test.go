@@ -1,0 +1,315 @@
+package server_test
+
+import (
+	"fmt"
+	"net"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sprinkler/broker/brokertest"
+	"sprinkler/broker/server"
+	"sprinkler/topics"
+)
+
+// inbox is what an embedded agent hears on the broker: each message with its sender.
+type inbox struct {
+	mu   sync.Mutex
+	msgs []heard
+	more chan struct{}
+}
+
+type heard struct {
+	topic, payload string
+	from           topics.Sender
+}
+
+func listen(t *testing.T, b *server.Broker, filter string) *inbox {
+	t.Helper()
+	in := &inbox{more: make(chan struct{}, 1)}
+	if err := b.Subscribe(filter, func(topic string, payload []byte, _ bool, from topics.Sender) {
+		in.mu.Lock()
+		in.msgs = append(in.msgs, heard{topic, string(payload), from})
+		in.mu.Unlock()
+		select {
+		case in.more <- struct{}{}:
+		default:
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// await returns the first message on topic with payload, waiting for it.
+func (in *inbox) await(t *testing.T, topic, payload string) heard {
+	t.Helper()
+	deadline := time.After(brokertest.Wait)
+	for {
+		in.mu.Lock()
+		for _, m := range in.msgs {
+			if m.topic == topic && m.payload == payload {
+				in.mu.Unlock()
+				return m
+			}
+		}
+		in.mu.Unlock()
+		select {
+		case <-in.more:
+		case <-deadline:
+			t.Fatalf("%s %q never arrived", topic, payload)
+		}
+	}
+}
+
+func (in *inbox) has(topic, payload string) bool {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for _, m := range in.msgs {
+		if m.topic == topic && m.payload == payload {
+			return true
+		}
+	}
+	return false
+}
+
+// Connack codes.
+const (
+	accepted         = 0x00
+	v3NotAuthorized  = 0x05
+	v5NotAuthorized  = 0x87
+	v5BadCredentials = 0x86
+)
+
+// TestWillsAreCheckedLikePublishes connects with every will a viewer or a loopback client
+// must not leave behind (plain, retained and delayed, at QoS 0 to 2, over MQTT 3.1.1 and 5),
+// and checks that each connection is refused with "not authorized", and that nothing reaches
+// the agent's side or a watcher when the connection then drops. Wills that the client may
+// publish are accepted and arrive, named with their sender's role.
+func TestWillsAreCheckedLikePublishes(t *testing.T) {
+	c := withUsers(t)
+	c.Anonymous = server.AnonymousLoopback
+	c.AnonymousRole = server.RoleViewer
+	c.Agent = "garden"
+	b := start(t, c)
+	addr := b.Addr()
+	agent := listen(t, b, "#") // the agent's side of the broker hears every topic
+
+	attacks := []brokertest.Will{
+		{Topic: "sprinkler/garden/zone/2/set", Payload: "OPEN"},
+		{Topic: "sprinkler/garden/request/shutdown", Payload: `{"id":"w"}`},
+		{Topic: "sprinkler/garden/request/clear-logs", Payload: `{"id":"w"}`},
+		{Topic: "sprinkler/garden/status", Payload: "offline", Retain: true},
+		{Topic: "homeassistant/valve/garden/z1/config", Payload: "{}", Retain: true},
+		{Topic: "elsewhere/planted", Payload: "x", Retain: true},
+	}
+	n := 0
+	for _, user := range []string{"viewer-user", ""} {
+		for _, v := range []byte{4, 5} {
+			for _, qos := range []byte{0, 1, 2} {
+				for _, w := range attacks {
+					for _, delay := range []uint32{0, 1} {
+						if delay > 0 && v < 5 {
+							continue
+						}
+						n++
+						w := w
+						w.QoS, w.Delay = qos, delay
+						w.Payload = fmt.Sprintf("%s-%d", w.Payload, n)
+						raw := brokertest.Dial(t, addr)
+						pw := ""
+						if user != "" {
+							pw = password
+						}
+						code, err := raw.Connect(brokertest.RawOptions{Version: v, ClientID: fmt.Sprintf("will-%d", n), Username: user, Password: pw, Will: &w})
+						want := byte(v3NotAuthorized)
+						if v == 5 {
+							want = v5NotAuthorized
+						}
+						if err != nil || code != want {
+							t.Errorf("%q, v%d, will %+v: connack %#x, %v; want %#x", user, v, w, code, err, want)
+						}
+						raw.Drop()
+					}
+				}
+			}
+		}
+	}
+	// What a client may publish, it may leave as a will: it arrives, and the agent learns who.
+	op := brokertest.Dial(t, addr)
+	if code, err := op.Connect(brokertest.RawOptions{Version: 5, ClientID: "op-will", Username: "operator-user", Password: password,
+		Will: &brokertest.Will{Topic: "sprinkler/garden/zone/2/set", Payload: "CLOSE", QoS: 1}}); err != nil || code != accepted {
+		t.Fatalf("operator with a will it may publish: %#x, %v", code, err)
+	}
+	late := brokertest.Dial(t, addr)
+	if code, err := late.Connect(brokertest.RawOptions{Version: 5, ClientID: "op-late-will", Username: "operator-user", Password: password,
+		Will: &brokertest.Will{Topic: "sprinkler/garden/zone/3/set", Payload: "CLOSE", QoS: 1, Delay: 1}}); err != nil || code != accepted {
+		t.Fatalf("operator with a delayed will: %#x, %v", code, err)
+	}
+	op.Drop()
+	late.Drop()
+	if m := agent.await(t, "sprinkler/garden/zone/2/set", "CLOSE"); m.from != (topics.Sender{Client: "op-will", Role: server.RoleOperator}) {
+		t.Errorf("the operator's will came from %+v", m.from)
+	}
+	if m := agent.await(t, "sprinkler/garden/zone/3/set", "CLOSE"); m.from != (topics.Sender{Client: "op-late-will", Role: server.RoleOperator}) {
+		t.Errorf("the operator's delayed will came from %+v", m.from)
+	}
+	// Not even an operator may leave a retained command behind.
+	raw := brokertest.Dial(t, addr)
+	if code, _ := raw.Connect(brokertest.RawOptions{ClientID: "op-retained", Username: "operator-user", Password: password,
+		Will: &brokertest.Will{Topic: "sprinkler/garden/zone/2/set", Payload: "OPEN", Retain: true}}); code != v3NotAuthorized {
+		t.Errorf("a retained command as a will: connack %#x", code)
+	}
+	// A refused client never had a session, so it has no will to send, now or later: each one
+	// read its refusal above before it dropped.
+	for _, w := range attacks {
+		agent.mu.Lock()
+		for _, m := range agent.msgs {
+			if m.topic == w.Topic && strings.HasPrefix(m.payload, w.Payload+"-") {
+				t.Errorf("a refused will reached the agent: %s %q", m.topic, m.payload)
+			}
+		}
+		agent.mu.Unlock()
+	}
+	t.Logf("%d wills refused at CONNECT", n+1)
+}
+
+// TestSenderComesFromThePacket: two clients of different roles send the same bytes to the same
+// topic, many times, interleaved; the agent's side hears each with its own sender and role.
+func TestSenderComesFromThePacket(t *testing.T) {
+	b := start(t, withUsers(t))
+	url := brokertest.URL(b.Addr())
+	agent := listen(t, b, "sprinkler/garden/request/+")
+	viewer, _, err := login(url, "v", "viewer-user", password, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	operator, _, err := login(url, "o", "operator-user", password, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rounds = 200
+	for i := 0; i < rounds; i++ {
+		viewer.Publish("sprinkler/garden/request/status", 0, false, `{"id":"same"}`)
+		operator.Publish("sprinkler/garden/request/status", 0, false, `{"id":"same"}`)
+	}
+	viewer.Publish("sprinkler/garden/request/status", 1, false, "end").WaitTimeout(brokertest.Wait)
+	operator.Publish("sprinkler/garden/request/status", 1, false, "end").WaitTimeout(brokertest.Wait)
+	agent.await(t, "sprinkler/garden/request/status", "end")
+	count := map[topics.Sender]int{}
+	agent.mu.Lock()
+	for _, m := range agent.msgs {
+		if m.payload == `{"id":"same"}` {
+			count[m.from]++
+		}
+	}
+	agent.mu.Unlock()
+	want := map[topics.Sender]int{{Client: "v", Role: server.RoleViewer}: rounds, {Client: "o", Role: server.RoleOperator}: rounds}
+	if fmt.Sprint(count) != fmt.Sprint(want) {
+		t.Errorf("senders heard: %v; want %v", count, want)
+	}
+}
+
+// TestAgentIdentityIsBound: the agent role is bound to the agent id its user names, the
+// embedded agent's id is nobody's, and a client id in use is taken over by its own user only.
+func TestAgentIdentityIsBound(t *testing.T) {
+	c := withUsers(t)
+	h := hashed(t, password)
+	c.Users = append(c.Users, server.User{Name: "shed", Hash: h, Role: server.RoleAgent})
+	c.Agent = "shed" // the agent inside the broker's process
+	b := start(t, c)
+	url := brokertest.URL(b.Addr())
+	for _, tc := range []struct{ id, user string }{
+		{"sprinkler-shed", "shed"},        // the embedded agent's own id
+		{"sprinkler-shed", "admin-user"},  // not even an admin's
+		{"sprinkler-other", "garden"},     // agent garden as another agent
+		{"sprinkler-garden", "operator-user"},
+	} {
+		if _, _, err := login(url, tc.id, tc.user, password, nil); err == nil {
+			t.Errorf("%s connected as %s", tc.user, tc.id)
+		}
+	}
+	ha, lost, err := login(url, "home-assistant", "homeassistant-user", password, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := login(url, "home-assistant", "viewer-user", password, nil); err == nil {
+		t.Error("a viewer took over Home Assistant's client id")
+	}
+	select {
+	case <-lost:
+		t.Error("Home Assistant was disconnected by another user's connection")
+	default:
+	}
+	again, lost2, err := login(url, "home-assistant", "homeassistant-user", password, nil)
+	if err != nil {
+		t.Fatalf("Home Assistant reconnecting while its old connection lingers: %v", err)
+	}
+	<-lost
+	ha.Disconnect(10)
+	again.Disconnect(10)
+	_ = lost2
+}
+
+// TestStuckViewerDelaysOnlyItself: a viewer subscribed to everything at QoS 0, with a small
+// receive buffer, publishes to its own topic until its socket is full, sends a second
+// SUBSCRIBE and never reads again, with no keepalive. Meanwhile the agent's side publishes
+// states, a request goes back and forth and other clients subscribe; all of it must go on.
+func TestStuckViewerDelaysOnlyItself(t *testing.T) {
+	c := withUsers(t)
+	c.Anonymous = server.AnonymousLoopback // ctl below is the local admin
+	b := start(t, c)
+	addr := b.Addr()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	_ = conn.(*net.TCPConn).SetReadBuffer(4096)
+	raw := brokertest.Wrap(t, conn)
+	if code, err := raw.Connect(brokertest.RawOptions{ClientID: "stuck-viewer", Username: "viewer-user", Password: password}); err != nil || code != accepted {
+		t.Fatalf("connect: %#x, %v", code, err)
+	}
+	raw.Subscribe(1, "sprinkler/#", 0)
+	payload := strings.Repeat("x", 8000)
+	_ = conn.SetWriteDeadline(time.Now().Add(3 * time.Second))
+	for i := 0; i < 2000; i++ { // echoed back to it, until neither side's buffers take more
+		if _, err := conn.Write(brokertest.Frame(0x30, append(brokertest.Str("sprinkler/_sync/stuck-viewer"), payload...))); err != nil {
+			break
+		}
+	}
+	_ = conn.SetWriteDeadline(time.Time{})
+	raw.Subscribe(2, "sprinkler/garden/#", 0)
+	runtime.Gosched()
+
+	// publish is the embedded agent's publish, which froze behind the stuck viewer before.
+	publish := func(topic, payload string, retained bool) {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() { done <- b.Publish(topic, []byte(payload), retained) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(brokertest.Wait):
+			t.Fatalf("publishing %s froze behind the stuck viewer", topic)
+		}
+	}
+	agent := listen(t, b, "sprinkler/garden/request/+")
+	ctl := brokertest.Connect(t, brokertest.URL(addr)) // the anonymous local admin
+	ctl.Subscribe("sprinkler/garden/response/+")
+	for i := 0; i < 50; i++ {
+		id := fmt.Sprintf(`{"id":"%d"}`, i)
+		ctl.Publish("sprinkler/garden/request/status", false, id)
+		agent.await(t, "sprinkler/garden/request/status", id)
+		publish("sprinkler/garden/response/status", id, false)
+		publish("sprinkler/garden/state", id, true)
+		ctl.Await("sprinkler/garden/response/status", id)
+	}
+	late := brokertest.Connect(t, brokertest.URL(addr))
+	late.Subscribe("sprinkler/garden/state")
+	late.Await("sprinkler/garden/state", `{"id":"49"}`)
+}
