@@ -204,3 +204,6 @@ func Wrap(t testing.TB, c net.Conn) *Raw { return &Raw{t: t, Conn: c, r: bufio.N
 
 // Str encodes an MQTT string: a two-byte length, then the bytes.
 func Str(s string) []byte { return str(s) }
+
+// Varint encodes n as an MQTT variable byte integer, as a packet's remaining length.
+func Varint(n int) []byte { return varint(n) }

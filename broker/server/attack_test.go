@@ -313,3 +313,80 @@ func TestStuckViewerDelaysOnlyItself(t *testing.T) {
 	late.Subscribe("sprinkler/garden/state")
 	late.Await("sprinkler/garden/state", `{"id":"49"}`)
 }
+
+// TestHalfConnectsAreClosed: a connection that never finishes its CONNECT is closed after
+// broker.connect_timeout, and one that announces a CONNECT larger than a login needs is closed
+// before the broker reads (or allocates) it.
+func TestHalfConnectsAreClosed(t *testing.T) {
+	c := loopbackConfig()
+	c.ConnectTimeout = time.Second
+	b := start(t, c)
+	closedAfter := func(send []byte) time.Duration {
+		t.Helper()
+		conn, err := net.Dial("tcp", b.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		start := time.Now()
+		if _, err := conn.Write(send); err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(brokertest.Wait))
+		if _, err := conn.Read(make([]byte, 16)); err == nil {
+			t.Fatal("the broker answered a half CONNECT")
+		} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+			t.Fatalf("a half CONNECT (%d bytes) stayed open past %v", len(send), brokertest.Wait)
+		}
+		return time.Since(start)
+	}
+	if d := closedAfter([]byte{0x10}); d < c.ConnectTimeout/2 || d > c.ConnectTimeout+time.Second {
+		t.Errorf("one byte of a CONNECT: closed after %v, want about %v", d, c.ConnectTimeout)
+	} else {
+		t.Logf("one byte of a CONNECT: closed after %v", d.Round(time.Millisecond))
+	}
+	big := append([]byte{0x10}, brokertest.Varint(64<<10)...)
+	if d := closedAfter(append(big, make([]byte, 1000)...)); d > c.ConnectTimeout/2 {
+		t.Errorf("a 64 KiB CONNECT: closed after %v, want at once", d)
+	}
+	if d := closedAfter([]byte{0x82, 5, 0, 1, 0, 1, 'a'}); d > c.ConnectTimeout/2 {
+		t.Errorf("a SUBSCRIBE before CONNECT: closed after %v, want at once", d)
+	}
+	// A client that connects properly is not affected by the deadline.
+	cl := brokertest.Connect(t, brokertest.URL(b.Addr()))
+	time.Sleep(c.ConnectTimeout + 200*time.Millisecond) // past the CONNECT deadline
+	cl.Subscribe("sprinkler/x")
+	cl.Publish("sprinkler/x", false, "still here")
+	cl.Await("sprinkler/x", "still here")
+}
+
+// TestPresenceIsBounded: clients that come and go with new ids each time leave at most
+// a bounded number of presence records, retained messages included, oldest forgotten first.
+func TestPresenceIsBounded(t *testing.T) {
+	c := loopbackConfig()
+	c.Presence = "sprinkler/garden/clients"
+	b := start(t, c)
+	url := brokertest.URL(b.Addr())
+	const churn = 600
+	for i := 0; i < churn; i++ {
+		raw := brokertest.Dial(t, b.Addr())
+		if code, err := raw.Connect(brokertest.RawOptions{ClientID: fmt.Sprintf("churn-%04d", i)}); err != nil || code != accepted {
+			t.Fatalf("connect %d: %#x, %v", i, code, err)
+		}
+		raw.Disconnect()
+		awaitGone(t, b, fmt.Sprintf("churn-%04d", i))
+	}
+	left := b.Clients(true)
+	if len(left) != server.MaxGone {
+		t.Errorf("%d clients listed after %d came and went; want the last %d", len(left), churn, server.MaxGone)
+	}
+	if len(left) > 0 && left[0].ID != fmt.Sprintf("churn-%04d", churn-server.MaxGone) {
+		t.Errorf("oldest listed %s; the oldest should go first", left[0].ID)
+	}
+	w := brokertest.Connect(t, url)
+	w.Subscribe("sprinkler/garden/clients/+")
+	ok := w.WaitFor(func(latest map[string]string, _ []brokertest.Msg) bool { return len(latest) >= server.MaxGone+1 })
+	if n := len(w.Topics()); !ok || n != server.MaxGone+1 {
+		t.Errorf("a wildcard subscriber got %d retained presence messages; want %d (the gone and itself): %v", n, server.MaxGone+1, w.Topics())
+	}
+}

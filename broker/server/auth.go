@@ -84,10 +84,19 @@ func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 		_ = h.connack(cl, code, why)
 		return packets.Code{Code: code.Code, Reason: why}
 	}
+	if q := cl.Properties.Props.ReceiveMaximum; q == 0 || q > sendWindow {
+		cl.State.Inflight.ResetSendQuota(sendWindow)
+	}
 	h.sessions.add(cl, who)
 	h.log.Info("client connected", "client", cl.ID, "remote", cl.Net.Remote, "listener", cl.Net.Listener, "user", who.user, "role", who.role)
 	return nil
 }
+
+// sendWindow is how many QoS 1 and 2 messages may be on their way to a client before it
+// acknowledges them; the rest wait in the broker. mochi v2.7.9 sets no window for MQTT 3.1.1
+// clients and drops what its per-client queue of writes (128) cannot hold, so a subscription
+// that matches hundreds of retained messages lost all past the 128th.
+const sendWindow = 100
 
 // OnConnectAuthenticate lets in the clients OnConnect accepted.
 func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {

@@ -31,6 +31,7 @@ type hook struct {
 	presence *presence // nil: no presence topics
 	mu       sync.Mutex
 	stashed  map[*mqtt.Client]packets.Packet
+	acked    sync.Map // *mqtt.Client: mochi counted the PUBACK being processed
 }
 
 func newHook(cfg Config, log *slog.Logger, srv *mqtt.Server) *hook {
@@ -44,7 +45,7 @@ func (h *hook) Provides(b byte) bool {
 	return bytes.Contains([]byte{
 		mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnPublish, mqtt.OnRetainMessage,
 		mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnClientExpired, mqtt.OnPacketSent, mqtt.OnPacketProcessed,
-		mqtt.OnWill, mqtt.OnWillSent, mqtt.OnSubscribe, mqtt.OnSubscribed,
+		mqtt.OnWill, mqtt.OnWillSent, mqtt.OnSubscribe, mqtt.OnSubscribed, mqtt.OnQosComplete,
 	}, []byte{b})
 }
 
@@ -98,9 +99,23 @@ func (h *hook) OnPacketSent(cl *mqtt.Client, pk packets.Packet, b []byte) {
 	}
 }
 
-// OnPacketProcessed releases whatever guard the packet still holds.
+// OnPacketProcessed releases whatever guard the packet still holds, and gives back the send
+// window's slot of an acknowledged message that mochi had stopped tracking (see OnQosComplete).
 func (h *hook) OnPacketProcessed(cl *mqtt.Client, pk packets.Packet, err error) {
 	h.guard.leave(cl)
+	if pk.FixedHeader.Type == packets.Puback {
+		if _, ok := h.acked.LoadAndDelete(cl); !ok {
+			cl.State.Inflight.IncreaseSendQuota()
+		}
+	}
+}
+
+// OnQosComplete notes that mochi counted an acknowledgement. It works around a mochi v2.7.9
+// bug: a message that waited for the send window is forgotten as soon as it is written, so its
+// PUBACK gives no slot back and the window closes for good once as many messages have waited
+// as it holds.
+func (h *hook) OnQosComplete(cl *mqtt.Client, pk packets.Packet) {
+	h.acked.Store(cl, true)
 }
 
 // OnWill checks a will again as it is sent, as a publish by its client would be: one that is

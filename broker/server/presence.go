@@ -12,14 +12,14 @@ import (
 	"sprinkler/topics"
 )
 
-// maxGone bounds the clients that left and are still listed (and retained) until the
+// MaxGone bounds the clients that left and are still listed (and retained) until the
 // retention passes: past it, the one that left first is forgotten first. Clients that are
 // connected are bounded by max_clients.
-const maxGone = 200
+const MaxGone = 200
 
 // presence publishes a retained entry per client under a base topic, <base>/<client-id>:
 // online while connected, then offline with the time it left, cleared after the retention or
-// when more than maxGone others left after it. It keeps the same in memory for the client list.
+// when more than MaxGone others left after it. It keeps the same in memory for the client list.
 type presence struct {
 	base      string
 	retention time.Duration
@@ -80,14 +80,14 @@ func (p *presence) down(cl *mqtt.Client) {
 	p.prune(now)
 }
 
-// prune forgets the clients that left a retention ago, or more than maxGone clients ago, and
+// prune forgets the clients that left a retention ago, or more than MaxGone clients ago, and
 // arms the one timer for the next that is due.
 func (p *presence) prune(now time.Time) {
 	p.mu.Lock()
 	var clear []string
 	for len(p.gone) > 0 {
 		old := p.gone[0]
-		if p.clients[old.info.ID] == old && len(p.gone) <= maxGone && now.Sub(old.info.DisconnectedAt.Time) < p.retention {
+		if p.clients[old.info.ID] == old && len(p.gone) <= MaxGone && now.Sub(old.info.DisconnectedAt.Time) < p.retention {
 			break // the oldest still listed stays, and so do all after it
 		}
 		p.gone = p.gone[1:]
