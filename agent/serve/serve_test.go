@@ -188,7 +188,7 @@ func TestRolesAreCheckedByTheAgentToo(t *testing.T) {
 		{"open", `{"id":"r","zones":[1]}`, "viewer", topics.CodeForbidden},
 		{"open", `{"id":"r","zones":[1]}`, "agent", topics.CodeForbidden},
 		{"status", `{"id":"r"}`, "viewer", ""},
-		{"status", `{"id":"r"}`, "", topics.CodeForbidden}, // a sender the broker could not name
+		{"status", `{"id":"r"}`, "", topics.CodeForbidden},         // a sender the broker could not name
 		{"clients", `{"id":"r"}`, "admin", topics.CodeUnavailable}, // allowed; no broker in this test
 	} {
 		if r, _ := s.Request(tc.cmd, []byte(tc.payload), "c", tc.role); r.Code != tc.code {

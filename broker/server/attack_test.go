@@ -222,9 +222,9 @@ func TestAgentIdentityIsBound(t *testing.T) {
 	b := start(t, c)
 	url := brokertest.URL(b.Addr())
 	for _, tc := range []struct{ id, user string }{
-		{"sprinkler-shed", "shed"},        // the embedded agent's own id
-		{"sprinkler-shed", "admin-user"},  // not even an admin's
-		{"sprinkler-other", "garden"},     // agent garden as another agent
+		{"sprinkler-shed", "shed"},       // the embedded agent's own id
+		{"sprinkler-shed", "admin-user"}, // not even an admin's
+		{"sprinkler-other", "garden"},    // agent garden as another agent
 		{"sprinkler-garden", "operator-user"},
 	} {
 		if _, _, err := login(url, tc.id, tc.user, password, nil); err == nil {

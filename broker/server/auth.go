@@ -6,7 +6,7 @@ import (
 	"net"
 	"os"
 	"strings"
-	
+
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 	"go.yaml.in/yaml/v3"
