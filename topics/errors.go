@@ -3,6 +3,7 @@ package topics
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Code is the stable, machine-readable reason a request failed. It travels beside the human
@@ -32,9 +33,40 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Msg }
 
-// Errorf returns an *Error with code and a formatted message.
+// maxMessage bounds an error's message, which goes into replies, events and the log: a
+// huge request must not make a huge answer.
+const maxMessage = 400
+
+// Errorf returns an *Error with code and a formatted message of at most maxMessage bytes.
 func Errorf(code Code, format string, args ...any) error {
-	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+	msg := fmt.Sprintf(format, args...)
+	if len(msg) > maxMessage {
+		cut := strings.ToValidUTF8(msg[:maxMessage], "")
+		msg = fmt.Sprintf("%s… (%d bytes more)", cut, len(msg)-len(cut))
+	}
+	return &Error{Code: code, Msg: msg}
+}
+
+// maxNamed is how many offenders an error names before it counts the rest.
+const maxNamed = 5
+
+// some lists the first few distinct items and counts the other distinct ones: "3, 4, 9 and
+// 12 more".
+func some(items []string) string {
+	var named []string
+	seen := map[string]bool{}
+	for _, it := range items {
+		if !seen[it] {
+			seen[it] = true
+			if len(named) < maxNamed {
+				named = append(named, it)
+			}
+		}
+	}
+	if more := len(seen) - len(named); more > 0 {
+		return fmt.Sprintf("%s and %d more", strings.Join(named, ", "), more)
+	}
+	return strings.Join(named, ", ")
 }
 
 // CodeOf returns the Code of err: the code of the first *Error in its chain, else CodeInternal.

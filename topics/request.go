@@ -246,10 +246,10 @@ func (z Zones) Check(have []int) ([]int, error) {
 		seen[n] = true
 	}
 	if len(unknown) > 0 {
-		return nil, Errorf(CodeUnknownZone, "no zone %s (zones are %s)", strings.Join(unknown, ", "), ranges(have))
+		return nil, Errorf(CodeUnknownZone, "no zone %s (zones are %s)", some(unknown), ranges(have))
 	}
 	if len(dup) > 0 {
-		return nil, Errorf(CodeDuplicateZone, "zone %s given twice", strings.Join(dup, ", "))
+		return nil, Errorf(CodeDuplicateZone, "zone %s given twice", some(dup))
 	}
 	return slices.Clone(z.List), nil
 }

@@ -385,3 +385,28 @@ func TestParsePercent(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsAreBounded: a huge request gets a short answer that names a few offenders and
+// counts the rest.
+func TestErrorsAreBounded(t *testing.T) {
+	list := make([]int, 0, 12000)
+	for i := 0; i < 6000; i++ {
+		list = append(list, 1, 2)
+	}
+	_, err := topics.Zones{List: list}.Check([]int{1, 2, 3})
+	if topics.CodeOf(err) != topics.CodeDuplicateZone || err.Error() != "zone 1, 2 given twice" {
+		t.Errorf("12 000 duplicates: %v", err)
+	}
+	unknown := make([]int, 0, 5000)
+	for i := 100; i < 5100; i++ {
+		unknown = append(unknown, i)
+	}
+	_, err = topics.Zones{List: unknown}.Check([]int{1, 2, 3})
+	if want := "no zone 100, 101, 102, 103, 104 and 4995 more (zones are 1-3)"; err == nil || err.Error() != want {
+		t.Errorf("5000 unknown zones: %v; want %s", err, want)
+	}
+	long := topics.Errorf(topics.CodeBadRequest, "%s", strings.Repeat("é", 5000))
+	if n := len(long.Error()); n > 450 || !strings.Contains(long.Error(), "bytes more") {
+		t.Errorf("a 10 000-byte message kept %d bytes: %.80s", n, long.Error())
+	}
+}

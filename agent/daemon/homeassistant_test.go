@@ -2,9 +2,12 @@ package daemon_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"sprinkler/agent/clock/clocktest"
 	"sprinkler/agent/config"
 	"sprinkler/broker/brokertest"
 	"sprinkler/topics"
@@ -146,5 +149,56 @@ func TestNoRetainedCommandAnywhere(t *testing.T) {
 	}
 	if n < 20 || !strings.Contains(strings.Join(store.Topics(), " "), "homeassistant/device/garden/config") {
 		t.Errorf("the retained store holds %d topics: %v", n, store.Topics())
+	}
+}
+
+// TestBirthFloodAnnouncesOnce: a thousand birth messages make one announcement, and births
+// within the window after it one more, not a thousand.
+func TestBirthFloodAnnouncesOnce(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 1, 6, 0, 0, 0, time.UTC))
+	a := start(t, haConfig(t, "garden"), clk)
+	ha := brokertest.Connect(t, brokertest.URL(a.addr))
+	device := "homeassistant/device/garden/config"
+	ha.Subscribe(device)
+	announced := func() int { return len(ha.On(device)) }
+	// more waits until there are more than n announcements (WaitFor holds the client's lock).
+	more := func(n int) bool {
+		return ha.WaitFor(func(_ map[string]string, msgs []brokertest.Msg) bool {
+			got := 0
+			for _, m := range msgs {
+				if m.Topic == device {
+					got++
+				}
+			}
+			return got > n
+		})
+	}
+	if !more(0) {
+		t.Fatal("no discovery at start")
+	}
+	floods := 0
+	flood := func() {
+		for i := 0; i < 1000; i++ {
+			ha.Publish("homeassistant/status", false, "online")
+		}
+		// The worker takes messages in order: once this is answered, every birth was seen.
+		floods++
+		id := fmt.Sprintf("flood-%d", floods)
+		request(t, ha, a, topics.CmdVersion, id, fmt.Sprintf(`{"id":%q}`, id))
+	}
+	before := announced()
+	flood()
+	clk.Advance(0) // the birth delay is 0 here
+	if !more(before) {
+		t.Fatal("no announcement after the births")
+	}
+	flood() // within the window: answered once, when it has passed
+	clk.Advance(10 * time.Second)
+	if !more(before + 1) {
+		t.Fatal("no announcement after the window")
+	}
+	request(t, ha, a, topics.CmdVersion, "last", `{"id":"last"}`)
+	if n := announced() - before; n != 2 {
+		t.Errorf("2000 births in two floods made %d announcements; want 2", n)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"sprinkler/agent/clock"
@@ -26,6 +27,8 @@ type worker struct {
 	// random wait before answering it; saveDefault persists a default run.
 	birth       string
 	birthDelay  time.Duration
+	announceAt  time.Time   // when the last (or pending) answer to a birth is due
+	announcing  atomic.Bool // an answer to a birth is pending
 	saveDefault func(zone int, d time.Duration) error
 	// afterReply runs after each reply is published: a shutdown request stops the agent then.
 	afterReply func()
@@ -162,19 +165,34 @@ func (w *worker) refused(err error, zone int, source string) {
 	}))
 }
 
+// birthWindow is the least time between two answers to Home Assistant's birth: births in
+// between (a restart loop, or a flood) are answered once, after the last of them.
+const birthWindow = 10 * time.Second
+
 // homeAssistantBorn answers Home Assistant's birth message: after a random wait of up to
 // birthDelay, discovery and every state again, so that a restarted Home Assistant knows the
-// controller at once.
+// controller at once. A birth while an answer is pending is answered by it.
 func (w *worker) homeAssistantBorn(m link.Message) {
 	if m.Retained || !strings.EqualFold(strings.TrimSpace(string(m.Payload)), topics.Online) {
 		return
 	}
+	if !w.announcing.CompareAndSwap(false, true) {
+		return
+	}
+	now := w.clock.Now()
 	delay := time.Duration(0)
 	if w.birthDelay > 0 {
 		delay = rand.N(w.birthDelay)
 	}
+	if !w.announceAt.IsZero() {
+		delay = max(delay, w.announceAt.Add(birthWindow).Sub(now))
+	}
+	w.announceAt = now.Add(delay)
 	w.log.Info("Home Assistant came online; announcing again", "after", delay.Round(time.Millisecond))
-	w.clock.AfterFunc(delay, w.rep.resync)
+	w.clock.AfterFunc(delay, func() {
+		w.announcing.Store(false)
+		w.rep.resync()
+	})
 }
 
 func truncate(b []byte) string {
