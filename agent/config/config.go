@@ -203,6 +203,10 @@ type Web struct {
 	// Listen is the host:port of the web page (and its MQTT over WebSocket at /mqtt); empty
 	// turns it off. It needs the embedded broker.
 	Listen string `mapstructure:"listen"`
+	// Hosts are the host names the page answers to beside the machine's own (its IP
+	// addresses, localhost, its host name and <hostname>.local); any other is refused, against
+	// DNS rebinding.
+	Hosts []string `mapstructure:"hosts"`
 }
 
 // System is the system.* section.
@@ -284,6 +288,7 @@ func Defaults() map[string]any {
 		"history.retention":              "8760h",
 		"metrics.listen":                 "",
 		"web.listen":                     "127.0.0.1:8080",
+		"web.hosts":                      []string{},
 		"flow.line":                      0,
 		"flow.pull":                      "up",
 		"flow.pulses_per_litre":          0,

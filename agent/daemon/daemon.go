@@ -207,7 +207,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		bcfg.Agent = d.cfg.Agent.ID
 		brk = server.New(bcfg, d.log.With("component", "broker"))
 		if d.cfg.Web.Listen != "" {
-			page = web.Handler(web.Options{Prefix: d.cfg.MQTT.Prefix, Agent: d.cfg.Agent.ID, MQTT: brk.WebsocketHandler("web")})
+			page = web.Handler(web.Options{Prefix: d.cfg.MQTT.Prefix, Agent: d.cfg.Agent.ID, MQTT: brk.WebsocketHandler("web", d.cfg.Web.Hosts), Hosts: d.cfg.Web.Hosts})
 		}
 		if err := brk.Start(); err != nil {
 			return err

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
+
+	"sprinkler/broker/server"
 )
 
 //go:embed static
@@ -19,6 +21,8 @@ type Options struct {
 	Prefix, Agent string
 	// MQTT serves MQTT over WebSocket (the embedded broker's handler).
 	MQTT http.Handler
+	// Hosts are the host names the page answers to beside the machine's own.
+	Hosts []string
 }
 
 // Config is what the page reads from config.json.
@@ -40,7 +44,19 @@ func Handler(o Options) http.Handler {
 		_, _ = w.Write(cfg)
 	})
 	mux.Handle("/mqtt", o.MQTT)
-	return headers(mux)
+	return hostCheck(o.Hosts, headers(mux))
+}
+
+// hostCheck answers only requests addressed to this machine by a name it answers to
+// (server.AllowedHost), against DNS rebinding.
+func hostCheck(hosts []string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !server.AllowedHost(r.Host, hosts) {
+			http.Error(w, "this host name is not allowed; add it to web.hosts", http.StatusMisdirectedRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // headers adds a content security policy that allows nothing but this origin, so the page

@@ -88,6 +88,7 @@ type TLS struct {
 type Websocket struct {
 	Listen  string   `mapstructure:"listen"`  // host:port; empty for no WebSocket listener
 	Origins []string `mapstructure:"origins"` // allowed Origin headers; empty: the page's own host only
+	Hosts   []string `mapstructure:"hosts"`   // host names it answers to beside the machine's own
 }
 
 // Defaults are the defaults of the broker.* keys.
@@ -107,6 +108,7 @@ func Defaults() map[string]any {
 		"broker.tls.client_ca":     "",
 		"broker.websocket.listen":  "",
 		"broker.websocket.origins": []string{},
+		"broker.websocket.hosts":   []string{},
 		"broker.max_clients":       1024,
 		"broker.max_per_remote":    32,
 		"broker.max_packet":        65536,

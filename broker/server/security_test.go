@@ -474,20 +474,50 @@ func TestTLS(t *testing.T) {
 	}
 }
 
+// TestWebsocketRefusesForeignHosts: DNS rebinding. A hostile page whose name now points at
+// this machine sends its own name as both Host and Origin, which the same-origin rule alone
+// would accept; the Host must name this machine.
+func TestWebsocketRefusesForeignHosts(t *testing.T) {
+	c := loopbackConfig()
+	c.Websocket = server.Websocket{Listen: "127.0.0.1:0", Hosts: []string{"garden.example"}}
+	b := start(t, c)
+	dial := func(host string) error {
+		h := http.Header{"Host": {host}, "Origin": {"http://" + host}}
+		d := websocket.Dialer{Subprotocols: []string{"mqtt"}, HandshakeTimeout: brokertest.Wait}
+		conn, _, err := d.Dial("ws://"+b.WebsocketAddr()+"/mqtt", h)
+		if err == nil {
+			conn.Close()
+		}
+		return err
+	}
+	if dial("evil.example") == nil {
+		t.Error("a WebSocket addressed to a foreign host name was accepted")
+	}
+	for _, host := range []string{b.WebsocketAddr(), "garden.example", "localhost"} {
+		if err := dial(host); err != nil {
+			t.Errorf("Host %s: %v", host, err)
+		}
+	}
+}
+
 func TestWebsocketOrigins(t *testing.T) {
 	c := loopbackConfig()
 	c.Websocket = server.Websocket{Listen: "127.0.0.1:0", Origins: []string{"http://garden.example"}}
 	b := start(t, c)
 	u := "ws://" + b.WebsocketAddr() + "/mqtt"
-	dial := func(origin string) (*websocket.Conn, error) {
+	dialHost := func(host, origin string) (*websocket.Conn, error) {
 		h := http.Header{}
 		if origin != "" {
 			h.Set("Origin", origin)
+		}
+		if host != "" {
+			h.Set("Host", host)
 		}
 		d := websocket.Dialer{Subprotocols: []string{"mqtt"}, HandshakeTimeout: brokertest.Wait}
 		conn, _, err := d.Dial(u, h)
 		return conn, err
 	}
+	dial := func(origin string) (*websocket.Conn, error) { return dialHost("", origin) }
 	if conn, err := dial("http://evil.example"); err == nil {
 		conn.Close()
 		t.Error("a page from another origin connected")

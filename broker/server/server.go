@@ -140,9 +140,10 @@ func (b *Broker) AddListener(id string, l net.Listener) {
 
 // WebsocketHandler returns an http.Handler that serves MQTT over WebSocket wherever the
 // embedding program's web server mounts it, under listener id; call it before Start. Origins
-// are checked as for broker.websocket: the page's own host unless websocket.origins says more.
-func (b *Broker) WebsocketHandler(id string) http.Handler {
-	w := newWSListener(b.cfg.Websocket.Origins, b.log)
+// are checked as for broker.websocket: the page's own host unless websocket.origins says more;
+// the Host header must name this machine or one of hosts.
+func (b *Broker) WebsocketHandler(id string, hosts []string) http.Handler {
+	w := newWSListener(b.cfg.Websocket.Origins, hosts, b.log)
 	b.serve(id, w)
 	return w
 }

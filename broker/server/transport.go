@@ -50,6 +50,7 @@ type wsListener struct {
 	srv     *http.Server
 	up      websocket.Upgrader
 	origins []string
+	hosts   []string // host names beside the machine's own (see AllowedHost)
 	log     *slog.Logger
 	conns   chan net.Conn
 	done    chan struct{}
@@ -63,7 +64,7 @@ func listenWebsocket(c Websocket, log *slog.Logger) (*wsListener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker: websocket listen on %s: %w", c.Listen, err)
 	}
-	w := newWSListener(c.Origins, log)
+	w := newWSListener(c.Origins, c.Hosts, log)
 	w.l = l
 	w.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: w}
 	go func() { _ = w.srv.Serve(l) }()
@@ -72,14 +73,20 @@ func listenWebsocket(c Websocket, log *slog.Logger) (*wsListener, error) {
 
 // newWSListener returns a WebSocket listener without a socket of its own: it accepts what its
 // ServeHTTP upgrades, wherever a web server mounts it.
-func newWSListener(origins []string, log *slog.Logger) *wsListener {
-	w := &wsListener{origins: origins, log: log, conns: make(chan net.Conn), done: make(chan struct{})}
+func newWSListener(origins, hosts []string, log *slog.Logger) *wsListener {
+	w := &wsListener{origins: origins, hosts: hosts, log: log, conns: make(chan net.Conn), done: make(chan struct{})}
 	w.up = websocket.Upgrader{Subprotocols: []string{"mqtt"}, CheckOrigin: w.checkOrigin, HandshakeTimeout: 10 * time.Second}
 	return w
 }
 
-// ServeHTTP upgrades a request to a WebSocket and hands it to Accept.
+// ServeHTTP upgrades a request to a WebSocket and hands it to Accept, if it is addressed to
+// this machine by a name it answers to.
 func (w *wsListener) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if !AllowedHost(r.Host, w.hosts) {
+		w.log.Warn("websocket refused: host not allowed", "host", r.Host, "remote", r.RemoteAddr)
+		http.Error(rw, "this host name is not allowed (broker.websocket.hosts, web.hosts)", http.StatusMisdirectedRequest)
+		return
+	}
 	c, err := w.up.Upgrade(rw, r, nil)
 	if err != nil {
 		return // the upgrader answered the client
