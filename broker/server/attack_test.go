@@ -390,3 +390,90 @@ func TestPresenceIsBounded(t *testing.T) {
 		t.Errorf("a wildcard subscriber got %d retained presence messages; want %d (the gone and itself): %v", n, server.MaxGone+1, w.Topics())
 	}
 }
+
+// readUntil reads packets from raw until one of type typ (the high nibble) arrives; it returns
+// its body, or fails when the connection ends first.
+func readUntil(t *testing.T, raw *brokertest.Raw, typ byte) []byte {
+	t.Helper()
+	_ = raw.Conn.SetReadDeadline(time.Now().Add(brokertest.Wait))
+	for {
+		h, body, err := raw.Read()
+		if err != nil {
+			t.Fatalf("waiting for packet type %d: %v", typ, err)
+		}
+		if h>>4 == typ {
+			return body
+		}
+	}
+}
+
+// TestPersistentSessionsGetWhatTheyMissed: a client with a persistent session (3.1.1 clean
+// session off, or 5 with a session expiry) gets on its return the QoS 1 messages published
+// while it was away, as MQTT promises.
+func TestPersistentSessionsGetWhatTheyMissed(t *testing.T) {
+	b := start(t, withUsers(t))
+	for _, o := range []brokertest.RawOptions{
+		{Version: 4, ClientID: "dashboard-3", Persistent: true},
+		{Version: 5, ClientID: "dashboard-5", Persistent: true, SessionExpiry: 600},
+	} {
+		o.Username, o.Password, o.Keepalive = "viewer-user", password, 60
+		raw := brokertest.Dial(t, b.Addr())
+		if code, err := raw.Connect(o); err != nil || code != accepted {
+			t.Fatalf("v%d: connect %#x, %v", o.Version, code, err)
+		}
+		raw.Subscribe(1, "sprinkler/garden/event", 1)
+		readUntil(t, raw, 9) // SUBACK
+		raw.Disconnect()
+		awaitGone(t, b, o.ClientID)
+		payload := fmt.Sprintf(`{"type":"missed-%d"}`, o.Version)
+		if err := b.Publish("sprinkler/garden/event", []byte(payload), false); err != nil {
+			t.Fatal(err)
+		}
+		back := brokertest.Dial(t, b.Addr())
+		if code, err := back.Connect(o); err != nil || code != accepted {
+			t.Fatalf("v%d: reconnect %#x, %v", o.Version, code, err)
+		}
+		body := readUntil(t, back, 3)
+		if !strings.Contains(string(body), payload) {
+			t.Errorf("v%d: the missed message: %q", o.Version, body)
+		}
+		back.Disconnect()
+	}
+}
+
+// TestPacketsFollowTheProtocol: an MQTT 3.1.1 client is never sent DISCONNECT (the broker
+// closes the connection), and an MQTT 5 publish at QoS 1 is acknowledged with reason 0x00 and
+// without an echo of its user properties.
+func TestPacketsFollowTheProtocol(t *testing.T) {
+	b := start(t, loopbackConfig())
+	v5 := brokertest.Dial(t, b.Addr())
+	if code, err := v5.Connect(brokertest.RawOptions{Version: 5, ClientID: "v5", Keepalive: 60}); err != nil || code != accepted {
+		t.Fatalf("connect: %#x, %v", code, err)
+	}
+	props := append([]byte{0x26}, append(brokertest.Str("trace"), brokertest.Str("abc")...)...)
+	body := append(brokertest.Str("sprinkler/garden/zone/1/state"), 0, 7)
+	body = append(append(body, brokertest.Varint(len(props))...), props...)
+	v5.Send(brokertest.Frame(0x32, append(body, "open"...)))
+	ack := readUntil(t, v5, 4)
+	if len(ack) > 2 && ack[2] != 0 || strings.Contains(string(ack), "trace") {
+		t.Errorf("PUBACK to an MQTT 5 publish: % x; want reason 0x00 and no echoed properties", ack)
+	}
+
+	v3 := brokertest.Dial(t, b.Addr())
+	if code, err := v3.Connect(brokertest.RawOptions{ClientID: "v3", Keepalive: 60}); err != nil || code != accepted {
+		t.Fatalf("connect: %#x, %v", code, err)
+	}
+	if err := b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_ = v3.Conn.SetReadDeadline(time.Now().Add(brokertest.Wait))
+	for {
+		h, _, err := v3.Read()
+		if err != nil {
+			break // closed, as it should be
+		}
+		if h>>4 == 14 {
+			t.Fatal("the broker sent DISCONNECT to an MQTT 3.1.1 client")
+		}
+	}
+}

@@ -15,8 +15,8 @@ import (
 // hook is the broker's own mochi hook. It authenticates clients and gives each a role
 // (auth.go), enforces the roles' topic ACL for publishes, subscriptions and last wills, refuses
 // retained commands, keeps who each client is so that every message can name its sender
-// (identity.go), publishes client presence, and works around two mochi v2.7.9 bugs (the
-// retain guard and OnSubscribe below).
+// (identity.go), publishes client presence, and works around mochi v2.7.9 bugs (the retain
+// guard, OnSubscribe and OnQosComplete below, the packets in compat.go).
 type hook struct {
 	mqtt.HookBase
 	cfg      Config
@@ -45,7 +45,7 @@ func (h *hook) Provides(b byte) bool {
 	return bytes.Contains([]byte{
 		mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnPublish, mqtt.OnRetainMessage,
 		mqtt.OnSessionEstablished, mqtt.OnDisconnect, mqtt.OnClientExpired, mqtt.OnPacketSent, mqtt.OnPacketProcessed,
-		mqtt.OnWill, mqtt.OnWillSent, mqtt.OnSubscribe, mqtt.OnSubscribed, mqtt.OnQosComplete,
+		mqtt.OnWill, mqtt.OnWillSent, mqtt.OnSubscribe, mqtt.OnSubscribed, mqtt.OnQosComplete, mqtt.OnPacketEncode,
 	}, []byte{b})
 }
 

@@ -54,6 +54,7 @@ func New(cfg Config, log *slog.Logger) *Broker {
 	caps.MaximumInflight = uint16(cfg.MaxInflight)
 	caps.ReceiveMaximum = uint16(cfg.MaxInflight)
 	caps.MaximumClientWritesPending = 128
+	caps.Compatibilities.NoInheritedPropertiesOnAck = true // an ack carries no echo of the publish's properties
 	srv := mqtt.New(&mqtt.Options{
 		Capabilities:           caps,
 		InlineClient:           true, // the embedded agent publishes and subscribes in process
