@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"sprinkler/agent/clock"
 	"sprinkler/agent/clock/clocktest"
 	"sprinkler/agent/config"
@@ -16,6 +18,7 @@ import (
 	"sprinkler/agent/relay/relaytest"
 	"sprinkler/agent/sensors"
 	"sprinkler/broker/brokertest"
+	"sprinkler/broker/server"
 	"sprinkler/topics"
 )
 
@@ -411,4 +414,50 @@ func TestClientPresence(t *testing.T) {
 		t.Errorf("clients lists a client that left: %s", r.Data)
 	}
 	w.Await(a.topics.Clients()+"/"+polite.ID(), "") // cleared after the retention
+}
+
+// TestWillsMoveNoValve: a viewer's last will on a set topic or a request is refused at
+// CONNECT, so dropping the connection opens nothing and shuts nothing down; an operator's
+// will, which it could have published itself, is carried out in its name.
+func TestWillsMoveNoValve(t *testing.T) {
+	cfg := testConfig(t, "garden")
+	hash, err := bcrypt.GenerateFromPassword([]byte("viewer password"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Broker.Users = []server.User{
+		{Name: "viewer", Hash: string(hash), Role: server.RoleViewer},
+		{Name: "operator", Hash: string(hash), Role: server.RoleOperator},
+	}
+	a := start(t, cfg, nil)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe(a.topics.Event())
+	for i, w := range []brokertest.Will{
+		{Topic: a.topics.ZoneSet(2), Payload: "OPEN", QoS: 1},
+		{Topic: a.topics.Request(topics.CmdShutdown), Payload: `{"id":"w"}`, QoS: 1},
+		{Topic: a.topics.ZoneSet(3), Payload: "OPEN", QoS: 1, Delay: 1},
+	} {
+		raw := brokertest.Dial(t, a.addr)
+		code, err := raw.Connect(brokertest.RawOptions{Version: 5, ClientID: fmt.Sprintf("viewer-%d", i), Username: "viewer", Password: "viewer password", Will: &w})
+		if err != nil || code != 0x87 {
+			t.Errorf("a viewer's will on %s: connack %#x, %v; want not authorized", w.Topic, code, err)
+		}
+		raw.Drop()
+	}
+	op := brokertest.Dial(t, a.addr)
+	if code, err := op.Connect(brokertest.RawOptions{ClientID: "operator-1", Username: "operator", Password: "viewer password",
+		Will: &brokertest.Will{Topic: a.topics.ZoneSet(4), Payload: "OPEN", QoS: 1}}); err != nil || code != 0 {
+		t.Fatalf("an operator's will: %#x, %v", code, err)
+	}
+	op.Drop()
+	m := c.AwaitMsg(a.topics.Event(), `"event_type":"run_started"`, `"zone":4`)
+	if !strings.Contains(m.Payload, `"source":"operator-1"`) {
+		t.Errorf("the operator's will was not carried out in its name: %s", m.Payload)
+	}
+	if r := request(t, c, a, topics.CmdVersion, "after", `{"id":"after"}`); r.Status != topics.StatusOK {
+		t.Fatalf("the agent did not answer after the wills: %+v", r)
+	}
+	if on := a.bank.On(); on[1] || on[2] {
+		t.Errorf("a viewer's will opened a valve: %v", on)
+	}
 }
