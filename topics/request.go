@@ -134,9 +134,9 @@ func (r Request) Expired(now time.Time) error {
 	if r.TTL <= 0 || r.Sent.IsZero() {
 		return nil
 	}
-	if ahead := r.Sent.Sub(now); ahead > ClockSkew {
-		return Errorf(CodeExpired, "request stamped %s, %s ahead of the agent's clock (at most %s allowed); it was not carried out (check both clocks)",
-			r.Sent.UTC().Format(time.RFC3339), ahead.Round(time.Second), ClockSkew)
+	if r.Sent.Sub(now) > ClockSkew {
+		return Errorf(CodeExpired, "request stamped %s, more than %s ahead of the agent's clock (%s); it was not carried out (check both clocks)",
+			r.Sent.UTC().Format(time.RFC3339), ClockSkew, now.UTC().Format(time.RFC3339))
 	}
 	if age := now.Sub(r.Sent); age > r.TTL {
 		return Errorf(CodeExpired, "request expired: sent %s, %s ago, valid for %s; it was not carried out (if this is unexpected, check both clocks)",
