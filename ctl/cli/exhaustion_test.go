@@ -69,9 +69,11 @@ func TestDescriptorExhaustion(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
+			brk.stop(t)
 			t.Fatalf("the broker no longer serves after running out of descriptors: %v, %#x\n%s", err, code, brk.out)
 		}
 	}
+	brk.stop(t) // its output is complete, and ours to read, once it has stopped
 	if !strings.Contains(brk.out.String(), "accepting a connection failed; trying again") {
 		t.Errorf("the failed accepts were not logged:\n%s", brk.out)
 	}
