@@ -117,6 +117,8 @@ const (
 	EventFlowLow        = "flow_low"        // a zone's flow far below its usual: closed (clogged, no water?)
 	EventPaused         = "paused"          // watering paused; ends_at says until when, message which zones
 	EventUnpaused       = "unpaused"        // the pause ended: on request, or its time was over
+	EventProblem        = "problem"         // a condition needs attention (health's problems); message says what
+	EventProblemCleared = "problem_cleared" // a problem went away; message says which
 )
 
 // Reasons a run finished.
@@ -369,6 +371,9 @@ type Health struct {
 	DiskFreeB     uint64   `json:"disk_free_bytes,omitempty"`
 	BrokerClients *int     `json:"broker_clients,omitempty"` // with the embedded broker
 	LastError     string   `json:"last_error,omitempty"`
+	// Problems are the conditions that need attention now (a clock behind the saved state,
+	// a state file that could not be read or written); empty when all is well.
+	Problems []string `json:"problems"`
 }
 
 // LogReply is the data of the "logs" and "errors" commands.

@@ -24,6 +24,7 @@ import (
 	"sprinkler/agent/link"
 	"sprinkler/agent/logs"
 	"sprinkler/agent/metrics"
+	"sprinkler/agent/problems"
 	"sprinkler/agent/relay"
 	"sprinkler/agent/schedule"
 	"sprinkler/agent/scheduler"
@@ -58,6 +59,8 @@ type Options struct {
 	Inputs map[string]sensors.Input
 	// HealthRoot is where /sys and /proc are read from; "/" when empty.
 	HealthRoot string
+	// ClockSynced says whether the system's clock is synchronised; nil asks the kernel.
+	ClockSynced func() bool
 }
 
 // Daemon is one agent.
@@ -109,7 +112,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	for i, z := range d.cfg.Zones {
 		zones[i] = valves.Zone{ID: z.ID, Name: z.Name, Line: z.Line, DefaultDuration: z.DefaultDuration, MaxDuration: z.MaxDuration, Group: z.Group}
 	}
-	state, err := openState(filepath.Join(d.cfg.State.Dir, stateFile), d.log)
+	state, err := openState(filepath.Join(d.cfg.State.Dir, stateFile), d.opts.Clock, d.log)
 	if err != nil {
 		return err
 	}
@@ -141,14 +144,28 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 			record(r)
 		}})
 	interrupted := state.runs()
+	if err := v.Reset(topics.SourceStartup); err != nil { // before anything that could fail
+		return fmt.Errorf("relays: switching off at start-up: %w", err)
+	}
+	probs := &problems.Set{
+		Raised: func(_, text string) {
+			d.log.Error("problem: " + text)
+			v.AddEvent(topics.Event{Type: topics.EventProblem, Source: topics.SourceStartup, Message: text})
+		},
+		Cleared: func(_, text string) {
+			d.log.Info("problem cleared: " + text)
+			v.AddEvent(topics.Event{Type: topics.EventProblemCleared, Message: text})
+		},
+	}
+	clockOK := d.checkClock(started, state.lastKnown(), probs)
 	for _, r := range interrupted {
 		record(powerLoss(r, started))
 	}
-	if err := v.Reset(topics.SourceStartup); err != nil {
-		return fmt.Errorf("relays: switching off at start-up: %w", err)
-	}
 	v.Start()
-	if len(interrupted) > 0 {
+	switch {
+	case len(interrupted) > 0 && !clockOK:
+		d.log.Warn("the last run did not end cleanly, but the clock cannot be trusted: nothing resumes", "runs", len(interrupted))
+	case len(interrupted) > 0:
 		d.log.Warn("the last run did not end cleanly; resuming what is left of its runs", "runs", len(interrupted))
 		v.Resume(interrupted)
 	}
@@ -236,7 +253,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 			return fmt.Errorf("metrics.listen %s: %w", d.cfg.Metr.Listen, err)
 		}
 	}
-	healthOf := d.healthReader(brk, started)
+	healthOf := d.healthReader(brk, started, probs)
 	svcOpts.System.Health = healthOf
 	if d.cfg.Health.Interval > 0 {
 		rep.health = func() []byte {
@@ -295,8 +312,15 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	var workers sync.WaitGroup
 	workers.Go(func() { w.run(workCtx, inbox) })
 	l.Start()
-	if sched != nil {
+	stopClockWait := func() {}
+	switch {
+	case sched != nil && clockOK:
 		sched.Start()
+	case sched != nil:
+		stopClockWait = d.whenClockTrusted(state.lastKnown(), probs, func() {
+			d.log.Info("the clock can be trusted again; the schedule starts")
+			sched.Start()
+		})
 	}
 	d.log.Info("agent running", "version", Version, "relays", driver, "zones", len(zones), "state_dir", d.cfg.State.Dir)
 
@@ -306,6 +330,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	<-ctx.Done()
 	d.log.Info("agent stopping")
 	stopHealth()
+	stopClockWait()
 	stopWork()
 	workers.Wait() // a reply in the making goes out before the agent says offline
 	if sched != nil {
@@ -493,11 +518,15 @@ func (d *Daemon) metricSources(v *valves.Controller, l mqttLink, brk *server.Bro
 }
 
 // powerLoss is the history's record of run r, which the agent's death interrupted: it ran at
-// most until the agent came back at now.
+// most until the agent came back at now, and no less than not at all (a clock that went back
+// puts now before the run's start).
 func powerLoss(r valves.Run, now time.Time) topics.RunRecord {
 	end := now
 	if r.EndsAt.Before(end) {
 		end = r.EndsAt
+	}
+	if end.Before(r.Started) {
+		end = r.Started
 	}
 	return topics.RunRecord{Zone: r.Zone, Source: r.Source, Outcome: topics.ReasonPowerLoss,
 		Planned: topics.Time{Time: r.Started}, Started: topics.Time{Time: r.Started}, Ended: topics.Time{Time: end},

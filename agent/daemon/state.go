@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"sprinkler/agent/clock"
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/statefile"
 	"sprinkler/agent/valves"
@@ -30,6 +31,9 @@ type document struct {
 	// Discovery is what was last announced to Home Assistant, so that what is gone can be
 	// removed.
 	Discovery announced `json:"discovery"`
+	// Saved is the latest time the agent has seen, as of the last write: a clock behind it
+	// at start-up has gone back (a Raspberry Pi has no real-time clock) and cannot be trusted.
+	Saved time.Time `json:"saved,omitzero"`
 }
 
 // announced is the discovery last published.
@@ -42,8 +46,9 @@ type announced struct {
 // own goroutine (run) a moment later, so no relay switch or published state waits for the
 // disk; sync writes at once, for a reply that must only leave once its change is durable.
 type state struct {
-	path string
-	log  *slog.Logger
+	path  string
+	log   *slog.Logger
+	clock clock.Clock
 	mu   sync.Mutex // guards doc and gen
 	doc  document
 	gen  uint64 // changes made to doc so far
@@ -56,8 +61,8 @@ type state struct {
 
 // openState reads the state document, or starts an empty one. A document that cannot be
 // read is logged and replaced: the relays are safe without it.
-func openState(path string, log *slog.Logger) (*state, error) {
-	s := &state{path: path, log: log, kick: writeback.New()}
+func openState(path string, clk clock.Clock, log *slog.Logger) (*state, error) {
+	s := &state{path: path, log: log, clock: clk, kick: writeback.New()}
 	if _, err := statefile.Read(path, &s.doc); err != nil {
 		log.Error("state: unreadable; starting afresh", "path", path, "err", err)
 		s.doc = document{}
@@ -86,6 +91,7 @@ func (s *state) sync() error {
 		s.mu.Unlock()
 		return nil
 	}
+	s.doc.Saved = latest(s.doc.Saved, s.clock.Now())
 	b, err := json.Marshal(s.doc)
 	s.mu.Unlock()
 	if err == nil {
@@ -97,6 +103,25 @@ func (s *state) sync() error {
 	}
 	s.written = gen
 	return nil
+}
+
+// lastKnown is the latest time the document has seen: when it was saved, or, in a document
+// from before that was recorded, when its runs started.
+func (s *state) lastKnown() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.doc.Saved
+	for _, r := range s.doc.Runs {
+		t = latest(t, r.Started)
+	}
+	return t
+}
+
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // runs returns the runs the document holds.

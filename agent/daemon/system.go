@@ -12,6 +12,7 @@ import (
 	mqtt "github.com/mochi-mqtt/server/v2"
 
 	"sprinkler/agent/health"
+	"sprinkler/agent/problems"
 	"sprinkler/broker/server"
 	"sprinkler/topics"
 )
@@ -71,7 +72,7 @@ func (s *stopper) rebootIfAsked() error {
 }
 
 // healthReader returns the health command's reader: the machine, the agent, the broker.
-func (d *Daemon) healthReader(brk *server.Broker, started time.Time) func(context.Context) topics.Health {
+func (d *Daemon) healthReader(brk *server.Broker, started time.Time, probs *problems.Set) func(context.Context) topics.Health {
 	root := d.opts.HealthRoot
 	if root == "" {
 		root = "/"
@@ -89,6 +90,7 @@ func (d *Daemon) healthReader(brk *server.Broker, started time.Time) func(contex
 		if d.opts.Logs != nil {
 			h.LastError = d.opts.Logs.LastError()
 		}
+		h.Problems = probs.List()
 		return h
 	}
 }

@@ -51,6 +51,7 @@ var EventTypes = []string{
 	topics.EventZoneOpened, topics.EventZoneClosed, topics.EventRunQueued, topics.EventRunRejected,
 	topics.EventRunStarted, topics.EventRunFinished, topics.EventForcedOff, topics.EventRunResumed,
 	topics.EventRunSkipped, topics.EventCommandRefused, topics.EventProfileChanged, topics.EventScheduleLoaded, topics.EventPaused, topics.EventUnpaused,
+	topics.EventProblem, topics.EventProblemCleared,
 }
 
 func (m Model) uid(object string) string { return "sprinkler-" + m.Topics.ID() + "-" + object }
@@ -111,6 +112,11 @@ func (m Model) Entities() []Entity {
 	add("sensor", "paused_until", map[string]any{
 		"name": "Paused until", "dev_cla": "timestamp", "ic": "mdi:pause-circle-outline", "stat_t": t.State(),
 		"val_tpl": "{{ value_json.paused_until or 'None' }}",
+	})
+	add("binary_sensor", "problem", map[string]any{
+		"name": "Problem", "dev_cla": "problem", "ent_cat": "diagnostic", "stat_t": t.Health(),
+		"val_tpl":     "{{ 'ON' if value_json.problems else 'OFF' }}",
+		"json_attr_t": t.Health(), "json_attr_tpl": "{{ {'problems': value_json.problems} | tojson }}",
 	})
 	add("event", "events", map[string]any{
 		"name": "Irrigation events", "stat_t": t.Event(), "evt_typ": EventTypes,

@@ -37,7 +37,7 @@ var required = map[string][]string{
 }
 
 var commandKinds = []topics.Kind{topics.KindZoneSet, topics.KindProfileSet, topics.KindAutoSet, topics.KindDurationSet, topics.KindRequest, topics.KindWaterLevelSet, topics.KindPauseSet}
-var stateKinds = []topics.Kind{topics.KindZoneState, topics.KindState, topics.KindProfileState, topics.KindAutoState, topics.KindDurationState, topics.KindEvent, topics.KindStatus, topics.KindWaterLevelState, topics.KindPauseState}
+var stateKinds = []topics.Kind{topics.KindZoneState, topics.KindState, topics.KindProfileState, topics.KindAutoState, topics.KindDurationState, topics.KindEvent, topics.KindStatus, topics.KindWaterLevelState, topics.KindPauseState, topics.KindHealth}
 
 // checkComponent checks one entity's configuration against the schema rules, and that the
 // agent accepts every payload it would send.

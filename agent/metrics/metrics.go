@@ -75,7 +75,7 @@ func (m *Metrics) Watch(src Sources) {
 func (m *Metrics) RunEnded(r topics.RunRecord) {
 	kind := sourceKind(r.Source)
 	m.runs.WithLabelValues(kind, r.Outcome).Inc()
-	m.openSeconds.WithLabelValues(strconv.Itoa(r.Zone)).Add(r.ActualS)
+	m.openSeconds.WithLabelValues(strconv.Itoa(r.Zone)).Add(max(r.ActualS, 0)) // a counter never goes back
 	if kind == "schedule" {
 		m.lag.Observe(max(r.Started.Sub(r.Planned.Time), 0).Seconds())
 	}

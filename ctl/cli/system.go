@@ -88,5 +88,11 @@ func printHealth(w io.Writer, data json.RawMessage) error {
 		last = "none"
 	}
 	fmt.Fprintf(w, "last error       %s\n", last)
+	if len(h.Problems) == 0 {
+		fmt.Fprintln(w, "problems         none")
+	}
+	for _, p := range h.Problems {
+		fmt.Fprintf(w, "PROBLEM          %s\n", p)
+	}
 	return nil
 }
