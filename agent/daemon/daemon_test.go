@@ -69,10 +69,12 @@ func startWith(t testing.TB, cfg config.Config, clk clock.Clock, wrap func(*rela
 // startOpts is start with simulated sensor inputs.
 func startOpts(t testing.TB, cfg config.Config, clk clock.Clock, inputs map[string]sensors.Input) *agent {
 	t.Helper()
-	return startFull(t, cfg, clk, nil, inputs)
+	return startFull(t, cfg, clk, nil, func(o *daemon.Options) { o.Inputs = inputs })
 }
 
-func startFull(t testing.TB, cfg config.Config, clk clock.Clock, wrap func(*relaytest.Bank) relay.Bank, inputs map[string]sensors.Input) *agent {
+// startFull is start with the relays seen through wrap and the options changed by opts, each
+// when not nil.
+func startFull(t testing.TB, cfg config.Config, clk clock.Clock, wrap func(*relaytest.Bank) relay.Bank, opts func(*daemon.Options)) *agent {
 	t.Helper()
 	a := &agent{t: t, bank: relaytest.New(len(cfg.Zones)), done: make(chan error, 1)}
 	a.topics, _ = topics.NewAgent(cfg.MQTT.Prefix, cfg.Agent.ID)
@@ -81,7 +83,11 @@ func startFull(t testing.TB, cfg config.Config, clk clock.Clock, wrap func(*rela
 		relays = wrap(a.bank)
 	}
 	ready := make(chan string, 1)
-	d, err := daemon.New(cfg, daemon.Options{Relays: relays, Clock: clk, Log: brokertest.Logger(t), Inputs: inputs, Ready: func(addr string) { ready <- addr }})
+	o := daemon.Options{Relays: relays, Clock: clk, Log: brokertest.Logger(t), Ready: func(addr string) { ready <- addr }}
+	if opts != nil {
+		opts(&o)
+	}
+	d, err := daemon.New(cfg, o)
 	if err != nil {
 		t.Fatal(err)
 	}

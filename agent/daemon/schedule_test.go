@@ -10,6 +10,7 @@ import (
 
 	"sprinkler/agent/clock/clocktest"
 	"sprinkler/agent/config"
+	"sprinkler/agent/daemon"
 	"sprinkler/broker/brokertest"
 	"sprinkler/topics"
 )
@@ -185,4 +186,37 @@ func TestSkip(t *testing.T) {
 	if r := request(t, c, a, "skip", "x", `{"id":"x","zones":[1],"what":"tomorrow"}`); r.Code != topics.CodeBadRequest {
 		t.Errorf("what tomorrow: %+v", r)
 	}
+}
+
+// TestScheduleWaitsForATrustedClock: the agent starts at 06:00 on a state saved at 07:00, as
+// a Raspberry Pi without a real-time clock does after a power cut, and the system does not
+// say its clock is synchronised. The 06:05 run does not start; once the clock passes 07:00 the
+// schedule runs, and the 07:05 run starts.
+func TestScheduleWaitsForATrustedClock(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 1, 6, 0, 0, 0, time.UTC))
+	cfg := withProfiles(t, testConfig(t, "garden"), `
+active: summer
+profiles:
+  - name: summer
+    zones:
+      - {zone: 1, days: [all], runs: [{at: "06:05", for: 5m}, {at: "07:05", for: 5m}]}
+`)
+	saved := time.Date(2026, 6, 1, 7, 0, 0, 0, time.UTC)
+	if err := os.WriteFile(filepath.Join(cfg.State.Dir, "state.json"), []byte(`{"saved":"`+saved.Format(time.RFC3339)+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := startFull(t, cfg, clk, nil, func(o *daemon.Options) { o.ClockSynced = func() bool { return false } })
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe(a.topics.Event(), a.topics.Health())
+	c.AwaitMsg(a.topics.Health(), `behind the saved state`)
+
+	clk.Advance(6 * time.Minute) // 06:06
+	request(t, c, a, topics.CmdVersion, "v1", `{"id":"v1"}`)
+	if a.bank.On()[0] {
+		t.Fatal("a scheduled run started on a clock that cannot be trusted")
+	}
+	clk.Advance(55 * time.Minute) // 07:01: past the saved time
+	c.AwaitMsg(a.topics.Event(), `"event_type":"problem_cleared"`)
+	clk.Advance(4 * time.Minute) // 07:05
+	c.AwaitMsg(a.topics.Event(), `"event_type":"run_started"`, `"zone":1`)
 }
