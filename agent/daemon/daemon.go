@@ -352,16 +352,22 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 
 // AllOff opens the configured relays, which drives every line off, and releases them again
 // driven off. A service manager runs it after the agent stops, whatever way it stopped, since
-// a Raspberry Pi kernel keeps a released output at its last level.
+// a Raspberry Pi kernel keeps a released output at its last level. It fails unless it drove
+// real lines: simulated relays switch no valve off.
 func AllOff(cfg config.Config, log *slog.Logger) error {
 	d := &Daemon{cfg: cfg, log: log}
 	bank, driver, err := d.openRelays()
 	if err != nil {
 		return err
 	}
-	err = bank.Close()
+	if err := bank.Close(); err != nil {
+		return err
+	}
+	if driver != relay.DriverGPIO {
+		return fmt.Errorf("no real relay was switched off: the relays here are %s (relays.driver %s)", driver, cfg.Relays.Driver)
+	}
 	log.Info("every relay switched off", "relays", driver, "zones", len(cfg.Zones))
-	return err
+	return nil
 }
 
 // applyDefaults gives the zones the default runs changed at run time.

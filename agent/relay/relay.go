@@ -4,6 +4,7 @@
 package relay
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -33,16 +34,22 @@ type Config struct {
 	Lines     []int  // the line offset (BCM GPIO number) of each zone's relay
 }
 
-// Open opens the bank cfg describes with every relay off, and names the driver it chose.
+// Open opens the bank cfg describes with every relay off, and names the driver it chose. The
+// auto driver simulates the relays only where no GPIO chip exists at all: a chip that exists
+// but cannot be used is an error, never a silent fall-back.
 func Open(cfg Config, log *slog.Logger) (Bank, string, error) {
 	driver := cfg.Driver
 	if driver == DriverAuto {
-		driver = DriverSim
-		if chip, err := FindChip(cfg.Chip); err == nil {
+		chip, err := FindChip(cfg.Chip)
+		switch {
+		case err == nil:
 			driver = DriverGPIO
 			log.Info("relay driver: gpio", "chip", chip)
-		} else {
+		case errors.Is(err, ErrNoChip) || errors.Is(err, ErrUnsupported):
+			driver = DriverSim
 			log.Info("relay driver: sim (simulated relays)", "reason", err)
+		default:
+			return nil, "", err
 		}
 	}
 	switch driver {
