@@ -13,12 +13,12 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
 
+	"sprinkler/agent/statefile"
 	"sprinkler/agent/writeback"
 	"sprinkler/topics"
 )
@@ -66,38 +66,22 @@ func Open(path string, retention time.Duration, now time.Time, log *slog.Logger)
 		s.runs = append(s.runs, r)
 	}
 	if rewrite {
-		if err := s.compact(); err != nil {
-			return nil, err
+		if err := statefile.Replace(path, encode(s.runs)); err != nil {
+			log.Warn("history: could not drop old or damaged lines; tried again later", "path", path, "err", err)
+			s.prune = true
 		}
 	}
 	return s, nil
 }
 
-// compact rewrites the file with the runs in memory, atomically.
-func (s *Store) compact() error {
+// encode is the file's content for runs: one JSON line each.
+func encode(runs []topics.RunRecord) []byte {
 	var buf bytes.Buffer
-	for _, r := range s.runs {
+	for _, r := range runs {
 		b, _ := json.Marshal(r)
 		buf.Write(append(b, '\n'))
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(s.path), "."+filepath.Base(s.path)+".*")
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(buf.Bytes()); err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), s.path)
-	}
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	return nil
+	return buf.Bytes()
 }
 
 // Add records a run that ended. It does not wait for the disk and never blocks: Run writes it.
@@ -122,11 +106,7 @@ func (s *Store) Sync() error {
 	defer s.wmu.Unlock()
 	s.mu.Lock()
 	if s.prune {
-		defer s.mu.Unlock()
-		cut := s.runs[len(s.runs)-1].Ended.Add(-s.retention)
-		s.runs = slices.DeleteFunc(s.runs, func(r topics.RunRecord) bool { return r.Ended.Before(cut) })
-		s.pending, s.prune = nil, false
-		return s.compact()
+		return s.compact() // unlocks
 	}
 	lines := s.pending
 	s.pending = nil
@@ -149,6 +129,27 @@ func (s *Store) Sync() error {
 		s.pending = append(lines, s.pending...) // tried again with the next run
 		s.mu.Unlock()
 		s.log.Error("history: writing failed; the runs stay in memory and are tried again", "path", s.path, "err", err)
+		return fmt.Errorf("history: %w", err)
+	}
+	return nil
+}
+
+// compact rewrites the file with the runs within the retention; called with mu held, it
+// releases it before the disk is touched, so that Add never waits for a rewrite. On failure
+// the old file stays whole, and the runs not yet in it are written with the next try.
+func (s *Store) compact() error {
+	if s.retention > 0 && len(s.runs) > 0 {
+		cut := s.runs[len(s.runs)-1].Ended.Add(-s.retention)
+		s.runs = slices.DeleteFunc(s.runs, func(r topics.RunRecord) bool { return r.Ended.Before(cut) })
+	}
+	data, lines := encode(s.runs), s.pending
+	s.pending, s.prune = nil, false
+	s.mu.Unlock()
+	if err := statefile.Replace(s.path, data); err != nil {
+		s.mu.Lock()
+		s.pending, s.prune = append(lines, s.pending...), true
+		s.mu.Unlock()
+		s.log.Error("history: rewriting failed; the file stays as it was and is rewritten with the next run", "path", s.path, "err", err)
 		return fmt.Errorf("history: %w", err)
 	}
 	return nil

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sprinkler/agent/history"
+	"sprinkler/agent/statefile/disktest"
 	"sprinkler/topics"
 )
 
@@ -95,5 +96,40 @@ func TestUsageByDayAndWeek(t *testing.T) {
 	}
 	if _, err := s.Usage("month", t0, now, time.UTC); topics.CodeOf(err) != topics.CodeBadRequest {
 		t.Errorf("by month: %v", err)
+	}
+}
+
+// TestCompactionOnAFullDisk: the history is rewritten to drop old runs while its disk is full.
+// The rewrite fails and says so; the file stays exactly as it was (it used to be replaced by
+// the part of the new one that fitted); once there is room again, the next try succeeds.
+func TestCompactionOnAFullDisk(t *testing.T) {
+	dir := disktest.Mount(t, "256k")
+	path := filepath.Join(dir, history.File)
+	s := open(t, path, t0)
+	for i := 0; i < 200; i++ {
+		s.Add(run(1+i%8, t0.Add(time.Duration(i)*time.Hour), 10*time.Minute, topics.ReasonFinished))
+	}
+	if err := s.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	disktest.Fill(t, dir)
+	s.Add(run(2, t0.AddDate(0, 0, 45), time.Minute, topics.ReasonClosed)) // the oldest runs are past the retention now
+	if err := s.Sync(); err == nil {
+		t.Fatal("a rewrite on a full disk reported success")
+	}
+	if after, _ := os.ReadFile(path); string(after) != string(before) {
+		t.Fatalf("the history file changed after a failed rewrite: %d bytes, was %d", len(after), len(before))
+	}
+	disktest.Free(t, dir)
+	if err := s.Sync(); err != nil {
+		t.Fatalf("with room again: %v", err)
+	}
+	got := open(t, path, t0.AddDate(0, 0, 45)).Runs(0, time.Time{})
+	if len(got) == 0 || got[len(got)-1].Zone != 2 || len(got) >= 201 {
+		t.Errorf("after the retry %d runs, the last %+v", len(got), got[len(got)-1])
 	}
 }

@@ -18,13 +18,20 @@ func Write(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("statefile: %w", err)
 	}
+	return Replace(path, append(b, '\n'))
+}
+
+// Replace replaces the file at path with data, atomically and durably: a reader, even after
+// a crash or a power cut, finds the old file or the new one whole. It is the one writer of
+// every file that is replaced rather than appended to. On any error the old file stays.
+func Replace(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("statefile: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return fmt.Errorf("statefile: write %s: %w", tmp.Name(), err)
 	}
