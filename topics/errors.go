@@ -22,6 +22,7 @@ const (
 	CodeBudget         Code = "power_budget"    // more valves than the power supply allows
 	CodeRelay          Code = "relay_failure"   // the relay driver failed
 	CodeExpired        Code = "expired"         // the request's ts plus ttl_s had passed when it arrived
+	CodeNotSaved       Code = "not_saved"       // carried out, but the agent could not save it: a restart will not know it
 	CodeInternal       Code = "internal"        // a bug; the agent logged it and lives on
 )
 

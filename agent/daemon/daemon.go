@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -112,10 +113,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	for i, z := range d.cfg.Zones {
 		zones[i] = valves.Zone{ID: z.ID, Name: z.Name, Line: z.Line, DefaultDuration: z.DefaultDuration, MaxDuration: z.MaxDuration, Group: z.Group}
 	}
-	state, err := openState(filepath.Join(d.cfg.State.Dir, stateFile), d.opts.Clock, d.log)
-	if err != nil {
-		return err
-	}
+	state, stateNotes := openState(filepath.Join(d.cfg.State.Dir, stateFile), d.opts.Clock, d.log)
 	hist, err := history.Open(filepath.Join(d.cfg.State.Dir, history.File), d.cfg.Hist.Retention, started, d.log)
 	if err != nil {
 		return err
@@ -157,6 +155,11 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 			v.AddEvent(topics.Event{Type: topics.EventProblemCleared, Message: text})
 		},
 	}
+	if len(stateNotes) > 0 {
+		probs.Raise(problemStateRead, "the saved state was damaged: "+strings.Join(stateNotes, "; "))
+	}
+	state.probs = probs
+	_ = state.save() // a state that cannot be saved is a problem raised, not a reason to stop
 	clockOK := d.checkClock(started, state.lastKnown(), probs)
 	for _, r := range interrupted {
 		record(powerLoss(r, started))

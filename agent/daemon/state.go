@@ -3,21 +3,33 @@ package daemon
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
 	"log/slog"
 	"maps"
+	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
 
 	"sprinkler/agent/clock"
+	"sprinkler/agent/problems"
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/statefile"
 	"sprinkler/agent/valves"
 	"sprinkler/agent/writeback"
 )
 
-// stateFile is the name of the agent's state document in state.dir.
-const stateFile = "state.json"
+// stateFile is the name of the agent's state document in state.dir. Beside it: its copy,
+// written after it, used when it cannot be read; and, after a change that could not be saved,
+// the last saved document set aside, whose runs must not resume.
+const (
+	stateFile   = "state.json"
+	copySuffix  = ".prev"
+	staleSuffix = ".stale"
+)
 
 // document is what the agent keeps across restarts and power cuts.
 type document struct {
@@ -49,25 +61,39 @@ type state struct {
 	path  string
 	log   *slog.Logger
 	clock clock.Clock
-	mu   sync.Mutex // guards doc and gen
-	doc  document
-	gen  uint64 // changes made to doc so far
+	// probs hears of writes that fail and succeed again; nil until the agent has its problems.
+	probs *problems.Set
+	mu    sync.Mutex // guards doc and gen
+	doc   document
+	gen   uint64 // changes made to doc so far
 	// wmu serialises writes, so an older document never lands after a newer one; written
-	// is the generation on disk, under wmu.
+	// is the generation on disk, failing whether the last write failed, both under wmu.
 	wmu     sync.Mutex
 	written uint64
+	failing bool
 	kick    writeback.Kick
 }
 
-// openState reads the state document, or starts an empty one. A document that cannot be
-// read is logged and replaced: the relays are safe without it.
-func openState(path string, clk clock.Clock, log *slog.Logger) (*state, error) {
+// The keys of the state's problems: a state that could not be read at start-up (it stays
+// listed until the agent restarts), and one that cannot be saved (until a write succeeds).
+const (
+	problemStateRead  = "state-read"
+	problemStateWrite = "state-write"
+)
+
+// openState reads the state document (see load), and says what it found wrong.
+func openState(path string, clk clock.Clock, log *slog.Logger) (*state, []string) {
 	s := &state{path: path, log: log, clock: clk, kick: writeback.New()}
-	if _, err := statefile.Read(path, &s.doc); err != nil {
-		log.Error("state: unreadable; starting afresh", "path", path, "err", err)
-		s.doc = document{}
-	}
-	return s, nil
+	return s, s.load()
+}
+
+// save writes the document now, changed or not: at start-up, to repair what load found and to
+// learn at once whether the state can be saved at all.
+func (s *state) save() error {
+	s.mu.Lock()
+	_ = s.changed()
+	s.mu.Unlock()
+	return s.sync()
 }
 
 // run writes changes as they come until ctx ends, then once more.
@@ -81,28 +107,77 @@ func (s *state) changed() error {
 	return nil
 }
 
-// sync returns once every change made before the call is on disk, writing it if need be.
+// sync returns once every change made before the call is on disk, writing it if need be:
+// the document, then its copy. When that fails, the last saved document is set aside (so that
+// a restart does not resume runs it no longer holds) and the problem raised until a write
+// succeeds again.
 func (s *state) sync() error {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	s.mu.Lock()
 	gen := s.gen
-	if gen == s.written {
+	if gen == s.written && !s.failing {
 		s.mu.Unlock()
 		return nil
 	}
 	s.doc.Saved = latest(s.doc.Saved, s.clock.Now())
-	b, err := json.Marshal(s.doc)
+	b, err := json.MarshalIndent(s.doc, "", "  ")
 	s.mu.Unlock()
 	if err == nil {
-		err = statefile.Write(s.path, json.RawMessage(b))
+		b = append(b, '\n')
+		if err = statefile.Replace(s.path, b); err == nil {
+			err = statefile.Replace(s.path+copySuffix, b)
+		}
 	}
 	if err != nil {
-		s.log.Error("state: writing failed; a crash now would lose the latest change", "path", s.path, "err", err)
+		s.failed(err)
 		return err
 	}
 	s.written = gen
+	if s.failing {
+		s.failing = false
+		_ = os.Remove(s.path + staleSuffix)
+		if s.probs != nil {
+			s.probs.Clear(problemStateWrite)
+		}
+	}
 	return nil
+}
+
+// retryEvery is how often a state that could not be saved is tried again.
+const retryEvery = 30 * time.Second
+
+// retry asks for a write every retryEvery until one succeeds.
+func (s *state) retry() {
+	s.clock.AfterFunc(retryEvery, func() {
+		s.wmu.Lock()
+		failing := s.failing
+		s.wmu.Unlock()
+		if failing {
+			s.kick.Ask()
+			s.retry()
+		}
+	})
+}
+
+// failed handles a write that failed. Called with wmu held.
+func (s *state) failed(err error) {
+	s.log.Error("state: writing failed; the change holds until the agent stops, but a restart would not know it", "path", s.path, "err", err)
+	if !s.failing {
+		// Renaming and removing need no free space.
+		if rerr := os.Rename(s.path, s.path+staleSuffix); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			s.log.Error("state: could not set the outdated state aside; a restart may resume runs from it", "err", rerr)
+		}
+		_ = os.Remove(s.path + copySuffix)
+	}
+	if !s.failing {
+		s.retry()
+	}
+	s.failing = true
+	if s.probs != nil {
+		s.probs.Raise(problemStateWrite, fmt.Sprintf("the state cannot be saved (%v): changes hold until the agent stops, "+
+			"and a restart will resume no run; free the disk of %s", err, filepath.Dir(s.path)))
+	}
 }
 
 // lastKnown is the latest time the document has seen: when it was saved, or, in a document

@@ -137,7 +137,10 @@ func (w *worker) request(cmd string, payload []byte, source, role string) {
 	if topics.CommandAccess(cmd) != topics.AccessRead { // a read changes nothing
 		w.rep.flush()
 		if w.persist != nil {
-			_ = w.persist() // a failure is logged; the change itself stands
+			if err := w.persist(); err != nil && resp.Status == topics.StatusOK {
+				resp = topics.Fail(resp.ID, topics.Errorf(topics.CodeNotSaved,
+					"%s was carried out but could not be saved (%v): it holds until the agent stops, and a restart will not know it", cmd, err))
+			}
 		}
 	}
 	w.pub.Publish(w.topics.Reply(cmd, replyTo), false, mustJSON(resp))

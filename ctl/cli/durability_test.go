@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"sprinkler/broker/brokertest"
 	"sprinkler/topics"
 )
 
@@ -62,5 +63,112 @@ func TestClockBehindTheState(t *testing.T) {
 	agent.stop(t)
 	if out := agent.out.String(); strings.Contains(out, "panic") || !strings.Contains(out, "behind the saved state") {
 		t.Errorf("the agent's log:\n%s", out)
+	}
+}
+
+// settings are the four things a user sets that must survive: automatic runs off, a rain
+// delay, the water level and a zone's default run.
+type settings struct {
+	autoOff, rainDelay bool
+	level              int
+	default3           float64
+}
+
+func setSettings(t *testing.T, url string) {
+	t.Helper()
+	for _, args := range [][]string{{"stop"}, {"rain-delay", "24"}, {"water-level", "60"}} {
+		if code, _, stderr := ctl(t, url, args...); code != 0 {
+			t.Fatalf("%v: %s", args, stderr)
+		}
+	}
+	c := brokertest.Connect(t, url)
+	c.Subscribe("sprinkler/garden/zone/3/duration/state")
+	c.Publish("sprinkler/garden/zone/3/duration/set", false, "15")
+	c.Await("sprinkler/garden/zone/3/duration/state", "15")
+	if code, _, stderr := ctl(t, url, "version"); code != 0 { // a request: every change before it is saved
+		t.Fatal(stderr)
+	}
+}
+
+func readSettings(t *testing.T, url string) settings {
+	t.Helper()
+	code, stdout, stderr := ctl(t, url, "profile", "--json")
+	var p topics.ScheduleReply
+	if err := json.Unmarshal([]byte(stdout), &p); code != 0 || err != nil {
+		t.Fatalf("profile: %v %s", err, stderr)
+	}
+	code, stdout, stderr = ctl(t, url, "limits", "--json")
+	var l topics.Limits
+	if err := json.Unmarshal([]byte(stdout), &l); code != 0 || err != nil {
+		t.Fatalf("limits: %v %s", err, stderr)
+	}
+	s := settings{autoOff: !p.Auto, rainDelay: p.RainDelayUntil != nil, level: p.WaterLevel}
+	for _, z := range l.Zones {
+		if z.Zone == 3 {
+			s.default3 = z.DefaultDurationS
+		}
+	}
+	return s
+}
+
+func (s settings) kept() int {
+	n := 0
+	for _, ok := range []bool{s.autoOff, s.rainDelay, s.level == 60, s.default3 == 900} {
+		if ok {
+			n++
+		}
+	}
+	return n
+}
+
+// TestDamagedStateKeepsSettings stops the agent, damages its state file as a power cut or a
+// worn SD card does, and starts it again: the user's settings come back from the copy beside
+// it (or, for one unreadable field, everything else from the file), the damaged file is kept
+// for inspection, and the health says what happened. Before, the agent started afresh with
+// automatic runs back on: 0 of 4 settings kept.
+func TestDamagedStateKeepsSettings(t *testing.T) {
+	profiles, err := filepath.Abs("../../configs/profiles.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, damage := range map[string]func([]byte) []byte{
+		"truncated":  func(b []byte) []byte { return b[:len(b)/2] },
+		"empty":      func([]byte) []byte { return nil },
+		"NUL-filled": func(b []byte) []byte { return make([]byte, len(b)) },
+		"wrong type": func(b []byte) []byte {
+			return []byte(strings.Replace(string(b), `"water_level": 60`, `"water_level": "sixty"`, 1))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			state := t.TempDir()
+			env := []string{"SPRINKLER_STATE_DIR=" + state, "SPRINKLER_SCHEDULE_FILE=" + profiles}
+			url, agent := startAgent(t, "garden", env...)
+			setSettings(t, url)
+			agent.stop(t)
+			path := filepath.Join(state, "state.json")
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			damaged := damage(b)
+			if string(damaged) == string(b) {
+				t.Fatal("the damage changed nothing")
+			}
+			if err := os.WriteFile(path, damaged, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			url, _ = startAgent(t, "garden", env...)
+			if got := readSettings(t, url); got.kept() != 4 {
+				t.Errorf("settings kept: %d of 4 (%+v)", got.kept(), got)
+			}
+			h := healthOf(t, url)
+			if len(h.Problems) != 1 || !strings.Contains(h.Problems[0], "state.json") {
+				t.Errorf("health problems: %q", h.Problems)
+			}
+			aside, _ := filepath.Glob(filepath.Join(state, "state.json.bad-*"))
+			if len(aside) != 1 {
+				t.Errorf("the damaged file was not kept for inspection: %v", aside)
+			}
+		})
 	}
 }

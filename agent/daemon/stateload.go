@@ -1,0 +1,184 @@
+package daemon
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// field is one field of the state document, read on its own so that one that cannot be read
+// loses nothing else. Names under "schedule." are fields of the schedule object.
+type field struct {
+	name string
+	of   func(*document) any
+}
+
+var fields = []field{
+	{"runs", func(d *document) any { return &d.Runs }},
+	{"schedule.profile", func(d *document) any { return &d.Schedule.Profile }},
+	{"schedule.auto", func(d *document) any { return &d.Schedule.Auto }},
+	{"schedule.rain_delay_until", func(d *document) any { return &d.Schedule.RainDelayUntil }},
+	{"schedule.water_level", func(d *document) any { return &d.Schedule.WaterLevel }},
+	{"schedule.skips", func(d *document) any { return &d.Schedule.Skips }},
+	{"defaults", func(d *document) any { return &d.Defaults }},
+	{"discovery", func(d *document) any { return &d.Discovery }},
+	{"saved", func(d *document) any { return &d.Saved }},
+}
+
+// parsed is a state file as far as it could be read.
+type parsed struct {
+	doc document
+	raw map[string]json.RawMessage // by field name
+	bad []string                   // the fields that could not be read, with their values
+}
+
+// readDocument reads the state file at path field by field. It fails only when the file is
+// missing or is not a JSON object at all.
+func readDocument(path string) (parsed, error) {
+	p := parsed{raw: map[string]json.RawMessage{}}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return p, err
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil {
+		return p, fmt.Errorf("not a JSON object (%v; %d bytes%s)", err, len(b), nulNote(b))
+	}
+	var sched map[string]json.RawMessage
+	schedRaw, hasSched := top["schedule"]
+	schedBad := hasSched && json.Unmarshal(schedRaw, &sched) != nil
+	for _, f := range fields {
+		raw, ok := top[f.name]
+		if name, sub := strings.CutPrefix(f.name, "schedule."); sub {
+			if schedBad { // every field of a schedule that is not an object is lost
+				p.bad = append(p.bad, f.name+": (schedule is "+short(schedRaw)+")")
+				continue
+			}
+			raw, ok = sched[name]
+		}
+		if !ok {
+			continue
+		}
+		p.raw[f.name] = raw
+		if err := json.Unmarshal(raw, f.of(&p.doc)); err != nil {
+			p.bad = append(p.bad, f.name+": "+short(raw))
+		}
+	}
+	return p, nil
+}
+
+// load reads the state document. A file that cannot be read is moved aside for inspection and
+// its copy used; a field that cannot be read is taken from the copy, or else left at its safe
+// value (automatic runs off). With neither usable the agent starts safe: automatic runs off.
+// After a change that could not be saved, the document set aside gives the settings but no run
+// to resume. It returns what it found wrong, for the problems; nothing for a first start.
+func (s *state) load() []string {
+	name := filepath.Base(s.path)
+	main, mainErr := readDocument(s.path)
+	stale, staleErr := readDocument(s.path + staleSuffix)
+	if mainErr == nil && len(main.bad) == 0 {
+		s.doc = main.doc
+		if staleErr == nil {
+			_ = os.Remove(s.path + staleSuffix) // a later write succeeded
+		}
+		return nil
+	}
+	var notes []string
+	if mainErr != nil && !errors.Is(mainErr, fs.ErrNotExist) {
+		notes = append(notes, fmt.Sprintf("%s could not be read (%v) and was moved to %s", name, mainErr, s.moveAside(s.path)))
+	}
+	cp, cpErr := readDocument(s.path + copySuffix)
+	switch {
+	case mainErr == nil:
+		s.doc = main.doc
+		for _, f := range fields {
+			if !hasField(main.bad, f.name) {
+				continue
+			}
+			from := "its safe value"
+			if raw, ok := cp.raw[f.name]; ok && cpErr == nil && !hasField(cp.bad, f.name) && json.Unmarshal(raw, f.of(&s.doc)) == nil {
+				from = "the copy " + name + copySuffix
+			} else if f.name == "schedule.auto" {
+				off := false
+				s.doc.Schedule.Auto = &off
+			}
+			notes = append(notes, fmt.Sprintf("%s: %s could not be read; taken from %s", name, badValue(main.bad, f.name), from))
+		}
+		notes = append(notes, "the file as it was is in "+s.copyAside(s.path))
+	case cpErr == nil && len(cp.bad) == 0:
+		s.doc = cp.doc
+		notes = append(notes, fmt.Sprintf("the copy %s%s, saved %s, is used", name, copySuffix, cp.doc.Saved.UTC().Format(time.RFC3339)))
+	case staleErr == nil:
+		s.doc = stale.doc
+		s.doc.Runs = nil
+		notes = append(notes, fmt.Sprintf("the state could not be saved before the agent stopped: the settings saved %s are used, and no run resumes",
+			stale.doc.Saved.UTC().Format(time.RFC3339)))
+	case errors.Is(mainErr, fs.ErrNotExist) && errors.Is(cpErr, fs.ErrNotExist):
+		return nil // a first start
+	default:
+		if cpErr != nil && !errors.Is(cpErr, fs.ErrNotExist) {
+			notes = append(notes, fmt.Sprintf("its copy %s%s could not be read either (%v) and was moved to %s", name, copySuffix, cpErr, s.moveAside(s.path+copySuffix)))
+		}
+		off := false
+		s.doc = document{Schedule: s.doc.Schedule}
+		s.doc.Schedule.Auto = &off
+		notes = append(notes, "no saved state is usable: automatic runs are off until turned on, and the rain delay, water level and changed default runs are gone")
+	}
+	return notes
+}
+
+// moveAside renames the file at path to a name with the time, for inspection, and returns it.
+func (s *state) moveAside(path string) string {
+	to := path + ".bad-" + s.clock.Now().UTC().Format("20060102T150405Z")
+	if err := os.Rename(path, to); err != nil {
+		return path + " (could not be moved: " + err.Error() + ")"
+	}
+	return to
+}
+
+// copyAside copies the file at path to a name with the time, for inspection, and returns it.
+func (s *state) copyAside(path string) string {
+	to := path + ".bad-" + s.clock.Now().UTC().Format("20060102T150405Z")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		err = os.WriteFile(to, b, 0o600)
+	}
+	if err != nil {
+		return path + " (could not be copied: " + err.Error() + ")"
+	}
+	return to
+}
+
+func hasField(bad []string, name string) bool { return badValue(bad, name) != "" }
+
+// badValue returns the entry of bad for field name, "name: value", or "".
+func badValue(bad []string, name string) string {
+	for _, b := range bad {
+		if strings.HasPrefix(b, name+": ") {
+			return b
+		}
+	}
+	return ""
+}
+
+// short quotes a JSON value for a message, at most 40 bytes of it.
+func short(raw json.RawMessage) string {
+	if len(raw) > 40 {
+		return string(raw[:40]) + "…"
+	}
+	return string(raw)
+}
+
+// nulNote says how much of b is NUL bytes, as a power cut leaves some filesystems' files.
+func nulNote(b []byte) string {
+	if n := bytes.Count(b, []byte{0}); n > 0 {
+		return fmt.Sprintf(", %d of them NUL", n)
+	}
+	return ""
+}
