@@ -24,7 +24,8 @@ import (
 
 // stateFile is the name of the agent's state document in state.dir. Beside it: its copy,
 // written after it, used when it cannot be read; and, after a change that could not be saved,
-// the last saved document set aside, whose runs must not resume.
+// both set aside (.stale, .prev.stale): the settings of the first are used at the next start,
+// but no run it holds resumes.
 const (
 	stateFile   = "state.json"
 	copySuffix  = ".prev"
@@ -124,10 +125,7 @@ func (s *state) sync() error {
 	b, err := json.MarshalIndent(s.doc, "", "  ")
 	s.mu.Unlock()
 	if err == nil {
-		b = append(b, '\n')
-		if err = statefile.Replace(s.path, b); err == nil {
-			err = statefile.Replace(s.path+copySuffix, b)
-		}
+		err = statefile.Replace(s.path, append(b, '\n'))
 	}
 	if err != nil {
 		s.failed(err)
@@ -137,11 +135,38 @@ func (s *state) sync() error {
 	if s.failing {
 		s.failing = false
 		_ = os.Remove(s.path + staleSuffix)
-		if s.probs != nil {
-			s.probs.Clear(problemStateWrite)
-		}
+		_ = os.Remove(s.path + copySuffix + staleSuffix)
+	}
+	if err := statefile.Replace(s.path+copySuffix, append(b, '\n')); err != nil {
+		// The change is saved; an outdated copy must never stand in for it.
+		_ = os.Remove(s.path + copySuffix)
+		s.raise(fmt.Sprintf("the copy of the state cannot be saved (%v): a damaged %s could not be recovered; free the disk of %s",
+			cause(err), filepath.Base(s.path), filepath.Dir(s.path)))
+		return nil
+	}
+	if s.probs != nil {
+		s.probs.Clear(problemStateWrite)
 	}
 	return nil
+}
+
+// raise reports the state's write problem, once the agent has its problems.
+func (s *state) raise(text string) {
+	if s.probs != nil {
+		s.probs.Raise(problemStateWrite, text)
+	}
+}
+
+// cause is the innermost error of err: "no space left on device" rather than the name of a
+// temporary file.
+func cause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
 
 // retryEvery is how often a state that could not be saved is tried again.
@@ -164,20 +189,19 @@ func (s *state) retry() {
 func (s *state) failed(err error) {
 	s.log.Error("state: writing failed; the change holds until the agent stops, but a restart would not know it", "path", s.path, "err", err)
 	if !s.failing {
-		// Renaming and removing need no free space.
-		if rerr := os.Rename(s.path, s.path+staleSuffix); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-			s.log.Error("state: could not set the outdated state aside; a restart may resume runs from it", "err", rerr)
+		// Renaming needs no free space (and frees none, so what failed fails again).
+		for _, p := range []string{s.path, s.path + copySuffix} {
+			if rerr := os.Rename(p, p+staleSuffix); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+				s.log.Error("state: could not set the outdated state aside; a restart may resume runs from it", "path", p, "err", rerr)
+			}
 		}
-		_ = os.Remove(s.path + copySuffix)
 	}
 	if !s.failing {
 		s.retry()
 	}
 	s.failing = true
-	if s.probs != nil {
-		s.probs.Raise(problemStateWrite, fmt.Sprintf("the state cannot be saved (%v): changes hold until the agent stops, "+
-			"and a restart will resume no run; free the disk of %s", err, filepath.Dir(s.path)))
-	}
+	s.raise(fmt.Sprintf("the state cannot be saved (%v): changes hold until the agent stops, and a restart will resume no run; "+
+		"free the disk of %s", cause(err), filepath.Dir(s.path)))
 }
 
 // lastKnown is the latest time the document has seen: when it was saved, or, in a document

@@ -84,8 +84,9 @@ func (s *state) load() []string {
 	stale, staleErr := readDocument(s.path + staleSuffix)
 	if mainErr == nil && len(main.bad) == 0 {
 		s.doc = main.doc
-		if staleErr == nil {
-			_ = os.Remove(s.path + staleSuffix) // a later write succeeded
+		if staleErr == nil { // a later write succeeded
+			_ = os.Remove(s.path + staleSuffix)
+			_ = os.Remove(s.path + copySuffix + staleSuffix)
 		}
 		return nil
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"sprinkler/agent/statefile/disktest"
 	"sprinkler/broker/brokertest"
 	"sprinkler/topics"
 )
@@ -170,5 +171,64 @@ func TestDamagedStateKeepsSettings(t *testing.T) {
 				t.Errorf("the damaged file was not kept for inspection: %v", aside)
 			}
 		})
+	}
+}
+
+// TestFullDiskNeverReopensAClosedZone puts the state on a small filesystem and fills it while
+// a zone runs. Closing the zone still closes it, but the reply says the change was not saved;
+// so does the next open. After kill -9 and a restart (the disk still full), the zone the user
+// closed stays closed (it used to reopen for the rest of its run), nothing resumes, the
+// settings saved before are kept, and the health says the state cannot be saved. Once there is
+// room again, the next change is saved and the problem clears.
+func TestFullDiskNeverReopensAClosedZone(t *testing.T) {
+	state := disktest.Mount(t, "512k")
+	profiles, err := filepath.Abs("../../configs/profiles.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"SPRINKLER_STATE_DIR=" + state, "SPRINKLER_SCHEDULE_FILE=" + profiles, "SPRINKLER_SAFETY_STAGGER=0s",
+		"SPRINKLER_LOG_FILE=" + filepath.Join(t.TempDir(), "agent.log")}
+	url, agent := startAgent(t, "garden", env...)
+	if code, _, stderr := ctl(t, url, "stop"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if code, _, stderr := ctl(t, url, "open", "2", "--for", "10m"); code != 0 {
+		t.Fatal(stderr)
+	}
+	disktest.Fill(t, state)
+	code, _, stderr := ctl(t, url, "close", "2")
+	if code == 0 || !strings.Contains(stderr, "not_saved") && !strings.Contains(stderr, "could not be saved") {
+		t.Errorf("closing on a full disk: exit %d, %s; want the reply to say it was not saved", code, stderr)
+	}
+	if z := zoneStatus(t, url, "2"); z.State != topics.StateClosed {
+		t.Errorf("zone 2 did not close on a full disk: %+v", z)
+	}
+	if code, _, _ := ctl(t, url, "open", "3", "--for", "10m"); code == 0 {
+		t.Error("an open on a full disk was acknowledged as saved")
+	}
+	if h := healthOf(t, url); len(h.Problems) != 1 || !strings.Contains(h.Problems[0], "cannot be saved") {
+		t.Errorf("health problems: %q", h.Problems)
+	}
+	_ = agent.cmd.Process.Kill()
+	<-agent.done
+
+	url, _ = startAgent(t, "garden", env...)
+	for _, zone := range []string{"2", "3"} {
+		if z := zoneStatus(t, url, zone); z.State != topics.StateClosed {
+			t.Errorf("after kill -9 on a full disk zone %s is %+v", zone, z)
+		}
+	}
+	if s := readSettings(t, url); !s.autoOff {
+		t.Error("automatic runs came back on")
+	}
+	if h := healthOf(t, url); len(h.Problems) == 0 {
+		t.Error("starting on a full disk is not reported")
+	}
+	disktest.Free(t, state)
+	if code, _, stderr := ctl(t, url, "open", "4", "--for", "1m"); code != 0 {
+		t.Errorf("with room again: %s", stderr)
+	}
+	if h := healthOf(t, url); len(h.Problems) != 1 || strings.Contains(h.Problems[0], "cannot be saved") {
+		t.Errorf("with room again the health still says: %q", h.Problems)
 	}
 }
