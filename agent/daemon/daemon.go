@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -161,15 +162,17 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	state.probs = probs
 	_ = state.save() // a state that cannot be saved is a problem raised, not a reason to stop
 	clockOK := d.checkClock(started, state.lastKnown(), probs)
-	for _, r := range interrupted {
-		record(powerLoss(r, started))
+	for _, r := range interrupted.Runs {
+		if !r.Queued {
+			record(powerLoss(r, started))
+		}
 	}
 	v.Start()
-	switch {
-	case len(interrupted) > 0 && !clockOK:
-		d.log.Warn("the last run did not end cleanly, but the clock cannot be trusted: nothing resumes", "runs", len(interrupted))
-	case len(interrupted) > 0:
-		d.log.Warn("the last run did not end cleanly; resuming what is left of its runs", "runs", len(interrupted))
+	switch n := len(interrupted.Runs); {
+	case n > 0 && !clockOK:
+		d.log.Warn("the agent did not stop cleanly, but the clock cannot be trusted: nothing resumes", "runs", n)
+	case n > 0:
+		d.log.Warn("the agent did not stop cleanly; resuming what is left of its runs and its queue", "runs", n)
 		v.Resume(interrupted)
 	}
 	loc, err := d.cfg.Location()
@@ -187,7 +190,10 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	}
 	defer sens.close()
 	rep.sensors = sens
-	sched, err := d.openSchedule(v, state, loc, rep.nudge, sens.hold)
+	closedByHand := func(zone int, since time.Time) bool {
+		return slices.ContainsFunc(hist.Runs(zone, since), func(r topics.RunRecord) bool { return r.Outcome == topics.ReasonClosed })
+	}
+	sched, err := d.openSchedule(v, state, loc, rep.nudge, sens.hold, closedByHand)
 	if err != nil {
 		return err
 	}
@@ -308,7 +314,8 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	}
 
 	w := &worker{topics: d.topics, svc: serve.New(svcOpts), valves: v, sched: sched, pub: l, rep: rep, log: d.log, clock: d.opts.Clock,
-		birth: birth, birthDelay: d.cfg.HA.BirthDelay, saveDefault: state.saveDefault, afterReply: stops.afterReply, persist: state.sync}
+		birth: birth, birthDelay: d.cfg.HA.BirthDelay, saveDefault: state.saveDefault, afterReply: stops.afterReply,
+		persist: func() error { return errors.Join(state.sync(), hist.Sync()) }}
 	var wg sync.WaitGroup
 	wg.Go(func() { rep.run(pubCtx) })
 	workCtx, stopWork := context.WithCancel(context.Background())
@@ -431,7 +438,8 @@ func (d *Daemon) linkCredentials() (link.Options, error) {
 
 // openSchedule loads the profile file, if one is configured, into a scheduler that has not
 // started. A bad file stops the agent with file, line, profile, zone and field named.
-func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Location, changed func(), hold func(zone int) string) (*scheduler.Engine, error) {
+func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Location, changed func(), hold func(zone int) string,
+	closedByHand func(zone int, since time.Time) bool) (*scheduler.Engine, error) {
 	if d.cfg.Sched.File == "" {
 		d.log.Info("no schedule: schedule.file is empty")
 		return nil, nil
@@ -450,7 +458,7 @@ func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Locatio
 	return scheduler.New(scheduler.Options{
 		Path: d.cfg.Sched.File, Zones: zones, Names: names, Site: site, Location: loc, Clock: d.opts.Clock, Valves: v,
 		Log: d.log.With("component", "schedule"), Resume: d.cfg.Sched.Resume,
-		State: st.schedule(), Save: st.saveSchedule, OnChange: changed, Hold: hold, MinRun: d.cfg.Sched.MinRun,
+		State: st.schedule(), Save: st.saveSchedule, OnChange: changed, Hold: hold, MinRun: d.cfg.Sched.MinRun, ClosedByHand: closedByHand,
 		PausedUntil: v.PausedUntil,
 	})
 }

@@ -34,9 +34,11 @@ const (
 
 // document is what the agent keeps across restarts and power cuts.
 type document struct {
-	// Runs are the runs in progress. A clean stop empties the list; after a crash or power
-	// cut, what is left of them resumes.
+	// Runs are the runs in progress, then the queue. A clean stop empties the list; after a
+	// crash or power cut, what is left of them resumes.
 	Runs []valves.Run `json:"runs"`
+	// PausedUntil is the end of a pause that was on.
+	PausedUntil time.Time `json:"paused_until,omitzero"`
 	// Schedule is the active profile, whether automatic runs are on, and a rain delay.
 	Schedule scheduler.State `json:"schedule"`
 	// Defaults are default runs changed at run time, seconds by zone number.
@@ -223,11 +225,11 @@ func latest(a, b time.Time) time.Time {
 	return a
 }
 
-// runs returns the runs the document holds.
-func (s *state) runs() []valves.Run {
+// runs returns the runs and the pause the document holds.
+func (s *state) runs() valves.Saved {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]valves.Run(nil), s.doc.Runs...)
+	return valves.Saved{Runs: append([]valves.Run(nil), s.doc.Runs...), PausedUntil: s.doc.PausedUntil}
 }
 
 // schedule returns the scheduler's remembered state.
@@ -245,11 +247,11 @@ func (s *state) saveSchedule(st scheduler.State) error {
 	return s.changed()
 }
 
-// saveRuns records the runs in progress.
-func (s *state) saveRuns(runs []valves.Run) error {
+// saveRuns records the runs and the pause.
+func (s *state) saveRuns(st valves.Saved) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.doc.Runs = runs
+	s.doc.Runs, s.doc.PausedUntil = st.Runs, st.PausedUntil
 	return s.changed()
 }
 

@@ -21,6 +21,7 @@ type field struct {
 
 var fields = []field{
 	{"runs", func(d *document) any { return &d.Runs }},
+	{"paused_until", func(d *document) any { return &d.PausedUntil }},
 	{"schedule.profile", func(d *document) any { return &d.Schedule.Profile }},
 	{"schedule.auto", func(d *document) any { return &d.Schedule.Auto }},
 	{"schedule.rain_delay_until", func(d *document) any { return &d.Schedule.RainDelayUntil }},
@@ -117,7 +118,7 @@ func (s *state) load() []string {
 		notes = append(notes, fmt.Sprintf("the copy %s%s, saved %s, is used", name, copySuffix, cp.doc.Saved.UTC().Format(time.RFC3339)))
 	case staleErr == nil:
 		s.doc = stale.doc
-		s.doc.Runs = nil
+		s.doc.Runs, s.doc.PausedUntil = nil, time.Time{}
 		notes = append(notes, fmt.Sprintf("the state could not be saved before the agent stopped: the settings saved %s are used, and no run resumes",
 			stale.doc.Saved.UTC().Format(time.RFC3339)))
 	case errors.Is(mainErr, fs.ErrNotExist) && errors.Is(cpErr, fs.ErrNotExist):

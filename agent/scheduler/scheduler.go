@@ -58,6 +58,9 @@ type Options struct {
 	Valves   Valves
 	Log      *slog.Logger
 	Resume   bool // after a restart inside a window, water what is left of it
+	// ClosedByHand reports whether someone closed zone since a time: a window they closed is
+	// not resumed after a restart. Nil: nobody did.
+	ClosedByHand func(zone int, since time.Time) bool
 	State    State
 	Save     func(State) error // persists State after every change
 	OnChange func()            // called after the profile, automatic runs or rain delay changed
@@ -146,6 +149,10 @@ func (e *Engine) Start() {
 	if e.o.Resume {
 		for _, w := range e.windows(now, now.Add(time.Second)) {
 			if w.Start.Before(now) && w.End.After(now) && e.mayRun(w, now) == "" {
+				if e.o.ClosedByHand != nil && e.o.ClosedByHand(w.Zone, w.Start) {
+					e.o.Log.Info("schedule: a window in progress was closed by hand before the restart; not resumed", "zone", w.Zone)
+					continue
+				}
 				if ok, _ := e.o.Valves.StartScheduled(w.Zone, w.End.Sub(now), source(w.Profile)); ok {
 					e.o.Log.Info("schedule: resumed a window in progress", "zone", w.Zone, "left", w.End.Sub(now).Round(time.Second))
 				}

@@ -114,18 +114,37 @@ func (c *Controller) Toggle(ids []int, d time.Duration, source string) ([]topics
 	return closed, nil
 }
 
-// Resume queues again the runs a crash or power cut interrupted, each for what is left of it
-// and never longer than its zone's maximum. Runs already over, and zones no longer
-// configured, are skipped.
-func (c *Controller) Resume(runs []Run) []topics.ZoneChange {
+// Resume takes up again what a crash or power cut interrupted: the pause, if it is not over;
+// each run in progress for what is left of it, never longer than its zone's maximum; then the
+// runs that waited in the queue, in their order, with their whole length. Runs already over,
+// and zones no longer configured, are skipped.
+func (c *Controller) Resume(st Saved) []topics.ZoneChange {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.clock.Now()
+	if now.Before(st.PausedUntil) {
+		c.pauseUntil(st.PausedUntil)
+		c.log.Info("pause resumed after an interruption", "until", st.PausedUntil)
+	}
 	var changes []topics.ZoneChange
-	for _, r := range runs {
+	for _, r := range st.Runs {
 		z, ok := c.byID[r.Zone]
+		if !ok || z == c.master || z.run != nil {
+			continue
+		}
+		if r.Queued {
+			q := &run{zone: z, d: time.Duration(r.DurationS * float64(time.Second)), source: r.Source, requested: r.Requested}
+			if r.Seq != "" {
+				q.seq = "resumed-" + r.Seq // apart from the sequences made from now on
+			}
+			z.run = q
+			c.queue = append(c.queue, q)
+			c.event(topics.EventRunResumed, z, now, r.Source).Message = "it waited in the queue"
+			c.log.Info("queued run taken up after an interruption", "zone", z.ID, "duration", q.d, "was", r.Source)
+			continue
+		}
 		left := r.EndsAt.Sub(now)
-		if !ok || z == c.master || left <= 0 {
+		if left <= 0 {
 			continue
 		}
 		ch, err := c.open([]*zone{z}, left, topics.SourceResume, now)
@@ -137,6 +156,10 @@ func (c *Controller) Resume(runs []Run) []topics.ZoneChange {
 		c.log.Info("run resumed after an interruption", "zone", z.ID, "left", left.Round(time.Millisecond), "was", r.Source)
 		changes = append(changes, ch...)
 	}
+	if len(c.queue) > 0 {
+		c.rouse()
+	}
+	c.dispatch(now)
 	c.save()
 	c.signal()
 	return changes

@@ -212,6 +212,57 @@ func TestWatchdogForcesOffALostRun(t *testing.T) {
 	}
 }
 
+// TestQueueAndPauseSurviveACrash: the queue and a pause are part of what is saved; taken up
+// again, the pause holds until its end and then the queue starts in its order, each run with its
+// whole length.
+func TestQueueAndPauseSurviveACrash(t *testing.T) {
+	zones := []valves.Zone{
+		{ID: 1, DefaultDuration: time.Minute, MaxDuration: time.Hour},
+		{ID: 2, DefaultDuration: time.Minute, MaxDuration: time.Hour},
+		{ID: 3, DefaultDuration: time.Minute, MaxDuration: time.Hour},
+	}
+	limits := valves.Limits{MaxOpen: 1, Overflow: topics.OverflowQueue, Watchdog: time.Second}
+	var last valves.Saved
+	clk := clocktest.New(t0)
+	c := valves.New("garden", zones, relaytest.New(3), clk, slog.New(slog.DiscardHandler),
+		valves.Options{Limits: limits, Persist: func(st valves.Saved) error { last = st; return nil }})
+	if err := c.Reset(topics.SourceStartup); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Open([]int{1, 2, 3}, 5*time.Minute, "ctl"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Pause(10*time.Minute, "ctl"); err != nil {
+		t.Fatal(err)
+	}
+	if len(last.Runs) != 3 || !last.PausedUntil.Equal(t0.Add(10*time.Minute)) || last.Runs[0].Zone != 1 || last.Runs[2].Zone != 3 {
+		t.Fatalf("saved %+v", last)
+	}
+
+	// The crash: a new controller on the same saved state, two minutes later.
+	clk.Advance(2 * time.Minute)
+	bank := relaytest.New(3)
+	after := valves.New("garden", zones, bank, clk, slog.New(slog.DiscardHandler), valves.Options{Limits: limits})
+	if err := after.Reset(topics.SourceStartup); err != nil {
+		t.Fatal(err)
+	}
+	after.Resume(last)
+	if bank.AnyOn() || after.QueueLen() != 3 {
+		t.Fatalf("during the pause: relays %v, queue %d", bank.On(), after.QueueLen())
+	}
+	clk.Advance(8 * time.Minute) // the pause ends
+	if on := bank.On(); !on[0] || on[1] || on[2] {
+		t.Fatalf("after the pause: relays %v; want zone 1, the queue's head", on)
+	}
+	clk.Advance(5 * time.Minute)
+	if on := bank.On(); on[0] || !on[1] {
+		t.Fatalf("zone 1's whole run later: relays %v; want zone 2", on)
+	}
+	if err := after.Reset(topics.SourceShutdown); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestResumeOnlyWhatIsLeft(t *testing.T) {
 	var saved [][]valves.Run
 	zones := []valves.Zone{
@@ -221,16 +272,16 @@ func TestResumeOnlyWhatIsLeft(t *testing.T) {
 	}
 	clk := clocktest.New(t0)
 	c := valves.New("garden", zones, relaytest.New(3), clk, slog.New(slog.DiscardHandler),
-		valves.Options{Limits: free, Persist: func(r []valves.Run) error { saved = append(saved, r); return nil }})
+		valves.Options{Limits: free, Persist: func(st valves.Saved) error { saved = append(saved, st.Runs); return nil }})
 	if err := c.Reset(topics.SourceStartup); err != nil {
 		t.Fatal(err)
 	}
-	c.Resume([]valves.Run{
+	c.Resume(valves.Saved{Runs: []valves.Run{
 		{Zone: 1, Started: t0.Add(-time.Minute), EndsAt: t0.Add(4 * time.Minute), Source: "ctl"},
 		{Zone: 2, Started: t0.Add(-time.Minute), EndsAt: t0.Add(time.Hour), Source: "ctl"},  // longer than the zone allows
 		{Zone: 3, Started: t0.Add(-time.Hour), EndsAt: t0.Add(-time.Second), Source: "ctl"}, // over
 		{Zone: 9, Started: t0, EndsAt: t0.Add(time.Hour), Source: "ctl"},                    // no such zone
-	})
+	}})
 	s := c.Snapshot()
 	if !s.Zones["1"].EndsAt.Equal(t0.Add(4*time.Minute)) || s.Zones["1"].Source != topics.SourceResume {
 		t.Errorf("zone 1 %+v", s.Zones["1"])

@@ -51,16 +51,7 @@ func (c *Controller) Pause(d time.Duration, source string) ([]int, time.Time, er
 		r.d, r.started, r.endsAt = r.endsAt.Sub(now), time.Time{}, time.Time{}
 	}
 	c.queue = append(held, c.queue...)
-	stop(&c.dispatchT)
-	stop(&c.pauseT)
-	c.pausedUntil = now.Add(d)
-	c.pauseT = c.clock.AfterFunc(d, func() {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if now := c.clock.Now(); !now.Before(c.pausedUntil) && !c.pausedUntil.IsZero() {
-			c.unpause(now, topics.SourceTimer)
-		}
-	})
+	c.pauseUntil(now.Add(d))
 	e := c.note(topics.EventPaused, 0, now, source)
 	e.EndsAt = topics.At(c.pausedUntil)
 	e.Message = fmt.Sprintf("closed %d zone(s) %s; %d run(s) wait", len(closed), topics.JoinZones(closed), len(c.queue))
@@ -69,6 +60,20 @@ func (c *Controller) Pause(d time.Duration, source string) ([]int, time.Time, er
 	c.save()
 	c.signal()
 	return closed, c.pausedUntil, err
+}
+
+// pauseUntil holds every start until end, when the queue goes on. Called with mu held.
+func (c *Controller) pauseUntil(end time.Time) {
+	stop(&c.dispatchT)
+	stop(&c.pauseT)
+	c.pausedUntil = end
+	c.pauseT = c.clock.AfterFunc(end.Sub(c.clock.Now()), func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if now := c.clock.Now(); !now.Before(c.pausedUntil) && !c.pausedUntil.IsZero() {
+			c.unpause(now, topics.SourceTimer)
+		}
+	})
 }
 
 // Unpause ends a pause now: the runs it kept and the queue start in turn. It reports whether

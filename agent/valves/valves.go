@@ -7,6 +7,7 @@ package valves
 
 import (
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,20 +43,33 @@ func DefaultLimits() Limits {
 	return Limits{MaxOpen: 2, Overflow: topics.OverflowQueue, Stagger: 500 * time.Millisecond, Watchdog: time.Second}
 }
 
-// Run is a run in progress, as the store keeps it to resume after a crash.
+// Run is a run to take up again after a crash or a power cut: one in progress, or one that
+// waited in the queue (Queued), with its length, when it was asked for and its run-once
+// sequence.
 type Run struct {
-	Zone    int       `json:"zone"`
-	Started time.Time `json:"started"`
-	EndsAt  time.Time `json:"ends_at"`
-	Source  string    `json:"source"`
+	Zone      int       `json:"zone"`
+	Started   time.Time `json:"started,omitzero"`
+	EndsAt    time.Time `json:"ends_at,omitzero"`
+	Source    string    `json:"source"`
+	Queued    bool      `json:"queued,omitempty"`
+	DurationS float64   `json:"duration_s,omitempty"`
+	Requested time.Time `json:"requested,omitzero"`
+	Seq       string    `json:"seq,omitempty"`
+}
+
+// Saved is what the controller keeps across a crash or a power cut: its runs, those in progress
+// first, then the queue in its order, and the end of a pause.
+type Saved struct {
+	Runs        []Run
+	PausedUntil time.Time
 }
 
 // Options are the controller's limits and collaborators.
 type Options struct {
 	Limits Limits
-	// Persist, when set, is called with every run in progress after each change, so that a
+	// Persist, when set, is called with the runs and the pause after each change, so that a
 	// crash or power cut can resume them. An error is logged; the relays carry on.
-	Persist func([]Run) error
+	Persist func(Saved) error
 	// Location is where "today" is, for the water time today; time.Local when nil.
 	Location *time.Location
 	// Ended, when set, receives every run that ran, when it ends, for the history. It is
@@ -76,7 +90,7 @@ type Controller struct {
 	log     *slog.Logger
 	agent   string
 	limits  Limits
-	persist func([]Run) error
+	persist func(Saved) error
 	onEnded func(topics.RunRecord)
 	loc     *time.Location
 
@@ -91,7 +105,7 @@ type Controller struct {
 	masterT   clock.Timer // closes the master after its lag
 	watchT    clock.Timer
 	watching  bool
-	persisted []Run
+	persisted Saved
 	events    []topics.Event
 	dropped   int
 	changed   chan struct{}
@@ -347,43 +361,45 @@ func (c *Controller) SetDefault(id int, d time.Duration) error {
 	return nil
 }
 
-// savedRuns is the state the store keeps: every started run.
-func (c *Controller) savedRuns() []Run {
-	var runs []Run
+// saved is the state the store keeps: the runs in progress, then the queue, and the pause.
+// Called with mu held.
+func (c *Controller) saved() Saved {
+	var st Saved
 	for _, z := range c.zones {
 		if r := z.run; r != nil && !r.started.IsZero() {
-			runs = append(runs, Run{Zone: z.ID, Started: r.started, EndsAt: r.endsAt, Source: r.source})
+			st.Runs = append(st.Runs, Run{Zone: z.ID, Started: r.started, EndsAt: r.endsAt, Source: r.source})
 		}
 	}
-	return runs
+	for _, r := range c.queue {
+		st.Runs = append(st.Runs, Run{Zone: r.zone.ID, Source: r.source, Queued: true, DurationS: r.d.Seconds(), Requested: r.requested, Seq: r.seq})
+	}
+	if c.clock.Now().Before(c.pausedUntil) {
+		st.PausedUntil = c.pausedUntil
+	}
+	return st
 }
 
-// save persists the runs in progress when they changed. Called with mu held.
+// save persists the runs and the pause when they changed. Called with mu held.
 func (c *Controller) save() {
 	if c.persist == nil {
 		return
 	}
-	runs := c.savedRuns()
-	if equalRuns(runs, c.persisted) {
+	st := c.saved()
+	if equalSaved(st, c.persisted) {
 		return
 	}
-	if err := c.persist(runs); err != nil {
-		c.log.Error("saving the runs in progress failed; a crash now would not resume them", "err", err)
+	if err := c.persist(st); err != nil {
+		c.log.Error("saving the runs failed; a crash now would not resume them", "err", err)
 		return
 	}
-	c.persisted = runs
+	c.persisted = st
 }
 
-func equalRuns(a, b []Run) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Zone != b[i].Zone || !a[i].EndsAt.Equal(b[i].EndsAt) || a[i].Source != b[i].Source {
-			return false
-		}
-	}
-	return true
+func equalSaved(a, b Saved) bool {
+	return a.PausedUntil.Equal(b.PausedUntil) && slices.EqualFunc(a.Runs, b.Runs, func(x, y Run) bool {
+		return x.Zone == y.Zone && x.Started.Equal(y.Started) && x.EndsAt.Equal(y.EndsAt) && x.Source == y.Source &&
+			x.Queued == y.Queued && x.DurationS == y.DurationS && x.Requested.Equal(y.Requested) && x.Seq == y.Seq
+	})
 }
 
 // zoneList writes zone numbers for messages: "1, 3".
