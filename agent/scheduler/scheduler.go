@@ -61,9 +61,9 @@ type Options struct {
 	// ClosedByHand reports whether someone closed zone since a time: a window they closed is
 	// not resumed after a restart. Nil: nobody did.
 	ClosedByHand func(zone int, since time.Time) bool
-	State    State
-	Save     func(State) error // persists State after every change
-	OnChange func()            // called after the profile, automatic runs or rain delay changed
+	State        State
+	Save         func(State) error // persists State after every change
+	OnChange     func()            // called after the profile, automatic runs or rain delay changed
 	// Hold, when set, says why zone must not start a scheduled run now (an active rain
 	// sensor, say), or "" when it may.
 	Hold func(zone int) string
