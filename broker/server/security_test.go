@@ -481,12 +481,24 @@ func TestWebsocketRefusesForeignHosts(t *testing.T) {
 	c := loopbackConfig()
 	c.Websocket = server.Websocket{Listen: "127.0.0.1:0", Hosts: []string{"garden.example"}}
 	b := start(t, c)
+	// dial connects over WebSocket and logs in, so that the broker is done with the connection
+	// before it closes.
 	dial := func(host string) error {
 		h := http.Header{"Host": {host}, "Origin": {"http://" + host}}
 		d := websocket.Dialer{Subprotocols: []string{"mqtt"}, HandshakeTimeout: brokertest.Wait}
 		conn, _, err := d.Dial("ws://"+b.WebsocketAddr()+"/mqtt", h)
-		if err == nil {
-			conn.Close()
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		connect := append(brokertest.Str("MQTT"), 4, 2, 0, 60)
+		if err := conn.WriteMessage(websocket.BinaryMessage, brokertest.Frame(0x10, append(connect, brokertest.Str(host)...))); err != nil {
+			return err
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(brokertest.Wait))
+		_, ack, err := conn.ReadMessage()
+		if err == nil && (len(ack) < 4 || ack[0] != 0x20 || ack[3] != 0) {
+			err = fmt.Errorf("CONNACK % x", ack)
 		}
 		return err
 	}
