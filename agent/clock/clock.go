@@ -26,3 +26,11 @@ func (Real) Now() time.Time { return time.Now() }
 
 // AfterFunc calls f in its own goroutine after d.
 func (Real) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+
+// Later returns the later of two times.
+func Later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

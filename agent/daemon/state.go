@@ -123,7 +123,7 @@ func (s *state) sync() error {
 		s.mu.Unlock()
 		return nil
 	}
-	s.doc.Saved = latest(s.doc.Saved, s.clock.Now())
+	s.doc.Saved = clock.Later(s.doc.Saved, s.clock.Now())
 	b, err := json.MarshalIndent(s.doc, "", "  ")
 	s.mu.Unlock()
 	if err == nil {
@@ -213,16 +213,9 @@ func (s *state) lastKnown() time.Time {
 	defer s.mu.Unlock()
 	t := s.doc.Saved
 	for _, r := range s.doc.Runs {
-		t = latest(t, r.Started)
+		t = clock.Later(t, r.Started)
 	}
 	return t
-}
-
-func latest(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }
 
 // runs returns the runs and the pause the document holds.

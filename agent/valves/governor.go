@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"sprinkler/agent/clock"
 	"sprinkler/topics"
 )
 
@@ -585,7 +586,7 @@ func (c *Controller) markOff(z *zone, now time.Time, source string) {
 			z.wateredDay, z.wateredSecs = today, 0
 		}
 		y, m, d := local.Date()
-		z.wateredSecs += now.Sub(later(z.since, time.Date(y, m, d, 0, 0, 0, 0, c.loc))).Seconds()
+		z.wateredSecs += now.Sub(clock.Later(z.since, time.Date(y, m, d, 0, 0, 0, 0, c.loc))).Seconds()
 	}
 	z.open, z.since, z.source = false, now, source
 	c.event(topics.EventZoneClosed, z, now, source)

@@ -286,7 +286,7 @@ func (c *Controller) Snapshot() topics.Snapshot {
 			st.WateredTodayS = z.wateredSecs
 		}
 		if z.open {
-			st.WateredTodayS += now.Sub(later(z.since, midnight)).Seconds()
+			st.WateredTodayS += now.Sub(clock.Later(z.since, midnight)).Seconds()
 		}
 		if z != c.master {
 			s.WateredTodayS += st.WateredTodayS
@@ -333,13 +333,6 @@ func (c *Controller) OpenZones() []int {
 		}
 	}
 	return ids
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
 }
 
 // SetDefault sets the run zone id gets when an open names no duration: from a second to the
