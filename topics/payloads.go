@@ -19,7 +19,7 @@ type ZoneStatus struct {
 	Master bool   `json:"master,omitempty"`  // the master valve or pump: it follows the other zones
 	// LastRun is when the zone's last run started; DefaultDurationS is the run an open
 	// without a duration gets.
-	LastRun          *Time   `json:"last_run,omitempty"`
+	LastRun          *Time   `json:"last_run"` // null before the first run
 	DefaultDurationS float64 `json:"default_duration_s,omitempty"`
 	// WateredTodayS is the seconds the zone watered since local midnight.
 	WateredTodayS float64 `json:"watered_today_s"`
@@ -67,11 +67,13 @@ type Snapshot struct {
 	Sensors        map[string]SensorStatus `json:"sensors,omitempty"`
 	Auto           *bool                   `json:"auto,omitempty"`             // whether scheduled runs happen
 	WaterLevel     *int                    `json:"water_level,omitempty"`      // percent scaling the profiles that opt in
-	RainDelayUntil *Time                   `json:"rain_delay_until,omitempty"` // scheduled runs wait until then
-	NextRun        *Time                   `json:"next_run,omitempty"`         // the next scheduled start
-	PausedUntil    *Time                   `json:"paused_until,omitempty"`     // every zone waits until then
+	// The times below are null when unset: Home Assistant's templates read every key of the
+	// document, and a missing one is a warning in its log for every message.
+	RainDelayUntil *Time `json:"rain_delay_until"` // scheduled runs wait until then
+	NextRun        *Time `json:"next_run"`         // the next scheduled start
+	PausedUntil    *Time `json:"paused_until"`     // every zone waits until then
 	// ScheduledRunning says whether a run the schedule started is in progress.
-	ScheduledRunning bool `json:"scheduled_running,omitempty"`
+	ScheduledRunning bool `json:"scheduled_running"`
 }
 
 // ZoneKey is the key of zone n in Snapshot.Zones.
