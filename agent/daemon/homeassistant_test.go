@@ -3,6 +3,7 @@ package daemon_test
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -200,5 +201,89 @@ func TestBirthFloodAnnouncesOnce(t *testing.T) {
 	request(t, ha, a, topics.CmdVersion, "last", `{"id":"last"}`)
 	if n := announced() - before; n != 2 {
 		t.Errorf("2000 births in two floods made %d announcements; want 2", n)
+	}
+}
+
+// jinjaPath finds each value_json access of a template: value_json.a['b'].c.
+var jinjaPath = regexp.MustCompile(`value_json((?:\.[A-Za-z_][A-Za-z0-9_]*|\['[^']*'\])+)`)
+
+// undefinedIn returns the value_json accesses of tpl that Jinja would find undefined in doc,
+// as Home Assistant's strict rendering does (a warning in its log for every message): a key
+// that is missing, or a step past a null.
+func undefinedIn(tpl string, doc any) []string {
+	var bad []string
+	for _, m := range jinjaPath.FindAllStringSubmatch(tpl, -1) {
+		v := doc
+		for _, step := range regexp.MustCompile(`\.([A-Za-z_][A-Za-z0-9_]*)|\['([^']*)'\]`).FindAllStringSubmatch(m[1], -1) {
+			key := step[1] + step[2]
+			obj, ok := v.(map[string]any)
+			if !ok {
+				bad = append(bad, m[0])
+				break
+			}
+			if v, ok = obj[key]; !ok {
+				bad = append(bad, m[0])
+				break
+			}
+		}
+	}
+	return bad
+}
+
+// TestTemplatesReadOnlyWhatTheStateHas renders, in the strict sense above, every discovery
+// template against the agent's own state documents, empty, running, paused and rain-delayed,
+// and its health: no template may read a key the document lacks. A real Home Assistant logged
+// 510 "Template variable warning" lines in 32 s when last_run and the other unset keys were left
+// out.
+func TestTemplatesReadOnlyWhatTheStateHas(t *testing.T) {
+	a := start(t, unlimited(haConfig(t, "garden")), nil)
+	ha := brokertest.Connect(t, brokertest.URL(a.addr))
+	device := "homeassistant/device/garden/config"
+	ha.Subscribe(device, a.topics.State(), a.topics.Health())
+	m := ha.AwaitMsg(device, `"cmps"`)
+	var dc deviceConfig
+	if err := json.Unmarshal([]byte(m.Payload), &dc); err != nil {
+		t.Fatal(err)
+	}
+	docs := map[string]string{}
+	capture := func(name string, parts ...string) {
+		t.Helper()
+		docs[name] = ha.AwaitMsg(a.topics.State(), parts...).Payload
+	}
+	capture("empty", `"open_count":0`)
+	request(t, ha, a, topics.CmdOpen, "o", `{"id":"o","zones":[1]}`)
+	capture("running", `"open_count":1`)
+	request(t, ha, a, topics.CmdPause, "p", `{"id":"p","duration_s":600}`)
+	capture("paused", `"paused_until":"`)
+	request(t, ha, a, topics.CmdResume, "r", `{"id":"r"}`)
+	request(t, ha, a, topics.CmdRainDelay, "d", `{"id":"d","hours":24}`)
+	capture("delayed", `"rain_delay_until":"`)
+	docs["health"] = ha.AwaitMsg(a.topics.Health(), `"problems"`).Payload
+
+	checked := 0
+	for object, c := range dc.Cmps {
+		for _, pair := range [][2]string{{"stat_t", "val_tpl"}, {"json_attr_t", "json_attr_tpl"}} {
+			topic, _ := c[pair[0]].(string)
+			tpl, _ := c[pair[1]].(string)
+			if tpl == "" {
+				continue
+			}
+			for name, payload := range docs {
+				if (topic == a.topics.Health()) != (name == "health") || topic != a.topics.State() && topic != a.topics.Health() {
+					continue
+				}
+				var doc any
+				if err := json.Unmarshal([]byte(payload), &doc); err != nil {
+					t.Fatal(err)
+				}
+				checked++
+				if bad := undefinedIn(tpl, doc); len(bad) > 0 {
+					t.Errorf("%s: %s reads %v, undefined in the %s document", object, pair[1], bad, name)
+				}
+			}
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d template renderings checked", checked)
 	}
 }
