@@ -48,7 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	path, required := configPath()
-	cfg, err := config.Load(path, required)
+	cfg, warnings, err := config.LoadWarn(path, required)
 	if err != nil {
 		return err
 	}
@@ -63,6 +63,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("log.file: %w", err)
 	}
 	defer l.Close()
+	for _, w := range warnings {
+		l.Logger.Warn(w)
+	}
 	if *allOff {
 		return daemon.AllOff(cfg, l.Logger)
 	}

@@ -42,10 +42,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	path, required := config()
-	cfg, err := server.Load(path, required)
+	cfg, warnings, err := server.Load(path, required)
 	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	for _, w := range warnings {
+		log.Warn(w)
+	}
 	return server.New(cfg, log).Run(ctx)
 }

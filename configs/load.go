@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -68,7 +69,10 @@ func Errorf(key, format string, args ...any) error {
 // File is a configuration file that was read; it places key errors at their lines.
 type File struct {
 	Path string // "" when no file was read and only defaults and the environment count
-	root *yaml.Node
+	// Warnings are what the program should say at start-up: no file where one was looked
+	// for, a SPRINKLER_* variable that names no key.
+	Warnings []string
+	root     *yaml.Node
 }
 
 // Load reads the YAML file at path into dst (a pointer to a struct with mapstructure tags),
@@ -79,6 +83,7 @@ func Load(path string, required bool, defaults map[string]any, dst any) (*File, 
 	v := viper.New()
 	v.SetEnvPrefix(EnvPrefix)
 	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AllowEmptyEnv(true) // SPRINKLER_WEB_LISTEN= turns the page off, as an empty key does
 	v.AutomaticEnv()
 	for k, val := range defaults {
 		v.SetDefault(k, val)
@@ -88,6 +93,9 @@ func Load(path string, required bool, defaults map[string]any, dst any) (*File, 
 		src, err := os.ReadFile(path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && !required:
+			abs, _ := filepath.Abs(path)
+			f.Warnings = append(f.Warnings, fmt.Sprintf("no configuration file at %s: running on the built-in defaults and SPRINKLER_* variables "+
+				"(name one with --config)", abs))
 		case err != nil:
 			return nil, fmt.Errorf("config: %w", err)
 		default:
@@ -108,7 +116,77 @@ func Load(path string, required bool, defaults map[string]any, dst any) (*File, 
 	if err != nil {
 		return nil, f.Locate(decodeErrors(err))
 	}
+	f.Warnings = append(f.Warnings, unknownEnv(v.AllKeys(), os.Environ())...)
 	return f, nil
+}
+
+// unknownEnv reports the SPRINKLER_* variables of environ that look meant for a key of keys
+// but name none (a typo such as SPRINKLER_BROKER_LISTN), with the nearest key's variable. A
+// variable of a section that keys do not have (another program's, such as ctl's
+// SPRINKLER_PASSWORD) is reported only when its section is a near miss of one.
+func unknownEnv(keys, environ []string) []string {
+	known := map[string]bool{}
+	sections := map[string]bool{}
+	for _, k := range keys {
+		known[EnvName(k)] = true
+		sections[EnvName(strings.SplitN(k, ".", 2)[0])] = true
+	}
+	var out []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, EnvPrefix+"_") || known[name] || sections[name] {
+			continue
+		}
+		meant := false
+		for sec := range sections {
+			if strings.HasPrefix(name, sec+"_") || distance(strings.SplitN(name, "_", 3)[:2], sec) <= 2 {
+				meant = true
+			}
+		}
+		if !meant {
+			continue
+		}
+		best, bestD := "", 4
+		for k := range known {
+			if d := levenshtein(name, k); d < bestD {
+				best, bestD = k, d
+			}
+		}
+		msg := name + " names no configuration key; it is ignored"
+		if best != "" {
+			msg += "; did you mean " + best + "?"
+		}
+		out = append(out, msg)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// distance is the edit distance between a variable's first two parts (SPRINKLER, SECTION)
+// joined and a section's variable.
+func distance(parts []string, section string) int {
+	return levenshtein(strings.Join(parts, "_"), section)
+}
+
+// levenshtein is the edit distance between a and b.
+func levenshtein(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 var (

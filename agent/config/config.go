@@ -313,10 +313,17 @@ func Defaults() map[string]any {
 // Load reads the configuration at path (missing is an error only when required), applies the
 // environment, fills derived defaults and validates. Errors name file, line and key.
 func Load(path string, required bool) (Config, error) {
+	c, _, err := LoadWarn(path, required)
+	return c, err
+}
+
+// LoadWarn is Load that also returns what the program should warn of at start-up (see
+// configs.File.Warnings).
+func LoadWarn(path string, required bool) (Config, []string, error) {
 	var c Config
 	f, err := configs.Load(path, required, Defaults(), &c)
 	if err != nil {
-		return Config{}, err
+		return Config{}, nil, err
 	}
 	c.fill()
 	c.Sched.File = f.Resolve(c.Sched.File)
@@ -327,9 +334,9 @@ func Load(path string, required bool) (Config, error) {
 	c.MQTT.PasswordFile = f.Resolve(c.MQTT.PasswordFile)
 	c.MQTT.CACert, c.MQTT.ClientCert, c.MQTT.ClientKey = f.Resolve(c.MQTT.CACert), f.Resolve(c.MQTT.ClientCert), f.Resolve(c.MQTT.ClientKey)
 	if err := f.Locate(c.Validate()); err != nil {
-		return Config{}, err
+		return Config{}, nil, err
 	}
-	return c, nil
+	return c, f.Warnings, nil
 }
 
 // fill derives the defaults that depend on other values.

@@ -27,7 +27,7 @@ func TestShippedConfigsLoad(t *testing.T) {
 			if len(c.Zones) == 0 {
 				t.Error("no zones")
 			}
-			if _, err := server.Load(f, true); err != nil {
+			if _, _, err := server.Load(f, true); err != nil {
 				t.Errorf("the broker cannot read it: %v", err)
 			}
 		})
@@ -140,5 +140,37 @@ func TestBadEnvironmentValueNamesVariable(t *testing.T) {
 func TestHostAgentIDIsValid(t *testing.T) {
 	if id := config.HostAgentID(); len(id) == 0 || len(id) > 23 {
 		t.Errorf("HostAgentID() = %q", id)
+	}
+}
+
+// TestEmptyVariablesAndTypos: an empty SPRINKLER_* variable sets its key to "" (web.listen and
+// the other keys whose empty value means off), a variable that names no key is reported with
+// the nearest one, and a configuration file that is not there is reported with its path.
+func TestEmptyVariablesAndTypos(t *testing.T) {
+	t.Setenv("SPRINKLER_STATE_DIR", t.TempDir())
+	t.Setenv("SPRINKLER_WEB_LISTEN", "")
+	t.Setenv("SPRINKLER_SCHEDULE_FILE", "")
+	t.Setenv("SPRINKLER_BROKER_LISTN", "127.0.0.1:1")
+	t.Setenv("SPRINKLER_BROKR_LISTEN", "127.0.0.1:1")
+	t.Setenv("SPRINKLER_PASSWORD", "ctl's, not a key") // another program's variable
+	c, warnings, err := config.LoadWarn("../../configs/agent.yaml", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Web.Listen != "" || c.Sched.File != "" {
+		t.Errorf("empty variables did not turn off: web.listen %q, schedule.file %q", c.Web.Listen, c.Sched.File)
+	}
+	all := strings.Join(warnings, "\n")
+	for _, want := range []string{"SPRINKLER_BROKER_LISTN names no configuration key", "did you mean SPRINKLER_BROKER_LISTEN", "SPRINKLER_BROKR_LISTEN"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("warnings %q lack %q", warnings, want)
+		}
+	}
+	if strings.Contains(all, "SPRINKLER_PASSWORD") {
+		t.Errorf("another program's variable was reported: %q", warnings)
+	}
+	missing := filepath.Join(t.TempDir(), "agent.yaml")
+	if _, warnings, err := config.LoadWarn(missing, false); err != nil || len(warnings) == 0 || !strings.Contains(warnings[0], missing) {
+		t.Errorf("a missing file: %q, %v", warnings, err)
 	}
 }

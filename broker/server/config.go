@@ -231,16 +231,17 @@ func exposed(addr string) bool {
 }
 
 // Load reads the broker.* keys of the configuration file at path (other sections are ignored)
-// with their SPRINKLER_BROKER_* overrides, and validates them.
-func Load(path string, required bool) (Config, error) {
+// with their SPRINKLER_BROKER_* overrides, and validates them. It also returns what to warn of
+// at start-up.
+func Load(path string, required bool) (Config, []string, error) {
 	var file struct {
 		Broker Config         `mapstructure:"broker"`
 		Rest   map[string]any `mapstructure:",remain"`
 	}
 	f, err := configs.Load(path, required, Defaults(), &file)
 	if err != nil {
-		return Config{}, err
+		return Config{}, nil, err
 	}
 	file.Broker.UsersFile = f.Resolve(file.Broker.UsersFile)
-	return file.Broker, f.Locate(file.Broker.Validate())
+	return file.Broker, f.Warnings, f.Locate(file.Broker.Validate())
 }

@@ -175,7 +175,7 @@ func TestStartOnBusyPortFails(t *testing.T) {
 
 func TestLoadUsesOnlyBrokerKeys(t *testing.T) {
 	t.Setenv("SPRINKLER_BROKER_LISTEN", "127.0.0.1:18830")
-	c, err := server.Load("../../configs/agent.yaml", true)
+	c, _, err := server.Load("../../configs/agent.yaml", true)
 	if err != nil {
 		t.Fatal(err)
 	}
