@@ -64,9 +64,9 @@ type Snapshot struct {
 	// The schedule, when the agent has one.
 	Profile string `json:"profile,omitempty"` // the active profile
 	// Sensors are the switch sensors (rain, soil moisture) by name.
-	Sensors        map[string]SensorStatus `json:"sensors,omitempty"`
-	Auto           *bool                   `json:"auto,omitempty"`             // whether scheduled runs happen
-	WaterLevel     *int                    `json:"water_level,omitempty"`      // percent scaling the profiles that opt in
+	Sensors    map[string]SensorStatus `json:"sensors,omitempty"`
+	Auto       *bool                   `json:"auto,omitempty"`        // whether scheduled runs happen
+	WaterLevel *int                    `json:"water_level,omitempty"` // percent scaling the profiles that opt in
 	// The times below are null when unset: Home Assistant's templates read every key of the
 	// document, and a missing one is a warning in its log for every message.
 	RainDelayUntil *Time `json:"rain_delay_until"` // scheduled runs wait until then
