@@ -4,6 +4,7 @@
 package configs
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -38,7 +39,10 @@ type KeyError struct {
 	Line int    // the line in File, 0 when the key is not in it
 	Env  string // the environment variable that set it, if one did
 	Key  string
-	Msg  string
+	// Shown is the key as the message shows it, when it differs from Key: a list entry named
+	// by what identifies it ("zones[id 3].line") rather than its 0-based position.
+	Shown string
+	Msg   string
 }
 
 func (e *KeyError) Error() string {
@@ -51,7 +55,7 @@ func (e *KeyError) Error() string {
 		b.WriteString(": ")
 	}
 	if e.Key != "" {
-		b.WriteString(e.Key)
+		b.WriteString(cmp.Or(e.Shown, e.Key))
 		if e.Env != "" {
 			b.WriteString(" (from " + e.Env + ")")
 		}
@@ -64,6 +68,18 @@ func (e *KeyError) Error() string {
 // Errorf returns a *KeyError for key.
 func Errorf(key, format string, args ...any) error {
 	return &KeyError{Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// EntryErrorf returns a *KeyError for field of the list entry key (such as "zones[2]"), shown
+// as the entry's name when it has one ("zones[id 3]"), else by its position counted from 1.
+func EntryErrorf(key, name, field, format string, args ...any) error {
+	shown := name
+	if shown == "" {
+		list, i, _ := strings.Cut(strings.TrimSuffix(key, "]"), "[")
+		n, _ := strconv.Atoi(i)
+		shown = fmt.Sprintf("%s[entry %d]", list, n+1)
+	}
+	return &KeyError{Key: key + "." + field, Shown: shown + "." + field, Msg: fmt.Sprintf(format, args...)}
 }
 
 // File is a configuration file that was read; it places key errors at their lines.
@@ -102,7 +118,7 @@ func Load(path string, required bool, defaults map[string]any, dst any) (*File, 
 			f.Path = path
 			var doc yaml.Node
 			if err := yaml.Unmarshal(src, &doc); err != nil {
-				return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
+				return nil, syntaxError(path, src, err)
 			}
 			f.root = &doc
 			v.SetConfigFile(path)
@@ -189,6 +205,39 @@ func levenshtein(a, b string) int {
 	return prev[len(b)]
 }
 
+// syntaxError names the line a YAML syntax error is on. The parser reports some errors (a
+// mis-indented key, say) at the line where the enclosing block began, which may be a comment
+// far above; the first line whose addition makes the file unreadable is the one to show.
+func syntaxError(path string, src []byte, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if _, rest, ok := strings.Cut(msg, ": "); ok && strings.HasPrefix(msg, "line ") {
+		msg = rest
+	}
+	lines := strings.SplitAfter(string(src), "\n")
+	for n := 1; n <= len(lines); n++ {
+		var doc yaml.Node
+		if yaml.Unmarshal([]byte(strings.Join(lines[:n], "")), &doc) != nil {
+			err := fmt.Errorf("%s:%d: %s: %q", path, n, msg, strings.TrimRight(lines[n-1], "\r\n"))
+			if prev := previousLine(lines, n); prev > 0 && strings.Contains(msg, "expected") {
+				err = fmt.Errorf("%w (or line %d above it is indented wrongly)", err, prev)
+			}
+			return err
+		}
+	}
+	return fmt.Errorf("%s: %s", path, msg)
+}
+
+// previousLine is the number of the last line before line n that holds more than a comment,
+// or 0.
+func previousLine(lines []string, n int) int {
+	for i := n - 1; i >= 1; i-- {
+		if t := strings.TrimSpace(lines[i-1]); t != "" && !strings.HasPrefix(t, "#") {
+			return i
+		}
+	}
+	return 0
+}
+
 var (
 	unusedRe = regexp.MustCompile(`^'([^']*)' has invalid keys: (.+)$`)
 	keyedRe  = regexp.MustCompile(`^'([^']+)' (.+)$`)
@@ -238,12 +287,15 @@ func (f *File) Locate(err error) error {
 	for _, e := range errs {
 		if ke, ok := errors.AsType[*KeyError](e); ok {
 			c := *ke
+			value := ""
 			if env := EnvName(stripIndexes(c.Key)); os.Getenv(env) != "" && !strings.Contains(c.Key, "[") {
-				c.Env = env
+				c.Env, value = env, os.Getenv(env)
 			} else if f != nil {
 				c.File = f.Path
 				c.Line = f.line(c.Key)
+				value = f.value(c.Key)
 			}
+			c.Msg = typeMessage(c.Msg, value)
 			e = &c
 		}
 		out = append(out, e)
@@ -254,9 +306,49 @@ func (f *File) Locate(err error) error {
 	return errors.Join(out...)
 }
 
+// typeNames say what a value of each Go type is written as.
+var typeNames = map[string]string{
+	"int": "a whole number", "int64": "a whole number", "uint": "a whole number", "uint16": "a whole number",
+	"uint32": "a whole number", "float64": "a number", "bool": "true or false",
+	"time.Duration": "a duration such as 90s, 10m or 1h30m", "string": "a string",
+}
+
+var typeRe = regexp.MustCompile(`(?:cannot parse value as|expected type) '([^']+)'`)
+
+// typeMessage turns a decoder's message about a value of the wrong type into one that quotes
+// the value and says what is wanted: "two" is not a whole number.
+func typeMessage(msg, value string) string {
+	m := typeRe.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	want := cmp.Or(typeNames[m[1]], m[1])
+	if value == "" {
+		return "not " + want
+	}
+	return fmt.Sprintf("%q is not %s", value, want)
+}
+
 var indexRe = regexp.MustCompile(`\[\d+\]`)
 
 func stripIndexes(key string) string { return indexRe.ReplaceAllString(key, "") }
+
+// value returns the scalar written for key in the file, or "".
+func (f *File) value(key string) string {
+	if f == nil || f.root == nil || len(f.root.Content) == 0 {
+		return ""
+	}
+	n := f.root.Content[0]
+	for _, part := range keyParts(key) {
+		if n, _ = child(n, part); n == nil {
+			return ""
+		}
+	}
+	if n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
 
 // line finds the line of key ("zones[2].line") in the file, or of its nearest ancestor present.
 func (f *File) line(key string) int {

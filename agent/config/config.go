@@ -327,6 +327,11 @@ func LoadWarn(path string, required bool) (Config, []string, error) {
 	}
 	c.fill()
 	c.Sched.File = f.Resolve(c.Sched.File)
+	if c.Sched.File != "" {
+		if _, err := os.Stat(c.Sched.File); err != nil {
+			return Config{}, nil, f.Locate(configs.Errorf("schedule.file", "%v (a relative path is taken from the configuration file's folder; empty: no schedule)", err))
+		}
+	}
 	if c.Log.File != "" && !filepath.IsAbs(c.Log.File) {
 		c.Log.File = filepath.Join(c.State.Dir, c.Log.File)
 	}
@@ -480,9 +485,12 @@ func (c Config) validateSensors() []error {
 		lines[z.Line] = fmt.Sprintf("zone %d", z.ID)
 	}
 	for i, s := range c.Sensors {
-		key := fmt.Sprintf("sensors[%d]", i)
+		key, name := fmt.Sprintf("sensors[%d]", i), ""
+		if topics.ValidAgentID(s.Name) == nil && slices.IndexFunc(c.Sensors, func(o Sensor) bool { return o.Name == s.Name }) == i {
+			name = "sensors[" + s.Name + "]"
+		}
 		add := func(field, format string, args ...any) {
-			errs = append(errs, configs.Errorf(key+"."+field, format, args...))
+			errs = append(errs, configs.EntryErrorf(key, name, field, format, args...))
 		}
 		if topics.ValidAgentID(s.Name) != nil {
 			add("name", "%q: want 1-23 characters of a-z, 0-9 and '-'", s.Name)
@@ -530,11 +538,21 @@ func (c Config) validateSensors() []error {
 	for i, z := range c.Zones {
 		for j, name := range z.IgnoreSensors {
 			if !names[name] {
-				errs = append(errs, configs.Errorf(fmt.Sprintf("zones[%d].ignore_sensors[%d]", i, j), "%q is not a sensor", name))
+				errs = append(errs, configs.EntryErrorf(fmt.Sprintf("zones[%d]", i), c.zoneName(i), fmt.Sprintf("ignore_sensors[%d]", j), "%q is not a sensor", name))
 			}
 		}
 	}
 	return errs
+}
+
+// zoneName names zones[i] in messages by its id, "zones[id 3]", when the id is valid and its
+// own; else "" (the entry is shown by its position).
+func (c Config) zoneName(i int) string {
+	id := c.Zones[i].ID
+	if id < 1 || id > 99 || slices.IndexFunc(c.Zones, func(z Zone) bool { return z.ID == id }) != i {
+		return ""
+	}
+	return fmt.Sprintf("zones[id %d]", id)
 }
 
 func (c Config) validateZones() []error {
@@ -544,20 +562,20 @@ func (c Config) validateZones() []error {
 	}
 	ids, lines := map[int]int{}, map[int]int{}
 	for i, z := range c.Zones {
-		key := fmt.Sprintf("zones[%d]", i)
+		key, name := fmt.Sprintf("zones[%d]", i), c.zoneName(i)
 		add := func(field, format string, args ...any) {
-			errs = append(errs, configs.Errorf(key+"."+field, format, args...))
+			errs = append(errs, configs.EntryErrorf(key, name, field, format, args...))
 		}
 		if z.ID < 1 || z.ID > 99 {
 			add("id", "%d: want 1 to 99", z.ID)
 		} else if j, dup := ids[z.ID]; dup {
-			add("id", "%d is also the id of zones[%d]", z.ID, j)
+			add("id", "%d is also the id of zones[entry %d]", z.ID, j+1)
 		}
 		ids[z.ID] = i
 		if z.Line < 0 || z.Line > maxLine {
 			add("line", "%d is not a GPIO line (0 to %d)", z.Line, maxLine)
 		} else if j, dup := lines[z.Line]; dup {
-			add("line", "%d is also the line of zones[%d]", z.Line, j)
+			add("line", "%d is also the line of zone %d", z.Line, c.Zones[j].ID)
 		}
 		lines[z.Line] = i
 		if len(z.Name) > 64 {
