@@ -155,6 +155,9 @@ func (s *Store) compact() error {
 	return nil
 }
 
+// Retention is how long the store keeps a run; 0: for ever.
+func (s *Store) Retention() time.Duration { return s.retention }
+
 // Runs returns the runs of zone (every zone when 0) that ended at or after since, oldest first.
 func (s *Store) Runs(zone int, since time.Time) []topics.RunRecord {
 	s.mu.Lock()

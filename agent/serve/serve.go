@@ -6,9 +6,9 @@ package serve
 import (
 	"context"
 	"log/slog"
+	"math"
 	"runtime"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"sprinkler/agent/clock"
@@ -311,14 +311,23 @@ func (s *Service) limits(r topics.Request, _ string) (any, error) {
 	return s.valves.Limits(), nil
 }
 
-// since reads since_s, seconds back from now, with a default.
+// since reads since_s, seconds back from now, with a default: any span the history keeps
+// (history.retention; ten years when it keeps everything).
 func (s *Service) since(sinceS *float64, def time.Duration) (time.Time, error) {
 	d := def
 	if sinceS != nil {
-		var err error
-		if d, err = topics.Seconds(*sinceS); err != nil {
-			return time.Time{}, topics.Errorf(topics.CodeBadRequest, "since_s: %v", strings.TrimPrefix(err.Error(), "duration_s "))
+		limit := s.history.Retention()
+		if limit == 0 {
+			limit = 3660 * 24 * time.Hour
 		}
+		v := *sinceS
+		switch {
+		case math.IsNaN(v) || v <= 0:
+			return time.Time{}, topics.Errorf(topics.CodeBadRequest, "since_s %v: want a positive number of seconds", v)
+		case v > limit.Seconds():
+			return time.Time{}, topics.Errorf(topics.CodeBadRequest, "since_s %v: more than the %v the history keeps (history.retention)", v, limit)
+		}
+		d = time.Duration(v * float64(time.Second))
 	}
 	return s.clock.Now().Add(-d), nil
 }

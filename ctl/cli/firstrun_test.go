@@ -22,3 +22,18 @@ func TestAgentSaysWhatItRunsOn(t *testing.T) {
 		t.Errorf("SPRINKLER_WEB_LISTEN= did not turn the page off:\n%s", out)
 	}
 }
+
+// TestUsageAndHistorySpans: usage with its own defaults (30 days) and its help's example
+// (12 weeks), and history over a month, are answered (they were refused past 7 days); a span
+// longer than history.retention is refused with the limit named.
+func TestUsageAndHistorySpans(t *testing.T) {
+	url, _ := startAgent(t, "garden")
+	for _, args := range [][]string{{"usage"}, {"usage", "--since", "12w", "--by", "week"}, {"history", "--since", "30d"}} {
+		if code, stdout, stderr := ctl(t, url, args...); code != 0 {
+			t.Errorf("%v: exit %d\n%s%s", args, code, stdout, stderr)
+		}
+	}
+	if code, _, stderr := ctl(t, url, "usage", "--since", "400d"); code == 0 || !strings.Contains(stderr, "history.retention") {
+		t.Errorf("a span past the retention: exit %d, %s", code, stderr)
+	}
+}
