@@ -37,3 +37,18 @@ func TestUsageAndHistorySpans(t *testing.T) {
 		t.Errorf("a span past the retention: exit %d, %s", code, stderr)
 	}
 }
+
+// TestHealthShowsEveryField: ctl health prints each field it promises, "unknown" where this
+// machine cannot tell (no thermal sensor, say), rather than leaving the line out.
+func TestHealthShowsEveryField(t *testing.T) {
+	url, _ := startAgent(t, "garden")
+	code, stdout, stderr := ctl(t, url, "health")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	for _, label := range []string{"CPU temperature", "throttled", "uptime", "memory", "disk free", "broker clients", "last error", "problems"} {
+		if !strings.Contains(stdout, label) {
+			t.Errorf("health lacks %q:\n%s", label, stdout)
+		}
+	}
+}

@@ -67,6 +67,8 @@ func printHealth(w io.Writer, data json.RawMessage) error {
 	}
 	if h.CPUTempC != nil {
 		fmt.Fprintf(w, "CPU temperature  %.1f °C\n", *h.CPUTempC)
+	} else {
+		fmt.Fprintln(w, "CPU temperature  unknown (no thermal sensor here)")
 	}
 	flags := strings.Join(h.Flags, ", ")
 	if flags == "" && h.Throttled != "unknown" {
@@ -76,12 +78,18 @@ func printHealth(w io.Writer, data json.RawMessage) error {
 	fmt.Fprintf(w, "uptime           %v (agent %v)\n", seconds(h.UptimeS).Round(time.Second), seconds(h.AgentUptimeS).Round(time.Second))
 	if h.MemTotalB > 0 {
 		fmt.Fprintf(w, "memory           %d MiB available of %d MiB\n", h.MemAvailableB>>20, h.MemTotalB>>20)
+	} else {
+		fmt.Fprintln(w, "memory           unknown")
 	}
 	if h.DiskFreeB > 0 {
 		fmt.Fprintf(w, "disk free        %d MiB\n", h.DiskFreeB>>20)
+	} else {
+		fmt.Fprintln(w, "disk free        unknown")
 	}
 	if h.BrokerClients != nil {
 		fmt.Fprintf(w, "broker clients   %d\n", *h.BrokerClients)
+	} else {
+		fmt.Fprintln(w, "broker clients   unknown (the broker is not the agent's own)")
 	}
 	last := h.LastError
 	if last == "" {
