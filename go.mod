@@ -3,6 +3,7 @@ module sprinkler
 go 1.26.8
 
 require (
+	github.com/agnivade/levenshtein v1.2.2
 	github.com/chromedp/chromedp v0.23.0
 	github.com/chzyer/readline v1.5.1
 	github.com/compose-spec/compose-go/v2 v2.16.2

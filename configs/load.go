@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/agnivade/levenshtein"
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
 	"go.yaml.in/yaml/v3"
@@ -164,7 +165,7 @@ func unknownEnv(keys, environ []string) []string {
 		}
 		best, bestD := "", 4
 		for k := range known {
-			if d := levenshtein(name, k); d < bestD {
+			if d := levenshtein.ComputeDistance(name, k); d < bestD {
 				best, bestD = k, d
 			}
 		}
@@ -181,29 +182,9 @@ func unknownEnv(keys, environ []string) []string {
 // distance is the edit distance between a variable's first two parts (SPRINKLER, SECTION)
 // joined and a section's variable.
 func distance(parts []string, section string) int {
-	return levenshtein(strings.Join(parts, "_"), section)
+	return levenshtein.ComputeDistance(strings.Join(parts, "_"), section)
 }
 
-// levenshtein is the edit distance between a and b.
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
-}
 
 // syntaxError names the line a YAML syntax error is on. The parser reports some errors (a
 // mis-indented key, say) at the line where the enclosing block began, which may be a comment

@@ -12,10 +12,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/agnivade/levenshtein"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -133,7 +135,7 @@ broker unreachable, or timeout (always within --timeout).`,
 	f.StringVar(&a.key, "key", env("SPRINKLER_KEY"), "its private key (env SPRINKLER_KEY)")
 	f.DurationVar(&a.timeout, "timeout", 5*time.Second, "give up after this long")
 	f.BoolVar(&a.json, "json", false, "print JSON for scripts")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr("%v", err) })
+	root.SetFlagErrorFunc(flagError)
 
 	root.AddCommand(
 		a.statusCommand(),
@@ -144,6 +146,7 @@ broker unreachable, or timeout (always within --timeout).`,
 		a.simpleCommand(topics.CmdTime, printTime),
 		a.simpleCommand(topics.CmdVersion, printVersion),
 		a.simpleCommand(topics.CmdCommands, printCommands),
+		a.simpleCommand(topics.CmdWhoami, printWhoami),
 		a.clientsCommand(),
 		a.agentsCommand(),
 		a.watchCommand(),
@@ -154,6 +157,32 @@ broker unreachable, or timeout (always within --timeout).`,
 	root.AddCommand(a.historyCommands()...)
 	root.AddCommand(a.systemCommands()...)
 	return root
+}
+
+// negativeRe matches a "flag" that is a negative number or duration, such as -1m.
+var negativeRe = regexp.MustCompile(`unknown shorthand flag: '.' in (-[0-9][0-9.hms]*)$`)
+
+// flagError explains a bad flag: a negative duration says durations are positive, and a
+// misspelt flag gets a suggestion, as a misspelt command does.
+func flagError(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	if m := negativeRe.FindStringSubmatch(msg); m != nil {
+		return usageErr("%s: durations are positive", m[1])
+	}
+	if name, ok := strings.CutPrefix(msg, "unknown flag: --"); ok {
+		best, bestD := "", 3
+		visit := func(f *pflag.Flag) {
+			if d := levenshtein.ComputeDistance(name, f.Name); d < bestD {
+				best, bestD = f.Name, d
+			}
+		}
+		cmd.Flags().VisitAll(visit)
+		cmd.InheritedFlags().VisitAll(visit)
+		if best != "" {
+			return usageErr("%s (did you mean --%s?)", msg, best)
+		}
+	}
+	return usageErr("%v", err)
 }
 
 func envOr(env Env, key, def string) string {
@@ -319,14 +348,18 @@ func parseZones(args []string, allowAll bool) (any, error) {
 }
 
 // parseFor reads the duration what names (--for, a pause, a run-once step): 90s, 10m or
-// 1h30m, or a plain number of minutes.
+// 1h30m, or a plain number of minutes, from a second to the contract's longest.
 func parseFor(what, s string) (time.Duration, error) {
+	written := s
 	if m, err := strconv.ParseFloat(s, 64); err == nil {
 		s = strconv.FormatFloat(m, 'f', -1, 64) + "m"
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, usageErr("%s %q is not a duration: want a positive one such as 90s, 10m or 1h30m, or minutes", what, s)
+	switch {
+	case err != nil:
+		return 0, usageErr("%s %q is not a duration: want one such as 90s, 10m or 1h30m, or minutes", what, written)
+	case d < time.Second || d > topics.MaxDuration:
+		return 0, usageErr("%s %s: want from 1s to %v (a zone's max_duration caps a run further)", what, written, topics.MaxDuration)
 	}
 	return d, nil
 }

@@ -174,7 +174,7 @@ func TestCommandsAndExitStatuses(t *testing.T) {
 		{"menu alias", []string{"m"}, 0, "toggle", ""},
 		{"time", []string{"time"}, 0, "day", ""},
 		{"limits", []string{"limits"}, 0, "at most 2 valves open at once", ""},
-		{"logs", []string{"rlf", "--lines", "3", "relay"}, 0, `"msg":"relay`, ""},
+		{"logs", []string{"rlf", "--lines", "3", "relay"}, 0, " relay ", ""},
 		{"errors", []string{"errors"}, 0, "", ""},
 		{"health", []string{"gt"}, 0, "broker clients", ""},
 		{"fail", []string{"ge"}, 1, "", "test error"},
@@ -189,6 +189,7 @@ func TestCommandsAndExitStatuses(t *testing.T) {
 		{"bad duration", []string{"open", "3", "--for", "banana"}, 2, "", "--for"},
 		{"unknown command", []string{"flood"}, 2, "", "unknown command"},
 		{"unknown flag", []string{"status", "--loud"}, 2, "", "unknown flag"},
+		{"misspelt flag", []string{"open", "3", "--fro", "5m"}, 2, "", "did you mean --for?"},
 		{"never seen agent", []string{"--agent", "ghost", "status"}, 3, "", "never seen"},
 		{"bad agent id", []string{"--agent", "Ghost!", "status"}, 2, "", "agent id"},
 	} {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -195,11 +196,10 @@ func printVersion(w io.Writer, data json.RawMessage) error {
 	if err := json.Unmarshal(data, &v); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "agent %s (%s, contract %d", v.Version, v.Go, v.Protocol)
-	if v.Revision != "" {
-		fmt.Fprintf(w, ", revision %.12s", v.Revision)
-	}
-	fmt.Fprintln(w, ")")
+	fmt.Fprintf(w, "agent    %s (contract %d)\n", v.Version, v.Protocol)
+	fmt.Fprintf(w, "broker   %s\n", cmp.Or(v.Broker, "not the agent's own (an external broker)"))
+	fmt.Fprintf(w, "go       %s\n", v.Go)
+	fmt.Fprintf(w, "commit   %s\n", cmp.Or(v.Revision, "unknown (built without version control stamping, as go run builds)"))
 	return nil
 }
 
@@ -208,25 +208,35 @@ func printCommands(w io.Writer, data json.RawMessage) error {
 	if err := json.Unmarshal(data, &cmds); err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	group := ""
+	// Each heading once, in the order the menu first names it; each command as ctl spells it.
+	var groups []string
+	byGroup := map[string][]topics.Command{}
 	for _, c := range cmds {
-		if c.Group != group {
-			group = c.Group
-			fmt.Fprintf(tw, "%s:\t\t\t\n", group)
+		if _, seen := byGroup[c.Group]; !seen {
+			groups = append(groups, c.Group)
 		}
-		var params []string
-		for _, p := range c.Params {
-			s := p.Name
-			if !p.Required {
-				s = "[" + s + "]"
+		byGroup[c.Group] = append(byGroup[c.Group], c)
+	}
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	for _, g := range groups {
+		fmt.Fprintf(tw, "%s:\t\t\t\n", g)
+		for _, c := range byGroup[g] {
+			var params []string
+			for _, p := range c.Params {
+				s := p.Name
+				if !p.Required {
+					s = "[" + s + "]"
+				}
+				params = append(params, s)
 			}
-			params = append(params, s)
+			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", ctlName(c.Name), strings.Join(c.Aliases, ","), strings.Join(params, " "), c.Summary)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", c.Name, strings.Join(c.Aliases, ","), strings.Join(params, " "), c.Summary)
 	}
 	return tw.Flush()
 }
+
+// ctlName is how ctl spells a contract command: with hyphens (run-once for run_once).
+func ctlName(name string) string { return strings.ReplaceAll(name, "_", "-") }
 
 func printClients(w io.Writer, data json.RawMessage) error {
 	var cls []topics.ClientInfo

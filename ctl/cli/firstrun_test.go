@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -50,5 +51,63 @@ func TestHealthShowsEveryField(t *testing.T) {
 		if !strings.Contains(stdout, label) {
 			t.Errorf("health lacks %q:\n%s", label, stdout)
 		}
+	}
+}
+
+// TestCtlSeams: the command menu names each heading once and every command as ctl spells it,
+// and each exists; version names the broker and the commit; the log reads as text; durations
+// out of range, negative ones and misspelt flags are refused with what is wanted; water-level
+// answers with the new level.
+func TestCtlSeams(t *testing.T) {
+	profiles, err := filepath.Abs("../../configs/profiles.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, _ := startAgent(t, "garden", "SPRINKLER_SCHEDULE_FILE="+profiles)
+	code, menu, stderr := ctl(t, url, "commands")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(menu, "\n") {
+		if heading, ok := strings.CutSuffix(strings.TrimSpace(line), ":"); ok && !strings.HasPrefix(line, " ") {
+			if seen[heading] {
+				t.Errorf("heading %q twice in the menu", heading)
+			}
+			seen[heading] = true
+			continue
+		}
+		if f := strings.Fields(line); len(f) > 0 {
+			if code, _, stderr := ctl(t, url, f[0], "--help"); code != 0 {
+				t.Errorf("the menu names %q, which ctl does not have: %s", f[0], stderr)
+			}
+		}
+	}
+	for _, name := range []string{"run-once", "water-level", "rain-delay", "whoami"} {
+		if !strings.Contains(menu, "  "+name+" ") {
+			t.Errorf("the menu does not name %s as ctl spells it:\n%s", name, menu)
+		}
+	}
+	if _, out, _ := ctl(t, url, "version"); !strings.Contains(out, "broker   mochi-mqtt") || !strings.Contains(out, "commit ") {
+		t.Errorf("version:\n%s", out)
+	}
+	if _, out, _ := ctl(t, url, "logs", "--lines", "5"); out == "" || strings.HasPrefix(out, "{") || !strings.Contains(out, " INFO ") {
+		t.Errorf("logs are not readable lines:\n%s", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"open", "1", "--for", "0"}, "want from 1s to 168h"},
+		{[]string{"open", "1", "--for", "9999h"}, "want from 1s to 168h"},
+		{[]string{"pause", "-1m"}, "durations are positive"},
+		{[]string{"open", "1", "--fro", "5m"}, "--for"},
+	} {
+		if code, _, stderr := ctl(t, url, tc.args...); code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", tc.args, code, stderr, tc.want)
+		}
+	}
+	if code, out, stderr := ctl(t, url, "water-level", "80"); code != 0 || !strings.Contains(out, "water level 80%") {
+		t.Errorf("water-level 80: exit %d, %s%s", code, out, stderr)
 	}
 }

@@ -53,7 +53,7 @@ func (a *app) scheduleCommands() []*cobra.Command {
 		if err != nil {
 			return usageErr("%q is not a whole percent (100 waters as written)", args[0])
 		}
-		return a.requestAndPrint(ctx, topics.CmdWaterLevel, map[string]any{"percent": p}, printProfile)
+		return a.requestAndPrint(ctx, topics.CmdWaterLevel, map[string]any{"percent": p}, printWaterLevel)
 	})
 
 	skip := command(topics.CmdSkip, "skip next|today ZONE...|all")
@@ -131,6 +131,21 @@ func printProfiles(w io.Writer, data json.RawMessage) error {
 }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// printWaterLevel answers water-level with the level now in force, and whether the active
+// profile follows it.
+func printWaterLevel(w io.Writer, data json.RawMessage) error {
+	var s topics.ScheduleReply
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	follows := "follows it"
+	if !s.ScalesRuns {
+		follows = "does not follow it (its water_level is not true)"
+	}
+	_, err := fmt.Fprintf(w, "water level %d%%; the active profile %s %s\n", s.WaterLevel, s.Profile, follows)
+	return err
+}
 
 func printProfile(w io.Writer, data json.RawMessage) error {
 	var s topics.ScheduleReply

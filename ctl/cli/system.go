@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -49,15 +51,68 @@ func printDone(msg string) func(io.Writer, json.RawMessage) error {
 	}
 }
 
+// printLog prints the agent's log lines readably: time, level, message, then the other fields
+// as key=value in the order they were written. A line that is not a JSON record stays as it is.
 func printLog(w io.Writer, data json.RawMessage) error {
 	var r topics.LogReply
 	if err := json.Unmarshal(data, &r); err != nil {
 		return err
 	}
 	for _, l := range r.Lines {
-		fmt.Fprintln(w, l)
+		fmt.Fprintln(w, readableLog(l))
 	}
 	return nil
+}
+
+// readableLog turns one slog JSON record into "2026-12-02 04:43:44 INFO message key=value ...".
+func readableLog(line string) string {
+	dec := json.NewDecoder(strings.NewReader(line))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return line
+	}
+	var when, level, msg string
+	var fields []string
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return line
+		}
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			return line
+		}
+		text := fmt.Sprint(v)
+		if _, ok := v.(string); !ok {
+			b, _ := json.Marshal(v)
+			text = string(b)
+		}
+		switch k {
+		case "time":
+			when = text
+			if t, err := time.Parse(time.RFC3339Nano, text); err == nil {
+				when = t.Local().Format(time.DateTime)
+			}
+		case "level":
+			level = text
+		case "msg":
+			msg = text
+		default:
+			if text == "" || strings.ContainsAny(text, " =\"") {
+				text = strconv.Quote(text)
+			}
+			fields = append(fields, fmt.Sprintf("%s=%s", k, text))
+		}
+	}
+	return strings.TrimSpace(fmt.Sprintf("%s %-5s %s %s", when, level, msg, strings.Join(fields, " ")))
+}
+
+func printWhoami(w io.Writer, data json.RawMessage) error {
+	var r topics.WhoamiReply
+	if err := json.Unmarshal(data, &r); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "client %s, role %s\n", r.ClientID, cmp.Or(r.Role, "unknown"))
+	return err
 }
 
 func printHealth(w io.Writer, data json.RawMessage) error {
