@@ -185,7 +185,6 @@ func distance(parts []string, section string) int {
 	return levenshtein.ComputeDistance(strings.Join(parts, "_"), section)
 }
 
-
 // syntaxError names the line a YAML syntax error is on. The parser reports some errors (a
 // mis-indented key, say) at the line where the enclosing block began, which may be a comment
 // far above; the first line whose addition makes the file unreadable is the one to show.
