@@ -138,9 +138,11 @@ const (
 // RunRecord is one run in the history, recorded when it ended.
 type RunRecord struct {
 	Zone int `json:"zone"`
-	// Source started the run (a client id, schedule:<profile>, resume, …); EndedBy ended it.
-	Source  string `json:"source"`
-	EndedBy string `json:"ended_by,omitempty"`
+	// Source started the run (a client id, schedule:<profile>, resume, …), for display;
+	// Scheduled says the schedule owned it. EndedBy ended it.
+	Source    string `json:"source"`
+	Scheduled bool   `json:"scheduled,omitempty"`
+	EndedBy   string `json:"ended_by,omitempty"`
 	// Planned is when the run was asked for (a schedule's window start); Started and Ended
 	// when its relay went on and off. After a power loss Ended is when the agent came back,
 	// a bound: the agent cannot know the moment it died.

@@ -220,3 +220,25 @@ profiles:
 	clk.Advance(4 * time.Minute) // 07:05
 	c.AwaitMsg(a.topics.Event(), `"event_type":"run_started"`, `"zone":1`)
 }
+
+// TestClientNamedLikeTheScheduleOwnsNothingOfIt: a client whose id is "schedule:x" opens a
+// zone; its run is not the schedule's: turning automatic runs off leaves it open, and the state
+// does not count it as a scheduled run.
+func TestClientNamedLikeTheScheduleOwnsNothingOfIt(t *testing.T) {
+	a := start(t, withSchedule(t, testConfig(t, "garden")), nil)
+	raw := brokertest.Dial(t, a.addr)
+	if code, err := raw.Connect(brokertest.RawOptions{ClientID: "schedule:x", Keepalive: 60}); err != nil || code != 0 {
+		t.Fatalf("connect: %#x, %v", code, err)
+	}
+	raw.Publish(a.topics.ZoneSet(2), "OPEN", 0, false, 0)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe(a.topics.ZoneState(2), a.topics.State())
+	c.Await(a.topics.ZoneState(2), topics.StateOpen)
+	c.AwaitMsg(a.topics.State(), `"source":"schedule:x"`, `"scheduled_running":false`)
+	if r := request(t, c, a, topics.CmdStop, "s", `{"id":"s"}`); r.Status != topics.StatusOK {
+		t.Fatalf("stop: %+v", r)
+	}
+	if !a.bank.On()[1] {
+		t.Error("turning automatic runs off closed a run the schedule does not own")
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -73,7 +72,7 @@ func (m *Metrics) Watch(src Sources) {
 
 // RunEnded counts a run that ended. It never blocks.
 func (m *Metrics) RunEnded(r topics.RunRecord) {
-	kind := sourceKind(r.Source)
+	kind := runKind(r)
 	m.runs.WithLabelValues(kind, r.Outcome).Inc()
 	m.openSeconds.WithLabelValues(strconv.Itoa(r.Zone)).Add(max(r.ActualS, 0)) // a counter never goes back
 	if kind == "schedule" {
@@ -84,12 +83,12 @@ func (m *Metrics) RunEnded(r topics.RunRecord) {
 // RelayError counts a failed relay switch.
 func (m *Metrics) RelayError() { m.relayErrors.Inc() }
 
-// sourceKind keeps the runs' label small: client ids would make a series per client.
-func sourceKind(source string) string {
+// runKind keeps the runs' label small: client ids would make a series per client.
+func runKind(r topics.RunRecord) string {
 	switch {
-	case strings.HasPrefix(source, topics.SourceSchedule):
+	case r.Scheduled:
 		return "schedule"
-	case source == topics.SourceResume:
+	case r.Source == topics.SourceResume:
 		return topics.SourceResume
 	}
 	return "manual"

@@ -31,7 +31,7 @@ func (e *Engine) Decorate(s *topics.Snapshot) {
 	now := e.o.Clock.Now()
 	auto, level := e.auto, e.level
 	s.Profile, s.Auto, s.WaterLevel = e.active.Name, &auto, &level
-	s.ScheduledRunning = len(e.o.Valves.RunsWhere(isScheduled)) > 0
+	s.ScheduledRunning = len(e.o.Valves.ScheduledRuns()) > 0
 	if now.Before(e.rainTill) {
 		s.RainDelayUntil = topics.At(e.rainTill)
 	}

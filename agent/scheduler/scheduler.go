@@ -21,8 +21,8 @@ import (
 // Valves is what the scheduler needs of the safety governor.
 type Valves interface {
 	StartScheduled(zone int, d time.Duration, source string) (bool, error)
-	CloseWhere(match func(source string) bool, source string) ([]int, error)
-	RunsWhere(match func(source string) bool) []int
+	CloseScheduled(source string) ([]int, error)
+	ScheduledRuns() []int
 	AddEvent(e topics.Event)
 }
 
@@ -135,8 +135,6 @@ func (e *Engine) pick(remembered string) *schedule.Profile {
 }
 
 func source(profile string) string { return topics.SourceSchedule + ":" + profile }
-
-func isScheduled(src string) bool { return strings.HasPrefix(src, topics.SourceSchedule+":") }
 
 // Start resumes a window in progress (when configured) and arms the timer for the next start.
 func (e *Engine) Start() {
@@ -294,11 +292,11 @@ func (e *Engine) Activate(p string, force bool, by string) (string, error) {
 	if prof == e.active {
 		return prof.Name, nil
 	}
-	if zones := e.o.Valves.RunsWhere(isScheduled); len(zones) > 0 {
+	if zones := e.o.Valves.ScheduledRuns(); len(zones) > 0 {
 		if !force {
 			return "", topics.Errorf(topics.CodeBadRequest, "%v on zone %s; wait for it, or force to end it first", ErrRunning, topics.JoinZones(zones))
 		}
-		if _, err := e.o.Valves.CloseWhere(isScheduled, by); err != nil {
+		if _, err := e.o.Valves.CloseScheduled(by); err != nil {
 			return "", err
 		}
 	}
@@ -342,7 +340,7 @@ func (e *Engine) SetAuto(on bool, by string) ([]int, error) {
 	if on {
 		return nil, nil
 	}
-	return e.o.Valves.CloseWhere(isScheduled, by)
+	return e.o.Valves.CloseScheduled(by)
 }
 
 // skipped says why window w is marked not to start, or "". Called with mu held.

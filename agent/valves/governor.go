@@ -134,7 +134,7 @@ func (c *Controller) Resume(st Saved) []topics.ZoneChange {
 			continue
 		}
 		if r.Queued {
-			q := &run{zone: z, d: time.Duration(r.DurationS * float64(time.Second)), source: r.Source, requested: r.Requested}
+			q := &run{zone: z, d: time.Duration(r.DurationS * float64(time.Second)), source: r.Source, requested: r.Requested, scheduled: r.Scheduled}
 			if r.Seq != "" {
 				q.seq = "resumed-" + r.Seq // apart from the sequences made from now on
 			}
@@ -241,7 +241,7 @@ func (c *Controller) open(zs []*zone, d time.Duration, source string, now time.T
 		dur, note := duration(z, d)
 		notes[z] = note
 		if r := z.run; r != nil {
-			r.d, r.source = dur, source
+			r.d, r.source, r.scheduled = dur, source, false // opened again by hand: the schedule's no more
 			if !r.started.IsZero() && c.extend(r, now) {
 				notes[z] = fmt.Sprintf("capped: open since %s, and a zone runs at most %v at a stretch",
 					r.started.Format(time.TimeOnly), z.MaxDuration)
@@ -608,22 +608,22 @@ func (c *Controller) StartScheduled(id int, d time.Duration, source string) (boo
 		return false, nil
 	}
 	_, err = c.open(zs, d, source, c.clock.Now())
+	if zs[0].run != nil {
+		zs[0].run.scheduled = true
+	}
 	c.save()
 	c.signal()
 	return err == nil, err
 }
 
-// CloseWhere ends every run, started or queued, whose source satisfies match.
-func (c *Controller) CloseWhere(match func(source string) bool, source string) ([]int, error) {
+// CloseScheduled ends every run, started or queued, that the schedule owns.
+func (c *Controller) CloseScheduled(source string) ([]int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var zs []*zone
-	var ids []int
-	for _, z := range c.zones {
-		if z.run != nil && match(z.run.source) {
-			zs = append(zs, z)
-			ids = append(ids, z.ID)
-		}
+	zs := c.scheduled()
+	ids := make([]int, len(zs))
+	for i, z := range zs {
+		ids[i] = z.ID
 	}
 	_, err := c.close(zs, source, c.clock.Now())
 	c.save()
@@ -631,17 +631,26 @@ func (c *Controller) CloseWhere(match func(source string) bool, source string) (
 	return ids, err
 }
 
-// RunsWhere returns the zones whose runs, started or queued, have a source satisfying match.
-func (c *Controller) RunsWhere(match func(source string) bool) []int {
+// ScheduledRuns returns the zones whose runs, started or queued, the schedule owns.
+func (c *Controller) ScheduledRuns() []int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var ids []int
-	for _, z := range c.zones {
-		if z.run != nil && match(z.run.source) {
-			ids = append(ids, z.ID)
-		}
+	for _, z := range c.scheduled() {
+		ids = append(ids, z.ID)
 	}
 	return ids
+}
+
+// scheduled returns the zones whose runs the schedule owns. Called with mu held.
+func (c *Controller) scheduled() []*zone {
+	var zs []*zone
+	for _, z := range c.zones {
+		if z.run != nil && z.run.scheduled {
+			zs = append(zs, z)
+		}
+	}
+	return zs
 }
 
 // AddEvent queues an event of another part of the agent, in order with the zones' events.
