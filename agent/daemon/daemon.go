@@ -313,8 +313,9 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		defer meter.Close()
 	}
 
-	w := &worker{topics: d.topics, svc: serve.New(svcOpts), valves: v, sched: sched, pub: l, rep: rep, log: d.log, clock: d.opts.Clock,
-		birth: birth, birthDelay: d.cfg.HA.BirthDelay, saveDefault: state.saveDefault, afterReply: stops.afterReply,
+	svcOpts.SaveDefault = state.saveDefault
+	w := &worker{topics: d.topics, svc: serve.New(svcOpts), pub: l, rep: rep, log: d.log, clock: d.opts.Clock,
+		birth: birth, birthDelay: d.cfg.HA.BirthDelay, afterReply: stops.afterReply,
 		persist: func() error { return errors.Join(state.sync(), hist.Sync()) }}
 	var wg sync.WaitGroup
 	wg.Go(func() { rep.run(pubCtx) })

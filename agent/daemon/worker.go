@@ -10,26 +10,23 @@ import (
 
 	"sprinkler/agent/clock"
 	"sprinkler/agent/link"
-	"sprinkler/agent/scheduler"
 	"sprinkler/agent/serve"
-	"sprinkler/agent/valves"
 	"sprinkler/topics"
 )
 
-// worker carries out the commands in the inbox one at a time, in arrival order, and answers
-// requests. It runs outside paho's router, so it may publish freely.
+// worker takes the messages in the inbox one at a time, in arrival order: each command, a
+// request or a plain set topic, goes to the one service with its sender and role; a request's
+// reply goes out once its change is on disk, a refused plain command is an event. It runs
+// outside paho's router, so it may publish freely.
 type worker struct {
 	topics topics.Agent
 	svc    *serve.Service
-	valves *valves.Controller
-	sched  *scheduler.Engine // nil without a schedule
 	// birth is Home Assistant's status topic ("" without discovery); birthDelay the longest
-	// random wait before answering it; saveDefault persists a default run.
-	birth       string
-	birthDelay  time.Duration
-	announceAt  time.Time   // when the last (or pending) answer to a birth is due
-	announcing  atomic.Bool // an answer to a birth is pending
-	saveDefault func(zone int, d time.Duration) error
+	// random wait before answering it.
+	birth      string
+	birthDelay time.Duration
+	announceAt time.Time   // when the last (or pending) answer to a birth is due
+	announcing atomic.Bool // an answer to a birth is pending
 	// afterReply runs after each reply is published: a shutdown request stops the agent then.
 	afterReply func()
 	// persist returns once the state's changes are on disk; a reply waits for it, so an
@@ -79,55 +76,8 @@ func (w *worker) handle(m link.Message) {
 		w.request(t.Command, m.Payload, source, role)
 		return
 	}
-	if !topics.Permits(role, topics.AccessOperate) {
-		w.refused(topics.Forbidden(m.Topic, topics.AccessOperate, role), t.Zone, source)
-		return
-	}
-	var err error
-	zone := 0
-	switch t.Kind {
-	case topics.KindZoneSet:
-		zone, err = t.Zone, w.svc.Set(t.Zone, m.Payload, source)
-	case topics.KindProfileSet:
-		err = w.onSchedule(func(e *scheduler.Engine) error {
-			_, err := e.Activate(strings.TrimSpace(string(m.Payload)), false, source)
-			return err
-		})
-	case topics.KindAutoSet:
-		var on bool
-		if on, err = topics.ParseOnOff(m.Payload); err == nil {
-			err = w.onSchedule(func(e *scheduler.Engine) error {
-				_, err := e.SetAuto(on, source)
-				return err
-			})
-		}
-	case topics.KindWaterLevelSet:
-		var percent int
-		if percent, err = topics.ParsePercent(m.Payload); err == nil {
-			err = w.onSchedule(func(e *scheduler.Engine) error { return e.SetWaterLevel(percent, source) })
-		}
-	case topics.KindPauseSet:
-		var d time.Duration
-		if d, err = topics.ParsePause(m.Payload); err == nil && d > 0 {
-			_, _, err = w.valves.Pause(d, source)
-		} else if err == nil {
-			w.valves.Unpause(source)
-		}
-	case topics.KindDurationSet:
-		zone = t.Zone
-		var d time.Duration
-		if d, err = topics.ParseMinutes(m.Payload); err == nil {
-			err = w.valves.SetDefault(t.Zone, d)
-		}
-		if err == nil && w.saveDefault != nil {
-			if serr := w.saveDefault(t.Zone, d); serr != nil {
-				w.log.Error("saving a default run failed", "zone", t.Zone, "err", serr)
-			}
-		}
-	default:
-		return
-	}
-	w.refused(err, zone, source)
+	err := w.svc.Plain(m.Topic, t, m.Payload, source, role)
+	w.refused(err, t.Zone, source)
 	w.rep.flush()
 }
 
@@ -147,14 +97,6 @@ func (w *worker) request(cmd string, payload []byte, source, role string) {
 	if w.afterReply != nil {
 		w.afterReply()
 	}
-}
-
-// onSchedule runs fn on the schedule, or refuses when none is configured.
-func (w *worker) onSchedule(fn func(*scheduler.Engine) error) error {
-	if w.sched == nil {
-		return topics.Errorf(topics.CodeUnavailable, "no schedule is configured")
-	}
-	return fn(w.sched)
 }
 
 // refused publishes a command_refused event when err says a plain command was refused.

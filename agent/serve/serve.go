@@ -9,6 +9,7 @@ import (
 	"math"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"sprinkler/agent/clock"
@@ -20,18 +21,20 @@ import (
 
 // Service answers commands against a valve controller.
 type Service struct {
-	valves   *valves.Controller
-	sched    *scheduler.Engine
-	clock    clock.Clock
-	loc      *time.Location
-	version  string
-	clients  func(all bool) []topics.ClientInfo
-	history  *history.Store
-	blocked  func(zone int) error
-	sensors  func() map[string]topics.SensorStatus
-	system   System
-	log      *slog.Logger
-	handlers map[string]handler
+	valves  *valves.Controller
+	sched   *scheduler.Engine
+	clock   clock.Clock
+	loc     *time.Location
+	version string
+	clients func(all bool) []topics.ClientInfo
+	history *history.Store
+	blocked func(zone int) error
+	sensors func() map[string]topics.SensorStatus
+	// saveDefault keeps a default run changed on a duration topic.
+	saveDefault func(zone int, d time.Duration) error
+	system      System
+	log         *slog.Logger
+	handlers    map[string]handler
 }
 
 // Logs is the agent's log as the log commands need it.
@@ -75,13 +78,15 @@ type Options struct {
 	Blocked func(zone int) error
 	// Sensors, when set, gives the sensors' states for the status reply.
 	Sensors func() map[string]topics.SensorStatus
-	System  System
-	Log     *slog.Logger
+	// SaveDefault, when set, keeps a zone's default run changed on its duration topic.
+	SaveDefault func(zone int, d time.Duration) error
+	System      System
+	Log         *slog.Logger
 }
 
 // New returns a Service.
 func New(o Options) *Service {
-	s := &Service{valves: o.Valves, sched: o.Schedule, clock: o.Clock, loc: o.Location, version: o.Version, clients: o.Clients, history: o.History, blocked: o.Blocked, sensors: o.Sensors, system: o.System, log: o.Log}
+	s := &Service{valves: o.Valves, sched: o.Schedule, saveDefault: o.SaveDefault, clock: o.Clock, loc: o.Location, version: o.Version, clients: o.Clients, history: o.History, blocked: o.Blocked, sensors: o.Sensors, system: o.System, log: o.Log}
 	s.handlers = map[string]handler{
 		topics.CmdStatus:   s.status,
 		topics.CmdOpen:     s.open,
@@ -163,6 +168,62 @@ func (s *Service) refuse(cmd, id, source string, err error) topics.Response {
 	return topics.Fail(id, err)
 }
 
+// Plain carries out a command on one of the plain set topics (zone, profile, automatic runs,
+// water level, pause, a zone's default run), topic parsed as t, from a sender of role; on error
+// nothing changed. The same access rule as for requests holds: these topics operate.
+func (s *Service) Plain(topic string, t topics.Topic, payload []byte, source, role string) error {
+	if !topics.Permits(role, topics.AccessOperate) {
+		return topics.Forbidden(topic, topics.AccessOperate, role)
+	}
+	switch t.Kind {
+	case topics.KindZoneSet:
+		return s.Set(t.Zone, payload, source)
+	case topics.KindPauseSet:
+		d, err := topics.ParsePause(payload)
+		switch {
+		case err != nil:
+			return err
+		case d > 0:
+			_, _, err = s.valves.Pause(d, source)
+			return err
+		}
+		s.valves.Unpause(source)
+		return nil
+	case topics.KindDurationSet:
+		d, err := topics.ParseMinutes(payload)
+		if err == nil {
+			err = s.valves.SetDefault(t.Zone, d)
+		}
+		if err == nil && s.saveDefault != nil {
+			if serr := s.saveDefault(t.Zone, d); serr != nil {
+				s.log.Error("saving a default run failed", "zone", t.Zone, "err", serr)
+			}
+		}
+		return err
+	}
+	if s.sched == nil {
+		return topics.Errorf(topics.CodeUnavailable, "no schedule is configured")
+	}
+	switch t.Kind {
+	case topics.KindProfileSet:
+		_, err := s.sched.Activate(strings.TrimSpace(string(payload)), false, source)
+		return err
+	case topics.KindAutoSet:
+		on, err := topics.ParseOnOff(payload)
+		if err == nil {
+			_, err = s.sched.SetAuto(on, source)
+		}
+		return err
+	case topics.KindWaterLevelSet:
+		percent, err := topics.ParsePercent(payload)
+		if err == nil {
+			err = s.sched.SetWaterLevel(percent, source)
+		}
+		return err
+	}
+	return topics.Errorf(topics.CodeBadRequest, "not a set topic")
+}
+
 // Set carries out a command on zone's set topic. On error nothing changed.
 func (s *Service) Set(zone int, payload []byte, source string) error {
 	cmd, err := topics.ParseSet(payload)
@@ -171,9 +232,6 @@ func (s *Service) Set(zone int, payload []byte, source string) error {
 		if ids, err = topics.ZoneList(zone).Check(s.valves.IDs()); err == nil {
 			err = s.act(cmd.Action, ids, cmd.Duration, source)
 		}
-	}
-	if err != nil {
-		s.log.Warn("set refused", "zone", zone, "source", source, "code", topics.CodeOf(err), "err", err)
 	}
 	return err
 }
