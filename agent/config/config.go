@@ -25,22 +25,22 @@ import (
 
 // Config is the whole agent configuration.
 type Config struct {
-	Agent  Agent         `mapstructure:"agent"`
-	Broker server.Config `mapstructure:"broker"`
-	MQTT   MQTT          `mapstructure:"mqtt"`
-	Relays Relays        `mapstructure:"relays"`
-	Safety Safety        `mapstructure:"safety"`
-	Sched  Schedule      `mapstructure:"schedule"`
-	Site   Site          `mapstructure:"site"`
-	HA     HomeAssistant `mapstructure:"homeassistant"`
-	Health Health        `mapstructure:"health"`
-	Hist   History       `mapstructure:"history"`
-	Metr   Metrics       `mapstructure:"metrics"`
-	Web    Web           `mapstructure:"web"`
-	System System        `mapstructure:"system"`
-	State  State         `mapstructure:"state"`
-	Log    Log           `mapstructure:"log"`
-	Zones  []Zone        `mapstructure:"zones"`
+	Agent         Agent         `mapstructure:"agent"`
+	Broker        server.Config `mapstructure:"broker"`
+	MQTT          MQTT          `mapstructure:"mqtt"`
+	Relays        Relays        `mapstructure:"relays"`
+	Safety        Safety        `mapstructure:"safety"`
+	Schedule      Schedule      `mapstructure:"schedule"`
+	Site          Site          `mapstructure:"site"`
+	HomeAssistant HomeAssistant `mapstructure:"homeassistant"`
+	Health        Health        `mapstructure:"health"`
+	History       History       `mapstructure:"history"`
+	Metrics       Metrics       `mapstructure:"metrics"`
+	Web           Web           `mapstructure:"web"`
+	System        System        `mapstructure:"system"`
+	State         State         `mapstructure:"state"`
+	Log           Log           `mapstructure:"log"`
+	Zones         []Zone        `mapstructure:"zones"`
 	// Sensors are switch sensors on GPIO input lines (rain, soil moisture).
 	Sensors []Sensor `mapstructure:"sensors"`
 	Flow    Flow     `mapstructure:"flow"`
@@ -326,9 +326,9 @@ func LoadWarn(path string, required bool) (Config, []string, error) {
 		return Config{}, nil, err
 	}
 	c.fill()
-	c.Sched.File = f.Resolve(c.Sched.File)
-	if c.Sched.File != "" {
-		if _, err := os.Stat(c.Sched.File); err != nil {
+	c.Schedule.File = f.Resolve(c.Schedule.File)
+	if c.Schedule.File != "" {
+		if _, err := os.Stat(c.Schedule.File); err != nil {
 			return Config{}, nil, f.Locate(configs.Errorf("schedule.file", "%v (a relative path is taken from the configuration file's folder; empty: no schedule)", err))
 		}
 	}
@@ -437,11 +437,11 @@ func (c Config) Validate() error {
 		add("state.dir", "empty")
 	}
 	errs = append(errs, c.validateSafety()...)
-	if err := topics.ValidPrefix(c.HA.Prefix); err != nil {
+	if err := topics.ValidPrefix(c.HomeAssistant.Prefix); err != nil {
 		add("homeassistant.prefix", "%v", err)
 	}
-	if c.HA.BirthDelay < 0 || c.HA.BirthDelay > time.Minute {
-		add("homeassistant.birth_delay", "%v: want from 0s to 1m", c.HA.BirthDelay)
+	if c.HomeAssistant.BirthDelay < 0 || c.HomeAssistant.BirthDelay > time.Minute {
+		add("homeassistant.birth_delay", "%v: want from 0s to 1m", c.HomeAssistant.BirthDelay)
 	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(c.Log.Level)); err != nil {
@@ -459,10 +459,10 @@ func (c Config) Validate() error {
 	if c.Health.Interval != 0 && (c.Health.Interval < time.Second || c.Health.Interval > 24*time.Hour) {
 		add("health.interval", "%v: want 0 (off) or from 1s to 24h", c.Health.Interval)
 	}
-	if c.Hist.Retention != 0 && (c.Hist.Retention < 24*time.Hour || c.Hist.Retention > 10*8760*time.Hour) {
-		add("history.retention", "%v: want 0 (keep every run) or from 24h to 87600h", c.Hist.Retention)
+	if c.History.Retention != 0 && (c.History.Retention < 24*time.Hour || c.History.Retention > 10*8760*time.Hour) {
+		add("history.retention", "%v: want 0 (keep every run) or from 24h to 87600h", c.History.Retention)
 	}
-	for key, addr := range map[string]string{"metrics.listen": c.Metr.Listen, "web.listen": c.Web.Listen} {
+	for key, addr := range map[string]string{"metrics.listen": c.Metrics.Listen, "web.listen": c.Web.Listen} {
 		if _, _, err := net.SplitHostPort(addr); addr != "" && err != nil {
 			add(key, "%q: want host:port, such as 127.0.0.1:8080", addr)
 		}

@@ -160,8 +160,8 @@ func TestEmptyVariablesAndTypos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Web.Listen != "" || c.Sched.File != "" {
-		t.Errorf("empty variables did not turn off: web.listen %q, schedule.file %q", c.Web.Listen, c.Sched.File)
+	if c.Web.Listen != "" || c.Schedule.File != "" {
+		t.Errorf("empty variables did not turn off: web.listen %q, schedule.file %q", c.Web.Listen, c.Schedule.File)
 	}
 	all := strings.Join(warnings, "\n")
 	for _, want := range []string{"SPRINKLER_BROKER_LISTN names no configuration key", "did you mean SPRINKLER_BROKER_LISTEN", "SPRINKLER_BROKR_LISTEN"} {

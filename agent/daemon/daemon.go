@@ -115,7 +115,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		zones[i] = valves.Zone{ID: z.ID, Name: z.Name, Line: z.Line, DefaultDuration: z.DefaultDuration, MaxDuration: z.MaxDuration, Group: z.Group}
 	}
 	state, stateNotes := openState(filepath.Join(d.cfg.State.Dir, stateFile), d.opts.Clock, d.log)
-	hist, err := history.Open(filepath.Join(d.cfg.State.Dir, history.File), d.cfg.Hist.Retention, started, d.log)
+	hist, err := history.Open(filepath.Join(d.cfg.State.Dir, history.File), d.cfg.History.Retention, started, d.log)
 	if err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	if err := applyDefaults(v, state); err != nil {
 		d.log.Warn("a saved default run no longer fits its zone; using the configured one", "err", err)
 	}
-	if d.cfg.HA.Enabled {
+	if d.cfg.HomeAssistant.Enabled {
 		rep.announce = &announcer{model: d.discoveryModel(v, sched, sens), st: state, log: d.log.With("component", "discovery")}
 	}
 
@@ -255,11 +255,11 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 			d.log.Info("web page", "url", "http://"+addr+"/")
 		}
 	}
-	if d.cfg.Metr.Listen != "" {
+	if d.cfg.Metrics.Listen != "" {
 		mctx, stopMetrics := context.WithCancel(context.Background())
 		defer stopMetrics()
-		if _, err := mets.Serve(mctx, d.cfg.Metr.Listen, d.log); err != nil {
-			return fmt.Errorf("metrics.listen %s: %w", d.cfg.Metr.Listen, err)
+		if _, err := mets.Serve(mctx, d.cfg.Metrics.Listen, d.log); err != nil {
+			return fmt.Errorf("metrics.listen %s: %w", d.cfg.Metrics.Listen, err)
 		}
 	}
 	healthOf := d.healthReader(brk, started, probs)
@@ -287,8 +287,8 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	linkOpts.Filters = []string{d.topics.ZoneSetFilter(), d.topics.RequestFilter(), d.topics.ProfileSet(),
 		d.topics.AutoSet(), d.topics.DurationSetFilter(), d.topics.WaterLevelSet(), d.topics.PauseSet()}
 	birth := ""
-	if d.cfg.HA.Enabled {
-		birth = topics.HABirth(d.cfg.HA.Prefix)
+	if d.cfg.HomeAssistant.Enabled {
+		birth = topics.HABirth(d.cfg.HomeAssistant.Prefix)
 		linkOpts.Filters = append(linkOpts.Filters, birth)
 	}
 	linkOpts.Inbox = inbox
@@ -315,7 +315,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 
 	svcOpts.SaveDefault = state.saveDefault
 	w := &worker{topics: d.topics, svc: serve.New(svcOpts), pub: l, rep: rep, log: d.log, clock: d.opts.Clock,
-		birth: birth, birthDelay: d.cfg.HA.BirthDelay, afterReply: stops.afterReply,
+		birth: birth, birthDelay: d.cfg.HomeAssistant.BirthDelay, afterReply: stops.afterReply,
 		persist: func() error { return errors.Join(state.sync(), hist.Sync()) }}
 	var wg sync.WaitGroup
 	wg.Go(func() { rep.run(pubCtx) })
@@ -398,7 +398,7 @@ func applyDefaults(v *valves.Controller, st *state) error {
 // change on reload.
 func (d *Daemon) discoveryModel(v *valves.Controller, sched *scheduler.Engine, sens *sensorSet) func() discovery.Model {
 	return func() discovery.Model {
-		m := discovery.Model{Topics: d.topics, Prefix: d.cfg.HA.Prefix, Device: d.cfg.HA.Device, Version: Version}
+		m := discovery.Model{Topics: d.topics, Prefix: d.cfg.HomeAssistant.Prefix, Device: d.cfg.HomeAssistant.Device, Version: Version}
 		for _, z := range v.Zones() {
 			if z.ID != d.cfg.Safety.MasterZone {
 				m.Zones = append(m.Zones, discovery.Zone{ID: z.ID, Name: z.Name, MaxMinutes: z.MaxDuration.Minutes()})
@@ -441,7 +441,7 @@ func (d *Daemon) linkCredentials() (link.Options, error) {
 // started. A bad file stops the agent with file, line, profile, zone and field named.
 func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Location, changed func(), hold func(zone int) string,
 	closedByHand func(zone int, since time.Time) bool) (*scheduler.Engine, error) {
-	if d.cfg.Sched.File == "" {
+	if d.cfg.Schedule.File == "" {
 		d.log.Info("no schedule: schedule.file is empty")
 		return nil, nil
 	}
@@ -457,9 +457,9 @@ func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Locatio
 		site = &schedule.Site{Latitude: d.cfg.Site.Latitude, Longitude: d.cfg.Site.Longitude}
 	}
 	return scheduler.New(scheduler.Options{
-		Path: d.cfg.Sched.File, Zones: zones, Names: names, Site: site, Location: loc, Clock: d.opts.Clock, Valves: v,
-		Log: d.log.With("component", "schedule"), Resume: d.cfg.Sched.Resume,
-		State: st.schedule(), Save: st.saveSchedule, OnChange: changed, Hold: hold, MinRun: d.cfg.Sched.MinRun, ClosedByHand: closedByHand,
+		Path: d.cfg.Schedule.File, Zones: zones, Names: names, Site: site, Location: loc, Clock: d.opts.Clock, Valves: v,
+		Log: d.log.With("component", "schedule"), Resume: d.cfg.Schedule.Resume,
+		State: st.schedule(), Save: st.saveSchedule, OnChange: changed, Hold: hold, MinRun: d.cfg.Schedule.MinRun, ClosedByHand: closedByHand,
 		PausedUntil: v.PausedUntil,
 	})
 }

@@ -20,7 +20,7 @@ type deviceConfig struct {
 
 func haConfig(t *testing.T, id string) config.Config {
 	cfg := withSchedule(t, testConfig(t, id))
-	cfg.HA.BirthDelay = 0
+	cfg.HomeAssistant.BirthDelay = 0
 	return cfg
 }
 
@@ -93,7 +93,7 @@ func TestRemovedZonesLeaveHomeAssistant(t *testing.T) {
 	for _, device := range []bool{false, true} {
 		b := brokertest.Start(t)
 		cfg := external(haConfig(t, "garden"), b.Addr())
-		cfg.HA.Device = device
+		cfg.HomeAssistant.Device = device
 		a := start(t, cfg, nil)
 		w := brokertest.Connect(t, brokertest.URL(b.Addr()))
 		w.Subscribe("homeassistant/#")

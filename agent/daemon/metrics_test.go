@@ -66,7 +66,7 @@ next:
 func TestMetricsEndpoint(t *testing.T) {
 	cfg := unlimited(testConfig(t, "garden"))
 	addr := fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t))
-	cfg.Metr.Listen = addr
+	cfg.Metrics.Listen = addr
 	a := start(t, cfg, nil)
 	c := brokertest.Connect(t, brokertest.URL(a.addr))
 	for i, payload := range []string{`{"zones":[1,2]}`, `{"zones":[1]}`, `{"zones":[3]}`} {

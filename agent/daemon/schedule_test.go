@@ -40,7 +40,7 @@ func withProfiles(t *testing.T, cfg config.Config, src string) config.Config {
 	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg.Sched.File, cfg.Agent.Timezone = path, "UTC"
+	cfg.Schedule.File, cfg.Agent.Timezone = path, "UTC"
 	return cfg
 }
 
@@ -122,7 +122,7 @@ func TestWaterLevel(t *testing.T) {
 	clk := clocktest.New(time.Date(2026, 6, 1, 5, 50, 0, 0, time.UTC))
 	cfg := withProfiles(t, unlimited(testConfig(t, "garden")), "active: p\nprofiles:\n  - name: p\n    water_level: true\n    zones:\n"+
 		"      - {zone: 1, days: [all], runs: [{at: \"06:00\", for: 10m}, {at: \"07:00\", for: 10m}]}\n")
-	cfg.Sched.MinRun = time.Minute
+	cfg.Schedule.MinRun = time.Minute
 	a := start(t, cfg, clk)
 	c := brokertest.Connect(t, brokertest.URL(a.addr))
 	c.Subscribe(a.topics.WaterLevelState(), a.topics.Event(), a.topics.ZoneState(1))
