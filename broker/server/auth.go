@@ -70,7 +70,7 @@ func loadUsers(cfg Config) (map[string]User, []string, error) {
 // agent's own; a client id held by a connected client of another user (rather than let it take
 // the session over), or by a connected agent; more than max_per_remote connections from one
 // address; and a last will that the client could not publish itself.
-func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
+func (h *access) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	who, code, why := h.authenticate(cl, pk)
 	if why == "" {
 		code, why = packets.ErrNotAuthorized, h.admit(cl, who)
@@ -84,28 +84,19 @@ func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 		_ = h.connack(cl, code, why)
 		return packets.Code{Code: code.Code, Reason: why}
 	}
-	if q := cl.Properties.Props.ReceiveMaximum; q == 0 || q > sendWindow {
-		cl.State.Inflight.ResetSendQuota(sendWindow)
-	}
 	h.sessions.add(cl, who)
 	h.log.Info("client connected", "client", cl.ID, "remote", cl.Net.Remote, "listener", cl.Net.Listener, "user", who.user, "role", who.role)
 	return nil
 }
 
-// sendWindow is how many QoS 1 and 2 messages may be on their way to a client before it
-// acknowledges them; the rest wait in the broker. mochi v2.7.9 sets no window for MQTT 3.1.1
-// clients and drops what its per-client queue of writes (128) cannot hold, so a subscription
-// that matches hundreds of retained messages lost all past the 128th.
-const sendWindow = 100
-
 // OnConnectAuthenticate lets in the clients OnConnect accepted.
-func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
+func (h *access) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	return h.sessions.of(cl) != nil
 }
 
 // connack refuses cl with code; an MQTT 5 client also gets why as the reason string, an MQTT
 // 3.1.1 client the nearest return code (5, not authorized, as mosquitto answers).
-func (h *hook) connack(cl *mqtt.Client, code packets.Code, why string) error {
+func (h *access) connack(cl *mqtt.Client, code packets.Code, why string) error {
 	if cl.Properties.ProtocolVersion < 5 {
 		v3, ok := packets.V5CodesToV3[code]
 		if !ok {
@@ -125,7 +116,7 @@ func roleName(role string) string {
 }
 
 // authenticate returns who the client is, or the CONNACK code and why it is refused.
-func (h *hook) authenticate(cl *mqtt.Client, pk packets.Packet) (who identity, code packets.Code, why string) {
+func (h *access) authenticate(cl *mqtt.Client, pk packets.Packet) (who identity, code packets.Code, why string) {
 	who.client = cl.ID
 	name := string(pk.Connect.Username)
 	if name != "" {
@@ -159,7 +150,7 @@ func (h *hook) authenticate(cl *mqtt.Client, pk packets.Packet) (who identity, c
 }
 
 // admit checks the client id and the connection limits for who.
-func (h *hook) admit(cl *mqtt.Client, who identity) string {
+func (h *access) admit(cl *mqtt.Client, who identity) string {
 	id := cl.ID
 	if strings.ContainsAny(id, "/+#") {
 		return "client id contains / + or #"

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
 
 	"sprinkler/topics"
 )
@@ -21,6 +22,8 @@ const MaxGone = 200
 // online while connected, then offline with the time it left, cleared after the retention or
 // when more than MaxGone others left after it. It keeps the same in memory for the client list.
 type presence struct {
+	mqtt.HookBase
+	describe  func(*mqtt.Client) topics.ClientInfo // a connected client, for its entry
 	base      string
 	retention time.Duration
 	publish   func(topic string, payload []byte, retained bool) error
@@ -34,6 +37,26 @@ type presence struct {
 type presenceEntry struct {
 	owner *mqtt.Client // the connection the entry is about: a takeover's old one does not count
 	info  topics.ClientInfo
+}
+
+func (p *presence) ID() string { return "sprinkler-presence" }
+
+func (p *presence) Provides(b byte) bool {
+	return provides(b, mqtt.OnSessionEstablished, mqtt.OnDisconnect)
+}
+
+// OnSessionEstablished publishes the client's presence.
+func (p *presence) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
+	if !cl.Net.Inline {
+		p.up(cl, p.describe(cl))
+	}
+}
+
+// OnDisconnect publishes that the client left.
+func (p *presence) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
+	if !cl.Net.Inline {
+		p.down(cl)
+	}
 }
 
 // validLevel reports whether a client id may stand as a topic level: 1 to 128 printable

@@ -38,10 +38,12 @@ type Broker struct {
 	extra []listeners.Listener
 	// sockets are every listening socket, closed first on Close so that a client that
 	// reconnects at once is refused rather than left waiting in a dying listener's backlog.
-	sockets []net.Listener
-	hook    *hook
-	close   sync.Once
-	subs    atomic.Int64 // inline subscription ids
+	sockets  []net.Listener
+	access   *access
+	guard    *retainGuard
+	presence *presence // nil: no presence topics
+	close    sync.Once
+	subs     atomic.Int64 // inline subscription ids
 }
 
 // New returns a broker for cfg that logs to log. It does no I/O.
@@ -61,7 +63,7 @@ func New(cfg Config, log *slog.Logger) *Broker {
 		SysTopicResendInterval: 60,
 		Logger:                 slog.New(minLevel{log.Handler(), slog.LevelWarn}),
 	})
-	return &Broker{cfg: cfg, log: log, srv: srv, hook: newHook(cfg, log, srv)}
+	return &Broker{cfg: cfg, log: log, srv: srv, access: newAccess(cfg, log, srv), guard: newRetainGuard()}
 }
 
 // Start installs the hooks, binds the TCP listener and starts serving. It returns once the
@@ -74,7 +76,7 @@ func (b *Broker) Start() error {
 	for _, w := range warnings {
 		b.log.Warn(w)
 	}
-	b.hook.users = users
+	b.access.users = users
 	if len(users) == 0 {
 		for key, addr := range map[string]string{"broker.listen": b.cfg.Listen, "broker.tls.listen": b.cfg.TLS.Listen, "broker.websocket.listen": b.cfg.Websocket.Listen} {
 			if addr != "" && exposed(addr) {
@@ -85,12 +87,19 @@ func (b *Broker) Start() error {
 		}
 	}
 	b.limitClients()
-	if err := b.srv.AddHook(b.hook, nil); err != nil {
-		return fmt.Errorf("broker: %w", err)
-	}
 	if b.cfg.Presence != "" {
-		b.hook.presence = &presence{base: b.cfg.Presence, retention: b.cfg.ClientRetention, publish: b.Publish,
+		b.presence = &presence{describe: b.access.info, base: b.cfg.Presence, retention: b.cfg.ClientRetention, publish: b.Publish,
 			log: b.log, clients: map[string]*presenceEntry{}}
+	}
+	hooks := []mqtt.Hook{b.access, b.guard}
+	if b.presence != nil {
+		hooks = append(hooks, b.presence)
+	}
+	hooks = append(hooks, &subscribeClash{stashed: map[*mqtt.Client]packets.Packet{}}, &window{}, &v3Disconnect{})
+	for _, h := range hooks { // mochi calls them in this order
+		if err := b.srv.AddHook(h, nil); err != nil {
+			return fmt.Errorf("broker: %w", err)
+		}
 	}
 	if b.cfg.Listen != "" {
 		l, err := net.Listen("tcp", b.cfg.Listen)
@@ -192,8 +201,8 @@ func (b *Broker) Addr() string {
 // socket, no ACL; subscribers get it at QoS 1 at most.
 func (b *Broker) Publish(topic string, payload []byte, retained bool) error {
 	if retained {
-		b.hook.guard.lock(true)
-		defer b.hook.guard.unlock(true)
+		b.guard.lock(true)
+		defer b.guard.unlock(true)
 	}
 	return b.srv.Publish(topic, payload, retained, 1)
 }
@@ -203,10 +212,10 @@ func (b *Broker) Publish(topic string, payload []byte, retained bool) error {
 // publisher's goroutine, so fn must not block. Each message names its sender, taken from the
 // packet itself. A broker that is not started refuses.
 func (b *Broker) Subscribe(filter string, fn func(topic string, payload []byte, retained bool, from topics.Sender)) error {
-	b.hook.guard.lock(false)
-	defer b.hook.guard.unlock(false)
+	b.guard.lock(false)
+	defer b.guard.unlock(false)
 	return b.srv.Subscribe(filter, int(b.subs.Add(1)), func(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
-		who := b.hook.sessions.sender(pk.Origin)
+		who := b.access.sessions.sender(pk.Origin)
 		fn(pk.TopicName, pk.Payload, pk.FixedHeader.Retain, topics.Sender{Client: who.client, Role: who.role})
 	})
 }
@@ -225,10 +234,10 @@ func (b *Broker) Clients(all bool) []topics.ClientInfo {
 		if cl.Net.Inline || cl.Closed() {
 			continue
 		}
-		out = append(out, b.hook.info(cl))
+		out = append(out, b.access.info(cl))
 	}
-	if all && b.hook.presence != nil {
-		out = append(out, b.hook.presence.left()...)
+	if all && b.presence != nil {
+		out = append(out, b.presence.left()...)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
