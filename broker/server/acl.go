@@ -70,18 +70,11 @@ func allowed(prefix string, who identity, topic string, write bool) bool {
 	if !ok {
 		return false
 	}
-	operate := who.role == RoleOperator || who.role == RoleHomeAssistant
 	switch t.Kind {
-	case topics.KindRequest:
-		switch topics.CommandAccess(t.Command) {
-		case topics.AccessRead:
-			return true
-		case topics.AccessOperate:
-			return operate
-		}
-		return false
+	case topics.KindRequest: // the contract's rule, as the agent applies it
+		return topics.Permits(who.role, topics.CommandAccess(t.Command))
 	case topics.KindZoneSet, topics.KindProfileSet, topics.KindAutoSet, topics.KindDurationSet, topics.KindWaterLevelSet, topics.KindPauseSet:
-		return operate
+		return topics.Permits(who.role, topics.AccessOperate)
 	}
 	return false // state topics are written by agents only
 }
