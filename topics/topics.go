@@ -41,6 +41,12 @@ const (
 	Offline = "offline"
 )
 
+// AgentClientPrefix starts the MQTT client id of every agent: AgentClientID.
+const AgentClientPrefix = "sprinkler-"
+
+// AgentClientID is the MQTT client id of agent id, the one a broker lets only that agent use.
+func AgentClientID(id string) string { return AgentClientPrefix + id }
+
 // ValidAgentID reports why id cannot name an agent, or nil when it can. An agent id is 1 to 23
 // characters of lower-case letters, digits and '-', not starting with '-'.
 func ValidAgentID(id string) error {

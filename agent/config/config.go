@@ -350,7 +350,7 @@ func (c *Config) fill() {
 		c.Agent.ID = HostAgentID()
 	}
 	if c.MQTT.ClientID == "" {
-		c.MQTT.ClientID = "sprinkler-" + c.Agent.ID
+		c.MQTT.ClientID = topics.AgentClientID(c.Agent.ID)
 	}
 	if c.State.Dir == "" {
 		c.State.Dir = defaultStateDir()

@@ -9,16 +9,13 @@ import (
 // homeAssistantPrefix is Home Assistant's discovery prefix and birth topic root.
 const homeAssistantPrefix = "homeassistant"
 
-// agentClientPrefix starts the client id of every agent: sprinkler-<agent-id>.
-const agentClientPrefix = "sprinkler-"
-
 // inlineClientID is the id mochi gives its in-process client; no network client may use it,
 // since the agent trusts what that client publishes as its own.
 const inlineClientID = "inline"
 
 // agentOf returns the agent id a client id claims, if it has the form of an agent's.
 func agentOf(clientID string) (string, bool) {
-	id, ok := strings.CutPrefix(clientID, agentClientPrefix)
+	id, ok := strings.CutPrefix(clientID, topics.AgentClientPrefix)
 	return id, ok && topics.ValidAgentID(id) == nil
 }
 

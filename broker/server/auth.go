@@ -11,6 +11,8 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/crypto/bcrypt"
+
+	"sprinkler/topics"
 )
 
 // dummyHash is compared against when a username is unknown, so that a wrong name costs as
@@ -160,7 +162,7 @@ func (h *access) admit(cl *mqtt.Client, who identity) string {
 	}
 	old, connected := h.clients(id)
 	connected = connected && !old.Closed()
-	if agent, ok := agentOf(id); ok || strings.HasPrefix(id, agentClientPrefix) {
+	if agent, ok := agentOf(id); ok || strings.HasPrefix(id, topics.AgentClientPrefix) {
 		switch {
 		case h.cfg.Agent != "" && agent == h.cfg.Agent:
 			return fmt.Sprintf("agent %s runs inside this broker's process; no client may use its id", agent)
@@ -170,7 +172,7 @@ func (h *access) admit(cl *mqtt.Client, who identity) string {
 			return fmt.Sprintf("agent %s is connected already; a second connection may not take it over", agent)
 		}
 	} else if who.role == RoleAgent {
-		return fmt.Sprintf("the agent role connects as %s%s", agentClientPrefix, who.user)
+		return fmt.Sprintf("the agent role connects as %s%s", topics.AgentClientPrefix, who.user)
 	}
 	if connected {
 		if cur, ok := h.sessions.byClient(id); ok && (cur.user != who.user || cur.role != who.role) {
