@@ -231,6 +231,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		bcfg.Prefix = d.cfg.MQTT.Prefix // the ACL protects the agent's own topics
 		bcfg.Presence = d.topics.Clients()
 		bcfg.Agent = d.cfg.Agent.ID
+		bcfg.HomeAssistant = d.cfg.HomeAssistant.Prefix
 		brk = server.New(bcfg, d.log.With("component", "broker"))
 		if d.cfg.Web.Listen != "" {
 			page = web.Handler(web.Options{Prefix: d.cfg.MQTT.Prefix, Agent: d.cfg.Agent.ID, MQTT: brk.WebsocketHandler("web", d.cfg.Web.Hosts), Hosts: d.cfg.Web.Hosts})

@@ -6,9 +6,6 @@ import (
 	"sprinkler/topics"
 )
 
-// homeAssistantPrefix is Home Assistant's discovery prefix and birth topic root.
-const homeAssistantPrefix = "homeassistant"
-
 // inlineClientID is the id mochi gives its in-process client; no network client may use it,
 // since the agent trusts what that client publishes as its own.
 const inlineClientID = "inline"
@@ -30,14 +27,14 @@ type identity struct {
 // topic classes; everything else is for admins alone, but for Home Assistant's discovery tree.
 // An agent is bound to the agent id its user names: it writes its own subtree and its own
 // discovery topics, and nothing else.
-func allowed(prefix string, who identity, topic string, write bool) bool {
+func allowed(prefix, ha string, who identity, topic string, write bool) bool {
 	if who.role == RoleAdmin {
 		return true
 	}
 	if topic == topics.Sync(prefix, who.client) {
 		return true // every client's own sync topic
 	}
-	if rest, ok := strings.CutPrefix(topic, homeAssistantPrefix+"/"); ok || topic == homeAssistantPrefix+"/#" {
+	if rest, ok := strings.CutPrefix(topic, ha+"/"); ok || topic == ha+"/#" {
 		switch who.role {
 		case RoleAgent:
 			// <ha>/<component>/<agent-id>/... and <ha>/device/<agent-id>/config
@@ -78,6 +75,6 @@ func allowed(prefix string, who identity, topic string, write bool) bool {
 
 // mayPublish decides a publish by who, as a live message or as a last will: the ACL, and no
 // retained command, since a retained command would act again on every reconnect.
-func mayPublish(prefix string, who identity, topic string, retained bool) bool {
-	return allowed(prefix, who, topic, true) && !(retained && topics.IsCommand(topic))
+func mayPublish(prefix, ha string, who identity, topic string, retained bool) bool {
+	return allowed(prefix, ha, who, topic, true) && !(retained && topics.IsCommand(topic))
 }

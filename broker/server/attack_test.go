@@ -477,3 +477,24 @@ func TestPacketsFollowTheProtocol(t *testing.T) {
 		}
 	}
 }
+
+// TestHomeAssistantPrefixIsTheAgents: with the agent's own discovery prefix, the ACL's Home
+// Assistant tree is that prefix (it was fixed to "homeassistant").
+func TestHomeAssistantPrefixIsTheAgents(t *testing.T) {
+	c := withUsers(t)
+	c.HomeAssistant = "ha"
+	c.Anonymous = server.AnonymousLoopback
+	b := start(t, c)
+	agent := listen(t, b, "#")
+	cl, _, err := login(brokertest.URL(b.Addr()), "sprinkler-garden", "garden", password, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Disconnect(10)
+	cl.Publish("homeassistant/valve/garden/z1/config", 0, false, "old tree")
+	cl.Publish("ha/valve/garden/z1/config", 1, false, "own tree").WaitTimeout(brokertest.Wait)
+	agent.await(t, "ha/valve/garden/z1/config", "own tree")
+	if agent.has("homeassistant/valve/garden/z1/config", "old tree") {
+		t.Error("an agent wrote outside its Home Assistant prefix")
+	}
+}

@@ -67,6 +67,9 @@ type Config struct {
 	// Agent is the id of the agent that embeds the broker; no network client may use its
 	// client id. Empty for the standalone broker.
 	Agent string `mapstructure:"-"`
+	// HomeAssistant is Home Assistant's discovery prefix (homeassistant.prefix of the agent
+	// that embeds the broker); the standalone broker uses Home Assistant's default.
+	HomeAssistant string `mapstructure:"-"`
 }
 
 // User is one account.
@@ -90,6 +93,9 @@ type Websocket struct {
 	Origins []string `mapstructure:"origins"` // allowed Origin headers; empty: the page's own host only
 	Hosts   []string `mapstructure:"hosts"`   // host names it answers to beside the machine's own
 }
+
+// DefaultHomeAssistantPrefix is Home Assistant's own discovery prefix.
+const DefaultHomeAssistantPrefix = "homeassistant"
 
 // Defaults are the defaults of the broker.* keys.
 func Defaults() map[string]any {
@@ -124,7 +130,7 @@ func DefaultConfig() Config {
 		Embedded: true, Listen: "127.0.0.1:1883", Prefix: topics.DefaultPrefix,
 		Anonymous: AnonymousLoopback, AnonymousRole: RoleAdmin,
 		MaxClients: 1024, MaxPerRemote: 32, MaxPacket: 65536, MaxInflight: 1024, MaxTopic: 256,
-		ClientRetention: 24 * time.Hour, ConnectTimeout: 5 * time.Second,
+		ClientRetention: 24 * time.Hour, ConnectTimeout: 5 * time.Second, HomeAssistant: DefaultHomeAssistantPrefix,
 	}
 }
 
@@ -243,5 +249,6 @@ func Load(path string, required bool) (Config, []string, error) {
 		return Config{}, nil, err
 	}
 	file.Broker.UsersFile = f.Resolve(file.Broker.UsersFile)
+	file.Broker.HomeAssistant = DefaultHomeAssistantPrefix
 	return file.Broker, f.Warnings, f.Locate(file.Broker.Validate())
 }

@@ -229,14 +229,19 @@ func (c *Client) Request(ctx context.Context, agent topics.Agent, cmd string, ar
 		return nil, err
 	}
 	id := newRequestID()
-	body := map[string]any{"id": id, "reply_to": c.id}
+	body := make(map[string]any, len(args)+4)
+	for k, v := range args {
+		body[k] = v
+	}
+	// The envelope is the client's: arguments cannot change where the reply goes or when
+	// the request expires.
+	body["id"], body["reply_to"] = id, c.id
+	delete(body, "ts")
+	delete(body, "ttl_s")
 	if dl, ok := ctx.Deadline(); ok {
 		now := time.Now()
 		body["ts"] = now.UTC().Format(time.RFC3339Nano)
 		body["ttl_s"] = max(dl.Sub(now), time.Second).Seconds()
-	}
-	for k, v := range args {
-		body[k] = v
 	}
 	payload, err := json.Marshal(body)
 	if err != nil {
