@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"sprinkler/agent/relay"
+	"sprinkler/agent/valves"
 	"sprinkler/broker/server"
 	"sprinkler/configs"
 	"sprinkler/topics"
@@ -342,6 +343,24 @@ func LoadWarn(path string, required bool) (Config, []string, error) {
 		return Config{}, nil, err
 	}
 	return c, f.Warnings, nil
+}
+
+// ValveLimits are the safety governor's limits the safety.* keys set.
+func (c Config) ValveLimits() valves.Limits {
+	s := c.Safety
+	return valves.Limits{
+		MaxOpen: s.MaxOpen, Overflow: s.Overflow, Stagger: s.Stagger, Master: s.MasterZone,
+		MasterLead: s.MasterLead, MasterLag: s.MasterLag, Watchdog: s.Watchdog,
+	}
+}
+
+// ValveZones are the zones as the safety governor knows them.
+func (c Config) ValveZones() []valves.Zone {
+	zones := make([]valves.Zone, len(c.Zones))
+	for i, z := range c.Zones {
+		zones[i] = valves.Zone{ID: z.ID, Name: z.Name, Line: z.Line, DefaultDuration: z.DefaultDuration, MaxDuration: z.MaxDuration, Group: z.Group}
+	}
+	return zones
 }
 
 // fill derives the defaults that depend on other values.

@@ -110,10 +110,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 			err = errors.Join(err, cerr)
 		}
 	}()
-	zones := make([]valves.Zone, len(d.cfg.Zones))
-	for i, z := range d.cfg.Zones {
-		zones[i] = valves.Zone{ID: z.ID, Name: z.Name, Line: z.Line, DefaultDuration: z.DefaultDuration, MaxDuration: z.MaxDuration, Group: z.Group}
-	}
+	zones := d.cfg.ValveZones()
 	state, stateNotes := openState(filepath.Join(d.cfg.State.Dir, stateFile), d.opts.Clock, d.log)
 	hist, err := history.Open(filepath.Join(d.cfg.State.Dir, history.File), d.cfg.History.Retention, started, d.log)
 	if err != nil {
@@ -134,7 +131,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 		expected[z.ID] = z.ExpectedLPM
 	}
 	fw := newFlowWatch(d.cfg.Flow.HighFactor, d.cfg.Flow.LowFactor, expected)
-	v := valves.New(d.cfg.Agent.ID, zones, bank, d.opts.Clock, d.log, valves.Options{Limits: d.limits(), Persist: state.saveRuns,
+	v := valves.New(d.cfg.Agent.ID, zones, bank, d.opts.Clock, d.log, valves.Options{Limits: d.cfg.ValveLimits(), Persist: state.saveRuns,
 		Ended: func(r topics.RunRecord) {
 			if d.cfg.Flow.PulsesPerLitre > 0 {
 				litres := fw.ended(r.Zone)
@@ -463,14 +460,6 @@ func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Locatio
 		State: st.schedule(), Save: st.saveSchedule, OnChange: changed, Hold: hold, MinRun: d.cfg.Schedule.MinRun, ClosedByHand: closedByHand,
 		PausedUntil: v.PausedUntil,
 	})
-}
-
-func (d *Daemon) limits() valves.Limits {
-	s := d.cfg.Safety
-	return valves.Limits{
-		MaxOpen: s.MaxOpen, Overflow: s.Overflow, Stagger: s.Stagger, Master: s.MasterZone,
-		MasterLead: s.MasterLead, MasterLag: s.MasterLag, Watchdog: s.Watchdog,
-	}
 }
 
 func (d *Daemon) openRelays() (relay.Bank, string, error) {

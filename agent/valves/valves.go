@@ -37,12 +37,6 @@ type Limits struct {
 	Watchdog   time.Duration // how often the watchdog looks; it also is its grace
 }
 
-// DefaultLimits are the limits of the original board: a 39.8 W transformer and 14.4 W of
-// inrush per solenoid allow two valves.
-func DefaultLimits() Limits {
-	return Limits{MaxOpen: 2, Overflow: topics.OverflowQueue, Stagger: 500 * time.Millisecond, Watchdog: time.Second}
-}
-
 // Run is a run to take up again after a crash or a power cut: one in progress, or one that
 // waited in the queue (Queued), with its length, when it was asked for and its run-once
 // sequence.
@@ -144,11 +138,18 @@ type run struct {
 	scheduled bool
 }
 
-// New returns a controller for zones on bank. It does no I/O; call Reset to drive every relay
-// off before use, and Start to run the watchdog.
+// New returns a controller for zones on bank, with the limits the configuration gives
+// (config.Config.ValveLimits); limits left out are the strictest: one valve at a time. It does
+// no I/O; call Reset to drive every relay off before use, and Start to run the watchdog.
 func New(agent string, zones []Zone, bank relay.Bank, clk clock.Clock, log *slog.Logger, o Options) *Controller {
-	if o.Limits.MaxOpen == 0 {
-		o.Limits = DefaultLimits()
+	if o.Limits.MaxOpen < 1 {
+		o.Limits.MaxOpen = 1
+	}
+	if o.Limits.Overflow == "" {
+		o.Limits.Overflow = topics.OverflowQueue
+	}
+	if o.Limits.Watchdog <= 0 {
+		o.Limits.Watchdog = time.Second
 	}
 	if o.Location == nil {
 		o.Location = time.Local
