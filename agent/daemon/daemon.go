@@ -4,36 +4,24 @@
 package daemon
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	"sprinkler/agent/clock"
 	"sprinkler/agent/config"
 	"sprinkler/agent/discovery"
-	"sprinkler/agent/history"
-	"sprinkler/agent/httpserve"
 	"sprinkler/agent/link"
 	"sprinkler/agent/logs"
 	"sprinkler/agent/metrics"
-	"sprinkler/agent/problems"
 	"sprinkler/agent/relay"
 	"sprinkler/agent/schedule"
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/sensors"
-	"sprinkler/agent/serve"
 	"sprinkler/agent/valves"
-	"sprinkler/agent/web"
 	"sprinkler/broker/server"
 	"sprinkler/configs/secrets"
 	"sprinkler/topics"
@@ -86,277 +74,6 @@ func New(cfg config.Config, opts Options) (*Daemon, error) {
 		opts.Log = slog.Default()
 	}
 	return &Daemon{cfg: cfg, opts: opts, log: opts.Log.With("agent", cfg.Agent.ID), topics: t}, nil
-}
-
-// Run runs the agent until ctx ends or a shutdown request, then turns every relay off, says
-// offline and returns; after a reboot request it then runs the reboot command.
-func (d *Daemon) Run(parent context.Context) (err error) {
-	started := d.opts.Clock.Now()
-	ctx, stopRun := context.WithCancel(parent)
-	defer stopRun()
-	stops := &stopper{cancel: stopRun, reboot: d.cfg.System.RebootCommand, log: d.log}
-	if err := os.MkdirAll(d.cfg.State.Dir, 0o700); err != nil {
-		return fmt.Errorf("state.dir: %w", err)
-	}
-	bank, driver, err := d.openRelays()
-	if err != nil {
-		return err
-	}
-	mets := metrics.New()
-	bank = countErrors{bank, mets.RelayError}
-	defer func() {
-		if cerr := bank.Close(); cerr != nil {
-			d.log.Error("relays: close", "err", cerr)
-			err = errors.Join(err, cerr)
-		}
-	}()
-	zones := d.cfg.ValveZones()
-	state, stateNotes := openState(filepath.Join(d.cfg.State.Dir, stateFile), d.opts.Clock, d.log)
-	hist, err := history.Open(filepath.Join(d.cfg.State.Dir, history.File), d.cfg.History.Retention, started, d.log)
-	if err != nil {
-		return err
-	}
-	// The state document and the history are written by goroutines of their own.
-	writing, stopWriting := context.WithCancel(context.Background())
-	var writers sync.WaitGroup
-	writers.Go(func() { state.run(writing) })
-	writers.Go(func() { hist.Run(writing) })
-	defer func() {
-		stopWriting()
-		writers.Wait() // the last changes, the shutdown's included, are on disk
-	}()
-	record := func(r topics.RunRecord) { hist.Add(r); mets.RunEnded(r) } // a run that ended
-	expected := map[int]float64{}
-	for _, z := range d.cfg.Zones {
-		expected[z.ID] = z.ExpectedLPM
-	}
-	fw := newFlowWatch(d.cfg.Flow.HighFactor, d.cfg.Flow.LowFactor, expected)
-	v := valves.New(d.cfg.Agent.ID, zones, bank, d.opts.Clock, d.log, valves.Options{Limits: d.cfg.ValveLimits(), Persist: state.saveRuns,
-		Ended: func(r topics.RunRecord) {
-			if d.cfg.Flow.PulsesPerLitre > 0 {
-				litres := fw.ended(r.Zone)
-				r.Litres = &litres
-			}
-			record(r)
-		}})
-	interrupted := state.runs()
-	if err := v.Reset(topics.SourceStartup); err != nil { // before anything that could fail
-		return fmt.Errorf("relays: switching off at start-up: %w", err)
-	}
-	probs := &problems.Set{
-		Raised: func(_, text string) {
-			d.log.Error("problem: " + text)
-			v.AddEvent(topics.Event{Type: topics.EventProblem, Source: topics.SourceStartup, Message: text})
-		},
-		Cleared: func(_, text string) {
-			d.log.Info("problem cleared: " + text)
-			v.AddEvent(topics.Event{Type: topics.EventProblemCleared, Message: text})
-		},
-	}
-	if len(stateNotes) > 0 {
-		probs.Raise(problemStateRead, "the saved state was damaged: "+strings.Join(stateNotes, "; "))
-	}
-	state.probs = probs
-	_ = state.save() // a state that cannot be saved is a problem raised, not a reason to stop
-	clockOK := d.checkClock(started, state.lastKnown(), probs)
-	for _, r := range interrupted.Runs {
-		if !r.Queued {
-			record(powerLoss(r, started))
-		}
-	}
-	v.Start()
-	switch n := len(interrupted.Runs); {
-	case n > 0 && !clockOK:
-		d.log.Warn("the agent did not stop cleanly, but the clock cannot be trusted: nothing resumes", "runs", n)
-	case n > 0:
-		d.log.Warn("the agent did not stop cleanly; resuming what is left of its runs and its queue", "runs", n)
-		v.Resume(interrupted)
-	}
-	loc, err := d.cfg.Location()
-	if err != nil {
-		return err
-	}
-	rep := newReporter(d.topics, v, d.info(v, driver, started), d.log)
-	sens, err := d.openSensors(driver, loc, func(name string, active bool) {
-		what := map[bool]string{true: "active", false: "inactive"}[active]
-		d.log.Info("sensor "+what, "sensor", name)
-		v.AddEvent(topics.Event{Type: topics.EventSensor, Source: name, Message: "sensor " + name + " is " + what})
-	})
-	if err != nil {
-		return err
-	}
-	defer sens.close()
-	rep.sensors = sens
-	closedByHand := func(zone int, since time.Time) bool {
-		return slices.ContainsFunc(hist.Runs(zone, since), func(r topics.RunRecord) bool { return r.Outcome == topics.ReasonClosed })
-	}
-	sched, err := d.openSchedule(v, state, loc, rep.nudge, sens.hold, closedByHand)
-	if err != nil {
-		return err
-	}
-	rep.sched = sched
-	if err := applyDefaults(v, state); err != nil {
-		d.log.Warn("a saved default run no longer fits its zone; using the configured one", "err", err)
-	}
-	if d.cfg.HomeAssistant.Enabled {
-		rep.announce = &announcer{model: d.discoveryModel(v, sched, sens), st: state, log: d.log.With("component", "discovery")}
-	}
-
-	var brk *server.Broker
-	var page http.Handler // the web page, with the embedded broker only
-	system := serve.System{Shutdown: func(reboot bool, by string) error {
-		if err := stops.request(reboot, by); err != nil {
-			return err
-		}
-		msg := "shutdown requested"
-		if reboot {
-			msg = "reboot requested"
-		}
-		v.AddEvent(topics.Event{Type: topics.EventShutdown, Source: by, Message: msg})
-		return nil
-	}}
-	if d.opts.Logs != nil {
-		system.Logs = d.opts.Logs
-	}
-	svcOpts := serve.Options{Valves: v, Schedule: sched, Clock: d.opts.Clock, Location: loc, Version: Version, History: hist, Blocked: sens.blockManual, Sensors: sens.statesOrNil, System: system, Log: d.log}
-	linkOpts, err := d.linkCredentials()
-	if err != nil {
-		return err
-	}
-	if d.cfg.Broker.Embedded {
-		bcfg := d.cfg.Broker
-		bcfg.Prefix = d.cfg.MQTT.Prefix // the ACL protects the agent's own topics
-		bcfg.Presence = d.topics.Clients()
-		bcfg.Agent = d.cfg.Agent.ID
-		bcfg.HomeAssistant = d.cfg.HomeAssistant.Prefix
-		brk = server.New(bcfg, d.log.With("component", "broker"))
-		if d.cfg.Web.Listen != "" {
-			page = web.Handler(web.Options{Prefix: d.cfg.MQTT.Prefix, Agent: d.cfg.Agent.ID, MQTT: brk.WebsocketHandler("web", d.cfg.Web.Hosts), Hosts: d.cfg.Web.Hosts})
-		}
-		if err := brk.Start(); err != nil {
-			return err
-		}
-		defer func() { err = errors.Join(err, brk.Close()) }()
-		svcOpts.Clients = brk.Clients
-		svcOpts.System.Broker = "mochi-mqtt " + mqttVersion
-	}
-	if d.cfg.Web.Listen != "" && page == nil {
-		d.log.Warn("no web page: it needs the embedded broker", "web.listen", d.cfg.Web.Listen)
-	}
-	if page != nil {
-		wctx, stopWeb := context.WithCancel(context.Background())
-		defer stopWeb()
-		// The page is a convenience: a busy port must not keep the valves from working.
-		if addr, err := httpserve.Serve(wctx, d.cfg.Web.Listen, page, d.log); err != nil {
-			d.log.Error("no web page", "web.listen", d.cfg.Web.Listen, "err", err)
-		} else {
-			d.log.Info("web page", "url", "http://"+addr+"/")
-		}
-	}
-	if d.cfg.Metrics.Listen != "" {
-		mctx, stopMetrics := context.WithCancel(context.Background())
-		defer stopMetrics()
-		if _, err := mets.Serve(mctx, d.cfg.Metrics.Listen, d.log); err != nil {
-			return fmt.Errorf("metrics.listen %s: %w", d.cfg.Metrics.Listen, err)
-		}
-	}
-	healthOf := d.healthReader(brk, started, probs)
-	svcOpts.System.Health = healthOf
-	if d.cfg.Health.Interval > 0 {
-		rep.health = func() []byte {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			defer cancel()
-			return mustJSON(healthOf(ctx))
-		}
-	}
-	if d.opts.Ready != nil {
-		addr := ""
-		if brk != nil {
-			addr = brk.Addr()
-		}
-		d.opts.Ready(addr)
-	}
-
-	inbox := make(chan link.Message, inboxSize)
-	pubCtx, stopPub := context.WithCancel(context.Background())
-	linkOpts.ClientID = d.cfg.MQTT.ClientID
-	linkOpts.Keepalive = d.cfg.MQTT.Keepalive
-	linkOpts.Will, linkOpts.WillPayload = d.topics.Status(), topics.Offline
-	linkOpts.Filters = []string{d.topics.ZoneSetFilter(), d.topics.RequestFilter(), d.topics.ProfileSet(),
-		d.topics.AutoSet(), d.topics.DurationSetFilter(), d.topics.WaterLevelSet(), d.topics.PauseSet()}
-	birth := ""
-	if d.cfg.HomeAssistant.Enabled {
-		birth = topics.HABirth(d.cfg.HomeAssistant.Prefix)
-		linkOpts.Filters = append(linkOpts.Filters, birth)
-	}
-	linkOpts.Inbox = inbox
-	linkOpts.Log = d.log.With("component", "mqtt")
-	linkOpts.OnUp = func() {
-		rep.resync()
-		rep.online()
-	}
-	var l mqttLink
-	if brk != nil {
-		l = link.NewInline(brk, linkOpts)
-	} else {
-		l = link.New(linkOpts)
-	}
-	rep.pub = l
-	meter, err := d.openFlow(driver, v, l, fw)
-	if err != nil {
-		stopPub()
-		return err
-	}
-	if meter != nil {
-		defer meter.Close()
-	}
-
-	svcOpts.SaveDefault = state.saveDefault
-	w := &worker{topics: d.topics, svc: serve.New(svcOpts), pub: l, rep: rep, log: d.log, clock: d.opts.Clock,
-		birth: birth, birthDelay: d.cfg.HomeAssistant.BirthDelay, afterReply: stops.afterReply,
-		persist: func() error { return errors.Join(state.sync(), hist.Sync()) }}
-	var wg sync.WaitGroup
-	wg.Go(func() { rep.run(pubCtx) })
-	workCtx, stopWork := context.WithCancel(context.Background())
-	var workers sync.WaitGroup
-	workers.Go(func() { w.run(workCtx, inbox) })
-	l.Start()
-	stopClockWait := func() {}
-	switch {
-	case sched != nil && clockOK:
-		sched.Start()
-	case sched != nil:
-		stopClockWait = d.whenClockTrusted(state.lastKnown(), probs, func() {
-			d.log.Info("the clock can be trusted again; the schedule starts")
-			sched.Start()
-		})
-	}
-	d.log.Info("agent running", "version", Version, "relays", driver, "zones", len(zones), "state_dir", d.cfg.State.Dir)
-
-	stopHealth := d.publishHealth(l, healthOf)
-	mets.Watch(d.metricSources(v, l, brk))
-
-	<-ctx.Done()
-	d.log.Info("agent stopping")
-	stopHealth()
-	stopClockWait()
-	stopWork()
-	workers.Wait() // a reply in the making goes out before the agent says offline
-	if sched != nil {
-		sched.Stop()
-	}
-	v.Stop()
-	if err := v.Reset(topics.SourceShutdown); err != nil {
-		d.log.Error("relays: switching off at shutdown", "err", err)
-	}
-	rep.flush()
-	if err := l.Close(shutdownTimeout); err != nil {
-		d.log.Warn("mqtt: could not say offline", "err", err)
-	}
-	stopPub()
-	wg.Wait()
-	d.log.Info("agent stopped")
-	return stops.rebootIfAsked()
 }
 
 // AllOff opens the configured relays, which drives every line off, and releases them again

@@ -1,5 +1,5 @@
 // Package httpserve runs a small HTTP server of the agent's (the metrics, the web page) until
-// a context ends.
+// it is closed.
 package httpserve
 
 import (
@@ -8,27 +8,40 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
-// Serve serves h on addr until ctx ends, then shuts down within a second. It returns the bound
-// address once the listener is up, or the error that prevented it.
-func Serve(ctx context.Context, addr string, h http.Handler, log *slog.Logger) (string, error) {
+// Server is a running HTTP server.
+type Server struct {
+	srv  *http.Server
+	addr string
+	done sync.WaitGroup
+}
+
+// Serve serves h on addr; it returns once the listener is up, or the error that prevented it.
+func Serve(addr string, h http.Handler, log *slog.Logger) (*Server, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			log.Error("http: serving failed", "addr", l.Addr().String(), "err", err)
+	s := &Server{srv: &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}, addr: l.Addr().String()}
+	s.done.Go(func() {
+		if err := s.srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("http: serving failed", "addr", s.addr, "err", err)
 		}
-	}()
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-	}()
-	return l.Addr().String(), nil
+	})
+	return s, nil
+}
+
+// Addr is the address the server listens on, with the real port when addr asked for 0.
+func (s *Server) Addr() string { return s.addr }
+
+// Close shuts the server down within a second and returns once it has stopped.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	err := s.srv.Shutdown(ctx)
+	s.done.Wait()
+	return err
 }

@@ -1,6 +1,7 @@
 package link
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -20,9 +21,10 @@ type Embedded interface {
 // will (the broker lives and dies with the agent). It saves the two loopback hops that a
 // network client of the same broker would make for every command and every reply.
 type Inline struct {
-	o  Options
-	b  Embedded
-	up atomic.Bool
+	o    Options
+	b    Embedded
+	up   atomic.Bool
+	onUp sync.WaitGroup // the OnUp that Start runs
 }
 
 // NewInline returns a link to b; Options' URL, Dial, credentials, keepalive and TLS do not
@@ -38,7 +40,7 @@ func (l *Inline) Start() {
 	}
 	l.o.Log.Info("mqtt connected", "broker", "embedded, in process", "filters", l.o.Filters)
 	l.up.Store(true)
-	go l.o.OnUp()
+	l.onUp.Go(l.o.OnUp)
 }
 
 func (l *Inline) deliver(topic string, payload []byte, retained bool, from topics.Sender) {
@@ -63,8 +65,10 @@ func (l *Inline) Connects() int64 {
 	return 0
 }
 
-// Close publishes the will's payload, as a clean stop of a network link does.
+// Close waits for Start's OnUp, then publishes the will's payload, as a clean stop of a network
+// link does.
 func (l *Inline) Close(time.Duration) error {
+	l.onUp.Wait()
 	l.up.Store(false)
 	return l.b.Publish(l.o.Will, []byte(l.o.WillPayload), true)
 }

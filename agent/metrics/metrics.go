@@ -4,7 +4,6 @@
 package metrics
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -99,16 +98,16 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// Serve serves /metrics on addr until ctx ends. It returns once the listener is bound, or with
-// the error that prevented it.
-func (m *Metrics) Serve(ctx context.Context, addr string, log *slog.Logger) (string, error) {
+// Serve serves /metrics on addr until the server is closed. It returns once the listener is
+// bound, or with the error that prevented it.
+func (m *Metrics) Serve(addr string, log *slog.Logger) (*httpserve.Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", m.Handler())
-	bound, err := httpserve.Serve(ctx, addr, mux, log)
+	s, err := httpserve.Serve(addr, mux, log)
 	if err == nil {
-		log.Info("metrics listening", "addr", bound, "path", "/metrics")
+		log.Info("metrics listening", "addr", s.Addr(), "path", "/metrics")
 	}
-	return bound, err
+	return s, err
 }
 
 // live collects the values read at scrape time.

@@ -1,0 +1,423 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"sprinkler/agent/config"
+	"sprinkler/agent/history"
+	"sprinkler/agent/httpserve"
+	"sprinkler/agent/link"
+	"sprinkler/agent/metrics"
+	"sprinkler/agent/problems"
+	"sprinkler/agent/relay"
+	"sprinkler/agent/scheduler"
+	"sprinkler/agent/serve"
+	"sprinkler/agent/valves"
+	"sprinkler/agent/web"
+	"sprinkler/broker/server"
+	"sprinkler/topics"
+)
+
+// Run runs the agent until ctx ends or a shutdown request, then turns every relay off, says
+// offline and returns; after a reboot request it then runs the reboot command. It opens the
+// agent's parts in order and closes them in the reverse order, whatever happens.
+func (d *Daemon) Run(parent context.Context) (err error) {
+	ctx, stop := context.WithCancel(parent)
+	defer stop()
+	a := &run{d: d, started: d.opts.Clock.Now(), root: context.WithoutCancel(parent),
+		stops: &stopper{cancel: stop, reboot: d.cfg.System.RebootCommand, log: d.log}}
+	defer func() { err = errors.Join(err, a.close()) }()
+	for _, open := range []func() error{a.openRelays, a.openStore, a.openValves, a.openSchedule, a.openBroker, a.openServers, a.openLink} {
+		if err := open(); err != nil {
+			return err
+		}
+	}
+	d.log.Info("agent running", "version", Version, "relays", a.driver, "zones", len(d.cfg.Zones), "state_dir", d.cfg.State.Dir)
+	<-ctx.Done()
+	d.log.Info("agent stopping")
+	if err := a.close(); err != nil {
+		return err
+	}
+	d.log.Info("agent stopped")
+	return a.stops.rebootIfAsked()
+}
+
+// run is one run of the agent: its parts, and how to close them.
+type run struct {
+	d       *Daemon
+	started time.Time
+	root    context.Context // every goroutine's, cancelled by its part's closer
+	stops   *stopper
+	closers []func() error // in the order the parts opened
+
+	bank     relay.Bank
+	driver   string
+	mets     *metrics.Metrics
+	state    *state
+	notes    []string // what the state's reading found wrong
+	hist     *history.Store
+	fw       *flowWatch
+	v        *valves.Controller
+	probs    *problems.Set
+	clockOK  bool
+	rep      *reporter
+	sens     *sensorSet
+	sched    *scheduler.Engine
+	svc      serve.Options
+	brk      *server.Broker
+	page     http.Handler
+	healthOf func(context.Context) topics.Health
+}
+
+// onClose registers what closes the part just opened.
+func (a *run) onClose(fn func() error) { a.closers = append(a.closers, fn) }
+
+// close closes every part opened, the last first; a second call does nothing.
+func (a *run) close() error {
+	var errs []error
+	for len(a.closers) > 0 {
+		fn := a.closers[len(a.closers)-1]
+		a.closers = a.closers[:len(a.closers)-1]
+		errs = append(errs, fn())
+	}
+	return errors.Join(errs...)
+}
+
+// goroutine runs fn until its closer cancels its context and waits for it.
+func (a *run) goroutine(fn func(context.Context)) {
+	ctx, cancel := context.WithCancel(a.root)
+	var wg sync.WaitGroup
+	wg.Go(func() { fn(ctx) })
+	a.onClose(func() error { cancel(); wg.Wait(); return nil })
+}
+
+// openRelays opens the relays, every one driven off.
+func (a *run) openRelays() error {
+	d := a.d
+	if err := os.MkdirAll(d.cfg.State.Dir, 0o700); err != nil {
+		return fmt.Errorf("state.dir: %w", err)
+	}
+	bank, driver, err := d.openRelays()
+	if err != nil {
+		return err
+	}
+	a.mets = metrics.New()
+	a.bank, a.driver = countErrors{bank, a.mets.RelayError}, driver
+	a.onClose(func() error {
+		if err := a.bank.Close(); err != nil {
+			d.log.Error("relays: close", "err", err)
+			return err
+		}
+		return nil
+	})
+	return nil
+}
+
+// openStore reads the state document and the history; each is written by a goroutine of its
+// own, closed after everything else so that the shutdown's changes are on disk.
+func (a *run) openStore() error {
+	d := a.d
+	a.state, a.notes = openState(filepath.Join(d.cfg.State.Dir, stateFile), d.opts.Clock, d.log)
+	hist, err := history.Open(filepath.Join(d.cfg.State.Dir, history.File), d.cfg.History.Retention, a.started, d.log)
+	if err != nil {
+		return err
+	}
+	a.hist = hist
+	a.goroutine(a.state.run)
+	a.goroutine(hist.Run)
+	return nil
+}
+
+// openValves starts the safety governor: every relay off first, whatever follows; then the
+// problems the state and the clock have, and what an interruption left to take up.
+func (a *run) openValves() error {
+	d := a.d
+	expected := map[int]float64{}
+	for _, z := range d.cfg.Zones {
+		expected[z.ID] = z.ExpectedLPM
+	}
+	a.fw = newFlowWatch(d.cfg.Flow.HighFactor, d.cfg.Flow.LowFactor, expected)
+	a.v = valves.New(d.cfg.Agent.ID, d.cfg.ValveZones(), a.bank, d.opts.Clock, d.log, valves.Options{Limits: d.cfg.ValveLimits(),
+		Persist: a.state.saveRuns, Ended: a.ended})
+	interrupted := a.state.runs()
+	if err := a.v.Reset(topics.SourceStartup); err != nil {
+		return fmt.Errorf("relays: switching off at start-up: %w", err)
+	}
+	a.onClose(func() error {
+		a.v.Stop()
+		return a.v.Reset(topics.SourceShutdown)
+	})
+	a.probs = &problems.Set{
+		Raised: func(_, text string) {
+			d.log.Error("problem: " + text)
+			a.v.AddEvent(topics.Event{Type: topics.EventProblem, Source: topics.SourceStartup, Message: text})
+		},
+		Cleared: func(_, text string) {
+			d.log.Info("problem cleared: " + text)
+			a.v.AddEvent(topics.Event{Type: topics.EventProblemCleared, Message: text})
+		},
+	}
+	if len(a.notes) > 0 {
+		a.probs.Raise(problemStateRead, "the saved state was damaged: "+strings.Join(a.notes, "; "))
+	}
+	a.state.probs = a.probs
+	_ = a.state.save() // a state that cannot be saved is a problem raised, not a reason to stop
+	a.clockOK = d.checkClock(a.started, a.state.lastKnown(), a.probs)
+	for _, r := range interrupted.Runs {
+		if !r.Queued {
+			a.record(powerLoss(r, a.started))
+		}
+	}
+	a.v.Start()
+	switch n := len(interrupted.Runs); {
+	case n > 0 && !a.clockOK:
+		d.log.Warn("the agent did not stop cleanly, but the clock cannot be trusted: nothing resumes", "runs", n)
+	case n > 0:
+		d.log.Warn("the agent did not stop cleanly; resuming what is left of its runs and its queue", "runs", n)
+		a.v.Resume(interrupted)
+	}
+	return nil
+}
+
+// record keeps a run that ended: the history and the metrics.
+func (a *run) record(r topics.RunRecord) { a.hist.Add(r); a.mets.RunEnded(r) }
+
+// ended is the governor's report of a run that ended, with the litres of a flow meter.
+func (a *run) ended(r topics.RunRecord) {
+	if a.d.cfg.Flow.PulsesPerLitre > 0 {
+		litres := a.fw.ended(r.Zone)
+		r.Litres = &litres
+	}
+	a.record(r)
+}
+
+// openSchedule opens the sensors and the schedule, and the publisher of their states.
+func (a *run) openSchedule() error {
+	d := a.d
+	loc, err := d.cfg.Location()
+	if err != nil {
+		return err
+	}
+	a.rep = newReporter(d.topics, a.v, d.info(a.v, a.driver, a.started), d.log)
+	a.sens, err = d.openSensors(a.driver, loc, func(name string, active bool) {
+		what := map[bool]string{true: "active", false: "inactive"}[active]
+		d.log.Info("sensor "+what, "sensor", name)
+		a.v.AddEvent(topics.Event{Type: topics.EventSensor, Source: name, Message: "sensor " + name + " is " + what})
+	})
+	if err != nil {
+		return err
+	}
+	a.onClose(func() error { a.sens.close(); return nil })
+	a.rep.sensors = a.sens
+	closedByHand := func(zone int, since time.Time) bool {
+		return slices.ContainsFunc(a.hist.Runs(zone, since), func(r topics.RunRecord) bool { return r.Outcome == topics.ReasonClosed })
+	}
+	if a.sched, err = d.openSchedule(a.v, a.state, loc, a.rep.nudge, a.sens.hold, closedByHand); err != nil {
+		return err
+	}
+	a.rep.sched = a.sched
+	if err := applyDefaults(a.v, a.state); err != nil {
+		d.log.Warn("a saved default run no longer fits its zone; using the configured one", "err", err)
+	}
+	if d.cfg.HomeAssistant.Enabled {
+		a.rep.announce = &announcer{model: d.discoveryModel(a.v, a.sched, a.sens), st: a.state, log: d.log.With("component", "discovery")}
+	}
+	a.svc = serve.Options{Valves: a.v, Schedule: a.sched, Clock: d.opts.Clock, Location: loc, Version: Version, History: a.hist,
+		Blocked: a.sens.blockManual, Sensors: a.sens.statesOrNil, SaveDefault: a.state.saveDefault, Log: d.log,
+		System: serve.System{Shutdown: a.shutdownRequested}}
+	if d.opts.Logs != nil {
+		a.svc.System.Logs = d.opts.Logs
+	}
+	return nil
+}
+
+// shutdownRequested is the shutdown and reboot requests' callback.
+func (a *run) shutdownRequested(reboot bool, by string) error {
+	if err := a.stops.request(reboot, by); err != nil {
+		return err
+	}
+	msg := "shutdown requested"
+	if reboot {
+		msg = "reboot requested"
+	}
+	a.v.AddEvent(topics.Event{Type: topics.EventShutdown, Source: by, Message: msg})
+	return nil
+}
+
+// openBroker starts the embedded broker, when configured, with the web page's WebSocket.
+func (a *run) openBroker() error {
+	d := a.d
+	if !d.cfg.Broker.Embedded {
+		if d.cfg.Web.Listen != "" {
+			d.log.Warn("no web page: it needs the embedded broker", "web.listen", d.cfg.Web.Listen)
+		}
+		return nil
+	}
+	bcfg := d.cfg.Broker
+	bcfg.Prefix = d.cfg.MQTT.Prefix // the ACL protects the agent's own topics
+	bcfg.Presence = d.topics.Clients()
+	bcfg.Agent = d.cfg.Agent.ID
+	bcfg.HomeAssistant = d.cfg.HomeAssistant.Prefix
+	a.brk = server.New(bcfg, d.log.With("component", "broker"))
+	if d.cfg.Web.Listen != "" {
+		a.page = web.Handler(web.Options{Prefix: d.cfg.MQTT.Prefix, Agent: d.cfg.Agent.ID,
+			MQTT: a.brk.WebsocketHandler("web", d.cfg.Web.Hosts), Hosts: d.cfg.Web.Hosts})
+	}
+	if err := a.brk.Start(); err != nil {
+		return err
+	}
+	a.onClose(a.brk.Close)
+	a.svc.Clients = a.brk.Clients
+	a.svc.System.Broker = "mochi-mqtt " + mqttVersion
+	return nil
+}
+
+// openServers starts the web page and the metrics endpoint, and says the agent is ready.
+func (a *run) openServers() error {
+	d := a.d
+	if a.page != nil {
+		// The page is a convenience: a busy port must not keep the valves from working.
+		if s, err := httpserve.Serve(d.cfg.Web.Listen, a.page, d.log); err != nil {
+			d.log.Error("no web page", "web.listen", d.cfg.Web.Listen, "err", err)
+		} else {
+			a.onClose(s.Close)
+			d.log.Info("web page", "url", "http://"+s.Addr()+"/")
+		}
+	}
+	if d.cfg.Metrics.Listen != "" {
+		s, err := a.mets.Serve(d.cfg.Metrics.Listen, d.log)
+		if err != nil {
+			return fmt.Errorf("metrics.listen %s: %w", d.cfg.Metrics.Listen, err)
+		}
+		a.onClose(s.Close)
+	}
+	a.healthOf = d.healthReader(a.brk, a.started, a.probs)
+	a.svc.System.Health = a.healthOf
+	if d.cfg.Health.Interval > 0 {
+		a.rep.health = func() []byte {
+			ctx, cancel := context.WithTimeout(a.root, 3*time.Second)
+			defer cancel()
+			return mustJSON(a.healthOf(ctx))
+		}
+	}
+	if d.opts.Ready != nil {
+		addr := ""
+		if a.brk != nil {
+			addr = a.brk.Addr()
+		}
+		d.opts.Ready(addr)
+	}
+	return nil
+}
+
+// openLink connects to the broker and starts serving commands and the schedule. Its closer is
+// the agent's goodbye: no more commands, the schedule stopped, every relay off, the last states
+// out, then offline.
+func (a *run) openLink() error {
+	d := a.d
+	o, err := d.linkOptions(a.rep)
+	if err != nil {
+		return err
+	}
+	inbox := make(chan link.Message, inboxSize)
+	o.Inbox = inbox
+	var l mqttLink
+	if a.brk != nil {
+		l = link.NewInline(a.brk, o)
+	} else {
+		l = link.New(o)
+	}
+	a.rep.pub = l
+	meter, err := d.openFlow(a.driver, a.v, l, a.fw)
+	if err != nil {
+		return err
+	}
+	if meter != nil {
+		a.onClose(func() error { meter.Close(); return nil })
+	}
+	a.goroutine(a.rep.run)
+	w := &worker{topics: d.topics, svc: serve.New(a.svc), pub: l, rep: a.rep, log: d.log, clock: d.opts.Clock,
+		birth: birthTopic(d.cfg), birthDelay: d.cfg.HomeAssistant.BirthDelay, afterReply: a.stops.afterReply,
+		persist: func() error { return errors.Join(a.state.sync(), a.hist.Sync()) }}
+	workCtx, stopWork := context.WithCancel(a.root)
+	var working sync.WaitGroup
+	working.Go(func() { w.run(workCtx, inbox) })
+	l.Start()
+	stopClockWait := a.startSchedule()
+	stopHealth := d.publishHealth(l, a.healthOf)
+	a.mets.Watch(d.metricSources(a.v, l, a.brk))
+	a.onClose(func() error {
+		stopHealth()
+		stopClockWait()
+		stopWork()
+		working.Wait() // a reply in the making goes out before the agent says offline
+		if a.sched != nil {
+			a.sched.Stop()
+		}
+		a.v.Stop()
+		if err := a.v.Reset(topics.SourceShutdown); err != nil {
+			d.log.Error("relays: switching off at shutdown", "err", err)
+		}
+		a.rep.flush()
+		if err := l.Close(shutdownTimeout); err != nil {
+			d.log.Warn("mqtt: could not say offline", "err", err)
+		}
+		return nil
+	})
+	return nil
+}
+
+// startSchedule starts the schedule, or, on a clock that cannot be trusted, once it can be.
+func (a *run) startSchedule() (stop func()) {
+	switch {
+	case a.sched == nil:
+		return func() {}
+	case a.clockOK:
+		a.sched.Start()
+		return func() {}
+	}
+	return a.d.whenClockTrusted(a.state.lastKnown(), a.probs, func() {
+		a.d.log.Info("the clock can be trusted again; the schedule starts")
+		a.sched.Start()
+	})
+}
+
+// linkOptions are the MQTT link's options: credentials, presence, the command topics, and
+// rep's resync on every connect.
+func (d *Daemon) linkOptions(rep *reporter) (link.Options, error) {
+	o, err := d.linkCredentials()
+	if err != nil {
+		return o, err
+	}
+	o.ClientID = d.cfg.MQTT.ClientID
+	o.Keepalive = d.cfg.MQTT.Keepalive
+	o.Will, o.WillPayload = d.topics.Status(), topics.Offline
+	o.Filters = []string{d.topics.ZoneSetFilter(), d.topics.RequestFilter(), d.topics.ProfileSet(),
+		d.topics.AutoSet(), d.topics.DurationSetFilter(), d.topics.WaterLevelSet(), d.topics.PauseSet()}
+	if birth := birthTopic(d.cfg); birth != "" {
+		o.Filters = append(o.Filters, birth)
+	}
+	o.Log = d.log.With("component", "mqtt")
+	o.OnUp = func() {
+		rep.resync()
+		rep.online()
+	}
+	return o, nil
+}
+
+// birthTopic is Home Assistant's status topic the agent answers, or "" without discovery.
+func birthTopic(cfg config.Config) string {
+	if !cfg.HomeAssistant.Enabled {
+		return ""
+	}
+	return topics.HABirth(cfg.HomeAssistant.Prefix)
+}
