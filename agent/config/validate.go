@@ -1,0 +1,248 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"sprinkler/agent/relay"
+	"sprinkler/configs"
+	"sprinkler/topics"
+)
+
+// Validate reports every invalid value as a *configs.KeyError, joined.
+func (c Config) Validate() error {
+	var errs []error
+	add := func(key, format string, args ...any) { errs = append(errs, configs.Errorf(key, format, args...)) }
+	if err := topics.ValidAgentID(c.Agent.ID); err != nil {
+		add("agent.id", "%v", err)
+	}
+	if _, err := c.Location(); err != nil {
+		add("agent.timezone", "%v", err)
+	}
+	if err := c.Broker.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if !c.Broker.Embedded {
+		if u, err := url.Parse(c.MQTT.URL); err != nil || u.Host == "" || !slices.Contains([]string{"tcp", "mqtt", "ssl", "tls", "mqtts", "ws", "wss"}, u.Scheme) {
+			add("mqtt.url", "%q is not a broker URL such as tcp://127.0.0.1:1883", c.MQTT.URL)
+		}
+	}
+	if err := topics.ValidPrefix(c.MQTT.Prefix); err != nil {
+		add("mqtt.prefix", "%v", err)
+	}
+	if c.MQTT.ClientID == "" || strings.ContainsAny(c.MQTT.ClientID, "/+#") || len(c.MQTT.ClientID) > 64 {
+		add("mqtt.client_id", "%q: want 1-64 characters without '/', '+' or '#'", c.MQTT.ClientID)
+	}
+	if c.MQTT.Keepalive < 2*time.Second || c.MQTT.Keepalive > 10*time.Minute {
+		add("mqtt.keepalive", "%v: want from 2s to 10m", c.MQTT.Keepalive)
+	}
+	if !slices.Contains([]string{relay.DriverAuto, relay.DriverGPIO, relay.DriverSim}, c.Relays.Driver) {
+		add("relays.driver", "%q is not auto, gpio or sim", c.Relays.Driver)
+	}
+	if c.Relays.Chip == "" {
+		add("relays.chip", `empty; want "auto" or a chip name such as gpiochip0`)
+	}
+	if c.State.Dir == "" {
+		add("state.dir", "empty")
+	}
+	errs = append(errs, c.validateSafety()...)
+	if err := topics.ValidPrefix(c.HomeAssistant.Prefix); err != nil {
+		add("homeassistant.prefix", "%v", err)
+	}
+	if c.HomeAssistant.BirthDelay < 0 || c.HomeAssistant.BirthDelay > time.Minute {
+		add("homeassistant.birth_delay", "%v: want from 0s to 1m", c.HomeAssistant.BirthDelay)
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.Log.Level)); err != nil {
+		add("log.level", "%q is not debug, info, warn or error", c.Log.Level)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		add("log.format", "%q is not text or json", c.Log.Format)
+	}
+	if c.Log.MaxSize < 1 || c.Log.MaxSize > 1024 {
+		add("log.max_size_mb", "%d: want 1 to 1024", c.Log.MaxSize)
+	}
+	if c.Log.MaxFiles < 0 || c.Log.MaxFiles > 100 {
+		add("log.max_files", "%d: want 0 to 100", c.Log.MaxFiles)
+	}
+	if c.Health.Interval != 0 && (c.Health.Interval < time.Second || c.Health.Interval > 24*time.Hour) {
+		add("health.interval", "%v: want 0 (off) or from 1s to 24h", c.Health.Interval)
+	}
+	if c.History.Retention != 0 && (c.History.Retention < 24*time.Hour || c.History.Retention > 10*8760*time.Hour) {
+		add("history.retention", "%v: want 0 (keep every run) or from 24h to 87600h", c.History.Retention)
+	}
+	for key, addr := range map[string]string{"metrics.listen": c.Metrics.Listen, "web.listen": c.Web.Listen} {
+		if _, _, err := net.SplitHostPort(addr); addr != "" && err != nil {
+			add(key, "%q: want host:port, such as 127.0.0.1:8080", addr)
+		}
+	}
+	if c.Site.Latitude < -90 || c.Site.Latitude > 90 || math.IsNaN(c.Site.Latitude) {
+		add("site.latitude", "%v: want -90 (south) to 90 (north) degrees", c.Site.Latitude)
+	}
+	if c.Site.Longitude < -180 || c.Site.Longitude > 180 || math.IsNaN(c.Site.Longitude) {
+		add("site.longitude", "%v: want -180 (west) to 180 (east) degrees", c.Site.Longitude)
+	}
+	errs = append(errs, c.validateZones()...)
+	errs = append(errs, c.validateSensors()...)
+	return errors.Join(errs...)
+}
+
+func (c Config) validateSensors() []error {
+	var errs []error
+	names, lines := map[string]bool{}, map[int]string{}
+	for _, z := range c.Zones {
+		lines[z.Line] = fmt.Sprintf("zone %d", z.ID)
+	}
+	for i, s := range c.Sensors {
+		key, name := fmt.Sprintf("sensors[%d]", i), ""
+		if topics.ValidAgentID(s.Name) == nil && slices.IndexFunc(c.Sensors, func(o Sensor) bool { return o.Name == s.Name }) == i {
+			name = "sensors[" + s.Name + "]"
+		}
+		add := func(field, format string, args ...any) {
+			errs = append(errs, configs.EntryErrorf(key, name, field, format, args...))
+		}
+		if topics.ValidAgentID(s.Name) != nil {
+			add("name", "%q: want 1-23 characters of a-z, 0-9 and '-'", s.Name)
+		} else if names[s.Name] {
+			add("name", "%q is used twice", s.Name)
+		}
+		names[s.Name] = true
+		if s.Line < 0 || s.Line > maxLine {
+			add("line", "%d is not a GPIO line (0 to %d)", s.Line, maxLine)
+		} else if other, dup := lines[s.Line]; dup {
+			add("line", "%d is also the line of %s", s.Line, other)
+		}
+		lines[s.Line] = s.Name
+		if s.Active != "" && s.Active != "low" && s.Active != "high" {
+			add("active", "%q: want low (a switch to ground) or high", s.Active)
+		}
+		if s.Pull != "" && s.Pull != "up" && s.Pull != "down" && s.Pull != "none" {
+			add("pull", "%q: want up, down or none", s.Pull)
+		}
+		for field, d := range map[string]time.Duration{"on_delay": s.OnDelay, "off_delay": s.OffDelay} {
+			if d < 0 || d > 24*time.Hour {
+				add(field, "%v: want 0 to 24h", d)
+			}
+		}
+	}
+	if f := c.Flow; f.PulsesPerLitre != 0 {
+		add := func(field, format string, args ...any) {
+			errs = append(errs, configs.Errorf("flow."+field, format, args...))
+		}
+		if f.PulsesPerLitre < 0 || f.PulsesPerLitre > 100000 {
+			add("pulses_per_litre", "%v: want 0 (no meter) or a K-factor up to 100000", f.PulsesPerLitre)
+		}
+		if f.Line < 0 || f.Line > maxLine {
+			add("line", "%d is not a GPIO line (0 to %d)", f.Line, maxLine)
+		} else if other, dup := lines[f.Line]; dup {
+			add("line", "%d is also the line of %s", f.Line, other)
+		}
+		if f.Interval < time.Second || f.Interval > 5*time.Minute {
+			add("interval", "%v: want 1s to 5m", f.Interval)
+		}
+		if f.LeakLPM < 0 || f.LeakGrace < 0 {
+			add("leak_lpm", "the leak threshold and grace cannot be negative")
+		}
+	}
+	for i, z := range c.Zones {
+		for j, name := range z.IgnoreSensors {
+			if !names[name] {
+				errs = append(errs, configs.EntryErrorf(fmt.Sprintf("zones[%d]", i), c.zoneName(i), fmt.Sprintf("ignore_sensors[%d]", j), "%q is not a sensor", name))
+			}
+		}
+	}
+	return errs
+}
+
+// zoneName names zones[i] in messages by its id, "zones[id 3]", when the id is valid and its
+// own; else "" (the entry is shown by its position).
+func (c Config) zoneName(i int) string {
+	id := c.Zones[i].ID
+	if id < 1 || id > 99 || slices.IndexFunc(c.Zones, func(z Zone) bool { return z.ID == id }) != i {
+		return ""
+	}
+	return fmt.Sprintf("zones[id %d]", id)
+}
+
+func (c Config) validateZones() []error {
+	var errs []error
+	if len(c.Zones) == 0 {
+		return []error{configs.Errorf("zones", "no zones; list at least one")}
+	}
+	ids, lines := map[int]int{}, map[int]int{}
+	for i, z := range c.Zones {
+		key, name := fmt.Sprintf("zones[%d]", i), c.zoneName(i)
+		add := func(field, format string, args ...any) {
+			errs = append(errs, configs.EntryErrorf(key, name, field, format, args...))
+		}
+		if z.ID < 1 || z.ID > 99 {
+			add("id", "%d: want 1 to 99", z.ID)
+		} else if j, dup := ids[z.ID]; dup {
+			add("id", "%d is also the id of zones[entry %d]", z.ID, j+1)
+		}
+		ids[z.ID] = i
+		if z.Line < 0 || z.Line > maxLine {
+			add("line", "%d is not a GPIO line (0 to %d)", z.Line, maxLine)
+		} else if j, dup := lines[z.Line]; dup {
+			add("line", "%d is also the line of zone %d", z.Line, c.Zones[j].ID)
+		}
+		lines[z.Line] = i
+		if len(z.Name) > 64 {
+			add("name", "longer than 64 characters")
+		}
+		for _, d := range []struct {
+			field string
+			v     time.Duration
+		}{{"default_duration", z.DefaultDuration}, {"max_duration", z.MaxDuration}} {
+			if d.v < shortestRun || d.v > longestRun {
+				add(d.field, "%v: want from %v to %v, written like 10m or 1h30m", d.v, shortestRun, longestRun)
+			}
+		}
+		if z.DefaultDuration > z.MaxDuration {
+			add("default_duration", "%v is longer than max_duration %v", z.DefaultDuration, z.MaxDuration)
+		}
+		if z.Group != "" && topics.ValidAgentID(z.Group) != nil {
+			add("group", "%q: want 1-23 characters of a-z, 0-9 and '-'", z.Group)
+		}
+		if z.Group != "" && z.ID == c.Safety.MasterZone {
+			add("group", "the master valve opens with every zone; it belongs to no group")
+		}
+	}
+	return errs
+}
+
+func (c Config) validateSafety() []error {
+	var errs []error
+	add := func(key, format string, args ...any) {
+		errs = append(errs, configs.Errorf("safety."+key, format, args...))
+	}
+	s := c.Safety
+	if s.MaxOpen < 1 || s.MaxOpen > 99 {
+		add("max_open", "%d: want at least 1", s.MaxOpen)
+	}
+	if s.Overflow != "queue" && s.Overflow != "reject" {
+		add("overflow", "%q is not queue or reject", s.Overflow)
+	}
+	if s.Stagger < 0 || s.Stagger > 10*time.Second {
+		add("stagger", "%v: want from 0s to 10s", s.Stagger)
+	}
+	if s.MasterZone != 0 && !slices.ContainsFunc(c.Zones, func(z Zone) bool { return z.ID == s.MasterZone }) {
+		add("master_zone", "%d is not the id of a zone (0 for none)", s.MasterZone)
+	}
+	for key, d := range map[string]time.Duration{"master_lead": s.MasterLead, "master_lag": s.MasterLag} {
+		if d < 0 || d > 5*time.Minute {
+			add(key, "%v: want from 0s to 5m", d)
+		}
+	}
+	if s.Watchdog < 100*time.Millisecond || s.Watchdog > time.Minute {
+		add("watchdog", "%v: want from 100ms to 1m", s.Watchdog)
+	}
+	return errs
+}
