@@ -10,6 +10,7 @@ import (
 
 	"sprinkler/agent/relay"
 	"sprinkler/broker/server"
+	"sprinkler/configs"
 	"sprinkler/topics"
 )
 
@@ -25,71 +26,35 @@ const (
 // OriginalLines are the BCM lines of the Waveshare RPi Relay Board (B), relays 1 to 8.
 var OriginalLines = []int{5, 6, 13, 16, 19, 20, 21, 26}
 
-// Defaults returns every key's default, flat and dotted.
-func Defaults() map[string]any {
-	d := map[string]any{
-		"agent.id":                       "",
-		"agent.timezone":                 "",
-		"mqtt.url":                       "tcp://127.0.0.1:1883",
-		"mqtt.prefix":                    topics.DefaultPrefix,
-		"mqtt.client_id":                 "",
-		"mqtt.keepalive":                 "15s",
-		"mqtt.username":                  "",
-		"mqtt.password":                  "",
-		"mqtt.password_file":             "",
-		"mqtt.ca_cert":                   "",
-		"mqtt.client_cert":               "",
-		"mqtt.client_key":                "",
-		"relays.driver":                  relay.DriverAuto,
-		"relays.chip":                    "auto",
-		"relays.active_low":              true,
-		"safety.max_open":                2,
-		"safety.overflow":                "queue",
-		"safety.stagger":                 "500ms",
-		"safety.master_zone":             0,
-		"safety.master_lead":             "2s",
-		"safety.master_lag":              "5s",
-		"safety.watchdog":                "1s",
-		"schedule.file":                  "",
-		"homeassistant.enabled":          true,
-		"homeassistant.prefix":           "homeassistant",
-		"homeassistant.device_discovery": true,
-		"homeassistant.birth_delay":      "5s",
-		"schedule.resume":                true,
-		"schedule.min_run":               "1m",
-		"site.latitude":                  0.0,
-		"site.longitude":                 0.0,
-		"state.dir":                      "",
-		"log.level":                      "info",
-		"log.format":                     "text",
-		"log.file":                       "agent.log",
-		"log.max_size_mb":                5,
-		"log.max_files":                  3,
-		"health.interval":                "60s",
-		"history.retention":              "8760h",
-		"metrics.listen":                 "",
-		"web.listen":                     "127.0.0.1:8080",
-		"web.hosts":                      []string{},
-		"flow.line":                      0,
-		"flow.pull":                      "up",
-		"flow.pulses_per_litre":          0,
-		"flow.interval":                  "10s",
-		"flow.leak_lpm":                  0.5,
-		"flow.leak_grace":                "2m",
-		"flow.high_factor":               1.5,
-		"flow.low_factor":                0.3,
-		"system.reboot_command":          []string{},
-	}
-	zones := make([]map[string]any, len(OriginalLines))
+// Default is the configuration every key starts from: the file and the environment change it.
+// It is the one place a default is written; viper gets it flattened (Defaults), and the safety
+// governor's limits and zones derive from the configuration (ValveLimits, ValveZones).
+func Default() Config {
+	zones := make([]Zone, len(OriginalLines))
 	for i, line := range OriginalLines {
-		zones[i] = map[string]any{"id": i + 1, "name": fmt.Sprintf("Zone %d", i+1), "line": line}
+		zones[i] = Zone{ID: i + 1, Name: fmt.Sprintf("Zone %d", i+1), Line: line}
 	}
-	d["zones"] = zones
-	for k, v := range server.Defaults() {
-		d[k] = v
+	return Config{
+		Broker: server.DefaultConfig(),
+		MQTT:   MQTT{URL: "tcp://127.0.0.1:1883", Prefix: topics.DefaultPrefix, Keepalive: 15 * time.Second},
+		Relays: Relays{Driver: relay.DriverAuto, Chip: "auto", ActiveLow: true},
+		Safety: Safety{MaxOpen: 2, Overflow: topics.OverflowQueue, Stagger: 500 * time.Millisecond,
+			MasterLead: 2 * time.Second, MasterLag: 5 * time.Second, Watchdog: time.Second},
+		Schedule:      Schedule{Resume: true, MinRun: time.Minute},
+		HomeAssistant: HomeAssistant{Enabled: true, Prefix: server.DefaultHomeAssistantPrefix, Device: true, BirthDelay: 5 * time.Second},
+		Log:           Log{Level: "info", Format: "text", File: "agent.log", MaxSize: 5, MaxFiles: 3},
+		Health:        Health{Interval: time.Minute},
+		History:       History{Retention: 365 * 24 * time.Hour},
+		Web:           Web{Listen: "127.0.0.1:8080", Hosts: []string{}},
+		System:        System{RebootCommand: []string{}},
+		Zones:         zones,
+		Sensors:       []Sensor{},
+		Flow:          Flow{Pull: "up", Interval: 10 * time.Second, LeakLPM: 0.5, LeakGrace: 2 * time.Minute, HighFactor: 1.5, LowFactor: 0.3},
 	}
-	return d
 }
+
+// Defaults returns every key's default, flat and dotted, as viper takes them.
+func Defaults() map[string]any { return configs.Flatten("", Default()) }
 
 // fill derives the defaults that depend on other values.
 func (c *Config) fill() {

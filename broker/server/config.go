@@ -97,38 +97,16 @@ type Websocket struct {
 // DefaultHomeAssistantPrefix is Home Assistant's own discovery prefix.
 const DefaultHomeAssistantPrefix = "homeassistant"
 
-// Defaults are the defaults of the broker.* keys.
-func Defaults() map[string]any {
-	return map[string]any{
-		"broker.embedded":          true,
-		"broker.listen":            "127.0.0.1:1883",
-		"broker.client_retention":  "24h",
-		"broker.prefix":            topics.DefaultPrefix,
-		"broker.anonymous":         AnonymousLoopback,
-		"broker.anonymous_role":    RoleAdmin,
-		"broker.users":             []map[string]any{},
-		"broker.users_file":        "",
-		"broker.tls.listen":        "",
-		"broker.tls.cert":          "",
-		"broker.tls.key":           "",
-		"broker.tls.client_ca":     "",
-		"broker.websocket.listen":  "",
-		"broker.websocket.origins": []string{},
-		"broker.websocket.hosts":   []string{},
-		"broker.max_clients":       1024,
-		"broker.max_per_remote":    32,
-		"broker.max_packet":        65536,
-		"broker.max_inflight":      1024,
-		"broker.max_topic":         256,
-		"broker.connect_timeout":   "5s",
-	}
-}
+// Defaults are the defaults of the broker.* keys, flat and dotted, as viper takes them.
+func Defaults() map[string]any { return configs.Flatten("broker", DefaultConfig()) }
 
-// DefaultConfig is the configuration that Defaults describes.
+// DefaultConfig is the broker configuration every key starts from: the one place a broker
+// default is written.
 func DefaultConfig() Config {
 	return Config{
 		Embedded: true, Listen: "127.0.0.1:1883", Prefix: topics.DefaultPrefix,
-		Anonymous: AnonymousLoopback, AnonymousRole: RoleAdmin,
+		Anonymous: AnonymousLoopback, AnonymousRole: RoleAdmin, Users: []User{},
+		Websocket:  Websocket{Origins: []string{}, Hosts: []string{}},
 		MaxClients: 1024, MaxPerRemote: 32, MaxPacket: 65536, MaxInflight: 1024, MaxTopic: 256,
 		ClientRetention: 24 * time.Hour, ConnectTimeout: 5 * time.Second, HomeAssistant: DefaultHomeAssistantPrefix,
 	}
