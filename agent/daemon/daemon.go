@@ -111,7 +111,7 @@ func applyDefaults(v *valves.Controller, st *state) error {
 
 // discoveryModel returns what Home Assistant discovery is built from, now: the profile names
 // change on reload.
-func (d *Daemon) discoveryModel(v *valves.Controller, sched *scheduler.Engine, sens *sensorSet) func() discovery.Model {
+func (d *Daemon) discoveryModel(v *valves.Controller, sched *scheduler.Engine, sens *sensors.Set) func() discovery.Model {
 	return func() discovery.Model {
 		m := discovery.Model{Topics: d.topics, Prefix: d.cfg.HomeAssistant.Prefix, Device: d.cfg.HomeAssistant.Device, Version: Version}
 		for _, z := range v.Zones() {
@@ -122,7 +122,7 @@ func (d *Daemon) discoveryModel(v *valves.Controller, sched *scheduler.Engine, s
 		if sched != nil {
 			m.Profiles = sched.Names()
 		}
-		m.Sensors = sens.names()
+		m.Sensors = sens.Names()
 		m.Flow = d.cfg.Flow.PulsesPerLitre > 0
 		return m
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sprinkler/agent/scheduler"
+	"sprinkler/agent/sensors"
 	"sprinkler/agent/valves"
 	"sprinkler/topics"
 )
@@ -22,7 +23,7 @@ type reporter struct {
 	sched    *scheduler.Engine // nil without a schedule
 	announce *announcer        // nil without Home Assistant discovery
 	health   func() []byte     // the health payload, published with every resync; nil for none
-	sensors  *sensorSet        // nil without sensors
+	sensors  *sensors.Set      // nil without sensors
 
 	flushes chan request
 	nudges  chan struct{}
@@ -147,7 +148,7 @@ func (r *reporter) publish(all, nudged bool) {
 		}
 	}
 	if r.sensors != nil {
-		snap.Sensors = r.sensors.statesOrNil()
+		snap.Sensors = r.sensors.States()
 		for name, st := range snap.Sensors {
 			plain(r.t.SensorState(name), map[bool]string{true: "ON", false: "OFF"}[st.Active])
 		}

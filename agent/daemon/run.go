@@ -20,6 +20,7 @@ import (
 	"sprinkler/agent/problems"
 	"sprinkler/agent/relay"
 	"sprinkler/agent/scheduler"
+	"sprinkler/agent/sensors"
 	"sprinkler/agent/serve"
 	"sprinkler/agent/valves"
 	"sprinkler/agent/web"
@@ -65,12 +66,12 @@ type run struct {
 	state    *state
 	notes    []string // what the state's reading found wrong
 	hist     *history.Store
-	fw       *flowWatch
+	fw       *sensors.ZoneFlow
 	v        *valves.Controller
 	probs    *problems.Set
 	clockOK  bool
 	rep      *reporter
-	sens     *sensorSet
+	sens     *sensors.Set
 	sched    *scheduler.Engine
 	svc      serve.Options
 	brk      *server.Broker
@@ -145,7 +146,7 @@ func (a *run) openValves() error {
 	for _, z := range d.cfg.Zones {
 		expected[z.ID] = z.ExpectedLPM
 	}
-	a.fw = newFlowWatch(d.cfg.Flow.HighFactor, d.cfg.Flow.LowFactor, expected)
+	a.fw = sensors.NewZoneFlow(d.cfg.Flow.HighFactor, d.cfg.Flow.LowFactor, expected)
 	a.v = valves.New(d.cfg.Agent.ID, d.cfg.ValveZones(), a.bank, d.opts.Clock, d.log, valves.Options{Limits: d.cfg.ValveLimits(),
 		Persist: a.state.saveRuns, Ended: a.ended})
 	interrupted := a.state.runs()
@@ -194,7 +195,7 @@ func (a *run) record(r topics.RunRecord) { a.hist.Add(r); a.mets.RunEnded(r) }
 // ended is the governor's report of a run that ended, with the litres of a flow meter.
 func (a *run) ended(r topics.RunRecord) {
 	if a.d.cfg.Flow.PulsesPerLitre > 0 {
-		litres := a.fw.ended(r.Zone)
+		litres := a.fw.Ended(r.Zone)
 		r.Litres = &litres
 	}
 	a.record(r)
@@ -208,7 +209,7 @@ func (a *run) openSchedule() error {
 		return err
 	}
 	a.rep = newReporter(d.topics, a.v, d.info(a.v, a.driver, a.started), d.log)
-	a.sens, err = d.openSensors(a.driver, loc, func(name string, active bool) {
+	a.sens, err = d.openSensors(a.driver, func(name string, active bool) {
 		what := map[bool]string{true: "active", false: "inactive"}[active]
 		d.log.Info("sensor "+what, "sensor", name)
 		a.v.AddEvent(topics.Event{Type: topics.EventSensor, Source: name, Message: "sensor " + name + " is " + what})
@@ -216,12 +217,12 @@ func (a *run) openSchedule() error {
 	if err != nil {
 		return err
 	}
-	a.onClose(func() error { a.sens.close(); return nil })
+	a.onClose(func() error { a.sens.Close(); return nil })
 	a.rep.sensors = a.sens
 	closedByHand := func(zone int, since time.Time) bool {
 		return slices.ContainsFunc(a.hist.Runs(zone, since), func(r topics.RunRecord) bool { return r.Outcome == topics.ReasonClosed })
 	}
-	if a.sched, err = d.openSchedule(a.v, a.state, loc, a.rep.nudge, a.sens.hold, closedByHand); err != nil {
+	if a.sched, err = d.openSchedule(a.v, a.state, loc, a.rep.nudge, a.sens.Hold, closedByHand); err != nil {
 		return err
 	}
 	a.rep.sched = a.sched
@@ -232,7 +233,7 @@ func (a *run) openSchedule() error {
 		a.rep.announce = &announcer{model: d.discoveryModel(a.v, a.sched, a.sens), st: a.state, log: d.log.With("component", "discovery")}
 	}
 	a.svc = serve.Options{Valves: a.v, Schedule: a.sched, Clock: d.opts.Clock, Location: loc, Version: Version, History: a.hist,
-		Blocked: a.sens.blockManual, Sensors: a.sens.statesOrNil, SaveDefault: a.state.saveDefault, Log: d.log,
+		Blocked: a.sens.BlockManual, Sensors: a.sens.States, SaveDefault: a.state.saveDefault, Log: d.log,
 		System: serve.System{Shutdown: a.shutdownRequested}}
 	if d.opts.Logs != nil {
 		a.svc.System.Logs = d.opts.Logs

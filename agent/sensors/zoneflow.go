@@ -1,4 +1,4 @@
-package daemon
+package sensors
 
 import (
 	"fmt"
@@ -7,9 +7,9 @@ import (
 	"sprinkler/topics"
 )
 
-// flowWatch attributes the metered water to the zones that run, learns each zone's usual flow
+// ZoneFlow attributes the metered water to the zones that run, learns each zone's usual flow
 // from the runs it made alone, and finds a zone whose flow is far off its usual.
-type flowWatch struct {
+type ZoneFlow struct {
 	high, low float64 // factors of the expected flow; 0: no check
 	mu        sync.Mutex
 	runs      map[int]*zoneRun // the run in progress of each zone
@@ -26,8 +26,10 @@ type zoneRun struct {
 	seen    int     // samples since it began
 }
 
-func newFlowWatch(high, low float64, configured map[int]float64) *flowWatch {
-	f := &flowWatch{high: high, low: low, runs: map[int]*zoneRun{}, expected: map[int]float64{}, learned: map[int]bool{}}
+// NewZoneFlow returns a ZoneFlow that catches a zone flowing above high or below low times its
+// usual flow (0: no check); configured are the usual flows known, l/min by zone.
+func NewZoneFlow(high, low float64, configured map[int]float64) *ZoneFlow {
+	f := &ZoneFlow{high: high, low: low, runs: map[int]*zoneRun{}, expected: map[int]float64{}, learned: map[int]bool{}}
 	for zone, lpm := range configured {
 		if lpm > 0 {
 			f.expected[zone] = lpm
@@ -37,7 +39,7 @@ func newFlowWatch(high, low float64, configured map[int]float64) *flowWatch {
 }
 
 // run returns zone's run in progress. Called with mu held.
-func (f *flowWatch) run(zone int) *zoneRun {
+func (f *ZoneFlow) run(zone int) *zoneRun {
 	r := f.runs[zone]
 	if r == nil {
 		r = &zoneRun{}
@@ -46,9 +48,9 @@ func (f *flowWatch) run(zone int) *zoneRun {
 	return r
 }
 
-// sample takes the litres of one interval of minutes, with the zones open during it. It
+// Sample takes the litres of one interval of minutes, with the zones open during it. It
 // returns a zone to close and why, when one ran alone far off its usual flow for two samples.
-func (f *flowWatch) sample(litres, minutes float64, open []int) (zone int, event, why string) {
+func (f *ZoneFlow) Sample(litres, minutes float64, open []int) (zone int, event, why string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, z := range open {
@@ -83,8 +85,8 @@ func (f *flowWatch) sample(litres, minutes float64, open []int) (zone int, event
 	return z, event, why
 }
 
-// ended returns the litres of zone's run that just ended and learns from it.
-func (f *flowWatch) ended(zone int) float64 {
+// Ended returns the litres of zone's run that just ended and learns from it.
+func (f *ZoneFlow) Ended(zone int) float64 {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	r := f.run(zone)

@@ -1,4 +1,4 @@
-package daemon
+package sensors
 
 import (
 	"testing"
@@ -6,27 +6,27 @@ import (
 	"sprinkler/topics"
 )
 
-// TestFlowWatchLearns: a zone without a configured flow learns it from a run alone, then a
+// TestZoneFlowLearns: a zone without a configured flow learns it from a run alone, then a
 // run far below it is caught; runs shared with another zone split the water and teach nothing.
-func TestFlowWatchLearns(t *testing.T) {
-	f := newFlowWatch(1.5, 0.3, nil)
+func TestZoneFlowLearns(t *testing.T) {
+	f := NewZoneFlow(1.5, 0.3, nil)
 	for range 6 { // zone 4 alone, 5 l/min for a minute
-		if z, _, _ := f.sample(5.0/6, 1.0/6, []int{4}); z != 0 {
+		if z, _, _ := f.Sample(5.0/6, 1.0/6, []int{4}); z != 0 {
 			t.Fatal("caught with nothing learned")
 		}
 	}
-	if l := f.ended(4); l < 4.99 || l > 5.01 || f.expected[4] < 4.99 || f.expected[4] > 5.01 {
+	if l := f.Ended(4); l < 4.99 || l > 5.01 || f.expected[4] < 4.99 || f.expected[4] > 5.01 {
 		t.Fatalf("litres %v, expected %v", l, f.expected[4])
 	}
-	f.sample(2, 1.0/6, []int{4, 5}) // shared: 1 litre each, no learning, no check
-	if f.ended(5) != 1 || f.expected[5] != 0 {
+	f.Sample(2, 1.0/6, []int{4, 5}) // shared: 1 litre each, no learning, no check
+	if f.Ended(5) != 1 || f.expected[5] != 0 {
 		t.Errorf("zone 5 learned from a shared run: %v", f.expected[5])
 	}
-	f.ended(4)
+	f.Ended(4)
 	var zone int
 	var event string
 	for range 3 { // 1 l/min: clogged
-		if z, e, _ := f.sample(1.0/6, 1.0/6, []int{4}); z != 0 {
+		if z, e, _ := f.Sample(1.0/6, 1.0/6, []int{4}); z != 0 {
 			zone, event = z, e
 		}
 	}
