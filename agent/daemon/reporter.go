@@ -13,7 +13,8 @@ import (
 )
 
 // reporter is the only writer of the agent's state topics, so they never go out of order: it
-// publishes each zone's retained state when it changes, the events, and the snapshot.
+// publishes each zone's retained state when it changes, the events, the snapshot, and the
+// states others post (the health, the flow meter's).
 type reporter struct {
 	t        topics.Agent
 	v        *valves.Controller
@@ -27,9 +28,20 @@ type reporter struct {
 
 	flushes chan request
 	nudges  chan struct{}
+	posts   chan post
 	done    chan struct{}
 	last    map[string]string // the plain state topics' values last published
 }
+
+// post is a retained state another part of the agent asks the reporter to publish.
+type post struct {
+	topic   string
+	payload []byte
+}
+
+// postsQueued bounds the posts waiting for the reporter; a post beyond it is dropped, the next
+// one of its topic bringing it up to date.
+const postsQueued = 16
 
 // request asks the reporter to publish; it closes done once the publishes are queued.
 type request struct {
@@ -41,7 +53,8 @@ type request struct {
 const waitLimit = 5 * time.Second
 
 func newReporter(t topics.Agent, v *valves.Controller, info topics.Info, log *slog.Logger) *reporter {
-	return &reporter{t: t, v: v, info: info, log: log, flushes: make(chan request), nudges: make(chan struct{}, 1), done: make(chan struct{}), last: map[string]string{}}
+	return &reporter{t: t, v: v, info: info, log: log, flushes: make(chan request), nudges: make(chan struct{}, 1),
+		posts: make(chan post, postsQueued), done: make(chan struct{}), last: map[string]string{}}
 }
 
 func (r *reporter) run(ctx context.Context) {
@@ -57,7 +70,19 @@ func (r *reporter) run(ctx context.Context) {
 		case req := <-r.flushes:
 			r.publish(req.all, false)
 			close(req.done)
+		case p := <-r.posts:
+			r.pub.Publish(p.topic, true, p.payload)
 		}
+	}
+}
+
+// post asks for a retained state of another part of the agent to be published, in order with
+// the others. It never blocks.
+func (r *reporter) post(topic string, payload []byte) {
+	select {
+	case r.posts <- post{topic, payload}:
+	default:
+		r.log.Warn("state publisher behind; a state update was dropped", "topic", topic)
 	}
 }
 

@@ -338,7 +338,7 @@ func (a *run) openLink() error {
 		l = link.New(o)
 	}
 	a.rep.pub = l
-	meter, err := d.openFlow(a.driver, a.v, l, a.fw)
+	meter, err := d.openFlow(a.driver, a.v, a.rep.post, a.fw)
 	if err != nil {
 		return err
 	}
@@ -346,7 +346,7 @@ func (a *run) openLink() error {
 		a.onClose(func() error { meter.Close(); return nil })
 	}
 	a.goroutine(a.rep.run)
-	w := &worker{topics: d.topics, svc: serve.New(a.svc), pub: l, rep: a.rep, log: d.log, clock: d.opts.Clock,
+	w := &worker{topics: d.topics, svc: serve.New(a.svc), pub: l, rep: a.rep, event: a.v.AddEvent, log: d.log, clock: d.opts.Clock,
 		birth: birthTopic(d.cfg), birthDelay: d.cfg.HomeAssistant.BirthDelay, afterReply: a.stops.afterReply,
 		persist: func() error { return errors.Join(a.state.sync(), a.hist.Sync()) }}
 	workCtx, stopWork := context.WithCancel(a.root)
@@ -354,7 +354,7 @@ func (a *run) openLink() error {
 	working.Go(func() { w.run(workCtx, inbox) })
 	l.Start()
 	stopClockWait := a.startSchedule()
-	stopHealth := d.publishHealth(l, a.healthOf)
+	stopHealth := d.publishHealth(a.rep.post, a.healthOf)
 	a.mets.Watch(d.metricSources(a.v, l, a.brk))
 	a.onClose(func() error {
 		stopHealth()

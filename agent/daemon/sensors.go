@@ -57,7 +57,7 @@ func (d *Daemon) sensorInput(driver string, cfg sensors.Config) (sensors.Input, 
 // openFlow starts the flow meter, if one is configured: it publishes the retained flow state
 // when it changes; on a leak it raises an event and shuts the master valve; a zone running alone
 // far off its usual flow is closed with an event. fw receives every interval's water.
-func (d *Daemon) openFlow(driver string, v *valves.Controller, pub publisher, fw *sensors.ZoneFlow) (*sensors.Flow, error) {
+func (d *Daemon) openFlow(driver string, v *valves.Controller, post func(topic string, payload []byte), fw *sensors.ZoneFlow) (*sensors.Flow, error) {
 	c := d.cfg.Flow
 	if c.PulsesPerLitre <= 0 {
 		return nil, nil
@@ -77,7 +77,7 @@ func (d *Daemon) openFlow(driver string, v *valves.Controller, pub publisher, fw
 		last = s
 		mu.Unlock()
 		if changed {
-			pub.Publish(d.topics.FlowState(), true, mustJSON(topics.FlowState{TS: topics.Time{Time: s.At}, RateLPM: s.RateLPM, TotalL: s.TotalL}))
+			post(d.topics.FlowState(), mustJSON(topics.FlowState{TS: topics.Time{Time: s.At}, RateLPM: s.RateLPM, TotalL: s.TotalL}))
 		}
 		open := slices.DeleteFunc(v.OpenZones(), func(id int) bool { return id == d.cfg.Safety.MasterZone })
 		if zone, event, why := fw.Sample(s.Litres, s.Span.Minutes(), open); zone != 0 {

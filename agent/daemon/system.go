@@ -97,7 +97,7 @@ func (d *Daemon) healthReader(brk *server.Broker, started time.Time, probs *prob
 
 // publishHealth publishes the retained health every health.interval until the returned stop
 // is called.
-func (d *Daemon) publishHealth(l publisher, read func(context.Context) topics.Health) (stop func()) {
+func (d *Daemon) publishHealth(post func(topic string, payload []byte), read func(context.Context) topics.Health) (stop func()) {
 	interval := d.cfg.Health.Interval
 	if interval <= 0 {
 		return func() {}
@@ -110,7 +110,7 @@ func (d *Daemon) publishHealth(l publisher, read func(context.Context) topics.He
 		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 		h := read(ctx)
 		cancel()
-		l.Publish(d.topics.Health(), true, mustJSON(h))
+		post(d.topics.Health(), mustJSON(h))
 		mu.Lock()
 		defer mu.Unlock()
 		if !stopped {

@@ -32,8 +32,9 @@ type worker struct {
 	// persist returns once the state's changes are on disk; a reply waits for it, so an
 	// answered request survives a crash. Plain commands do not wait.
 	persist func() error
-	pub     publisher
+	pub     publisher // replies, and the clearing of a retained command
 	rep     *reporter
+	event   func(topics.Event) // an event, published in order by the reporter
 	log     *slog.Logger
 	clock   clock.Clock
 }
@@ -105,9 +106,7 @@ func (w *worker) refused(err error, zone int, source string) {
 		return
 	}
 	w.log.Warn("command refused", "zone", zone, "source", source, "err", err)
-	w.pub.Publish(w.topics.Event(), false, mustJSON(topics.Event{
-		Type: topics.EventCommandRefused, Zone: zone, Source: source, TS: topics.Time{Time: w.clock.Now()}, Message: err.Error(),
-	}))
+	w.event(topics.Event{Type: topics.EventCommandRefused, Zone: zone, Source: source, Message: err.Error()})
 }
 
 // birthWindow is the least time between two answers to Home Assistant's birth: births in
