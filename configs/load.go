@@ -194,15 +194,26 @@ func syntaxError(path string, src []byte, err error) error {
 		msg = rest
 	}
 	lines := strings.SplitAfter(string(src), "\n")
-	for n := 1; n <= len(lines); n++ {
+	fails := func(n int) bool {
 		var doc yaml.Node
-		if yaml.Unmarshal([]byte(strings.Join(lines[:n], "")), &doc) != nil {
-			err := fmt.Errorf("%s:%d: %s: %q", path, n, msg, strings.TrimRight(lines[n-1], "\r\n"))
-			if prev := previousLine(lines, n); prev > 0 && strings.Contains(msg, "expected") {
-				err = fmt.Errorf("%w (or line %d above it is indented wrongly)", err, prev)
-			}
-			return err
+		return yaml.Unmarshal([]byte(strings.Join(lines[:n], "")), &doc) != nil
+	}
+	// A line where the file stops being readable: the first n lines read, the first n+1 do not
+	// (found by bisection: a file of any length costs a few parses).
+	lo, hi := 0, len(lines) // the first lo lines read; the first hi do not
+	for hi-lo > 1 {
+		if mid := (lo + hi) / 2; fails(mid) {
+			hi = mid
+		} else {
+			lo = mid
 		}
+	}
+	if hi >= 1 && hi <= len(lines) && fails(hi) {
+		err := fmt.Errorf("%s:%d: %s: %q", path, hi, msg, strings.TrimRight(lines[hi-1], "\r\n"))
+		if prev := previousLine(lines, hi); prev > 0 && strings.Contains(msg, "expected") {
+			err = fmt.Errorf("%w (or line %d above it is indented wrongly)", err, prev)
+		}
+		return err
 	}
 	return fmt.Errorf("%s: %s", path, msg)
 }
