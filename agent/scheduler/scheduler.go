@@ -114,7 +114,7 @@ func New(o Options) (*Engine, error) {
 	if l := o.State.WaterLevel; l != nil && *l >= 0 && *l <= MaxWaterLevel {
 		e.level = *l
 	}
-	e.skips = o.State.Skips
+	e.skips = slices.Clone(o.State.Skips) // its own: the state document keeps the one it was given
 	e.active = e.pick(o.State.Profile)
 	return e, nil
 }
@@ -266,7 +266,7 @@ func (e *Engine) skip(w schedule.Window, now time.Time, why string) {
 func (e *Engine) save() {
 	auto := e.auto
 	level := e.level
-	st := State{Profile: e.active.Name, Auto: &auto, RainDelayUntil: e.rainTill, WaterLevel: &level, Skips: e.skips}
+	st := State{Profile: e.active.Name, Auto: &auto, RainDelayUntil: e.rainTill, WaterLevel: &level, Skips: slices.Clone(e.skips)} // a copy: Skip changes e.skips in place
 	if e.o.Save != nil {
 		if err := e.o.Save(st); err != nil {
 			e.o.Log.Error("schedule: saving state failed", "err", err)
