@@ -1,4 +1,4 @@
-package cli_test
+package systemtest
 
 import (
 	"bufio"
@@ -17,7 +17,7 @@ import (
 // online on what the steps installed. (The steps used to copy agent.yaml alone, and the agent
 // then stopped on the missing profiles.yaml, again and again.)
 func TestUnitInstallSteps(t *testing.T) {
-	unit, err := os.ReadFile("../../configs/sprinkler-agent.service")
+	unit, err := os.ReadFile("../configs/sprinkler-agent.service")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestUnitInstallSteps(t *testing.T) {
 	// The repository's folder as the steps see it: its configs, and the agent this test
 	// package built standing in for the build step.
 	work := t.TempDir()
-	if err := os.CopyFS(filepath.Join(work, "configs"), os.DirFS("../../configs")); err != nil {
+	if err := os.CopyFS(filepath.Join(work, "configs"), os.DirFS("../configs")); err != nil {
 		t.Fatal(err)
 	}
 	inRoot := func(arg string) string {

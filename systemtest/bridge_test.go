@@ -1,4 +1,4 @@
-package cli_test
+package systemtest
 
 import (
 	"os"
@@ -15,7 +15,7 @@ import (
 // it, and every command arrives exactly once.
 func TestMosquittoBridge(t *testing.T) {
 	agentURL, _ := startAgent(t, "garden")
-	conf, err := os.ReadFile("../../configs/mosquitto-bridge.conf")
+	conf, err := os.ReadFile("../configs/mosquitto-bridge.conf")
 	if err != nil {
 		t.Fatal(err)
 	}

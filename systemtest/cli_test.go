@@ -1,4 +1,4 @@
-package cli_test
+package systemtest
 
 import (
 	"bufio"
@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -27,6 +28,11 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("systemtest: the programs' tests are skipped with -short")
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "sprinkler-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -469,7 +475,7 @@ func TestCleanStopResumesNothing(t *testing.T) {
 }
 
 func TestScheduleCommands(t *testing.T) {
-	profiles, err := filepath.Abs("../../configs/profiles.yaml")
+	profiles, err := filepath.Abs("../configs/profiles.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -509,7 +515,7 @@ func TestScheduleCommands(t *testing.T) {
 // TestScheduleStateSurvivesRestarts: the active profile, automatic runs and a rain delay are
 // remembered across a restart, clean or not.
 func TestScheduleStateSurvivesRestarts(t *testing.T) {
-	profiles, _ := filepath.Abs("../../configs/profiles.yaml")
+	profiles, _ := filepath.Abs("../configs/profiles.yaml")
 	state := t.TempDir()
 	env := []string{"SPRINKLER_SCHEDULE_FILE=" + profiles, "SPRINKLER_STATE_DIR=" + state}
 	url, agent := startAgent(t, "garden", env...)

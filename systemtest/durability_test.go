@@ -1,4 +1,4 @@
-package cli_test
+package systemtest
 
 import (
 	"encoding/json"
@@ -129,7 +129,7 @@ func (s settings) kept() int {
 // for inspection, and the health says what happened. Before, the agent started afresh with
 // automatic runs back on: 0 of 4 settings kept.
 func TestDamagedStateKeepsSettings(t *testing.T) {
-	profiles, err := filepath.Abs("../../configs/profiles.yaml")
+	profiles, err := filepath.Abs("../configs/profiles.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestDamagedStateKeepsSettings(t *testing.T) {
 // room again, the next change is saved and the problem clears.
 func TestFullDiskNeverReopensAClosedZone(t *testing.T) {
 	state := disktest.Mount(t, "512k")
-	profiles, err := filepath.Abs("../../configs/profiles.yaml")
+	profiles, err := filepath.Abs("../configs/profiles.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

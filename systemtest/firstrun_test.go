@@ -1,4 +1,4 @@
-package cli_test
+package systemtest
 
 import (
 	"path/filepath"
@@ -59,7 +59,7 @@ func TestHealthShowsEveryField(t *testing.T) {
 // out of range, negative ones and misspelt flags are refused with what is wanted; water-level
 // answers with the new level.
 func TestCtlSeams(t *testing.T) {
-	profiles, err := filepath.Abs("../../configs/profiles.yaml")
+	profiles, err := filepath.Abs("../configs/profiles.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

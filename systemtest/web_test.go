@@ -1,4 +1,4 @@
-package cli_test
+package systemtest
 
 import (
 	"context"
@@ -60,7 +60,7 @@ func TestWebPage(t *testing.T) {
 	if err := os.WriteFile(users, fmt.Appendf(nil, "users:\n  - {name: neighbour, hash: %q, role: viewer}\n", hash), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	profiles, err := filepath.Abs("../../configs/profiles.yaml")
+	profiles, err := filepath.Abs("../configs/profiles.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
