@@ -8,10 +8,7 @@ import (
 )
 
 func (s *Service) runOnce(r topics.Request, source string) (any, error) {
-	var a struct {
-		Steps   []topics.Step `json:"steps"`
-		Preempt bool          `json:"preempt"`
-	}
+	var a topics.RunOnceArgs
 	if err := r.Decode(&a); err != nil {
 		return nil, err
 	}
@@ -44,9 +41,7 @@ func (s *Service) runOnce(r topics.Request, source string) (any, error) {
 }
 
 func (s *Service) pause(r topics.Request, source string) (any, error) {
-	var a struct {
-		DurationS *float64 `json:"duration_s"`
-	}
+	var a topics.PauseArgs
 	if err := r.Decode(&a); err != nil {
 		return nil, err
 	}

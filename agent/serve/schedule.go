@@ -1,9 +1,7 @@
 package serve
 
 import (
-	"encoding/json"
 	"math"
-	"strconv"
 	"time"
 
 	"sprinkler/agent/scheduler"
@@ -34,28 +32,8 @@ func (s *Service) profile(r topics.Request, _ string) (any, error) {
 	return s.sched.Summary(false), nil
 }
 
-// profileRef is a profile named or numbered: "summer", "1" or 1.
-type profileRef string
-
-func (p *profileRef) UnmarshalJSON(b []byte) error {
-	var n int
-	if json.Unmarshal(b, &n) == nil {
-		*p = profileRef(strconv.Itoa(n))
-		return nil
-	}
-	var name string
-	if err := json.Unmarshal(b, &name); err != nil {
-		return topics.Errorf(topics.CodeBadRequest, "profile: want a name or an index")
-	}
-	*p = profileRef(name)
-	return nil
-}
-
 func (s *Service) activate(r topics.Request, source string) (any, error) {
-	var a struct {
-		Profile *profileRef `json:"profile"`
-		Force   bool        `json:"force"`
-	}
+	var a topics.ActivateArgs
 	if err := r.Decode(&a); err != nil {
 		return nil, err
 	}
@@ -122,9 +100,7 @@ func hours(v *float64, def, max float64) (time.Duration, error) {
 }
 
 func (s *Service) next(r topics.Request, _ string) (any, error) {
-	var a struct {
-		Hours *float64 `json:"hours"`
-	}
+	var a topics.HoursArgs
 	if err := r.Decode(&a); err != nil {
 		return nil, err
 	}
@@ -136,9 +112,7 @@ func (s *Service) next(r topics.Request, _ string) (any, error) {
 }
 
 func (s *Service) rainDelay(r topics.Request, source string) (any, error) {
-	var a struct {
-		Hours *float64 `json:"hours"`
-	}
+	var a topics.HoursArgs
 	if err := r.Decode(&a); err != nil {
 		return nil, err
 	}
@@ -154,9 +128,7 @@ func (s *Service) rainDelay(r topics.Request, source string) (any, error) {
 }
 
 func (s *Service) waterLevel(r topics.Request, source string) (any, error) {
-	var args struct {
-		Percent *int `json:"percent"`
-	}
+	var args topics.WaterLevelArgs
 	if err := r.Decode(&args); err != nil {
 		return nil, err
 	}
@@ -170,10 +142,7 @@ func (s *Service) waterLevel(r topics.Request, source string) (any, error) {
 }
 
 func (s *Service) skip(r topics.Request, source string) (any, error) {
-	var args struct {
-		Zones topics.Zones `json:"zones"`
-		What  string       `json:"what"`
-	}
+	var args topics.SkipArgs
 	if err := r.Decode(&args); err != nil {
 		return nil, err
 	}

@@ -391,10 +391,7 @@ func (s *Service) since(sinceS *float64, def time.Duration) (time.Time, error) {
 }
 
 func (s *Service) historyRuns(r topics.Request, _ string) (any, error) {
-	var args struct {
-		Zone   int      `json:"zone"`
-		SinceS *float64 `json:"since_s"`
-	}
+	var args topics.HistoryArgs
 	if err := r.Decode(&args); err != nil {
 		return nil, err
 	}
@@ -422,10 +419,7 @@ func (s *Service) historyRuns(r topics.Request, _ string) (any, error) {
 }
 
 func (s *Service) usage(r topics.Request, _ string) (any, error) {
-	var args struct {
-		By     string   `json:"by"`
-		SinceS *float64 `json:"since_s"`
-	}
+	var args topics.UsageArgs
 	if err := r.Decode(&args); err != nil {
 		return nil, err
 	}
@@ -447,9 +441,7 @@ func (s *Service) usage(r topics.Request, _ string) (any, error) {
 }
 
 func (s *Service) clientList(r topics.Request, _ string) (any, error) {
-	var args struct {
-		All bool `json:"all"`
-	}
+	var args topics.ClientsArgs
 	if err := r.Decode(&args); err != nil {
 		return nil, err
 	}

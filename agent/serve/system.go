@@ -11,13 +11,8 @@ func unavailable(what string) error {
 	return topics.Errorf(topics.CodeUnavailable, "%s is not available on this agent", what)
 }
 
-// logArgs are the arguments of logs and errors.
-type logArgs struct {
-	Lines *int     `json:"lines"`
-	Grep  []string `json:"grep"`
-}
-
-func (a logArgs) lines() (int, error) {
+// logLines is how many lines logs and errors return: 50 unless a says.
+func logLines(a topics.LogArgs) (int, error) {
 	if a.Lines == nil {
 		return 50, nil
 	}
@@ -28,11 +23,11 @@ func (a logArgs) lines() (int, error) {
 }
 
 func (s *Service) readLog(r topics.Request, read func(int, []string) ([]string, error)) (any, error) {
-	var a logArgs
+	var a topics.LogArgs
 	if err := r.Decode(&a); err != nil {
 		return nil, err
 	}
-	n, err := a.lines()
+	n, err := logLines(a)
 	if err != nil {
 		return nil, err
 	}

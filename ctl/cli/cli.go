@@ -246,7 +246,7 @@ func (a *app) clientOptions() (client.Options, error) {
 }
 
 // request sends cmd with args to the chosen agent and returns the reply's data.
-func (a *app) request(ctx context.Context, cmd string, args map[string]any) (json.RawMessage, error) {
+func (a *app) request(ctx context.Context, cmd string, args any) (json.RawMessage, error) {
 	c, err := a.dial(ctx)
 	if err != nil {
 		return nil, err
@@ -324,27 +324,27 @@ func noArgs(_ *cobra.Command, args []string) error {
 
 // parseZones reads zone arguments: numbers separated by spaces or commas, or "all" when
 // allowed.
-func parseZones(args []string, allowAll bool) (any, error) {
+func parseZones(args []string, allowAll bool) (topics.Zones, error) {
 	var zones []int
 	for _, arg := range args {
 		for f := range strings.FieldsFuncSeq(arg, func(r rune) bool { return r == ',' }) {
 			if strings.EqualFold(f, "all") {
 				if !allowAll || len(args) > 1 {
-					return nil, usageErr(`"all" stands alone, and only with close`)
+					return topics.Zones{}, usageErr(`"all" stands alone, and only with close`)
 				}
-				return "all", nil
+				return topics.AllZones, nil
 			}
 			n, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil || n < 1 {
-				return nil, usageErr("%q is not a zone number", f)
+				return topics.Zones{}, usageErr("%q is not a zone number", f)
 			}
 			zones = append(zones, n)
 		}
 	}
 	if len(zones) == 0 {
-		return nil, usageErr("name at least one zone")
+		return topics.Zones{}, usageErr("name at least one zone")
 	}
-	return zones, nil
+	return topics.ZoneList(zones...), nil
 }
 
 // parseFor reads the duration what names (--for, a pause, a run-once step): 90s, 10m or

@@ -122,13 +122,14 @@ func (a *app) zoneCommand(name, use string, withFor bool) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		req := map[string]any{"zones": zones}
+		req := topics.ZoneArgs{Zones: zones}
 		if forFlag != "" {
 			d, err := parseFor("--for", forFlag)
 			if err != nil {
 				return err
 			}
-			req["duration_s"] = d.Seconds()
+			secs := d.Seconds()
+			req.DurationS = &secs
 		}
 		data, err := a.request(ctx, name, req)
 		if err != nil {
@@ -262,11 +263,7 @@ func (a *app) clientsCommand() *cobra.Command {
 	c.Flags().BoolVar(&all, "all", false, "also the clients that left within the broker's client_retention")
 	c.Args = noArgs
 	c.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
-		var args map[string]any
-		if all {
-			args = map[string]any{"all": true}
-		}
-		return a.requestAndPrint(ctx, topics.CmdClients, args, printClients)
+		return a.requestAndPrint(ctx, topics.CmdClients, topics.ClientsArgs{All: all}, printClients)
 	})
 	return c
 }

@@ -29,11 +29,8 @@ func (a *app) historyCommands() []*cobra.Command {
 		if err != nil {
 			return err
 		}
-		args := map[string]any{"since_s": d.Seconds()}
-		if zone != 0 {
-			args["zone"] = zone
-		}
-		return a.requestAndPrint(ctx, topics.CmdHistory, args, printHistory)
+		secs := d.Seconds()
+		return a.requestAndPrint(ctx, topics.CmdHistory, topics.HistoryArgs{Zone: zone, SinceS: &secs}, printHistory)
 	})
 
 	use := command(topics.CmdUsage, "usage [--by day|week] [--since 30d]")
@@ -49,7 +46,8 @@ func (a *app) historyCommands() []*cobra.Command {
 		if err != nil {
 			return err
 		}
-		return a.requestAndPrint(ctx, topics.CmdUsage, map[string]any{"by": by, "since_s": d.Seconds()}, printUsage)
+		secs := d.Seconds()
+		return a.requestAndPrint(ctx, topics.CmdUsage, topics.UsageArgs{By: by, SinceS: &secs}, printUsage)
 	})
 	return []*cobra.Command{hist, use}
 }

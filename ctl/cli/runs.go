@@ -25,7 +25,7 @@ func (a *app) runCommands() []*cobra.Command {
 		if err != nil {
 			return err
 		}
-		return a.requestAndPrint(ctx, topics.CmdRunOnce, map[string]any{"steps": steps, "preempt": preempt}, printRunOnce)
+		return a.requestAndPrint(ctx, topics.CmdRunOnce, topics.RunOnceArgs{Steps: steps, Preempt: preempt}, printRunOnce)
 	})
 
 	pause := command(topics.CmdPause, "pause DURATION")
@@ -35,7 +35,8 @@ func (a *app) runCommands() []*cobra.Command {
 		if err != nil {
 			return err
 		}
-		return a.requestAndPrint(ctx, topics.CmdPause, map[string]any{"duration_s": d.Seconds()}, printPause)
+		secs := d.Seconds()
+		return a.requestAndPrint(ctx, topics.CmdPause, topics.PauseArgs{DurationS: &secs}, printPause)
 	})
 
 	return []*cobra.Command{once, pause, a.simpleCommand(topics.CmdResume, printPause)}

@@ -23,7 +23,8 @@ func (a *app) scheduleCommands() []*cobra.Command {
 	activate.Flags().BoolVar(&force, "force", false, "end a scheduled run in progress first")
 	activate.Args = cobra.ExactArgs(1)
 	activate.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
-		return a.requestAndPrint(ctx, topics.CmdActivate, map[string]any{"profile": args[0], "force": force}, printProfile)
+		profile := topics.ProfileRef(args[0])
+		return a.requestAndPrint(ctx, topics.CmdActivate, topics.ActivateArgs{Profile: &profile, Force: force}, printProfile)
 	})
 
 	next := command(topics.CmdNext, "next [--hours 48]")
@@ -31,7 +32,7 @@ func (a *app) scheduleCommands() []*cobra.Command {
 	next.Flags().Float64Var(&hours, "hours", 48, "how far ahead")
 	next.Args = noArgs
 	next.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
-		return a.requestAndPrint(ctx, topics.CmdNext, map[string]any{"hours": hours}, printNext)
+		return a.requestAndPrint(ctx, topics.CmdNext, topics.HoursArgs{Hours: &hours}, printNext)
 	})
 
 	rain := command(topics.CmdRainDelay, "rain-delay HOURS")
@@ -42,7 +43,7 @@ func (a *app) scheduleCommands() []*cobra.Command {
 		if err != nil || h < 0 {
 			return usageErr("%q is not a number of hours (0 ends a rain delay)", args[0])
 		}
-		return a.requestAndPrint(ctx, topics.CmdRainDelay, map[string]any{"hours": h}, printProfile)
+		return a.requestAndPrint(ctx, topics.CmdRainDelay, topics.HoursArgs{Hours: &h}, printProfile)
 	})
 
 	level := command(topics.CmdWaterLevel, "water-level PERCENT")
@@ -53,7 +54,7 @@ func (a *app) scheduleCommands() []*cobra.Command {
 		if err != nil {
 			return usageErr("%q is not a whole percent (100 waters as written)", args[0])
 		}
-		return a.requestAndPrint(ctx, topics.CmdWaterLevel, map[string]any{"percent": p}, printWaterLevel)
+		return a.requestAndPrint(ctx, topics.CmdWaterLevel, topics.WaterLevelArgs{Percent: &p}, printWaterLevel)
 	})
 
 	skip := command(topics.CmdSkip, "skip next|today ZONE...|all")
@@ -66,7 +67,7 @@ func (a *app) scheduleCommands() []*cobra.Command {
 		if err != nil {
 			return err
 		}
-		return a.requestAndPrint(ctx, topics.CmdSkip, map[string]any{"zones": zones, "what": args[0]}, printSkips)
+		return a.requestAndPrint(ctx, topics.CmdSkip, topics.SkipArgs{Zones: zones, What: args[0]}, printSkips)
 	})
 
 	return []*cobra.Command{
@@ -85,7 +86,7 @@ func (a *app) scheduleCommands() []*cobra.Command {
 }
 
 // requestAndPrint sends cmd with args and prints the reply with print, or as JSON.
-func (a *app) requestAndPrint(ctx context.Context, cmd string, args map[string]any, print func(io.Writer, json.RawMessage) error) error {
+func (a *app) requestAndPrint(ctx context.Context, cmd string, args any, print func(io.Writer, json.RawMessage) error) error {
 	data, err := a.request(ctx, cmd, args)
 	if err != nil {
 		return err

@@ -28,7 +28,7 @@ func (a *app) systemCommands() []*cobra.Command {
 			return nil
 		}
 		c.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
-			return a.requestAndPrint(ctx, name, map[string]any{"lines": lines, "grep": grep}, printLog)
+			return a.requestAndPrint(ctx, name, topics.LogArgs{Lines: &lines, Grep: grep}, printLog)
 		})
 		return c
 	}

@@ -220,7 +220,7 @@ func (c *Client) Agents(ctx context.Context) ([]Presence, error) {
 // comes on the client's private reply topic, and the request is valid only until ctx's
 // deadline (ts and ttl_s), so an agent never carries it out after the caller gave up. An
 // error reply is returned as a *topics.Error.
-func (c *Client) Request(ctx context.Context, agent topics.Agent, cmd string, args map[string]any) (json.RawMessage, error) {
+func (c *Client) Request(ctx context.Context, agent topics.Agent, cmd string, args any) (json.RawMessage, error) {
 	respTopic := agent.Reply(cmd, c.id)
 	if err := c.subscribe(ctx, agent.Status(), respTopic); err != nil {
 		return nil, err
@@ -229,9 +229,15 @@ func (c *Client) Request(ctx context.Context, agent topics.Agent, cmd string, ar
 		return nil, err
 	}
 	id := newRequestID()
-	body := make(map[string]any, len(args)+4)
-	for k, v := range args {
-		body[k] = v
+	body := map[string]any{}
+	if args != nil { // the command's typed arguments (topics.ZoneArgs, …), as a JSON object
+		b, err := json.Marshal(args)
+		if err == nil {
+			err = json.Unmarshal(b, &body)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("the arguments of %s: %w", cmd, err)
+		}
 	}
 	// The envelope is the client's: arguments cannot change where the reply goes or when
 	// the request expires.
