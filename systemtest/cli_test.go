@@ -12,8 +12,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -53,25 +55,77 @@ func TestMain(m *testing.M) {
 // proc is a program the test started; it is stopped when the test ends.
 type proc struct {
 	cmd  *exec.Cmd
-	out  *bytes.Buffer
+	out  *output
 	done chan error
 }
 
-// startAgent runs the agent program with an embedded broker on a free port and sim relays,
-// and waits for its retained online. It returns the broker URL.
+// output is a program's output, safe to read while it runs; it also tells the address its
+// broker said it listens on (the agent and the broker bind port 0 and log the real one, so no
+// other process can take the port between a test choosing it and the program binding it).
+type output struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	listen chan string
+}
+
+var listeningRe = regexp.MustCompile(`msg="broker listening".* tcp=(\S+)`)
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	start := o.buf.Len()
+	o.buf.Write(p)
+	if m := listeningRe.FindSubmatch(o.buf.Bytes()[max(0, start-256):]); m != nil {
+		select {
+		case o.listen <- string(m[1]):
+		default:
+		}
+	}
+	return len(p), nil
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+// listening returns the address p's broker logged it listens on.
+func (p *proc) listening(t testing.TB) string {
+	t.Helper()
+	select {
+	case addr := <-p.out.listen:
+		return addr
+	case err := <-p.done:
+		t.Fatalf("%s exited: %v\n%s", p.cmd.Path, err, p.out)
+	case <-time.After(brokertest.Wait):
+		t.Fatalf("%s never said where it listens\n%s", p.cmd.Path, p.out)
+	}
+	return ""
+}
+
+// startAgent runs the agent program with an embedded broker on a port of its choosing and sim
+// relays, and waits for its retained online. It returns the broker URL.
 func startAgent(t testing.TB, id string, env ...string) (string, *proc) {
 	t.Helper()
-	port := brokertest.FreePort(t)
 	p := startProc(t, filepath.Join(bin, "agent"), nil, append([]string{
 		"SPRINKLER_AGENT_ID=" + id,
-		fmt.Sprintf("SPRINKLER_BROKER_LISTEN=127.0.0.1:%d", port),
+		"SPRINKLER_BROKER_LISTEN=127.0.0.1:0",
 		"SPRINKLER_RELAYS_DRIVER=sim",
 		"SPRINKLER_STATE_DIR=" + t.TempDir(),
 		"SPRINKLER_WEB_LISTEN=127.0.0.1:0",
 	}, env...)...)
-	url := fmt.Sprintf("tcp://127.0.0.1:%d", port)
+	url := brokertest.URL(p.listening(t))
 	awaitOnline(t, url, id, p)
 	return url, p
+}
+
+// startBroker runs the standalone broker on a port of its choosing, with env, and returns its
+// URL once it listens.
+func startBroker(t testing.TB, env ...string) (string, *proc) {
+	t.Helper()
+	p := startProc(t, filepath.Join(bin, "broker"), nil, append([]string{"SPRINKLER_BROKER_LISTEN=127.0.0.1:0"}, env...)...)
+	return brokertest.URL(p.listening(t)), p
 }
 
 // awaitOnline waits until the agent's retained status on the broker at url is online.
@@ -106,7 +160,7 @@ func awaitListening(t testing.TB, addr string, p *proc) {
 
 func startProc(t testing.TB, path string, args []string, env ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(path, args...), out: &bytes.Buffer{}, done: make(chan error, 1)}
+	p := &proc{cmd: exec.Command(path, args...), out: &output{listen: make(chan string, 1)}, done: make(chan error, 1)}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
@@ -240,9 +294,7 @@ func TestStoppedAgentExits3WithinTimeout(t *testing.T) {
 }
 
 func TestOfflineAgentOnStandaloneBroker(t *testing.T) {
-	port := brokertest.FreePort(t)
-	startProc(t, filepath.Join(bin, "broker"), nil, fmt.Sprintf("SPRINKLER_BROKER_LISTEN=127.0.0.1:%d", port))
-	url := fmt.Sprintf("tcp://127.0.0.1:%d", port)
+	url, _ := startBroker(t)
 	agent := startProc(t, filepath.Join(bin, "agent"), nil, "SPRINKLER_AGENT_ID=shed", "SPRINKLER_BROKER_EMBEDDED=false",
 		"SPRINKLER_MQTT_URL="+url, "SPRINKLER_RELAYS_DRIVER=sim", "SPRINKLER_STATE_DIR="+t.TempDir())
 	awaitOnline(t, url, "shed", agent)
@@ -274,9 +326,7 @@ func TestUnreachableBrokerExits3(t *testing.T) {
 }
 
 func TestSeveralAgentsNeedAChoice(t *testing.T) {
-	port := brokertest.FreePort(t)
-	startProc(t, filepath.Join(bin, "broker"), nil, fmt.Sprintf("SPRINKLER_BROKER_LISTEN=127.0.0.1:%d", port))
-	url := fmt.Sprintf("tcp://127.0.0.1:%d", port)
+	url, _ := startBroker(t)
 	for _, id := range []string{"front", "back"} {
 		p := startProc(t, filepath.Join(bin, "agent"), nil, "SPRINKLER_AGENT_ID="+id, "SPRINKLER_BROKER_EMBEDDED=false",
 			"SPRINKLER_MQTT_URL="+url, "SPRINKLER_RELAYS_DRIVER=sim", "SPRINKLER_STATE_DIR="+t.TempDir())

@@ -33,10 +33,7 @@ func BenchmarkCompare(b *testing.B) {
 		start func(b *testing.B) (url string, pid int)
 	}{
 		{"echo-mochi", func(b *testing.B) (string, int) {
-			port := brokertest.FreePort(b)
-			p := startProc(b, filepath.Join(bin, "broker"), nil, fmt.Sprintf("SPRINKLER_BROKER_LISTEN=127.0.0.1:%d", port))
-			awaitListening(b, fmt.Sprintf("127.0.0.1:%d", port), p)
-			url := fmt.Sprintf("tcp://127.0.0.1:%d", port)
+			url, p := startBroker(b)
 			echo(b, url)
 			return url, p.cmd.Process.Pid
 		}},

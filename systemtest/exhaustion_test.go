@@ -20,11 +20,9 @@ func TestDescriptorExhaustion(t *testing.T) {
 	if _, err := exec.LookPath("bash"); err != nil {
 		t.Skip("needs bash for ulimit")
 	}
-	port := brokertest.FreePort(t)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	brk := startProc(t, "bash", []string{"-c", "ulimit -n 128 && exec " + filepath.Join(bin, "broker")},
-		"SPRINKLER_BROKER_LISTEN="+addr, "SPRINKLER_BROKER_CONNECT_TIMEOUT=1s")
-	awaitListening(t, addr, brk)
+		"SPRINKLER_BROKER_LISTEN=127.0.0.1:0", "SPRINKLER_BROKER_CONNECT_TIMEOUT=1s")
+	addr := brk.listening(t)
 
 	codes := map[byte]int{}
 	var held []*brokertest.Raw

@@ -2,7 +2,6 @@ package systemtest
 
 import (
 	"bufio"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,12 +80,12 @@ func TestUnitInstallSteps(t *testing.T) {
 	for i, w := range execStart {
 		execStart[i] = inRoot(w)
 	}
-	port := brokertest.FreePort(t)
 	p := startProc(t, execStart[0], execStart[1:],
 		"STATE_DIRECTORY="+filepath.Join(root, "var/lib/sprinkler"), // systemd's StateDirectory=
-		fmt.Sprintf("SPRINKLER_BROKER_LISTEN=127.0.0.1:%d", port), "SPRINKLER_WEB_LISTEN=127.0.0.1:0", "SPRINKLER_AGENT_ID=garden")
-	awaitOnline(t, fmt.Sprintf("tcp://127.0.0.1:%d", port), "garden", p)
-	if code, _, stderr := ctl(t, fmt.Sprintf("tcp://127.0.0.1:%d", port), "profile"); code != 0 {
+		"SPRINKLER_BROKER_LISTEN=127.0.0.1:0", "SPRINKLER_WEB_LISTEN=127.0.0.1:0", "SPRINKLER_AGENT_ID=garden")
+	url := brokertest.URL(p.listening(t))
+	awaitOnline(t, url, "garden", p)
+	if code, _, stderr := ctl(t, url, "profile"); code != 0 {
 		t.Errorf("the installed agent has no schedule: %s", stderr)
 	}
 }
