@@ -66,6 +66,7 @@ type output struct {
 	mu     sync.Mutex
 	buf    bytes.Buffer
 	listen chan string
+	more   chan struct{} // a write came
 }
 
 var listeningRe = regexp.MustCompile(`msg="broker listening".* tcp=(\S+)`)
@@ -75,6 +76,10 @@ func (o *output) Write(p []byte) (int, error) {
 	defer o.mu.Unlock()
 	start := o.buf.Len()
 	o.buf.Write(p)
+	select {
+	case o.more <- struct{}{}:
+	default:
+	}
 	if m := listeningRe.FindSubmatch(o.buf.Bytes()[max(0, start-256):]); m != nil {
 		select {
 		case o.listen <- string(m[1]):
@@ -89,6 +94,24 @@ func (o *output) String() string {
 	defer o.mu.Unlock()
 	return o.buf.String()
 }
+
+// webPage returns the address of the web page p logged it serves.
+func (p *proc) webPage(t testing.TB) string {
+	t.Helper()
+	deadline := time.After(brokertest.Wait)
+	for {
+		if m := webPageRe.FindStringSubmatch(p.out.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case <-p.out.more:
+		case <-deadline:
+			t.Fatalf("%s never said where its web page is\n%s", p.cmd.Path, p.out)
+		}
+	}
+}
+
+var webPageRe = regexp.MustCompile(`msg="web page".* url=http://(\S+)/`)
 
 // listening returns the address p's broker logged it listens on.
 func (p *proc) listening(t testing.TB) string {
@@ -160,7 +183,7 @@ func awaitListening(t testing.TB, addr string, p *proc) {
 
 func startProc(t testing.TB, path string, args []string, env ...string) *proc {
 	t.Helper()
-	p := &proc{cmd: exec.Command(path, args...), out: &output{listen: make(chan string, 1)}, done: make(chan error, 1)}
+	p := &proc{cmd: exec.Command(path, args...), out: &output{listen: make(chan string, 1), more: make(chan struct{}, 1)}, done: make(chan error, 1)}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {

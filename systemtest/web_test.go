@@ -13,7 +13,6 @@ import (
 	"github.com/chromedp/chromedp"
 	"golang.org/x/crypto/bcrypt"
 
-	"sprinkler/broker/brokertest"
 	"sprinkler/topics"
 )
 
@@ -64,9 +63,9 @@ func TestWebPage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	webAddr := fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t))
-	url, _ := startAgent(t, "garden", "SPRINKLER_WEB_LISTEN="+webAddr, "SPRINKLER_BROKER_USERS_FILE="+users,
+	url, agent := startAgent(t, "garden", "SPRINKLER_BROKER_USERS_FILE="+users,
 		"SPRINKLER_SAFETY_STAGGER=0s", "SPRINKLER_SCHEDULE_FILE="+profiles)
+	webAddr := agent.webPage(t)
 	page := "http://" + webAddr + "/"
 	ctx := browser(t)
 	shots := filepath.Join(dir, "screenshots")
