@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -53,11 +54,13 @@ type Link struct {
 	o        Options
 	c        paho.Client
 	connects atomic.Int64
+	closing  chan struct{} // closed by Close: stop retrying
+	close    sync.Once
 }
 
 // New returns a Link; it does not connect.
 func New(o Options) *Link {
-	l := &Link{o: o}
+	l := &Link{o: o, closing: make(chan struct{})}
 	opts := paho.NewClientOptions().
 		SetClientID(o.ClientID).
 		SetCleanSession(true).
@@ -108,7 +111,11 @@ func (l *Link) onConnect(c paho.Client) {
 			return // the next connect subscribes again
 		}
 		l.o.Log.Error("mqtt subscribe failed; trying again", "err", t.Error())
-		time.Sleep(2 * time.Second)
+		select {
+		case <-time.After(2 * time.Second):
+		case <-l.closing:
+			return
+		}
 	}
 	l.o.Log.Info("mqtt connected", "broker", l.o.URL, "filters", l.o.Filters)
 	l.o.OnUp()
@@ -155,6 +162,7 @@ func (l *Link) Connected() bool { return l.c.IsConnectionOpen() }
 // Close publishes payload on the will topic, as the will would, since a clean disconnect
 // discards the will; then it disconnects. It waits at most timeout for the broker.
 func (l *Link) Close(timeout time.Duration) error {
+	l.close.Do(func() { close(l.closing) })
 	var err error
 	if l.c.IsConnectionOpen() {
 		ctx, cancel := context.WithTimeout(context.Background(), timeout)
