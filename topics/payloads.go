@@ -139,10 +139,10 @@ const (
 type RunRecord struct {
 	Zone int `json:"zone"`
 	// Source started the run (a client id, schedule:<profile>, resume, …), for display;
-	// Scheduled says the schedule owned it. EndedBy ended it.
-	Source    string `json:"source"`
-	Scheduled bool   `json:"scheduled,omitempty"`
-	EndedBy   string `json:"ended_by,omitempty"`
+	// Owner says what owned it (an Owner value), whatever the source's name. EndedBy ended it.
+	Source  string `json:"source"`
+	Owner   string `json:"owner,omitempty"`
+	EndedBy string `json:"ended_by,omitempty"`
 	// Planned is when the run was asked for (a schedule's window start); Started and Ended
 	// when its relay went on and off. After a power loss Ended is when the agent came back,
 	// a bound: the agent cannot know the moment it died.
@@ -211,6 +211,15 @@ const (
 	SourceWatchdog = "watchdog" // the safety watchdog
 	SourceMaster   = "master"   // the master valve follows the zones
 	SourceSchedule = "schedule" // the watering schedule; "schedule:<profile>" names the profile
+)
+
+// Owners of a run: what started it and answers for it, whatever its source is named (a client
+// may call itself "schedule:x"; it owns nothing of the schedule's).
+const (
+	OwnerManual   = "manual"   // a command: ctl, a set topic, Home Assistant
+	OwnerSchedule = "schedule" // the watering schedule
+	OwnerRunOnce  = "run_once" // a step of a run-once list
+	OwnerResume   = "resume"   // taken up after an interruption
 )
 
 // Overflow policies: what happens to a run beyond the power budget.

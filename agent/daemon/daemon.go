@@ -253,7 +253,7 @@ func powerLoss(r valves.Run, now time.Time) topics.RunRecord {
 	if end.Before(r.Started) {
 		end = r.Started
 	}
-	return topics.RunRecord{Zone: r.Zone, Source: r.Source, Outcome: topics.ReasonPowerLoss,
+	return topics.RunRecord{Zone: r.Zone, Source: r.Source, Owner: r.Owner, Outcome: topics.ReasonPowerLoss,
 		Planned: topics.Time{Time: r.Started}, Started: topics.Time{Time: r.Started}, Ended: topics.Time{Time: end},
 		PlannedS: r.EndsAt.Sub(r.Started).Seconds(), ActualS: end.Sub(r.Started).Seconds()}
 }

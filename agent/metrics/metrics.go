@@ -4,6 +4,7 @@
 package metrics
 
 import (
+	"cmp"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -82,16 +83,9 @@ func (m *Metrics) RunEnded(r topics.RunRecord) {
 // RelayError counts a failed relay switch.
 func (m *Metrics) RelayError() { m.relayErrors.Inc() }
 
-// runKind keeps the runs' label small: client ids would make a series per client.
-func runKind(r topics.RunRecord) string {
-	switch {
-	case r.Scheduled:
-		return "schedule"
-	case r.Source == topics.SourceResume:
-		return topics.SourceResume
-	}
-	return "manual"
-}
+// runKind keeps the runs' label small: the run's owner, not its source (client ids would make
+// a series per client).
+func runKind(r topics.RunRecord) string { return cmp.Or(r.Owner, topics.OwnerManual) }
 
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {

@@ -18,9 +18,9 @@ import (
 func TestRunsAndLiveValuesOverHTTP(t *testing.T) {
 	m := metrics.New()
 	at := topics.Time{Time: time.Date(2026, 6, 1, 6, 0, 0, 0, time.UTC)}
-	m.RunEnded(topics.RunRecord{Zone: 1, Source: "schedule:summer", Scheduled: true, Outcome: topics.ReasonFinished, Planned: at, Started: at, ActualS: 600})
+	m.RunEnded(topics.RunRecord{Zone: 1, Source: "schedule:summer", Owner: topics.OwnerSchedule, Outcome: topics.ReasonFinished, Planned: at, Started: at, ActualS: 600})
 	m.RunEnded(topics.RunRecord{Zone: 1, Source: "schedule:x", Outcome: topics.ReasonClosed, Started: at, ActualS: 60}) // a client's id
-	m.RunEnded(topics.RunRecord{Zone: 1, Source: topics.SourceResume, Outcome: topics.ReasonPowerLoss, Started: at, ActualS: -3600})
+	m.RunEnded(topics.RunRecord{Zone: 1, Source: topics.SourceResume, Owner: topics.OwnerResume, Outcome: topics.ReasonPowerLoss, Started: at, ActualS: -3600})
 	m.RelayError()
 	m.Watch(metrics.Sources{
 		Zones:     func() map[int]bool { return map[int]bool{1: true, 2: false} },

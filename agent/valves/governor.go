@@ -134,7 +134,7 @@ func (c *Controller) Resume(st Saved) []topics.ZoneChange {
 			continue
 		}
 		if r.Queued {
-			q := &run{zone: z, d: time.Duration(r.DurationS * float64(time.Second)), source: r.Source, requested: r.Requested, scheduled: r.Scheduled}
+			q := &run{zone: z, d: time.Duration(r.DurationS * float64(time.Second)), source: r.Source, requested: r.Requested, owner: r.Owner}
 			if r.Seq != "" {
 				q.seq = "resumed-" + r.Seq // apart from the sequences made from now on
 			}
@@ -153,6 +153,7 @@ func (c *Controller) Resume(st Saved) []topics.ZoneChange {
 			c.log.Error("resume refused", "zone", z.ID, "err", err)
 			continue
 		}
+		z.run.owner = topics.OwnerResume
 		c.event(topics.EventRunResumed, z, now, r.Source).EndsAt = topics.At(r.EndsAt)
 		c.log.Info("run resumed after an interruption", "zone", z.ID, "left", left.Round(time.Millisecond), "was", r.Source)
 		changes = append(changes, ch...)
@@ -241,14 +242,14 @@ func (c *Controller) open(zs []*zone, d time.Duration, source string, now time.T
 		dur, note := duration(z, d)
 		notes[z] = note
 		if r := z.run; r != nil {
-			r.d, r.source, r.scheduled = dur, source, false // opened again by hand: the schedule's no more
+			r.d, r.source, r.owner = dur, source, topics.OwnerManual // opened again by hand: its owner's no more
 			if !r.started.IsZero() && c.extend(r, now) {
 				notes[z] = fmt.Sprintf("capped: open since %s, and a zone runs at most %v at a stretch",
 					r.started.Format(time.TimeOnly), z.MaxDuration)
 			}
 			continue
 		}
-		r := &run{zone: z, d: dur, source: source, requested: now}
+		r := &run{zone: z, d: dur, source: source, requested: now, owner: topics.OwnerManual}
 		z.run = r
 		c.queue = append(c.queue, r)
 		c.rouse()
@@ -609,7 +610,7 @@ func (c *Controller) StartScheduled(id int, d time.Duration, source string) (boo
 	}
 	_, err = c.open(zs, d, source, c.clock.Now())
 	if zs[0].run != nil {
-		zs[0].run.scheduled = true
+		zs[0].run.owner = topics.OwnerSchedule
 	}
 	c.save()
 	c.signal()
@@ -646,7 +647,7 @@ func (c *Controller) ScheduledRuns() []int {
 func (c *Controller) scheduled() []*zone {
 	var zs []*zone
 	for _, z := range c.zones {
-		if z.run != nil && z.run.scheduled {
+		if z.run != nil && z.run.owner == topics.OwnerSchedule {
 			zs = append(zs, z)
 		}
 	}

@@ -61,7 +61,7 @@ func (c *Controller) RunOnce(steps []Step, preempt bool, source string) ([]topic
 	for i, z := range zs {
 		var d time.Duration
 		d, notes[i] = duration(z, steps[i].For)
-		r := &run{zone: z, d: d, source: source, requested: now, seq: seq}
+		r := &run{zone: z, d: d, source: source, requested: now, seq: seq, owner: topics.OwnerRunOnce}
 		z.run = r
 		c.queue = append(c.queue, r)
 	}

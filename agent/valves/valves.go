@@ -49,7 +49,7 @@ type Run struct {
 	DurationS float64   `json:"duration_s,omitempty"`
 	Requested time.Time `json:"requested,omitzero"`
 	Seq       string    `json:"seq,omitempty"`
-	Scheduled bool      `json:"scheduled,omitempty"`
+	Owner     string    `json:"owner,omitempty"`
 }
 
 // Saved is what the controller keeps across a crash or a power cut: its runs, those in progress
@@ -133,9 +133,9 @@ type run struct {
 	endsAt    time.Time
 	timer     clock.Timer
 	seq       string // its run-once sequence: one run of a sequence at a time, in order
-	// scheduled says the schedule owns the run (StartScheduled), whatever its source says: a
-	// client whose id looks like "schedule:…" owns nothing of the schedule's.
-	scheduled bool
+	// owner says what owns the run (a topics.Owner value), whatever its source says: a client
+	// whose id looks like "schedule:…" owns nothing of the schedule's.
+	owner string
 }
 
 // New returns a controller for zones on bank, with the limits the configuration gives
@@ -239,7 +239,7 @@ func (c *Controller) ended(r *run, now time.Time, by, outcome string) {
 		return
 	}
 	c.onEnded(topics.RunRecord{
-		Zone: r.zone.ID, Source: r.source, Scheduled: r.scheduled, EndedBy: by, Outcome: outcome,
+		Zone: r.zone.ID, Source: r.source, Owner: r.owner, EndedBy: by, Outcome: outcome,
 		Planned: topics.Time{Time: r.requested}, Started: topics.Time{Time: r.started}, Ended: topics.Time{Time: now},
 		PlannedS: r.d.Seconds(), ActualS: now.Sub(r.started).Seconds(),
 	})
@@ -365,11 +365,11 @@ func (c *Controller) saved() Saved {
 	var st Saved
 	for _, z := range c.zones {
 		if r := z.run; r != nil && !r.started.IsZero() {
-			st.Runs = append(st.Runs, Run{Zone: z.ID, Started: r.started, EndsAt: r.endsAt, Source: r.source})
+			st.Runs = append(st.Runs, Run{Zone: z.ID, Started: r.started, EndsAt: r.endsAt, Source: r.source, Owner: r.owner})
 		}
 	}
 	for _, r := range c.queue {
-		st.Runs = append(st.Runs, Run{Zone: r.zone.ID, Source: r.source, Queued: true, DurationS: r.d.Seconds(), Requested: r.requested, Seq: r.seq, Scheduled: r.scheduled})
+		st.Runs = append(st.Runs, Run{Zone: r.zone.ID, Source: r.source, Queued: true, DurationS: r.d.Seconds(), Requested: r.requested, Seq: r.seq, Owner: r.owner})
 	}
 	if c.clock.Now().Before(c.pausedUntil) {
 		st.PausedUntil = c.pausedUntil
@@ -396,7 +396,7 @@ func (c *Controller) save() {
 func equalSaved(a, b Saved) bool {
 	return a.PausedUntil.Equal(b.PausedUntil) && slices.EqualFunc(a.Runs, b.Runs, func(x, y Run) bool {
 		return x.Zone == y.Zone && x.Started.Equal(y.Started) && x.EndsAt.Equal(y.EndsAt) && x.Source == y.Source &&
-			x.Queued == y.Queued && x.DurationS == y.DurationS && x.Requested.Equal(y.Requested) && x.Seq == y.Seq && x.Scheduled == y.Scheduled
+			x.Queued == y.Queued && x.DurationS == y.DurationS && x.Requested.Equal(y.Requested) && x.Seq == y.Seq && x.Owner == y.Owner
 	})
 }
 
