@@ -193,6 +193,13 @@ func (a Agent) ZoneStateFilter() string { return a.base + "/zone/+/state" }
 // RequestFilter matches every request topic.
 func (a Agent) RequestFilter() string { return a.base + "/request/+" }
 
+// CommandFilters are the filters an agent subscribes to for its commands: every set topic and
+// the requests.
+func (a Agent) CommandFilters() []string {
+	return []string{a.ZoneSetFilter(), a.RequestFilter(), a.ProfileSet(), a.AutoSet(), a.DurationSetFilter(),
+		a.WaterLevelSet(), a.PauseSet()}
+}
+
 // StatusFilter matches the status topic of every agent under prefix.
 func StatusFilter(prefix string) string { return prefix + "/+/status" }
 

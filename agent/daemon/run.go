@@ -402,8 +402,7 @@ func (d *Daemon) linkOptions(rep *reporter) (link.Options, error) {
 	o.ClientID = d.cfg.MQTT.ClientID
 	o.Keepalive = d.cfg.MQTT.Keepalive
 	o.Will, o.WillPayload = d.topics.Status(), topics.Offline
-	o.Filters = []string{d.topics.ZoneSetFilter(), d.topics.RequestFilter(), d.topics.ProfileSet(),
-		d.topics.AutoSet(), d.topics.DurationSetFilter(), d.topics.WaterLevelSet(), d.topics.PauseSet()}
+	o.Filters = d.topics.CommandFilters()
 	if birth := birthTopic(d.cfg); birth != "" {
 		o.Filters = append(o.Filters, birth)
 	}
