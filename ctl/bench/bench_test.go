@@ -2,7 +2,6 @@ package bench_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 
 	"sprinkler/broker/brokertest"
@@ -20,20 +19,7 @@ func TestBenchAgainstAStandIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Publish(agent.Status(), []byte(topics.Online), true); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Subscribe(agent.Request(topics.CmdVersion), func(_ string, payload []byte, _ bool, _ topics.Sender) {
-		var req struct {
-			ID      string `json:"id"`
-			ReplyTo string `json:"reply_to"`
-		}
-		_ = json.Unmarshal(payload, &req)
-		reply, _ := json.Marshal(topics.OK(req.ID, topics.VersionReply{Version: "test"}))
-		go func() { _ = b.Publish(agent.Reply(topics.CmdVersion, req.ReplyTo), reply, false) }()
-	}); err != nil {
-		t.Fatal(err)
-	}
+	brokertest.StandIn(t, b, agent, topics.CmdVersion, func(map[string]any) any { return topics.VersionReply{Version: "test"} })
 	ctx, cancel := context.WithTimeout(context.Background(), 3*brokertest.Wait)
 	defer cancel()
 	r, err := bench.Run(ctx, bench.Options{Conn: client.Options{Broker: brokertest.URL(b.Addr()), Prefix: topics.DefaultPrefix},

@@ -2,7 +2,6 @@ package client_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -20,19 +19,11 @@ func TestRequestKeepsItsEnvelope(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Publish(agent.Status(), []byte(topics.Online), true); err != nil {
-		t.Fatal(err)
-	}
 	got := make(chan map[string]any, 1)
-	if err := b.Subscribe(agent.Request(topics.CmdStatus), func(_ string, payload []byte, _ bool, _ topics.Sender) {
-		var req map[string]any
-		_ = json.Unmarshal(payload, &req)
+	brokertest.StandIn(t, b, agent, topics.CmdStatus, func(req map[string]any) any {
 		got <- req
-		reply, _ := json.Marshal(topics.OK(req["id"].(string), map[string]string{"answer": "yes"}))
-		go func() { _ = b.Publish(agent.Reply(topics.CmdStatus, req["reply_to"].(string)), reply, false) }()
-	}); err != nil {
-		t.Fatal(err)
-	}
+		return map[string]string{"answer": "yes"}
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), brokertest.Wait)
 	defer cancel()
 	c, err := client.Dial(ctx, client.Options{Broker: brokertest.URL(b.Addr()), Prefix: topics.DefaultPrefix})
