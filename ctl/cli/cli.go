@@ -85,6 +85,9 @@ type app struct {
 	timeout               time.Duration
 	json                  bool
 	out, errOut           io.Writer
+	// send carries a request to the agent and returns its reply's data; nil: over MQTT. Tests
+	// of the commands set it, to run them without a network.
+	send func(ctx context.Context, cmd string, args any) (json.RawMessage, error)
 }
 
 // Run runs ctl with args (without the program name). It never exits the process; the caller
@@ -247,6 +250,9 @@ func (a *app) clientOptions() (client.Options, error) {
 
 // request sends cmd with args to the chosen agent and returns the reply's data.
 func (a *app) request(ctx context.Context, cmd string, args any) (json.RawMessage, error) {
+	if a.send != nil {
+		return a.send(ctx, cmd, args)
+	}
 	c, err := a.dial(ctx)
 	if err != nil {
 		return nil, err

@@ -100,3 +100,55 @@ func TestPrinters(t *testing.T) {
 		}
 	}
 }
+
+// sent runs ctl with args, its requests caught rather than sent: it returns the command and
+// the typed arguments each request would carry, and what ctl printed of the reply given.
+func sent(t *testing.T, reply any, args ...string) (cmds []string, reqs []any, stdout string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	a := &app{out: &out, errOut: &errOut, send: func(_ context.Context, cmd string, req any) (json.RawMessage, error) {
+		cmds, reqs = append(cmds, cmd), append(reqs, req)
+		return json.Marshal(reply)
+	}}
+	root := a.rootCommand(func(string) string { return "" })
+	root.SetArgs(args)
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	if err := root.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("ctl %v: %v", args, err)
+	}
+	return cmds, reqs, out.String()
+}
+
+// TestCommandsBuildTheirArguments: each command turns its words into the contract's typed
+// arguments (the runF pattern: no broker, no agent).
+func TestCommandsBuildTheirArguments(t *testing.T) {
+	ten := (10 * time.Minute).Seconds()
+	for _, tc := range []struct {
+		args []string
+		cmd  string
+		want any
+	}{
+		{[]string{"open", "3", "--for", "10m"}, topics.CmdOpen, topics.ZoneArgs{Zones: topics.ZoneList(3), DurationS: &ten}},
+		{[]string{"close", "all"}, topics.CmdClose, topics.ZoneArgs{Zones: topics.AllZones}},
+		{[]string{"pause", "10"}, topics.CmdPause, topics.PauseArgs{DurationS: &ten}},
+		{[]string{"skip", "today", "1,2"}, topics.CmdSkip, topics.SkipArgs{Zones: topics.ZoneList(1, 2), What: "today"}},
+		{[]string{"run-once", "1:10m", "2", "--preempt"}, topics.CmdRunOnce, topics.RunOnceArgs{Steps: []topics.Step{{Zone: 1, DurationS: ten}, {Zone: 2}}, Preempt: true}},
+	} {
+		cmds, reqs, _ := sent(t, []topics.ZoneChange{}, append(tc.args, "--json")...) // --json: any reply prints
+		if len(cmds) != 1 || cmds[0] != tc.cmd {
+			t.Errorf("%v sent %v", tc.args, cmds)
+			continue
+		}
+		got, _ := json.Marshal(reqs[0])
+		want, _ := json.Marshal(tc.want)
+		if string(got) != string(want) {
+			t.Errorf("%v: arguments %s, want %s", tc.args, got, want)
+		}
+	}
+	level := 80
+	_, _, out := sent(t, topics.ScheduleReply{Profile: "summer", WaterLevel: level, ScalesRuns: true}, "water-level", "80")
+	if out != "water level 80%; the active profile summer follows it\n" {
+		t.Errorf("water-level printed %q", out)
+	}
+}
