@@ -8,14 +8,12 @@ import (
 	"time"
 )
 
-// Connection limits against clients that connect and then stall.
-const (
-	// maxConnect bounds a CONNECT packet, the one packet read before a client is known.
-	maxConnect = 16 << 10
-	// writeTimeout is how long one write to a client may wait for the client to read; a client
-	// that takes nothing for that long is disconnected.
-	writeTimeout = 10 * time.Second
-)
+// maxConnect bounds a CONNECT packet, the one packet read before a client is known.
+const maxConnect = 16 << 10
+
+// writeTimeout is how long one write to a client may wait for the client to read; a client
+// that takes nothing for that long is disconnected. (A variable for the test of it.)
+var writeTimeout = 10 * time.Second
 
 // guardedListener hands mochi connections that must send a small CONNECT within the connect
 // timeout and that give up writes a client does not read. Its Accept survives running out of
@@ -89,9 +87,15 @@ func (c *clientConn) check(b []byte) error {
 	return nil
 }
 
+// Write writes p, or closes the connection when the client takes nothing for writeTimeout: a
+// write cut short leaves half a packet behind, and a client that stopped reading is gone.
 func (c *clientConn) Write(p []byte) (int, error) {
 	_ = c.Conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-	return c.Conn.Write(p)
+	n, err := c.Conn.Write(p)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		_ = c.Conn.Close()
+	}
+	return n, err
 }
 
 // unwrap returns the connection a clientConn wraps.

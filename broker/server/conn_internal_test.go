@@ -1,0 +1,26 @@
+package server
+
+import (
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+)
+
+// TestStalledClientIsDisconnected: a write the client does not take within the write timeout
+// fails, and the connection is closed rather than left with half a packet in it.
+func TestStalledClientIsDisconnected(t *testing.T) {
+	old := writeTimeout
+	writeTimeout = 50 * time.Millisecond
+	t.Cleanup(func() { writeTimeout = old })
+	server, client := net.Pipe() // unbuffered: a write waits for a read that never comes
+	defer client.Close()
+	c := &clientConn{Conn: server}
+	if _, err := c.Write([]byte{0x30, 0}); err == nil {
+		t.Fatal("a write nobody reads succeeded")
+	}
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.ErrClosedPipe) {
+		t.Errorf("after the timeout the connection is not closed: %v", err)
+	}
+}
