@@ -12,8 +12,8 @@ import (
 const maxConnect = 16 << 10
 
 // writeTimeout is how long one write to a client may wait for the client to read; a client
-// that takes nothing for that long is disconnected. (A variable for the test of it.)
-var writeTimeout = 10 * time.Second
+// that takes nothing for that long is disconnected.
+const writeTimeout = 10 * time.Second
 
 // guardedListener hands mochi connections that must send a small CONNECT within the connect
 // timeout and that give up writes a client does not read. Its Accept survives running out of
@@ -31,7 +31,7 @@ func (l guardedListener) Accept() (net.Conn, error) {
 		c, err := l.Listener.Accept()
 		if err == nil {
 			_ = c.SetReadDeadline(time.Now().Add(l.connectTimeout))
-			return &clientConn{Conn: c}, nil
+			return &clientConn{Conn: c, writeTimeout: writeTimeout}, nil
 		}
 		if errors.Is(err, net.ErrClosed) {
 			return nil, err
@@ -46,8 +46,9 @@ func (l guardedListener) Accept() (net.Conn, error) {
 // most maxConnect bytes before mochi allocates its body, and bounds each write.
 type clientConn struct {
 	net.Conn
-	header []byte // the fixed header's bytes while it is being read
-	known  bool   // the first packet's header passed
+	writeTimeout time.Duration
+	header       []byte // the fixed header's bytes while it is being read
+	known        bool   // the first packet's header passed
 }
 
 func (c *clientConn) Read(p []byte) (int, error) {
@@ -90,7 +91,7 @@ func (c *clientConn) check(b []byte) error {
 // Write writes p, or closes the connection when the client takes nothing for writeTimeout: a
 // write cut short leaves half a packet behind, and a client that stopped reading is gone.
 func (c *clientConn) Write(p []byte) (int, error) {
-	_ = c.Conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
 	n, err := c.Conn.Write(p)
 	if ne, ok := err.(net.Error); ok && ne.Timeout() {
 		_ = c.Conn.Close()

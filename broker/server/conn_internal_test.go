@@ -11,12 +11,9 @@ import (
 // TestStalledClientIsDisconnected: a write the client does not take within the write timeout
 // fails, and the connection is closed rather than left with half a packet in it.
 func TestStalledClientIsDisconnected(t *testing.T) {
-	old := writeTimeout
-	writeTimeout = 50 * time.Millisecond
-	t.Cleanup(func() { writeTimeout = old })
 	server, client := net.Pipe() // unbuffered: a write waits for a read that never comes
 	defer client.Close()
-	c := &clientConn{Conn: server}
+	c := &clientConn{Conn: server, writeTimeout: 50 * time.Millisecond}
 	if _, err := c.Write([]byte{0x30, 0}); err == nil {
 		t.Fatal("a write nobody reads succeeded")
 	}
