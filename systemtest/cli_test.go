@@ -194,7 +194,8 @@ func startProc(t testing.TB, path string, args []string, env ...string) *proc {
 	return p
 }
 
-// stop sends SIGTERM and waits; a process that does not stop is killed and the test fails.
+// stop sends SIGTERM and waits; a process that does not stop is made to print its goroutines
+// (SIGQUIT), killed, and the test fails.
 func (p *proc) stop(t testing.TB) {
 	if p.cmd.ProcessState != nil {
 		return
@@ -203,8 +204,13 @@ func (p *proc) stop(t testing.TB) {
 	select {
 	case <-p.done:
 	case <-time.After(brokertest.Wait):
-		_ = p.cmd.Process.Kill()
-		<-p.done
+		_ = p.cmd.Process.Signal(syscall.SIGQUIT) // a Go program prints its goroutines and exits
+		select {
+		case <-p.done:
+		case <-time.After(5 * time.Second):
+			_ = p.cmd.Process.Kill()
+			<-p.done
+		}
 		t.Errorf("%s did not stop on SIGTERM\n%s", p.cmd.Path, p.out)
 	}
 }

@@ -56,41 +56,28 @@ func (h *subscribeClash) OnSubscribed(cl *mqtt.Client, pk packets.Packet, reason
 	}
 }
 
-// sendWindow is how many QoS 1 and 2 messages may be on their way to a client before it
-// acknowledges them; the rest wait in the broker.
-const sendWindow = 100
+// sendQueue is how many messages may wait in the broker for one client's connection. A new
+// subscription's retained messages are queued at once, so it holds a fleet's and the presence
+// records (mochi drops what does not fit).
+const sendQueue = 1024
 
-// window works around two faults of mochi's send window. It sets none for MQTT 3.1.1 clients
-// and drops what its per-client queue of writes (128) cannot hold, so a subscription that
-// matches hundreds of retained messages lost all past the 128th: every client gets a window of
-// sendWindow. And a message that waited for the window is forgotten as soon as it is written,
-// so its PUBACK gives no slot back, and the window closes for good once as many messages have
-// waited as it holds: a PUBACK mochi did not count gives its slot back here.
-type window struct {
-	mqtt.HookBase
-	acked sync.Map // *mqtt.Client: mochi counted the PUBACK being processed
-}
+// noSendQuota turns mochi's send quota off for every client. After each packet from a client
+// with QoS 1 or 2 messages in flight and quota left, mochi looks for held-back messages under
+// a read lock it takes twice (Inflight.NextImmediate); a publish to that client between the
+// two waits for the first and blocks the second, which freezes the client, the publisher, and
+// in turn every publish and the broker's Close. Without a quota messages are never held back:
+// they wait in the client's queue of sendQueue writes. An MQTT 5 client's Receive Maximum is
+// not enforced (it could only be, in mochi, through that quota).
+type noSendQuota struct{ mqtt.HookBase }
 
-func (h *window) ID() string { return "mochi-2.7.9-send-window" }
+func (h *noSendQuota) ID() string { return "mochi-2.7.9-send-quota" }
 
-func (h *window) Provides(b byte) bool {
-	return provides(b, mqtt.OnSessionEstablish, mqtt.OnQosComplete, mqtt.OnPacketProcessed)
-}
+func (h *noSendQuota) Provides(b byte) bool { return provides(b, mqtt.OnSessionEstablished) }
 
-func (h *window) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
-	if q := cl.Properties.Props.ReceiveMaximum; q == 0 || q > sendWindow {
-		cl.State.Inflight.ResetSendQuota(sendWindow)
-	}
-}
-
-func (h *window) OnQosComplete(cl *mqtt.Client, pk packets.Packet) { h.acked.Store(cl, true) }
-
-func (h *window) OnPacketProcessed(cl *mqtt.Client, pk packets.Packet, err error) {
-	if pk.FixedHeader.Type == packets.Puback {
-		if _, ok := h.acked.LoadAndDelete(cl); !ok {
-			cl.State.Inflight.IncreaseSendQuota()
-		}
-	}
+// OnSessionEstablished runs after a resumed session's quota is set and before the client's
+// first packet is read.
+func (h *noSendQuota) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
+	cl.State.Inflight.ResetSendQuota(0)
 }
 
 // v3Disconnect stops the DISCONNECT mochi sends an MQTT 3.1.1 client when it closes its

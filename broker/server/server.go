@@ -55,7 +55,7 @@ func New(cfg Config, log *slog.Logger) *Broker {
 	caps.MaximumPacketSize = uint32(cfg.MaxPacket)
 	caps.MaximumInflight = uint16(cfg.MaxInflight)
 	caps.ReceiveMaximum = uint16(cfg.MaxInflight)
-	caps.MaximumClientWritesPending = 128
+	caps.MaximumClientWritesPending = sendQueue
 	caps.Compatibilities.NoInheritedPropertiesOnAck = true // an ack carries no echo of the publish's properties
 	srv := mqtt.New(&mqtt.Options{
 		Capabilities:           caps,
@@ -95,7 +95,7 @@ func (b *Broker) Start() error {
 	if b.presence != nil {
 		hooks = append(hooks, b.presence)
 	}
-	hooks = append(hooks, &subscribeClash{stashed: map[*mqtt.Client]packets.Packet{}}, &window{}, &v3Disconnect{})
+	hooks = append(hooks, &subscribeClash{stashed: map[*mqtt.Client]packets.Packet{}}, &noSendQuota{}, &v3Disconnect{})
 	for _, h := range hooks { // mochi calls them in this order
 		if err := b.srv.AddHook(h, nil); err != nil {
 			return fmt.Errorf("broker: %w", err)

@@ -217,3 +217,50 @@ func withListen(addr string) server.Config {
 	c.Listen = addr
 	return c
 }
+
+// TestAcksDuringPublishesNeverDeadlock: subscribers acknowledge QoS 1 messages while the
+// embedded agent and a network client publish to them. mochi 2.7.9's send quota took a read
+// lock twice after each acknowledgement, and a publish to the same client between the two
+// froze the client, the publisher and then the whole broker.
+func TestAcksDuringPublishesNeverDeadlock(t *testing.T) {
+	b := brokertest.Start(t)
+	url := brokertest.URL(b.Addr())
+	subs := make([]*brokertest.Client, 4)
+	for i := range subs {
+		subs[i] = brokertest.Connect(t, url)
+		subs[i].Subscribe("load/#")
+	}
+	pub := brokertest.Connect(t, url)
+	const n = 300 // 3n messages in flight at most: within the broker's limits, so none is dropped
+	done := make(chan struct{}, 3)
+	for g := range 2 {
+		go func() {
+			for i := range n {
+				_ = b.Publish("load/agent/"+strconv.Itoa(g), []byte(strconv.Itoa(i)), false)
+			}
+			done <- struct{}{}
+		}()
+	}
+	go func() {
+		var last paho.Token
+		for i := range n {
+			last = pub.Paho().Publish("load/client", 1, false, strconv.Itoa(i))
+		}
+		last.Wait() // the broker acknowledged them all
+		done <- struct{}{}
+	}()
+	for range 3 {
+		select {
+		case <-done:
+		case <-time.After(3 * brokertest.Wait):
+			t.Fatal("publishing froze: the broker is deadlocked")
+		}
+	}
+	_ = b.Publish("load/end", []byte("end"), false)
+	for _, s := range subs {
+		s.Await("load/end", "end")
+		if got := len(s.On("load/client")) + len(s.On("load/agent/0")) + len(s.On("load/agent/1")); got != 3*n {
+			t.Errorf("%s received %d of %d messages", s.ID(), got, 3*n)
+		}
+	}
+}
