@@ -1,0 +1,154 @@
+# The checks, sourced by guest.sh. Every level is read from gpio-sim's sysfs, outside the agent.
+FAILED=0
+fail() { echo "FAIL: $*"; FAILED=$((FAILED + 1)); }
+pass() { echo "ok: $*"; }
+SIM=/sys/kernel/config/gpio-sim
+LINES="5 6 13 16 19 20 21 26"
+
+mkchip() { # name label lines
+	mkdir -p $SIM/$1/gpio-bank0
+	echo "$2" >$SIM/$1/gpio-bank0/label
+	echo "$3" >$SIM/$1/gpio-bank0/num_lines
+	echo 1 >$SIM/$1/live
+}
+mkchip other not-the-pi 8 # so the Pi's chip is not gpiochip0
+mkchip pi pinctrl-bcm2835 54
+DEV=$(cat $SIM/pi/dev_name)
+CHIP=$(cat $SIM/pi/gpio-bank0/chip_name)
+BASE=$(sed -n "s/^$CHIP: GPIOs \([0-9]*\)-.*/\1/p" /sys/kernel/debug/gpio)
+echo "pi chip: $CHIP ($DEV), base $BASE"
+level() { cat /sys/devices/platform/$DEV/$CHIP/sim_gpio$1/value; }
+# await LINE LEVEL: waits up to 5 s for the line to read the level.
+await() {
+	for i in $(seq 100); do
+		[ "$(level $1)" = $2 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+levels() { for l in $LINES; do printf '%s=%s ' $l "$(level $l)"; done; }
+
+TRACE=/sys/kernel/tracing
+echo 1 >$TRACE/events/gpio/enable
+: >$TRACE/trace
+
+hostname garden
+CTL="/bin/ctl --broker tcp://127.0.0.1:1883 --agent garden --timeout 5s"
+start_agent() {
+	/bin/agent --config /etc/sprinkler/agent.yaml >>/tmp/agent.log 2>&1 &
+	AGENT=$!
+	for i in $(seq 100); do
+		$CTL status >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# 1. start-up: every line OFF (high, active low), set before its direction.
+start_agent || fail "agent did not start: $(tail -5 /tmp/agent.log)"
+echo "levels after start: $(levels)"
+for l in $LINES; do [ "$(level $l)" = 1 ] || fail "start-up: line $l is $(level $l), want 1 (off)"; done
+events() { grep -E "gpio_(value|direction)" $TRACE/trace | sed 's/^.*: gpio_/gpio_/'; }
+gpio() { echo $((BASE + $1)); }
+for l in $LINES; do
+	first=$(events | grep " $(gpio $l) " | head -2 | tr '\n' ' ')
+	case "$first" in
+	"gpio_value: $(gpio $l) set 1 gpio_direction: $(gpio $l) out (0) ") ;;
+	*) fail "start-up: line $l began with: $first" ;;
+	esac
+done
+events | grep -q "set 0" && fail "start-up: a line was driven on: $(events | grep 'set 0' | head -3)"
+echo "start-up trace, line 5: $(events | grep " $(gpio 5) " | tr '\n' ';')"
+: >$TRACE/trace
+
+# 1b. Active high: OFF is low, set before the direction too.
+kill -TERM $AGENT; wait $AGENT
+: >$TRACE/trace
+SPRINKLER_RELAYS_ACTIVE_LOW=false start_agent || fail "active high: agent did not start"
+for l in $LINES; do
+	[ "$(level $l)" = 0 ] || fail "active high: line $l is $(level $l), want 0 (off)"
+	first=$(events | grep " $(gpio $l) " | head -2 | tr '\n' ' ')
+	[ "$first" = "gpio_value: $(gpio $l) set 0 gpio_direction: $(gpio $l) out (0) " ] || fail "active high: line $l began with: $first"
+done
+events | grep -q "set 1" && fail "active high: a line was driven on"
+echo "active high, levels after start: $(levels)"
+kill -TERM $AGENT; wait $AGENT
+start_agent || fail "agent did not restart"
+: >$TRACE/trace
+
+# 2. open drives exactly the zone's line.
+$CTL open 3 --for 2m >/dev/null || fail "ctl open 3"
+await 13 0
+echo "levels with zone 3 open: $(levels)"
+for l in $LINES; do
+	want=1; [ $l = 13 ] && want=0
+	[ "$(level $l)" = $want ] || fail "open 3: line $l is $(level $l), want $want"
+done
+$CTL close 3 >/dev/null || fail "ctl close 3"
+await 13 1
+[ "$(level 13)" = 1 ] || fail "close 3: line 13 is $(level 13)"
+
+# 3. SIGTERM with zones open: every line off, then released; exit 0.
+$CTL open 1 2 --for 2m >/dev/null; await 5 0; await 6 0
+echo "levels with 1 and 2 open: $(levels)"
+: >$TRACE/trace
+kill -TERM $AGENT; wait $AGENT; rc=$?
+[ $rc = 0 ] || fail "SIGTERM: exit $rc"
+echo "levels after SIGTERM: $(levels)"
+grep -q sprinkler /sys/kernel/debug/gpio && fail "SIGTERM: lines still held: $(grep sprinkler /sys/kernel/debug/gpio)"
+echo "SIGTERM trace: $(events | tr '\n' ';')"
+events | grep -q "set 0" && fail "SIGTERM: a line was driven on"
+: >$TRACE/trace
+
+# 4. SIGKILL with zones open, then --all-off, then a restart.
+start_agent || fail "agent did not restart"
+$CTL open 1 2 --for 10m >/dev/null || fail "ctl open 1 2"
+await 5 0; await 6 0
+kill -KILL $AGENT; wait $AGENT
+echo "levels after SIGKILL (released lines read the simulator's pull-down): $(levels)"
+: >$TRACE/trace
+/bin/agent --config /etc/sprinkler/agent.yaml --all-off >/tmp/alloff.log 2>&1 || fail "--all-off: exit $?: $(cat /tmp/alloff.log)"
+echo "--all-off trace: $(events | tr '\n' ';')"
+[ "$(events | grep -c 'set 1')" -ge 8 ] || fail "--all-off did not drive every line off"
+events | grep -q "set 0" && fail "--all-off drove a line on"
+: >$TRACE/trace
+start_agent || fail "agent did not start after the kill"
+await 5 0; await 6 0
+echo "levels after the restart: $(levels)"
+for l in $LINES; do
+	want=1; case $l in 5 | 6) want=0 ;; esac
+	[ "$(level $l)" = $want ] || fail "restart: line $l is $(level $l), want $want (zones 1 and 2 resume)"
+done
+for l in $LINES; do
+	[ "$(events | grep " $(gpio $l) " | head -1)" = "gpio_value: $(gpio $l) set 1" ] || fail "restart: line $l not driven off first"
+done
+$CTL close 1 2 >/dev/null
+
+# 5. A line held by another consumer (a second agent): a clear error naming the line.
+SPRINKLER_BROKER_LISTEN=127.0.0.1:1884 SPRINKLER_WEB_LISTEN= SPRINKLER_STATE_DIR=/tmp/second \
+	/bin/agent --config /etc/sprinkler/agent.yaml >/tmp/second.log 2>&1 && fail "a second agent started on held lines"
+echo "second agent: $(grep -i 'error\|busy' /tmp/second.log | head -2)"
+grep -qi "busy" /tmp/second.log || fail "held line: no 'busy' in: $(tail -3 /tmp/second.log)"
+kill -TERM $AGENT; wait $AGENT
+
+# 6. A chip the agent's user may not open: an error naming permission, never simulated relays.
+echo "garden:x:1000:1000::/tmp:/bin/sh" >>/etc/passwd
+echo "garden:x:1000:" >>/etc/group
+chmod 600 /dev/$CHIP
+mkdir -p /tmp/u && chown garden /tmp/u
+su garden -c "SPRINKLER_STATE_DIR=/tmp/u /bin/agent --config /etc/sprinkler/agent.yaml" >/tmp/perm.log 2>&1 && fail "started without access to the chip"
+echo "no access: $(grep -i 'permission' /tmp/perm.log | head -1)"
+grep -qi "permission" /tmp/perm.log || fail "no access: no 'permission' in: $(tail -3 /tmp/perm.log)"
+grep -q "relays=sim" /tmp/perm.log && fail "no access: fell back to simulated relays"
+su garden -c "SPRINKLER_STATE_DIR=/tmp/u /bin/agent --config /etc/sprinkler/agent.yaml --all-off" >/tmp/perm.log 2>&1 && fail "--all-off without access exited 0"
+chmod 660 /dev/$CHIP
+
+# 7. A named chip that does not exist, and no chip with the Pi's label: errors listing the chips.
+SPRINKLER_RELAYS_CHIP=gpiochip9 /bin/agent --config /etc/sprinkler/agent.yaml >/tmp/nochip.log 2>&1 && fail "started on gpiochip9"
+echo "gpiochip9: $(grep -i 'gpiochip9' /tmp/nochip.log | head -1)"
+grep -q "$CHIP" /tmp/nochip.log || fail "gpiochip9: the chips are not listed: $(tail -2 /tmp/nochip.log)"
+echo 0 >$SIM/pi/live
+/bin/agent --config /etc/sprinkler/agent.yaml >/tmp/nolabel.log 2>&1 && fail "started with no Pi chip"
+echo "no Pi chip: $(grep -i 'chip' /tmp/nolabel.log | head -1)"
+grep -q "relays=sim" /tmp/nolabel.log && fail "no Pi chip: fell back to simulated relays"
+grep -q "gpiochip0" /tmp/nolabel.log || fail "no Pi chip: the chips are not listed"
