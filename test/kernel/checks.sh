@@ -35,7 +35,7 @@ echo 1 >$TRACE/events/gpio/enable
 hostname garden
 CTL="/bin/ctl --broker tcp://127.0.0.1:1883 --agent garden --timeout 5s"
 start_agent() {
-	/bin/agent --config /etc/sprinkler/agent.yaml >>/tmp/agent.log 2>&1 &
+	/bin/agent --config "${CONFIG:-/etc/sprinkler/agent.yaml}" >>/tmp/agent.log 2>&1 &
 	AGENT=$!
 	for i in $(seq 100); do
 		$CTL status >/dev/null 2>&1 && return 0
@@ -142,6 +142,26 @@ grep -qi "permission" /tmp/perm.log || fail "no access: no 'permission' in: $(ta
 grep -q "relays=sim" /tmp/perm.log && fail "no access: fell back to simulated relays"
 su garden -c "SPRINKLER_STATE_DIR=/tmp/u /bin/agent --config /etc/sprinkler/agent.yaml --all-off" >/tmp/perm.log 2>&1 && fail "--all-off without access exited 0"
 chmod 660 /dev/$CHIP
+
+# 8. A sensor on an input line: a rain sensor (line 17, active low, pull-up) refuses runs while
+#    the simulator pulls it down, and allows them again once it lets go.
+sed -e 's/^sensors: \[\]/sensors: [{name: rain, line: 17, active: low, pull: up, on_delay: 0s, off_delay: 0s, block_manual: true}]/' \
+	/etc/sprinkler/agent.yaml >/etc/sprinkler/sensors.yaml
+grep -q "name: rain" /etc/sprinkler/sensors.yaml || fail "sensors: the configuration was not written"
+pull() { echo "pull-$2" >/sys/devices/platform/$DEV/$CHIP/sim_gpio$1/pull; }
+CONFIG=/etc/sprinkler/sensors.yaml start_agent || fail "sensors: agent did not start"
+$CTL open 4 --for 1m >/dev/null || fail "sensors: zone 4 refused while dry"
+await 16 0 || fail "sensors: line 16 did not go on"
+$CTL close 4 >/dev/null
+pull 17 down
+for i in $(seq 100); do $CTL open 5 --for 1m >/dev/null 2>&1 || break; $CTL close 5 >/dev/null; sleep 0.05; done
+$CTL open 5 --for 1m >/tmp/rain.out 2>&1 && fail "rain: zone 5 opened while it rains"
+echo "rain: $(cat /tmp/rain.out)"
+[ "$(level 19)" = 1 ] || fail "rain: line 19 is on"
+pull 17 up
+for i in $(seq 100); do $CTL open 5 --for 1m >/dev/null 2>&1 && break; sleep 0.05; done
+await 19 0 || fail "rain: zone 5 refused after the rain"
+kill -TERM $AGENT; wait $AGENT
 
 # 7. A named chip that does not exist, and no chip with the Pi's label: errors listing the chips.
 SPRINKLER_RELAYS_CHIP=gpiochip9 /bin/agent --config /etc/sprinkler/agent.yaml >/tmp/nochip.log 2>&1 && fail "started on gpiochip9"
