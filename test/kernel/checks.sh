@@ -163,6 +163,31 @@ for i in $(seq 100); do $CTL open 5 --for 1m >/dev/null 2>&1 && break; sleep 0.0
 await 19 0 || fail "rain: zone 5 refused after the rain"
 kill -TERM $AGENT; wait $AGENT
 
+# 5b. One line held by another consumer (a hog on line 19): the error names the line and its
+#     holder, and the lines granted before it are driven OFF and released.
+echo 0 >$SIM/pi/live
+mkdir -p $SIM/pi/gpio-bank0/line19/hog
+echo other-owner >$SIM/pi/gpio-bank0/line19/hog/name
+echo output-high >$SIM/pi/gpio-bank0/line19/hog/direction
+echo 1 >$SIM/pi/live
+DEV=$(cat $SIM/pi/dev_name)
+CHIP=$(cat $SIM/pi/gpio-bank0/chip_name)
+BASE=$(sed -n "s/^$CHIP: GPIOs \([0-9]*\)-.*/\1/p" /sys/kernel/debug/gpio)
+: >$TRACE/trace
+/bin/agent --config /etc/sprinkler/agent.yaml >/tmp/hog.log 2>&1 && fail "started with line 19 held"
+echo "line 19 held: $(grep -i 'line 19' /tmp/hog.log | head -1)"
+grep -q 'line 19.*other-owner' /tmp/hog.log || fail "line 19 held: the error does not name the line and its holder"
+for l in 5 6 13 16; do
+	events | grep -q "gpio_value: $(gpio $l) set 1" || fail "line 19 held: line $l, granted before it, was not driven off"
+done
+events | grep -q "set 0" && fail "line 19 held: a line was driven on"
+grep -q sprinkler /sys/kernel/debug/gpio && fail "line 19 held: lines still held: $(grep sprinkler /sys/kernel/debug/gpio)"
+echo 0 >$SIM/pi/live
+rmdir $SIM/pi/gpio-bank0/line19/hog $SIM/pi/gpio-bank0/line19
+echo 1 >$SIM/pi/live
+DEV=$(cat $SIM/pi/dev_name)
+CHIP=$(cat $SIM/pi/gpio-bank0/chip_name)
+
 # 7. A named chip that does not exist, and no chip with the Pi's label: errors listing the chips.
 SPRINKLER_RELAYS_CHIP=gpiochip9 /bin/agent --config /etc/sprinkler/agent.yaml >/tmp/nochip.log 2>&1 && fail "started on gpiochip9"
 echo "gpiochip9: $(grep -i 'gpiochip9' /tmp/nochip.log | head -1)"
