@@ -12,16 +12,22 @@ mkdir -p "$CACHE"
 cd "$CACHE"
 t0=$(date +%s)
 phase() { echo "phase: $1 $(($(date +%s) - t0)) s"; t0=$(date +%s); }
-ABI=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: linux-image-\(.*\)-amd64$/\1/p' | head -1)
+# The current kernel of the release, and every package at its exact version.
+ABI=$(apt-cache depends linux-image-amd64 2>/dev/null | sed -n 's/.*Depends: linux-image-\(.*\)-amd64$/\1/p' | head -1)
+if [ -z "$ABI" ]; then
+	apt-get update -qq
+	ABI=$(apt-cache depends linux-image-amd64 | sed -n 's/.*Depends: linux-image-\(.*\)-amd64$/\1/p' | head -1)
+fi
+VER=$(apt-cache show --no-all-versions linux-image-$ABI-amd64 | sed -n 's/^Version: //p')
 for p in linux-image-$ABI-amd64 linux-headers-$ABI-amd64 linux-headers-$ABI-common linux-kbuild-6.1 linux-source-6.1; do
-	ls ${p}_*.deb >/dev/null 2>&1 || apt-get download -q "$p"
+	ls ${p}_${VER}_*.deb >/dev/null 2>&1 || apt-get download -q "$p=$VER"
 done
-X=$CACHE/x-$ABI
+X=$CACHE/x-$VER
 if [ ! -f "$X/gpio-sim.ko" ]; then
 	rm -rf "$X"; mkdir -p "$X/img" "$X/hdr" "$X/src" "$X/mod"
-	dpkg-deb -x linux-image-$ABI-amd64_*.deb "$X/img"
-	for d in linux-headers-*.deb linux-kbuild-6.1_*.deb; do dpkg-deb -x "$d" "$X/hdr"; done
-	dpkg-deb --fsys-tarfile linux-source-6.1_*.deb | tar -x -C "$X/src" ./usr/src/linux-source-6.1.tar.xz
+	dpkg-deb -x linux-image-$ABI-amd64_${VER}_*.deb "$X/img"
+	for d in linux-headers-*_${VER}_*.deb linux-kbuild-6.1_${VER}_*.deb; do dpkg-deb -x "$d" "$X/hdr"; done
+	dpkg-deb --fsys-tarfile linux-source-6.1_${VER}_*.deb | tar -x -C "$X/src" ./usr/src/linux-source-6.1.tar.xz
 	S=linux-source-6.1
 	tar -xJf "$X/src/usr/src/$S.tar.xz" -C "$X/src" $S/drivers/gpio/gpio-sim.c $S/drivers/gpio/gpiolib.h $S/kernel/irq/irq_sim.c
 	cp "$X/src/$S/drivers/gpio/gpio-sim.c" "$X/mod/gpio_sim_main.c"
