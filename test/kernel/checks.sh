@@ -11,11 +11,15 @@ mkchip() { # name label lines
 	echo "$3" >$SIM/$1/gpio-bank0/num_lines
 	echo 1 >$SIM/$1/live
 }
+# chipinfo reads where the Pi's chip is now: its device, its name and its first gpio number.
+chipinfo() {
+	DEV=$(cat $SIM/pi/dev_name)
+	CHIP=$(cat $SIM/pi/gpio-bank0/chip_name)
+	BASE=$(sed -n "s/^$CHIP: GPIOs \([0-9]*\)-.*/\1/p" /sys/kernel/debug/gpio)
+}
 mkchip other not-the-pi 8 # so the Pi's chip is not gpiochip0
 mkchip pi pinctrl-bcm2835 54
-DEV=$(cat $SIM/pi/dev_name)
-CHIP=$(cat $SIM/pi/gpio-bank0/chip_name)
-BASE=$(sed -n "s/^$CHIP: GPIOs \([0-9]*\)-.*/\1/p" /sys/kernel/debug/gpio)
+chipinfo
 echo "pi chip: $CHIP ($DEV), base $BASE"
 level() { cat /sys/devices/platform/$DEV/$CHIP/sim_gpio$1/value; }
 # await LINE LEVEL: waits up to 5 s for the line to read the level.
@@ -191,9 +195,7 @@ mkdir -p $SIM/pi/gpio-bank0/line19/hog
 echo other-owner >$SIM/pi/gpio-bank0/line19/hog/name
 echo output-high >$SIM/pi/gpio-bank0/line19/hog/direction
 echo 1 >$SIM/pi/live
-DEV=$(cat $SIM/pi/dev_name)
-CHIP=$(cat $SIM/pi/gpio-bank0/chip_name)
-BASE=$(sed -n "s/^$CHIP: GPIOs \([0-9]*\)-.*/\1/p" /sys/kernel/debug/gpio)
+chipinfo
 : >$TRACE/trace
 /bin/agent --config /etc/sprinkler/agent.yaml >/tmp/hog.log 2>&1 && fail "started with line 19 held"
 echo "line 19 held: $(grep -i 'line 19' /tmp/hog.log | head -1)"
@@ -206,8 +208,7 @@ grep -q sprinkler /sys/kernel/debug/gpio && fail "line 19 held: lines still held
 echo 0 >$SIM/pi/live
 rmdir $SIM/pi/gpio-bank0/line19/hog $SIM/pi/gpio-bank0/line19
 echo 1 >$SIM/pi/live
-DEV=$(cat $SIM/pi/dev_name)
-CHIP=$(cat $SIM/pi/gpio-bank0/chip_name)
+chipinfo
 
 # 7. A named chip that does not exist, and no chip with the Pi's label: errors listing the chips.
 SPRINKLER_RELAYS_CHIP=gpiochip9 /bin/agent --config /etc/sprinkler/agent.yaml >/tmp/nochip.log 2>&1 && fail "started on gpiochip9"
