@@ -376,7 +376,7 @@ func TestPresenceIsBounded(t *testing.T) {
 		raw.Disconnect()
 		awaitGone(t, b, fmt.Sprintf("churn-%04d", i))
 	}
-	left := b.Clients(true)
+	left := awaitLeft(t, b, fmt.Sprintf("churn-%04d", churn-1))
 	if len(left) != server.MaxGone {
 		t.Errorf("%d clients listed after %d came and went; want the last %d", len(left), churn, server.MaxGone)
 	}

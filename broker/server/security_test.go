@@ -187,6 +187,22 @@ func awaitGone(t *testing.T, b *server.Broker, id string) {
 	t.Fatalf("client %s still connected", id)
 }
 
+// awaitLeft waits until the broker lists client id as gone (its presence took the disconnect)
+// and returns every client it lists then.
+func awaitLeft(t *testing.T, b *server.Broker, id string) []topics.ClientInfo {
+	t.Helper()
+	deadline := time.Now().Add(brokertest.Wait)
+	for time.Now().Before(deadline) {
+		all := b.Clients(true)
+		if slices.ContainsFunc(all, func(c topics.ClientInfo) bool { return c.ID == id && !c.Online }) {
+			return all
+		}
+		time.Sleep(time.Millisecond) // the broker signals nothing when a client is gone
+	}
+	t.Fatalf("client %s not listed as gone", id)
+	return nil
+}
+
 func TestSubscriptionsPerRole(t *testing.T) {
 	b := start(t, withUsers(t))
 	url := brokertest.URL(b.Addr())
