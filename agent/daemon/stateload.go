@@ -36,13 +36,13 @@ var fields = []field{
 type parsed struct {
 	doc document
 	raw map[string]json.RawMessage // by field name
-	bad []string                   // the fields that could not be read, with their values
+	bad map[string]string          // the fields that could not be read: their values, quoted
 }
 
 // readDocument reads the state file at path field by field. It fails only when the file is
 // missing or is not a JSON object at all.
 func readDocument(path string) (parsed, error) {
-	p := parsed{raw: map[string]json.RawMessage{}}
+	p := parsed{raw: map[string]json.RawMessage{}, bad: map[string]string{}}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return p, err
@@ -58,7 +58,7 @@ func readDocument(path string) (parsed, error) {
 		raw, ok := top[f.name]
 		if name, sub := strings.CutPrefix(f.name, "schedule."); sub {
 			if schedBad { // every field of a schedule that is not an object is lost
-				p.bad = append(p.bad, f.name+": (schedule is "+short(schedRaw)+")")
+				p.bad[f.name] = "(schedule is " + short(schedRaw) + ")"
 				continue
 			}
 			raw, ok = sched[name]
@@ -68,7 +68,7 @@ func readDocument(path string) (parsed, error) {
 		}
 		p.raw[f.name] = raw
 		if err := json.Unmarshal(raw, f.of(&p.doc)); err != nil {
-			p.bad = append(p.bad, f.name+": "+short(raw))
+			p.bad[f.name] = short(raw)
 		}
 	}
 	return p, nil
@@ -100,17 +100,18 @@ func (s *state) load() []string {
 	case mainErr == nil:
 		s.doc = main.doc
 		for _, f := range fields {
-			if !hasField(main.bad, f.name) {
+			value, bad := main.bad[f.name]
+			if !bad {
 				continue
 			}
 			from := "its safe value"
-			if raw, ok := cp.raw[f.name]; ok && cpErr == nil && !hasField(cp.bad, f.name) && json.Unmarshal(raw, f.of(&s.doc)) == nil {
+			if raw, ok := cp.raw[f.name]; ok && cpErr == nil && cp.bad[f.name] == "" && json.Unmarshal(raw, f.of(&s.doc)) == nil {
 				from = "the copy " + name + copySuffix
 			} else if f.name == "schedule.auto" {
 				off := false
 				s.doc.Schedule.Auto = &off
 			}
-			notes = append(notes, fmt.Sprintf("%s: %s could not be read; taken from %s", name, badValue(main.bad, f.name), from))
+			notes = append(notes, fmt.Sprintf("%s: %s: %s could not be read; taken from %s", name, f.name, value, from))
 		}
 		notes = append(notes, "the file as it was is in "+s.copyAside(s.path))
 	case cpErr == nil && len(cp.bad) == 0:
@@ -135,18 +136,23 @@ func (s *state) load() []string {
 	return notes
 }
 
-// moveAside renames the file at path to a name with the time, for inspection, and returns it.
+// aside is the name with the time that a damaged file at path is kept under, for inspection.
+func (s *state) aside(path string) string {
+	return path + ".bad-" + s.clock.Now().UTC().Format("20060102T150405Z")
+}
+
+// moveAside renames the file at path to its aside name and returns it.
 func (s *state) moveAside(path string) string {
-	to := path + ".bad-" + s.clock.Now().UTC().Format("20060102T150405Z")
+	to := s.aside(path)
 	if err := os.Rename(path, to); err != nil {
 		return path + " (could not be moved: " + err.Error() + ")"
 	}
 	return to
 }
 
-// copyAside copies the file at path to a name with the time, for inspection, and returns it.
+// copyAside copies the file at path to its aside name and returns it.
 func (s *state) copyAside(path string) string {
-	to := path + ".bad-" + s.clock.Now().UTC().Format("20060102T150405Z")
+	to := s.aside(path)
 	b, err := os.ReadFile(path)
 	if err == nil {
 		err = os.WriteFile(to, b, 0o600)
@@ -155,18 +161,6 @@ func (s *state) copyAside(path string) string {
 		return path + " (could not be copied: " + err.Error() + ")"
 	}
 	return to
-}
-
-func hasField(bad []string, name string) bool { return badValue(bad, name) != "" }
-
-// badValue returns the entry of bad for field name, "name: value", or "".
-func badValue(bad []string, name string) string {
-	for _, b := range bad {
-		if strings.HasPrefix(b, name+": ") {
-			return b
-		}
-	}
-	return ""
 }
 
 // short quotes a JSON value for a message, at most 40 bytes of it.
