@@ -167,6 +167,9 @@ func TestDamagedStateKeepsSettings(t *testing.T) {
 			if len(h.Problems) != 1 || !strings.Contains(h.Problems[0], "state.json") {
 				t.Errorf("health problems: %q", h.Problems)
 			}
+			if name == "wrong type" && len(h.Problems) == 1 && !strings.Contains(h.Problems[0], `schedule.water_level: "sixty" could not be read`) {
+				t.Errorf("the problem does not name the field and its value: %q", h.Problems)
+			}
 			aside, _ := filepath.Glob(filepath.Join(state, "state.json.bad-*"))
 			if len(aside) != 1 {
 				t.Errorf("the damaged file was not kept for inspection: %v", aside)
