@@ -27,13 +27,13 @@ func (s *Service) runOnce(r topics.Request, source string) (any, error) {
 		}
 		steps[i], ids[i] = valves.Step{Zone: st.Zone, For: d}, st.Zone
 	}
-	if _, err := topics.ZoneList(ids...).Check(s.valves.IDs()); err != nil {
+	if _, err := topics.ZoneList(ids...).Check(s.o.Valves.IDs()); err != nil {
 		return nil, err
 	}
 	if err := s.mayOpen(topics.ActionOpen, ids); err != nil {
 		return nil, err
 	}
-	changes, preempted, err := s.valves.RunOnce(steps, a.Preempt, source)
+	changes, preempted, err := s.o.Valves.RunOnce(steps, a.Preempt, source)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (s *Service) pause(r topics.Request, source string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	closed, until, err := s.valves.Pause(d, source)
+	closed, until, err := s.o.Valves.Pause(d, source)
 	if err != nil {
 		return nil, err // a relay that would not switch off: its run goes on, the pause stands
 	}
@@ -63,12 +63,12 @@ func (s *Service) resume(r topics.Request, source string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	if !s.valves.Unpause(source) {
+	if !s.o.Valves.Unpause(source) {
 		return nil, topics.Errorf(topics.CodeBadRequest, "nothing is paused")
 	}
 	return s.pauseReply(nil, time.Time{}), nil
 }
 
 func (s *Service) pauseReply(closed []int, until time.Time) topics.PauseReply {
-	return topics.PauseReply{Paused: !until.IsZero(), PausedUntil: topics.At(until), Closed: closed, Waiting: s.valves.QueueLen()}
+	return topics.PauseReply{Paused: !until.IsZero(), PausedUntil: topics.At(until), Closed: closed, Waiting: s.o.Valves.QueueLen()}
 }

@@ -11,7 +11,7 @@ import (
 // needSchedule refuses a schedule command when the agent has no schedule.
 func (s *Service) needSchedule(h handler) handler {
 	return func(r topics.Request, source string) (any, error) {
-		if s.sched == nil {
+		if s.o.Schedule == nil {
 			return nil, topics.Errorf(topics.CodeUnavailable, "no schedule is configured: set schedule.file")
 		}
 		return h(r, source)
@@ -22,14 +22,14 @@ func (s *Service) profiles(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	return s.sched.Profiles(), nil
+	return s.o.Schedule.Profiles(), nil
 }
 
 func (s *Service) profile(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	return s.sched.Summary(false), nil
+	return s.o.Schedule.Summary(false), nil
 }
 
 func (s *Service) activate(r topics.Request, source string) (any, error) {
@@ -40,51 +40,51 @@ func (s *Service) activate(r topics.Request, source string) (any, error) {
 	if a.Profile == nil {
 		return nil, topics.Errorf(topics.CodeBadRequest, `"profile" is missing: a name or an index`)
 	}
-	if _, err := s.sched.Activate(string(*a.Profile), a.Force, source); err != nil {
+	if _, err := s.o.Schedule.Activate(string(*a.Profile), a.Force, source); err != nil {
 		return nil, err
 	}
-	return s.sched.Summary(false), nil
+	return s.o.Schedule.Summary(false), nil
 }
 
 func (s *Service) reload(r topics.Request, source string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	if err := s.sched.Reload(source); err != nil {
+	if err := s.o.Schedule.Reload(source); err != nil {
 		return nil, err
 	}
-	return s.sched.Profiles(), nil
+	return s.o.Schedule.Profiles(), nil
 }
 
 func (s *Service) autoOn(r topics.Request, source string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	if _, err := s.sched.SetAuto(true, source); err != nil {
+	if _, err := s.o.Schedule.SetAuto(true, source); err != nil {
 		return nil, err
 	}
-	return s.sched.Summary(false), nil
+	return s.o.Schedule.Summary(false), nil
 }
 
 func (s *Service) autoOff(r topics.Request, source string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	closed, err := s.sched.SetAuto(false, source)
+	closed, err := s.o.Schedule.SetAuto(false, source)
 	if err != nil {
 		return nil, err
 	}
 	return struct {
 		topics.ScheduleReply
 		Closed []int `json:"closed"`
-	}{s.sched.Summary(false), append([]int{}, closed...)}, nil
+	}{s.o.Schedule.Summary(false), append([]int{}, closed...)}, nil
 }
 
 func (s *Service) schedule(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	return s.sched.Summary(true), nil
+	return s.o.Schedule.Summary(true), nil
 }
 
 // hours reads an hours argument: a finite number from 0 to max.
@@ -108,7 +108,7 @@ func (s *Service) next(r topics.Request, _ string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append([]topics.PlannedRun{}, s.sched.Next(d)...), nil
+	return append([]topics.PlannedRun{}, s.o.Schedule.Next(d)...), nil
 }
 
 func (s *Service) rainDelay(r topics.Request, source string) (any, error) {
@@ -123,8 +123,8 @@ func (s *Service) rainDelay(r topics.Request, source string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.sched.SetRainDelay(d, source)
-	return s.sched.Summary(false), nil
+	s.o.Schedule.SetRainDelay(d, source)
+	return s.o.Schedule.Summary(false), nil
 }
 
 func (s *Service) waterLevel(r topics.Request, source string) (any, error) {
@@ -135,10 +135,10 @@ func (s *Service) waterLevel(r topics.Request, source string) (any, error) {
 	if args.Percent == nil {
 		return nil, topics.Errorf(topics.CodeBadRequest, "percent is missing: 0 to %d, 100 as written", scheduler.MaxWaterLevel)
 	}
-	if err := s.sched.SetWaterLevel(*args.Percent, source); err != nil {
+	if err := s.o.Schedule.SetWaterLevel(*args.Percent, source); err != nil {
 		return nil, err
 	}
-	return s.sched.Summary(false), nil
+	return s.o.Schedule.Summary(false), nil
 }
 
 func (s *Service) skip(r topics.Request, source string) (any, error) {
@@ -149,9 +149,9 @@ func (s *Service) skip(r topics.Request, source string) (any, error) {
 	if args.What != "" && args.What != "next" && args.What != "today" {
 		return nil, topics.Errorf(topics.CodeBadRequest, "what %q: want next or today", args.What)
 	}
-	ids, err := args.Zones.Check(s.valves.IDs())
+	ids, err := args.Zones.Check(s.o.Valves.IDs())
 	if err != nil {
 		return nil, err
 	}
-	return s.sched.Skip(ids, args.What == "today", source), nil
+	return s.o.Schedule.Skip(ids, args.What == "today", source), nil
 }

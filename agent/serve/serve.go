@@ -21,20 +21,8 @@ import (
 
 // Service answers commands against a valve controller.
 type Service struct {
-	valves  *valves.Controller
-	sched   *scheduler.Engine
-	clock   clock.Clock
-	loc     *time.Location
-	version string
-	clients func(all bool) []topics.ClientInfo
-	history *history.Store
-	blocked func(zone int) error
-	sensors func() map[string]topics.SensorStatus
-	// saveDefault keeps a default run changed on a duration topic.
-	saveDefault func(zone int, d time.Duration) error
-	system      System
-	log         *slog.Logger
-	handlers    map[string]handler
+	o        Options
+	handlers map[string]handler
 }
 
 // Logs is the agent's log as the log commands need it.
@@ -86,7 +74,7 @@ type Options struct {
 
 // New returns a Service.
 func New(o Options) *Service {
-	s := &Service{valves: o.Valves, sched: o.Schedule, saveDefault: o.SaveDefault, clock: o.Clock, loc: o.Location, version: o.Version, clients: o.Clients, history: o.History, blocked: o.Blocked, sensors: o.Sensors, system: o.System, log: o.Log}
+	s := &Service{o: o}
 	s.handlers = map[string]handler{
 		topics.CmdStatus:   s.status,
 		topics.CmdOpen:     s.open,
@@ -127,12 +115,12 @@ func (s *Service) Request(cmd string, payload []byte, source, role string) (resp
 	replyTo = req.ReplyTo
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.Error("command panicked", "command", cmd, "panic", p, "stack", string(debug.Stack()))
+			s.o.Log.Error("command panicked", "command", cmd, "panic", p, "stack", string(debug.Stack()))
 			resp = topics.Fail(req.ID, topics.Errorf(topics.CodeInternal, "internal error in %s: %v", cmd, p))
 		}
 	}()
 	if err == nil {
-		err = req.Expired(s.clock.Now())
+		err = req.Expired(s.o.Clock.Now())
 	}
 	if err != nil {
 		return s.refuse(cmd, req.ID, source, err), replyTo
@@ -164,7 +152,7 @@ func (s *Service) Request(cmd string, payload []byte, source, role string) (resp
 }
 
 func (s *Service) refuse(cmd, id, source string, err error) topics.Response {
-	s.log.Warn("command refused", "command", cmd, "id", id, "source", source, "code", topics.CodeOf(err), "err", err)
+	s.o.Log.Warn("command refused", "command", cmd, "id", id, "source", source, "code", topics.CodeOf(err), "err", err)
 	return topics.Fail(id, err)
 }
 
@@ -184,40 +172,40 @@ func (s *Service) Plain(topic string, t topics.Topic, payload []byte, source, ro
 		case err != nil:
 			return err
 		case d > 0:
-			_, _, err = s.valves.Pause(d, source)
+			_, _, err = s.o.Valves.Pause(d, source)
 			return err
 		}
-		s.valves.Unpause(source)
+		s.o.Valves.Unpause(source)
 		return nil
 	case topics.KindDurationSet:
 		d, err := topics.ParseMinutes(payload)
 		if err == nil {
-			err = s.valves.SetDefault(t.Zone, d)
+			err = s.o.Valves.SetDefault(t.Zone, d)
 		}
-		if err == nil && s.saveDefault != nil {
-			if serr := s.saveDefault(t.Zone, d); serr != nil {
-				s.log.Error("saving a default run failed", "zone", t.Zone, "err", serr)
+		if err == nil && s.o.SaveDefault != nil {
+			if serr := s.o.SaveDefault(t.Zone, d); serr != nil {
+				s.o.Log.Error("saving a default run failed", "zone", t.Zone, "err", serr)
 			}
 		}
 		return err
 	}
-	if s.sched == nil {
+	if s.o.Schedule == nil {
 		return topics.Errorf(topics.CodeUnavailable, "no schedule is configured")
 	}
 	switch t.Kind {
 	case topics.KindProfileSet:
-		_, err := s.sched.Activate(strings.TrimSpace(string(payload)), false, source)
+		_, err := s.o.Schedule.Activate(strings.TrimSpace(string(payload)), false, source)
 		return err
 	case topics.KindAutoSet:
 		on, err := topics.ParseOnOff(payload)
 		if err == nil {
-			_, err = s.sched.SetAuto(on, source)
+			_, err = s.o.Schedule.SetAuto(on, source)
 		}
 		return err
 	case topics.KindWaterLevelSet:
 		percent, err := topics.ParsePercent(payload)
 		if err == nil {
-			err = s.sched.SetWaterLevel(percent, source)
+			err = s.o.Schedule.SetWaterLevel(percent, source)
 		}
 		return err
 	}
@@ -229,7 +217,7 @@ func (s *Service) Set(zone int, payload []byte, source string) error {
 	cmd, err := topics.ParseSet(payload)
 	if err == nil {
 		var ids []int
-		if ids, err = topics.ZoneList(zone).Check(s.valves.IDs()); err == nil {
+		if ids, err = topics.ZoneList(zone).Check(s.o.Valves.IDs()); err == nil {
 			err = s.act(cmd.Action, ids, cmd.Duration, source)
 		}
 	}
@@ -243,11 +231,11 @@ func (s *Service) act(a topics.Action, ids []int, d time.Duration, source string
 	var err error
 	switch a {
 	case topics.ActionOpen:
-		_, err = s.valves.Open(ids, d, source)
+		_, err = s.o.Valves.Open(ids, d, source)
 	case topics.ActionClose:
-		_, err = s.valves.Close(ids, source)
+		_, err = s.o.Valves.Close(ids, source)
 	case topics.ActionToggle:
-		_, err = s.valves.Toggle(ids, d, source)
+		_, err = s.o.Valves.Toggle(ids, d, source)
 	}
 	return err
 }
@@ -256,12 +244,12 @@ func (s *Service) status(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	snap := s.valves.Snapshot()
-	if s.sched != nil {
-		s.sched.Decorate(&snap)
+	snap := s.o.Valves.Snapshot()
+	if s.o.Schedule != nil {
+		s.o.Schedule.Decorate(&snap)
 	}
-	if s.sensors != nil {
-		snap.Sensors = s.sensors()
+	if s.o.Sensors != nil {
+		snap.Sensors = s.o.Sensors()
 	}
 	return snap, nil
 }
@@ -285,17 +273,17 @@ func (s *Service) zoneArgs(r topics.Request, allowAll, allowDuration bool) ([]in
 			return nil, 0, err
 		}
 	}
-	ids, err := a.Zones.Check(s.valves.IDs())
+	ids, err := a.Zones.Check(s.o.Valves.IDs())
 	return ids, d, err
 }
 
 // mayOpen refuses an action that would open a zone an active sensor blocks; nothing opens.
 func (s *Service) mayOpen(a topics.Action, ids []int) error {
-	if a == topics.ActionClose || s.blocked == nil {
+	if a == topics.ActionClose || s.o.Blocked == nil {
 		return nil
 	}
 	for _, id := range ids {
-		if err := s.blocked(id); err != nil && (a == topics.ActionOpen || !s.valves.IsOpen(id)) {
+		if err := s.o.Blocked(id); err != nil && (a == topics.ActionOpen || !s.o.Valves.IsOpen(id)) {
 			return err
 		}
 	}
@@ -310,7 +298,7 @@ func (s *Service) open(r topics.Request, source string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.valves.Open(ids, d, source)
+	return s.o.Valves.Open(ids, d, source)
 }
 
 func (s *Service) close(r topics.Request, source string) (any, error) {
@@ -318,7 +306,7 @@ func (s *Service) close(r topics.Request, source string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.valves.Close(ids, source)
+	return s.o.Valves.Close(ids, source)
 }
 
 func (s *Service) toggle(r topics.Request, source string) (any, error) {
@@ -329,22 +317,22 @@ func (s *Service) toggle(r topics.Request, source string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.valves.Toggle(ids, d, source)
+	return s.o.Valves.Toggle(ids, d, source)
 }
 
 func (s *Service) time(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	now := s.clock.Now().In(s.loc)
-	return topics.TimeReply{Time: now.Format(time.RFC3339), Weekday: now.Weekday().String(), Location: s.loc.String(), Unix: now.Unix()}, nil
+	now := s.o.Clock.Now().In(s.o.Location)
+	return topics.TimeReply{Time: now.Format(time.RFC3339), Weekday: now.Weekday().String(), Location: s.o.Location.String(), Unix: now.Unix()}, nil
 }
 
 func (s *Service) versionInfo(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	v := topics.VersionReply{Version: s.version, Go: runtime.Version(), Broker: s.system.Broker, Protocol: topics.ProtocolVersion}
+	v := topics.VersionReply{Version: s.o.Version, Go: runtime.Version(), Broker: s.o.System.Broker, Protocol: topics.ProtocolVersion}
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, kv := range bi.Settings {
 			if kv.Key == "vcs.revision" {
@@ -366,7 +354,7 @@ func (s *Service) limits(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	return s.valves.Limits(), nil
+	return s.o.Valves.Limits(), nil
 }
 
 // since reads since_s, seconds back from now, with a default: any span the history keeps
@@ -374,7 +362,7 @@ func (s *Service) limits(r topics.Request, _ string) (any, error) {
 func (s *Service) since(sinceS *float64, def time.Duration) (time.Time, error) {
 	d := def
 	if sinceS != nil {
-		limit := s.history.Retention()
+		limit := s.o.History.Retention()
 		if limit == 0 {
 			limit = 3660 * 24 * time.Hour
 		}
@@ -387,7 +375,7 @@ func (s *Service) since(sinceS *float64, def time.Duration) (time.Time, error) {
 		}
 		d = time.Duration(v * float64(time.Second))
 	}
-	return s.clock.Now().Add(-d), nil
+	return s.o.Clock.Now().Add(-d), nil
 }
 
 func (s *Service) historyRuns(r topics.Request, _ string) (any, error) {
@@ -395,11 +383,11 @@ func (s *Service) historyRuns(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&args); err != nil {
 		return nil, err
 	}
-	if s.history == nil {
+	if s.o.History == nil {
 		return nil, topics.Errorf(topics.CodeUnavailable, "this agent keeps no history")
 	}
 	if args.Zone != 0 {
-		if _, err := topics.ZoneList(args.Zone).Check(s.valves.AllIDs()); err != nil {
+		if _, err := topics.ZoneList(args.Zone).Check(s.o.Valves.AllIDs()); err != nil {
 			return nil, err
 		}
 	}
@@ -407,7 +395,7 @@ func (s *Service) historyRuns(r topics.Request, _ string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	runs := s.history.Runs(args.Zone, since)
+	runs := s.o.History.Runs(args.Zone, since)
 	reply := topics.HistoryReply{Since: topics.Time{Time: since}, Runs: runs}
 	if n := len(runs) - topics.MaxHistoryRuns; n > 0 {
 		reply.Runs, reply.Older = runs[n:], n
@@ -423,7 +411,7 @@ func (s *Service) usage(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&args); err != nil {
 		return nil, err
 	}
-	if s.history == nil {
+	if s.o.History == nil {
 		return nil, topics.Errorf(topics.CodeUnavailable, "this agent keeps no history")
 	}
 	if args.By == "" {
@@ -433,7 +421,7 @@ func (s *Service) usage(r topics.Request, _ string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	periods, err := s.history.Usage(args.By, since, s.clock.Now(), s.loc)
+	periods, err := s.o.History.Usage(args.By, since, s.o.Clock.Now(), s.o.Location)
 	if err != nil {
 		return nil, err
 	}
@@ -445,10 +433,10 @@ func (s *Service) clientList(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&args); err != nil {
 		return nil, err
 	}
-	if s.clients == nil {
+	if s.o.Clients == nil {
 		return nil, topics.Errorf(topics.CodeUnavailable, "the client list comes from the embedded broker, and this agent uses an external one")
 	}
-	list := s.clients(args.All)
+	list := s.o.Clients(args.All)
 	if list == nil {
 		list = []topics.ClientInfo{}
 	}

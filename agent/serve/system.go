@@ -39,17 +39,17 @@ func (s *Service) readLog(r topics.Request, read func(int, []string) ([]string, 
 }
 
 func (s *Service) logs(r topics.Request, _ string) (any, error) {
-	if s.system.Logs == nil {
+	if s.o.System.Logs == nil {
 		return nil, unavailable("the log")
 	}
-	return s.readLog(r, s.system.Logs.Tail)
+	return s.readLog(r, s.o.System.Logs.Tail)
 }
 
 func (s *Service) errorLog(r topics.Request, _ string) (any, error) {
-	if s.system.Logs == nil {
+	if s.o.System.Logs == nil {
 		return nil, unavailable("the error log")
 	}
-	return s.readLog(r, s.system.Logs.Errors)
+	return s.readLog(r, s.o.System.Logs.Errors)
 }
 
 func (s *Service) clearLog(r topics.Request, by string, empty func() error, what string) (any, error) {
@@ -59,44 +59,44 @@ func (s *Service) clearLog(r topics.Request, by string, empty func() error, what
 	if err := empty(); err != nil {
 		return nil, topics.Errorf(topics.CodeUnavailable, "%v", err)
 	}
-	s.log.Warn(what+" cleared", "by", by)
+	s.o.Log.Warn(what+" cleared", "by", by)
 	return struct{}{}, nil
 }
 
 func (s *Service) clearLogs(r topics.Request, by string) (any, error) {
-	if s.system.Logs == nil {
+	if s.o.System.Logs == nil {
 		return nil, unavailable("the log")
 	}
-	return s.clearLog(r, by, s.system.Logs.Clear, "the log")
+	return s.clearLog(r, by, s.o.System.Logs.Clear, "the log")
 }
 
 func (s *Service) clearErrors(r topics.Request, by string) (any, error) {
-	if s.system.Logs == nil {
+	if s.o.System.Logs == nil {
 		return nil, unavailable("the error log")
 	}
-	return s.clearLog(r, by, s.system.Logs.ClearErrors, "the error log")
+	return s.clearLog(r, by, s.o.System.Logs.ClearErrors, "the error log")
 }
 
 func (s *Service) health(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	if s.system.Health == nil {
+	if s.o.System.Health == nil {
 		return nil, unavailable("health")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	return s.system.Health(ctx), nil
+	return s.o.System.Health(ctx), nil
 }
 
 func (s *Service) stopAgent(r topics.Request, by string, reboot bool) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	if s.system.Shutdown == nil {
+	if s.o.System.Shutdown == nil {
 		return nil, unavailable("shutdown")
 	}
-	if err := s.system.Shutdown(reboot, by); err != nil {
+	if err := s.o.System.Shutdown(reboot, by); err != nil {
 		return nil, err
 	}
 	return struct {
