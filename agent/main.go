@@ -22,6 +22,7 @@ import (
 	"sprinkler/agent/daemon"
 	"sprinkler/agent/logs"
 	"sprinkler/configs"
+	"sprinkler/version"
 )
 
 func main() {
@@ -38,13 +39,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	configPath := configs.PathFlag(fs, "configuration file (YAML)")
-	version := fs.Bool("version", false, "print the version and exit")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	allOff := fs.Bool("all-off", false, "switch every relay off and exit (for a service manager's stop step)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *version {
-		fmt.Fprintln(stdout, daemon.Version)
+	if *showVersion {
+		fmt.Fprintln(stdout, version.String())
 		return nil
 	}
 	path, required := configPath()

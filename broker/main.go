@@ -17,6 +17,7 @@ import (
 
 	"sprinkler/broker/server"
 	"sprinkler/configs"
+	"sprinkler/version"
 )
 
 func main() {
@@ -38,8 +39,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("broker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	config := configs.PathFlag(fs, "configuration file; only its broker.* keys are used")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *showVersion {
+		fmt.Fprintln(stdout, version.String())
+		return nil
 	}
 	path, required := config()
 	cfg, warnings, err := server.Load(path, required)

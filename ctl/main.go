@@ -1,8 +1,9 @@
-// Command ctl controls sprinkler agents over MQTT from a terminal or a script.
+// Command ctl, installed as sprinklerctl, controls sprinkler agents over MQTT from a terminal
+// or a script.
 //
-//	ctl [--broker URL] [--agent ID] [--timeout 5s] [--json] COMMAND [ARGS]
+//	sprinklerctl [--broker URL] [--agent ID] [--timeout 5s] [--json] COMMAND [ARGS]
 //
-// Run "ctl --help" for the commands.
+// Run "sprinklerctl --help" for the commands.
 package main
 
 import (
@@ -20,7 +21,7 @@ func main() {
 	err := cli.Run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "ctl:", err)
+		fmt.Fprintln(os.Stderr, cli.Name+":", err)
 	}
 	os.Exit(cli.ExitCode(err))
 }

@@ -25,10 +25,8 @@ import (
 	"sprinkler/broker/server"
 	"sprinkler/configs/secrets"
 	"sprinkler/topics"
+	"sprinkler/version"
 )
-
-// Version is the agent's version, set at build time with -ldflags "-X ...daemon.Version=…".
-var Version = "0.1.0-dev"
 
 // inboxSize bounds the commands waiting for the worker.
 const inboxSize = 1024
@@ -113,7 +111,7 @@ func applyDefaults(v *valves.Controller, st *state) error {
 // change on reload.
 func (d *Daemon) discoveryModel(v *valves.Controller, sched *scheduler.Engine, sens *sensors.Set) func() discovery.Model {
 	return func() discovery.Model {
-		m := discovery.Model{Topics: d.topics, Prefix: d.cfg.HomeAssistant.Prefix, Device: d.cfg.HomeAssistant.Device, Version: Version}
+		m := discovery.Model{Topics: d.topics, Prefix: d.cfg.HomeAssistant.Prefix, Device: d.cfg.HomeAssistant.Device, Version: version.Version}
 		for _, z := range v.Zones() {
 			if z.ID != d.cfg.Safety.MasterZone {
 				m.Zones = append(m.Zones, discovery.Zone{ID: z.ID, Name: z.Name, MaxMinutes: z.MaxDuration.Minutes()})
@@ -190,7 +188,7 @@ func (d *Daemon) openRelays() (relay.Bank, string, error) {
 }
 
 func (d *Daemon) info(v *valves.Controller, driver string, started time.Time) topics.Info {
-	info := topics.Info{Agent: d.cfg.Agent.ID, Version: Version, StartedAt: topics.Time{Time: started}, Relays: driver}
+	info := topics.Info{Agent: d.cfg.Agent.ID, Version: version.Version, StartedAt: topics.Time{Time: started}, Relays: driver}
 	for _, z := range v.Zones() {
 		info.Zones = append(info.Zones, topics.ZoneInfo{
 			Zone: z.ID, Name: z.Name, Line: z.Line, Pin: relay.HeaderPin(z.Line),

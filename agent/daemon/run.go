@@ -26,6 +26,7 @@ import (
 	"sprinkler/agent/web"
 	"sprinkler/broker/server"
 	"sprinkler/topics"
+	"sprinkler/version"
 )
 
 // Run runs the agent until ctx ends or a shutdown request, then turns every relay off, says
@@ -42,7 +43,7 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 			return err
 		}
 	}
-	d.log.Info("agent running", "version", Version, "relays", a.driver, "zones", len(d.cfg.Zones), "state_dir", d.cfg.State.Dir)
+	d.log.Info("agent running", "version", version.Version, "relays", a.driver, "zones", len(d.cfg.Zones), "state_dir", d.cfg.State.Dir)
 	<-ctx.Done()
 	d.log.Info("agent stopping")
 	if err := a.close(); err != nil {
@@ -232,7 +233,7 @@ func (a *run) openSchedule() error {
 	if d.cfg.HomeAssistant.Enabled {
 		a.rep.announce = &announcer{model: d.discoveryModel(a.v, a.sched, a.sens), st: a.state, log: d.log.With("component", "discovery")}
 	}
-	a.svc = serve.Options{Valves: a.v, Schedule: a.sched, Clock: d.opts.Clock, Location: loc, Version: Version, History: a.hist,
+	a.svc = serve.Options{Valves: a.v, Schedule: a.sched, Clock: d.opts.Clock, Location: loc, Version: version.Version, History: a.hist,
 		Blocked: a.sens.BlockManual, Sensors: a.sens.States, SaveDefault: a.state.saveDefault, Log: d.log,
 		System: serve.System{Shutdown: a.shutdownRequested}}
 	if d.opts.Logs != nil {

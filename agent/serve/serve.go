@@ -17,6 +17,7 @@ import (
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/valves"
 	"sprinkler/topics"
+	"sprinkler/version"
 )
 
 // Service answers commands against a valve controller.
@@ -332,15 +333,8 @@ func (s *Service) versionInfo(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	v := topics.VersionReply{Version: s.o.Version, Go: runtime.Version(), Broker: s.o.System.Broker, Protocol: topics.ProtocolVersion}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, kv := range bi.Settings {
-			if kv.Key == "vcs.revision" {
-				v.Revision = kv.Value
-			}
-		}
-	}
-	return v, nil
+	return topics.VersionReply{Version: s.o.Version, Go: runtime.Version(), Broker: s.o.System.Broker, Protocol: topics.ProtocolVersion,
+		Revision: version.Revision()}, nil
 }
 
 func (s *Service) commands(r topics.Request, _ string) (any, error) {

@@ -25,6 +25,7 @@ import (
 	"sprinkler/configs/secrets"
 	"sprinkler/ctl/client"
 	"sprinkler/topics"
+	"sprinkler/version"
 )
 
 // Exit statuses.
@@ -76,6 +77,10 @@ func classify(err error) error {
 	return &exitError{ExitUnavailable, err}
 }
 
+// Name is the command line's name as installed: its help, completion scripts and man pages
+// use it, whatever the binary is called.
+const Name = "sprinklerctl"
+
 // app holds the global flags of one run.
 type app struct {
 	broker, agent, prefix string
@@ -98,11 +103,11 @@ func Run(ctx context.Context, args []string, env Env, stdin io.ReadCloser, stdou
 	root := a.rootCommand(env)
 	root.RunE = func(cmd *cobra.Command, rest []string) error {
 		if len(rest) > 0 {
-			return usageErr("unknown command %q; ctl --help lists them", rest[0])
+			return usageErr("unknown command %q; %s --help lists them", rest[0], Name)
 		}
 		f, ok := stdin.(*os.File)
 		if !ok || !term.IsTerminal(int(f.Fd())) {
-			return usageErr("no command given; ctl --help lists them (on a terminal, ctl alone opens a shell)")
+			return usageErr("no command given; %[1]s --help lists them (on a terminal, %[1]s alone opens a shell)", Name)
 		}
 		var globals []string
 		cmd.Flags().Visit(func(fl *pflag.Flag) { globals = append(globals, "--"+fl.Name+"="+fl.Value.String()) })
@@ -116,11 +121,12 @@ func Run(ctx context.Context, args []string, env Env, stdin io.ReadCloser, stdou
 
 func (a *app) rootCommand(env Env) *cobra.Command {
 	root := &cobra.Command{
-		Use:   "ctl",
-		Short: "Control sprinkler agents over MQTT",
-		Long: `ctl sends a command to a sprinkler agent over MQTT and prints its answer.
+		Use:     Name,
+		Short:   "Control sprinkler agents over MQTT",
+		Version: version.String(),
+		Long: Name + ` sends a command to a sprinkler agent over MQTT and prints its answer.
 
-Flags may stand anywhere, also after the command and its arguments: ctl open 3 --for 1m.
+Flags may stand anywhere, also after the command and its arguments: ` + Name + ` open 3 --for 1m.
 Exit status: 0 done; 1 the agent refused; 2 usage error; 3 agent offline or never seen,
 broker unreachable, or timeout (always within --timeout).`,
 		SilenceUsage:  true,
@@ -234,7 +240,7 @@ func (a *app) clientOptions() (client.Options, error) {
 			return o, usageErr("--password-file: %v", err)
 		}
 		if warning != "" {
-			fmt.Fprintln(a.errOut, "ctl: warning:", warning)
+			fmt.Fprintln(a.errOut, Name+": warning:", warning)
 		}
 		o.Password = pw
 	}

@@ -16,6 +16,7 @@ import (
 
 	"sprinkler/ctl/client"
 	"sprinkler/topics"
+	"sprinkler/version"
 )
 
 func (a *app) statusCommand() *cobra.Command {
@@ -198,6 +199,7 @@ func printVersion(w io.Writer, data json.RawMessage) error {
 		return err
 	}
 	fmt.Fprintf(w, "agent    %s (contract %d)\n", v.Version, v.Protocol)
+	fmt.Fprintf(w, "%-8s %s (contract %d)\n", Name, version.Version, topics.ProtocolVersion)
 	fmt.Fprintf(w, "broker   %s\n", cmp.Or(v.Broker, "not the agent's own (an external broker)"))
 	fmt.Fprintf(w, "go       %s\n", v.Go)
 	fmt.Fprintf(w, "commit   %s\n", cmp.Or(v.Revision, "unknown (built without version control stamping, as go run builds)"))

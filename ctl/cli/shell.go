@@ -55,7 +55,7 @@ func (a *app) shell(ctx context.Context, env Env, stdin io.ReadCloser, globals [
 	}
 	fmt.Fprintf(a.out, "connected to agent %s on %s; its commands:\n", agent.ID(), a.broker)
 	_ = printCommands(a.out, menu)
-	fmt.Fprintln(a.out, `type a command as you would after "ctl"; "close" alone leaves`)
+	fmt.Fprintln(a.out, `type a command as you would after "`+Name+`"; "close" alone leaves`)
 
 	history := ""
 	if dir, err := os.UserCacheDir(); err == nil {
@@ -87,7 +87,7 @@ func (a *app) shell(ctx context.Context, env Env, stdin io.ReadCloser, globals [
 		}
 		words, err := splitWords(line)
 		if err != nil {
-			fmt.Fprintln(a.errOut, "ctl:", err)
+			fmt.Fprintln(a.errOut, Name+":", err)
 			continue
 		}
 		if len(words) == 0 {
@@ -98,7 +98,7 @@ func (a *app) shell(ctx context.Context, env Env, stdin io.ReadCloser, globals [
 		}
 		args := append(append([]string{}, globals...), "--agent", agent.ID())
 		if err := Run(ctx, append(args, words...), env, nil, a.out, a.errOut); err != nil {
-			fmt.Fprintln(a.errOut, "ctl:", err)
+			fmt.Fprintln(a.errOut, Name+":", err)
 		}
 	}
 }
