@@ -25,8 +25,9 @@ import (
 // EnvPrefix starts every environment variable that overrides a key.
 const EnvPrefix = "SPRINKLER"
 
-// DefaultPath is the configuration file the programs read when given none.
-const DefaultPath = "configs/agent.yaml"
+// DefaultPaths are where the programs look for their configuration file when given none, in
+// order: a checkout's own, then the one the package installs.
+var DefaultPaths = []string{"configs/agent.yaml", "/etc/sprinkler/agent.yaml"}
 
 // EnvName is the environment variable that overrides key: "broker.listen" → SPRINKLER_BROKER_LISTEN.
 func EnvName(key string) string {
@@ -397,15 +398,21 @@ func child(n *yaml.Node, part string) (*yaml.Node, int) {
 	return nil, 0
 }
 
-// PathFlag registers --config on fs, defaulting to DefaultPath. After parsing, the returned
-// function gives the path and whether it was named on the command line: a named file must
-// exist, while the default may be absent.
+// PathFlag registers --config on fs. After parsing, the returned function gives the path and
+// whether it was named on the command line: a named file must exist. Unnamed, it is the first
+// of DefaultPaths that exists, else the first, which may be absent.
 func PathFlag(fs *flag.FlagSet, usage string) func() (path string, required bool) {
-	path := fs.String("config", DefaultPath, usage)
+	path := fs.String("config", "", usage+" (default: "+strings.Join(DefaultPaths, ", else ")+")")
 	return func() (string, bool) {
-		required := false
-		fs.Visit(func(f *flag.Flag) { required = required || f.Name == "config" })
-		return *path, required
+		if *path != "" {
+			return *path, true
+		}
+		for _, p := range DefaultPaths {
+			if _, err := os.Stat(p); err == nil {
+				return p, false
+			}
+		}
+		return DefaultPaths[0], false
 	}
 }
 

@@ -160,6 +160,7 @@ broker unreachable, or timeout (always within --timeout).`,
 		a.agentsCommand(),
 		a.watchCommand(),
 		a.benchCommand(),
+		manCommand(),
 	)
 	root.AddCommand(a.runCommands()...)
 	root.AddCommand(a.scheduleCommands()...)

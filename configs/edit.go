@@ -1,0 +1,212 @@
+package configs
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Edit is a YAML configuration being changed in place: a value is replaced where it stands,
+// so the rest of the text (comments, their alignment, blank lines) stays as the person wrote
+// it. Keys are dotted paths of a top-level section and a key: "broker.listen".
+type Edit struct {
+	lines []string
+	root  *yaml.Node // the top-level mapping
+}
+
+// NewEdit starts an edit of src, a YAML document whose top level is a mapping.
+func NewEdit(src []byte) (*Edit, error) {
+	e := &Edit{lines: strings.SplitAfter(string(src), "\n")}
+	if len(src) > 0 && !bytes.HasSuffix(src, []byte("\n")) {
+		e.lines[len(e.lines)-1] += "\n"
+	}
+	if e.lines[len(e.lines)-1] == "" {
+		e.lines = e.lines[:len(e.lines)-1]
+	}
+	return e, e.parse()
+}
+
+// Bytes is the edited document.
+func (e *Edit) Bytes() []byte { return []byte(strings.Join(e.lines, "")) }
+
+func (e *Edit) parse() error {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(e.Bytes(), &doc); err != nil {
+		return err
+	}
+	if len(doc.Content) == 0 {
+		doc.Content = []*yaml.Node{{Kind: yaml.MappingNode}}
+	}
+	if doc.Content[0].Kind != yaml.MappingNode {
+		return fmt.Errorf("the top level is not a mapping of sections")
+	}
+	e.root = doc.Content[0]
+	return nil
+}
+
+// Set gives key the value v (a string, number or bool), written as YAML writes it. A key or
+// section the document lacks is added: a key as the first of its section, a section at the end.
+func (e *Edit) Set(key string, v any) error {
+	text, err := scalarText(v)
+	if err != nil {
+		return err
+	}
+	section, name, ok := strings.Cut(key, ".")
+	if !ok {
+		return fmt.Errorf("%s: want section.key", key)
+	}
+	sk, sv := lookup(e.root, section)
+	switch {
+	case sk == nil:
+		if n := len(e.lines); n > 0 && strings.TrimSpace(e.lines[n-1]) != "" {
+			e.lines = append(e.lines, "\n")
+		}
+		e.lines = append(e.lines, section+":\n", "  "+name+": "+text+"\n")
+	case sv.Kind != yaml.MappingNode:
+		return fmt.Errorf("%s: not a section of keys", section)
+	default:
+		k, val := lookup(sv, name)
+		switch {
+		case k == nil:
+			indent := "  "
+			if len(sv.Content) > 0 {
+				indent = strings.Repeat(" ", sv.Content[0].Column-1)
+			}
+			if sv.Style == yaml.FlowStyle || sk.Line == sv.Line {
+				return fmt.Errorf("%s: a section written on one line cannot take a new key", section)
+			}
+			e.lines = append(e.lines[:sk.Line], append([]string{indent + name + ": " + text + "\n"}, e.lines[sk.Line:]...)...)
+		case val.Kind != yaml.ScalarNode:
+			return fmt.Errorf("%s: not a single value", key)
+		default:
+			e.replaceScalar(val, text)
+		}
+	}
+	return e.parse()
+}
+
+// replaceScalar puts text where the scalar n stands, keeping a comment after it where it was
+// (one space at least).
+func (e *Edit) replaceScalar(n *yaml.Node, text string) {
+	line := strings.TrimSuffix(e.lines[n.Line-1], "\n")
+	start := n.Column - 1
+	end := scalarEnd(line, start)
+	rest := line[end:]
+	if trimmed := strings.TrimLeft(rest, " "); strings.HasPrefix(trimmed, "#") {
+		gap := len(rest) - len(trimmed) - (len(text) - (end - start))
+		rest = strings.Repeat(" ", max(gap, 1)) + trimmed
+	}
+	e.lines[n.Line-1] = line[:start] + text + rest + "\n"
+}
+
+// scalarEnd is where the scalar token that starts at line[start] ends: after its closing
+// quote, or a plain scalar before a comment or the end of the line.
+func scalarEnd(line string, start int) int {
+	switch q := line[start]; q {
+	case '"', '\'':
+		for i := start + 1; i < len(line); i++ {
+			switch {
+			case q == '"' && line[i] == '\\':
+				i++
+			case q == '\'' && line[i] == '\'' && i+1 < len(line) && line[i+1] == '\'':
+				i++
+			case line[i] == q:
+				return i + 1
+			}
+		}
+		return len(line)
+	}
+	end := len(line)
+	if i := strings.Index(line[start:], " #"); i >= 0 {
+		end = start + i
+	}
+	return start + len(strings.TrimRight(line[start:end], " "))
+}
+
+// SetList replaces the list under key (a whole top-level section such as "zones") by items,
+// each encoded as YAML writes it in the style the node asks for (flow: one line an item).
+func (e *Edit) SetList(key string, items []*yaml.Node) error {
+	k, v := lookup(e.root, key)
+	if k == nil {
+		return fmt.Errorf("%s: not in the file", key)
+	}
+	seq := &yaml.Node{Kind: yaml.SequenceNode, Content: items}
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(seq); err != nil {
+		return err
+	}
+	indent := "  "
+	if v.Kind == yaml.SequenceNode && len(v.Content) > 0 {
+		indent = strings.Repeat(" ", max(v.Content[0].Column-3, 0))
+	}
+	var block []string
+	for _, l := range strings.SplitAfter(strings.TrimSuffix(b.String(), "\n"), "\n") {
+		block = append(block, indent+strings.TrimSuffix(l, "\n")+"\n")
+	}
+	if len(items) == 0 {
+		block = nil
+	}
+	head := k.Line // the lines after the key's own
+	tail := e.sectionEnd(key)
+	keyLine := e.lines[k.Line-1][:k.Column-1] + key + ":\n"
+	if len(items) == 0 {
+		keyLine = keyLine[:len(keyLine)-1] + " []\n"
+	}
+	out := append([]string{}, e.lines[:k.Line-1]...)
+	out = append(out, keyLine)
+	out = append(out, block...)
+	out = append(out, e.lines[max(head, tail):]...)
+	e.lines = out
+	return e.parse()
+}
+
+// sectionEnd is the index of the first line after the top-level section key: the next
+// section's key or the comment block just above it (a comment that belongs to it), after any
+// blank lines; the end of the file for the last section.
+func (e *Edit) sectionEnd(key string) int {
+	c := e.root.Content
+	for i := 0; i+1 < len(c); i += 2 {
+		if c[i].Value != key {
+			continue
+		}
+		if i+2 >= len(c) {
+			return len(e.lines)
+		}
+		end := c[i+2].Line - 1
+		for end > 0 && strings.HasPrefix(strings.TrimSpace(e.lines[end-1]), "#") {
+			end--
+		}
+		for end > 0 && strings.TrimSpace(e.lines[end-1]) == "" {
+			end--
+		}
+		return end
+	}
+	return len(e.lines)
+}
+
+// lookup finds key in the mapping m: its key and value nodes, or nils.
+func lookup(m *yaml.Node, key string) (k, v *yaml.Node) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i], m.Content[i+1]
+		}
+	}
+	return nil, nil
+}
+
+// scalarText is v as a YAML scalar on one line.
+func scalarText(v any) (string, error) {
+	out, err := yaml.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	s := strings.TrimSuffix(string(out), "\n")
+	if strings.Contains(s, "\n") {
+		return "", fmt.Errorf("%q does not fit on one line", v)
+	}
+	return s, nil
+}
