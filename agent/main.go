@@ -1,7 +1,8 @@
-// Command agent runs a sprinkler controller: it owns the relays, serves commands on MQTT and,
-// by default, embeds the MQTT broker.
+// Command agent, installed as sprinkler-agent, runs a sprinkler controller: it owns the
+// relays, serves commands on MQTT and, by default, embeds the MQTT broker.
 //
-//	agent [--config configs/agent.yaml]
+//	sprinkler-agent [--config FILE] [--all-off] [--version]
+//	sprinkler-agent init [flags]     the first-run questions, written into the configuration
 //
 // Every scalar key of the configuration can be overridden by SPRINKLER_<SECTION>_<KEY>, e.g.
 // SPRINKLER_BROKER_LISTEN=127.0.0.1:18830.
@@ -9,6 +10,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -21,28 +23,66 @@ import (
 	"sprinkler/agent/config"
 	"sprinkler/agent/daemon"
 	"sprinkler/agent/logs"
+	"sprinkler/agent/setup"
 	"sprinkler/configs"
 	"sprinkler/version"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "agent:", err)
+		fmt.Fprintln(os.Stderr, "sprinkler-agent:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("agent", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+const usage = `Usage: sprinkler-agent [--config FILE] [--all-off] [--version]
+       sprinkler-agent init [flags]
+
+The sprinkler agent owns the relays of an irrigation controller (one valve, a zone, per
+relay), runs the watering schedule, bounds every run and the valves open at once, and serves
+commands over MQTT through a broker of its own. sprinklerctl, Home Assistant, Node-RED and
+its web page are its clients.
+
+Commands:
+  init    ask the first-run questions (agent id, zones, network, admin user, Home Assistant,
+          place) and write the answers into the configuration file; init --help for its flags
+
+Options:
+`
+
+const usageEnd = `
+Environment:
+  SPRINKLER_<SECTION>_<KEY> overrides that key of the configuration file, e.g.
+  SPRINKLER_BROKER_LISTEN=127.0.0.1:18830 or SPRINKLER_RELAYS_DRIVER=sim.
+
+Files:
+  /etc/sprinkler/agent.yaml      the configuration (commented); profiles.yaml the schedule
+  /var/lib/sprinkler             the state, history and logs (state.dir)
+`
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "init" {
+		return setup.Run(args[1:], stdin, stdout, stderr)
+	}
+	fs := flag.NewFlagSet("sprinkler-agent", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are returned; help goes to stdout
 	configPath := configs.PathFlag(fs, "configuration file (YAML)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	allOff := fs.Bool("all-off", false, "switch every relay off and exit (for a service manager's stop step)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usage)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		fmt.Fprint(stdout, usageEnd)
+		return nil
+	} else if err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (sprinkler-agent --help)", fs.Arg(0))
 	}
 	if *showVersion {
 		fmt.Fprintln(stdout, version.String())

@@ -11,7 +11,7 @@ import (
 
 func TestVersionFlag(t *testing.T) {
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"--version"}, &out, &out); err != nil || strings.TrimSpace(out.String()) == "" {
+	if err := run(context.Background(), []string{"--version"}, strings.NewReader(""), &out, &out); err != nil || strings.TrimSpace(out.String()) == "" {
 		t.Fatalf("--version: %v %q", err, out.String())
 	}
 }
@@ -22,14 +22,14 @@ func TestBadConfigStopsBeforeAnythingStarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	err := run(context.Background(), []string{"--config", path}, &out, &out)
+	err := run(context.Background(), []string{"--config", path}, strings.NewReader(""), &out, &out)
 	if err == nil || !strings.Contains(err.Error(), path+":2: agent.id") {
 		t.Fatalf("err %v", err)
 	}
-	if err := run(context.Background(), []string{"--config", filepath.Join(t.TempDir(), "none.yaml")}, &out, &out); err == nil {
+	if err := run(context.Background(), []string{"--config", filepath.Join(t.TempDir(), "none.yaml")}, strings.NewReader(""), &out, &out); err == nil {
 		t.Error("a missing --config file was accepted")
 	}
-	if err := run(context.Background(), []string{"--bogus"}, &out, &out); err == nil {
+	if err := run(context.Background(), []string{"--bogus"}, strings.NewReader(""), &out, &out); err == nil {
 		t.Error("an unknown flag was accepted")
 	}
 }
@@ -40,7 +40,7 @@ func TestAllOffNeedsRealRelays(t *testing.T) {
 	t.Setenv("SPRINKLER_RELAYS_DRIVER", "sim")
 	t.Setenv("SPRINKLER_STATE_DIR", t.TempDir())
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"--all-off"}, &out, &out); err == nil || !strings.Contains(err.Error(), "no real relay") {
+	if err := run(context.Background(), []string{"--all-off"}, strings.NewReader(""), &out, &out); err == nil || !strings.Contains(err.Error(), "no real relay") {
 		t.Fatalf("--all-off on simulated relays: %v\n%s", err, out.String())
 	}
 }

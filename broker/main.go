@@ -1,12 +1,14 @@
-// Command broker runs the sprinkler MQTT broker on its own, for agents that do not embed it.
-// It reads the broker.* keys of the agent's configuration file and ignores the rest.
+// Command broker, installed as sprinkler-broker, runs the sprinkler MQTT broker on its own,
+// for agents that do not embed it. It reads the broker.* keys of the agent's configuration
+// file and ignores the rest.
 //
-//	broker [--config configs/agent.yaml]
-//	broker hash     reads a password from the terminal or stdin, prints its bcrypt hash
+//	sprinkler-broker [--config FILE] [--version]
+//	sprinkler-broker hash     reads a password from the terminal or stdin, prints its bcrypt hash
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,18 +32,40 @@ func main() {
 	}
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "broker:", err)
+		fmt.Fprintln(os.Stderr, "sprinkler-broker:", err)
 		os.Exit(1)
 	}
 }
 
+const usage = `Usage: sprinkler-broker [--config FILE] [--version]
+       sprinkler-broker hash
+
+The sprinkler MQTT broker on its own, for agents that do not embed it (broker.embedded:
+false): users and roles, topic ACLs, TLS and WebSocket listeners. It reads the broker.* keys of
+the agent's configuration file and ignores the rest.
+
+Commands:
+  hash    read a password from the terminal (or one line of stdin) and print its bcrypt hash,
+          for broker.users or the users file
+
+Options:
+`
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("broker", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flag.NewFlagSet("sprinkler-broker", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are returned; help goes to stdout
 	config := configs.PathFlag(fs, "configuration file; only its broker.* keys are used")
 	showVersion := fs.Bool("version", false, "print the version and exit")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usage)
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return nil
+	} else if err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (sprinkler-broker --help)", fs.Arg(0))
 	}
 	if *showVersion {
 		fmt.Fprintln(stdout, version.String())

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"sprinkler/agent/schedule"
 	"sprinkler/agent/valves"
 	"sprinkler/broker/server"
 	"sprinkler/configs"
@@ -254,6 +255,21 @@ func LoadWarn(path string, required bool) (Config, []string, error) {
 		return Config{}, nil, err
 	}
 	return c, f.Warnings, nil
+}
+
+// ScheduleEnv is what the profile file is checked against: every zone but the master valve,
+// with its longest run, and the site when it is known.
+func (c Config) ScheduleEnv() schedule.Env {
+	env := schedule.Env{Zones: schedule.Zones{}}
+	for _, z := range c.Zones {
+		if z.ID != c.Safety.MasterZone {
+			env.Zones[z.ID] = z.MaxDuration
+		}
+	}
+	if c.Site.Known() {
+		env.Site = &schedule.Site{Latitude: c.Site.Latitude, Longitude: c.Site.Longitude}
+	}
+	return env
 }
 
 // ValveLimits are the safety governor's limits the safety.* keys set.

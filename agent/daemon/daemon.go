@@ -18,7 +18,6 @@ import (
 	"sprinkler/agent/logs"
 	"sprinkler/agent/metrics"
 	"sprinkler/agent/relay"
-	"sprinkler/agent/schedule"
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/sensors"
 	"sprinkler/agent/valves"
@@ -158,19 +157,13 @@ func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Locatio
 		d.log.Info("no schedule: schedule.file is empty")
 		return nil, nil
 	}
-	zones, names := schedule.Zones{}, map[int]string{}
+	names := map[int]string{}
 	for _, z := range d.cfg.Zones {
 		names[z.ID] = z.Name
-		if z.ID != d.cfg.Safety.MasterZone {
-			zones[z.ID] = z.MaxDuration
-		}
 	}
-	var site *schedule.Site
-	if d.cfg.Site.Known() {
-		site = &schedule.Site{Latitude: d.cfg.Site.Latitude, Longitude: d.cfg.Site.Longitude}
-	}
+	env := d.cfg.ScheduleEnv()
 	return scheduler.New(scheduler.Options{
-		Path: d.cfg.Schedule.File, Zones: zones, Names: names, Site: site, Location: loc, Clock: d.opts.Clock, Valves: v,
+		Path: d.cfg.Schedule.File, Zones: env.Zones, Names: names, Site: env.Site, Location: loc, Clock: d.opts.Clock, Valves: v,
 		Log: d.log.With("component", "schedule"), Resume: d.cfg.Schedule.Resume,
 		State: st.schedule(), Save: st.saveSchedule, OnChange: changed, Hold: hold, MinRun: d.cfg.Schedule.MinRun, ClosedByHand: closedByHand,
 		PausedUntil: v.PausedUntil,

@@ -24,13 +24,27 @@ func Write(path string, v any) error {
 // Replace replaces the file at path with data, atomically and durably: a reader, even after
 // a crash or a power cut, finds the old file or the new one whole. It is the one writer of
 // every file that is replaced rather than appended to. On any error the old file stays.
-func Replace(path string, data []byte) error {
+func Replace(path string, data []byte) error { return ReplacePerm(path, data, 0o600, -1) }
+
+// ReplacePerm is Replace for a file that others read: the new file has the permissions perm
+// and, unless gid is -1, the group gid, from the moment it appears.
+func ReplacePerm(path string, data []byte, perm os.FileMode, gid int) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("statefile: %w", err)
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return fmt.Errorf("statefile: %w", err)
+	}
+	if gid != -1 {
+		if err := tmp.Chown(-1, gid); err != nil {
+			tmp.Close()
+			return fmt.Errorf("statefile: %w", err)
+		}
+	}
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return fmt.Errorf("statefile: write %s: %w", tmp.Name(), err)

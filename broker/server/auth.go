@@ -19,6 +19,13 @@ import (
 // long as a wrong password and does not reveal which names exist.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no such user"), bcrypt.MinCost)
 
+// CheckUsers reports what is wrong with the accounts, inline and in the users file, as the
+// broker would at start.
+func (c Config) CheckUsers() error {
+	_, _, err := loadUsers(c)
+	return err
+}
+
 // loadUsers collects the configured accounts, inline and from the users file.
 func loadUsers(cfg Config) (map[string]User, []string, error) {
 	users := map[string]User{}

@@ -177,11 +177,20 @@ func checkAddr(addr string) error {
 	return nil
 }
 
+// CheckUserName reports what is wrong with an account's name.
+func CheckUserName(name string) error {
+	if name == "" || strings.ContainsAny(name, "/+#:") || len(name) > 64 {
+		return fmt.Errorf("name %q: want 1-64 characters without / + # :", name)
+	}
+	return nil
+}
+
 // check reports what is wrong with an account.
 func (u User) check() error {
+	if err := CheckUserName(u.Name); err != nil {
+		return err
+	}
 	switch {
-	case u.Name == "" || strings.ContainsAny(u.Name, "/+#:") || len(u.Name) > 64:
-		return fmt.Errorf("name %q: want 1-64 characters without / + # :", u.Name)
 	case !strings.HasPrefix(u.Hash, "$2"):
 		return fmt.Errorf("user %s: hash is not a bcrypt hash; make one with: broker hash", u.Name)
 	}

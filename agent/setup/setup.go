@@ -1,0 +1,537 @@
+// Package setup is the agent's first-run step, "sprinkler-agent init": it asks the person at
+// the Pi the few answers a new controller needs (or takes them from flags, for scripts), and
+// writes them into the configuration file in place, comments and all, after the agent's own
+// validation accepted the result. Run again, it offers the file's answers as the defaults.
+package setup
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/term"
+
+	"sprinkler/agent/config"
+	"sprinkler/broker/server"
+	"sprinkler/configs"
+	"sprinkler/topics"
+)
+
+// BoardLines are the BCM lines of the original wiring: relays 1 to 8 of the Waveshare RPi
+// Relay Board (B), the defaults for zones 1 to 8.
+var BoardLines = []int{5, 6, 13, 16, 19, 20, 21, 26}
+
+// ServiceUser is the package's system user: the users file is readable by its group.
+const ServiceUser = "sprinkler"
+
+// PackageConfig is the configuration file the package installs and its unit reads.
+const PackageConfig = "/etc/sprinkler/agent.yaml"
+
+// minPassword is the shortest admin password taken, as "broker hash" takes.
+const minPassword = 8
+
+// zone is one zone's answers.
+type zone struct {
+	ID   int
+	Name string
+	Line int
+}
+
+// answers are what init asks; the defaults come from the file, the flags override them.
+type answers struct {
+	ID            string
+	Zones         []zone
+	LAN           bool
+	Admin         string
+	Password      []byte // nil: keep the admin's hash, if it has one
+	HomeAssistant bool
+	Latitude      float64
+	Longitude     float64
+}
+
+// options are the command line of init.
+type options struct {
+	path, passwordFile string
+	yes                bool
+	set                map[string]bool // the flags given
+	zoneCount          int
+	names              map[int]string
+	lines              map[int]int
+	flags              answers
+}
+
+// Run is "sprinkler-agent init" with args (those after "init").
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	o, help, err := parseFlags(args, stdout)
+	if err != nil || help {
+		return err
+	}
+	src, err := os.ReadFile(o.path)
+	if err != nil {
+		return fmt.Errorf("init edits the configuration file in place: %w (name another with --config)", err)
+	}
+	cur, _, err := config.LoadWarn(o.path, true)
+	if err != nil {
+		return fmt.Errorf("the configuration as it is: %w\n(fix that first; init changes only what it asks)", err)
+	}
+	users, usersPath, err := readUsers(cur, o.path)
+	if err != nil {
+		return err
+	}
+	a := defaults(cur, users)
+	if err := o.apply(&a, cur); err != nil {
+		return err
+	}
+	if !o.yes {
+		if err := ask(newPrompter(stdin, stdout), &a, o, users); err != nil {
+			return err
+		}
+	}
+	if a.LAN {
+		if err := o.readPassword(&a, stdin, users); err != nil {
+			return err
+		}
+	}
+	return write(o.path, src, cur, a, users, usersPath, stdout)
+}
+
+func parseFlags(args []string, stdout io.Writer) (*options, bool, error) {
+	o := &options{set: map[string]bool{}, names: map[int]string{}, lines: map[int]int{}}
+	fs := flag.NewFlagSet("sprinkler-agent init", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	path := configs.PathFlag(fs, "the configuration file to write")
+	fs.BoolVar(&o.yes, "yes", false, "ask nothing: take every answer from the flags and the file")
+	fs.StringVar(&o.flags.ID, "id", "", "agent id: 1-23 of a-z 0-9 '-' (default: the file's, else from the host name)")
+	fs.IntVar(&o.zoneCount, "zones", 0, "how many zones (relays); new ones get the board's next line")
+	fs.Func("zone", "a zone's name, ID=NAME (repeatable)", func(v string) error {
+		id, name, err := idValue(v)
+		o.names[id] = name
+		return err
+	})
+	fs.Func("line", "a zone's GPIO line (BCM number), ID=LINE (repeatable)", func(v string) error {
+		id, s, err := idValue(v)
+		if err != nil {
+			return err
+		}
+		o.lines[id], err = checkLine(s)
+		return err
+	})
+	fs.BoolVar(&o.flags.LAN, "lan", false, "let other machines reach the broker and web page; needs an admin user")
+	fs.StringVar(&o.flags.Admin, "admin-user", "", "the admin user to create or keep (with --lan)")
+	fs.StringVar(&o.passwordFile, "admin-password-file", "", "a file whose first line is the admin's password; - for stdin")
+	fs.BoolVar(&o.flags.HomeAssistant, "homeassistant", true, "Home Assistant discovery")
+	fs.Func("latitude", "the garden's latitude, degrees north (south negative), for sun rules", func(v string) (err error) {
+		o.flags.Latitude, err = checkDegrees(v, 90)
+		return err
+	})
+	fs.Func("longitude", "the garden's longitude, degrees east (west negative)", func(v string) (err error) {
+		o.flags.Longitude, err = checkDegrees(v, 180)
+		return err
+	})
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(stdout, "Usage: sprinkler-agent init [flags]\n\n"+
+			"Asks the agent id, the zones, whether the broker and page are open to the network (then an\n"+
+			"admin user), Home Assistant discovery and the garden's place, and writes the answers into\n"+
+			"the configuration file in place. Each question has a flag; --yes asks nothing.\n\nFlags:\n")
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return nil, true, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("init: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return nil, false, fmt.Errorf("init: unexpected argument %q", fs.Arg(0))
+	}
+	fs.Visit(func(f *flag.Flag) { o.set[f.Name] = true })
+	o.path, _ = path()
+	if o.set["id"] {
+		if err := topics.ValidAgentID(o.flags.ID); err != nil {
+			return nil, false, fmt.Errorf("init: --id %q: %v", o.flags.ID, err)
+		}
+	}
+	if o.set["zones"] && (o.zoneCount < 1 || o.zoneCount > 32) {
+		return nil, false, fmt.Errorf("init: --zones %d: want 1 to 32", o.zoneCount)
+	}
+	return o, false, nil
+}
+
+func idValue(v string) (int, string, error) {
+	k, val, ok := strings.Cut(v, "=")
+	id, err := strconv.Atoi(k)
+	if !ok || err != nil || id < 1 {
+		return 0, "", fmt.Errorf("%q: want ID=VALUE, the zone's id first", v)
+	}
+	return id, strings.TrimSpace(val), nil
+}
+
+func checkLine(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 0 || n > 53 {
+		return 0, fmt.Errorf("%q is not a GPIO line (0 to 53, the BCM number)", s)
+	}
+	return n, nil
+}
+
+func checkDegrees(s string, limit float64) (float64, error) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || f < -limit || f > limit {
+		return 0, fmt.Errorf("%q is not a number of degrees from %g to %g", s, -limit, limit)
+	}
+	return f, nil
+}
+
+// defaults are the answers the file gives now.
+func defaults(cur config.Config, users []server.User) answers {
+	a := answers{ID: cur.Agent.ID, LAN: exposed(cur.Broker.Listen), HomeAssistant: cur.HomeAssistant.Enabled,
+		Latitude: cur.Site.Latitude, Longitude: cur.Site.Longitude, Admin: "admin"}
+	for _, z := range cur.Zones {
+		a.Zones = append(a.Zones, zone{ID: z.ID, Name: z.Name, Line: z.Line})
+	}
+	for _, u := range users {
+		if u.Role == server.RoleAdmin {
+			a.Admin = u.Name
+			break
+		}
+	}
+	return a
+}
+
+// apply puts the flags given over the defaults.
+func (o *options) apply(a *answers, cur config.Config) error {
+	if o.set["id"] {
+		a.ID = o.flags.ID
+	}
+	if o.set["zones"] {
+		a.Zones = resize(a.Zones, o.zoneCount)
+	}
+	for id, name := range o.names {
+		i := slices.IndexFunc(a.Zones, func(z zone) bool { return z.ID == id })
+		if i < 0 {
+			return fmt.Errorf("init: --zone %d: no such zone (zones %s)", id, zoneIDs(a.Zones))
+		}
+		a.Zones[i].Name = name
+	}
+	for id, line := range o.lines {
+		i := slices.IndexFunc(a.Zones, func(z zone) bool { return z.ID == id })
+		if i < 0 {
+			return fmt.Errorf("init: --line %d: no such zone (zones %s)", id, zoneIDs(a.Zones))
+		}
+		a.Zones[i].Line = line
+	}
+	if o.set["lan"] {
+		a.LAN = o.flags.LAN
+	}
+	if o.set["admin-user"] {
+		a.Admin = o.flags.Admin
+	}
+	if o.set["homeassistant"] {
+		a.HomeAssistant = o.flags.HomeAssistant
+	}
+	if o.set["latitude"] {
+		a.Latitude = o.flags.Latitude
+	}
+	if o.set["longitude"] {
+		a.Longitude = o.flags.Longitude
+	}
+	if a.LAN && (cur.Broker.Listen == "" || !cur.Broker.Embedded) {
+		return errors.New("init: --lan opens the embedded broker, and broker.embedded is false in this file")
+	}
+	return nil
+}
+
+// resize keeps the first n zones, or adds zones up to n, each on the board's next line.
+func resize(zs []zone, n int) []zone {
+	if n <= len(zs) {
+		return slices.Clone(zs[:n])
+	}
+	out := slices.Clone(zs)
+	for len(out) < n {
+		id := 1
+		for _, z := range out {
+			id = max(id, z.ID+1)
+		}
+		line := 0
+		if len(out) < len(BoardLines) {
+			line = BoardLines[len(out)]
+		}
+		out = append(out, zone{ID: id, Name: fmt.Sprintf("Zone %d", id), Line: line})
+	}
+	return out
+}
+
+func zoneIDs(zs []zone) string {
+	var ids []string
+	for _, z := range zs {
+		ids = append(ids, strconv.Itoa(z.ID))
+	}
+	return strings.Join(ids, ", ")
+}
+
+// exposed reports whether a listen address takes connections from other machines.
+func exposed(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return host == "" || (ip != nil && !ip.IsLoopback())
+}
+
+// withHost is addr on host, keeping its port.
+func withHost(addr, host string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || addr == "" {
+		return addr
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// readUsers reads the broker's users file, if the configuration names one; its path is where
+// init keeps the admin user, users.yaml beside the configuration when none is named.
+func readUsers(cur config.Config, cfgPath string) ([]server.User, string, error) {
+	path := cur.Broker.UsersFile
+	if path == "" {
+		return nil, filepath.Join(filepath.Dir(cfgPath), "users.yaml"), nil
+	}
+	src, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, path, nil
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("broker.users_file: %w", err)
+	}
+	var doc struct {
+		Users []server.User `yaml:"users"`
+	}
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, "", fmt.Errorf("%s: %v", path, err)
+	}
+	return doc.Users, path, nil
+}
+
+// prompter asks questions on a terminal or of a script's stdin.
+type prompter struct {
+	in  *bufio.Reader
+	out io.Writer
+}
+
+func newPrompter(stdin io.Reader, stdout io.Writer) *prompter {
+	return &prompter{in: bufio.NewReader(stdin), out: stdout}
+}
+
+// ask asks question with def as the answer taken on an empty line, until check accepts one.
+func (p *prompter) ask(question, def string, check func(string) error) (string, error) {
+	for {
+		fmt.Fprintf(p.out, "%s [%s]: ", question, def)
+		line, err := p.in.ReadString('\n')
+		if err != nil && (line == "" || !errors.Is(err, io.EOF)) {
+			fmt.Fprintln(p.out)
+			return "", fmt.Errorf("init: no answer to %q (use --yes and flags in scripts)", question)
+		}
+		ans := strings.TrimSpace(line)
+		if ans == "" {
+			ans = def
+		}
+		if err := check(ans); err != nil {
+			fmt.Fprintf(p.out, "  %v\n", err)
+			continue
+		}
+		return ans, nil
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "y"
+	}
+	return "n"
+}
+
+func parseYesNo(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "y", "yes":
+		return true, nil
+	case "n", "no":
+		return false, nil
+	}
+	return false, fmt.Errorf("%q: answer y or n", s)
+}
+
+func anything(string) error { return nil }
+
+// ask asks every question no flag answered.
+func ask(p *prompter, a *answers, o *options, users []server.User) error {
+	var err error
+	if !o.set["id"] {
+		if a.ID, err = p.ask("Agent id (names it in MQTT topics)", a.ID, topics.ValidAgentID); err != nil {
+			return err
+		}
+	}
+	if !o.set["zones"] {
+		n, err := p.ask("How many zones (relays)", strconv.Itoa(len(a.Zones)), func(s string) error {
+			if n, err := strconv.Atoi(s); err != nil || n < 1 || n > 32 {
+				return fmt.Errorf("%q: want a number from 1 to 32", s)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		count, _ := strconv.Atoi(n)
+		a.Zones = resize(a.Zones, count)
+	}
+	for i := range a.Zones {
+		z := &a.Zones[i]
+		if _, given := o.names[z.ID]; !given {
+			if z.Name, err = p.ask(fmt.Sprintf("Zone %d name", z.ID), z.Name, func(s string) error {
+				if strings.TrimSpace(s) == "" {
+					return errors.New("a zone needs a name")
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
+		if _, given := o.lines[z.ID]; !given {
+			s, err := p.ask(fmt.Sprintf("Zone %d GPIO line (BCM)", z.ID), strconv.Itoa(z.Line), func(s string) error {
+				_, err := checkLine(s)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			z.Line, _ = checkLine(s)
+		}
+	}
+	if !o.set["lan"] {
+		s, err := p.ask("Open the broker and web page to the network (phone, Home Assistant)? Needs an admin user, y/n",
+			yesNo(a.LAN), func(s string) error { _, err := parseYesNo(s); return err })
+		if err != nil {
+			return err
+		}
+		a.LAN, _ = parseYesNo(s)
+	}
+	if a.LAN && !o.set["admin-user"] {
+		if a.Admin, err = p.ask("Admin user", a.Admin, server.CheckUserName); err != nil {
+			return err
+		}
+	}
+	if !o.set["homeassistant"] {
+		s, err := p.ask("Home Assistant discovery, y/n", yesNo(a.HomeAssistant), func(s string) error { _, err := parseYesNo(s); return err })
+		if err != nil {
+			return err
+		}
+		a.HomeAssistant, _ = parseYesNo(s)
+	}
+	for _, q := range []struct {
+		set   bool
+		text  string
+		limit float64
+		v     *float64
+	}{
+		{o.set["latitude"], "Latitude of the garden for sunrise and sunset runs, degrees north (south negative; 0: none)", 90, &a.Latitude},
+		{o.set["longitude"], "Longitude, degrees east (west negative)", 180, &a.Longitude},
+	} {
+		if q.set {
+			continue
+		}
+		s, err := p.ask(q.text, strconv.FormatFloat(*q.v, 'f', -1, 64), func(s string) error { _, err := checkDegrees(s, q.limit); return err })
+		if err != nil {
+			return err
+		}
+		*q.v, _ = checkDegrees(s, q.limit)
+	}
+	return nil
+}
+
+// readPassword gets the admin's password when the admin needs one: a new admin always, an
+// existing one when a password file is given or the person types one. Never from the command
+// line, and never echoed.
+func (o *options) readPassword(a *answers, stdin io.Reader, users []server.User) error {
+	exists := slices.ContainsFunc(users, func(u server.User) bool { return u.Name == a.Admin })
+	if err := server.CheckUserName(a.Admin); err != nil {
+		return fmt.Errorf("init: --admin-user: %v", err)
+	}
+	switch {
+	case o.passwordFile != "":
+		var r io.Reader = stdin
+		if o.passwordFile != "-" {
+			f, err := os.Open(o.passwordFile)
+			if err != nil {
+				return fmt.Errorf("init: --admin-password-file: %w", err)
+			}
+			defer f.Close()
+			r = f
+		}
+		line, err := bufio.NewReader(r).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("init: --admin-password-file: %w", err)
+		}
+		a.Password = []byte(strings.TrimRight(line, "\r\n"))
+	case o.yes && exists:
+		return nil
+	case o.yes:
+		return fmt.Errorf("init: the network needs an admin user: give --admin-user and --admin-password-file (user %q has no password yet)", a.Admin)
+	default:
+		f, ok := stdin.(*os.File)
+		if !ok || !term.IsTerminal(int(f.Fd())) {
+			if exists {
+				return nil
+			}
+			return fmt.Errorf("init: the password of %q is read from a terminal, or from --admin-password-file", a.Admin)
+		}
+		for {
+			prompt := fmt.Sprintf("Password for %s", a.Admin)
+			if exists {
+				prompt += " (empty: keep the current one)"
+			}
+			fmt.Fprint(os.Stderr, prompt+": ")
+			p1, err := term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(os.Stderr)
+			if err != nil {
+				return err
+			}
+			if len(p1) == 0 && exists {
+				return nil
+			}
+			fmt.Fprint(os.Stderr, "Again: ")
+			p2, err := term.ReadPassword(int(f.Fd()))
+			fmt.Fprintln(os.Stderr)
+			if err != nil {
+				return err
+			}
+			if string(p1) != string(p2) {
+				fmt.Fprintln(os.Stderr, "  the two differ; again")
+				continue
+			}
+			if err := checkPassword(p1); err != nil {
+				fmt.Fprintf(os.Stderr, "  %v\n", err)
+				continue
+			}
+			a.Password = p1
+			return nil
+		}
+	}
+	return checkPassword(a.Password)
+}
+
+func checkPassword(p []byte) error {
+	switch {
+	case len(p) < minPassword:
+		return fmt.Errorf("init: a password needs at least %d characters", minPassword)
+	case len(p) > 72:
+		return errors.New("init: bcrypt uses at most 72 bytes of a password")
+	}
+	return nil
+}

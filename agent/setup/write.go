@@ -1,0 +1,280 @@
+package setup
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/crypto/bcrypt"
+
+	"sprinkler/agent/config"
+	"sprinkler/agent/schedule"
+	"sprinkler/agent/statefile"
+	"sprinkler/broker/server"
+	"sprinkler/configs"
+)
+
+// write puts the answers into the configuration file src (at path) and, for the network, the
+// admin into the users file; both only once the agent's validation accepts the result.
+func write(path string, src []byte, cur config.Config, a answers, users []server.User, usersPath string, out io.Writer) error {
+	e, err := configs.NewEdit(src)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	host := "127.0.0.1"
+	if a.LAN {
+		host = "0.0.0.0"
+	}
+	set := []struct {
+		key string
+		v   any
+	}{
+		{"agent.id", a.ID},
+		{"broker.listen", withHost(cur.Broker.Listen, host)},
+		{"homeassistant.enabled", a.HomeAssistant},
+		{"site.latitude", a.Latitude},
+		{"site.longitude", a.Longitude},
+	}
+	if cur.Web.Listen != "" {
+		set = append(set, struct {
+			key string
+			v   any
+		}{"web.listen", withHost(cur.Web.Listen, host)})
+	}
+	if a.LAN {
+		rel, err := filepath.Rel(filepath.Dir(path), usersPath)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			rel = usersPath
+		}
+		set = append(set, struct {
+			key string
+			v   any
+		}{"broker.users_file", rel})
+	}
+	for _, s := range set {
+		if err := e.Set(s.key, s.v); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	items, err := zoneItems(src, a.Zones)
+	if err != nil {
+		return fmt.Errorf("%s: zones: %w", path, err)
+	}
+	if err := e.SetList("zones", items); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+
+	var newUsers []byte
+	if a.LAN {
+		if users, err = withAdmin(users, a); err != nil {
+			return err
+		}
+		if err := (server.Config{Users: users}).CheckUsers(); err != nil {
+			return fmt.Errorf("%s: %w", usersPath, err)
+		}
+		if newUsers, err = usersFile(users); err != nil {
+			return err
+		}
+	}
+	if err := validate(path, e.Bytes()); err != nil {
+		return err
+	}
+
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if newUsers != nil {
+		gid := -1
+		if g, err := user.LookupGroup(ServiceUser); err == nil && os.Geteuid() == 0 {
+			gid, _ = strconv.Atoi(g.Gid)
+		}
+		if err := statefile.ReplacePerm(usersPath, newUsers, 0o640, gid); err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
+	}
+	if err := statefile.ReplacePerm(path, e.Bytes(), info.Mode().Perm(), -1); err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	report(out, path, usersPath, cur.Web.Listen, a, newUsers != nil)
+	return nil
+}
+
+// zoneItems are the zones list's entries: each existing entry as the file has it, with the
+// answered name and line, and new ones shaped like the last (its durations, its style).
+func zoneItems(src []byte, zs []zone) ([]*yaml.Node, error) {
+	var doc struct {
+		Zones []yaml.Node `yaml:"zones"`
+	}
+	if err := yaml.Unmarshal(src, &doc); err != nil {
+		return nil, err
+	}
+	var items []*yaml.Node
+	for i, z := range zs {
+		var n *yaml.Node
+		switch {
+		case i < len(doc.Zones):
+			n = &doc.Zones[i]
+		case len(doc.Zones) > 0:
+			n = clone(&doc.Zones[len(doc.Zones)-1])
+		default:
+			n = &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
+		}
+		for _, kv := range []struct{ key, value, tag string }{
+			{"id", strconv.Itoa(z.ID), "!!int"}, {"name", z.Name, "!!str"}, {"line", strconv.Itoa(z.Line), "!!int"},
+		} {
+			setField(n, kv.key, kv.value, kv.tag)
+		}
+		if i >= len(doc.Zones) {
+			for _, own := range []string{"ignore_sensors", "expected_lpm", "group"} {
+				dropField(n, own) // a new zone takes the durations of the last, nothing of its own
+			}
+		}
+		items = append(items, n)
+	}
+	return items, nil
+}
+
+func clone(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.Content = nil
+	for _, ch := range n.Content {
+		c.Content = append(c.Content, clone(ch))
+	}
+	return &c
+}
+
+func setField(m *yaml.Node, key, value, tag string) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			v := m.Content[i+1]
+			if v.Value != value {
+				v.Value, v.Tag, v.Style = value, tag, 0
+			}
+			return
+		}
+	}
+	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key, Tag: "!!str"},
+		&yaml.Node{Kind: yaml.ScalarNode, Value: value, Tag: tag})
+}
+
+func dropField(m *yaml.Node, key string) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content = append(m.Content[:i], m.Content[i+2:]...)
+			return
+		}
+	}
+}
+
+// withAdmin is users with the admin: its hash replaced when a password was given, the
+// account added when new; an existing account of that name becomes an admin.
+func withAdmin(users []server.User, a answers) ([]server.User, error) {
+	var hash string
+	if a.Password != nil {
+		h, err := bcrypt.GenerateFromPassword(a.Password, bcrypt.DefaultCost)
+		if err != nil {
+			return nil, fmt.Errorf("init: %w", err)
+		}
+		hash = string(h)
+	}
+	out := make([]server.User, 0, len(users)+1)
+	found := false
+	for _, u := range users {
+		if u.Name == a.Admin {
+			found = true
+			u.Role = server.RoleAdmin
+			if hash != "" {
+				u.Hash = hash
+			}
+		}
+		out = append(out, u)
+	}
+	if !found {
+		if hash == "" {
+			return nil, fmt.Errorf("init: user %q has no password yet", a.Admin)
+		}
+		out = append(out, server.User{Name: a.Admin, Hash: hash, Role: server.RoleAdmin})
+	}
+	return out, nil
+}
+
+func usersFile(users []server.User) ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("# Broker users (broker.users_file): name, bcrypt hash (sprinkler-broker hash), role\n" +
+		"# (viewer, operator, admin, agent). Written by sprinkler-agent init; readable by the agent only.\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(struct {
+		Users []server.User `yaml:"users"`
+	}{users}); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// validate loads the new configuration as the agent will, from a file beside the real one (so
+// that relative paths mean the same), and names the real file in any error.
+func validate(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".init-*.yaml")
+	if err != nil {
+		if errors.Is(err, os.ErrPermission) {
+			return fmt.Errorf("init: cannot write in %s: %w (run it as root: sudo sprinkler-agent init)", dir, err)
+		}
+		return fmt.Errorf("init: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	cfg, _, err := config.LoadWarn(tmp.Name(), true)
+	if err != nil {
+		return fmt.Errorf("init: nothing written: %s", strings.ReplaceAll(err.Error(), tmp.Name(), path))
+	}
+	if cfg.Schedule.File != "" {
+		if _, err := schedule.Load(cfg.Schedule.File, cfg.ScheduleEnv()); err != nil {
+			return fmt.Errorf("init: nothing written: the schedule does not fit these answers:\n%v\n(take those zones out of %s first, or keep them)",
+				err, cfg.Schedule.File)
+		}
+	}
+	return nil
+}
+
+// report says what was written and the next three commands.
+func report(out io.Writer, path, usersPath, web string, a answers, admin bool) {
+	reach := "this machine only"
+	if a.LAN {
+		reach = "the network"
+	}
+	fmt.Fprintf(out, "\nWrote %s: agent %q, %d zones, broker and web page open to %s, Home Assistant discovery %s.\n",
+		path, a.ID, len(a.Zones), reach, map[bool]string{true: "on", false: "off"}[a.HomeAssistant])
+	if admin {
+		fmt.Fprintf(out, "Wrote %s: admin user %q.\n", usersPath, a.Admin)
+	}
+	start := "sudo systemctl restart sprinkler-agent   # start it (again) with these answers"
+	if abs, _ := filepath.Abs(path); abs != PackageConfig {
+		start = "sprinkler-agent --config " + path
+	}
+	third := "sprinklerctl watch                       # follow it (the web page is off)"
+	if _, port, err := net.SplitHostPort(web); err == nil {
+		third = "open http://127.0.0.1:" + port + "/"
+		if a.LAN {
+			h, _ := os.Hostname()
+			third = "open http://" + h + ".local:" + port + "/   # from a phone; log in as " + a.Admin
+		}
+	}
+	fmt.Fprintf(out, "\nNext:\n  %s\n  sprinklerctl status\n  %s\n", start, third)
+}
