@@ -1,0 +1,188 @@
+#!/bin/sh
+# The release as a user gets it, checked on this machine as root (.ci/run runs it; it needs
+# goreleaser, help2man, lintian and systemd-analyze, which .ci/run installs): the snapshot
+# build makes every artifact for every architecture; the amd64 package installs with apt as a
+# person would, with its files, owners, modes, conffiles, user and unit; "sprinkler-agent init"
+# answers from flags; the installed agent runs as the unit runs it and the installed
+# sprinklerctl reaches it; the unit verifies; lintian finds no error in any package; removal
+# drives the relays off and keeps the configuration and state, and purge takes them away.
+#   sh packaging/check.sh          (run from the repository; leaves the artifacts in dist/)
+set -eu
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+[ "$(id -u)" = 0 ] || { echo "packaging/check.sh installs a package: run it as root"; exit 2; }
+if dpkg-query -W -f '${Status}' sprinkler 2>/dev/null | grep -q installed; then
+	echo "a sprinkler package is installed already; purge it first (dpkg --purge sprinkler)"
+	exit 2
+fi
+
+failed=0
+fail() { echo "  FAIL: $*"; failed=$((failed + 1)); }
+ok() { echo "  ok: $*"; }
+check() { # check DESCRIPTION COMMAND...
+	d=$1
+	shift
+	if "$@" >/tmp/sprinkler-check.out 2>&1; then ok "$d"; else fail "$d"; sed 's/^/    /' /tmp/sprinkler-check.out | tail -5; fi
+}
+t0=$(date +%s)
+phase() { echo "phase: $1 at $(($(date +%s) - t0)) s"; }
+
+agent_pid=""
+work=$(mktemp -d)
+cleanup() {
+	[ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== snapshot release"
+goreleaser release --snapshot --clean >"$work/goreleaser.log" 2>&1 || { tail -30 "$work/goreleaser.log"; exit 1; }
+phase "built"
+version=$(sed -n 's/.*"version":"\([^"]*\)".*/\1/p' dist/metadata.json)
+[ -n "$version" ] || { echo "no version in dist/metadata.json"; exit 1; }
+echo "version $version"
+for arch in amd64 arm64 armhf armel; do
+	check "package for $arch" test -s "dist/sprinkler_${version}_${arch}.deb"
+	check "package for $arch says $arch" sh -c "[ \"\$(dpkg-deb -f dist/sprinkler_${version}_${arch}.deb Architecture)\" = $arch ]"
+done
+# The binaries each package and tarball holds, for the CPU it names (Go's build record).
+want_arch() { # want_arch FILE GOARCH [GOARM]
+	info=$(go version -m "$1")
+	echo "$info" | grep -q "build	GOARCH=$2\$" || return 1
+	[ -z "${3:-}" ] || echo "$info" | grep -q "build	GOARM=$3\$" || return 1
+	grep -q -a -F "$version" "$1" || return 1 # -trimpath keeps -ldflags out of the record
+	echo "$info" | grep -q "build	CGO_ENABLED=0" || return 1
+}
+for t in amd64:amd64: arm64:arm64: armv5:arm:5 armv6:arm:6 armv7:arm:7; do
+	name=${t%%:*} rest=${t#*:}
+	tarball="dist/sprinkler_${version}_linux_${name}.tar.gz"
+	check "tarball for $name" test -s "$tarball"
+	mkdir -p "$work/tar/$name"
+	tar -xzf "$tarball" -C "$work/tar/$name"
+	for b in sprinkler-agent sprinkler-broker sprinklerctl; do
+		check "$name tarball: $b static, for ${rest%%:*}${rest#*:}, stamped $version" want_arch "$work/tar/$name/$b" "${rest%%:*}" "${rest#*:}"
+	done
+done
+for d in amd64:amd64: arm64:arm64: armhf:arm:6 armel:arm:5; do
+	name=${d%%:*} rest=${d#*:}
+	mkdir -p "$work/deb/$name"
+	dpkg-deb -x "dist/sprinkler_${version}_${name}.deb" "$work/deb/$name"
+	check "$name package: sprinkler-agent for ${rest%%:*}${rest#*:}" want_arch "$work/deb/$name/usr/bin/sprinkler-agent" "${rest%%:*}" "${rest#*:}"
+done
+check "checksums of every artifact" sh -c "cd dist && sha256sum -c checksums.txt && [ \$(wc -l <checksums.txt) -ge 9 ]"
+
+echo "== lintian"
+for deb in dist/*.deb; do
+	lintian --tag-display-limit 0 "$deb" 2>&1 | grep -v 'running with root privileges' | tee "$work/lintian.out" || true
+	check "lintian: no error in $(basename "$deb")" sh -c "! grep -q '^E:' $work/lintian.out"
+done
+phase "lintian"
+
+echo "== install (apt, as a person would)"
+deb="$repo/dist/sprinkler_${version}_amd64.deb"
+DEBIAN_FRONTEND=noninteractive apt-get install -y "$deb" >"$work/install.log" 2>&1 || { cat "$work/install.log"; exit 1; }
+grep '^sprinkler:' "$work/install.log" || true
+mode() { stat -c '%a %U:%G' "$1"; }
+for f in /usr/bin/sprinkler-agent /usr/bin/sprinkler-broker /usr/bin/sprinklerctl; do
+	check "$f 755 root:root" sh -c "[ \"\$(stat -c '%a %U:%G' $f)\" = '755 root:root' ]"
+done
+for f in /etc/sprinkler/agent.yaml /etc/sprinkler/profiles.yaml /lib/systemd/system/sprinkler-agent.service \
+	/lib/udev/rules.d/60-sprinkler-gpio.rules /usr/share/bash-completion/completions/sprinklerctl \
+	/usr/share/zsh/vendor-completions/_sprinklerctl /usr/share/fish/vendor_completions.d/sprinklerctl.fish \
+	/usr/share/man/man1/sprinklerctl.1.gz /usr/share/man/man1/sprinkler-agent.1.gz /usr/share/man/man1/sprinkler-broker.1.gz \
+	/usr/share/doc/sprinkler/copyright /usr/share/doc/sprinkler/changelog.gz /usr/share/doc/sprinkler/README.md; do
+	check "$f 644 root:root" sh -c "[ \"\$(stat -c '%a %U:%G' $f)\" = '644 root:root' ]"
+done
+check "conffiles: agent.yaml and profiles.yaml" sh -c "dpkg-query -W -f '\${Conffiles}' sprinkler | grep -q ' /etc/sprinkler/agent.yaml ' &&
+	dpkg-query -W -f '\${Conffiles}' sprinkler | grep -q ' /etc/sprinkler/profiles.yaml '"
+check "user sprinkler: a system user in groups sprinkler and gpio" sh -c \
+	"[ \$(id -u sprinkler) -lt 1000 ] && id -nG sprinkler | tr ' ' '\n' | grep -qx gpio && id -nG sprinkler | tr ' ' '\n' | grep -qx sprinkler"
+check "/var/lib/sprinkler 700 sprinkler:sprinkler" sh -c "[ \"\$(stat -c '%a %U:%G' /var/lib/sprinkler)\" = '700 sprinkler:sprinkler' ]"
+check "unit enabled, not started" test -L /etc/systemd/system/multi-user.target.wants/sprinkler-agent.service
+check "sprinklerctl --version is the package's" sh -c "sprinklerctl --version | grep -qF '$version'"
+check "sprinkler-agent --version is the package's" sh -c "sprinkler-agent --version | grep -qF '$version'"
+check "man sprinkler-agent" sh -c "man -w sprinkler-agent && man -w sprinklerctl-open"
+check "systemd-analyze verify" systemd-analyze verify /lib/systemd/system/sprinkler-agent.service
+phase "installed"
+
+echo "== sprinkler-agent init, non-interactively"
+printf 'ci-admin-password\n' >"$work/pw"
+chmod 600 "$work/pw"
+(cd / && sprinkler-agent init --yes --id ci-garden --zone 1=Lawn --lan --admin-user admin \
+	--admin-password-file "$work/pw" --latitude 52.52 --longitude 13.40) | tee "$work/init.out"
+check "init named the next commands" grep -q "sudo systemctl restart sprinkler-agent" "$work/init.out"
+check "init wrote the answers" sh -c "grep -q '^  id: ci-garden' /etc/sprinkler/agent.yaml && grep -q 'name: Lawn' /etc/sprinkler/agent.yaml"
+check "users.yaml 640 root:sprinkler" sh -c "[ \"\$(stat -c '%a %U:%G' /etc/sprinkler/users.yaml)\" = '640 root:sprinkler' ]"
+check "the password is nowhere in the files" sh -c "! grep -r ci-admin-password /etc/sprinkler"
+check "a reinstall keeps the edited configuration" sh -c \
+	"DEBIAN_FRONTEND=noninteractive apt-get install -y --reinstall '$deb' >/dev/null 2>&1 && grep -q '^  id: ci-garden' /etc/sprinkler/agent.yaml"
+phase "init"
+
+echo "== the agent as its unit starts it"
+unit=/lib/systemd/system/sprinkler-agent.service
+start=$(sed -n 's/^ExecStart=//p' $unit)
+stop=$(sed -n 's/^ExecStopPost=//p' $unit)
+user=$(sed -n 's/^User=//p' $unit)
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()' 2>/dev/null ||
+	echo $((20000 + $$ % 20000 + $1)); }
+mqtt=$(free_port 1)
+web=$(free_port 2)
+# The ports as a drop-in's Environment= would move them, so that nothing on this machine
+# stands in the way; everything else is the unit's: its user and groups, its command line,
+# its StateDirectory.
+cd /
+# setpriv and env exec what follows, so $! is the agent itself.
+as_unit() { setpriv --reuid="$user" --regid="$user" --init-groups -- env STATE_DIRECTORY=/var/lib/sprinkler "$@"; }
+setpriv --reuid="$user" --regid="$user" --init-groups -- env STATE_DIRECTORY=/var/lib/sprinkler \
+	SPRINKLER_BROKER_LISTEN="127.0.0.1:$mqtt" SPRINKLER_WEB_LISTEN="127.0.0.1:$web" $start >"$work/agent.log" 2>&1 &
+agent_pid=$!
+cd "$repo"
+ctl() { timeout 20 sprinklerctl --broker "tcp://127.0.0.1:$mqtt" --username admin --password-file "$work/pw" "$@"; }
+i=0
+until ctl status >/dev/null 2>&1; do
+	i=$((i + 1))
+	if [ $i -gt 100 ] || ! kill -0 "$agent_pid" 2>/dev/null; then cat "$work/agent.log"; break; fi
+	sleep 0.1
+done
+check "installed sprinklerctl reaches the installed agent as admin" ctl status
+check "its version is the package's" sh -c "timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file $work/pw version | grep -F 'agent    $version'"
+check "zone 1 is Lawn, the init answer" sh -c "timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file $work/pw status | grep -q Lawn"
+check "open 1 as admin" ctl open 1 --for 1m
+check "close all" ctl close all
+check "a wrong password is refused" sh -c "! timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file /etc/hostname status"
+runs_as_unit() {
+	grep -q "^Uid:	$(id -u "$user")	" /proc/$agent_pid/status &&
+		grep -q "^Gid:	$(id -g "$user")	" /proc/$agent_pid/status &&
+		grep '^Groups:' /proc/$agent_pid/status | grep -qw "$(getent group gpio | cut -d: -f3)"
+}
+check "the agent runs as $user, in gpio" runs_as_unit
+check "its state and log in /var/lib/sprinkler, owned by $user" sh -c "[ \"\$(stat -c %U /var/lib/sprinkler/agent.log)\" = $user ]"
+kill -TERM "$agent_pid"
+wait "$agent_pid" && ok "SIGTERM: exit 0" || fail "SIGTERM: exit $?"
+agent_pid=""
+# ExecStopPost: --all-off drives every line off, and fails where it switched no real line (the
+# relay driver on a real kernel is test/kernel's part).
+if [ -e /dev/gpiochip0 ]; then
+	check "ExecStopPost (--all-off) as $user" as_unit $stop
+else
+	no_real_relay() { as_unit $stop 2>&1 | grep -q 'no real relay was switched off'; }
+	check "ExecStopPost (--all-off) as $user: runs, and says no real relay is here" no_real_relay
+fi
+phase "ran"
+
+echo "== remove, then purge"
+DEBIAN_FRONTEND=noninteractive apt-get remove -y sprinkler >"$work/remove.log" 2>&1 || { cat "$work/remove.log"; exit 1; }
+check "removal ran --all-off" grep -E -q "sprinkler: every relay is off|no real relay was switched off" "$work/remove.log"
+check "removal took the programs" sh -c "! test -e /usr/bin/sprinkler-agent && ! test -e /usr/bin/sprinklerctl"
+check "removal kept the configuration" sh -c "grep -q ci-garden /etc/sprinkler/agent.yaml && test -f /etc/sprinkler/users.yaml"
+check "removal kept the state" test -f /var/lib/sprinkler/agent.log
+dpkg --purge sprinkler >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; exit 1; }
+check "purge took /etc/sprinkler" sh -c "! test -e /etc/sprinkler"
+check "purge took /var/lib/sprinkler" sh -c "! test -e /var/lib/sprinkler"
+check "purge took the unit's enablement" sh -c "! test -e /etc/systemd/system/multi-user.target.wants/sprinkler-agent.service"
+check "dpkg knows no sprinkler any more" sh -c "! dpkg -s sprinkler"
+echo "left on purpose: the system user sprinkler ($(id sprinkler)), as Debian keeps system users"
+phase "purged"
+
+echo "package checks: $failed failed"
+[ "$failed" = 0 ]
