@@ -11,7 +11,7 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN GOARM="${TARGETVARIANT#v}" CGO_ENABLED=0 GOOS="$TARGETOS" GOARCH="$TARGETARCH" \
-    go build -trimpath -ldflags "-s -w -X sprinkler/agent/daemon.Version=${VERSION}" \
+    go build -trimpath -ldflags "-s -w -X sprinkler/version.Version=${VERSION}" \
     -o /out/ ./agent ./broker ./ctl
 
 FROM scratch

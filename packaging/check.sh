@@ -147,6 +147,7 @@ done
 check "installed sprinklerctl reaches the installed agent as admin" ctl status
 check "its version is the package's" sh -c "timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file $work/pw version | grep -F 'agent    $version'"
 check "zone 1 is Lawn, the init answer" sh -c "timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file $work/pw status | grep -q Lawn"
+check "the schedule the package installed is loaded" ctl profile
 check "open 1 as admin" ctl open 1 --for 1m
 check "close all" ctl close all
 check "a wrong password is refused" sh -c "! timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file /etc/hostname status"
