@@ -1,9 +1,11 @@
 package systemtest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,7 +50,7 @@ func browser(t *testing.T) context.Context {
 // TestWebPage drives the page in a real headless browser against a real agent: eight zones,
 // zone 2 opened for a minute with its countdown and relay, closed again, the profile
 // switched; then a viewer finds no button that would be refused. Screenshots of the desktop
-// and phone layouts are kept in the test's folder (logged).
+// and phone layouts are taken on the way, as the README shows them.
 func TestWebPage(t *testing.T) {
 	dir := t.TempDir()
 	hash, err := bcrypt.GenerateFromPassword([]byte("viewer-pw"), bcrypt.MinCost)
@@ -128,9 +130,9 @@ func TestWebPage(t *testing.T) {
 	}
 	do("take the screenshots",
 		chromedp.WaitVisible(chromedp.CSS(`#events li`)),
-		shot("desktop.png"),
+		shot("web-desktop.png"),
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
-		shot("phone.png"),
+		shot("web-phone.png"),
 		chromedp.EmulateViewport(1280, 900),
 	)
 	z := zoneStatus(t, url, "2")
@@ -176,17 +178,28 @@ func TestWebPage(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#login button`)),
 		wait(`document.querySelector('#who').textContent.includes('(viewer)')`),
 		chromedp.WaitVisible(chromedp.CSS(`.zone[data-zone="8"]`)),
-		shot("viewer.png"),
+		shot("web-viewer.png"),
 	)
 	if n, buttons := count(".zone"), count("button.open, button.close, #stop-all:not([hidden]), #pause:not([hidden]), #resume:not([hidden])"); buttons != 0 || n != 8 {
 		t.Errorf("the viewer sees %d zones and %d buttons that would be refused", n, buttons)
 	}
-	t.Logf("screenshots: %s", shots)
-	if dst := os.Getenv("SPRINKLER_SCREENSHOTS"); dst != "" { // keep them past the test
-		_ = os.MkdirAll(dst, 0o755)
-		for _, name := range []string{"desktop.png", "phone.png", "viewer.png"} {
-			b, _ := os.ReadFile(filepath.Join(shots, name))
-			_ = os.WriteFile(filepath.Join(dst, name), b, 0o644)
+	// The README shows the desktop and phone screenshots from docs/images; this test renews
+	// them there with SPRINKLER_SCREENSHOTS=$PWD/docs/images (or keeps them anywhere else).
+	for name, width := range map[string]int{"web-desktop.png": 1280, "web-phone.png": 390 * 2, "web-viewer.png": 1280} {
+		b, err := os.ReadFile(filepath.Join(shots, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.DecodeConfig(bytes.NewReader(b))
+		if err != nil || img.Width != width || img.Height < 400 {
+			t.Errorf("%s: %+v %v, want a PNG %d wide", name, img, err, width)
+		}
+		if dst := os.Getenv("SPRINKLER_SCREENSHOTS"); dst != "" {
+			_ = os.MkdirAll(dst, 0o755)
+			if err := os.WriteFile(filepath.Join(dst, name), b, 0o644); err != nil {
+				t.Error(err)
+			}
 		}
 	}
+	t.Logf("screenshots: %s", shots)
 }
