@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/creack/pty"
+	"golang.org/x/sys/unix"
 
 	"sprinkler/broker/brokertest"
 	"sprinkler/topics"
@@ -613,68 +614,123 @@ func TestScheduleStateSurvivesRestarts(t *testing.T) {
 	}
 }
 
+// terminal is a program on a pseudo-terminal, as a person at a keyboard runs it.
+type terminal struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	tty  *os.File
+	out  chan string
+	seen strings.Builder // what it printed since the last reset
+	all  strings.Builder // everything it printed
+}
+
+func startTerminal(t *testing.T, cmd *exec.Cmd) *terminal {
+	t.Helper()
+	tty, err := pty.Start(cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm := &terminal{t: t, cmd: cmd, tty: tty, out: make(chan string, 1000)}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		tty.Close()
+	})
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := tty.Read(buf)
+			if n > 0 {
+				tm.out <- string(buf[:n])
+			}
+			if err != nil {
+				close(tm.out)
+				return
+			}
+		}
+	}()
+	return tm
+}
+
+// await reads what the program prints until want appears.
+func (tm *terminal) await(want string) {
+	tm.t.Helper()
+	deadline := time.After(brokertest.Wait)
+	for !strings.Contains(tm.seen.String(), want) {
+		select {
+		case s, ok := <-tm.out:
+			if !ok {
+				tm.t.Fatalf("the program ended before %q:\n%s", want, tm.seen.String())
+			}
+			tm.seen.WriteString(s)
+			tm.all.WriteString(s)
+		case <-deadline:
+			tm.t.Fatalf("no %q:\n%s", want, tm.seen.String())
+		}
+	}
+}
+
+// awaitNoEcho waits until the program turned its terminal's echo off, as a password prompt
+// does just after printing itself. The kernel sends no event for that: the setting is polled.
+func (tm *terminal) awaitNoEcho() {
+	tm.t.Helper()
+	tty, err := os.Open(fmt.Sprintf("/proc/%d/fd/0", tm.cmd.Process.Pid)) // the terminal's own side
+	if err != nil {
+		tm.t.Fatal(err)
+	}
+	defer tty.Close()
+	for deadline := time.Now().Add(brokertest.Wait); ; time.Sleep(time.Millisecond) {
+		tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+		if err == nil && tio.Lflag&unix.ECHO == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("echo still on (%v):\n%s", err, tm.seen.String())
+		}
+	}
+}
+
+// send types line and Enter, after what was printed so far is set aside.
+func (tm *terminal) send(line string) {
+	tm.seen.Reset()
+	_, _ = tm.tty.Write([]byte(line + "\r"))
+}
+
+// exit waits for the program to end by itself and returns how it ended.
+func (tm *terminal) exit() error {
+	tm.t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- tm.cmd.Wait() }()
+	select {
+	case err := <-done:
+		for s := range tm.out {
+			tm.all.WriteString(s)
+		}
+		return err
+	case <-time.After(brokertest.Wait):
+		_ = tm.cmd.Process.Kill()
+		tm.t.Fatal("the program did not end")
+		return nil
+	}
+}
+
 // TestInteractiveShell drives ctl's shell through a pseudo-terminal: the menu and prompt
 // appear, a command runs and prints its reply, and "close" leaves.
 func TestInteractiveShell(t *testing.T) {
 	url, _ := startAgent(t, "garden")
 	cmd := exec.Command(filepath.Join(bin, "ctl"), "--broker", url)
 	cmd.Env = append(os.Environ(), "SPRINKLER_AGENT=", "XDG_CACHE_HOME="+t.TempDir(), "TERM=dumb")
-	tty, err := pty.Start(cmd)
-	if err != nil {
-		t.Fatal(err)
+	tm := startTerminal(t, cmd)
+	tm.await("sprinkler(garden)> ")
+	if !strings.Contains(tm.seen.String(), "toggle") {
+		t.Errorf("no menu before the prompt:\n%s", tm.seen.String())
 	}
-	defer tty.Close()
-	out := make(chan string, 1000)
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			n, err := tty.Read(buf)
-			if n > 0 {
-				out <- string(buf[:n])
-			}
-			if err != nil {
-				close(out)
-				return
-			}
-		}
-	}()
-	var seen strings.Builder
-	await := func(want string) {
-		t.Helper()
-		deadline := time.After(brokertest.Wait)
-		for !strings.Contains(seen.String(), want) {
-			select {
-			case s, ok := <-out:
-				if !ok {
-					t.Fatalf("the shell ended before %q:\n%s", want, seen.String())
-				}
-				seen.WriteString(s)
-			case <-deadline:
-				t.Fatalf("no %q from the shell:\n%s", want, seen.String())
-			}
-		}
-	}
-	await("sprinkler(garden)> ")
-	if !strings.Contains(seen.String(), "toggle") {
-		t.Errorf("no menu before the prompt:\n%s", seen.String())
-	}
-	seen.Reset()
-	_, _ = tty.Write([]byte("open 2 --for 1m\r"))
-	await("zone 2 open until")
-	seen.Reset()
-	_, _ = tty.Write([]byte("grs\r"))
-	await("1 of 8 zones open")
-	_, _ = tty.Write([]byte("close\r"))
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("the shell exited with %v", err)
-		}
-	case <-time.After(brokertest.Wait):
-		_ = cmd.Process.Kill()
-		t.Fatal("close did not leave the shell")
+	tm.send("open 2 --for 1m")
+	tm.await("zone 2 open until")
+	tm.send("grs")
+	tm.await("1 of 8 zones open")
+	tm.send("close")
+	if err := tm.exit(); err != nil {
+		t.Fatalf("the shell exited with %v", err)
 	}
 }
 

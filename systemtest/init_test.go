@@ -1,0 +1,95 @@
+package systemtest
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/crypto/bcrypt"
+
+	"sprinkler/broker/brokertest"
+	"sprinkler/broker/server"
+)
+
+// TestInitOnATerminal answers the agent's first-run questions at a terminal, as the person at
+// the Pi does: Enter takes each default, the network gets an admin whose password is typed
+// twice and never shown, and the file it writes starts an agent that takes that admin's login.
+func TestInitOnATerminal(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"agent.yaml", "profiles.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../configs", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "agent.yaml")
+	cmd := exec.Command(filepath.Join(bin, "agent"), "init", "--config", path)
+	cmd.Env = append(os.Environ(), "TERM=dumb")
+	tm := startTerminal(t, cmd)
+	tm.await("Agent id (names it in MQTT topics) [")
+	tm.send("backyard")
+	tm.await("How many zones (relays) [8]: ")
+	tm.send("")
+	for z := 1; z <= 8; z++ { // every zone's name and line as the board has them
+		tm.await("name [")
+		tm.send("")
+		tm.await("GPIO line (BCM) [")
+		tm.send("")
+	}
+	tm.await("Needs an admin user, y/n [n]: ")
+	tm.send("y")
+	tm.await("Admin user [admin]: ")
+	tm.send("gardener")
+	tm.await("Home Assistant discovery, y/n [y]: ")
+	tm.send("")
+	tm.await("0: none) [0]: ")
+	tm.send("47.37")
+	tm.await("Longitude, degrees east (west negative) [0]: ")
+	tm.send("8.54")
+	tm.await("Password for gardener: ")
+	tm.awaitNoEcho()
+	tm.send("typed secret")
+	tm.await("Again: ")
+	tm.awaitNoEcho()
+	tm.send("typed secret")
+	tm.await("Next:")
+	if err := tm.exit(); err != nil {
+		t.Fatalf("init exited with %v:\n%s", err, tm.all.String())
+	}
+	if strings.Contains(tm.all.String(), "typed secret") {
+		t.Errorf("the password was shown on the terminal:\n%s", tm.all.String())
+	}
+	var doc struct{ Users []server.User }
+	b, err := os.ReadFile(filepath.Join(dir, "users.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil || len(doc.Users) != 1 ||
+		bcrypt.CompareHashAndPassword([]byte(doc.Users[0].Hash), []byte("typed secret")) != nil {
+		t.Fatalf("users file %s: %v", b, err)
+	}
+
+	p := startProc(t, filepath.Join(bin, "agent"), []string{"--config", path}, "SPRINKLER_BROKER_LISTEN=127.0.0.1:0",
+		"SPRINKLER_WEB_LISTEN=127.0.0.1:0", "SPRINKLER_RELAYS_DRIVER=sim", "SPRINKLER_STATE_DIR="+t.TempDir())
+	url := brokertest.URL(p.listening(t))
+	awaitOnline(t, url, "backyard", p)
+	pw := filepath.Join(dir, "pw")
+	if err := os.WriteFile(pw, []byte("typed secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := ctl(t, url, "--username", "gardener", "--password-file", pw, "whoami"); code != 0 || !strings.Contains(stdout, "admin") {
+		t.Errorf("the admin init made: exit %d, %s%s", code, stdout, stderr)
+	}
+	if err := os.WriteFile(pw, []byte("guessed\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := ctl(t, url, "--username", "gardener", "--password-file", pw, "whoami"); code != 3 {
+		t.Errorf("a wrong password: exit %d, want 3 (refused by the broker)", code)
+	}
+}
