@@ -107,6 +107,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	for _, w := range warnings {
 		l.Logger.Warn(w)
 	}
+	if _, err := os.Stat(path); err == nil {
+		l.Logger.Info("configuration", "file", path) // which one, when none was named
+	}
 	if *allOff {
 		return daemon.AllOff(cfg, l.Logger)
 	}

@@ -145,7 +145,16 @@ echo "no access: $(grep -i 'permission' /tmp/perm.log | head -1)"
 grep -qi "permission" /tmp/perm.log || fail "no access: no 'permission' in: $(tail -3 /tmp/perm.log)"
 grep -q "relays=sim" /tmp/perm.log && fail "no access: fell back to simulated relays"
 su garden -c "SPRINKLER_STATE_DIR=/tmp/u /bin/agent --config /etc/sprinkler/agent.yaml --all-off" >/tmp/perm.log 2>&1 && fail "--all-off without access exited 0"
+# 6b. The package's way: the chip in the gpio group (its udev rule, and Raspberry Pi OS's), the
+#     agent's user in that group: it opens every line and drives it off.
+echo "gpio:x:997:garden" >>/etc/group
+chgrp 997 /dev/$CHIP
 chmod 660 /dev/$CHIP
+su garden -c "SPRINKLER_STATE_DIR=/tmp/u /bin/agent --config /etc/sprinkler/agent.yaml --all-off" >/tmp/perm.log 2>&1 ||
+	fail "in the gpio group, --all-off: $(tail -3 /tmp/perm.log)"
+grep -q "every relay switched off" /tmp/perm.log || fail "in the gpio group: no 'every relay switched off' in: $(tail -3 /tmp/perm.log)"
+echo "in the gpio group: $(grep -o 'every relay switched off.*' /tmp/perm.log | head -1)"
+chgrp 0 /dev/$CHIP
 
 # 8. Sensors on input lines: 30 pulses on the flow meter's line 22 at 10 per litre are 3 L; a
 #    rain sensor (line 17, active low, pull-up) refuses runs while the simulator pulls it down,
