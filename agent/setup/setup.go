@@ -91,15 +91,14 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := o.apply(&a, cur); err != nil {
 		return err
 	}
+	password := func() error { return o.readPassword(&a, stdin, users) }
 	if !o.yes {
-		if err := ask(newPrompter(stdin, stdout), &a, o, users); err != nil {
-			return err
-		}
+		err = ask(newPrompter(stdin, stdout), &a, o, password)
+	} else if a.LAN {
+		err = password()
 	}
-	if a.LAN {
-		if err := o.readPassword(&a, stdin, users); err != nil {
-			return err
-		}
+	if err != nil {
+		return err
 	}
 	return write(o.path, src, cur, a, users, usersPath, stdout)
 }
@@ -370,8 +369,9 @@ func parseYesNo(s string) (bool, error) {
 
 func anything(string) error { return nil }
 
-// ask asks every question no flag answered.
-func ask(p *prompter, a *answers, o *options, users []server.User) error {
+// ask asks every question no flag answered; password asks the admin's, when the network
+// needs one, right after its name.
+func ask(p *prompter, a *answers, o *options, password func() error) error {
 	var err error
 	if !o.set["id"] {
 		if a.ID, err = p.ask("Agent id (names it in MQTT topics)", a.ID, topics.ValidAgentID); err != nil {
@@ -424,6 +424,11 @@ func ask(p *prompter, a *answers, o *options, users []server.User) error {
 	}
 	if a.LAN && !o.set["admin-user"] {
 		if a.Admin, err = p.ask("Admin user", a.Admin, server.CheckUserName); err != nil {
+			return err
+		}
+	}
+	if a.LAN {
+		if err := password(); err != nil {
 			return err
 		}
 	}
