@@ -2,6 +2,7 @@ package systemtest
 
 import (
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -88,7 +89,7 @@ func TestCtlSeams(t *testing.T) {
 			t.Errorf("the menu does not name %s as ctl spells it:\n%s", name, menu)
 		}
 	}
-	if _, out, _ := ctl(t, url, "version"); !strings.Contains(out, "broker   mochi-mqtt") || !strings.Contains(out, "commit ") {
+	if _, out, _ := ctl(t, url, "version"); !regexp.MustCompile(`(?m)^broker +mochi-mqtt`).MatchString(out) || !regexp.MustCompile(`(?m)^sprinklerctl +[0-9]`).MatchString(out) || !strings.Contains(out, "commit ") {
 		t.Errorf("version:\n%s", out)
 	}
 	if _, out, _ := ctl(t, url, "logs", "--lines", "5"); out == "" || strings.HasPrefix(out, "{") || !strings.Contains(out, " INFO ") {

@@ -198,11 +198,15 @@ func printVersion(w io.Writer, data json.RawMessage) error {
 	if err := json.Unmarshal(data, &v); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "agent    %s (contract %d)\n", v.Version, v.Protocol)
-	fmt.Fprintf(w, "%-8s %s (contract %d)\n", Name, version.Version, topics.ProtocolVersion)
-	fmt.Fprintf(w, "broker   %s\n", cmp.Or(v.Broker, "not the agent's own (an external broker)"))
-	fmt.Fprintf(w, "go       %s\n", v.Go)
-	fmt.Fprintf(w, "commit   %s\n", cmp.Or(v.Revision, "unknown (built without version control stamping, as go run builds)"))
+	for _, l := range [][2]string{
+		{"agent", fmt.Sprintf("%s (contract %d)", v.Version, v.Protocol)},
+		{Name, fmt.Sprintf("%s (contract %d)", version.Version, topics.ProtocolVersion)},
+		{"broker", cmp.Or(v.Broker, "not the agent's own (an external broker)")},
+		{"go", v.Go},
+		{"commit", cmp.Or(v.Revision, "unknown (built without version control stamping, as go run builds)")},
+	} {
+		fmt.Fprintf(w, "%-13s %s\n", l[0], l[1])
+	}
 	return nil
 }
 
