@@ -102,6 +102,7 @@ check "unit enabled, not started" test -L /etc/systemd/system/multi-user.target.
 check "sprinklerctl --version is the package's" sh -c "sprinklerctl --version | grep -qF '$version'"
 check "sprinkler-agent --version is the package's" sh -c "sprinkler-agent --version | grep -qF '$version'"
 check "man sprinkler-agent" sh -c "man -w sprinkler-agent && man -w sprinklerctl-open"
+check "bash completes sprinklerctl" bash -c ". /usr/share/bash-completion/completions/sprinklerctl && complete -p sprinklerctl"
 check "systemd-analyze verify" systemd-analyze verify /lib/systemd/system/sprinkler-agent.service
 phase "installed"
 
