@@ -146,7 +146,7 @@ until ctl status >/dev/null 2>&1; do
 	sleep 0.1
 done
 check "installed sprinklerctl reaches the installed agent as admin" ctl status
-check "its version is the package's" sh -c "timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file $work/pw version | grep -E '^agent +$version '"
+check "its version is the package's" sh -c "timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file $work/pw version | awk '\$1 == \"agent\" { print \$2 }' | grep -qxF '$version'"
 check "zone 1 is Lawn, the init answer" sh -c "timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file $work/pw status | grep -q Lawn"
 check "the schedule the package installed is loaded" ctl profile
 check "open 1 as admin" ctl open 1 --for 1m
