@@ -67,6 +67,14 @@ const (
 	CmdPause      = "pause"
 	CmdResume     = "resume"
 
+	CmdProgramList     = "program_list"
+	CmdProgramGet      = "program_get"
+	CmdProgramPut      = "program_put"
+	CmdProgramDelete   = "program_delete"
+	CmdProgramRename   = "program_rename"
+	CmdProgramVersions = "program_versions"
+	CmdProgramRestore  = "program_restore"
+
 	CmdLogs        = "logs"
 	CmdErrors      = "errors"
 	CmdClearLogs   = "clear-logs"
@@ -116,6 +124,19 @@ var Commands = []Command{
 		Params: []Param{{Name: "percent", Type: "count", Required: true, Help: "0 to 250; 100 is as written"}}},
 	{Name: CmdRainDelay, Access: AccessOperate, Group: "schedule", Summary: "hold scheduled runs for some hours; 0 ends the delay",
 		Params: []Param{{Name: "hours", Type: "hours", Required: true, Help: "how long; 0 clears"}}},
+	{Name: CmdProgramList, Access: AccessRead, Group: "programs", Summary: "every program (profile) with its zones and revision"},
+	{Name: CmdProgramGet, Access: AccessRead, Group: "programs", Summary: "one program as a document, with the revision to name when changing it",
+		Params: []Param{{Name: "name", Type: "profile", Required: true, Help: "the program's name"}}},
+	{Name: CmdProgramPut, Access: AccessAdmin, Group: "programs", Summary: "create a program, or replace it; refused (conflict) when its revision is not the one read",
+		Params: []Param{{Name: "program", Type: "program", Required: true, Help: `the document as program_get gives it: {"revision":"…","name":"summer","zones":[{"zone":1,"days":["odd"],"runs":[{"at":"05:30","for":"10m"}]}]}; no revision creates`}}},
+	{Name: CmdProgramDelete, Access: AccessAdmin, Group: "programs", Summary: "delete a program (not the active one)",
+		Params: []Param{{Name: "name", Type: "profile", Required: true, Help: "the program's name"}, {Name: "revision", Type: "string", Required: true, Help: "its revision, as read"}}},
+	{Name: CmdProgramRename, Access: AccessAdmin, Group: "programs", Summary: "rename a program; the active one stays active",
+		Params: []Param{{Name: "name", Type: "profile", Required: true, Help: "the program's name"}, {Name: "new_name", Type: "string", Required: true, Help: "its new name"},
+			{Name: "revision", Type: "string", Required: true, Help: "its revision, as read"}}},
+	{Name: CmdProgramVersions, Access: AccessRead, Group: "programs", Summary: "the kept versions of the profile file: who changed what, when"},
+	{Name: CmdProgramRestore, Access: AccessAdmin, Group: "programs", Summary: "make a kept version the profile file again (itself a new version)",
+		Params: []Param{{Name: "version", Type: "count", Required: true, Help: "a version from program_versions"}}},
 	{Name: CmdLogs, Access: AccessOperate, Aliases: []string{"rlf"}, Group: "system", Summary: "the last lines of the agent's log, or those containing every given text",
 		Params: []Param{{Name: "lines", Type: "count", Help: "how many (default 50)"}, {Name: "grep", Type: "strings", Help: "texts a line must contain"}}},
 	{Name: CmdErrors, Access: AccessOperate, Aliases: []string{"ref"}, Group: "system", Summary: "the last lines of the error log",

@@ -23,6 +23,7 @@ const (
 	CodeRelay          Code = "relay_failure"   // the relay driver failed
 	CodeExpired        Code = "expired"         // the request's ts plus ttl_s had passed when it arrived
 	CodeNotSaved       Code = "not_saved"       // carried out, but the agent could not save it: a restart will not know it
+	CodeConflict       Code = "conflict"        // the document changed since the revision the request names
 	CodeInternal       Code = "internal"        // a bug; the agent logged it and lives on
 )
 

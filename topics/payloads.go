@@ -112,6 +112,7 @@ const (
 	EventRunSkipped     = "run_skipped"     // a scheduled run did not start; message says why
 	EventProfileChanged = "profile_changed" // another profile became active
 	EventScheduleLoaded = "schedule_loaded" // the profile file was (re)loaded
+	EventProgramChanged = "program_changed" // a program was put, deleted or renamed, or a version restored; message says which
 	EventShutdown       = "shutdown"        // the agent is stopping on request; message says why
 	EventSensor         = "sensor_changed"  // a sensor turned active or inactive; message names it
 	EventLeak           = "leak"            // water flows while every valve is closed

@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nathan-osman/go-sunrise"
@@ -62,10 +63,10 @@ func (r Run) Start() string {
 // shortDuration writes 30m rather than 30m0s.
 func shortDuration(d time.Duration) string {
 	s := d.String()
-	if len(s) > 2 && s[len(s)-2:] == "0s" && d >= time.Minute {
+	if strings.HasSuffix(s, "m0s") { // 30m0s, not 1m30s
 		s = s[:len(s)-2]
 	}
-	if len(s) > 2 && s[len(s)-2:] == "0m" && d >= time.Hour {
+	if strings.HasSuffix(s, "h0m") {
 		s = s[:len(s)-2]
 	}
 	return s
