@@ -132,23 +132,16 @@ func (e *Edit) SetList(key string, items []*yaml.Node) error {
 	if k == nil {
 		return fmt.Errorf("%s: not in the file", key)
 	}
-	seq := &yaml.Node{Kind: yaml.SequenceNode, Content: items}
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(seq); err != nil {
-		return err
-	}
 	indent := "  "
-	if v.Kind == yaml.SequenceNode && len(v.Content) > 0 {
+	if v.Kind == yaml.SequenceNode && len(v.Content) > 0 && v.Style != yaml.FlowStyle {
 		indent = strings.Repeat(" ", max(v.Content[0].Column-3, 0))
 	}
 	var block []string
-	for _, l := range strings.SplitAfter(strings.TrimSuffix(b.String(), "\n"), "\n") {
-		block = append(block, indent+strings.TrimSuffix(l, "\n")+"\n")
-	}
-	if len(items) == 0 {
-		block = nil
+	if len(items) > 0 {
+		var err error
+		if block, err = encodeItems(items, indent); err != nil {
+			return err
+		}
 	}
 	head := k.Line // the lines after the key's own
 	tail := e.sectionEnd(key)
@@ -209,4 +202,115 @@ func scalarText(v any) (string, error) {
 		return "", fmt.Errorf("%q does not fit on one line", v)
 	}
 	return s, nil
+}
+
+// SetTop gives the top-level key the scalar value v, added at the top when the document
+// lacks it.
+func (e *Edit) SetTop(key string, v any) error {
+	text, err := scalarText(v)
+	if err != nil {
+		return err
+	}
+	k, val := lookup(e.root, key)
+	switch {
+	case k == nil:
+		first := len(e.lines)
+		if len(e.root.Content) > 0 {
+			first = e.root.Content[0].Line - 1
+			for first > 0 && strings.HasPrefix(strings.TrimSpace(e.lines[first-1]), "#") {
+				first--
+			}
+		}
+		e.lines = append(e.lines[:first], append([]string{key + ": " + text + "\n"}, e.lines[first:]...)...)
+	case val.Kind != yaml.ScalarNode:
+		return fmt.Errorf("%s: not a single value", key)
+	default:
+		e.replaceScalar(val, text)
+	}
+	return e.parse()
+}
+
+// Items is the list under the top-level key: nil when the key is missing or not a list.
+func (e *Edit) Items(key string) []*yaml.Node {
+	if _, v := lookup(e.root, key); v != nil && v.Kind == yaml.SequenceNode {
+		return v.Content
+	}
+	return nil
+}
+
+// SetItem replaces item i of the list under key by item, or appends it when i is the list's
+// length; the other items and their comments stay as they are. A list written on one line is
+// written again whole.
+func (e *Edit) SetItem(key string, i int, item *yaml.Node) error {
+	_, v := lookup(e.root, key)
+	if v == nil || v.Kind != yaml.SequenceNode || i < 0 || i > len(v.Content) {
+		return fmt.Errorf("%s: no list with an item %d", key, i)
+	}
+	if v.Style == yaml.FlowStyle || len(v.Content) == 0 {
+		items := append(append([]*yaml.Node{}, v.Content[:i]...), item)
+		if i < len(v.Content) {
+			items = append(items, v.Content[i+1:]...)
+		}
+		return e.SetList(key, items)
+	}
+	block, err := encodeItems([]*yaml.Node{item}, strings.Repeat(" ", max(v.Content[0].Column-3, 0)))
+	if err != nil {
+		return err
+	}
+	start, end := e.itemSpan(key, v, min(i, len(v.Content)-1))
+	if i == len(v.Content) {
+		start = end
+	}
+	e.lines = append(e.lines[:start], append(block, e.lines[end:]...)...)
+	return e.parse()
+}
+
+// DeleteItem removes item i of the list under key.
+func (e *Edit) DeleteItem(key string, i int) error {
+	_, v := lookup(e.root, key)
+	if v == nil || v.Kind != yaml.SequenceNode || i < 0 || i >= len(v.Content) {
+		return fmt.Errorf("%s: no list with an item %d", key, i)
+	}
+	if v.Style == yaml.FlowStyle {
+		return e.SetList(key, append(append([]*yaml.Node{}, v.Content[:i]...), v.Content[i+1:]...))
+	}
+	start, end := e.itemSpan(key, v, i)
+	for i == 0 && end < len(e.lines) && strings.TrimSpace(e.lines[end]) == "" {
+		end++ // no blank line left between the key and what was the second item
+	}
+	e.lines = append(e.lines[:start], e.lines[end:]...)
+	return e.parse()
+}
+
+// itemSpan is the lines [start, end) of item i of the block list v under key: from its dash
+// to the next item or the end of the section, less the blank and comment lines just before
+// that (they belong to what follows).
+func (e *Edit) itemSpan(key string, v *yaml.Node, i int) (start, end int) {
+	start = v.Content[i].Line - 1
+	end = e.sectionEnd(key)
+	if i+1 < len(v.Content) {
+		end = v.Content[i+1].Line - 1
+	}
+	for end > start+1 {
+		if l := strings.TrimSpace(e.lines[end-1]); l != "" && !strings.HasPrefix(l, "#") {
+			break
+		}
+		end--
+	}
+	return start, end
+}
+
+// encodeItems writes items as block list entries, each line after indent.
+func encodeItems(items []*yaml.Node, indent string) ([]string, error) {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&yaml.Node{Kind: yaml.SequenceNode, Content: items}); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range strings.SplitAfter(strings.TrimSuffix(b.String(), "\n"), "\n") {
+		out = append(out, indent+strings.TrimSuffix(l, "\n")+"\n")
+	}
+	return out, nil
 }

@@ -84,3 +84,40 @@ func TestEditList(t *testing.T) {
 		t.Errorf("emptied: got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestEditItems replaces, appends and deletes entries of a block list: the other entries
+// and the comments between them stay as written.
+func TestEditItems(t *testing.T) {
+	src := "# head\nactive: a\nprofiles:\n  - name: a   # the first\n    x: 1\n\n  # about b\n  - name: b\n    x: 2\n# tail\n"
+	e, err := NewEdit([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	node := func(s string) *yaml.Node {
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(s), &n); err != nil {
+			t.Fatal(err)
+		}
+		return n.Content[0]
+	}
+	step := func(what string, err error, want string) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if got := string(e.Bytes()); got != want {
+			t.Fatalf("%s: got\n%s\nwant\n%s", what, got, want)
+		}
+	}
+	step("replace a", e.SetItem("profiles", 0, node("name: a\nx: 10\n")),
+		"# head\nactive: a\nprofiles:\n  - name: a\n    x: 10\n\n  # about b\n  - name: b\n    x: 2\n# tail\n")
+	step("append c", e.SetItem("profiles", 2, node("name: c\nx: 3\n")),
+		"# head\nactive: a\nprofiles:\n  - name: a\n    x: 10\n\n  # about b\n  - name: b\n    x: 2\n  - name: c\n    x: 3\n# tail\n")
+	step("delete a", e.DeleteItem("profiles", 0),
+		"# head\nactive: a\nprofiles:\n  # about b\n  - name: b\n    x: 2\n  - name: c\n    x: 3\n# tail\n")
+	step("active c", e.SetTop("active", "c"),
+		"# head\nactive: c\nprofiles:\n  # about b\n  - name: b\n    x: 2\n  - name: c\n    x: 3\n# tail\n")
+	if n := len(e.Items("profiles")); n != 2 {
+		t.Errorf("%d items, want 2", n)
+	}
+}
