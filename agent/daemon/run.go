@@ -18,6 +18,7 @@ import (
 	"sprinkler/agent/link"
 	"sprinkler/agent/metrics"
 	"sprinkler/agent/problems"
+	"sprinkler/agent/programs"
 	"sprinkler/agent/relay"
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/sensors"
@@ -236,6 +237,10 @@ func (a *run) openSchedule() error {
 	a.svc = serve.Options{Valves: a.v, Schedule: a.sched, Clock: d.opts.Clock, Location: loc, Version: version.Version, History: a.hist,
 		Blocked: a.sens.BlockManual, Sensors: a.sens.States, SaveDefault: a.state.saveDefault, Log: d.log,
 		System: serve.System{Shutdown: a.shutdownRequested}}
+	if a.sched != nil {
+		a.svc.Programs = programs.New(d.cfg.Schedule.File, filepath.Join(d.cfg.State.Dir, "programs"), d.cfg.ScheduleEnv(), d.opts.Clock.Now)
+		a.svc.Announce = a.rep.resync
+	}
 	if d.opts.Logs != nil {
 		a.svc.System.Logs = d.opts.Logs
 	}

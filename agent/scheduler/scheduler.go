@@ -312,7 +312,13 @@ func (e *Engine) Activate(p string, force bool, by string) (string, error) {
 
 // Reload reads the profile file again. A bad file is refused with what is wrong, and the
 // running schedule is kept; a good one replaces the whole schedule at once.
-func (e *Engine) Reload(by string) error {
+func (e *Engine) Reload(by string) error { return e.reload(by, "", "") }
+
+// ReloadRenamed is Reload after the profile old was renamed to renamed: when it was the
+// active one, it stays active under its new name.
+func (e *Engine) ReloadRenamed(old, renamed, by string) error { return e.reload(by, old, renamed) }
+
+func (e *Engine) reload(by, old, renamed string) error {
 	f, err := schedule.Load(e.o.Path, schedule.Env{Zones: e.o.Zones, Site: e.o.Site})
 	if err != nil {
 		e.o.Log.Warn("schedule: reload refused; keeping the running schedule", "err", err)
@@ -321,7 +327,11 @@ func (e *Engine) Reload(by string) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.file = f
-	e.active = e.pick(e.active.Name)
+	name := e.active.Name
+	if name == old {
+		name = renamed
+	}
+	e.active = e.pick(name)
 	e.o.Log.Info("schedule reloaded", "file", f.Path, "profiles", len(f.Profiles), "active", e.active.Name, "by", by)
 	e.o.Valves.AddEvent(topics.Event{Type: topics.EventScheduleLoaded, Source: by, Message: fmt.Sprintf("%d profiles; %s active", len(f.Profiles), e.active.Name)})
 	e.lastEval = e.o.Clock.Now()

@@ -14,6 +14,7 @@ import (
 
 	"sprinkler/agent/clock"
 	"sprinkler/agent/history"
+	"sprinkler/agent/programs"
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/valves"
 	"sprinkler/topics"
@@ -67,6 +68,10 @@ type Options struct {
 	Blocked func(zone int) error
 	// Sensors, when set, gives the sensors' states for the status reply.
 	Sensors func() map[string]topics.SensorStatus
+	// Programs is the profile file as documents; nil without a schedule.
+	Programs *programs.Store
+	// Announce, when set, publishes Home Assistant discovery again (a program list changed).
+	Announce func()
 	// SaveDefault, when set, keeps a zone's default run changed on its duration topic.
 	SaveDefault func(zone int, d time.Duration) error
 	System      System
@@ -102,6 +107,13 @@ func New(o Options) *Service {
 		topics.CmdSchedule: s.schedule, topics.CmdNext: s.next, topics.CmdRainDelay: s.rainDelay,
 	} {
 		s.handlers[name] = s.needSchedule(h)
+	}
+	for name, h := range map[string]handler{
+		topics.CmdProgramList: s.programList, topics.CmdProgramGet: s.programGet, topics.CmdProgramPut: s.programPut,
+		topics.CmdProgramDelete: s.programDelete, topics.CmdProgramRename: s.programRename,
+		topics.CmdProgramVersions: s.programVersions, topics.CmdProgramRestore: s.programRestore,
+	} {
+		s.handlers[name] = s.needSchedule(s.needPrograms(h))
 	}
 	return s
 }
