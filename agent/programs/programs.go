@@ -223,6 +223,11 @@ func (s *Store) change(by, action, program string, fn edit) (topics.ProgramDoc, 
 	if err != nil {
 		return topics.ProgramDoc{}, topics.Errorf(topics.CodeInternal, "program: %v", err)
 	}
+	if bytes.Equal(out, src) { // put back as it was: nothing to write or keep
+		if i := find(before, program); i >= 0 {
+			return before[i], nil
+		}
+	}
 	g, err := schedule.Parse(s.path, out, s.env)
 	if err != nil {
 		// The lines are the new file's, which the client never saw: the profile, zone and

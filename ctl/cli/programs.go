@@ -1,0 +1,310 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"sprinkler/topics"
+)
+
+// programCommands are "program list|show|edit|apply|delete|rename|history|restore": the
+// schedule's programs (profiles) read and changed as documents.
+func (a *app) programCommands() *cobra.Command {
+	root := &cobra.Command{Use: "program", Aliases: []string{"programs"}, Short: "read and change the schedule's programs (profiles)"}
+
+	list := command(topics.CmdProgramList, "list")
+	list.Aliases = nil
+	list.Args = noArgs
+	list.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		return a.requestAndPrint(ctx, topics.CmdProgramList, nil, printProgramList)
+	})
+
+	show := command(topics.CmdProgramGet, "show NAME")
+	show.Args = cobra.ExactArgs(1)
+	show.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		return a.requestAndPrint(ctx, topics.CmdProgramGet, topics.ProgramArgs{Name: args[0]}, printProgramYAML)
+	})
+
+	edit := &cobra.Command{Use: "edit NAME", Args: cobra.ExactArgs(1),
+		Short: "edit a program as YAML in $EDITOR; it is checked when saved, and opened again with the error when refused"}
+	edit.RunE = func(cmd *cobra.Command, args []string) error { return classify(a.editProgram(cmd.Context(), args[0])) }
+
+	apply := &cobra.Command{Use: "apply -f FILE", Args: noArgs, Short: "create or replace a program from a YAML or JSON file (- for stdin); its revision, if any, must be current"}
+	var file string
+	apply.Flags().StringVarP(&file, "file", "f", "", "the program, as program show prints it")
+	apply.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		if file == "" {
+			return usageErr("apply needs -f FILE (or -f - for stdin)")
+		}
+		src, err := readInput(file)
+		if err != nil {
+			return usageErr("-f %s: %v", file, err)
+		}
+		doc, err := parseProgram(src)
+		if err != nil {
+			return usageErr("%s: %v", file, err)
+		}
+		return a.requestAndPrint(ctx, topics.CmdProgramPut, topics.ProgramArgs{Program: &doc}, printProgramSaved)
+	})
+
+	var revision string
+	del := command(topics.CmdProgramDelete, "delete NAME [--revision R]")
+	del.Args = cobra.ExactArgs(1)
+	del.Flags().StringVar(&revision, "revision", "", "the revision read (default: the current one)")
+	del.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		rev, err := a.revision(ctx, args[0], revision)
+		if err != nil {
+			return err
+		}
+		return a.requestAndPrint(ctx, topics.CmdProgramDelete, topics.ProgramArgs{Name: args[0], Revision: rev}, func(w io.Writer, _ json.RawMessage) error {
+			_, err := fmt.Fprintf(w, "deleted %s\n", args[0])
+			return err
+		})
+	})
+
+	rename := command(topics.CmdProgramRename, "rename NAME NEW-NAME [--revision R]")
+	rename.Args = cobra.ExactArgs(2)
+	rename.Flags().StringVar(&revision, "revision", "", "the revision read (default: the current one)")
+	rename.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		rev, err := a.revision(ctx, args[0], revision)
+		if err != nil {
+			return err
+		}
+		return a.requestAndPrint(ctx, topics.CmdProgramRename, topics.ProgramArgs{Name: args[0], NewName: args[1], Revision: rev}, printProgramSaved)
+	})
+
+	history := command(topics.CmdProgramVersions, "history")
+	history.Args = noArgs
+	history.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		return a.requestAndPrint(ctx, topics.CmdProgramVersions, nil, printProgramVersions)
+	})
+
+	restore := command(topics.CmdProgramRestore, "restore VERSION")
+	restore.Args = cobra.ExactArgs(1)
+	restore.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		var v int
+		if _, err := fmt.Sscan(args[0], &v); err != nil || v < 1 {
+			return usageErr("%q is not a version number (program history lists them)", args[0])
+		}
+		return a.requestAndPrint(ctx, topics.CmdProgramRestore, topics.ProgramArgs{Version: v}, printProgramList)
+	})
+
+	root.AddCommand(list, show, edit, apply, del, rename, history, restore)
+	return root
+}
+
+// revision is rev when given, else the program's current revision.
+func (a *app) revision(ctx context.Context, name, rev string) (string, error) {
+	if rev != "" {
+		return rev, nil
+	}
+	data, err := a.request(ctx, topics.CmdProgramGet, topics.ProgramArgs{Name: name})
+	if err != nil {
+		return "", err
+	}
+	var d topics.ProgramDoc
+	if err := json.Unmarshal(data, &d); err != nil {
+		return "", err
+	}
+	return d.Revision, nil
+}
+
+// editHeader starts the file the editor opens; lines starting with # are ignored.
+const editHeader = `# Edit the program, save and quit; it is checked when saved. An empty file cancels.
+# Days: mon..sun, 1-31, last, 2026-07-04, or alone: all, even, odd, none, every 3 days from 2026-04-01.
+# Runs: {at: "06:00" or sunrise-30m / sunset+15m, for: 10m}, optionally times: 3 and every: 1h.
+# Leave revision as it is: it says which version you edited.
+`
+
+// editProgram opens the program in $EDITOR until the agent takes it, the person cancels (an
+// empty file or no change), or another client changed it meanwhile. Each request has its own
+// --timeout; the editor has none.
+func (a *app) editProgram(ctx context.Context, name string) error {
+	var doc topics.ProgramDoc
+	err := a.withTimeout(ctx, func(ctx context.Context) error {
+		data, err := a.request(ctx, topics.CmdProgramGet, topics.ProgramArgs{Name: name})
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(data, &doc)
+	})
+	if e, ok := errors.AsType[*topics.Error](err); ok && e.Code == topics.CodeBadRequest && strings.HasPrefix(e.Msg, "no program") {
+		doc = topics.ProgramDoc{Name: name, Zones: []topics.ProgramZone{{Zone: 1, Days: []string{"mon", "thu"}, Runs: []topics.ProgramRun{{At: "06:00", For: "10m"}}}}}
+		err = nil
+	}
+	if err != nil {
+		return err
+	}
+	body, err := yaml.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp("", "sprinkler-program-*.yaml")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	f.Close()
+	text := editHeader + string(body)
+	for {
+		if err := os.WriteFile(f.Name(), []byte(text), 0o600); err != nil {
+			return err
+		}
+		if err := runEditor(f.Name()); err != nil {
+			return err
+		}
+		edited, err := os.ReadFile(f.Name())
+		if err != nil {
+			return err
+		}
+		if string(stripComments(edited)) == string(stripComments([]byte(text))) || len(bytes.TrimSpace(stripComments(edited))) == 0 {
+			fmt.Fprintln(a.out, "nothing changed")
+			return nil
+		}
+		fresh, err := parseProgram(edited)
+		if err == nil {
+			err = a.withTimeout(ctx, func(ctx context.Context) error {
+				return a.requestAndPrint(ctx, topics.CmdProgramPut, topics.ProgramArgs{Program: &fresh}, printProgramSaved)
+			})
+		}
+		if err == nil || !textRefused(err) {
+			return err // saved, or not a fault of the text: a conflict, the agent gone
+		}
+		// Open it again, the error on top, so the person can fix it.
+		text = "# NOT SAVED: " + strings.ReplaceAll(err.Error(), "\n", "\n#   ") + "\n" + editHeader + string(stripComments(edited))
+	}
+}
+
+func (a *app) withTimeout(ctx context.Context, fn func(context.Context) error) error {
+	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	defer cancel()
+	return fn(ctx)
+}
+
+// runEditor opens path in $VISUAL or $EDITOR (vi without either), as kubectl edit does; the
+// variable may hold arguments ("code --wait").
+func runEditor(path string) error {
+	ed := os.Getenv("VISUAL")
+	if ed == "" {
+		ed = os.Getenv("EDITOR")
+	}
+	if ed == "" {
+		ed = "vi"
+	}
+	cmd := exec.Command("sh", "-c", ed+` "$1"`, "editor", path)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("the editor (%s): %w", ed, err)
+	}
+	return nil
+}
+
+// stripComments drops the lines that start with #.
+func stripComments(b []byte) []byte {
+	var out []byte
+	for _, l := range bytes.SplitAfter(b, []byte("\n")) {
+		if !bytes.HasPrefix(bytes.TrimSpace(l), []byte("#")) {
+			out = append(out, l...)
+		}
+	}
+	return out
+}
+
+var errNotYAML = errors.New("not a program")
+
+// textRefused reports whether err is the edited text's fault: it does not read as a
+// program, or the agent refused the program as written.
+func textRefused(err error) bool {
+	if errors.Is(err, errNotYAML) {
+		return true
+	}
+	e, ok := errors.AsType[*topics.Error](err)
+	return ok && e.Code == topics.CodeBadRequest
+}
+
+// parseProgram reads a program document from YAML or JSON, strictly: a misspelt field is an
+// error, not silently dropped.
+func parseProgram(src []byte) (topics.ProgramDoc, error) {
+	var doc topics.ProgramDoc
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil {
+		return doc, fmt.Errorf("%w: %s", errNotYAML, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	return doc, nil
+}
+
+func readInput(name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(os.Stdin)
+	}
+	return os.ReadFile(name)
+}
+
+func printProgramList(w io.Writer, data json.RawMessage) error {
+	var ps []topics.ProgramSummary
+	if err := json.Unmarshal(data, &ps); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tACTIVE\tZONES\tREVISION\tABOUT")
+	for _, p := range ps {
+		active := ""
+		if p.Active {
+			active = "yes"
+		}
+		zones := strings.Trim(strings.ReplaceAll(fmt.Sprint(p.Zones), " ", ","), "[]")
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", p.Name, active, zones, p.Revision, p.About)
+	}
+	return tw.Flush()
+}
+
+func printProgramYAML(w io.Writer, data json.RawMessage) error {
+	var d topics.ProgramDoc
+	if err := json.Unmarshal(data, &d); err != nil {
+		return err
+	}
+	out, err := yaml.Marshal(d)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(out)
+	return err
+}
+
+func printProgramSaved(w io.Writer, data json.RawMessage) error {
+	var d topics.ProgramDoc
+	if err := json.Unmarshal(data, &d); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "saved %s (revision %s)\n", d.Name, d.Revision)
+	return err
+}
+
+func printProgramVersions(w io.Writer, data json.RawMessage) error {
+	var vs []topics.ProgramVersion
+	if err := json.Unmarshal(data, &vs); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "VERSION\tWHEN\tBY\tWHAT\t")
+	for _, v := range vs {
+		now := ""
+		if v.Current {
+			now = "(the file now)"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.Version, v.TS.Local().Format("2006-01-02 15:04:05"), v.By, strings.TrimSpace(v.Action+" "+v.Program), now)
+	}
+	return tw.Flush()
+}
