@@ -86,7 +86,7 @@ mode() { stat -c '%a %U:%G' "$1"; }
 for f in /usr/bin/sprinkler-agent /usr/bin/sprinkler-broker /usr/bin/sprinklerctl; do
 	check "$f 755 root:root" sh -c "[ \"\$(stat -c '%a %U:%G' $f)\" = '755 root:root' ]"
 done
-for f in /etc/sprinkler/agent.yaml /etc/sprinkler/profiles.yaml /lib/systemd/system/sprinkler-agent.service \
+for f in /etc/sprinkler/agent.yaml /lib/systemd/system/sprinkler-agent.service \
 	/lib/udev/rules.d/60-sprinkler-gpio.rules /usr/share/bash-completion/completions/sprinklerctl \
 	/usr/share/zsh/vendor-completions/_sprinklerctl /usr/share/fish/vendor_completions.d/sprinklerctl.fish \
 	/usr/share/man/man1/sprinklerctl.1.gz /usr/share/man/man1/sprinkler-agent.1.gz /usr/share/man/man1/sprinkler-broker.1.gz \
@@ -97,6 +97,8 @@ check "conffiles: agent.yaml and profiles.yaml" sh -c "dpkg-query -W -f '\${Conf
 	dpkg-query -W -f '\${Conffiles}' sprinkler | grep -q ' /etc/sprinkler/profiles.yaml '"
 check "user sprinkler: a system user in groups sprinkler and gpio" sh -c \
 	"[ \$(id -u sprinkler) -lt 1000 ] && id -nG sprinkler | tr ' ' '\n' | grep -qx gpio && id -nG sprinkler | tr ' ' '\n' | grep -qx sprinkler"
+check "/etc/sprinkler 775 root:sprinkler, profiles.yaml 664 root:sprinkler (programs are edited over MQTT)" sh -c \
+	"[ \"\$(stat -c '%a %U:%G' /etc/sprinkler)\" = '775 root:sprinkler' ] && [ \"\$(stat -c '%a %U:%G' /etc/sprinkler/profiles.yaml)\" = '664 root:sprinkler' ]"
 check "/var/lib/sprinkler 700 sprinkler:sprinkler" sh -c "[ \"\$(stat -c '%a %U:%G' /var/lib/sprinkler)\" = '700 sprinkler:sprinkler' ]"
 check "unit enabled, not started" test -L /etc/systemd/system/multi-user.target.wants/sprinkler-agent.service
 check "sprinklerctl --version is the package's" sh -c "sprinklerctl --version | grep -qF '$version'"
@@ -151,6 +153,12 @@ check "zone 1 is Lawn, the init answer" sh -c "timeout 20 sprinklerctl --broker 
 check "the schedule the package installed is loaded" ctl profile
 check "open 1 as admin" ctl open 1 --for 1m
 check "close all" ctl close all
+edit_program() {
+	ctl program show spring | sed 's/for: 6m/for: 7m/' >"$work/spring.yaml" &&
+		ctl program apply -f "$work/spring.yaml" && grep -q 'for: 7m' /etc/sprinkler/profiles.yaml &&
+		[ -f /var/lib/sprinkler/programs/versions.json ] && ctl program history | grep -q 'put spring'
+}
+check "a program edited with the installed sprinklerctl is written by the agent's user" edit_program
 check "a wrong password is refused" sh -c "! timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file /etc/hostname status"
 runs_as_unit() {
 	grep -q "^Uid:	$(id -u "$user")	" /proc/$agent_pid/status &&
