@@ -74,6 +74,7 @@ const (
 	CmdProgramRename   = "program_rename"
 	CmdProgramVersions = "program_versions"
 	CmdProgramRestore  = "program_restore"
+	CmdProgramPreview  = "program_preview"
 
 	CmdLogs        = "logs"
 	CmdErrors      = "errors"
@@ -134,6 +135,8 @@ var Commands = []Command{
 	{Name: CmdProgramRename, Access: AccessAdmin, Group: "programs", Summary: "rename a program; the active one stays active",
 		Params: []Param{{Name: "name", Type: "profile", Required: true, Help: "the program's name"}, {Name: "new_name", Type: "string", Required: true, Help: "its new name"},
 			{Name: "revision", Type: "string", Required: true, Help: "its revision, as read"}}},
+	{Name: CmdProgramPreview, Access: AccessRead, Group: "programs", Summary: "the runs a program would make, checked as a put is, without saving it",
+		Params: []Param{{Name: "program", Type: "program", Required: true, Help: "the document, as for program_put"}, {Name: "hours", Type: "hours", Help: "how far ahead (default 168, at most a year)"}}},
 	{Name: CmdProgramVersions, Access: AccessRead, Group: "programs", Summary: "the kept versions of the profile file: who changed what, when"},
 	{Name: CmdProgramRestore, Access: AccessAdmin, Group: "programs", Summary: "make a kept version the profile file again (itself a new version)",
 		Params: []Param{{Name: "version", Type: "count", Required: true, Help: "a version from program_versions"}}},

@@ -55,6 +55,7 @@ type ProgramArgs struct {
 	Revision string      `json:"revision,omitempty"` // program_delete, program_rename: the revision read
 	Program  *ProgramDoc `json:"program,omitempty"`  // program_put, with the revision read ("" to create)
 	Version  int         `json:"version,omitempty"`  // program_restore
+	Hours    float64     `json:"hours,omitempty"`    // program_preview: how far ahead
 }
 
 // ProgramVersion is one kept version of the profile file, in the reply to program_versions.

@@ -47,6 +47,13 @@ func TestProgramsThroughTheBroker(t *testing.T) {
 		t.Fatalf("program_get: %+v", doc)
 	}
 	doc.Zones[0].Runs = []topics.ProgramRun{{At: "05:00", For: "7m"}}
+	preview := decode[[]topics.PlannedRun](t, request(t, c, a, "program_preview", "pv", string(mustMarshal(t, map[string]any{"id": "pv", "program": doc, "hours": 2}))))
+	if len(preview) != 1 || preview[0].Start.Format("15:04") != "05:00" || preview[0].End.Sub(preview[0].Start.Time) != 7*time.Minute {
+		t.Errorf("program_preview: %+v", preview)
+	}
+	if next := decode[[]topics.PlannedRun](t, request(t, c, a, "next", "n0", `{"id":"n0","hours":2}`)); len(next) > 0 && next[0].Start.Format("15:04") == "05:00" {
+		t.Errorf("a preview changed the schedule: %+v", next)
+	}
 	put := decode[topics.ProgramDoc](t, request(t, c, a, "program_put", "p", string(mustMarshal(t, map[string]any{"id": "p", "program": doc}))))
 	if put.Revision == doc.Revision {
 		t.Errorf("the revision did not change: %+v", put)

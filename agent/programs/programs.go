@@ -84,6 +84,23 @@ func find(ds []topics.ProgramDoc, name string) int {
 	return -1
 }
 
+// Preview returns the windows doc would water in [from, to) in loc, checked as a put is but
+// not saved.
+func (s *Store) Preview(doc topics.ProgramDoc, from, to time.Time, loc *time.Location) ([]schedule.Window, error) {
+	if strings.TrimSpace(doc.Name) == "" {
+		doc.Name = "preview"
+	}
+	src, err := schedule.Native("", []topics.ProgramDoc{doc})
+	if err != nil {
+		return nil, topics.Errorf(topics.CodeInternal, "program: %v", err)
+	}
+	f, err := schedule.Parse(s.path, src, s.env)
+	if err != nil {
+		return nil, topics.Errorf(topics.CodeBadRequest, "program %q: %s", doc.Name, placeRe.ReplaceAllString(err.Error(), ""))
+	}
+	return f.Profiles[0].Windows(from, to, loc), nil
+}
+
 // List returns every program with its zones and revision; active names the one in use.
 func (s *Store) List(active string) ([]topics.ProgramSummary, error) {
 	_, f, err := s.current()

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"fmt"
+	"time"
 
 	"sprinkler/topics"
 )
@@ -80,6 +81,35 @@ func (s *Service) programRename(r topics.Request, source string) (any, error) {
 		return nil, err
 	}
 	return doc, s.programChanged(source, fmt.Sprintf("renamed %s to %s", a.Name, a.NewName), a.Name, a.NewName)
+}
+
+func (s *Service) programPreview(r topics.Request, _ string) (any, error) {
+	a, err := s.programArgs(r, false)
+	if err != nil {
+		return nil, err
+	}
+	if a.Program == nil {
+		return nil, topics.Errorf(topics.CodeBadRequest, `"program" is missing: the document, as program_get gives it`)
+	}
+	hours := a.Hours
+	switch {
+	case hours == 0:
+		hours = 168
+	case hours < 0 || hours > 24*366:
+		return nil, topics.Errorf(topics.CodeBadRequest, "hours %v: want 0 to a year", hours)
+	}
+	now := s.o.Clock.Now()
+	ws, err := s.o.Programs.Preview(*a.Program, now, now.Add(time.Duration(hours*float64(time.Hour))), s.o.Location)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]topics.PlannedRun, 0, len(ws))
+	for _, w := range ws {
+		if w.End.After(now) {
+			out = append(out, topics.PlannedRun{Zone: w.Zone, Start: topics.Time{Time: w.Start}, End: topics.Time{Time: w.End}, Profile: w.Profile})
+		}
+	}
+	return out, nil
 }
 
 func (s *Service) programVersions(r topics.Request, _ string) (any, error) {

@@ -111,7 +111,7 @@ func New(o Options) *Service {
 	for name, h := range map[string]handler{
 		topics.CmdProgramList: s.programList, topics.CmdProgramGet: s.programGet, topics.CmdProgramPut: s.programPut,
 		topics.CmdProgramDelete: s.programDelete, topics.CmdProgramRename: s.programRename,
-		topics.CmdProgramVersions: s.programVersions, topics.CmdProgramRestore: s.programRestore,
+		topics.CmdProgramVersions: s.programVersions, topics.CmdProgramRestore: s.programRestore, topics.CmdProgramPreview: s.programPreview,
 	} {
 		s.handlers[name] = s.needSchedule(s.needPrograms(h))
 	}
