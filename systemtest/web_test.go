@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -61,8 +62,12 @@ func TestWebPage(t *testing.T) {
 	if err := os.WriteFile(users, fmt.Appendf(nil, "users:\n  - {name: neighbour, hash: %q, role: viewer}\n", hash), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	profiles, err := filepath.Abs("../configs/profiles.yaml")
+	shipped, err := os.ReadFile("../configs/profiles.yaml")
 	if err != nil {
+		t.Fatal(err)
+	}
+	profiles := filepath.Join(dir, "profiles.yaml") // a copy: the page writes programs into it
+	if err := os.WriteFile(profiles, shipped, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	url, agent := startAgent(t, "garden", "SPRINKLER_BROKER_USERS_FILE="+users,
@@ -84,7 +89,8 @@ func TestWebPage(t *testing.T) {
 	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
+			page, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('main').innerText`))
+			t.Fatalf("%s: %v\nthe page:\n%s", what, err, page)
 		}
 	}
 	count := func(sel string) int {
@@ -170,6 +176,52 @@ func TestWebPage(t *testing.T) {
 		t.Fatalf("the active profile after the switch: exit %d, %s %s", code, stdout, stderr)
 	}
 
+	// press clicks a button from the page's script: a pointer click lands where the button was
+	// when it was measured, and the editor moves as its preview fills.
+	press := func(sel string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](fmt.Sprintf(`(() => { document.querySelector(%q).click(); return true; })()`, sel))(ctx, tg)
+			return err
+		})
+	}
+	set := func(sel, value string) chromedp.Action[chromedp.Void] {
+		return wait(fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = %q; e.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, sel, value))
+	}
+	do("write a program on the page",
+		press(`#program-new`),
+		chromedp.WaitVisible(chromedp.CSS(`#editor`)),
+		chromedp.SendKeys(chromedp.CSS(`#ed-name`), "autumn"),
+		wait(`!!document.querySelector('#ed-zones .zone-id option[value="2"]')`),
+		set(`#ed-zones .zone-id`, "2"),
+		set(`#ed-zones .days-kind`, "odd"),
+		set(`#ed-zones .run-row .at`, "08:00"),
+		set(`#ed-zones .run-row .for`, "0"),
+		wait(`document.querySelector('#ed-zones .err').textContent.includes('for: "0m" is not a duration')`),
+	)
+	do("fix it",
+		set(`#ed-zones .run-row .for`, "3"),
+		wait(`document.querySelector('#ed-zones .err').textContent === '' && document.querySelector('#ed-preview').textContent.includes('zone 2')`),
+		wait(`document.querySelector('#ed-zones .words').textContent === 'odd days'`),
+		shot("web-program.png"),
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
+		shot("web-program-phone.png"),
+		chromedp.EmulateViewport(1280, 900),
+	)
+	do("save it",
+		press(`#ed-save`),
+		wait(`document.querySelector('#editor').hidden && document.querySelector('#programs').textContent.includes('autumn')`),
+	)
+	if code, shown, stderr := ctl(t, url, "program", "show", "autumn"); code != 0 || !strings.Contains(shown, "- zone: 2") ||
+		!strings.Contains(shown, "days: [odd]") || !strings.Contains(shown, `runs: [{at: "08:00", for: 3m}]`) {
+		t.Fatalf("the program saved on the page: exit %d\n%s%s", code, shown, stderr)
+	}
+	if code, _, stderr := ctl(t, url, "activate", "autumn"); code != 0 {
+		t.Fatal(stderr)
+	}
+	if _, next, _ := ctl(t, url, "next", "--hours", "48"); !regexp.MustCompile(`(?m)^2 +\S+ \S+ 08:00:00 +08:03:00 +autumn`).MatchString(next) {
+		t.Errorf("ctl next does not show the page's program:\n%s", next)
+	}
+
 	do("log in as a viewer",
 		chromedp.Click(chromedp.CSS(`#relogin`)),
 		chromedp.WaitVisible(chromedp.CSS(`#login`)),
@@ -183,9 +235,19 @@ func TestWebPage(t *testing.T) {
 	if n, buttons := count(".zone"), count("button.open, button.close, #stop-all:not([hidden]), #pause:not([hidden]), #resume:not([hidden])"); buttons != 0 || n != 8 {
 		t.Errorf("the viewer sees %d zones and %d buttons that would be refused", n, buttons)
 	}
+	do("a viewer reads a program and may change nothing",
+		wait(`document.querySelector('#programs').textContent.includes('autumn')`),
+		wait(`document.querySelector('#program-new').hidden && !document.querySelector('#programs-why').hidden`),
+		press(`#programs li button.edit`),
+		chromedp.WaitVisible(chromedp.CSS(`#editor`)),
+		wait(`document.querySelector('#ed-why').textContent.includes('Only an admin changes programs; you are viewer')`),
+	)
+	if enabled := count(`#editor input:not([disabled]), #editor select:not([disabled]), #editor button.remove:not([disabled]), #ed-add-zone:not([disabled]), #ed-save:not([hidden]), #ed-delete:not([hidden])`); enabled != 0 {
+		t.Errorf("the viewer has %d program controls that would be refused", enabled)
+	}
 	// The README shows the desktop and phone screenshots from docs/images; this test renews
 	// them there with SPRINKLER_SCREENSHOTS=$PWD/docs/images (or keeps them anywhere else).
-	for name, width := range map[string]int{"web-desktop.png": 1280, "web-phone.png": 390 * 2, "web-viewer.png": 1280} {
+	for name, width := range map[string]int{"web-desktop.png": 1280, "web-phone.png": 390 * 2, "web-viewer.png": 1280, "web-program.png": 1280, "web-program-phone.png": 390 * 2} {
 		b, err := os.ReadFile(filepath.Join(shots, name))
 		if err != nil {
 			t.Fatal(err)

@@ -83,6 +83,7 @@ function select(id) {
     role = w.role || 'admin';
     $('#who').textContent = `${w.client_id} (${role})`;
     render();
+    programList();
   }).catch(show);
   schedule();
   presence();
@@ -234,6 +235,7 @@ function schedule() {
     $('#profile').replaceChildren(...ps.map((p) => el('option', { value: p.name, selected: p.active, textContent: p.name })));
   }).catch(() => $('#profile').replaceChildren());
   request('next', { hours: 48 }).then(timeline).catch(() => $('#timeline').replaceChildren());
+  programList();
 }
 
 // timeline draws one row per zone and the runs as bars over today and tomorrow, with a line

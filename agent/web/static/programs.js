@@ -1,0 +1,213 @@
+// The programs (profiles) of the schedule: listed for everyone, edited by an admin. The editor
+// builds the document program_get gives, previews its runs with program_preview as it is
+// typed, and saves it with program_put and the revision it was read at; a refusal is shown
+// beside the zone and field it names.
+'use strict';
+
+const canAdmin = () => role === 'admin';
+const WEEK = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+let editing = null; // {doc, isNew} while the editor is open
+
+// describeDays puts a zone's days in plain words: "Mon Wed Fri", "odd days", "every 3 days
+// from 1 June".
+function describeDays(days) {
+  const every = /^every (\d+) days? from (\d{4})-(\d{2})-(\d{2})$/.exec(days[0] || '');
+  if (every) return `every ${every[1]} days from ${Number(every[4])} ${MONTHS[Number(every[3]) - 1]}`;
+  const words = { all: 'every day', none: 'no day', odd: 'odd days', even: 'even days' };
+  if (days.length === 1 && words[days[0]]) return words[days[0]];
+  return days.map((d) => (WEEK.includes(d) ? d[0].toUpperCase() + d.slice(1) : d === 'last' ? 'the last day' : d)).join(' ');
+}
+
+// programList shows every program; an admin gets Edit and New, the others View and why.
+function programList() {
+  if (!client || !client.connected || !base) return;
+  $('#program-new').hidden = !canAdmin();
+  $('#programs-why').hidden = canAdmin() || role === '';
+  $('#programs-why').textContent = `Only an admin changes programs; you are ${role}.`;
+  request('program_list', {}).then((ps) => {
+    $('#programs').replaceChildren(...ps.map((p) => {
+      const b = el('button', { className: 'edit', textContent: canAdmin() ? 'Edit' : 'View' });
+      b.addEventListener('click', () => request('program_get', { name: p.name }).then((d) => openEditor(d, false)).catch(show));
+      const zones = p.zones.length ? `zones ${p.zones.join(', ')}` : 'no zones';
+      return el('li', {}, el('strong', { textContent: p.name }), p.active ? el('span', { className: 'badge', textContent: 'active' }) : '',
+        el('span', { className: 'dim', textContent: ` ${zones}${p.about ? ' · ' + p.about : ''}` }), b);
+    }));
+  }).catch(() => $('#programs').replaceChildren());
+}
+
+function zoneOptions(selected) {
+  const zs = snapshot ? Object.values(snapshot.zones).filter((z) => !z.master).sort((a, b) => a.zone - b.zone) : [];
+  return zs.map((z) => el('option', { value: z.zone, selected: z.zone === selected, textContent: `${z.zone}. ${z.name}` }));
+}
+
+// daysKind reads a zone's days into the editor's choice: week, odd, even, all, none, every or
+// list (days of the month and dates, as words).
+function daysKind(days) {
+  if (/^every /.test(days[0] || '')) return 'every';
+  if (days.length === 1 && ['odd', 'even', 'all', 'none'].includes(days[0])) return days[0];
+  if (days.length && days.every((d) => WEEK.includes(d))) return 'week';
+  return days.length ? 'list' : 'week';
+}
+
+function runRow(r) {
+  const sun = /^(sunrise|sunset)([+-]\d+[hm]\d*m?)?$/.exec(r.at);
+  const kind = el('select', { className: 'at-kind' },
+    ...[['time', 'at'], ['sunrise', 'sunrise'], ['sunset', 'sunset']].map(([v, t]) => el('option', { value: v, textContent: t, selected: (sun ? sun[1] : 'time') === v })));
+  const time = el('input', { type: 'time', className: 'at', value: sun ? '06:00' : r.at, hidden: Boolean(sun) });
+  const offset = el('input', { type: 'number', className: 'offset', step: 5, min: -720, max: 720, value: sun && sun[2] ? minutesOf(sun[2]) : 0, hidden: !sun });
+  offset.title = 'minutes after (negative: before)';
+  kind.addEventListener('change', () => { time.hidden = kind.value !== 'time'; offset.hidden = kind.value === 'time'; });
+  const minutes = el('input', { type: 'number', className: 'for', min: 1, max: 720, step: 1, value: minutesOf(r.for) });
+  const times = el('input', { type: 'number', className: 'times', min: 1, max: 96, value: r.times || 1 });
+  const every = el('input', { type: 'number', className: 'every', min: 1, max: 1440, value: r.every ? minutesOf(r.every) : 60 });
+  const del = el('button', { type: 'button', className: 'remove', textContent: '✕', title: 'remove this run' });
+  const row = el('div', { className: 'run-row' }, kind, time, offset, minutes, el('span', { textContent: 'min, ' }), times,
+    el('span', { textContent: '× every' }), every, el('span', { textContent: 'min' }), del);
+  del.addEventListener('click', () => { row.remove(); changed(); });
+  return row;
+}
+
+// minutesOf reads 10m, 1h30m or 90s as minutes.
+function minutesOf(d) {
+  let m = 0;
+  const neg = d.startsWith('-');
+  for (const [, n, u] of d.matchAll(/(\d+(?:\.\d+)?)([hms])/g)) m += Number(n) * { h: 60, m: 1, s: 1 / 60 }[u];
+  return neg ? -m : m;
+}
+
+function zoneRow(z) {
+  const zone = el('select', { className: 'zone-id' }, ...zoneOptions(z.zone));
+  zone.setAttribute('aria-label', 'Zone');
+  const kind = el('select', { className: 'days-kind' }, ...[['week', 'on weekdays'], ['odd', 'odd days'], ['even', 'even days'],
+    ['all', 'every day'], ['every', 'every N days'], ['list', 'days of the month or dates'], ['none', 'no day']]
+    .map(([v, t]) => el('option', { value: v, textContent: t, selected: daysKind(z.days) === v })));
+  const week = el('span', { className: 'week' }, ...WEEK.map((d) => el('label', {}, el('input', { type: 'checkbox', value: d, checked: z.days.includes(d) }), d[0].toUpperCase() + d.slice(1, 3))));
+  const ev = /^every (\d+) days? from (\S+)$/.exec(z.days[0] || '');
+  const everyN = el('input', { type: 'number', className: 'every-n', min: 1, max: 366, value: ev ? ev[1] : 2 });
+  const everyFrom = el('input', { type: 'date', className: 'every-from', value: ev ? ev[2] : new Date().toISOString().slice(0, 10) });
+  const every = el('span', { className: 'every-days' }, 'every ', everyN, ' days from ', everyFrom);
+  const list = el('input', { className: 'days-list', placeholder: '1, 15, last, 2026-07-04', value: daysKind(z.days) === 'list' ? z.days.join(', ') : '' });
+  const words = el('span', { className: 'dim words' });
+  const sync = () => {
+    week.hidden = kind.value !== 'week';
+    every.hidden = kind.value !== 'every';
+    list.hidden = kind.value !== 'list';
+  };
+  kind.addEventListener('change', sync);
+  sync();
+  const runs = el('div', { className: 'runs' }, ...z.runs.map(runRow));
+  const addRun = el('button', { type: 'button', className: 'add-run', textContent: '+ run' });
+  addRun.addEventListener('click', () => { runs.append(runRow({ at: '06:00', for: '10m' })); changed(); });
+  const del = el('button', { type: 'button', className: 'remove', textContent: 'Remove zone' });
+  const box = el('fieldset', { className: 'zone-row' }, el('legend', {}, zone), el('div', { className: 'days' }, kind, week, every, list, words),
+    runs, el('div', { className: 'actions' }, addRun, del), el('p', { className: 'err' }));
+  del.addEventListener('click', () => { box.remove(); changed(); });
+  return box;
+}
+
+// collect reads the editor into a program document.
+function collect() {
+  const doc = { revision: editing.doc.revision || '', name: $('#ed-name').value.trim(), about: $('#ed-about').value.trim(),
+    water_level: $('#ed-level').checked, zones: [] };
+  for (const box of document.querySelectorAll('#ed-zones .zone-row')) {
+    const kind = box.querySelector('.days-kind').value;
+    let days = [kind];
+    if (kind === 'week') days = [...box.querySelectorAll('.week input:checked')].map((c) => c.value);
+    if (kind === 'every') days = [`every ${box.querySelector('.every-n').value} days from ${box.querySelector('.every-from').value}`];
+    if (kind === 'list') days = box.querySelector('.days-list').value.split(/[,\s]+/).filter(Boolean);
+    box.querySelector('.words').textContent = days.length ? describeDays(days) : '';
+    const runs = [...box.querySelectorAll('.run-row')].map((r) => {
+      const k = r.querySelector('.at-kind').value, off = Number(r.querySelector('.offset').value);
+      const at = k === 'time' ? r.querySelector('.at').value : off ? `${k}${off > 0 ? '+' : '-'}${Math.abs(off)}m` : k;
+      const run = { at, for: `${r.querySelector('.for').value}m` };
+      const times = Number(r.querySelector('.times').value);
+      if (times > 1) Object.assign(run, { times, every: `${r.querySelector('.every').value}m` });
+      return run;
+    });
+    doc.zones.push({ zone: Number(box.querySelector('.zone-id').value), days, runs });
+  }
+  return doc;
+}
+
+function openEditor(doc, isNew) {
+  editing = { doc, isNew };
+  const form = $('#editor');
+  form.hidden = false;
+  $('#ed-title').textContent = isNew ? 'New program' : `Program ${doc.name}`;
+  $('#ed-name').value = doc.name;
+  $('#ed-about').value = doc.about || '';
+  $('#ed-level').checked = Boolean(doc.water_level);
+  $('#ed-zones').replaceChildren(...doc.zones.map(zoneRow));
+  $('#ed-delete').hidden = isNew || !canAdmin();
+  $('#ed-save').hidden = !canAdmin();
+  $('#ed-why').hidden = canAdmin();
+  $('#ed-why').textContent = `Only an admin changes programs; you are ${role}.`;
+  form.querySelectorAll('input, select, button.add-run, button.remove, #ed-add-zone').forEach((e) => { e.disabled = !canAdmin(); });
+  form.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  changed();
+}
+
+// placeError shows a refusal beside the zone it names ("zone 3, for: …"), else above.
+function placeError(err) {
+  document.querySelectorAll('#editor .err').forEach((e) => { e.textContent = ''; });
+  const m = /zone (\d+), (.*)$/s.exec(err.message);
+  const box = m && [...document.querySelectorAll('#ed-zones .zone-row')].find((b) => b.querySelector('.zone-id').value === m[1]);
+  if (box) box.querySelector('.err').textContent = m[2];
+  else $('#ed-error').textContent = err.message;
+}
+
+// changed previews the program as it stands, a moment after the last keystroke.
+function changed() {
+  clearTimeout(changed.timer);
+  changed.timer = setTimeout(() => {
+    const doc = collect();
+    request('program_preview', { program: { ...doc, revision: '' }, hours: 168 }).then((runs) => {
+      document.querySelectorAll('#editor .err').forEach((e) => { e.textContent = ''; });
+      $('#ed-preview').replaceChildren(...runs.slice(0, 12).map((r) => el('li', {
+        textContent: `${new Date(r.start).toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })}–` +
+          `${new Date(r.end).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} zone ${r.zone}`,
+      })));
+      if (!runs.length) $('#ed-preview').replaceChildren(el('li', { textContent: 'no run in the coming week' }));
+    }).catch(placeError);
+  }, 300);
+}
+
+// save sends the program once however often Save is pressed; a created program is then
+// edited at the revision it was given.
+async function save() {
+  if (save.busy) return;
+  save.busy = true;
+  $('#ed-save').disabled = true;
+  const doc = collect();
+  try {
+    if (!editing.isNew && doc.name !== editing.doc.name) {
+      const renamed = await request('program_rename', { name: editing.doc.name, new_name: doc.name, revision: editing.doc.revision });
+      doc.revision = renamed.revision;
+    }
+    await request('program_put', { program: doc });
+    $('#editor').hidden = true;
+    editing = null;
+    programList();
+    schedule();
+  } catch (err) {
+    placeError(err);
+  } finally {
+    save.busy = false;
+    $('#ed-save').disabled = !canAdmin();
+  }
+}
+
+function programsInit() {
+  $('#program-new').addEventListener('click', () => openEditor({ name: '', zones: [{ zone: 1, days: ['mon', 'thu'], runs: [{ at: '06:00', for: '10m' }] }] }, true));
+  $('#ed-add-zone').addEventListener('click', () => { $('#ed-zones').append(zoneRow({ zone: 1, days: ['all'], runs: [{ at: '06:00', for: '10m' }] })); changed(); });
+  $('#ed-cancel').addEventListener('click', () => { $('#editor').hidden = true; editing = null; });
+  $('#ed-save').addEventListener('click', save);
+  $('#ed-delete').addEventListener('click', () => request('program_delete', { name: editing.doc.name, revision: editing.doc.revision })
+    .then(() => { $('#editor').hidden = true; editing = null; programList(); schedule(); }).catch(placeError));
+  $('#editor').addEventListener('input', changed);
+  $('#editor').addEventListener('change', changed);
+  $('#editor').addEventListener('submit', (e) => e.preventDefault());
+}
+
+programsInit();
