@@ -222,6 +222,23 @@ func TestWebPage(t *testing.T) {
 		t.Errorf("ctl next does not show the page's program:\n%s", next)
 	}
 
+	do("the history: the chart of four weeks, the runs, and today's after a reload",
+		wait(`!!document.querySelector('#usage svg') && /zone 2 · .* · closed/.test(document.querySelector('#runs').textContent)`),
+		set(`#history-zone`, "2"),
+		wait(`document.querySelector('#usage svg').getAttribute('aria-label').endsWith('zone 2')`),
+		shot("web-history.png"),
+		chromedp.Reload(),
+		wait(`/run finished · zone 2 · .* · closed/.test(document.querySelector('#events').textContent)`),
+	)
+	do("the water level",
+		wait(`!document.querySelector('#level').closest('label').hidden`),
+		set(`#level`, "80"),
+		wait(`document.querySelector('#level-value').textContent === '80 %'`),
+	)
+	if code, stdout, _ := ctl(t, url, "profile", "--json"); code != 0 || !strings.Contains(stdout, `"water_level": 80`) {
+		t.Errorf("the water level set on the page:\n%s", stdout)
+	}
+
 	do("log in as a viewer",
 		chromedp.Click(chromedp.CSS(`#relogin`)),
 		chromedp.WaitVisible(chromedp.CSS(`#login`)),
@@ -247,7 +264,7 @@ func TestWebPage(t *testing.T) {
 	}
 	// The README shows the desktop and phone screenshots from docs/images; this test renews
 	// them there with SPRINKLER_SCREENSHOTS=$PWD/docs/images (or keeps them anywhere else).
-	for name, width := range map[string]int{"web-desktop.png": 1280, "web-phone.png": 390 * 2, "web-viewer.png": 1280, "web-program.png": 1280, "web-program-phone.png": 390 * 2} {
+	for name, width := range map[string]int{"web-desktop.png": 1280, "web-phone.png": 390 * 2, "web-viewer.png": 1280, "web-program.png": 1280, "web-program-phone.png": 390 * 2, "web-history.png": 1280} {
 		b, err := os.ReadFile(filepath.Join(shots, name))
 		if err != nil {
 			t.Fatal(err)

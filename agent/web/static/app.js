@@ -73,12 +73,14 @@ function connect(user, pass) {
 
 // select follows agent id: its state, events and the replies to this page.
 function select(id) {
-  if (base) client.unsubscribe([`${base}/state`, `${base}/event`, `${base}/response/+/${clientId}`]);
+  if (base) client.unsubscribe([`${base}/state`, `${base}/event`, `${base}/flow/state`, `${base}/response/+/${clientId}`]);
   agent = id;
   base = `${cfg.prefix}/${id}`;
   snapshot = null;
   $('#events').replaceChildren();
-  client.subscribe([`${base}/state`, `${base}/event`, `${base}/response/+/${clientId}`], { qos: 1 });
+  sensorsLine.flow = null;
+  client.subscribe([`${base}/state`, `${base}/event`, `${base}/flow/state`, `${base}/response/+/${clientId}`], { qos: 1 });
+  todaysRuns();
   request('whoami', {}).then((w) => {
     role = w.role || 'admin';
     $('#who').textContent = `${w.client_id} (${role})`;
@@ -105,6 +107,9 @@ function receive(topic, payload) {
     render();
   } else if (topic === `${base}/event`) {
     event(JSON.parse(text));
+  } else if (topic === `${base}/flow/state`) {
+    sensorsLine.flow = text ? JSON.parse(text) : null;
+    sensorsLine();
   } else if (topic.startsWith(`${base}/response/`)) {
     const r = JSON.parse(text);
     const p = pending.get(r.id);
@@ -188,6 +193,19 @@ function render() {
   }
   $('#auto').checked = snapshot.auto !== false;
   $('#rain').textContent = snapshot.rain_delay_until ? `Rain delay until ${new Date(snapshot.rain_delay_until).toLocaleString()}` : '';
+  if (snapshot.water_level != null && document.activeElement !== $('#level')) {
+    $('#level').value = snapshot.water_level;
+    $('#level-value').textContent = `${snapshot.water_level} %`;
+  }
+  const hz = $('#history-zone');
+  if (hz.options.length !== zones.length + 1) {
+    hz.replaceChildren(el('option', { value: 0, textContent: 'all' }), ...zones.map((z) => el('option', { value: z.zone, textContent: `${z.zone}. ${z.name}` })));
+  }
+  sensorsLine();
+  if (snapshot.profile !== render.profile) { // another client switched it: the lists follow
+    render.profile = snapshot.profile;
+    schedule();
+  }
   tick();
 }
 
@@ -225,6 +243,7 @@ function event(e) {
   const what = [e.event_type.replace(/_/g, ' '), e.zone ? `zone ${e.zone}` : '', e.source ? `by ${e.source}` : '', e.reason || '', e.message || '']
     .filter(Boolean).join(' · ');
   list.prepend(el('li', {}, el('time', { textContent: new Date(e.ts).toLocaleTimeString() }), ' ', what));
+  if (e.event_type === 'leak') show(new Error(`Leak: ${e.message || 'water flows while every valve is closed'}`));
   while (list.children.length > 30) list.lastChild.remove();
 }
 
@@ -236,6 +255,7 @@ function schedule() {
   }).catch(() => $('#profile').replaceChildren());
   request('next', { hours: 48 }).then(timeline).catch(() => $('#timeline').replaceChildren());
   programList();
+  history();
 }
 
 // timeline draws one row per zone and the runs as bars over today and tomorrow, with a line
