@@ -314,3 +314,39 @@ func encodeItems(items []*yaml.Node, indent string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// SetField gives the mapping m the scalar key: value (with its YAML tag, e.g. "!!int"), added
+// at the end when m lacks it; an unchanged value keeps its style.
+func SetField(m *yaml.Node, key, value, tag string) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			v := m.Content[i+1]
+			if v.Value != value {
+				v.Value, v.Tag, v.Style = value, tag, 0
+			}
+			return
+		}
+	}
+	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key, Tag: "!!str"},
+		&yaml.Node{Kind: yaml.ScalarNode, Value: value, Tag: tag})
+}
+
+// DropField removes key from the mapping m.
+func DropField(m *yaml.Node, key string) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			m.Content = append(m.Content[:i], m.Content[i+2:]...)
+			return
+		}
+	}
+}
+
+// Clone is a deep copy of n.
+func Clone(n *yaml.Node) *yaml.Node {
+	c := *n
+	c.Content = nil
+	for _, ch := range n.Content {
+		c.Content = append(c.Content, Clone(ch))
+	}
+	return &c
+}

@@ -75,6 +75,8 @@ const (
 	CmdProgramVersions = "program_versions"
 	CmdProgramRestore  = "program_restore"
 	CmdProgramPreview  = "program_preview"
+	CmdZoneList        = "zone_list"
+	CmdZoneSet         = "zone_set"
 
 	CmdLogs        = "logs"
 	CmdErrors      = "errors"
@@ -125,6 +127,11 @@ var Commands = []Command{
 		Params: []Param{{Name: "percent", Type: "count", Required: true, Help: "0 to 250; 100 is as written"}}},
 	{Name: CmdRainDelay, Access: AccessOperate, Group: "schedule", Summary: "hold scheduled runs for some hours; 0 ends the delay",
 		Params: []Param{{Name: "hours", Type: "hours", Required: true, Help: "how long; 0 clears"}}},
+	{Name: CmdZoneList, Access: AccessRead, Group: "zones", Summary: "every zone's settings: name, GPIO line, default and longest run, group, and revision"},
+	{Name: CmdZoneSet, Access: AccessAdmin, Group: "zones", Summary: "change a zone's name, default or longest run, or group; written into the configuration file, in force at once",
+		Params: []Param{{Name: "zone", Type: "zone", Required: true, Help: "the zone"}, {Name: "name", Type: "string", Help: "its name"},
+			{Name: "default_duration_s", Type: "seconds", Help: "its default run"}, {Name: "max_duration_s", Type: "seconds", Help: "its longest run"},
+			{Name: "group", Type: "string", Help: `its sequential group; "" for none`}, {Name: "revision", Type: "string", Required: true, Help: "as zone_list gave it"}}},
 	{Name: CmdProgramList, Access: AccessRead, Group: "programs", Summary: "every program (profile) with its zones and revision"},
 	{Name: CmdProgramGet, Access: AccessRead, Group: "programs", Summary: "one program as a document, with the revision to name when changing it",
 		Params: []Param{{Name: "name", Type: "profile", Required: true, Help: "the program's name"}}},

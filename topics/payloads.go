@@ -113,6 +113,7 @@ const (
 	EventProfileChanged = "profile_changed" // another profile became active
 	EventScheduleLoaded = "schedule_loaded" // the profile file was (re)loaded
 	EventProgramChanged = "program_changed" // a program was put, deleted or renamed, or a version restored; message says which
+	EventZoneChanged    = "zone_changed"    // a zone's settings changed; message says which
 	EventShutdown       = "shutdown"        // the agent is stopping on request; message says why
 	EventSensor         = "sensor_changed"  // a sensor turned active or inactive; message names it
 	EventLeak           = "leak"            // water flows while every valve is closed

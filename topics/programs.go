@@ -1,5 +1,22 @@
 package topics
 
+import (
+	"strings"
+	"time"
+)
+
+// FormatDuration writes d as the documents and files do: 10m rather than 10m0s, 1h30m, 90s.
+func FormatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") { // 30m0s, not 1m30s
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
 // ProgramDoc is one program (a profile) as a document a client reads and writes: the entry of
 // the native profile file, field for field, with the revision it was read at. A put names the
 // revision it was read at; a stale one is refused (CodeConflict) rather than overwriting
@@ -66,4 +83,27 @@ type ProgramVersion struct {
 	Action  string `json:"action"` // put, delete, rename, restore, convert, "as found"
 	Program string `json:"program,omitempty"`
 	Current bool   `json:"current"` // the file is this version now
+}
+
+// ZoneSettings is one zone's settings, as zone_list gives them and zone_set changes them, with
+// the revision of the zone's entry in the configuration file.
+type ZoneSettings struct {
+	Zone             int     `json:"zone"`
+	Name             string  `json:"name"`
+	Line             int     `json:"line"`
+	DefaultDurationS float64 `json:"default_duration_s"`
+	MaxDurationS     float64 `json:"max_duration_s"`
+	Group            string  `json:"group"`
+	Revision         string  `json:"revision"`
+}
+
+// ZoneSetArgs are zone_set's: the zone, the settings to change (those left out stay), and the
+// revision read.
+type ZoneSetArgs struct {
+	Zone             int      `json:"zone"`
+	Name             *string  `json:"name,omitempty"`
+	DefaultDurationS *float64 `json:"default_duration_s,omitempty"`
+	MaxDurationS     *float64 `json:"max_duration_s,omitempty"`
+	Group            *string  `json:"group,omitempty"`
+	Revision         string   `json:"revision"`
 }

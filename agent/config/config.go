@@ -16,6 +16,9 @@ import (
 
 // Config is the whole agent configuration.
 type Config struct {
+	// Source is the file the configuration was read from; "" when none was (defaults and the
+	// environment only). Settings changed at run time are written back into it.
+	Source        string        `mapstructure:"-"`
 	Agent         Agent         `mapstructure:"agent"`
 	Broker        server.Config `mapstructure:"broker"`
 	MQTT          MQTT          `mapstructure:"mqtt"`
@@ -239,6 +242,7 @@ func LoadWarn(path string, required bool) (Config, []string, error) {
 		return Config{}, nil, err
 	}
 	c.fill()
+	c.Source = f.Path
 	c.Schedule.File = f.Resolve(c.Schedule.File)
 	if c.Schedule.File != "" {
 		if _, err := os.Stat(c.Schedule.File); err != nil {

@@ -18,7 +18,7 @@ import (
 type reporter struct {
 	t        topics.Agent
 	v        *valves.Controller
-	info     topics.Info
+	info     func() topics.Info // the retained info, as it is now (zone settings change)
 	log      *slog.Logger
 	pub      publisher
 	sched    *scheduler.Engine // nil without a schedule
@@ -52,7 +52,7 @@ type request struct {
 // waitLimit bounds how long a caller waits for the reporter.
 const waitLimit = 5 * time.Second
 
-func newReporter(t topics.Agent, v *valves.Controller, info topics.Info, log *slog.Logger) *reporter {
+func newReporter(t topics.Agent, v *valves.Controller, info func() topics.Info, log *slog.Logger) *reporter {
 	return &reporter{t: t, v: v, info: info, log: log, flushes: make(chan request), nudges: make(chan struct{}, 1),
 		posts: make(chan post, postsQueued), done: make(chan struct{}), last: map[string]string{}}
 }
@@ -141,7 +141,7 @@ func (r *reporter) publish(all, nudged bool) {
 				r.pub.Publish(m.topic, true, m.payload)
 			}
 		}
-		r.pub.Publish(r.t.Info(), true, mustJSON(r.info))
+		r.pub.Publish(r.t.Info(), true, mustJSON(r.info()))
 		if r.health != nil {
 			r.pub.Publish(r.t.Health(), true, r.health())
 		}

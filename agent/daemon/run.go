@@ -210,7 +210,7 @@ func (a *run) openSchedule() error {
 	if err != nil {
 		return err
 	}
-	a.rep = newReporter(d.topics, a.v, d.info(a.v, a.driver, a.started), d.log)
+	a.rep = newReporter(d.topics, a.v, func() topics.Info { return d.info(a.v, a.driver, a.started) }, d.log)
 	a.sens, err = d.openSensors(a.driver, func(name string, active bool) {
 		what := map[bool]string{true: "active", false: "inactive"}[active]
 		d.log.Info("sensor "+what, "sensor", name)
@@ -237,6 +237,7 @@ func (a *run) openSchedule() error {
 	a.svc = serve.Options{Valves: a.v, Schedule: a.sched, Clock: d.opts.Clock, Location: loc, Version: version.Version, History: a.hist,
 		Blocked: a.sens.BlockManual, Sensors: a.sens.States, SaveDefault: a.state.saveDefault, Log: d.log,
 		System: serve.System{Shutdown: a.shutdownRequested}}
+	a.svc.Zones = &zoneEditor{a: a}
 	if a.sched != nil {
 		a.svc.Programs = programs.New(d.cfg.Schedule.File, filepath.Join(d.cfg.State.Dir, "programs"), d.cfg.ScheduleEnv(), d.opts.Clock.Now)
 		a.svc.Announce = a.rep.resync

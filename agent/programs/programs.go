@@ -34,15 +34,30 @@ const Keep = 20
 type Store struct {
 	path string
 	dir  string
-	env  schedule.Env
 	now  func() time.Time
-	mu   sync.Mutex
+	mu   sync.Mutex // one change at a time
+
+	envMu sync.RWMutex
+	env   schedule.Env
 }
 
 // New returns the store of the profile file at path, checked against env, keeping its
 // versions in dir.
 func New(path, dir string, env schedule.Env, now func() time.Time) *Store {
 	return &Store{path: path, dir: dir, env: env, now: now}
+}
+
+// SetEnv changes what the programs are checked against (a zone's maximum changed).
+func (s *Store) SetEnv(env schedule.Env) {
+	s.envMu.Lock()
+	defer s.envMu.Unlock()
+	s.env = env
+}
+
+func (s *Store) environment() schedule.Env {
+	s.envMu.RLock()
+	defer s.envMu.RUnlock()
+	return s.env
 }
 
 // Revision names a document's content: it changes whenever the program does.
@@ -59,7 +74,7 @@ func (s *Store) current() ([]byte, *schedule.File, error) {
 	if err != nil {
 		return nil, nil, topics.Errorf(topics.CodeUnavailable, "the profile file: %v", err)
 	}
-	f, err := schedule.Parse(s.path, src, s.env)
+	f, err := schedule.Parse(s.path, src, s.environment())
 	if err != nil {
 		return nil, nil, topics.Errorf(topics.CodeUnavailable, "the profile file as it is on disk does not load: %v", err)
 	}
@@ -94,7 +109,7 @@ func (s *Store) Preview(doc topics.ProgramDoc, from, to time.Time, loc *time.Loc
 	if err != nil {
 		return nil, topics.Errorf(topics.CodeInternal, "program: %v", err)
 	}
-	f, err := schedule.Parse(s.path, src, s.env)
+	f, err := schedule.Parse(s.path, src, s.environment())
 	if err != nil {
 		return nil, topics.Errorf(topics.CodeBadRequest, "program %q: %s", doc.Name, placeRe.ReplaceAllString(err.Error(), ""))
 	}
@@ -245,7 +260,7 @@ func (s *Store) change(by, action, program string, fn edit) (topics.ProgramDoc, 
 			return before[i], nil
 		}
 	}
-	g, err := schedule.Parse(s.path, out, s.env)
+	g, err := schedule.Parse(s.path, out, s.environment())
 	if err != nil {
 		// The lines are the new file's, which the client never saw: the profile, zone and
 		// field name the place.
@@ -381,7 +396,7 @@ func (s *Store) Restore(v int, by string) error {
 	if old == nil {
 		return topics.Errorf(topics.CodeBadRequest, "no version %d kept (program_versions lists them)", v)
 	}
-	if _, err := schedule.Parse(s.path, old, s.env); err != nil {
+	if _, err := schedule.Parse(s.path, old, s.environment()); err != nil {
 		return topics.Errorf(topics.CodeBadRequest, "version %d does not load with this configuration: %v", v, err)
 	}
 	if len(vs) == 0 {

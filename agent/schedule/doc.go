@@ -21,9 +21,9 @@ func (p *Profile) Doc() topics.ProgramDoc {
 			z.Season = &topics.SeasonSpec{From: s.From.String(), To: s.To.String()}
 		}
 		for _, r := range prog.Runs {
-			run := topics.ProgramRun{At: r.Start(), For: shortDuration(r.For)}
+			run := topics.ProgramRun{At: r.Start(), For: topics.FormatDuration(r.For)}
 			if r.Times > 0 {
-				run.Times, run.Every = r.Times, shortDuration(r.Every)
+				run.Times, run.Every = r.Times, topics.FormatDuration(r.Every)
 			}
 			z.Runs = append(z.Runs, run)
 		}

@@ -2,7 +2,7 @@ package schedule
 
 import (
 	"fmt"
-	"strings"
+	"sprinkler/topics"
 	"time"
 
 	"github.com/nathan-osman/go-sunrise"
@@ -53,23 +53,11 @@ func (r Run) Start() string {
 	}
 	switch {
 	case r.Offset > 0:
-		return fmt.Sprintf("%v+%v", r.Sun, shortDuration(r.Offset))
+		return fmt.Sprintf("%v+%v", r.Sun, topics.FormatDuration(r.Offset))
 	case r.Offset < 0:
-		return fmt.Sprintf("%v-%v", r.Sun, shortDuration(-r.Offset))
+		return fmt.Sprintf("%v-%v", r.Sun, topics.FormatDuration(-r.Offset))
 	}
 	return r.Sun.String()
-}
-
-// shortDuration writes 30m rather than 30m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") { // 30m0s, not 1m30s
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
 }
 
 // starts returns the instants run r starts on the local date of day in loc; none when its sun

@@ -319,7 +319,10 @@ func (e *Engine) Reload(by string) error { return e.reload(by, "", "") }
 func (e *Engine) ReloadRenamed(old, renamed, by string) error { return e.reload(by, old, renamed) }
 
 func (e *Engine) reload(by, old, renamed string) error {
-	f, err := schedule.Load(e.o.Path, schedule.Env{Zones: e.o.Zones, Site: e.o.Site})
+	e.mu.Lock()
+	env := schedule.Env{Zones: e.o.Zones, Site: e.o.Site} // SetZones changes them
+	e.mu.Unlock()
+	f, err := schedule.Load(e.o.Path, env)
 	if err != nil {
 		e.o.Log.Warn("schedule: reload refused; keeping the running schedule", "err", err)
 		return topics.Errorf(topics.CodeBadRequest, "reload refused, the running schedule is kept: %v", err)
@@ -337,6 +340,24 @@ func (e *Engine) reload(by, old, renamed string) error {
 	e.lastEval = e.o.Clock.Now()
 	e.arm(e.lastEval)
 	e.save()
+	return nil
+}
+
+// SetZones changes what the profile file is checked against, and the zones' names, after a
+// zone's settings changed. A file that does not fit the new zones (a run beyond a lowered
+// maximum) is refused with what is wrong, and nothing changes.
+func (e *Engine) SetZones(zones schedule.Zones, names map[int]string, by string) error {
+	f, err := schedule.Load(e.o.Path, schedule.Env{Zones: zones, Site: e.o.Site})
+	if err != nil {
+		return topics.Errorf(topics.CodeBadRequest, "the schedule does not fit: %v", err)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.o.Zones, e.o.Names, e.file = zones, names, f
+	e.active = e.pick(e.active.Name)
+	e.lastEval = e.o.Clock.Now()
+	e.arm(e.lastEval)
+	e.o.Log.Info("schedule checked against the changed zones", "by", by)
 	return nil
 }
 

@@ -146,3 +146,37 @@ func (s *Service) programChanged(by, what, old, renamed string) error {
 	}
 	return nil
 }
+
+// ZoneSettings reads and changes the zones' settings while the agent runs.
+type ZoneSettings interface {
+	List() ([]topics.ZoneSettings, error)
+	Set(a topics.ZoneSetArgs, by string) (topics.ZoneSettings, error)
+}
+
+// needZones refuses a zone settings request where nothing can change them.
+func (s *Service) needZones(h handler) handler {
+	return func(r topics.Request, source string) (any, error) {
+		if s.o.Zones == nil {
+			return nil, topics.Errorf(topics.CodeUnavailable, "zone settings cannot be changed here")
+		}
+		return h(r, source)
+	}
+}
+
+func (s *Service) zoneList(r topics.Request, _ string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	return s.o.Zones.List()
+}
+
+func (s *Service) zoneSet(r topics.Request, source string) (any, error) {
+	var a topics.ZoneSetArgs
+	if err := r.Decode(&a); err != nil {
+		return nil, err
+	}
+	if a.Zone == 0 {
+		return nil, topics.Errorf(topics.CodeBadRequest, `"zone" is missing`)
+	}
+	return s.o.Zones.Set(a, source)
+}

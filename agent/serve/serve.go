@@ -70,6 +70,8 @@ type Options struct {
 	Sensors func() map[string]topics.SensorStatus
 	// Programs is the profile file as documents; nil without a schedule.
 	Programs *programs.Store
+	// Zones reads and changes the zones' settings; nil: the zone requests are unavailable.
+	Zones ZoneSettings
 	// Announce, when set, publishes Home Assistant discovery again (a program list changed).
 	Announce func()
 	// SaveDefault, when set, keeps a zone's default run changed on its duration topic.
@@ -107,6 +109,9 @@ func New(o Options) *Service {
 		topics.CmdSchedule: s.schedule, topics.CmdNext: s.next, topics.CmdRainDelay: s.rainDelay,
 	} {
 		s.handlers[name] = s.needSchedule(h)
+	}
+	for name, h := range map[string]handler{topics.CmdZoneList: s.zoneList, topics.CmdZoneSet: s.zoneSet} {
+		s.handlers[name] = s.needZones(h)
 	}
 	for name, h := range map[string]handler{
 		topics.CmdProgramList: s.programList, topics.CmdProgramGet: s.programGet, topics.CmdProgramPut: s.programPut,

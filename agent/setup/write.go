@@ -124,55 +124,23 @@ func zoneItems(src []byte, zs []zone) ([]*yaml.Node, error) {
 		case i < len(doc.Zones):
 			n = &doc.Zones[i]
 		case len(doc.Zones) > 0:
-			n = clone(&doc.Zones[len(doc.Zones)-1])
+			n = configs.Clone(&doc.Zones[len(doc.Zones)-1])
 		default:
 			n = &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
 		}
 		for _, kv := range []struct{ key, value, tag string }{
 			{"id", strconv.Itoa(z.ID), "!!int"}, {"name", z.Name, "!!str"}, {"line", strconv.Itoa(z.Line), "!!int"},
 		} {
-			setField(n, kv.key, kv.value, kv.tag)
+			configs.SetField(n, kv.key, kv.value, kv.tag)
 		}
 		if i >= len(doc.Zones) {
 			for _, own := range []string{"ignore_sensors", "expected_lpm", "group"} {
-				dropField(n, own) // a new zone takes the durations of the last, nothing of its own
+				configs.DropField(n, own) // a new zone takes the durations of the last, nothing of its own
 			}
 		}
 		items = append(items, n)
 	}
 	return items, nil
-}
-
-func clone(n *yaml.Node) *yaml.Node {
-	c := *n
-	c.Content = nil
-	for _, ch := range n.Content {
-		c.Content = append(c.Content, clone(ch))
-	}
-	return &c
-}
-
-func setField(m *yaml.Node, key, value, tag string) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			v := m.Content[i+1]
-			if v.Value != value {
-				v.Value, v.Tag, v.Style = value, tag, 0
-			}
-			return
-		}
-	}
-	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key, Tag: "!!str"},
-		&yaml.Node{Kind: yaml.ScalarNode, Value: value, Tag: tag})
-}
-
-func dropField(m *yaml.Node, key string) {
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			m.Content = append(m.Content[:i], m.Content[i+2:]...)
-			return
-		}
-	}
 }
 
 // withAdmin is users with the admin: its hash replaced when a password was given, the

@@ -1,0 +1,220 @@
+package daemon
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"sprinkler/agent/config"
+	"sprinkler/agent/schedule"
+	"sprinkler/agent/statefile"
+	"sprinkler/agent/valves"
+	"sprinkler/configs"
+	"sprinkler/topics"
+)
+
+// zoneEditor changes a zone's settings while the agent runs: checked as the agent checks its
+// configuration (the schedule included), written into the configuration file in place, and put
+// in force in the governor, the schedule, the programs, the info and Home Assistant's discovery.
+type zoneEditor struct {
+	a  *run
+	mu sync.Mutex // one change at a time
+}
+
+// fileZones reads the configuration file as it is on disk now.
+func (z *zoneEditor) fileZones() ([]byte, config.Config, error) {
+	path := z.a.d.cfg.Source
+	if path == "" {
+		return nil, config.Config{}, topics.Errorf(topics.CodeUnavailable, "the agent runs without a configuration file: there is nowhere to keep a zone's settings")
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, config.Config{}, topics.Errorf(topics.CodeUnavailable, "the configuration file: %v", err)
+	}
+	cfg, _, err := config.LoadWarn(path, true)
+	if err != nil {
+		return nil, config.Config{}, topics.Errorf(topics.CodeUnavailable, "the configuration file as it is on disk does not load: %v", err)
+	}
+	return src, cfg, nil
+}
+
+func settingsOf(zc config.Zone) topics.ZoneSettings {
+	s := topics.ZoneSettings{Zone: zc.ID, Name: zc.Name, Line: zc.Line, DefaultDurationS: zc.DefaultDuration.Seconds(),
+		MaxDurationS: zc.MaxDuration.Seconds(), Group: zc.Group}
+	b, _ := json.Marshal(s)
+	h := sha256.Sum256(b)
+	s.Revision = hex.EncodeToString(h[:8])
+	return s
+}
+
+// List returns every zone's settings, as the configuration file has them.
+func (z *zoneEditor) List() ([]topics.ZoneSettings, error) {
+	_, cfg, err := z.fileZones()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]topics.ZoneSettings, 0, len(cfg.Zones))
+	for _, zc := range cfg.Zones {
+		out = append(out, settingsOf(zc))
+	}
+	return out, nil
+}
+
+// Set changes the settings args names of one zone, read at args.Revision.
+func (z *zoneEditor) Set(args topics.ZoneSetArgs, by string) (topics.ZoneSettings, error) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	a, d := z.a, z.a.d
+	src, cfg, err := z.fileZones()
+	if err != nil {
+		return topics.ZoneSettings{}, err
+	}
+	i := -1
+	for j, zc := range cfg.Zones {
+		if zc.ID == args.Zone {
+			i = j
+		}
+	}
+	if i < 0 {
+		return topics.ZoneSettings{}, topics.Errorf(topics.CodeUnknownZone, "no zone %d", args.Zone)
+	}
+	was := cfg.Zones[i]
+	if cur := settingsOf(was); args.Revision != cur.Revision {
+		return topics.ZoneSettings{}, topics.Errorf(topics.CodeConflict, "zone %d changed since revision %q (it is %s now): read it again", args.Zone, args.Revision, cur.Revision)
+	}
+	want := was
+	if args.Name != nil {
+		want.Name = strings.TrimSpace(*args.Name)
+	}
+	if args.DefaultDurationS != nil {
+		want.DefaultDuration = time.Duration(*args.DefaultDurationS * float64(time.Second)).Round(time.Second)
+	}
+	if args.MaxDurationS != nil {
+		want.MaxDuration = time.Duration(*args.MaxDurationS * float64(time.Second)).Round(time.Second)
+	}
+	if args.Group != nil {
+		want.Group = strings.TrimSpace(*args.Group)
+	}
+	out, err := withZone(src, i, want)
+	if err != nil {
+		return topics.ZoneSettings{}, topics.Errorf(topics.CodeInternal, "zone %d: %v", args.Zone, err)
+	}
+	next, err := checkConfig(cfg.Source, out)
+	if err != nil {
+		return topics.ZoneSettings{}, err
+	}
+	env := next.ScheduleEnv()
+	if next.Schedule.File != "" {
+		if _, err := schedule.Load(next.Schedule.File, env); err != nil {
+			return topics.ZoneSettings{}, topics.Errorf(topics.CodeBadRequest, "zone %d not changed, the schedule does not fit: %v", args.Zone, err)
+		}
+	}
+	set := func(zc config.Zone) error {
+		return a.v.SetZone(zc.ID, valves.Settings{Name: zc.Name, DefaultDuration: zc.DefaultDuration, MaxDuration: zc.MaxDuration, Group: zc.Group})
+	}
+	if err := set(want); err != nil {
+		return topics.ZoneSettings{}, err
+	}
+	mode := os.FileMode(0o644)
+	if info, err := os.Stat(cfg.Source); err == nil {
+		mode = info.Mode().Perm()
+	}
+	if err := statefile.ReplacePerm(cfg.Source, out, mode, -1); err != nil {
+		_ = set(was) // the file keeps the old settings: so does the governor
+		return topics.ZoneSettings{}, topics.Errorf(topics.CodeUnavailable, "zone %d not changed: %v", args.Zone, err)
+	}
+	if want.DefaultDuration != was.DefaultDuration {
+		if err := a.state.saveDefault(want.ID, want.DefaultDuration); err != nil {
+			d.log.Warn("the changed default run was not saved in the state", "zone", want.ID, "err", err)
+		}
+	}
+	if a.sched != nil {
+		names := map[int]string{}
+		for _, zc := range next.Zones {
+			names[zc.ID] = zc.Name
+		}
+		if err := a.sched.SetZones(env.Zones, names, by); err != nil {
+			d.log.Error("the schedule refused the changed zones it was checked against", "err", err)
+		}
+		a.svc.Programs.SetEnv(env)
+	}
+	what := describeChange(was, want)
+	a.v.AddEvent(topics.Event{Type: topics.EventZoneChanged, Zone: want.ID, Source: by, Message: what})
+	d.log.Info("zone settings changed", "zone", want.ID, "what", what, "by", by, "file", cfg.Source)
+	a.rep.resync() // the info and Home Assistant's discovery name the zone anew
+	return settingsOf(want), nil
+}
+
+// withZone is the configuration file src with zone entry i holding zc's settings; the rest of
+// the file stays as written.
+func withZone(src []byte, i int, zc config.Zone) ([]byte, error) {
+	e, err := configs.NewEdit(src)
+	if err != nil {
+		return nil, err
+	}
+	items := e.Items("zones")
+	if i >= len(items) {
+		return nil, fmt.Errorf("the file has no zone entry %d", i+1)
+	}
+	n := configs.Clone(items[i])
+	configs.SetField(n, "name", zc.Name, "!!str")
+	configs.SetField(n, "default_duration", topics.FormatDuration(zc.DefaultDuration), "!!str")
+	configs.SetField(n, "max_duration", topics.FormatDuration(zc.MaxDuration), "!!str")
+	if zc.Group != "" {
+		configs.SetField(n, "group", zc.Group, "!!str")
+	} else {
+		configs.DropField(n, "group")
+	}
+	if err := e.SetItem("zones", i, n); err != nil {
+		return nil, err
+	}
+	return e.Bytes(), nil
+}
+
+// checkConfig loads the configuration data as the agent would from path: from a file beside
+// it, so that relative paths mean the same, with path named in any error.
+func checkConfig(path string, data []byte) (config.Config, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".zone-*.yaml")
+	if err != nil {
+		return config.Config{}, topics.Errorf(topics.CodeUnavailable, "the configuration's folder: %v", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return config.Config{}, topics.Errorf(topics.CodeUnavailable, "the configuration's folder: %v", err)
+	}
+	cfg, _, err := config.LoadWarn(tmp.Name(), true)
+	if err != nil {
+		return config.Config{}, topics.Errorf(topics.CodeBadRequest, "not changed: %s", strings.ReplaceAll(err.Error(), tmp.Name(), path))
+	}
+	return cfg, nil
+}
+
+func describeChange(was, now config.Zone) string {
+	var parts []string
+	if was.Name != now.Name {
+		parts = append(parts, fmt.Sprintf("name %q → %q", was.Name, now.Name))
+	}
+	if was.DefaultDuration != now.DefaultDuration {
+		parts = append(parts, fmt.Sprintf("default run %v → %v", was.DefaultDuration, now.DefaultDuration))
+	}
+	if was.MaxDuration != now.MaxDuration {
+		parts = append(parts, fmt.Sprintf("longest run %v → %v", was.MaxDuration, now.MaxDuration))
+	}
+	if was.Group != now.Group {
+		parts = append(parts, fmt.Sprintf("group %q → %q", was.Group, now.Group))
+	}
+	if len(parts) == 0 {
+		return "nothing changed"
+	}
+	return strings.Join(parts, ", ")
+}

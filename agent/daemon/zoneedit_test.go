@@ -1,0 +1,127 @@
+package daemon_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sprinkler/agent/clock/clocktest"
+	"sprinkler/agent/config"
+	"sprinkler/broker/brokertest"
+	"sprinkler/topics"
+)
+
+// shippedConfig is the shipped configuration and profiles in a folder of the test's, loaded as
+// the agent loads them (with testConfig's environment: loopback, a state folder).
+func shippedConfig(t *testing.T) config.Config {
+	t.Helper()
+	testConfig(t, "garden")
+	dir := t.TempDir()
+	for _, f := range []string{"agent.yaml", "profiles.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../../configs", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("SPRINKLER_RELAYS_DRIVER", "sim")
+	t.Setenv("SPRINKLER_AGENT_TIMEZONE", "UTC")
+	cfg, err := config.Load(filepath.Join(dir, "agent.yaml"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+func zoneSet(t *testing.T, c *brokertest.Client, a *agent, id string, args map[string]any) topics.Response {
+	t.Helper()
+	args["id"] = id
+	return request(t, c, a, "zone_set", id, string(mustMarshal(t, args)))
+}
+
+// TestZoneSettingsThroughTheBroker renames a zone and changes its runs from a client: the
+// configuration file changes in that zone's line alone, Home Assistant's discovery and the
+// info name it anew at once, and a restart keeps it; a stale revision, a maximum the schedule
+// or a running zone does not fit, and a default above the maximum are refused and change
+// nothing.
+func TestZoneSettingsThroughTheBroker(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC))
+	cfg := shippedConfig(t)
+	before, _ := os.ReadFile(cfg.Source)
+	a := start(t, cfg, clk)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe("homeassistant/device/garden/config", a.topics.Info(), a.topics.Event())
+	c.AwaitMsg("homeassistant/device/garden/config", `"Zone 3"`)
+
+	zs := decode[[]topics.ZoneSettings](t, request(t, c, a, "zone_list", "l", `{"id":"l"}`))
+	if len(zs) != 8 || zs[2].Name != "Zone 3" || zs[2].Line != 13 || zs[2].MaxDurationS != 3600 || zs[2].Revision == "" {
+		t.Fatalf("zone_list: %+v", zs)
+	}
+	got := decode[topics.ZoneSettings](t, zoneSet(t, c, a, "s", map[string]any{"zone": 3, "name": "Lawn", "max_duration_s": 2400,
+		"group": "front", "revision": zs[2].Revision}))
+	if got.Name != "Lawn" || got.MaxDurationS != 2400 || got.Group != "front" || got.Revision == zs[2].Revision {
+		t.Errorf("zone_set: %+v", got)
+	}
+	c.AwaitMsg("homeassistant/device/garden/config", `"Lawn"`)
+	c.AwaitMsg(a.topics.Info(), `"name":"Lawn"`)
+	c.AwaitMsg(a.topics.Event(), `"event_type":"zone_changed"`, `name \"Zone 3\" → \"Lawn\"`)
+	after, _ := os.ReadFile(cfg.Source)
+	bl, al := strings.Split(string(before), "\n"), strings.Split(string(after), "\n")
+	changed := 0
+	for i := range bl {
+		if bl[i] != al[i] {
+			changed++
+			if al[i] != "  - {id: 3, name: Lawn, line: 13, default_duration: 10m, max_duration: 40m, group: front}" {
+				t.Errorf("line %d became %q", i+1, al[i])
+			}
+		}
+	}
+	if changed != 1 || len(al) != len(bl) {
+		t.Errorf("%d lines changed, want 1", changed)
+	}
+
+	for i, c2 := range []struct {
+		args map[string]any
+		code topics.Code
+		want string
+	}{
+		{map[string]any{"zone": 3, "name": "Stale", "revision": zs[2].Revision}, topics.CodeConflict, "changed since revision"},
+		{map[string]any{"zone": 1, "max_duration_s": 300, "default_duration_s": 300, "revision": zs[0].Revision}, topics.CodeBadRequest, "the schedule does not fit"},
+		{map[string]any{"zone": 4, "default_duration_s": 4000, "revision": zs[3].Revision}, topics.CodeBadRequest, "default_duration"},
+		{map[string]any{"zone": 9, "name": "x", "revision": "r"}, topics.CodeUnknownZone, "no zone 9"},
+	} {
+		r := zoneSet(t, c, a, fmt.Sprintf("x%d", i), c2.args)
+		if r.Code != c2.code || !strings.Contains(r.Error, c2.want) {
+			t.Errorf("%v: %s [%s], want %s with %q", c2.args, r.Error, r.Code, c2.code, c2.want)
+		}
+	}
+	// A zone running for 30 minutes keeps that run: its maximum cannot drop below it now.
+	if r := request(t, c, a, "open", "o", `{"id":"o","zones":[6],"duration_s":1800}`); r.Status != topics.StatusOK {
+		t.Fatal(r)
+	}
+	if r := zoneSet(t, c, a, "m", map[string]any{"zone": 6, "max_duration_s": 600, "revision": zs[5].Revision}); r.Code != topics.CodeBadRequest ||
+		!strings.Contains(r.Error, "zone 6 runs until") {
+		t.Errorf("a maximum below a running run: %+v", r)
+	}
+	if now, _ := os.ReadFile(cfg.Source); string(now) != string(after) {
+		t.Error("a refused change changed the file")
+	}
+
+	if err := a.stop(); err != nil {
+		t.Fatal(err)
+	}
+	cfg2, err := config.Load(cfg.Source, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a = start(t, cfg2, clk)
+	c = brokertest.Connect(t, brokertest.URL(a.addr))
+	if zs := decode[[]topics.ZoneSettings](t, request(t, c, a, "zone_list", "l2", `{"id":"l2"}`)); zs[2].Name != "Lawn" || zs[2].Group != "front" {
+		t.Errorf("after a restart: %+v", zs[2])
+	}
+}

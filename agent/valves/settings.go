@@ -1,0 +1,49 @@
+package valves
+
+import (
+	"time"
+
+	"sprinkler/topics"
+)
+
+// Settings are a zone's settings that may change while the agent runs.
+type Settings struct {
+	Name            string
+	DefaultDuration time.Duration
+	MaxDuration     time.Duration
+	Group           string
+}
+
+// SetZone changes zone id's settings. A maximum below what a started run of the zone still
+// has to go is refused (close it first, or wait): no run lasts longer than its zone's maximum,
+// whenever that changed. Runs waiting in the queue are shortened to the new maximum; a new
+// group counts from the next turn-on.
+func (c *Controller) SetZone(id int, s Settings) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	zs, err := c.lookup([]int{id})
+	if err != nil {
+		return err
+	}
+	z := zs[0]
+	switch {
+	case s.Name == "":
+		return topics.Errorf(topics.CodeBadRequest, "zone %d: a name is needed", id)
+	case s.MaxDuration < time.Second:
+		return topics.Errorf(topics.CodeBadRequest, "zone %d: a maximum run of %v; want at least 1s", id, s.MaxDuration)
+	case s.DefaultDuration < time.Second || s.DefaultDuration > s.MaxDuration:
+		return topics.Errorf(topics.CodeBadRequest, "zone %d: a default run of %v; want from 1s to its maximum %v", id, s.DefaultDuration, s.MaxDuration)
+	}
+	if r := z.run; r != nil && !r.started.IsZero() && r.endsAt.Sub(r.started) > s.MaxDuration {
+		return topics.Errorf(topics.CodeBadRequest, "zone %d runs until %s, longer than a maximum of %v: close it, or change the maximum after it ends",
+			id, r.endsAt.In(c.loc).Format(time.TimeOnly), s.MaxDuration)
+	}
+	if r := z.run; r != nil && r.started.IsZero() && r.d > s.MaxDuration {
+		r.d = s.MaxDuration
+	}
+	z.Name, z.DefaultDuration, z.MaxDuration, z.Group = s.Name, s.DefaultDuration, s.MaxDuration, s.Group
+	c.log.Info("zone settings changed", "zone", id, "name", s.Name, "default", s.DefaultDuration, "max", s.MaxDuration, "group", s.Group)
+	c.dispatch(c.clock.Now())
+	c.signal()
+	return nil
+}
