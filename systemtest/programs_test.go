@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sprinkler/broker/brokertest"
 )
 
 // TestProgramsFromTheCommandLine edits the schedule with sprinklerctl against an agent
@@ -95,5 +97,42 @@ sed -i 's/for: lots/for: 12m/' "$1"
 	}
 	if file, _ := os.ReadFile(profiles); string(file) != string(src) {
 		t.Error("restoring version 1 did not bring back the file as shipped")
+	}
+}
+
+// TestZoneSettingsFromTheCommandLine renames a zone and shortens its longest run with
+// sprinklerctl against an agent process started on a configuration file: the status names it
+// at once, Home Assistant's retained discovery follows, and the file holds it.
+func TestZoneSettingsFromTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"agent.yaml", "profiles.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../configs", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "agent.yaml")
+	p := startProc(t, filepath.Join(bin, "agent"), []string{"--config", path}, "SPRINKLER_BROKER_LISTEN=127.0.0.1:0",
+		"SPRINKLER_WEB_LISTEN=", "SPRINKLER_RELAYS_DRIVER=sim", "SPRINKLER_STATE_DIR="+t.TempDir(), "SPRINKLER_AGENT_ID=garden")
+	url := brokertest.URL(p.listening(t))
+	awaitOnline(t, url, "garden", p)
+
+	if code, out, stderr := ctl(t, url, "zone", "set", "3", "--name", "Lawn", "--max", "40m", "--group", "front"); code != 0 || !strings.Contains(out, "Lawn") {
+		t.Fatalf("zone set: exit %d\n%s%s", code, out, stderr)
+	}
+	if code, out, stderr := ctl(t, url, "zone", "set", "3", "--max", "nothing"); code != 2 || !strings.Contains(stderr, `"nothing" is not a duration`) {
+		t.Errorf("a bad --max: exit %d\n%s%s", code, out, stderr)
+	}
+	if _, status, _ := ctl(t, url, "status"); !strings.Contains(status, "Lawn") {
+		t.Errorf("status does not name the zone anew:\n%s", status)
+	}
+	c := brokertest.Connect(t, url)
+	c.Subscribe("homeassistant/device/garden/config")
+	c.AwaitMsg("homeassistant/device/garden/config", `"Lawn"`)
+	if file, _ := os.ReadFile(path); !strings.Contains(string(file), "  - {id: 3, name: Lawn, line: 13, default_duration: 10m, max_duration: 40m, group: front}") {
+		t.Errorf("the file does not hold the change:\n%s", file)
 	}
 }

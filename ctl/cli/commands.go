@@ -243,7 +243,20 @@ func printCommands(w io.Writer, data json.RawMessage) error {
 }
 
 // ctlName is how ctl spells a contract command: with hyphens (run-once for run_once).
-func ctlName(name string) string { return strings.ReplaceAll(name, "_", "-") }
+func ctlName(name string) string {
+	if s, ok := subcommands[name]; ok {
+		return s
+	}
+	return strings.ReplaceAll(name, "_", "-")
+}
+
+// subcommands are the requests ctl spells as a command and a subcommand.
+var subcommands = map[string]string{
+	topics.CmdProgramList: "program list", topics.CmdProgramGet: "program show", topics.CmdProgramPut: "program apply",
+	topics.CmdProgramDelete: "program delete", topics.CmdProgramRename: "program rename", topics.CmdProgramVersions: "program history",
+	topics.CmdProgramRestore: "program restore", topics.CmdProgramPreview: "program preview",
+	topics.CmdZoneList: "zone list", topics.CmdZoneSet: "zone set",
+}
 
 func printClients(w io.Writer, data json.RawMessage) error {
 	var cls []topics.ClientInfo

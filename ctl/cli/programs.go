@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 	"go.yaml.in/yaml/v3"
@@ -100,8 +101,112 @@ func (a *app) programCommands() *cobra.Command {
 		return a.requestAndPrint(ctx, topics.CmdProgramRestore, topics.ProgramArgs{Version: v}, printProgramList)
 	})
 
-	root.AddCommand(list, show, edit, apply, del, rename, history, restore)
+	preview := command(topics.CmdProgramPreview, "preview -f FILE [--hours 168]")
+	var hours float64
+	preview.Args = noArgs
+	preview.Flags().StringVarP(&file, "file", "f", "", "the program, as program show prints it")
+	preview.Flags().Float64Var(&hours, "hours", 168, "how far ahead")
+	preview.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		if file == "" {
+			return usageErr("preview needs -f FILE (or -f - for stdin)")
+		}
+		src, err := readInput(file)
+		if err != nil {
+			return usageErr("-f %s: %v", file, err)
+		}
+		doc, err := parseProgram(src)
+		if err != nil {
+			return usageErr("%s: %v", file, err)
+		}
+		return a.requestAndPrint(ctx, topics.CmdProgramPreview, topics.ProgramArgs{Program: &doc, Hours: hours}, printNext)
+	})
+
+	root.AddCommand(list, show, edit, apply, preview, del, rename, history, restore)
 	return root
+}
+
+// zoneSettingsCommands are "zone list" and "zone set": the zones' settings, read and changed.
+func (a *app) zoneSettingsCommands() *cobra.Command {
+	root := &cobra.Command{Use: "zone", Aliases: []string{"zones"}, Short: "read and change the zones' settings: name, default and longest run, group"}
+
+	list := command(topics.CmdZoneList, "list")
+	list.Args = noArgs
+	list.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		return a.requestAndPrint(ctx, topics.CmdZoneList, nil, printZoneSettings)
+	})
+
+	set := command(topics.CmdZoneSet, "set ZONE [--name NAME] [--default 10m] [--max 60m] [--group NAME] [--revision R]")
+	set.Args = cobra.ExactArgs(1)
+	var name, def, most, group, revision string
+	set.Flags().StringVar(&name, "name", "", "its name")
+	set.Flags().StringVar(&def, "default", "", "its default run (90s, 10m, or minutes)")
+	set.Flags().StringVar(&most, "max", "", "its longest run")
+	set.Flags().StringVar(&group, "group", "", `its sequential group ("" for none)`)
+	set.Flags().StringVar(&revision, "revision", "", "the revision read (default: the current one)")
+	set.RunE = a.runE(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+		var zone int
+		if _, err := fmt.Sscan(args[0], &zone); err != nil || zone < 1 {
+			return usageErr("%q is not a zone number", args[0])
+		}
+		sa := topics.ZoneSetArgs{Zone: zone, Revision: revision}
+		f := cmd.Flags()
+		if f.Changed("name") {
+			sa.Name = &name
+		}
+		if f.Changed("group") {
+			sa.Group = &group
+		}
+		for _, d := range []struct {
+			flag, value string
+			to          **float64
+		}{{"default", def, &sa.DefaultDurationS}, {"max", most, &sa.MaxDurationS}} {
+			if f.Changed(d.flag) {
+				v, err := parseFor("--"+d.flag, d.value)
+				if err != nil {
+					return err
+				}
+				secs := v.Seconds()
+				*d.to = &secs
+			}
+		}
+		if sa.Name == nil && sa.Group == nil && sa.DefaultDurationS == nil && sa.MaxDurationS == nil {
+			return usageErr("say what to change: --name, --default, --max or --group")
+		}
+		if sa.Revision == "" {
+			data, err := a.request(ctx, topics.CmdZoneList, nil)
+			if err != nil {
+				return err
+			}
+			var zs []topics.ZoneSettings
+			if err := json.Unmarshal(data, &zs); err != nil {
+				return err
+			}
+			for _, z := range zs {
+				if z.Zone == zone {
+					sa.Revision = z.Revision
+				}
+			}
+		}
+		return a.requestAndPrint(ctx, topics.CmdZoneSet, sa, func(w io.Writer, data json.RawMessage) error {
+			return printZoneSettings(w, json.RawMessage("["+string(data)+"]"))
+		})
+	})
+	root.AddCommand(list, set)
+	return root
+}
+
+func printZoneSettings(w io.Writer, data json.RawMessage) error {
+	var zs []topics.ZoneSettings
+	if err := json.Unmarshal(data, &zs); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ZONE\tNAME\tGPIO\tDEFAULT\tMAX\tGROUP\tREVISION")
+	for _, z := range zs {
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\n", z.Zone, z.Name, z.Line, topics.FormatDuration(time.Duration(z.DefaultDurationS*float64(time.Second))),
+			topics.FormatDuration(time.Duration(z.MaxDurationS*float64(time.Second))), z.Group, z.Revision)
+	}
+	return tw.Flush()
 }
 
 // revision is rev when given, else the program's current revision.
