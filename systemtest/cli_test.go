@@ -132,7 +132,17 @@ func (p *proc) listening(t testing.TB) string {
 // relays, and waits for its retained online. It returns the broker URL.
 func startAgent(t testing.TB, id string, env ...string) (string, *proc) {
 	t.Helper()
-	p := startProc(t, filepath.Join(bin, "agent"), nil, append([]string{
+	return startAgentOn(t, id, "", env...)
+}
+
+// startAgentOn is startAgent on the configuration file at path ("" for none).
+func startAgentOn(t testing.TB, id, path string, env ...string) (string, *proc) {
+	t.Helper()
+	var args []string
+	if path != "" {
+		args = []string{"--config", path}
+	}
+	p := startProc(t, filepath.Join(bin, "agent"), args, append([]string{
 		"SPRINKLER_AGENT_ID=" + id,
 		"SPRINKLER_BROKER_LISTEN=127.0.0.1:0",
 		"SPRINKLER_RELAYS_DRIVER=sim",

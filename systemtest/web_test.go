@@ -16,6 +16,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"golang.org/x/crypto/bcrypt"
 
+	"sprinkler/broker/brokertest"
 	"sprinkler/topics"
 )
 
@@ -62,16 +63,17 @@ func TestWebPage(t *testing.T) {
 	if err := os.WriteFile(users, fmt.Appendf(nil, "users:\n  - {name: neighbour, hash: %q, role: viewer}\n", hash), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	shipped, err := os.ReadFile("../configs/profiles.yaml")
-	if err != nil {
-		t.Fatal(err)
+	for _, f := range []string{"agent.yaml", "profiles.yaml"} { // copies: the page writes programs and zone settings
+		b, err := os.ReadFile(filepath.Join("../configs", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	profiles := filepath.Join(dir, "profiles.yaml") // a copy: the page writes programs into it
-	if err := os.WriteFile(profiles, shipped, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	url, agent := startAgent(t, "garden", "SPRINKLER_BROKER_USERS_FILE="+users,
-		"SPRINKLER_SAFETY_STAGGER=0s", "SPRINKLER_SCHEDULE_FILE="+profiles)
+	url, agent := startAgentOn(t, "garden", filepath.Join(dir, "agent.yaml"), "SPRINKLER_BROKER_USERS_FILE="+users,
+		"SPRINKLER_SAFETY_STAGGER=0s")
 	webAddr := agent.webPage(t)
 	page := "http://" + webAddr + "/"
 	ctx := browser(t)
@@ -220,6 +222,21 @@ func TestWebPage(t *testing.T) {
 	}
 	if _, next, _ := ctl(t, url, "next", "--hours", "48"); !regexp.MustCompile(`(?m)^2 +\S+ \S+ 08:00:00 +08:03:00 +autumn`).MatchString(next) {
 		t.Errorf("ctl next does not show the page's program:\n%s", next)
+	}
+
+	do("rename zone 3 from its card",
+		press(`.zone[data-zone="3"] button.settings`),
+		chromedp.WaitVisible(chromedp.CSS(`.zone[data-zone="3"] .zone-settings`)),
+		set(`.zone[data-zone="3"] .set-name`, "Lawn"),
+		set(`.zone[data-zone="3"] .set-max`, "40"),
+		press(`.zone[data-zone="3"] .set-save`),
+		wait(`document.querySelector('.zone[data-zone="3"] h3').textContent.startsWith('3. Lawn')`),
+	)
+	ha := brokertest.Connect(t, url)
+	ha.Subscribe("homeassistant/device/garden/config")
+	ha.AwaitMsg("homeassistant/device/garden/config", `"Lawn"`)
+	if file, _ := os.ReadFile(filepath.Join(dir, "agent.yaml")); !strings.Contains(string(file), "{id: 3, name: Lawn, line: 13, default_duration: 10m, max_duration: 40m}") {
+		t.Errorf("the configuration file does not hold the page's change:\n%s", file)
 	}
 
 	do("the history: the chart of four weeks, the runs, and today's after a reload",

@@ -180,7 +180,10 @@ function render() {
   $('#auto').disabled = !canOperate();
   if (!snapshot) return;
   const zones = Object.values(snapshot.zones).sort((a, b) => a.zone - b.zone);
+  const form = document.querySelector('#zones .zone-settings'); // an open settings form moves to the new card
+  const formZone = form && form.closest('.zone').dataset.zone;
   $('#zones').replaceChildren(...zones.map(card));
+  if (form) document.querySelector(`.zone[data-zone="${formZone}"]`)?.append(form);
   const queued = snapshot.queue || [];
   $('#queue').replaceChildren(...queued.map((q) => el('li', {
     textContent: `Zone ${q.zone} waits for ${q.waits_for || 'the power budget'} (${Math.round(q.duration_s / 60)} min, asked by ${q.source})`,
@@ -235,6 +238,7 @@ function card(z) {
     closeBtn.addEventListener('click', () => act('close', { zones: [z.zone] }));
     c.append(el('div', { className: 'actions' }, minutes, el('span', { textContent: 'min' }), openBtn, closeBtn));
   }
+  if (canAdmin() && !z.master) c.querySelector('h3').append(' ', settingsButton(z));
   return c;
 }
 

@@ -1,0 +1,34 @@
+// A zone's settings, for an admin: its name, default and longest run and group, changed from
+// its card with zone_set and the revision zone_list gave; a refusal is shown in the card.
+'use strict';
+
+function settingsButton(z) {
+  const b = el('button', { type: 'button', className: 'settings', textContent: '⚙', title: `Settings of zone ${z.zone}` });
+  b.setAttribute('aria-label', `Settings of zone ${z.zone}`);
+  b.addEventListener('click', () => request('zone_list', {}).then((zs) => {
+    const s = zs.find((x) => x.zone === z.zone);
+    if (s) settingsForm(b.closest('.zone'), s);
+  }).catch(show));
+  return b;
+}
+
+function settingsForm(card, s) {
+  const name = el('input', { className: 'set-name', value: s.name, maxLength: 64 });
+  const def = el('input', { className: 'set-default', type: 'number', min: 1, max: 720, value: Math.round(s.default_duration_s / 60) });
+  const most = el('input', { className: 'set-max', type: 'number', min: 1, max: 720, value: Math.round(s.max_duration_s / 60) });
+  const group = el('input', { className: 'set-group', value: s.group, placeholder: 'none', maxLength: 32 });
+  const err = el('p', { className: 'err' });
+  const save = el('button', { type: 'button', className: 'primary set-save', textContent: 'Save' });
+  const cancel = el('button', { type: 'button', textContent: 'Cancel' });
+  const form = el('div', { className: 'zone-settings' },
+    el('label', {}, 'Name ', name), el('label', {}, 'Default ', def, ' min'), el('label', {}, 'Longest ', most, ' min'),
+    el('label', {}, 'Group ', group), err, el('div', { className: 'actions' }, save, cancel));
+  save.addEventListener('click', () => request('zone_set', {
+    zone: s.zone, name: name.value.trim(), default_duration_s: Number(def.value) * 60, max_duration_s: Number(most.value) * 60,
+    group: group.value.trim(), revision: s.revision,
+  }).then(() => { form.remove(); schedule(); }).catch((e) => { err.textContent = e.message; }));
+  cancel.addEventListener('click', () => form.remove());
+  card.querySelector('.zone-settings')?.remove();
+  card.append(form);
+  name.focus();
+}
