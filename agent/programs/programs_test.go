@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"sprinkler/agent/schedule"
+	"sprinkler/agent/statefile/disktest"
 	"sprinkler/topics"
 )
 
@@ -227,5 +228,43 @@ func TestOriginalFormatConverts(t *testing.T) {
 		if before[i].Name != "winter" && before[i].Revision != after[i].Revision {
 			t.Errorf("%s changed in the conversion: %+v → %+v", before[i].Name, before[i], after[i])
 		}
+	}
+}
+
+// TestPowerLossAndFullDisk: a write cut short (the temporary file a power cut leaves behind
+// the rename) never shows: the file loads as it was. On a full disk a put is refused, the file
+// stays whole, and it goes through once there is room.
+func TestPowerLossAndFullDisk(t *testing.T) {
+	disk := disktest.Mount(t, "256k")
+	src, err := os.ReadFile("../../configs/profiles.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(disk, "profiles.yaml")
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := New(path, filepath.Join(t.TempDir(), "versions"), env(), time.Now)
+	if err := os.WriteFile(filepath.Join(disk, ".profiles.yaml.1234567"), src[:len(src)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	d, err := s.Get("summer")
+	if err != nil {
+		t.Fatalf("after a write cut short: %v", err)
+	}
+	disktest.Fill(t, disk)
+	d.About = "on a full disk"
+	if _, err := s.Put(d, "a"); err == nil || !strings.Contains(err.Error(), "not saved") {
+		t.Errorf("a put on a full disk: %v", err)
+	}
+	if read(t, path) != string(src) {
+		t.Fatal("a put on a full disk damaged the file")
+	}
+	disktest.Free(t, disk)
+	if _, err := s.Put(d, "a"); err != nil {
+		t.Fatalf("with room again: %v", err)
+	}
+	if !strings.Contains(read(t, path), "about: on a full disk") {
+		t.Error("the put did not reach the file")
 	}
 }
