@@ -162,6 +162,10 @@ func (a Agent) Clients() string { return a.base + "/clients" }
 // ProfileState is the retained topic holding the name of the active profile.
 func (a Agent) ProfileState() string { return a.base + "/profile/state" }
 
+// NextRuns is the retained topic of the coming 48 hours' scheduled runs ([]PlannedRun, as
+// "next" answers), published whenever the schedule, a program or a zone changes.
+func (a Agent) NextRuns() string { return a.base + "/schedule/next" }
+
 // ProfileSet is the command topic that activates a profile by name.
 func (a Agent) ProfileSet() string { return a.base + "/profile/set" }
 

@@ -59,6 +59,8 @@ func TestProgramsThroughTheBroker(t *testing.T) {
 		t.Errorf("the revision did not change: %+v", put)
 	}
 	c.AwaitMsg(a.topics.Event(), `"event_type":"program_changed"`, `put summer`)
+	c.Subscribe(a.topics.NextRuns())
+	c.AwaitMsg(a.topics.NextRuns(), `"start":"2026-06-01T05:00:00.000Z","end":"2026-06-01T05:07:00.000Z"`) // retained: every client sees it
 	next := decode[[]topics.PlannedRun](t, request(t, c, a, "next", "n", `{"id":"n","hours":2}`))
 	if len(next) == 0 || next[0].Zone != doc.Zones[0].Zone || next[0].Start.Format("15:04") != "05:00" || next[0].End.Sub(next[0].Start.Time) != 7*time.Minute {
 		t.Errorf("next after the put: %+v", next)

@@ -49,6 +49,9 @@ type request struct {
 	done chan struct{}
 }
 
+// nextRunsSpan is how far ahead the retained next runs look.
+const nextRunsSpan = 48 * time.Hour
+
 // waitLimit bounds how long a caller waits for the reporter.
 const waitLimit = 5 * time.Second
 
@@ -171,6 +174,7 @@ func (r *reporter) publish(all, nudged bool) {
 		if snap.WaterLevel != nil {
 			plain(r.t.WaterLevelState(), strconv.Itoa(*snap.WaterLevel))
 		}
+		plain(r.t.NextRuns(), string(mustJSON(r.sched.Next(nextRunsSpan))))
 	}
 	if r.sensors != nil {
 		snap.Sensors = r.sensors.States()
