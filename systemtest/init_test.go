@@ -18,17 +18,8 @@ import (
 // the Pi does: Enter takes each default, the network gets an admin whose password is typed
 // twice and never shown, and the file it writes starts an agent that takes that admin's login.
 func TestInitOnATerminal(t *testing.T) {
-	dir := t.TempDir()
-	for _, f := range []string{"agent.yaml", "profiles.yaml"} {
-		b, err := os.ReadFile(filepath.Join("../configs", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	path := filepath.Join(dir, "agent.yaml")
+	path := shipped(t)
+	dir := filepath.Dir(path)
 	cmd := exec.Command(filepath.Join(bin, "agent"), "init", "--config", path)
 	cmd.Env = append(os.Environ(), "TERM=dumb")
 	tm := startTerminal(t, cmd)

@@ -104,17 +104,7 @@ sed -i 's/for: lots/for: 12m/' "$1"
 // sprinklerctl against an agent process started on a configuration file: the status names it
 // at once, Home Assistant's retained discovery follows, and the file holds it.
 func TestZoneSettingsFromTheCommandLine(t *testing.T) {
-	dir := t.TempDir()
-	for _, f := range []string{"agent.yaml", "profiles.yaml"} {
-		b, err := os.ReadFile(filepath.Join("../configs", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	path := filepath.Join(dir, "agent.yaml")
+	path := shipped(t)
 	p := startProc(t, filepath.Join(bin, "agent"), []string{"--config", path}, "SPRINKLER_BROKER_LISTEN=127.0.0.1:0",
 		"SPRINKLER_WEB_LISTEN=", "SPRINKLER_RELAYS_DRIVER=sim", "SPRINKLER_STATE_DIR="+t.TempDir(), "SPRINKLER_AGENT_ID=garden")
 	url := brokertest.URL(p.listening(t))

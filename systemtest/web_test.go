@@ -63,16 +63,8 @@ func TestWebPage(t *testing.T) {
 	if err := os.WriteFile(users, fmt.Appendf(nil, "users:\n  - {name: neighbour, hash: %q, role: viewer}\n", hash), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"agent.yaml", "profiles.yaml"} { // copies: the page writes programs and zone settings
-		b, err := os.ReadFile(filepath.Join("../configs", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	url, agent := startAgentOn(t, "garden", filepath.Join(dir, "agent.yaml"), "SPRINKLER_BROKER_USERS_FILE="+users,
+	config := shipped(t)
+	url, agent := startAgentOn(t, "garden", config, "SPRINKLER_BROKER_USERS_FILE="+users,
 		"SPRINKLER_SAFETY_STAGGER=0s")
 	webAddr := agent.webPage(t)
 	page := "http://" + webAddr + "/"
@@ -235,7 +227,7 @@ func TestWebPage(t *testing.T) {
 	ha := brokertest.Connect(t, url)
 	ha.Subscribe("homeassistant/device/garden/config")
 	ha.AwaitMsg("homeassistant/device/garden/config", `"Lawn"`)
-	if file, _ := os.ReadFile(filepath.Join(dir, "agent.yaml")); !strings.Contains(string(file), "{id: 3, name: Lawn, line: 13, default_duration: 10m, max_duration: 40m}") {
+	if file, _ := os.ReadFile(config); !strings.Contains(string(file), "{id: 3, name: Lawn, line: 13, default_duration: 10m, max_duration: 40m}") {
 		t.Errorf("the configuration file does not hold the page's change:\n%s", file)
 	}
 

@@ -25,7 +25,12 @@ func (c *Controller) SetZone(id int, s Settings) error {
 	if err != nil {
 		return err
 	}
-	z := zs[0]
+	return c.setZone(zs[0], s)
+}
+
+// setZone is SetZone with mu held.
+func (c *Controller) setZone(z *zone, s Settings) error {
+	id := z.ID
 	switch {
 	case s.Name == "":
 		return topics.Errorf(topics.CodeBadRequest, "zone %d: a name is needed", id)

@@ -350,13 +350,7 @@ func (c *Controller) SetDefault(id int, d time.Duration) error {
 		return err
 	}
 	z := zs[0]
-	if d < time.Second || d > z.MaxDuration {
-		return topics.Errorf(topics.CodeBadRequest, "zone %d: a default run of %v; want from 1s to its maximum %v", id, d, z.MaxDuration)
-	}
-	z.DefaultDuration = d
-	c.log.Info("default run changed", "zone", id, "duration", d)
-	c.signal()
-	return nil
+	return c.setZone(z, Settings{Name: z.Name, DefaultDuration: d, MaxDuration: z.MaxDuration, Group: z.Group})
 }
 
 // saved is the state the store keeps: the runs in progress, then the queue, and the pause.

@@ -45,16 +45,9 @@ func (a *app) programCommands() *cobra.Command {
 	var file string
 	apply.Flags().StringVarP(&file, "file", "f", "", "the program, as program show prints it")
 	apply.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
-		if file == "" {
-			return usageErr("apply needs -f FILE (or -f - for stdin)")
-		}
-		src, err := readInput(file)
+		doc, err := readProgram(file)
 		if err != nil {
-			return usageErr("-f %s: %v", file, err)
-		}
-		doc, err := parseProgram(src)
-		if err != nil {
-			return usageErr("%s: %v", file, err)
+			return err
 		}
 		return a.requestAndPrint(ctx, topics.CmdProgramPut, topics.ProgramArgs{Program: &doc}, printProgramSaved)
 	})
@@ -107,16 +100,9 @@ func (a *app) programCommands() *cobra.Command {
 	preview.Flags().StringVarP(&file, "file", "f", "", "the program, as program show prints it")
 	preview.Flags().Float64Var(&hours, "hours", 168, "how far ahead")
 	preview.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
-		if file == "" {
-			return usageErr("preview needs -f FILE (or -f - for stdin)")
-		}
-		src, err := readInput(file)
+		doc, err := readProgram(file)
 		if err != nil {
-			return usageErr("-f %s: %v", file, err)
-		}
-		doc, err := parseProgram(src)
-		if err != nil {
-			return usageErr("%s: %v", file, err)
+			return err
 		}
 		return a.requestAndPrint(ctx, topics.CmdProgramPreview, topics.ProgramArgs{Program: &doc, Hours: hours}, printNext)
 	})
@@ -350,11 +336,26 @@ func parseProgram(src []byte) (topics.ProgramDoc, error) {
 	return doc, nil
 }
 
-func readInput(name string) ([]byte, error) {
-	if name == "-" {
-		return io.ReadAll(os.Stdin)
+// readProgram reads the program of -f FILE ("-" for stdin).
+func readProgram(name string) (topics.ProgramDoc, error) {
+	if name == "" {
+		return topics.ProgramDoc{}, usageErr("name the program's file with -f FILE (or -f - for stdin)")
 	}
-	return os.ReadFile(name)
+	var src []byte
+	var err error
+	if name == "-" {
+		src, err = io.ReadAll(os.Stdin)
+	} else {
+		src, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return topics.ProgramDoc{}, usageErr("-f %s: %v", name, err)
+	}
+	doc, err := parseProgram(src)
+	if err != nil {
+		return doc, usageErr("%s: %v", name, err)
+	}
+	return doc, nil
 }
 
 func printProgramList(w io.Writer, data json.RawMessage) error {
