@@ -2,7 +2,6 @@ package schedule
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -122,40 +121,15 @@ func (d Days) Last() Date {
 
 // String writes the days as they would be written in a file.
 func (d Days) String() string {
-	var s string
-	switch {
-	case d.None:
-		s = "none"
-	case d.All:
-		s = "all"
-	case d.Even:
-		s = "even"
-	case d.Odd:
-		s = "odd"
-		if d.OddSkips31 {
-			s += " (not the 31st or 29 Feb)"
+	w := d.words()
+	for i, x := range w {
+		if _, ok := dayNames[x]; ok {
+			w[i] = strings.ToUpper(x[:1]) + x[1:] // Mon, as people write it
 		}
-	case d.Every > 0:
-		s = fmt.Sprintf("every %d days from %s", d.Every, d.Anchor)
-	default:
-		var names []string
-		for wd, on := range d.Weekdays {
-			if on {
-				names = append(names, time.Weekday(wd).String()[:3])
-			}
-		}
-		for md, on := range d.MonthDays[1:] {
-			if on {
-				names = append(names, strconv.Itoa(md+1))
-			}
-		}
-		if d.MonthDays[0] {
-			names = append(names, "last")
-		}
-		for _, x := range d.Dates {
-			names = append(names, x.String())
-		}
-		s = strings.Join(names, ",")
+	}
+	s := strings.Join(w, ",")
+	if d.Odd && d.OddSkips31 {
+		s += " (not the 31st or 29 Feb)"
 	}
 	if d.Season != nil {
 		s += fmt.Sprintf(" from %s to %s", d.Season.From, d.Season.To)
