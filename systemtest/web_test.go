@@ -110,6 +110,17 @@ func TestWebPage(t *testing.T) {
 		})
 	}
 
+	// press clicks a button from the page's script: a pointer click lands where the button was
+	// when it was measured, and the editor moves as its preview fills.
+	press := func(sel string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Evaluate[bool](fmt.Sprintf(`(() => { document.querySelector(%q).click(); return true; })()`, sel))(ctx, tg)
+			return err
+		})
+	}
+	set := func(sel, value string) chromedp.Action[chromedp.Void] {
+		return wait(fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = %q; e.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, sel, value))
+	}
 	do("load the page",
 		chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(page),
@@ -159,6 +170,24 @@ func TestWebPage(t *testing.T) {
 		wait(`document.querySelector('#paused').textContent === ''`),
 		chromedp.WaitVisible(chromedp.CSS(`#pause`)),
 	)
+	do("water zones 4 then 5 in sequence",
+		press(`#run-once`),
+		chromedp.WaitVisible(chromedp.CSS(`.run-once`)),
+		set(`.run-once .step-zone`, "4"),
+		set(`.run-once .step-minutes`, "5"),
+		press(`.run-once .actions button:first-child`),
+		set(`.run-once li:nth-child(2) .step-zone`, "5"),
+		press(`.run-once .primary`),
+		wait(`!document.querySelector('.run-once')`),
+		chromedp.WaitVisible(chromedp.CSS(`.zone.open[data-zone="4"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.zone.queued[data-zone="5"]`)),
+	)
+	if z := zoneStatus(t, url, "4"); z.State != topics.StateOpen || z.EndsAt == nil || time.Until(z.EndsAt.Time) > 5*time.Minute {
+		t.Errorf("zone 4 after the run-once: %+v", z)
+	}
+	if code, _, stderr := ctl(t, url, "close", "all"); code != 0 {
+		t.Fatal(stderr)
+	}
 	do("switch the profile",
 		wait(`!!document.querySelector('#profile option[value="spring"]')`), // options are never "visible"
 		wait(`(() => { const s = document.querySelector('#profile'); s.value = 'spring'; s.dispatchEvent(new Event('change')); return true; })()`),
@@ -170,17 +199,6 @@ func TestWebPage(t *testing.T) {
 		t.Fatalf("the active profile after the switch: exit %d, %s %s", code, stdout, stderr)
 	}
 
-	// press clicks a button from the page's script: a pointer click lands where the button was
-	// when it was measured, and the editor moves as its preview fills.
-	press := func(sel string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			_, err := chromedp.Evaluate[bool](fmt.Sprintf(`(() => { document.querySelector(%q).click(); return true; })()`, sel))(ctx, tg)
-			return err
-		})
-	}
-	set := func(sel, value string) chromedp.Action[chromedp.Void] {
-		return wait(fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = %q; e.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, sel, value))
-	}
 	do("write a program on the page",
 		press(`#program-new`),
 		chromedp.WaitVisible(chromedp.CSS(`#editor`)),

@@ -32,3 +32,33 @@ function settingsForm(card, s) {
   card.append(form);
   name.focus();
 }
+
+// The run-once builder, for an operator: zones in order, each with its minutes, watered one
+// after the other now (run_once), beside what runs already or, with "end the runs first", alone.
+function runOnceForm() {
+  const steps = el('ol', { className: 'steps' });
+  const addStep = (zone) => {
+    const minutes = el('input', { type: 'number', className: 'step-minutes', min: 1, max: 720, value: 10 });
+    const del = el('button', { type: 'button', className: 'remove', textContent: '✕' });
+    const li = el('li', {}, el('select', { className: 'step-zone' }, ...zoneOptions(zone)), minutes, ' min ', del);
+    del.addEventListener('click', () => li.remove());
+    steps.append(li);
+  };
+  const preempt = el('input', { type: 'checkbox', className: 'step-preempt' });
+  const err = el('p', { className: 'err' });
+  const start = el('button', { type: 'button', className: 'primary', textContent: 'Start' });
+  const more = el('button', { type: 'button', textContent: '+ zone' });
+  const close = el('button', { type: 'button', textContent: 'Close' });
+  const form = el('div', { className: 'run-once' }, el('h3', { textContent: 'Water in sequence, now' }), steps,
+    el('label', {}, preempt, ' end the runs in progress first'), err, el('div', { className: 'actions' }, more, start, close));
+  more.addEventListener('click', () => addStep(1));
+  close.addEventListener('click', () => form.remove());
+  start.addEventListener('click', () => request('run_once', {
+    steps: [...steps.children].map((li) => ({ zone: Number(li.querySelector('.step-zone').value), duration_s: Number(li.querySelector('.step-minutes').value) * 60 })),
+    preempt: preempt.checked,
+  }).then(() => form.remove()).catch((e) => { err.textContent = e.message; }));
+  addStep(1);
+  $('#run-once-slot').replaceChildren(form);
+}
+
+$('#run-once').addEventListener('click', runOnceForm);
