@@ -3,6 +3,7 @@ package systemtest
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -115,6 +116,15 @@ func TestZoneSettingsFromTheCommandLine(t *testing.T) {
 	}
 	if code, out, stderr := ctl(t, url, "zone", "set", "3", "--max", "nothing"); code != 2 || !strings.Contains(stderr, `"nothing" is not a duration`) {
 		t.Errorf("a bad --max: exit %d\n%s%s", code, out, stderr)
+	}
+	if code, _, stderr := ctl(t, url, "zone", "set", "4", "--enabled=false"); code != 0 {
+		t.Fatalf("zone set --enabled=false: %s", stderr)
+	}
+	if code, _, stderr := ctl(t, url, "open", "4"); code != 1 || !strings.Contains(stderr, "zone 4 is disabled") {
+		t.Errorf("opening a disabled zone: exit %d, %s", code, stderr)
+	}
+	if _, list, _ := ctl(t, url, "zone", "list"); !regexp.MustCompile(`(?m)^4 +Zone 4 +16 +10m +1h +no +yes `).MatchString(list) {
+		t.Errorf("zone list:\n%s", list)
 	}
 	if _, status, _ := ctl(t, url, "status"); !strings.Contains(status, "Lawn") {
 		t.Errorf("status does not name the zone anew:\n%s", status)

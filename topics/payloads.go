@@ -17,6 +17,8 @@ type ZoneStatus struct {
 	Queued bool   `json:"queued,omitempty"`  // a run waits for a free slot of the power budget
 	Group  string `json:"group,omitempty"`   // its sequential group: one zone of a group runs at a time
 	Master bool   `json:"master,omitempty"`  // the master valve or pump: it follows the other zones
+	// Disabled: the zone opens for nobody, and the schedule skips it, until it is enabled.
+	Disabled bool `json:"disabled,omitempty"`
 	// LastRun is when the zone's last run started; DefaultDurationS is the run an open
 	// without a duration gets.
 	LastRun          *Time   `json:"last_run"` // null before the first run

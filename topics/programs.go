@@ -94,6 +94,8 @@ type ZoneSettings struct {
 	DefaultDurationS float64 `json:"default_duration_s"`
 	MaxDurationS     float64 `json:"max_duration_s"`
 	Group            string  `json:"group"`
+	Enabled          bool    `json:"enabled"`     // false: opens for nobody, the schedule skips it
+	WaterLevel       bool    `json:"water_level"` // its runs follow the water level (in programs that do)
 	Revision         string  `json:"revision"`
 }
 
@@ -105,5 +107,7 @@ type ZoneSetArgs struct {
 	DefaultDurationS *float64 `json:"default_duration_s,omitempty"`
 	MaxDurationS     *float64 `json:"max_duration_s,omitempty"`
 	Group            *string  `json:"group,omitempty"`
+	Enabled          *bool    `json:"enabled,omitempty"`
+	WaterLevel       *bool    `json:"water_level,omitempty"`
 	Revision         string   `json:"revision"`
 }

@@ -224,7 +224,18 @@ type Zone struct {
 	// Group names a sequential group: zones of one group never run at the same time.
 	// Empty: the zone runs beside any other, as the power budget allows.
 	Group string `mapstructure:"group"`
+	// Enabled false: the zone opens for nobody and the schedule skips it (default true).
+	Enabled *bool `mapstructure:"enabled"`
+	// WaterLevel false: the zone's runs ignore the water level, even in a program that follows
+	// it (a bed of pots, say; default true).
+	WaterLevel *bool `mapstructure:"water_level"`
 }
+
+// On reports whether the zone is enabled.
+func (z Zone) On() bool { return z.Enabled == nil || *z.Enabled }
+
+// FollowsLevel reports whether the zone's runs follow the water level.
+func (z Zone) FollowsLevel() bool { return z.WaterLevel == nil || *z.WaterLevel }
 
 // Load reads the configuration at path (missing is an error only when required), applies the
 // environment, fills derived defaults and validates. Errors name file, line and key.
@@ -276,6 +287,17 @@ func (c Config) ScheduleEnv() schedule.Env {
 	return env
 }
 
+// Unscaled are the zones whose runs ignore the water level.
+func (c Config) Unscaled() map[int]bool {
+	out := map[int]bool{}
+	for _, z := range c.Zones {
+		if !z.FollowsLevel() {
+			out[z.ID] = true
+		}
+	}
+	return out
+}
+
 // ValveLimits are the safety governor's limits the safety.* keys set.
 func (c Config) ValveLimits() valves.Limits {
 	s := c.Safety
@@ -289,7 +311,8 @@ func (c Config) ValveLimits() valves.Limits {
 func (c Config) ValveZones() []valves.Zone {
 	zones := make([]valves.Zone, len(c.Zones))
 	for i, z := range c.Zones {
-		zones[i] = valves.Zone{ID: z.ID, Name: z.Name, Line: z.Line, DefaultDuration: z.DefaultDuration, MaxDuration: z.MaxDuration, Group: z.Group}
+		zones[i] = valves.Zone{ID: z.ID, Name: z.Name, Line: z.Line, DefaultDuration: z.DefaultDuration, MaxDuration: z.MaxDuration, Group: z.Group,
+			Disabled: !z.On()}
 	}
 	return zones
 }

@@ -163,7 +163,7 @@ func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Locatio
 	}
 	env := d.cfg.ScheduleEnv()
 	return scheduler.New(scheduler.Options{
-		Path: d.cfg.Schedule.File, Zones: env.Zones, Names: names, Site: env.Site, Location: loc, Clock: d.opts.Clock, Valves: v,
+		Path: d.cfg.Schedule.File, Zones: env.Zones, Names: names, Site: env.Site, Unscaled: d.cfg.Unscaled(), Location: loc, Clock: d.opts.Clock, Valves: v,
 		Log: d.log.With("component", "schedule"), Resume: d.cfg.Schedule.Resume,
 		State: st.schedule(), Save: st.saveSchedule, OnChange: changed, Hold: hold, MinRun: d.cfg.Schedule.MinRun, ClosedByHand: closedByHand,
 		PausedUntil: v.PausedUntil,

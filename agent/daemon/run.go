@@ -224,7 +224,13 @@ func (a *run) openSchedule() error {
 	closedByHand := func(zone int, since time.Time) bool {
 		return slices.ContainsFunc(a.hist.Runs(zone, since), func(r topics.RunRecord) bool { return r.Outcome == topics.ReasonClosed })
 	}
-	if a.sched, err = d.openSchedule(a.v, a.state, loc, a.rep.nudge, a.sens.Hold, closedByHand); err != nil {
+	hold := func(zone int) string { // why a scheduled run of zone must not start now
+		if a.v.Disabled(zone) {
+			return "the zone is disabled"
+		}
+		return a.sens.Hold(zone)
+	}
+	if a.sched, err = d.openSchedule(a.v, a.state, loc, a.rep.nudge, hold, closedByHand); err != nil {
 		return err
 	}
 	a.rep.sched = a.sched

@@ -46,7 +46,7 @@ func (z *zoneEditor) fileZones() ([]byte, config.Config, error) {
 
 func settingsOf(zc config.Zone) topics.ZoneSettings {
 	s := topics.ZoneSettings{Zone: zc.ID, Name: zc.Name, Line: zc.Line, DefaultDurationS: zc.DefaultDuration.Seconds(),
-		MaxDurationS: zc.MaxDuration.Seconds(), Group: zc.Group}
+		MaxDurationS: zc.MaxDuration.Seconds(), Group: zc.Group, Enabled: zc.On(), WaterLevel: zc.FollowsLevel()}
 	b, _ := json.Marshal(s)
 	h := sha256.Sum256(b)
 	s.Revision = hex.EncodeToString(h[:8])
@@ -101,7 +101,13 @@ func (z *zoneEditor) Set(args topics.ZoneSetArgs, by string) (topics.ZoneSetting
 	if args.Group != nil {
 		want.Group = strings.TrimSpace(*args.Group)
 	}
-	out, err := withZone(src, i, want)
+	if args.Enabled != nil {
+		want.Enabled = args.Enabled
+	}
+	if args.WaterLevel != nil {
+		want.WaterLevel = args.WaterLevel
+	}
+	out, err := withZone(src, i, was, want)
 	if err != nil {
 		return topics.ZoneSettings{}, topics.Errorf(topics.CodeInternal, "zone %d: %v", args.Zone, err)
 	}
@@ -116,7 +122,8 @@ func (z *zoneEditor) Set(args topics.ZoneSetArgs, by string) (topics.ZoneSetting
 		}
 	}
 	set := func(zc config.Zone) error {
-		return a.v.SetZone(zc.ID, valves.Settings{Name: zc.Name, DefaultDuration: zc.DefaultDuration, MaxDuration: zc.MaxDuration, Group: zc.Group})
+		return a.v.SetZone(zc.ID, valves.Settings{Name: zc.Name, DefaultDuration: zc.DefaultDuration, MaxDuration: zc.MaxDuration, Group: zc.Group,
+			Disabled: !zc.On()})
 	}
 	if err := set(want); err != nil {
 		return topics.ZoneSettings{}, err
@@ -139,7 +146,7 @@ func (z *zoneEditor) Set(args topics.ZoneSetArgs, by string) (topics.ZoneSetting
 		for _, zc := range next.Zones {
 			names[zc.ID] = zc.Name
 		}
-		if err := a.sched.SetZones(env.Zones, names, by); err != nil {
+		if err := a.sched.SetZones(env.Zones, names, next.Unscaled(), by); err != nil {
 			d.log.Error("the schedule refused the changed zones it was checked against", "err", err)
 		}
 		a.svc.Programs.SetEnv(env)
@@ -151,9 +158,9 @@ func (z *zoneEditor) Set(args topics.ZoneSetArgs, by string) (topics.ZoneSetting
 	return settingsOf(want), nil
 }
 
-// withZone is the configuration file src with zone entry i holding zc's settings; the rest of
-// the file stays as written.
-func withZone(src []byte, i int, zc config.Zone) ([]byte, error) {
+// withZone is the configuration file src with zone entry i changed from was to zc: only the
+// settings that changed are written, the rest of the entry and of the file stay as written.
+func withZone(src []byte, i int, was, zc config.Zone) ([]byte, error) {
 	e, err := configs.NewEdit(src)
 	if err != nil {
 		return nil, err
@@ -163,13 +170,31 @@ func withZone(src []byte, i int, zc config.Zone) ([]byte, error) {
 		return nil, fmt.Errorf("the file has no zone entry %d", i+1)
 	}
 	n := configs.Clone(items[i])
-	configs.SetField(n, "name", zc.Name, "!!str")
-	configs.SetField(n, "default_duration", topics.FormatDuration(zc.DefaultDuration), "!!str")
-	configs.SetField(n, "max_duration", topics.FormatDuration(zc.MaxDuration), "!!str")
-	if zc.Group != "" {
+	if zc.Name != was.Name {
+		configs.SetField(n, "name", zc.Name, "!!str")
+	}
+	if zc.DefaultDuration != was.DefaultDuration {
+		configs.SetField(n, "default_duration", topics.FormatDuration(zc.DefaultDuration), "!!str")
+	}
+	if zc.MaxDuration != was.MaxDuration {
+		configs.SetField(n, "max_duration", topics.FormatDuration(zc.MaxDuration), "!!str")
+	}
+	if zc.Group != was.Group && zc.Group != "" {
 		configs.SetField(n, "group", zc.Group, "!!str")
-	} else {
+	} else if zc.Group == "" {
 		configs.DropField(n, "group")
+	}
+	for _, f := range []struct {
+		key     string
+		on, was bool
+	}{{"enabled", zc.On(), was.On()}, {"water_level", zc.FollowsLevel(), was.FollowsLevel()}} {
+		switch {
+		case f.on == f.was:
+		case f.on:
+			configs.DropField(n, f.key) // the default: the line stays short
+		default:
+			configs.SetField(n, f.key, "false", "!!bool")
+		}
 	}
 	if err := e.SetItem("zones", i, n); err != nil {
 		return nil, err
@@ -212,6 +237,12 @@ func describeChange(was, now config.Zone) string {
 	}
 	if was.Group != now.Group {
 		parts = append(parts, fmt.Sprintf("group %q → %q", was.Group, now.Group))
+	}
+	if was.On() != now.On() {
+		parts = append(parts, map[bool]string{true: "enabled", false: "disabled"}[now.On()])
+	}
+	if was.FollowsLevel() != now.FollowsLevel() {
+		parts = append(parts, map[bool]string{true: "follows the water level", false: "ignores the water level"}[now.FollowsLevel()])
 	}
 	if len(parts) == 0 {
 		return "nothing changed"

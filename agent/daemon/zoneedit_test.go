@@ -125,3 +125,52 @@ func TestZoneSettingsThroughTheBroker(t *testing.T) {
 		t.Errorf("after a restart: %+v", zs[2])
 	}
 }
+
+// TestDisabledZonesAndTheWaterLevel: a disabled zone opens for nobody and its scheduled run
+// is skipped with the reason; a zone that ignores the water level keeps its whole run while
+// the others of a program that follows it are scaled.
+func TestDisabledZonesAndTheWaterLevel(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC))
+	cfg := shippedConfig(t)
+	a := start(t, cfg, clk)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe(a.topics.Event())
+	zs := decode[[]topics.ZoneSettings](t, request(t, c, a, "zone_list", "l", `{"id":"l"}`))
+	if !zs[0].Enabled || !zs[4].WaterLevel {
+		t.Fatalf("the defaults: %+v", zs)
+	}
+	decode[topics.ZoneSettings](t, zoneSet(t, c, a, "d", map[string]any{"zone": 1, "enabled": false, "revision": zs[0].Revision}))
+	if r := request(t, c, a, "open", "o", `{"id":"o","zones":[1]}`); r.Code != topics.CodeBadRequest || !strings.Contains(r.Error, "zone 1 is disabled") {
+		t.Errorf("opening a disabled zone: %+v", r)
+	}
+	if r := request(t, c, a, "toggle", "t", `{"id":"t","zones":[2,1]}`); r.Code != topics.CodeBadRequest || a.bank.On()[1] {
+		t.Errorf("a toggle with a disabled zone: %+v, relays %v", r, a.bank.On())
+	}
+	if file, _ := os.ReadFile(cfg.Source); !strings.Contains(string(file), "{id: 1, name: Back Yard Mstr Bed Side, line: 5, default_duration: 10m, max_duration: 60m, enabled: false}") {
+		t.Errorf("the file does not say zone 1 is disabled:\n%s", file)
+	}
+	clk.Advance(17*time.Hour + 30*time.Minute) // to 3 June 05:30: summer waters zone 1 on odd days at 05:30
+	c.AwaitMsg(a.topics.Event(), `"event_type":"run_skipped","zone":1`, "the zone is disabled")
+	if a.bank.On()[0] {
+		t.Error("the schedule opened a disabled zone")
+	}
+
+	// summer follows the water level now; zone 5 does not.
+	summer := decode[topics.ProgramDoc](t, request(t, c, a, "program_get", "g", `{"id":"g","name":"summer"}`))
+	summer.WaterLevel = true
+	decode[topics.ProgramDoc](t, request(t, c, a, "program_put", "p", string(mustMarshal(t, map[string]any{"id": "p", "program": summer}))))
+	decode[topics.ZoneSettings](t, zoneSet(t, c, a, "w", map[string]any{"zone": 5, "water_level": false, "revision": zs[4].Revision}))
+	if r := request(t, c, a, "water_level", "lv", `{"id":"lv","percent":50}`); r.Status != topics.StatusOK {
+		t.Fatal(r)
+	}
+	next := decode[[]topics.PlannedRun](t, request(t, c, a, "next", "n", `{"id":"n","hours":48}`))
+	lengths := map[int]time.Duration{}
+	for _, r := range next {
+		if _, seen := lengths[r.Zone]; !seen {
+			lengths[r.Zone] = r.End.Sub(r.Start.Time)
+		}
+	}
+	if lengths[1] != 5*time.Minute || lengths[5] != 6*time.Minute {
+		t.Errorf("at 50%%, zone 1 (10m) and zone 5 (6m, ignores the level) plan %v and %v: %+v", lengths[1], lengths[5], next)
+	}
+}

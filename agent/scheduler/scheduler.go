@@ -53,6 +53,7 @@ type Options struct {
 	Zones    schedule.Zones // the zones a profile may water, with their longest runs
 	Site     *schedule.Site // where the garden is, for sunrise and sunset; nil: not known
 	Names    map[int]string // zone names, for replies
+	Unscaled map[int]bool   // zones whose runs ignore the water level
 	Location *time.Location
 	Clock    clock.Clock
 	Valves   Valves
@@ -234,7 +235,9 @@ func (e *Engine) windows(from, to time.Time) []schedule.Window {
 		return ws
 	}
 	for i, w := range ws {
-		ws[i].End = w.Start.Add(w.End.Sub(w.Start) * time.Duration(e.level) / 100)
+		if !e.o.Unscaled[w.Zone] {
+			ws[i].End = w.Start.Add(w.End.Sub(w.Start) * time.Duration(e.level) / 100)
+		}
 	}
 	return ws
 }
@@ -243,7 +246,7 @@ func (e *Engine) windows(from, to time.Time) []schedule.Window {
 func (e *Engine) mayRun(w schedule.Window, now time.Time) string {
 	skipped := e.skipped(w)
 	switch {
-	case e.active.WaterLevel && w.End.Sub(w.Start) < max(e.o.MinRun, time.Second):
+	case e.active.WaterLevel && !e.o.Unscaled[w.Zone] && w.End.Sub(w.Start) < max(e.o.MinRun, time.Second):
 		return fmt.Sprintf("the water level %d%% makes the run %v, shorter than schedule.min_run", e.level, w.End.Sub(w.Start).Round(time.Second))
 	case skipped != "":
 		return skipped
@@ -343,17 +346,17 @@ func (e *Engine) reload(by, old, renamed string) error {
 	return nil
 }
 
-// SetZones changes what the profile file is checked against, and the zones' names, after a
-// zone's settings changed. A file that does not fit the new zones (a run beyond a lowered
+// SetZones changes what the profile file is checked against, the zones' names and which of
+// them ignore the water level, after a zone's settings changed. A file that does not fit the new zones (a run beyond a lowered
 // maximum) is refused with what is wrong, and nothing changes.
-func (e *Engine) SetZones(zones schedule.Zones, names map[int]string, by string) error {
+func (e *Engine) SetZones(zones schedule.Zones, names map[int]string, unscaled map[int]bool, by string) error {
 	f, err := schedule.Load(e.o.Path, schedule.Env{Zones: zones, Site: e.o.Site})
 	if err != nil {
 		return topics.Errorf(topics.CodeBadRequest, "the schedule does not fit: %v", err)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.o.Zones, e.o.Names, e.file = zones, names, f
+	e.o.Zones, e.o.Names, e.o.Unscaled, e.file = zones, names, unscaled, f
 	e.active = e.pick(e.active.Name)
 	e.lastEval = e.o.Clock.Now()
 	e.arm(e.lastEval)

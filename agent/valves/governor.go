@@ -100,6 +100,9 @@ func (c *Controller) Toggle(ids []int, d time.Duration, source string) ([]topics
 			on = append(on, z)
 		}
 	}
+	if err := disabled(on); err != nil { // before anything closes: a refused toggle changes nothing
+		return nil, err
+	}
 	now := c.clock.Now()
 	closed, err := c.close(off, source, now)
 	if err == nil {
@@ -218,6 +221,9 @@ func (c *Controller) running() int {
 
 // open carries out Open with mu held.
 func (c *Controller) open(zs []*zone, d time.Duration, source string, now time.Time) ([]topics.ZoneChange, error) {
+	if err := disabled(zs); err != nil {
+		return nil, err
+	}
 	var fresh []*zone
 	for _, z := range zs {
 		if z.run == nil {

@@ -32,6 +32,9 @@ func (c *Controller) RunOnce(steps []Step, preempt bool, source string) ([]topic
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := disabled(zs); err != nil {
+		return nil, nil, err
+	}
 	seen := map[*zone]bool{}
 	for _, z := range zs {
 		if seen[z] {

@@ -12,6 +12,7 @@ type Settings struct {
 	DefaultDuration time.Duration
 	MaxDuration     time.Duration
 	Group           string
+	Disabled        bool
 }
 
 // SetZone changes zone id's settings. A maximum below what a started run of the zone still
@@ -46,9 +47,30 @@ func (c *Controller) setZone(z *zone, s Settings) error {
 	if r := z.run; r != nil && r.started.IsZero() && r.d > s.MaxDuration {
 		r.d = s.MaxDuration
 	}
-	z.Name, z.DefaultDuration, z.MaxDuration, z.Group = s.Name, s.DefaultDuration, s.MaxDuration, s.Group
-	c.log.Info("zone settings changed", "zone", id, "name", s.Name, "default", s.DefaultDuration, "max", s.MaxDuration, "group", s.Group)
+	if s.Disabled && z.run != nil {
+		return topics.Errorf(topics.CodeBadRequest, "zone %d runs or waits (%s): close it before disabling it", id, z.run.source)
+	}
+	z.Name, z.DefaultDuration, z.MaxDuration, z.Group, z.Disabled = s.Name, s.DefaultDuration, s.MaxDuration, s.Group, s.Disabled
+	c.log.Info("zone settings changed", "zone", id, "name", s.Name, "default", s.DefaultDuration, "max", s.MaxDuration, "group", s.Group, "disabled", s.Disabled)
 	c.dispatch(c.clock.Now())
 	c.signal()
 	return nil
+}
+
+// disabled refuses a run of a zone among zs that is disabled.
+func disabled(zs []*zone) error {
+	for _, z := range zs {
+		if z.Disabled {
+			return topics.Errorf(topics.CodeBadRequest, "zone %d is disabled: it opens for nobody until it is enabled (zone_set)", z.ID)
+		}
+	}
+	return nil
+}
+
+// Disabled reports whether zone id is disabled.
+func (c *Controller) Disabled(id int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	z, ok := c.byID[id]
+	return ok && z.Disabled
 }

@@ -24,6 +24,7 @@ type Zone struct {
 	DefaultDuration time.Duration // for an open without a duration
 	MaxDuration     time.Duration // no run lasts longer
 	Group           string        // zones of one group never run at the same time; "" for none
+	Disabled        bool          // opens for nobody until enabled
 }
 
 // Limits are the safety rules.
@@ -285,7 +286,7 @@ func (c *Controller) Snapshot() topics.Snapshot {
 		st := topics.ZoneStatus{
 			Zone: z.ID, Name: z.Name, State: topics.StateClosed, Since: topics.At(z.since),
 			Source: z.source, Line: z.Line, Pin: relay.HeaderPin(z.Line), Master: z == c.master,
-			LastRun: topics.At(z.lastRun), DefaultDurationS: z.DefaultDuration.Seconds(),
+			LastRun: topics.At(z.lastRun), DefaultDurationS: z.DefaultDuration.Seconds(), Disabled: z.Disabled,
 		}
 		if z.wateredDay == today {
 			st.WateredTodayS = z.wateredSecs
@@ -350,7 +351,7 @@ func (c *Controller) SetDefault(id int, d time.Duration) error {
 		return err
 	}
 	z := zs[0]
-	return c.setZone(z, Settings{Name: z.Name, DefaultDuration: d, MaxDuration: z.MaxDuration, Group: z.Group})
+	return c.setZone(z, Settings{Name: z.Name, DefaultDuration: d, MaxDuration: z.MaxDuration, Group: z.Group, Disabled: z.Disabled})
 }
 
 // saved is the state the store keeps: the runs in progress, then the queue, and the pause.

@@ -121,7 +121,7 @@ func (a *app) zoneSettingsCommands() *cobra.Command {
 		return a.requestAndPrint(ctx, topics.CmdZoneList, nil, printZoneSettings)
 	})
 
-	set := command(topics.CmdZoneSet, "set ZONE [--name NAME] [--default 10m] [--max 60m] [--group NAME] [--revision R]")
+	set := command(topics.CmdZoneSet, "set ZONE [--name NAME] [--default 10m] [--max 60m] [--group NAME] [--enabled=false] [--water-level=false]")
 	set.Args = cobra.ExactArgs(1)
 	var name, def, most, group, revision string
 	set.Flags().StringVar(&name, "name", "", "its name")
@@ -129,6 +129,9 @@ func (a *app) zoneSettingsCommands() *cobra.Command {
 	set.Flags().StringVar(&most, "max", "", "its longest run")
 	set.Flags().StringVar(&group, "group", "", `its sequential group ("" for none)`)
 	set.Flags().StringVar(&revision, "revision", "", "the revision read (default: the current one)")
+	var enabled, level bool
+	set.Flags().BoolVar(&enabled, "enabled", true, "--enabled=false: it opens for nobody and the schedule skips it")
+	set.Flags().BoolVar(&level, "water-level", true, "--water-level=false: its runs ignore the water level")
 	set.RunE = a.runE(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 		var zone int
 		if _, err := fmt.Sscan(args[0], &zone); err != nil || zone < 1 {
@@ -141,6 +144,12 @@ func (a *app) zoneSettingsCommands() *cobra.Command {
 		}
 		if f.Changed("group") {
 			sa.Group = &group
+		}
+		if f.Changed("enabled") {
+			sa.Enabled = &enabled
+		}
+		if f.Changed("water-level") {
+			sa.WaterLevel = &level
 		}
 		for _, d := range []struct {
 			flag, value string
@@ -155,8 +164,8 @@ func (a *app) zoneSettingsCommands() *cobra.Command {
 				*d.to = &secs
 			}
 		}
-		if sa.Name == nil && sa.Group == nil && sa.DefaultDurationS == nil && sa.MaxDurationS == nil {
-			return usageErr("say what to change: --name, --default, --max or --group")
+		if sa.Name == nil && sa.Group == nil && sa.DefaultDurationS == nil && sa.MaxDurationS == nil && sa.Enabled == nil && sa.WaterLevel == nil {
+			return usageErr("say what to change: --name, --default, --max, --group, --enabled or --water-level")
 		}
 		if sa.Revision == "" {
 			data, err := a.request(ctx, topics.CmdZoneList, nil)
@@ -187,10 +196,11 @@ func printZoneSettings(w io.Writer, data json.RawMessage) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ZONE\tNAME\tGPIO\tDEFAULT\tMAX\tGROUP\tREVISION")
+	fmt.Fprintln(tw, "ZONE\tNAME\tGPIO\tDEFAULT\tMAX\tGROUP\tENABLED\tWATER LEVEL\tREVISION")
+	yes := map[bool]string{true: "yes", false: "no"}
 	for _, z := range zs {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\n", z.Zone, z.Name, z.Line, topics.FormatDuration(time.Duration(z.DefaultDurationS*float64(time.Second))),
-			topics.FormatDuration(time.Duration(z.MaxDurationS*float64(time.Second))), z.Group, z.Revision)
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", z.Zone, z.Name, z.Line, topics.FormatDuration(time.Duration(z.DefaultDurationS*float64(time.Second))),
+			topics.FormatDuration(time.Duration(z.MaxDurationS*float64(time.Second))), z.Group, yes[z.Enabled], yes[z.WaterLevel], z.Revision)
 	}
 	return tw.Flush()
 }

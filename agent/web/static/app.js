@@ -216,7 +216,7 @@ function render() {
 
 function card(z) {
   const open = z.state === 'open';
-  const state = z.queued ? 'queued' : z.state;
+  const state = z.disabled ? 'disabled' : z.queued ? 'queued' : z.state;
   const c = el('article', { className: `zone ${state}` });
   c.dataset.zone = z.zone;
   c.append(
@@ -228,7 +228,7 @@ function card(z) {
     t.dataset.ends = z.ends_at;
     c.append(t);
   }
-  if (canOperate() && !z.master) {
+  if (canOperate() && !z.master && !z.disabled) {
     const minutes = el('input', {
       type: 'number', min: 1, max: 240, step: 1, className: 'minutes',
       value: Math.max(1, Math.round((z.default_duration_s || 600) / 60)),

@@ -17,15 +17,18 @@ function settingsForm(card, s) {
   const def = el('input', { className: 'set-default', type: 'number', min: 1, max: 720, value: Math.round(s.default_duration_s / 60) });
   const most = el('input', { className: 'set-max', type: 'number', min: 1, max: 720, value: Math.round(s.max_duration_s / 60) });
   const group = el('input', { className: 'set-group', value: s.group, placeholder: 'none', maxLength: 32 });
+  const enabled = el('input', { type: 'checkbox', className: 'set-enabled', checked: s.enabled });
+  const level = el('input', { type: 'checkbox', className: 'set-level', checked: s.water_level });
   const err = el('p', { className: 'err' });
   const save = el('button', { type: 'button', className: 'primary set-save', textContent: 'Save' });
   const cancel = el('button', { type: 'button', textContent: 'Cancel' });
   const form = el('div', { className: 'zone-settings' },
     el('label', {}, 'Name ', name), el('label', {}, 'Default ', def, ' min'), el('label', {}, 'Longest ', most, ' min'),
-    el('label', {}, 'Group ', group), err, el('div', { className: 'actions' }, save, cancel));
+    el('label', {}, 'Group ', group), el('label', {}, enabled, ' enabled'), el('label', {}, level, ' follows the water level'),
+    err, el('div', { className: 'actions' }, save, cancel));
   save.addEventListener('click', () => request('zone_set', {
     zone: s.zone, name: name.value.trim(), default_duration_s: Number(def.value) * 60, max_duration_s: Number(most.value) * 60,
-    group: group.value.trim(), revision: s.revision,
+    group: group.value.trim(), enabled: enabled.checked, water_level: level.checked, revision: s.revision,
   }).then(() => { form.remove(); schedule(); }).catch((e) => { err.textContent = e.message; }));
   cancel.addEventListener('click', () => form.remove());
   card.querySelector('.zone-settings')?.remove();
