@@ -77,6 +77,8 @@ const (
 	CmdProgramPreview  = "program_preview"
 	CmdZoneList        = "zone_list"
 	CmdZoneSet         = "zone_set"
+	CmdSiteGet         = "site_get"
+	CmdSiteSet         = "site_set"
 
 	CmdLogs        = "logs"
 	CmdErrors      = "errors"
@@ -133,6 +135,10 @@ var Commands = []Command{
 			{Name: "default_duration_s", Type: "seconds", Help: "its default run"}, {Name: "max_duration_s", Type: "seconds", Help: "its longest run"},
 			{Name: "group", Type: "string", Help: `its sequential group; "" for none`}, {Name: "enabled", Type: "bool", Help: "false: it opens for nobody and the schedule skips it"},
 			{Name: "water_level", Type: "bool", Help: "false: its runs ignore the water level"}, {Name: "revision", Type: "string", Required: true, Help: "as zone_list gave it"}}},
+	{Name: CmdSiteGet, Access: AccessRead, Group: "schedule", Summary: "where the garden is (for sunrise and sunset) and its time zone, with the revision"},
+	{Name: CmdSiteSet, Access: AccessAdmin, Group: "schedule", Summary: "change the garden's latitude and longitude (in force at once) or time zone (at the next start)",
+		Params: []Param{{Name: "latitude", Type: "degrees", Help: "north positive"}, {Name: "longitude", Type: "degrees", Help: "east positive"},
+			{Name: "timezone", Type: "string", Help: `an IANA name such as Europe/Berlin; "" for the machine's`}, {Name: "revision", Type: "string", Required: true, Help: "as site_get gave it"}}},
 	{Name: CmdProgramList, Access: AccessRead, Group: "programs", Summary: "every program (profile) with its zones and revision"},
 	{Name: CmdProgramGet, Access: AccessRead, Group: "programs", Summary: "one program as a document, with the revision to name when changing it",
 		Params: []Param{{Name: "name", Type: "profile", Required: true, Help: "the program's name"}}},

@@ -116,6 +116,7 @@ const (
 	EventScheduleLoaded = "schedule_loaded" // the profile file was (re)loaded
 	EventProgramChanged = "program_changed" // a program was put, deleted or renamed, or a version restored; message says which
 	EventZoneChanged    = "zone_changed"    // a zone's settings changed; message says which
+	EventSiteChanged    = "site_changed"    // the garden's place or time zone changed; message says how
 	EventShutdown       = "shutdown"        // the agent is stopping on request; message says why
 	EventSensor         = "sensor_changed"  // a sensor turned active or inactive; message names it
 	EventLeak           = "leak"            // water flows while every valve is closed

@@ -111,3 +111,22 @@ type ZoneSetArgs struct {
 	WaterLevel       *bool    `json:"water_level,omitempty"`
 	Revision         string   `json:"revision"`
 }
+
+// SiteSettings are where the garden is (for runs at sunrise and sunset) and its time zone, as
+// site_get gives them and site_set changes them.
+type SiteSettings struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Timezone  string  `json:"timezone"` // IANA name; "" for the machine's
+	Revision  string  `json:"revision"`
+	// Restart says a changed time zone takes effect when the agent starts again.
+	Restart bool `json:"restart,omitempty"`
+}
+
+// SiteSetArgs are site_set's: what to change (the rest stays), and the revision read.
+type SiteSetArgs struct {
+	Latitude  *float64 `json:"latitude,omitempty"`
+	Longitude *float64 `json:"longitude,omitempty"`
+	Timezone  *string  `json:"timezone,omitempty"`
+	Revision  string   `json:"revision"`
+}

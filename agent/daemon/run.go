@@ -243,7 +243,7 @@ func (a *run) openSchedule() error {
 	a.svc = serve.Options{Valves: a.v, Schedule: a.sched, Clock: d.opts.Clock, Location: loc, Version: version.Version, History: a.hist,
 		Blocked: a.sens.BlockManual, Sensors: a.sens.States, SaveDefault: a.state.saveDefault, Log: d.log,
 		System: serve.System{Shutdown: a.shutdownRequested}}
-	a.svc.Zones = &zoneEditor{a: a}
+	a.svc.Settings = &settingsEditor{a: a}
 	if a.sched != nil {
 		a.svc.Programs = programs.New(d.cfg.Schedule.File, filepath.Join(d.cfg.State.Dir, "programs"), d.cfg.ScheduleEnv(), d.opts.Clock.Now)
 		a.svc.Announce = a.rep.resync

@@ -346,17 +346,18 @@ func (e *Engine) reload(by, old, renamed string) error {
 	return nil
 }
 
-// SetZones changes what the profile file is checked against, the zones' names and which of
-// them ignore the water level, after a zone's settings changed. A file that does not fit the new zones (a run beyond a lowered
+// SetZones changes what the profile file is checked against (the zones and the site), the
+// zones' names and which of them ignore the water level, after a zone's or the site's settings
+// changed. A file that does not fit the new zones (a run beyond a lowered
 // maximum) is refused with what is wrong, and nothing changes.
-func (e *Engine) SetZones(zones schedule.Zones, names map[int]string, unscaled map[int]bool, by string) error {
-	f, err := schedule.Load(e.o.Path, schedule.Env{Zones: zones, Site: e.o.Site})
+func (e *Engine) SetZones(env schedule.Env, names map[int]string, unscaled map[int]bool, by string) error {
+	f, err := schedule.Load(e.o.Path, env)
 	if err != nil {
 		return topics.Errorf(topics.CodeBadRequest, "the schedule does not fit: %v", err)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.o.Zones, e.o.Names, e.o.Unscaled, e.file = zones, names, unscaled, f
+	e.o.Zones, e.o.Site, e.o.Names, e.o.Unscaled, e.file = env.Zones, env.Site, names, unscaled, f
 	e.active = e.pick(e.active.Name)
 	e.lastEval = e.o.Clock.Now()
 	e.arm(e.lastEval)

@@ -147,17 +147,19 @@ func (s *Service) programChanged(by, what, old, renamed string) error {
 	return nil
 }
 
-// ZoneSettings reads and changes the zones' settings while the agent runs.
-type ZoneSettings interface {
-	List() ([]topics.ZoneSettings, error)
-	Set(a topics.ZoneSetArgs, by string) (topics.ZoneSettings, error)
+// Settings reads and changes the zones' and the site's settings while the agent runs.
+type Settings interface {
+	Zones() ([]topics.ZoneSettings, error)
+	SetZone(a topics.ZoneSetArgs, by string) (topics.ZoneSettings, error)
+	Site() (topics.SiteSettings, error)
+	SetSite(a topics.SiteSetArgs, by string) (topics.SiteSettings, error)
 }
 
-// needZones refuses a zone settings request where nothing can change them.
-func (s *Service) needZones(h handler) handler {
+// needSettings refuses a settings request where nothing can change them.
+func (s *Service) needSettings(h handler) handler {
 	return func(r topics.Request, source string) (any, error) {
-		if s.o.Zones == nil {
-			return nil, topics.Errorf(topics.CodeUnavailable, "zone settings cannot be changed here")
+		if s.o.Settings == nil {
+			return nil, topics.Errorf(topics.CodeUnavailable, "settings cannot be changed here")
 		}
 		return h(r, source)
 	}
@@ -167,7 +169,7 @@ func (s *Service) zoneList(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	return s.o.Zones.List()
+	return s.o.Settings.Zones()
 }
 
 func (s *Service) zoneSet(r topics.Request, source string) (any, error) {
@@ -178,5 +180,20 @@ func (s *Service) zoneSet(r topics.Request, source string) (any, error) {
 	if a.Zone == 0 {
 		return nil, topics.Errorf(topics.CodeBadRequest, `"zone" is missing`)
 	}
-	return s.o.Zones.Set(a, source)
+	return s.o.Settings.SetZone(a, source)
+}
+
+func (s *Service) siteGet(r topics.Request, _ string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	return s.o.Settings.Site()
+}
+
+func (s *Service) siteSet(r topics.Request, source string) (any, error) {
+	var a topics.SiteSetArgs
+	if err := r.Decode(&a); err != nil {
+		return nil, err
+	}
+	return s.o.Settings.SetSite(a, source)
 }

@@ -70,8 +70,8 @@ type Options struct {
 	Sensors func() map[string]topics.SensorStatus
 	// Programs is the profile file as documents; nil without a schedule.
 	Programs *programs.Store
-	// Zones reads and changes the zones' settings; nil: the zone requests are unavailable.
-	Zones ZoneSettings
+	// Settings reads and changes the zones' and the site's settings; nil: unavailable.
+	Settings Settings
 	// Announce, when set, publishes Home Assistant discovery again (a program list changed).
 	Announce func()
 	// SaveDefault, when set, keeps a zone's default run changed on its duration topic.
@@ -110,8 +110,8 @@ func New(o Options) *Service {
 	} {
 		s.handlers[name] = s.needSchedule(h)
 	}
-	for name, h := range map[string]handler{topics.CmdZoneList: s.zoneList, topics.CmdZoneSet: s.zoneSet} {
-		s.handlers[name] = s.needZones(h)
+	for name, h := range map[string]handler{topics.CmdZoneList: s.zoneList, topics.CmdZoneSet: s.zoneSet, topics.CmdSiteGet: s.siteGet, topics.CmdSiteSet: s.siteSet} {
+		s.handlers[name] = s.needSettings(h)
 	}
 	for name, h := range map[string]handler{
 		topics.CmdProgramList: s.programList, topics.CmdProgramGet: s.programGet, topics.CmdProgramPut: s.programPut,

@@ -174,3 +174,51 @@ func TestDisabledZonesAndTheWaterLevel(t *testing.T) {
 		t.Errorf("at 50%%, zone 1 (10m) and zone 5 (6m, ignores the level) plan %v and %v: %+v", lengths[1], lengths[5], next)
 	}
 }
+
+// TestSiteThroughTheBroker: the garden's place, set from a client, lets programs start at
+// sunrise at once; clearing it while such a program exists is refused; a time zone is written
+// and said to take effect at the next start; a bad one and a stale revision are refused.
+func TestSiteThroughTheBroker(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC))
+	cfg := shippedConfig(t)
+	os.Unsetenv("SPRINKLER_AGENT_TIMEZONE") // the file's time zone, not the environment's (t.Setenv restores it)
+	cfg, err := config.Load(cfg.Source, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := start(t, cfg, clk)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	site := decode[topics.SiteSettings](t, request(t, c, a, "site_get", "g", `{"id":"g"}`))
+	dawn := topics.ProgramDoc{Name: "dawn", Zones: []topics.ProgramZone{{Zone: 2, Days: []string{"all"}, Runs: []topics.ProgramRun{{At: "sunrise", For: "5m"}}}}}
+	put := func(id string) topics.Response {
+		return request(t, c, a, "program_put", id, string(mustMarshal(t, map[string]any{"id": id, "program": dawn})))
+	}
+	if r := put("p1"); r.Code != topics.CodeBadRequest || !strings.Contains(r.Error, "site.latitude") {
+		t.Fatalf("a sunrise program without a site: %+v", r)
+	}
+	set := func(id string, args map[string]any) topics.Response {
+		args["id"] = id
+		return request(t, c, a, "site_set", id, string(mustMarshal(t, args)))
+	}
+	site = decode[topics.SiteSettings](t, set("s1", map[string]any{"latitude": 52.52, "longitude": 13.4, "revision": site.Revision}))
+	if site.Latitude != 52.52 || site.Restart {
+		t.Errorf("site_set: %+v", site)
+	}
+	decode[topics.ProgramDoc](t, put("p2"))
+	if r := set("s2", map[string]any{"latitude": 0, "longitude": 0, "revision": site.Revision}); r.Code != topics.CodeBadRequest || !strings.Contains(r.Error, "sunrise needs site.latitude") {
+		t.Errorf("clearing the site under a sunrise program: %+v", r)
+	}
+	if r := set("s3", map[string]any{"timezone": "Mars/Olympus", "revision": site.Revision}); r.Code != topics.CodeBadRequest || !strings.Contains(r.Error, "agent.timezone") {
+		t.Errorf("a bad time zone: %+v", r)
+	}
+	tz := decode[topics.SiteSettings](t, set("s4", map[string]any{"timezone": "Europe/Berlin", "revision": site.Revision}))
+	if !tz.Restart || tz.Timezone != "Europe/Berlin" {
+		t.Errorf("a time zone: %+v", tz)
+	}
+	if r := set("s5", map[string]any{"latitude": 1, "revision": site.Revision}); r.Code != topics.CodeConflict {
+		t.Errorf("a stale revision: %+v", r)
+	}
+	if file, _ := os.ReadFile(cfg.Source); !strings.Contains(string(file), "  latitude: 52.52     # degrees") || !strings.Contains(string(file), `timezone: Europe/Berlin`) {
+		t.Errorf("the file:\n%s", file)
+	}
+}

@@ -19,16 +19,17 @@ import (
 	"sprinkler/topics"
 )
 
-// zoneEditor changes a zone's settings while the agent runs: checked as the agent checks its
-// configuration (the schedule included), written into the configuration file in place, and put
-// in force in the governor, the schedule, the programs, the info and Home Assistant's discovery.
-type zoneEditor struct {
+// settingsEditor changes a zone's settings, or the site's, while the agent runs: checked as the
+// agent checks its configuration (the schedule included), written into the configuration file
+// in place, and put in force in the governor, the schedule, the programs, the info and Home
+// Assistant's discovery.
+type settingsEditor struct {
 	a  *run
 	mu sync.Mutex // one change at a time
 }
 
-// fileZones reads the configuration file as it is on disk now.
-func (z *zoneEditor) fileZones() ([]byte, config.Config, error) {
+// fileConfig reads the configuration file as it is on disk now.
+func (z *settingsEditor) fileConfig() ([]byte, config.Config, error) {
 	path := z.a.d.cfg.Source
 	if path == "" {
 		return nil, config.Config{}, topics.Errorf(topics.CodeUnavailable, "the agent runs without a configuration file: there is nowhere to keep a zone's settings")
@@ -53,9 +54,9 @@ func settingsOf(zc config.Zone) topics.ZoneSettings {
 	return s
 }
 
-// List returns every zone's settings, as the configuration file has them.
-func (z *zoneEditor) List() ([]topics.ZoneSettings, error) {
-	_, cfg, err := z.fileZones()
+// Zones returns every zone's settings, as the configuration file has them.
+func (z *settingsEditor) Zones() ([]topics.ZoneSettings, error) {
+	_, cfg, err := z.fileConfig()
 	if err != nil {
 		return nil, err
 	}
@@ -66,12 +67,12 @@ func (z *zoneEditor) List() ([]topics.ZoneSettings, error) {
 	return out, nil
 }
 
-// Set changes the settings args names of one zone, read at args.Revision.
-func (z *zoneEditor) Set(args topics.ZoneSetArgs, by string) (topics.ZoneSettings, error) {
+// SetZone changes the settings args names of one zone, read at args.Revision.
+func (z *settingsEditor) SetZone(args topics.ZoneSetArgs, by string) (topics.ZoneSettings, error) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	a, d := z.a, z.a.d
-	src, cfg, err := z.fileZones()
+	src, cfg, err := z.fileConfig()
 	if err != nil {
 		return topics.ZoneSettings{}, err
 	}
@@ -128,11 +129,7 @@ func (z *zoneEditor) Set(args topics.ZoneSetArgs, by string) (topics.ZoneSetting
 	if err := set(want); err != nil {
 		return topics.ZoneSettings{}, err
 	}
-	mode := os.FileMode(0o644)
-	if info, err := os.Stat(cfg.Source); err == nil {
-		mode = info.Mode().Perm()
-	}
-	if err := statefile.ReplacePerm(cfg.Source, out, mode, -1); err != nil {
+	if err := writeConfig(cfg.Source, out); err != nil {
 		_ = set(was) // the file keeps the old settings: so does the governor
 		return topics.ZoneSettings{}, topics.Errorf(topics.CodeUnavailable, "zone %d not changed: %v", args.Zone, err)
 	}
@@ -141,21 +138,124 @@ func (z *zoneEditor) Set(args topics.ZoneSetArgs, by string) (topics.ZoneSetting
 			d.log.Warn("the changed default run was not saved in the state", "zone", want.ID, "err", err)
 		}
 	}
-	if a.sched != nil {
-		names := map[int]string{}
-		for _, zc := range next.Zones {
-			names[zc.ID] = zc.Name
-		}
-		if err := a.sched.SetZones(env.Zones, names, next.Unscaled(), by); err != nil {
-			d.log.Error("the schedule refused the changed zones it was checked against", "err", err)
-		}
-		a.svc.Programs.SetEnv(env)
-	}
+	z.recheck(next, by)
 	what := describeChange(was, want)
 	a.v.AddEvent(topics.Event{Type: topics.EventZoneChanged, Zone: want.ID, Source: by, Message: what})
 	d.log.Info("zone settings changed", "zone", want.ID, "what", what, "by", by, "file", cfg.Source)
 	a.rep.resync() // the info and Home Assistant's discovery name the zone anew
 	return settingsOf(want), nil
+}
+
+// recheck puts the schedule's view of the zones and the site in force after next was written.
+func (z *settingsEditor) recheck(next config.Config, by string) {
+	a := z.a
+	if a.sched == nil {
+		return
+	}
+	names := map[int]string{}
+	for _, zc := range next.Zones {
+		names[zc.ID] = zc.Name
+	}
+	env := next.ScheduleEnv()
+	if err := a.sched.SetZones(env, names, next.Unscaled(), by); err != nil {
+		a.d.log.Error("the schedule refused the changed settings it was checked against", "err", err)
+	}
+	a.svc.Programs.SetEnv(env)
+}
+
+// writeConfig replaces the configuration file at path with data, atomically, keeping its mode.
+func writeConfig(path string, data []byte) error {
+	mode := os.FileMode(0o644)
+	if info, err := os.Stat(path); err == nil {
+		mode = info.Mode().Perm()
+	}
+	return statefile.ReplacePerm(path, data, mode, -1)
+}
+
+// siteOf is the site's settings in cfg, with their revision.
+func siteOf(cfg config.Config) topics.SiteSettings {
+	s := topics.SiteSettings{Latitude: cfg.Site.Latitude, Longitude: cfg.Site.Longitude, Timezone: cfg.Agent.Timezone}
+	b, _ := json.Marshal(s)
+	h := sha256.Sum256(b)
+	s.Revision = hex.EncodeToString(h[:8])
+	return s
+}
+
+// Site returns where the garden is and its time zone, as the configuration file has them.
+func (z *settingsEditor) Site() (topics.SiteSettings, error) {
+	_, cfg, err := z.fileConfig()
+	if err != nil {
+		return topics.SiteSettings{}, err
+	}
+	return siteOf(cfg), nil
+}
+
+// SetSite changes the site's latitude and longitude (in force at once: the schedule's sunrise
+// and sunset) or time zone (at the next start), read at args.Revision.
+func (z *settingsEditor) SetSite(args topics.SiteSetArgs, by string) (topics.SiteSettings, error) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	src, cfg, err := z.fileConfig()
+	if err != nil {
+		return topics.SiteSettings{}, err
+	}
+	was := siteOf(cfg)
+	if args.Revision != was.Revision {
+		return topics.SiteSettings{}, topics.Errorf(topics.CodeConflict, "the site changed since revision %q (it is %s now): read it again", args.Revision, was.Revision)
+	}
+	e, err := configs.NewEdit(src)
+	if err != nil {
+		return topics.SiteSettings{}, topics.Errorf(topics.CodeInternal, "site: %v", err)
+	}
+	var what []string
+	for _, f := range []struct {
+		key string
+		v   any
+		set bool
+	}{
+		{"site.latitude", args.Latitude, args.Latitude != nil}, {"site.longitude", args.Longitude, args.Longitude != nil},
+		{"agent.timezone", args.Timezone, args.Timezone != nil},
+	} {
+		if !f.set {
+			continue
+		}
+		var v any
+		switch x := f.v.(type) {
+		case *float64:
+			v = *x
+		case *string:
+			v = *x
+		}
+		if err := e.Set(f.key, v); err != nil {
+			return topics.SiteSettings{}, topics.Errorf(topics.CodeInternal, "site: %v", err)
+		}
+		what = append(what, fmt.Sprintf("%s %v", f.key, v))
+	}
+	if len(what) == 0 {
+		return topics.SiteSettings{}, topics.Errorf(topics.CodeBadRequest, "say what to change: latitude, longitude or timezone")
+	}
+	next, err := checkConfig(cfg.Source, e.Bytes())
+	if err != nil {
+		return topics.SiteSettings{}, err
+	}
+	if next.Schedule.File != "" {
+		if _, err := schedule.Load(next.Schedule.File, next.ScheduleEnv()); err != nil {
+			return topics.SiteSettings{}, topics.Errorf(topics.CodeBadRequest, "the site not changed, the schedule does not fit: %v", err)
+		}
+	}
+	if err := writeConfig(cfg.Source, e.Bytes()); err != nil {
+		return topics.SiteSettings{}, topics.Errorf(topics.CodeUnavailable, "the site not changed: %v", err)
+	}
+	z.recheck(next, by)
+	now := siteOf(next)
+	now.Restart = next.Agent.Timezone != z.a.d.cfg.Agent.Timezone
+	msg := strings.Join(what, ", ")
+	if now.Restart {
+		msg += " (the time zone at the next start)"
+	}
+	z.a.v.AddEvent(topics.Event{Type: topics.EventSiteChanged, Source: by, Message: msg})
+	z.a.d.log.Info("site changed", "what", msg, "by", by, "file", cfg.Source)
+	return now, nil
 }
 
 // withZone is the configuration file src with zone entry i changed from was to zc: only the
