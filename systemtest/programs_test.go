@@ -126,6 +126,9 @@ func TestZoneSettingsFromTheCommandLine(t *testing.T) {
 	if _, list, _ := ctl(t, url, "zone", "list"); !regexp.MustCompile(`(?m)^4 +Zone 4 +16 +10m +1h +no +yes `).MatchString(list) {
 		t.Errorf("zone list:\n%s", list)
 	}
+	if code, out, stderr := ctl(t, url, "site", "set", "--latitude", "47.37", "--longitude", "8.54"); code != 0 || !strings.Contains(out, "latitude 47.37, longitude 8.54") {
+		t.Errorf("site set: exit %d\n%s%s", code, out, stderr)
+	}
 	if _, status, _ := ctl(t, url, "status"); !strings.Contains(status, "Lawn") {
 		t.Errorf("status does not name the zone anew:\n%s", status)
 	}

@@ -255,7 +255,7 @@ var subcommands = map[string]string{
 	topics.CmdProgramList: "program list", topics.CmdProgramGet: "program show", topics.CmdProgramPut: "program apply",
 	topics.CmdProgramDelete: "program delete", topics.CmdProgramRename: "program rename", topics.CmdProgramVersions: "program history",
 	topics.CmdProgramRestore: "program restore", topics.CmdProgramPreview: "program preview",
-	topics.CmdZoneList: "zone list", topics.CmdZoneSet: "zone set",
+	topics.CmdZoneList: "zone list", topics.CmdZoneSet: "zone set", topics.CmdSiteGet: "site show", topics.CmdSiteSet: "site set",
 }
 
 func printClients(w io.Writer, data json.RawMessage) error {

@@ -190,6 +190,67 @@ func (a *app) zoneSettingsCommands() *cobra.Command {
 	return root
 }
 
+// siteCommands are "site show" and "site set": where the garden is, and its time zone.
+func (a *app) siteCommands() *cobra.Command {
+	root := &cobra.Command{Use: "site", Short: "where the garden is (for sunrise and sunset) and its time zone"}
+	show := command(topics.CmdSiteGet, "show")
+	show.Args = noArgs
+	show.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		return a.requestAndPrint(ctx, topics.CmdSiteGet, nil, printSite)
+	})
+	set := command(topics.CmdSiteSet, "set [--latitude DEG] [--longitude DEG] [--timezone NAME]")
+	set.Args = noArgs
+	var lat, lon float64
+	var tz string
+	set.Flags().Float64Var(&lat, "latitude", 0, "degrees, north positive")
+	set.Flags().Float64Var(&lon, "longitude", 0, "degrees, east positive")
+	set.Flags().StringVar(&tz, "timezone", "", `IANA name such as Europe/Berlin; "" for the machine's`)
+	set.RunE = a.runE(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+		var sa topics.SiteSetArgs
+		f := cmd.Flags()
+		if f.Changed("latitude") {
+			sa.Latitude = &lat
+		}
+		if f.Changed("longitude") {
+			sa.Longitude = &lon
+		}
+		if f.Changed("timezone") {
+			sa.Timezone = &tz
+		}
+		if sa.Latitude == nil && sa.Longitude == nil && sa.Timezone == nil {
+			return usageErr("say what to change: --latitude, --longitude or --timezone")
+		}
+		data, err := a.request(ctx, topics.CmdSiteGet, nil)
+		if err != nil {
+			return err
+		}
+		var cur topics.SiteSettings
+		if err := json.Unmarshal(data, &cur); err != nil {
+			return err
+		}
+		sa.Revision = cur.Revision
+		return a.requestAndPrint(ctx, topics.CmdSiteSet, sa, printSite)
+	})
+	root.AddCommand(show, set)
+	return root
+}
+
+func printSite(w io.Writer, data json.RawMessage) error {
+	var s topics.SiteSettings
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	tz := s.Timezone
+	if tz == "" {
+		tz = "the machine's"
+	}
+	fmt.Fprintf(w, "latitude %g, longitude %g, time zone %s (revision %s)\n", s.Latitude, s.Longitude, tz, s.Revision)
+	if s.Restart {
+		fmt.Fprintln(w, "the time zone takes effect when the agent starts again")
+	}
+	return nil
+}
+
 func printZoneSettings(w io.Writer, data json.RawMessage) error {
 	var zs []topics.ZoneSettings
 	if err := json.Unmarshal(data, &zs); err != nil {
