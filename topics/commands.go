@@ -79,6 +79,7 @@ const (
 	CmdZoneSet         = "zone_set"
 	CmdSiteGet         = "site_get"
 	CmdSiteSet         = "site_set"
+	CmdLimitsSet       = "limits_set"
 
 	CmdLogs        = "logs"
 	CmdErrors      = "errors"
@@ -108,6 +109,8 @@ var Commands = []Command{
 		Params: []Param{{Name: "duration_s", Type: "seconds", Required: true, Help: "how long, up to a day"}}},
 	{Name: CmdResume, Access: AccessOperate, Group: "zones", Summary: "end a pause now: the kept runs and the queue go on"},
 	{Name: CmdLimits, Access: AccessRead, Group: "zones", Summary: "the safety rules in force: power budget, stagger, run-time bounds, master valve"},
+	{Name: CmdLimitsSet, Access: AccessAdmin, Group: "zones", Summary: "lower the valves open at once below safety.max_open (or restore it); never above it, the power supply's limit",
+		Params: []Param{{Name: "max_open", Type: "count", Required: true, Help: "1 to safety.max_open"}}},
 	{Name: CmdWhoami, Access: AccessRead, Group: "system", Summary: "the requester's client id and role, as the embedded broker knows them (a page hides what the role may not do)"},
 	{Name: CmdHistory, Access: AccessRead, Group: "zones", Summary: "the runs that ended: when planned, started and ended, who started them, how they ended",
 		Params: []Param{{Name: "zone", Type: "zone", Help: "only this zone"}, {Name: "since_s", Type: "seconds", Help: "how far back (default 7 days; at most history.retention)"}}},

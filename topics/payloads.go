@@ -117,6 +117,7 @@ const (
 	EventProgramChanged = "program_changed" // a program was put, deleted or renamed, or a version restored; message says which
 	EventZoneChanged    = "zone_changed"    // a zone's settings changed; message says which
 	EventSiteChanged    = "site_changed"    // the garden's place or time zone changed; message says how
+	EventLimitsChanged  = "limits_changed"  // the power budget was lowered or restored at run time
 	EventShutdown       = "shutdown"        // the agent is stopping on request; message says why
 	EventSensor         = "sensor_changed"  // a sensor turned active or inactive; message names it
 	EventLeak           = "leak"            // water flows while every valve is closed
@@ -235,14 +236,17 @@ const (
 
 // Limits is the data of the "limits" command: the safety rules in force.
 type Limits struct {
-	MaxOpen     int         `json:"max_open"`
-	Overflow    string      `json:"overflow"`
-	StaggerS    float64     `json:"stagger_s"`
-	MasterZone  int         `json:"master_zone,omitempty"`
-	MasterLeadS float64     `json:"master_lead_s,omitempty"`
-	MasterLagS  float64     `json:"master_lag_s,omitempty"`
-	WatchdogS   float64     `json:"watchdog_s"`
-	Zones       []ZoneLimit `json:"zones"`
+	MaxOpen int `json:"max_open"`
+	// MaxOpenLimit is safety.max_open, what the power supply allows: max_open may be lowered at
+	// run time (limits_set), never raised above it.
+	MaxOpenLimit int         `json:"max_open_limit,omitempty"`
+	Overflow     string      `json:"overflow"`
+	StaggerS     float64     `json:"stagger_s"`
+	MasterZone   int         `json:"master_zone,omitempty"`
+	MasterLeadS  float64     `json:"master_lead_s,omitempty"`
+	MasterLagS   float64     `json:"master_lag_s,omitempty"`
+	WatchdogS    float64     `json:"watchdog_s"`
+	Zones        []ZoneLimit `json:"zones"`
 }
 
 // ZoneLimit is one zone's run-time bounds in Limits.

@@ -130,3 +130,9 @@ type SiteSetArgs struct {
 	Timezone  *string  `json:"timezone,omitempty"`
 	Revision  string   `json:"revision"`
 }
+
+// LimitsSetArgs are limits_set's: the valves that may open at once, from 1 to safety.max_open
+// (the power supply's limit, which no request raises).
+type LimitsSetArgs struct {
+	MaxOpen int `json:"max_open"`
+}

@@ -151,6 +151,11 @@ func (a *run) openValves() error {
 	a.fw = sensors.NewZoneFlow(d.cfg.Flow.HighFactor, d.cfg.Flow.LowFactor, expected)
 	a.v = valves.New(d.cfg.Agent.ID, d.cfg.ValveZones(), a.bank, d.opts.Clock, d.log, valves.Options{Limits: d.cfg.ValveLimits(),
 		Persist: a.state.saveRuns, Ended: a.ended})
+	if n := a.state.maxOpen(); n > 0 && n < d.cfg.Safety.MaxOpen { // lowered at run time
+		if err := a.v.SetMaxOpen(n); err != nil {
+			return err
+		}
+	}
 	interrupted := a.state.runs()
 	if err := a.v.Reset(topics.SourceStartup); err != nil {
 		return fmt.Errorf("relays: switching off at start-up: %w", err)
@@ -244,6 +249,7 @@ func (a *run) openSchedule() error {
 		Blocked: a.sens.BlockManual, Sensors: a.sens.States, SaveDefault: a.state.saveDefault, Log: d.log,
 		System: serve.System{Shutdown: a.shutdownRequested}}
 	a.svc.Settings = &settingsEditor{a: a}
+	a.svc.MaxOpenLimit = d.cfg.Safety.MaxOpen
 	if a.sched != nil {
 		a.svc.Programs = programs.New(d.cfg.Schedule.File, filepath.Join(d.cfg.State.Dir, "programs"), d.cfg.ScheduleEnv(), d.opts.Clock.Now)
 		a.svc.Announce = a.rep.resync

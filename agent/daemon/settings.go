@@ -258,6 +258,30 @@ func (z *settingsEditor) SetSite(args topics.SiteSetArgs, by string) (topics.Sit
 	return now, nil
 }
 
+// SetMaxOpen lowers the power budget to n valves, or restores safety.max_open; never above
+// it, the power supply's limit. It is kept in the state, not the file, whose value stays the
+// ceiling.
+func (z *settingsEditor) SetMaxOpen(n int, by string) error {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	limit := z.a.d.cfg.Safety.MaxOpen
+	if n < 1 || n > limit {
+		return topics.Errorf(topics.CodeBadRequest, "max_open %d: want 1 to %d (safety.max_open, what the power supply allows)", n, limit)
+	}
+	if err := z.a.v.SetMaxOpen(n); err != nil {
+		return err
+	}
+	kept := n
+	if n == limit {
+		kept = 0 // the configuration's again
+	}
+	if err := z.a.state.saveMaxOpen(kept); err != nil {
+		z.a.d.log.Warn("the power budget was not saved in the state; a restart uses safety.max_open", "err", err)
+	}
+	z.a.v.AddEvent(topics.Event{Type: topics.EventLimitsChanged, Source: by, Message: fmt.Sprintf("max_open %d of %d", n, limit)})
+	return nil
+}
+
 // withZone is the configuration file src with zone entry i changed from was to zc: only the
 // settings that changed are written, the rest of the entry and of the file stay as written.
 func withZone(src []byte, i int, was, zc config.Zone) ([]byte, error) {

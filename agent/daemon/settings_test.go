@@ -222,3 +222,44 @@ func TestSiteThroughTheBroker(t *testing.T) {
 		t.Errorf("the file:\n%s", file)
 	}
 }
+
+// TestPowerBudgetLoweredAtRunTime: an admin lowers max_open below what the configuration
+// allows, and the next run waits for the one open; raising it above safety.max_open is
+// refused; the lowered budget survives a restart, and restoring it clears it.
+func TestPowerBudgetLoweredAtRunTime(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC))
+	cfg := shippedConfig(t)
+	cfg.Safety.Stagger = 0
+	a := start(t, cfg, clk)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	l := decode[topics.Limits](t, request(t, c, a, "limits_set", "l1", `{"id":"l1","max_open":1}`))
+	if l.MaxOpen != 1 || l.MaxOpenLimit != 2 {
+		t.Fatalf("limits_set 1: %+v", l)
+	}
+	if r := request(t, c, a, "open", "o", `{"id":"o","zones":[2,3]}`); r.Status != topics.StatusOK {
+		t.Fatal(r)
+	}
+	if on := a.bank.On(); !on[1] || on[2] {
+		t.Errorf("with a budget of 1, zones 2 and 3: %v", on)
+	}
+	if r := request(t, c, a, "limits_set", "l2", `{"id":"l2","max_open":3}`); r.Code != topics.CodeBadRequest || !strings.Contains(r.Error, "want 1 to 2") {
+		t.Errorf("above safety.max_open: %+v", r)
+	}
+	if err := a.stop(); err != nil {
+		t.Fatal(err)
+	}
+	a = start(t, cfg, clk)
+	c = brokertest.Connect(t, brokertest.URL(a.addr))
+	if l := decode[topics.Limits](t, request(t, c, a, "limits", "l3", `{"id":"l3"}`)); l.MaxOpen != 1 {
+		t.Errorf("after a restart: %+v", l)
+	}
+	decode[topics.Limits](t, request(t, c, a, "limits_set", "l4", `{"id":"l4","max_open":2}`))
+	if err := a.stop(); err != nil {
+		t.Fatal(err)
+	}
+	a = start(t, cfg, clk)
+	c = brokertest.Connect(t, brokertest.URL(a.addr))
+	if l := decode[topics.Limits](t, request(t, c, a, "limits", "l5", `{"id":"l5"}`)); l.MaxOpen != 2 {
+		t.Errorf("restored, after a restart: %+v", l)
+	}
+}

@@ -43,6 +43,8 @@ type document struct {
 	Schedule scheduler.State `json:"schedule"`
 	// Defaults are default runs changed at run time, seconds by zone number.
 	Defaults map[string]float64 `json:"defaults,omitempty"`
+	// MaxOpen is a power budget lowered at run time (limits_set), below safety.max_open; 0: none.
+	MaxOpen int `json:"max_open,omitempty"`
 	// Discovery is what was last announced to Home Assistant, so that what is gone can be
 	// removed.
 	Discovery announced `json:"discovery"`
@@ -263,6 +265,21 @@ func (s *state) saveDefault(zone int, d time.Duration) error {
 		s.doc.Defaults = map[string]float64{}
 	}
 	s.doc.Defaults[strconv.Itoa(zone)] = d.Seconds()
+	return s.changed()
+}
+
+// maxOpen returns the power budget lowered at run time; 0 for none.
+func (s *state) maxOpen() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.doc.MaxOpen
+}
+
+// saveMaxOpen records the power budget lowered at run time (0: the configuration's).
+func (s *state) saveMaxOpen(n int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.doc.MaxOpen = n
 	return s.changed()
 }
 

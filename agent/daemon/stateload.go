@@ -28,6 +28,7 @@ var fields = []field{
 	{"schedule.water_level", func(d *document) any { return &d.Schedule.WaterLevel }},
 	{"schedule.skips", func(d *document) any { return &d.Schedule.Skips }},
 	{"defaults", func(d *document) any { return &d.Defaults }},
+	{"max_open", func(d *document) any { return &d.MaxOpen }},
 	{"discovery", func(d *document) any { return &d.Discovery }},
 	{"saved", func(d *document) any { return &d.Saved }},
 }

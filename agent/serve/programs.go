@@ -153,6 +153,7 @@ type Settings interface {
 	SetZone(a topics.ZoneSetArgs, by string) (topics.ZoneSettings, error)
 	Site() (topics.SiteSettings, error)
 	SetSite(a topics.SiteSetArgs, by string) (topics.SiteSettings, error)
+	SetMaxOpen(n int, by string) error
 }
 
 // needSettings refuses a settings request where nothing can change them.
@@ -196,4 +197,15 @@ func (s *Service) siteSet(r topics.Request, source string) (any, error) {
 		return nil, err
 	}
 	return s.o.Settings.SetSite(a, source)
+}
+
+func (s *Service) limitsSet(r topics.Request, source string) (any, error) {
+	var a topics.LimitsSetArgs
+	if err := r.Decode(&a); err != nil {
+		return nil, err
+	}
+	if err := s.o.Settings.SetMaxOpen(a.MaxOpen, source); err != nil {
+		return nil, err
+	}
+	return s.limitsNow(), nil
 }

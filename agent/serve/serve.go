@@ -70,6 +70,8 @@ type Options struct {
 	Sensors func() map[string]topics.SensorStatus
 	// Programs is the profile file as documents; nil without a schedule.
 	Programs *programs.Store
+	// MaxOpenLimit is safety.max_open, the power supply's limit, for the limits reply.
+	MaxOpenLimit int
 	// Settings reads and changes the zones' and the site's settings; nil: unavailable.
 	Settings Settings
 	// Announce, when set, publishes Home Assistant discovery again (a program list changed).
@@ -110,7 +112,7 @@ func New(o Options) *Service {
 	} {
 		s.handlers[name] = s.needSchedule(h)
 	}
-	for name, h := range map[string]handler{topics.CmdZoneList: s.zoneList, topics.CmdZoneSet: s.zoneSet, topics.CmdSiteGet: s.siteGet, topics.CmdSiteSet: s.siteSet} {
+	for name, h := range map[string]handler{topics.CmdZoneList: s.zoneList, topics.CmdZoneSet: s.zoneSet, topics.CmdSiteGet: s.siteGet, topics.CmdSiteSet: s.siteSet, topics.CmdLimitsSet: s.limitsSet} {
 		s.handlers[name] = s.needSettings(h)
 	}
 	for name, h := range map[string]handler{
@@ -365,7 +367,14 @@ func (s *Service) limits(r topics.Request, _ string) (any, error) {
 	if err := r.Decode(&struct{}{}); err != nil {
 		return nil, err
 	}
-	return s.o.Valves.Limits(), nil
+	return s.limitsNow(), nil
+}
+
+// limitsNow are the rules in force, with the power supply's limit beside the budget.
+func (s *Service) limitsNow() topics.Limits {
+	l := s.o.Valves.Limits()
+	l.MaxOpenLimit = s.o.MaxOpenLimit
+	return l
 }
 
 // since reads since_s, seconds back from now, with a default: any span the history keeps

@@ -74,3 +74,18 @@ func (c *Controller) Disabled(id int) bool {
 	z, ok := c.byID[id]
 	return ok && z.Disabled
 }
+
+// SetMaxOpen changes how many valves may open at once, from the next turn-on; the runs open
+// already go on. The caller keeps n within what the power supply allows (safety.max_open).
+func (c *Controller) SetMaxOpen(n int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n < 1 {
+		return topics.Errorf(topics.CodeBadRequest, "max_open %d: want at least 1", n)
+	}
+	c.limits.MaxOpen = n
+	c.log.Info("power budget changed", "max_open", n)
+	c.dispatch(c.clock.Now())
+	c.signal()
+	return nil
+}

@@ -200,6 +200,8 @@ func (c *Controller) Zones() []Zone {
 
 // Limits returns the rules in force, for the "limits" command.
 func (c *Controller) Limits() topics.Limits {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	l := topics.Limits{
 		MaxOpen: c.limits.MaxOpen, Overflow: c.limits.Overflow, StaggerS: c.limits.Stagger.Seconds(),
 		MasterZone: c.limits.Master, WatchdogS: c.limits.Watchdog.Seconds(),

@@ -171,6 +171,9 @@ func printLimits(w io.Writer, data json.RawMessage) error {
 	secs := func(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 	fmt.Fprintf(w, "power budget: at most %d valves open at once; beyond it runs %s\n", l.MaxOpen,
 		map[string]string{topics.OverflowQueue: "wait in a queue", topics.OverflowReject: "are refused"}[l.Overflow])
+	if l.MaxOpenLimit > l.MaxOpen {
+		fmt.Fprintf(w, "  (lowered at run time; the power supply allows %d: limits set %d restores it)\n", l.MaxOpenLimit, l.MaxOpenLimit)
+	}
 	fmt.Fprintf(w, "stagger: turn-ons at least %v apart\n", secs(l.StaggerS))
 	if l.MasterZone > 0 {
 		fmt.Fprintf(w, "master valve: zone %d, opens %v before the first zone, closes %v after the last\n", l.MasterZone, secs(l.MasterLeadS), secs(l.MasterLagS))
@@ -255,7 +258,7 @@ var subcommands = map[string]string{
 	topics.CmdProgramList: "program list", topics.CmdProgramGet: "program show", topics.CmdProgramPut: "program apply",
 	topics.CmdProgramDelete: "program delete", topics.CmdProgramRename: "program rename", topics.CmdProgramVersions: "program history",
 	topics.CmdProgramRestore: "program restore", topics.CmdProgramPreview: "program preview",
-	topics.CmdZoneList: "zone list", topics.CmdZoneSet: "zone set", topics.CmdSiteGet: "site show", topics.CmdSiteSet: "site set",
+	topics.CmdZoneList: "zone list", topics.CmdZoneSet: "zone set", topics.CmdSiteGet: "site show", topics.CmdSiteSet: "site set", topics.CmdLimitsSet: "limits set",
 }
 
 func printClients(w io.Writer, data json.RawMessage) error {

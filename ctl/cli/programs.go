@@ -190,6 +190,23 @@ func (a *app) zoneSettingsCommands() *cobra.Command {
 	return root
 }
 
+// limitsCommand is "limits", the safety rules in force, and "limits set MAX_OPEN", the power
+// budget lowered below safety.max_open, or restored.
+func (a *app) limitsCommand() *cobra.Command {
+	limits := a.simpleCommand(topics.CmdLimits, printLimits)
+	set := command(topics.CmdLimitsSet, "set MAX_OPEN")
+	set.Args = cobra.ExactArgs(1)
+	set.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		var n int
+		if _, err := fmt.Sscan(args[0], &n); err != nil {
+			return usageErr("%q is not a number of valves", args[0])
+		}
+		return a.requestAndPrint(ctx, topics.CmdLimitsSet, topics.LimitsSetArgs{MaxOpen: n}, printLimits)
+	})
+	limits.AddCommand(set)
+	return limits
+}
+
 // siteCommands are "site show" and "site set": where the garden is, and its time zone.
 func (a *app) siteCommands() *cobra.Command {
 	root := &cobra.Command{Use: "site", Short: "where the garden is (for sunrise and sunset) and its time zone"}
