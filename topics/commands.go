@@ -80,6 +80,8 @@ const (
 	CmdSiteGet         = "site_get"
 	CmdSiteSet         = "site_set"
 	CmdLimitsSet       = "limits_set"
+	CmdConfigVersions  = "config_versions"
+	CmdConfigRestore   = "config_restore"
 
 	CmdLogs        = "logs"
 	CmdErrors      = "errors"
@@ -142,6 +144,9 @@ var Commands = []Command{
 	{Name: CmdSiteSet, Access: AccessAdmin, Group: "schedule", Summary: "change the garden's latitude and longitude (in force at once) or time zone (at the next start)",
 		Params: []Param{{Name: "latitude", Type: "degrees", Help: "north positive"}, {Name: "longitude", Type: "degrees", Help: "east positive"},
 			{Name: "timezone", Type: "string", Help: `an IANA name such as Europe/Berlin; "" for the machine's`}, {Name: "revision", Type: "string", Required: true, Help: "as site_get gave it"}}},
+	{Name: CmdConfigVersions, Access: AccessRead, Group: "system", Summary: "the kept versions of the configuration file: who changed which zone or the site, when"},
+	{Name: CmdConfigRestore, Access: AccessAdmin, Group: "system", Summary: "make a kept version the configuration file again, when it differs in the zones' settings and the site alone",
+		Params: []Param{{Name: "version", Type: "count", Required: true, Help: "a version from config_versions"}}},
 	{Name: CmdProgramList, Access: AccessRead, Group: "programs", Summary: "every program (profile) with its zones and revision"},
 	{Name: CmdProgramGet, Access: AccessRead, Group: "programs", Summary: "one program as a document, with the revision to name when changing it",
 		Params: []Param{{Name: "name", Type: "profile", Required: true, Help: "the program's name"}}},

@@ -24,6 +24,7 @@ import (
 	"sprinkler/agent/sensors"
 	"sprinkler/agent/serve"
 	"sprinkler/agent/valves"
+	"sprinkler/agent/versions"
 	"sprinkler/agent/web"
 	"sprinkler/broker/server"
 	"sprinkler/topics"
@@ -248,7 +249,7 @@ func (a *run) openSchedule() error {
 	a.svc = serve.Options{Valves: a.v, Schedule: a.sched, Clock: d.opts.Clock, Location: loc, Version: version.Version, History: a.hist,
 		Blocked: a.sens.BlockManual, Sensors: a.sens.States, SaveDefault: a.state.saveDefault, Log: d.log,
 		System: serve.System{Shutdown: a.shutdownRequested}}
-	a.svc.Settings = &settingsEditor{a: a}
+	a.svc.Settings = &settingsEditor{a: a, versions: versions.New(d.cfg.Source, filepath.Join(d.cfg.State.Dir, "config-versions"), d.opts.Clock.Now)}
 	a.svc.MaxOpenLimit = d.cfg.Safety.MaxOpen
 	if a.sched != nil {
 		a.svc.Programs = programs.New(d.cfg.Schedule.File, filepath.Join(d.cfg.State.Dir, "programs"), d.cfg.ScheduleEnv(), d.opts.Clock.Now)

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,8 +14,8 @@ import (
 
 	"sprinkler/agent/config"
 	"sprinkler/agent/schedule"
-	"sprinkler/agent/statefile"
 	"sprinkler/agent/valves"
+	"sprinkler/agent/versions"
 	"sprinkler/configs"
 	"sprinkler/topics"
 )
@@ -24,8 +25,9 @@ import (
 // in place, and put in force in the governor, the schedule, the programs, the info and Home
 // Assistant's discovery.
 type settingsEditor struct {
-	a  *run
-	mu sync.Mutex // one change at a time
+	a        *run
+	versions *versions.File // the configuration file's; nil without one
+	mu       sync.Mutex     // one change at a time
 }
 
 // fileConfig reads the configuration file as it is on disk now.
@@ -129,9 +131,12 @@ func (z *settingsEditor) SetZone(args topics.ZoneSetArgs, by string) (topics.Zon
 	if err := set(want); err != nil {
 		return topics.ZoneSettings{}, err
 	}
-	if err := writeConfig(cfg.Source, out); err != nil {
+	what := describeChange(was, want)
+	if err := z.versions.Write(src, out, by, "zone", fmt.Sprintf("zone %d: %s", want.ID, what)); topics.CodeOf(err) == topics.CodeUnavailable {
 		_ = set(was) // the file keeps the old settings: so does the governor
-		return topics.ZoneSettings{}, topics.Errorf(topics.CodeUnavailable, "zone %d not changed: %v", args.Zone, err)
+		return topics.ZoneSettings{}, topics.Errorf(topics.CodeUnavailable, "zone %d %v", args.Zone, err)
+	} else if err != nil {
+		d.log.Warn("zone settings", "err", err)
 	}
 	if want.DefaultDuration != was.DefaultDuration {
 		if err := a.state.saveDefault(want.ID, want.DefaultDuration); err != nil {
@@ -139,7 +144,6 @@ func (z *settingsEditor) SetZone(args topics.ZoneSetArgs, by string) (topics.Zon
 		}
 	}
 	z.recheck(next, by)
-	what := describeChange(was, want)
 	a.v.AddEvent(topics.Event{Type: topics.EventZoneChanged, Zone: want.ID, Source: by, Message: what})
 	d.log.Info("zone settings changed", "zone", want.ID, "what", what, "by", by, "file", cfg.Source)
 	a.rep.resync() // the info and Home Assistant's discovery name the zone anew
@@ -161,15 +165,6 @@ func (z *settingsEditor) recheck(next config.Config, by string) {
 		a.d.log.Error("the schedule refused the changed settings it was checked against", "err", err)
 	}
 	a.svc.Programs.SetEnv(env)
-}
-
-// writeConfig replaces the configuration file at path with data, atomically, keeping its mode.
-func writeConfig(path string, data []byte) error {
-	mode := os.FileMode(0o644)
-	if info, err := os.Stat(path); err == nil {
-		mode = info.Mode().Perm()
-	}
-	return statefile.ReplacePerm(path, data, mode, -1)
 }
 
 // siteOf is the site's settings in cfg, with their revision.
@@ -243,16 +238,18 @@ func (z *settingsEditor) SetSite(args topics.SiteSetArgs, by string) (topics.Sit
 			return topics.SiteSettings{}, topics.Errorf(topics.CodeBadRequest, "the site not changed, the schedule does not fit: %v", err)
 		}
 	}
-	if err := writeConfig(cfg.Source, e.Bytes()); err != nil {
-		return topics.SiteSettings{}, topics.Errorf(topics.CodeUnavailable, "the site not changed: %v", err)
-	}
-	z.recheck(next, by)
 	now := siteOf(next)
 	now.Restart = next.Agent.Timezone != z.a.d.cfg.Agent.Timezone
 	msg := strings.Join(what, ", ")
 	if now.Restart {
 		msg += " (the time zone at the next start)"
 	}
+	if err := z.versions.Write(src, e.Bytes(), by, "site", msg); topics.CodeOf(err) == topics.CodeUnavailable {
+		return topics.SiteSettings{}, topics.Errorf(topics.CodeUnavailable, "the site %v", err)
+	} else if err != nil {
+		z.a.d.log.Warn("site", "err", err)
+	}
+	z.recheck(next, by)
 	z.a.v.AddEvent(topics.Event{Type: topics.EventSiteChanged, Source: by, Message: msg})
 	z.a.d.log.Info("site changed", "what", msg, "by", by, "file", cfg.Source)
 	return now, nil
@@ -280,6 +277,95 @@ func (z *settingsEditor) SetMaxOpen(n int, by string) error {
 	}
 	z.a.v.AddEvent(topics.Event{Type: topics.EventLimitsChanged, Source: by, Message: fmt.Sprintf("max_open %d of %d", n, limit)})
 	return nil
+}
+
+// Versions lists the kept versions of the configuration file, the oldest first.
+func (z *settingsEditor) Versions() ([]topics.ProgramVersion, error) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if _, _, err := z.fileConfig(); err != nil {
+		return nil, err
+	}
+	return z.versions.List()
+}
+
+// Restore makes version v the configuration file again, when it differs from the file in
+// what may change while the agent runs alone (the zones' settings, the site): each is checked
+// and put in force as a change of it is. Any other difference needs a person and a restart.
+func (z *settingsEditor) Restore(v int, by string) error {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	a := z.a
+	src, cur, err := z.fileConfig()
+	if err != nil {
+		return err
+	}
+	old := z.versions.Content(v)
+	if old == nil {
+		return topics.Errorf(topics.CodeBadRequest, "no version %d kept (config_versions lists them)", v)
+	}
+	next, err := checkConfig(cur.Source, old)
+	if err != nil {
+		return err
+	}
+	if why := restartNeeded(cur, next); why != "" {
+		return topics.Errorf(topics.CodeBadRequest, "version %d differs in %s, which changes only with a restart: restore it by hand (it is %s) and restart",
+			v, why, z.versions.Path(v))
+	}
+	if next.Schedule.File != "" {
+		if _, err := schedule.Load(next.Schedule.File, next.ScheduleEnv()); err != nil {
+			return topics.Errorf(topics.CodeBadRequest, "version %d not restored, the schedule does not fit: %v", v, err)
+		}
+	}
+	done := []config.Zone{}
+	undo := func() {
+		for _, zc := range done {
+			_ = a.v.SetZone(zc.ID, valves.Settings{Name: zc.Name, DefaultDuration: zc.DefaultDuration, MaxDuration: zc.MaxDuration, Group: zc.Group, Disabled: !zc.On()})
+		}
+	}
+	for i, zc := range next.Zones {
+		if err := a.v.SetZone(zc.ID, valves.Settings{Name: zc.Name, DefaultDuration: zc.DefaultDuration, MaxDuration: zc.MaxDuration, Group: zc.Group,
+			Disabled: !zc.On()}); err != nil {
+			undo()
+			return err
+		}
+		done = append(done, cur.Zones[i])
+	}
+	if err := z.versions.Write(src, old, by, fmt.Sprintf("restore %d", v), ""); topics.CodeOf(err) == topics.CodeUnavailable {
+		undo()
+		return err
+	}
+	for i, zc := range next.Zones {
+		if zc.DefaultDuration != cur.Zones[i].DefaultDuration {
+			_ = a.state.saveDefault(zc.ID, zc.DefaultDuration)
+		}
+	}
+	z.recheck(next, by)
+	a.v.AddEvent(topics.Event{Type: topics.EventZoneChanged, Source: by, Message: fmt.Sprintf("configuration version %d restored", v)})
+	a.rep.resync()
+	return nil
+}
+
+// restartNeeded names what differs between two configurations beyond what changes while the
+// agent runs (the zones' settings and the site); "" when nothing does.
+func restartNeeded(cur, next config.Config) string {
+	if len(cur.Zones) != len(next.Zones) {
+		return "its zones"
+	}
+	for i := range cur.Zones {
+		if cur.Zones[i].ID != next.Zones[i].ID || cur.Zones[i].Line != next.Zones[i].Line {
+			return "its zones' ids or GPIO lines"
+		}
+	}
+	a, b := cur, next
+	a.Zones, b.Zones, a.Site, a.Source, b.Source = nil, nil, b.Site, "", ""
+	a.Agent.Timezone = b.Agent.Timezone // written; in force at the next start, as a site_set's
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	if errA != nil || errB != nil || !bytes.Equal(ja, jb) {
+		return "other settings than the zones' and the site"
+	}
+	return ""
 }
 
 // withZone is the configuration file src with zone entry i changed from was to zc: only the

@@ -263,3 +263,40 @@ func TestPowerBudgetLoweredAtRunTime(t *testing.T) {
 		t.Errorf("restored, after a restart: %+v", l)
 	}
 }
+
+// TestConfigVersions: every change of the configuration file through the agent is a version
+// naming who made it; restoring the file as found puts the zones' settings back in force at
+// once; a version that differs in what needs a restart is refused, with where it is kept.
+func TestConfigVersions(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC))
+	cfg := shippedConfig(t)
+	found, _ := os.ReadFile(cfg.Source)
+	a := start(t, cfg, clk)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe("homeassistant/device/garden/config")
+	zs := decode[[]topics.ZoneSettings](t, request(t, c, a, "zone_list", "l", `{"id":"l"}`))
+	decode[topics.ZoneSettings](t, zoneSet(t, c, a, "z1", map[string]any{"zone": 3, "name": "Lawn", "revision": zs[2].Revision}))
+	c.AwaitMsg("homeassistant/device/garden/config", `"Lawn"`)
+	vs := decode[[]topics.ProgramVersion](t, request(t, c, a, "config_versions", "v", `{"id":"v"}`))
+	if len(vs) != 2 || vs[0].Action != "as found" || vs[1].By != c.ID() || !strings.Contains(vs[1].Program, `zone 3: name "Zone 3" → "Lawn"`) || !vs[1].Current {
+		t.Fatalf("config_versions: %+v", vs)
+	}
+	decode[[]topics.ZoneSettings](t, request(t, c, a, "config_restore", "r", `{"id":"r","version":1}`))
+	c.AwaitMsg("homeassistant/device/garden/config", `"Zone 3"`)
+	if now, _ := os.ReadFile(cfg.Source); string(now) != string(found) {
+		t.Error("restoring version 1 did not bring back the file as found")
+	}
+	hand := strings.Replace(string(found), "max_clients: 1024", "max_clients: 512", 1)
+	if err := os.WriteFile(cfg.Source, []byte(hand), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	zs = decode[[]topics.ZoneSettings](t, request(t, c, a, "zone_list", "l2", `{"id":"l2"}`))
+	decode[topics.ZoneSettings](t, zoneSet(t, c, a, "z2", map[string]any{"zone": 2, "name": "Beds", "revision": zs[1].Revision}))
+	vs = decode[[]topics.ProgramVersion](t, request(t, c, a, "config_versions", "v2", `{"id":"v2"}`))
+	if len(vs) != 5 || vs[3].Action != "edited by hand" || vs[3].By != "file" {
+		t.Errorf("a hand edit is a version: %+v", vs)
+	}
+	if r := request(t, c, a, "config_restore", "r2", `{"id":"r2","version":1}`); r.Code != topics.CodeBadRequest || !strings.Contains(r.Error, "other settings than the zones' and the site") {
+		t.Errorf("restoring across a hand edit of the broker: %+v", r)
+	}
+}

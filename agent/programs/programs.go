@@ -11,10 +11,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -23,19 +21,17 @@ import (
 
 	"sprinkler/agent/schedule"
 	"sprinkler/agent/statefile"
+	"sprinkler/agent/versions"
 	"sprinkler/configs"
 	"sprinkler/topics"
 )
 
-// Keep is how many versions of the file are kept.
-const Keep = 20
-
 // Store is the profile file at Path, with its versions in Dir.
 type Store struct {
-	path string
-	dir  string
-	now  func() time.Time
-	mu   sync.Mutex // one change at a time
+	path     string
+	versions *versions.File
+	now      func() time.Time
+	mu       sync.Mutex // one change at a time
 
 	envMu sync.RWMutex
 	env   schedule.Env
@@ -44,7 +40,7 @@ type Store struct {
 // New returns the store of the profile file at path, checked against env, keeping its
 // versions in dir.
 func New(path, dir string, env schedule.Env, now func() time.Time) *Store {
-	return &Store{path: path, dir: dir, env: env, now: now}
+	return &Store{path: path, versions: versions.New(path, dir, now), env: env, now: now}
 }
 
 // SetEnv changes what the programs are checked against (a zone's maximum changed).
@@ -271,7 +267,7 @@ func (s *Store) change(by, action, program string, fn edit) (topics.ProgramDoc, 
 			return topics.ProgramDoc{}, err
 		}
 	}
-	if err := s.commit(src, out, by, action, program); err != nil {
+	if err := s.versions.Write(src, out, by, action, program); err != nil {
 		return topics.ProgramDoc{}, err
 	}
 	ds := docs(g)
@@ -340,113 +336,27 @@ func (s *Store) keepOriginal(src []byte) error {
 	return nil
 }
 
-// commit writes out as the file, src having been on disk, and keeps both as versions: src
-// first when the versions do not have it (the file as found, or edited by hand since).
-func (s *Store) commit(src, out []byte, by, action, program string) error {
-	vs, err := s.index()
-	if err != nil {
-		return err
-	}
-	if len(vs) == 0 || !bytes.Equal(s.content(vs[len(vs)-1].Version), src) {
-		how := "as found"
-		if len(vs) > 0 {
-			how = "edited by hand"
-		}
-		if vs, err = s.record(vs, src, topics.ProgramVersion{By: "file", Action: how}); err != nil {
-			return err
-		}
-	}
-	mode := os.FileMode(0o644)
-	if info, err := os.Stat(s.path); err == nil {
-		mode = info.Mode().Perm()
-	}
-	if err := statefile.ReplacePerm(s.path, out, mode, -1); err != nil {
-		return topics.Errorf(topics.CodeUnavailable, "program not saved: %v", err)
-	}
-	if _, err := s.record(vs, out, topics.ProgramVersion{By: by, Action: action, Program: program}); err != nil {
-		return topics.Errorf(topics.CodeNotSaved, "program saved, but not kept as a version: %v", err)
-	}
-	return nil
-}
-
-// Versions lists the kept versions, the oldest first.
+// Versions lists the kept versions of the file, the oldest first.
 func (s *Store) Versions() ([]topics.ProgramVersion, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	vs, err := s.index()
-	if err != nil {
-		return nil, err
-	}
-	src, _ := os.ReadFile(s.path)
-	for i := range vs {
-		vs[i].Current = bytes.Equal(s.content(vs[i].Version), src)
-	}
-	return vs, nil
+	return s.versions.List()
 }
 
 // Restore makes version v the file again, checked as any change is.
 func (s *Store) Restore(v int, by string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	vs, err := s.index()
-	if err != nil {
-		return err
-	}
-	old := s.content(v)
+	old := s.versions.Content(v)
 	if old == nil {
 		return topics.Errorf(topics.CodeBadRequest, "no version %d kept (program_versions lists them)", v)
 	}
 	if _, err := schedule.Parse(s.path, old, s.environment()); err != nil {
 		return topics.Errorf(topics.CodeBadRequest, "version %d does not load with this configuration: %v", v, err)
 	}
-	if len(vs) == 0 {
-		return topics.Errorf(topics.CodeBadRequest, "no versions kept yet")
-	}
 	src, err := os.ReadFile(s.path)
 	if err != nil {
 		return topics.Errorf(topics.CodeUnavailable, "the profile file: %v", err)
 	}
-	return s.commit(src, old, by, fmt.Sprintf("restore %d", v), "")
-}
-
-func (s *Store) indexPath() string        { return filepath.Join(s.dir, "versions.json") }
-func (s *Store) versionPath(v int) string { return filepath.Join(s.dir, fmt.Sprintf("v%d.yaml", v)) }
-
-func (s *Store) index() ([]topics.ProgramVersion, error) {
-	var vs []topics.ProgramVersion
-	if _, err := statefile.Read(s.indexPath(), &vs); err != nil {
-		return nil, topics.Errorf(topics.CodeUnavailable, "program versions: %v", err)
-	}
-	return vs, nil
-}
-
-func (s *Store) content(v int) []byte {
-	b, err := os.ReadFile(s.versionPath(v))
-	if err != nil {
-		return nil
-	}
-	return b
-}
-
-// record keeps data as the next version, and drops the oldest beyond Keep.
-func (s *Store) record(vs []topics.ProgramVersion, data []byte, v topics.ProgramVersion) ([]topics.ProgramVersion, error) {
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return vs, err
-	}
-	v.Version = 1
-	if len(vs) > 0 {
-		v.Version = vs[len(vs)-1].Version + 1
-	}
-	v.TS = topics.Time{Time: s.now()}
-	if err := statefile.Replace(s.versionPath(v.Version), data); err != nil {
-		return vs, err
-	}
-	vs = append(vs, v)
-	for len(vs) > Keep {
-		if err := os.Remove(s.versionPath(vs[0].Version)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return vs, err
-		}
-		vs = vs[1:]
-	}
-	return vs, statefile.Write(s.indexPath(), vs)
+	return s.versions.Write(src, old, by, fmt.Sprintf("restore %d", v), "")
 }

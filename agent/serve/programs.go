@@ -154,6 +154,8 @@ type Settings interface {
 	Site() (topics.SiteSettings, error)
 	SetSite(a topics.SiteSetArgs, by string) (topics.SiteSettings, error)
 	SetMaxOpen(n int, by string) error
+	Versions() ([]topics.ProgramVersion, error)
+	Restore(v int, by string) error
 }
 
 // needSettings refuses a settings request where nothing can change them.
@@ -208,4 +210,22 @@ func (s *Service) limitsSet(r topics.Request, source string) (any, error) {
 		return nil, err
 	}
 	return s.limitsNow(), nil
+}
+
+func (s *Service) configVersions(r topics.Request, _ string) (any, error) {
+	if err := r.Decode(&struct{}{}); err != nil {
+		return nil, err
+	}
+	return s.o.Settings.Versions()
+}
+
+func (s *Service) configRestore(r topics.Request, source string) (any, error) {
+	var a topics.ProgramArgs
+	if err := r.Decode(&a); err != nil {
+		return nil, err
+	}
+	if err := s.o.Settings.Restore(a.Version, source); err != nil {
+		return nil, err
+	}
+	return s.o.Settings.Zones()
 }

@@ -112,7 +112,8 @@ func New(o Options) *Service {
 	} {
 		s.handlers[name] = s.needSchedule(h)
 	}
-	for name, h := range map[string]handler{topics.CmdZoneList: s.zoneList, topics.CmdZoneSet: s.zoneSet, topics.CmdSiteGet: s.siteGet, topics.CmdSiteSet: s.siteSet, topics.CmdLimitsSet: s.limitsSet} {
+	for name, h := range map[string]handler{topics.CmdZoneList: s.zoneList, topics.CmdZoneSet: s.zoneSet, topics.CmdSiteGet: s.siteGet, topics.CmdSiteSet: s.siteSet, topics.CmdLimitsSet: s.limitsSet,
+		topics.CmdConfigVersions: s.configVersions, topics.CmdConfigRestore: s.configRestore} {
 		s.handlers[name] = s.needSettings(h)
 	}
 	for name, h := range map[string]handler{

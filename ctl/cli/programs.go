@@ -207,6 +207,28 @@ func (a *app) limitsCommand() *cobra.Command {
 	return limits
 }
 
+// configCommands are "config history" and "config restore N": the configuration file's kept
+// versions.
+func (a *app) configCommands() *cobra.Command {
+	root := &cobra.Command{Use: "config", Short: "the configuration file's kept versions: who changed which zone or the site"}
+	history := command(topics.CmdConfigVersions, "history")
+	history.Args = noArgs
+	history.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		return a.requestAndPrint(ctx, topics.CmdConfigVersions, nil, printProgramVersions)
+	})
+	restore := command(topics.CmdConfigRestore, "restore VERSION")
+	restore.Args = cobra.ExactArgs(1)
+	restore.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		var v int
+		if _, err := fmt.Sscan(args[0], &v); err != nil || v < 1 {
+			return usageErr("%q is not a version number (config history lists them)", args[0])
+		}
+		return a.requestAndPrint(ctx, topics.CmdConfigRestore, topics.ProgramArgs{Version: v}, printZoneSettings)
+	})
+	root.AddCommand(history, restore)
+	return root
+}
+
 // siteCommands are "site show" and "site set": where the garden is, and its time zone.
 func (a *app) siteCommands() *cobra.Command {
 	root := &cobra.Command{Use: "site", Short: "where the garden is (for sunrise and sunset) and its time zone"}
