@@ -279,6 +279,9 @@ func TestWebPage(t *testing.T) {
 	if n, buttons := count(".zone"), count("button.open, button.close, #stop-all:not([hidden]), #pause:not([hidden]), #resume:not([hidden])"); buttons != 0 || n != 8 {
 		t.Errorf("the viewer sees %d zones and %d buttons that would be refused", n, buttons)
 	}
+	do("a viewer is told why nothing can be changed",
+		wait(`document.querySelector('#role-why').textContent.startsWith('You are viewer: you see everything and change nothing')`),
+	)
 	do("a viewer reads a program and may change nothing",
 		wait(`document.querySelector('#programs').textContent.includes('autumn')`),
 		wait(`document.querySelector('#program-new').hidden && !document.querySelector('#programs-why').hidden`),

@@ -178,6 +178,8 @@ function tick() {
 
 function render() {
   document.querySelectorAll('.operate').forEach((e) => { e.hidden = !canOperate(); });
+  $('#role-why').hidden = role === '' || canOperate();
+  $('#role-why').textContent = `You are ${role}: you see everything and change nothing (an operator runs zones, an admin edits).`;
   $('#profile').disabled = !canOperate();
   $('#auto').disabled = !canOperate();
   if (!snapshot) return;
