@@ -75,13 +75,14 @@ type ProgramArgs struct {
 	Hours    float64     `json:"hours,omitempty"`    // program_preview: how far ahead
 }
 
-// ProgramVersion is one kept version of the profile file, in the reply to program_versions.
-type ProgramVersion struct {
+// Version is one kept version of a file the agent writes on request (the profile file, the
+// configuration file), in the replies to program_versions and config_versions.
+type Version struct {
 	Version int    `json:"version"`
 	TS      Time   `json:"ts"`
-	By      string `json:"by"`     // the client that made the change; "file" for an edit found on disk
-	Action  string `json:"action"` // put, delete, rename, restore, convert, "as found"
-	Program string `json:"program,omitempty"`
+	By      string `json:"by"`     // the client that made the change; "file" for the file as found or edited by hand
+	Action  string `json:"action"` // put, delete, rename, zone, site, restore N, "as found", "edited by hand"
+	What    string `json:"what,omitempty"`
 	Current bool   `json:"current"` // the file is this version now
 }
 

@@ -89,8 +89,8 @@ func TestProgramsThroughTheBroker(t *testing.T) {
 	autumn := topics.ProgramDoc{Name: "autumn", Zones: []topics.ProgramZone{{Zone: 2, Days: []string{"all"}, Runs: []topics.ProgramRun{{At: "08:00", For: "3m"}}}}}
 	decode[topics.ProgramDoc](t, request(t, c, a, "program_put", "c", string(mustMarshal(t, map[string]any{"id": "c", "program": autumn}))))
 	c.AwaitMsg("homeassistant/device/garden/config", `"autumn"`)
-	vs := decode[[]topics.ProgramVersion](t, request(t, c, a, "program_versions", "v", `{"id":"v"}`))
-	if len(vs) != 3 || vs[0].Action != "as found" || vs[1].Program != "summer" || vs[2].Program != "autumn" || !strings.HasPrefix(vs[2].By, c.ID()) && vs[2].By != c.ID() {
+	vs := decode[[]topics.Version](t, request(t, c, a, "program_versions", "v", `{"id":"v"}`))
+	if len(vs) != 3 || vs[0].Action != "as found" || vs[1].What != "summer" || vs[2].What != "autumn" || !strings.HasPrefix(vs[2].By, c.ID()) && vs[2].By != c.ID() {
 		t.Errorf("versions: %+v (client %s)", vs, c.ID())
 	}
 
@@ -145,7 +145,7 @@ func TestProgramsNeedAnAdmin(t *testing.T) {
 		brokertest.Connect(t, brokertest.URL(a.addr)).Publish(a.topics.Request(cmd), false, payload)
 	}
 	c = brokertest.Connect(t, brokertest.URL(a.addr))
-	if vs := decode[[]topics.ProgramVersion](t, request(t, c, a, "program_versions", "v", `{"id":"v"}`)); len(vs) != 0 {
+	if vs := decode[[]topics.Version](t, request(t, c, a, "program_versions", "v", `{"id":"v"}`)); len(vs) != 0 {
 		t.Errorf("a viewer's requests made versions: %+v", vs)
 	}
 	if after, _ := os.ReadFile(cfg.Schedule.File); string(after) != string(before) {

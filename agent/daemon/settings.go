@@ -280,7 +280,7 @@ func (z *settingsEditor) SetMaxOpen(n int, by string) error {
 }
 
 // Versions lists the kept versions of the configuration file, the oldest first.
-func (z *settingsEditor) Versions() ([]topics.ProgramVersion, error) {
+func (z *settingsEditor) Versions() ([]topics.Version, error) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	if _, _, err := z.fileConfig(); err != nil {
@@ -440,10 +440,10 @@ func describeChange(was, now config.Zone) string {
 		parts = append(parts, fmt.Sprintf("name %q → %q", was.Name, now.Name))
 	}
 	if was.DefaultDuration != now.DefaultDuration {
-		parts = append(parts, fmt.Sprintf("default run %v → %v", was.DefaultDuration, now.DefaultDuration))
+		parts = append(parts, fmt.Sprintf("default run %s → %s", topics.FormatDuration(was.DefaultDuration), topics.FormatDuration(now.DefaultDuration)))
 	}
 	if was.MaxDuration != now.MaxDuration {
-		parts = append(parts, fmt.Sprintf("longest run %v → %v", was.MaxDuration, now.MaxDuration))
+		parts = append(parts, fmt.Sprintf("longest run %s → %s", topics.FormatDuration(was.MaxDuration), topics.FormatDuration(now.MaxDuration)))
 	}
 	if was.Group != now.Group {
 		parts = append(parts, fmt.Sprintf("group %q → %q", was.Group, now.Group))

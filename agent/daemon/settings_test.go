@@ -277,8 +277,8 @@ func TestConfigVersions(t *testing.T) {
 	zs := decode[[]topics.ZoneSettings](t, request(t, c, a, "zone_list", "l", `{"id":"l"}`))
 	decode[topics.ZoneSettings](t, zoneSet(t, c, a, "z1", map[string]any{"zone": 3, "name": "Lawn", "revision": zs[2].Revision}))
 	c.AwaitMsg("homeassistant/device/garden/config", `"Lawn"`)
-	vs := decode[[]topics.ProgramVersion](t, request(t, c, a, "config_versions", "v", `{"id":"v"}`))
-	if len(vs) != 2 || vs[0].Action != "as found" || vs[1].By != c.ID() || !strings.Contains(vs[1].Program, `zone 3: name "Zone 3" → "Lawn"`) || !vs[1].Current {
+	vs := decode[[]topics.Version](t, request(t, c, a, "config_versions", "v", `{"id":"v"}`))
+	if len(vs) != 2 || vs[0].Action != "as found" || vs[1].By != c.ID() || !strings.Contains(vs[1].What, `zone 3: name "Zone 3" → "Lawn"`) || !vs[1].Current {
 		t.Fatalf("config_versions: %+v", vs)
 	}
 	decode[[]topics.ZoneSettings](t, request(t, c, a, "config_restore", "r", `{"id":"r","version":1}`))
@@ -292,7 +292,7 @@ func TestConfigVersions(t *testing.T) {
 	}
 	zs = decode[[]topics.ZoneSettings](t, request(t, c, a, "zone_list", "l2", `{"id":"l2"}`))
 	decode[topics.ZoneSettings](t, zoneSet(t, c, a, "z2", map[string]any{"zone": 2, "name": "Beds", "revision": zs[1].Revision}))
-	vs = decode[[]topics.ProgramVersion](t, request(t, c, a, "config_versions", "v2", `{"id":"v2"}`))
+	vs = decode[[]topics.Version](t, request(t, c, a, "config_versions", "v2", `{"id":"v2"}`))
 	if len(vs) != 5 || vs[3].Action != "edited by hand" || vs[3].By != "file" {
 		t.Errorf("a hand edit is a version: %+v", vs)
 	}

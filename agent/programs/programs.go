@@ -337,7 +337,7 @@ func (s *Store) keepOriginal(src []byte) error {
 }
 
 // Versions lists the kept versions of the file, the oldest first.
-func (s *Store) Versions() ([]topics.ProgramVersion, error) {
+func (s *Store) Versions() ([]topics.Version, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.versions.List()

@@ -184,7 +184,7 @@ func TestCreateRenameDeleteRestore(t *testing.T) {
 	}
 	var acts []string
 	for _, v := range vs {
-		acts = append(acts, v.By+" "+v.Action+" "+v.Program)
+		acts = append(acts, v.By+" "+v.Action+" "+v.What)
 	}
 	if got := strings.Join(acts, "; "); got != "file as found ; a put autumn; b rename high summer; c delete autumn" || !vs[3].Current || vs[0].Current {
 		t.Errorf("versions: %s %+v", got, vs)

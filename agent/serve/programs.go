@@ -154,7 +154,7 @@ type Settings interface {
 	Site() (topics.SiteSettings, error)
 	SetSite(a topics.SiteSetArgs, by string) (topics.SiteSettings, error)
 	SetMaxOpen(n int, by string) error
-	Versions() ([]topics.ProgramVersion, error)
+	Versions() ([]topics.Version, error)
 	Restore(v int, by string) error
 }
 

@@ -42,7 +42,7 @@ func (f *File) Write(src, out []byte, by, action, what string) error {
 		if len(vs) > 0 {
 			how = "edited by hand"
 		}
-		if vs, err = f.record(vs, src, topics.ProgramVersion{By: "file", Action: how}); err != nil {
+		if vs, err = f.record(vs, src, topics.Version{By: "file", Action: how}); err != nil {
 			return topics.Errorf(topics.CodeUnavailable, "not saved: keeping the version before: %v", err)
 		}
 	}
@@ -53,14 +53,14 @@ func (f *File) Write(src, out []byte, by, action, what string) error {
 	if err := statefile.ReplacePerm(f.path, out, mode, -1); err != nil {
 		return topics.Errorf(topics.CodeUnavailable, "not saved: %v", err)
 	}
-	if _, err := f.record(vs, out, topics.ProgramVersion{By: by, Action: action, Program: what}); err != nil {
+	if _, err := f.record(vs, out, topics.Version{By: by, Action: action, What: what}); err != nil {
 		return topics.Errorf(topics.CodeNotSaved, "saved, but not kept as a version: %v", err)
 	}
 	return nil
 }
 
 // List lists the kept versions, the oldest first, Current on those the file is now.
-func (f *File) List() ([]topics.ProgramVersion, error) {
+func (f *File) List() ([]topics.Version, error) {
 	vs, err := f.index()
 	if err != nil {
 		return nil, err
@@ -89,8 +89,8 @@ func (f *File) versionPath(v int) string {
 	return filepath.Join(f.dir, fmt.Sprintf("v%d%s", v, filepath.Ext(f.path)))
 }
 
-func (f *File) index() ([]topics.ProgramVersion, error) {
-	var vs []topics.ProgramVersion
+func (f *File) index() ([]topics.Version, error) {
+	var vs []topics.Version
 	if _, err := statefile.Read(f.indexPath(), &vs); err != nil {
 		return nil, topics.Errorf(topics.CodeUnavailable, "versions: %v", err)
 	}
@@ -98,7 +98,7 @@ func (f *File) index() ([]topics.ProgramVersion, error) {
 }
 
 // record keeps data as the next version, and drops the oldest beyond Keep.
-func (f *File) record(vs []topics.ProgramVersion, data []byte, v topics.ProgramVersion) ([]topics.ProgramVersion, error) {
+func (f *File) record(vs []topics.Version, data []byte, v topics.Version) ([]topics.Version, error) {
 	if err := os.MkdirAll(f.dir, 0o700); err != nil {
 		return vs, err
 	}

@@ -509,7 +509,7 @@ func printProgramSaved(w io.Writer, data json.RawMessage) error {
 }
 
 func printProgramVersions(w io.Writer, data json.RawMessage) error {
-	var vs []topics.ProgramVersion
+	var vs []topics.Version
 	if err := json.Unmarshal(data, &vs); err != nil {
 		return err
 	}
@@ -520,7 +520,7 @@ func printProgramVersions(w io.Writer, data json.RawMessage) error {
 		if v.Current {
 			now = "(the file now)"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.Version, v.TS.Local().Format("2006-01-02 15:04:05"), v.By, strings.TrimSpace(v.Action+" "+v.Program), now)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", v.Version, v.TS.Local().Format("2006-01-02 15:04:05"), v.By, strings.TrimSpace(v.Action+" "+v.What), now)
 	}
 	return tw.Flush()
 }
