@@ -417,7 +417,7 @@ func withZone(src []byte, i int, was, zc config.Zone) ([]byte, error) {
 func checkConfig(path string, data []byte) (config.Config, error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".zone-*.yaml")
 	if err != nil {
-		return config.Config{}, topics.Errorf(topics.CodeUnavailable, "the configuration's folder: %v", err)
+		return config.Config{}, topics.Errorf(topics.CodeUnavailable, "not saved: the configuration's folder: %v", err)
 	}
 	defer os.Remove(tmp.Name())
 	_, err = tmp.Write(data)
@@ -425,7 +425,7 @@ func checkConfig(path string, data []byte) (config.Config, error) {
 		err = cerr
 	}
 	if err != nil {
-		return config.Config{}, topics.Errorf(topics.CodeUnavailable, "the configuration's folder: %v", err)
+		return config.Config{}, topics.Errorf(topics.CodeUnavailable, "not saved: the configuration's folder: %v", err)
 	}
 	cfg, _, err := config.LoadWarn(tmp.Name(), true)
 	if err != nil {

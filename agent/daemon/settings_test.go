@@ -10,6 +10,7 @@ import (
 
 	"sprinkler/agent/clock/clocktest"
 	"sprinkler/agent/config"
+	"sprinkler/agent/statefile/disktest"
 	"sprinkler/broker/brokertest"
 	"sprinkler/topics"
 )
@@ -299,4 +300,52 @@ func TestConfigVersions(t *testing.T) {
 	if r := request(t, c, a, "config_restore", "r2", `{"id":"r2","version":1}`); r.Code != topics.CodeBadRequest || !strings.Contains(r.Error, "other settings than the zones' and the site") {
 		t.Errorf("restoring across a hand edit of the broker: %+v", r)
 	}
+}
+
+// TestFullDiskRefusesChanges: with the configuration and profile files on a full disk, a
+// program put and a zone change are refused with the reason, the files stay whole, and the
+// governor keeps the old settings; with room again both go through.
+func TestFullDiskRefusesChanges(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 2, 12, 0, 0, 0, time.UTC))
+	cfg := shippedConfig(t)
+	disk := disktest.Mount(t, "256k")
+	for _, f := range []string{"agent.yaml", "profiles.yaml"} {
+		b, err := os.ReadFile(filepath.Join(filepath.Dir(cfg.Source), f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(disk, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := config.Load(filepath.Join(disk, "agent.yaml"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(cfg.Source)
+	profiles, _ := os.ReadFile(cfg.Schedule.File)
+	a := start(t, cfg, clk)
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	zs := decode[[]topics.ZoneSettings](t, request(t, c, a, "zone_list", "l", `{"id":"l"}`))
+	doc := decode[topics.ProgramDoc](t, request(t, c, a, "program_get", "g", `{"id":"g","name":"spring"}`))
+	doc.About = "on a full disk"
+	disktest.Fill(t, disk)
+	if r := zoneSet(t, c, a, "z1", map[string]any{"zone": 3, "name": "Lawn", "revision": zs[2].Revision}); r.Code != topics.CodeUnavailable || !strings.Contains(r.Error, "not saved") {
+		t.Errorf("a zone change on a full disk: %+v", r)
+	}
+	if r := request(t, c, a, "program_put", "p1", string(mustMarshal(t, map[string]any{"id": "p1", "program": doc}))); r.Code != topics.CodeUnavailable || !strings.Contains(r.Error, "not saved") {
+		t.Errorf("a program on a full disk: %+v", r)
+	}
+	if now, _ := os.ReadFile(cfg.Source); string(now) != string(before) {
+		t.Error("the configuration file changed")
+	}
+	if now, _ := os.ReadFile(cfg.Schedule.File); string(now) != string(profiles) {
+		t.Error("the profile file changed")
+	}
+	if st := decode[topics.Snapshot](t, request(t, c, a, "status", "s", `{"id":"s"}`)); st.Zones["3"].Name != "Zone 3" {
+		t.Errorf("the governor took a change the file did not: %+v", st.Zones["3"])
+	}
+	disktest.Free(t, disk)
+	decode[topics.ZoneSettings](t, zoneSet(t, c, a, "z2", map[string]any{"zone": 3, "name": "Lawn", "revision": zs[2].Revision}))
+	decode[topics.ProgramDoc](t, request(t, c, a, "program_put", "p2", string(mustMarshal(t, map[string]any{"id": "p2", "program": doc}))))
 }
