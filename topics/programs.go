@@ -1,22 +1,5 @@
 package topics
 
-import (
-	"strings"
-	"time"
-)
-
-// FormatDuration writes d as the documents and files do: 10m rather than 10m0s, 1h30m, 90s.
-func FormatDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") { // 30m0s, not 1m30s
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
-}
-
 // ProgramDoc is one program (a profile) as a document a client reads and writes: the entry of
 // the native profile file, field for field, with the revision it was read at. A put names the
 // revision it was read at; a stale one is refused (CodeConflict) rather than overwriting
@@ -73,67 +56,4 @@ type ProgramArgs struct {
 	Program  *ProgramDoc `json:"program,omitempty"`  // program_put, with the revision read ("" to create)
 	Version  int         `json:"version,omitempty"`  // program_restore
 	Hours    float64     `json:"hours,omitempty"`    // program_preview: how far ahead
-}
-
-// Version is one kept version of a file the agent writes on request (the profile file, the
-// configuration file), in the replies to program_versions and config_versions.
-type Version struct {
-	Version int    `json:"version"`
-	TS      Time   `json:"ts"`
-	By      string `json:"by"`     // the client that made the change; "file" for the file as found or edited by hand
-	Action  string `json:"action"` // put, delete, rename, zone, site, restore N, "as found", "edited by hand"
-	What    string `json:"what,omitempty"`
-	Current bool   `json:"current"` // the file is this version now
-}
-
-// ZoneSettings is one zone's settings, as zone_list gives them and zone_set changes them, with
-// the revision of the zone's entry in the configuration file.
-type ZoneSettings struct {
-	Zone             int     `json:"zone"`
-	Name             string  `json:"name"`
-	Line             int     `json:"line"`
-	DefaultDurationS float64 `json:"default_duration_s"`
-	MaxDurationS     float64 `json:"max_duration_s"`
-	Group            string  `json:"group"`
-	Enabled          bool    `json:"enabled"`     // false: opens for nobody, the schedule skips it
-	WaterLevel       bool    `json:"water_level"` // its runs follow the water level (in programs that do)
-	Revision         string  `json:"revision"`
-}
-
-// ZoneSetArgs are zone_set's: the zone, the settings to change (those left out stay), and the
-// revision read.
-type ZoneSetArgs struct {
-	Zone             int      `json:"zone"`
-	Name             *string  `json:"name,omitempty"`
-	DefaultDurationS *float64 `json:"default_duration_s,omitempty"`
-	MaxDurationS     *float64 `json:"max_duration_s,omitempty"`
-	Group            *string  `json:"group,omitempty"`
-	Enabled          *bool    `json:"enabled,omitempty"`
-	WaterLevel       *bool    `json:"water_level,omitempty"`
-	Revision         string   `json:"revision"`
-}
-
-// SiteSettings are where the garden is (for runs at sunrise and sunset) and its time zone, as
-// site_get gives them and site_set changes them.
-type SiteSettings struct {
-	Latitude  float64 `json:"latitude"`
-	Longitude float64 `json:"longitude"`
-	Timezone  string  `json:"timezone"` // IANA name; "" for the machine's
-	Revision  string  `json:"revision"`
-	// Restart says a changed time zone takes effect when the agent starts again.
-	Restart bool `json:"restart,omitempty"`
-}
-
-// SiteSetArgs are site_set's: what to change (the rest stays), and the revision read.
-type SiteSetArgs struct {
-	Latitude  *float64 `json:"latitude,omitempty"`
-	Longitude *float64 `json:"longitude,omitempty"`
-	Timezone  *string  `json:"timezone,omitempty"`
-	Revision  string   `json:"revision"`
-}
-
-// LimitsSetArgs are limits_set's: the valves that may open at once, from 1 to safety.max_open
-// (the power supply's limit, which no request raises).
-type LimitsSetArgs struct {
-	MaxOpen int `json:"max_open"`
 }

@@ -1,0 +1,207 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sprinkler/topics"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// zoneSettingsCommands are "zone list" and "zone set": the zones' settings, read and changed.
+func (a *app) zoneSettingsCommands() *cobra.Command {
+	root := &cobra.Command{Use: "zone", Aliases: []string{"zones"}, Short: "read and change the zones' settings: name, default and longest run, group"}
+
+	list := command(topics.CmdZoneList, "list")
+	list.Args = noArgs
+	list.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		return a.requestAndPrint(ctx, topics.CmdZoneList, nil, printZoneSettings)
+	})
+
+	set := command(topics.CmdZoneSet, "set ZONE [--name NAME] [--default 10m] [--max 60m] [--group NAME] [--enabled=false] [--water-level=false]")
+	set.Args = cobra.ExactArgs(1)
+	var name, def, most, group, revision string
+	set.Flags().StringVar(&name, "name", "", "its name")
+	set.Flags().StringVar(&def, "default", "", "its default run (90s, 10m, or minutes)")
+	set.Flags().StringVar(&most, "max", "", "its longest run")
+	set.Flags().StringVar(&group, "group", "", `its sequential group ("" for none)`)
+	set.Flags().StringVar(&revision, "revision", "", "the revision read (default: the current one)")
+	var enabled, level bool
+	set.Flags().BoolVar(&enabled, "enabled", true, "--enabled=false: it opens for nobody and the schedule skips it")
+	set.Flags().BoolVar(&level, "water-level", true, "--water-level=false: its runs ignore the water level")
+	set.RunE = a.runE(func(ctx context.Context, cmd *cobra.Command, args []string) error {
+		var zone int
+		if _, err := fmt.Sscan(args[0], &zone); err != nil || zone < 1 {
+			return usageErr("%q is not a zone number", args[0])
+		}
+		sa := topics.ZoneSetArgs{Zone: zone, Revision: revision}
+		f := cmd.Flags()
+		if f.Changed("name") {
+			sa.Name = &name
+		}
+		if f.Changed("group") {
+			sa.Group = &group
+		}
+		if f.Changed("enabled") {
+			sa.Enabled = &enabled
+		}
+		if f.Changed("water-level") {
+			sa.WaterLevel = &level
+		}
+		for _, d := range []struct {
+			flag, value string
+			to          **float64
+		}{{"default", def, &sa.DefaultDurationS}, {"max", most, &sa.MaxDurationS}} {
+			if f.Changed(d.flag) {
+				v, err := parseFor("--"+d.flag, d.value)
+				if err != nil {
+					return err
+				}
+				secs := v.Seconds()
+				*d.to = &secs
+			}
+		}
+		if sa.Name == nil && sa.Group == nil && sa.DefaultDurationS == nil && sa.MaxDurationS == nil && sa.Enabled == nil && sa.WaterLevel == nil {
+			return usageErr("say what to change: --name, --default, --max, --group, --enabled or --water-level")
+		}
+		if sa.Revision == "" {
+			data, err := a.request(ctx, topics.CmdZoneList, nil)
+			if err != nil {
+				return err
+			}
+			var zs []topics.ZoneSettings
+			if err := json.Unmarshal(data, &zs); err != nil {
+				return err
+			}
+			for _, z := range zs {
+				if z.Zone == zone {
+					sa.Revision = z.Revision
+				}
+			}
+		}
+		return a.requestAndPrint(ctx, topics.CmdZoneSet, sa, func(w io.Writer, data json.RawMessage) error {
+			return printZoneSettings(w, json.RawMessage("["+string(data)+"]"))
+		})
+	})
+	root.AddCommand(list, set)
+	return root
+}
+
+// limitsCommand is "limits", the safety rules in force, and "limits set MAX_OPEN", the power
+// budget lowered below safety.max_open, or restored.
+func (a *app) limitsCommand() *cobra.Command {
+	limits := a.simpleCommand(topics.CmdLimits, printLimits)
+	set := command(topics.CmdLimitsSet, "set MAX_OPEN")
+	set.Args = cobra.ExactArgs(1)
+	set.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		var n int
+		if _, err := fmt.Sscan(args[0], &n); err != nil {
+			return usageErr("%q is not a number of valves", args[0])
+		}
+		return a.requestAndPrint(ctx, topics.CmdLimitsSet, topics.LimitsSetArgs{MaxOpen: n}, printLimits)
+	})
+	limits.AddCommand(set)
+	return limits
+}
+
+// configCommands are "config history" and "config restore N": the configuration file's kept
+// versions.
+func (a *app) configCommands() *cobra.Command {
+	root := &cobra.Command{Use: "config", Short: "the configuration file's kept versions: who changed which zone or the site"}
+	history := command(topics.CmdConfigVersions, "history")
+	history.Args = noArgs
+	history.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		return a.requestAndPrint(ctx, topics.CmdConfigVersions, nil, printProgramVersions)
+	})
+	restore := command(topics.CmdConfigRestore, "restore VERSION")
+	restore.Args = cobra.ExactArgs(1)
+	restore.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
+		var v int
+		if _, err := fmt.Sscan(args[0], &v); err != nil || v < 1 {
+			return usageErr("%q is not a version number (config history lists them)", args[0])
+		}
+		return a.requestAndPrint(ctx, topics.CmdConfigRestore, topics.ProgramArgs{Version: v}, printZoneSettings)
+	})
+	root.AddCommand(history, restore)
+	return root
+}
+
+// siteCommands are "site show" and "site set": where the garden is, and its time zone.
+func (a *app) siteCommands() *cobra.Command {
+	root := &cobra.Command{Use: "site", Short: "where the garden is (for sunrise and sunset) and its time zone"}
+	show := command(topics.CmdSiteGet, "show")
+	show.Args = noArgs
+	show.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		return a.requestAndPrint(ctx, topics.CmdSiteGet, nil, printSite)
+	})
+	set := command(topics.CmdSiteSet, "set [--latitude DEG] [--longitude DEG] [--timezone NAME]")
+	set.Args = noArgs
+	var lat, lon float64
+	var tz string
+	set.Flags().Float64Var(&lat, "latitude", 0, "degrees, north positive")
+	set.Flags().Float64Var(&lon, "longitude", 0, "degrees, east positive")
+	set.Flags().StringVar(&tz, "timezone", "", `IANA name such as Europe/Berlin; "" for the machine's`)
+	set.RunE = a.runE(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
+		var sa topics.SiteSetArgs
+		f := cmd.Flags()
+		if f.Changed("latitude") {
+			sa.Latitude = &lat
+		}
+		if f.Changed("longitude") {
+			sa.Longitude = &lon
+		}
+		if f.Changed("timezone") {
+			sa.Timezone = &tz
+		}
+		if sa.Latitude == nil && sa.Longitude == nil && sa.Timezone == nil {
+			return usageErr("say what to change: --latitude, --longitude or --timezone")
+		}
+		data, err := a.request(ctx, topics.CmdSiteGet, nil)
+		if err != nil {
+			return err
+		}
+		var cur topics.SiteSettings
+		if err := json.Unmarshal(data, &cur); err != nil {
+			return err
+		}
+		sa.Revision = cur.Revision
+		return a.requestAndPrint(ctx, topics.CmdSiteSet, sa, printSite)
+	})
+	root.AddCommand(show, set)
+	return root
+}
+
+func printSite(w io.Writer, data json.RawMessage) error {
+	var s topics.SiteSettings
+	if err := json.Unmarshal(data, &s); err != nil {
+		return err
+	}
+	tz := s.Timezone
+	if tz == "" {
+		tz = "the machine's"
+	}
+	fmt.Fprintf(w, "latitude %g, longitude %g, time zone %s (revision %s)\n", s.Latitude, s.Longitude, tz, s.Revision)
+	if s.Restart {
+		fmt.Fprintln(w, "the time zone takes effect when the agent starts again")
+	}
+	return nil
+}
+
+func printZoneSettings(w io.Writer, data json.RawMessage) error {
+	var zs []topics.ZoneSettings
+	if err := json.Unmarshal(data, &zs); err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ZONE\tNAME\tGPIO\tDEFAULT\tMAX\tGROUP\tENABLED\tWATER LEVEL\tREVISION")
+	yes := map[bool]string{true: "yes", false: "no"}
+	for _, z := range zs {
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", z.Zone, z.Name, z.Line, topics.FormatDuration(time.Duration(z.DefaultDurationS*float64(time.Second))),
+			topics.FormatDuration(time.Duration(z.MaxDurationS*float64(time.Second))), z.Group, yes[z.Enabled], yes[z.WaterLevel], z.Revision)
+	}
+	return tw.Flush()
+}
