@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sprinkler/topics"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"sprinkler/topics"
 )
 
 // zoneSettingsCommands are "zone list" and "zone set": the zones' settings, read and changed.
