@@ -26,7 +26,7 @@ import (
 // Assistant's discovery.
 type settingsEditor struct {
 	a        *run
-	versions *versions.File // the configuration file's; nil without one
+	versions *versions.File // the configuration file's kept versions
 	mu       sync.Mutex     // one change at a time
 }
 
