@@ -285,7 +285,8 @@ function timeline(runs) {
   zones.forEach((zone, i) => {
     const y = 24 + i * row;
     const name = svg('text', { x: 4, y: y + 14, class: 'label' });
-    name.textContent = `zone ${zone}`;
+    const z = snapshot && snapshot.zones[String(zone)];
+    name.textContent = z ? `${zone}. ${z.name}`.slice(0, 12) : `zone ${zone}`; // the left margin holds a short name
     s.append(name);
     for (const r of runs.filter((r) => r.zone === zone)) {
       const x1 = x(Date.parse(r.start)), x2 = Math.max(x(Date.parse(r.end)), x1 + 2);
