@@ -86,9 +86,9 @@ func (a *app) programCommands() *cobra.Command {
 	restore := command(topics.CmdProgramRestore, "restore VERSION")
 	restore.Args = cobra.ExactArgs(1)
 	restore.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
-		var v int
-		if _, err := fmt.Sscan(args[0], &v); err != nil || v < 1 {
-			return usageErr("%q is not a version number (program history lists them)", args[0])
+		v, err := versionArg(args[0], "program history")
+		if err != nil {
+			return err
 		}
 		return a.requestAndPrint(ctx, topics.CmdProgramRestore, topics.ProgramArgs{Version: v}, printProgramList)
 	})
@@ -108,6 +108,15 @@ func (a *app) programCommands() *cobra.Command {
 
 	root.AddCommand(list, show, edit, apply, preview, del, rename, history, restore)
 	return root
+}
+
+// versionArg reads a kept version's number; lister is the command that lists them.
+func versionArg(s, lister string) (int, error) {
+	var v int
+	if _, err := fmt.Sscan(s, &v); err != nil || v < 1 {
+		return 0, usageErr("%q is not a version number (%s lists them)", s, lister)
+	}
+	return v, nil
 }
 
 // revision is rev when given, else the program's current revision.

@@ -121,9 +121,9 @@ func (a *app) configCommands() *cobra.Command {
 	restore := command(topics.CmdConfigRestore, "restore VERSION")
 	restore.Args = cobra.ExactArgs(1)
 	restore.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
-		var v int
-		if _, err := fmt.Sscan(args[0], &v); err != nil || v < 1 {
-			return usageErr("%q is not a version number (config history lists them)", args[0])
+		v, err := versionArg(args[0], "config history")
+		if err != nil {
+			return err
 		}
 		return a.requestAndPrint(ctx, topics.CmdConfigRestore, topics.ProgramArgs{Version: v}, printZoneSettings)
 	})
