@@ -314,17 +314,15 @@ func (a *app) printJSON(data any) error {
 
 // simpleCommand is a command without arguments whose reply print formats.
 func (a *app) simpleCommand(name string, print func(io.Writer, json.RawMessage) error) *cobra.Command {
-	c := command(name, name)
+	return a.simpleSubcommand(name, name, print)
+}
+
+// simpleSubcommand is simpleCommand spelt use, as under a parent command ("program list").
+func (a *app) simpleSubcommand(name, use string, print func(io.Writer, json.RawMessage) error) *cobra.Command {
+	c := command(name, use)
 	c.Args = noArgs
 	c.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
-		data, err := a.request(ctx, name, nil)
-		if err != nil {
-			return err
-		}
-		if a.json {
-			return a.printJSON(data)
-		}
-		return print(a.out, data)
+		return a.requestAndPrint(ctx, name, nil, print)
 	})
 	return c
 }

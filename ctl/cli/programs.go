@@ -23,12 +23,7 @@ import (
 func (a *app) programCommands() *cobra.Command {
 	root := &cobra.Command{Use: "program", Aliases: []string{"programs"}, Short: "read and change the schedule's programs (profiles)"}
 
-	list := command(topics.CmdProgramList, "list")
-	list.Aliases = nil
-	list.Args = noArgs
-	list.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
-		return a.requestAndPrint(ctx, topics.CmdProgramList, nil, printProgramList)
-	})
+	list := a.simpleSubcommand(topics.CmdProgramList, "list", printProgramList)
 
 	show := command(topics.CmdProgramGet, "show NAME")
 	show.Args = cobra.ExactArgs(1)
@@ -77,11 +72,7 @@ func (a *app) programCommands() *cobra.Command {
 		return a.requestAndPrint(ctx, topics.CmdProgramRename, topics.ProgramArgs{Name: args[0], NewName: args[1], Revision: rev}, printProgramSaved)
 	})
 
-	history := command(topics.CmdProgramVersions, "history")
-	history.Args = noArgs
-	history.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
-		return a.requestAndPrint(ctx, topics.CmdProgramVersions, nil, printProgramVersions)
-	})
+	history := a.simpleSubcommand(topics.CmdProgramVersions, "history", printProgramVersions)
 
 	restore := command(topics.CmdProgramRestore, "restore VERSION")
 	restore.Args = cobra.ExactArgs(1)

@@ -17,11 +17,7 @@ import (
 func (a *app) zoneSettingsCommands() *cobra.Command {
 	root := &cobra.Command{Use: "zone", Aliases: []string{"zones"}, Short: "read and change the zones' settings: name, default and longest run, group"}
 
-	list := command(topics.CmdZoneList, "list")
-	list.Args = noArgs
-	list.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
-		return a.requestAndPrint(ctx, topics.CmdZoneList, nil, printZoneSettings)
-	})
+	list := a.simpleSubcommand(topics.CmdZoneList, "list", printZoneSettings)
 
 	set := command(topics.CmdZoneSet, "set ZONE [--name NAME] [--default 10m] [--max 60m] [--group NAME] [--enabled=false] [--water-level=false]")
 	set.Args = cobra.ExactArgs(1)
@@ -113,11 +109,7 @@ func (a *app) limitsCommand() *cobra.Command {
 // versions.
 func (a *app) configCommands() *cobra.Command {
 	root := &cobra.Command{Use: "config", Short: "the configuration file's kept versions: who changed which zone or the site"}
-	history := command(topics.CmdConfigVersions, "history")
-	history.Args = noArgs
-	history.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
-		return a.requestAndPrint(ctx, topics.CmdConfigVersions, nil, printProgramVersions)
-	})
+	history := a.simpleSubcommand(topics.CmdConfigVersions, "history", printProgramVersions)
 	restore := command(topics.CmdConfigRestore, "restore VERSION")
 	restore.Args = cobra.ExactArgs(1)
 	restore.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, args []string) error {
@@ -134,11 +126,7 @@ func (a *app) configCommands() *cobra.Command {
 // siteCommands are "site show" and "site set": where the garden is, and its time zone.
 func (a *app) siteCommands() *cobra.Command {
 	root := &cobra.Command{Use: "site", Short: "where the garden is (for sunrise and sunset) and its time zone"}
-	show := command(topics.CmdSiteGet, "show")
-	show.Args = noArgs
-	show.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
-		return a.requestAndPrint(ctx, topics.CmdSiteGet, nil, printSite)
-	})
+	show := a.simpleSubcommand(topics.CmdSiteGet, "show", printSite)
 	set := command(topics.CmdSiteSet, "set [--latitude DEG] [--longitude DEG] [--timezone NAME]")
 	set.Args = noArgs
 	var lat, lon float64
