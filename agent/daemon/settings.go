@@ -5,15 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"sprinkler/agent/config"
-	"sprinkler/agent/schedule"
 	"sprinkler/agent/valves"
 	"sprinkler/agent/versions"
 	"sprinkler/configs"
@@ -118,11 +117,8 @@ func (z *settingsEditor) SetZone(args topics.ZoneSetArgs, by string) (topics.Zon
 	if err != nil {
 		return topics.ZoneSettings{}, err
 	}
-	env := next.ScheduleEnv()
-	if next.Schedule.File != "" {
-		if _, err := schedule.Load(next.Schedule.File, env); err != nil {
-			return topics.ZoneSettings{}, topics.Errorf(topics.CodeBadRequest, "zone %d not changed, the schedule does not fit: %v", args.Zone, err)
-		}
+	if err := next.CheckSchedule(); err != nil {
+		return topics.ZoneSettings{}, topics.Errorf(topics.CodeBadRequest, "zone %d not changed, the schedule does not fit: %v", args.Zone, err)
 	}
 	set := func(zc config.Zone) error {
 		return a.v.SetZone(zc.ID, valves.Settings{Name: zc.Name, DefaultDuration: zc.DefaultDuration, MaxDuration: zc.MaxDuration, Group: zc.Group,
@@ -233,10 +229,8 @@ func (z *settingsEditor) SetSite(args topics.SiteSetArgs, by string) (topics.Sit
 	if err != nil {
 		return topics.SiteSettings{}, err
 	}
-	if next.Schedule.File != "" {
-		if _, err := schedule.Load(next.Schedule.File, next.ScheduleEnv()); err != nil {
-			return topics.SiteSettings{}, topics.Errorf(topics.CodeBadRequest, "the site not changed, the schedule does not fit: %v", err)
-		}
+	if err := next.CheckSchedule(); err != nil {
+		return topics.SiteSettings{}, topics.Errorf(topics.CodeBadRequest, "the site not changed, the schedule does not fit: %v", err)
 	}
 	now := siteOf(next)
 	now.Restart = next.Agent.Timezone != z.a.d.cfg.Agent.Timezone
@@ -312,10 +306,8 @@ func (z *settingsEditor) Restore(v int, by string) error {
 		return topics.Errorf(topics.CodeBadRequest, "version %d differs in %s, which changes only with a restart: restore it by hand (it is %s) and restart",
 			v, why, z.versions.Path(v))
 	}
-	if next.Schedule.File != "" {
-		if _, err := schedule.Load(next.Schedule.File, next.ScheduleEnv()); err != nil {
-			return topics.Errorf(topics.CodeBadRequest, "version %d not restored, the schedule does not fit: %v", v, err)
-		}
+	if err := next.CheckSchedule(); err != nil {
+		return topics.Errorf(topics.CodeBadRequest, "version %d not restored, the schedule does not fit: %v", v, err)
 	}
 	done := []config.Zone{}
 	undo := func() {
@@ -412,24 +404,16 @@ func withZone(src []byte, i int, was, zc config.Zone) ([]byte, error) {
 	return e.Bytes(), nil
 }
 
-// checkConfig loads the configuration data as the agent would from path: from a file beside
-// it, so that relative paths mean the same, with path named in any error.
+// checkConfig loads the configuration data as the agent would from path, with the reply's
+// codes: a folder that cannot be written is unavailable, a configuration that does not load a
+// bad request.
 func checkConfig(path string, data []byte) (config.Config, error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".zone-*.yaml")
-	if err != nil {
-		return config.Config{}, topics.Errorf(topics.CodeUnavailable, "not saved: the configuration's folder: %v", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	cfg, err := config.LoadCandidate(path, data)
+	if fe, ok := errors.AsType[*config.FolderError](err); ok {
+		return config.Config{}, topics.Errorf(topics.CodeUnavailable, "not saved: the configuration's folder: %v", fe)
 	}
 	if err != nil {
-		return config.Config{}, topics.Errorf(topics.CodeUnavailable, "not saved: the configuration's folder: %v", err)
-	}
-	cfg, _, err := config.LoadWarn(tmp.Name(), true)
-	if err != nil {
-		return config.Config{}, topics.Errorf(topics.CodeBadRequest, "not changed: %s", strings.ReplaceAll(err.Error(), tmp.Name(), path))
+		return config.Config{}, topics.Errorf(topics.CodeBadRequest, "not changed: %v", err)
 	}
 	return cfg, nil
 }

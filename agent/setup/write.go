@@ -16,7 +16,6 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"sprinkler/agent/config"
-	"sprinkler/agent/schedule"
 	"sprinkler/agent/statefile"
 	"sprinkler/broker/server"
 	"sprinkler/configs"
@@ -189,34 +188,22 @@ func usersFile(users []server.User) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// validate loads the new configuration as the agent will, from a file beside the real one (so
-// that relative paths mean the same), and names the real file in any error.
+// validate loads the new configuration as the agent will, schedule included, and names the
+// real file in any error.
 func validate(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".init-*.yaml")
-	if err != nil {
-		if errors.Is(err, os.ErrPermission) {
-			return fmt.Errorf("init: cannot write in %s: %w (run it as root: sudo sprinkler-agent init)", dir, err)
+	cfg, err := config.LoadCandidate(path, data)
+	if fe, ok := errors.AsType[*config.FolderError](err); ok {
+		if errors.Is(fe, os.ErrPermission) {
+			return fmt.Errorf("init: cannot write in %s: %w (run it as root: sudo sprinkler-agent init)", filepath.Dir(path), fe)
 		}
-		return fmt.Errorf("init: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+		return fmt.Errorf("init: %w", fe)
 	}
 	if err != nil {
-		return fmt.Errorf("init: %w", err)
+		return fmt.Errorf("init: nothing written: %v", err)
 	}
-	cfg, _, err := config.LoadWarn(tmp.Name(), true)
-	if err != nil {
-		return fmt.Errorf("init: nothing written: %s", strings.ReplaceAll(err.Error(), tmp.Name(), path))
-	}
-	if cfg.Schedule.File != "" {
-		if _, err := schedule.Load(cfg.Schedule.File, cfg.ScheduleEnv()); err != nil {
-			return fmt.Errorf("init: nothing written: the schedule does not fit these answers:\n%v\n(take those zones out of %s first, or keep them)",
-				err, cfg.Schedule.File)
-		}
+	if err := cfg.CheckSchedule(); err != nil {
+		return fmt.Errorf("init: nothing written: the schedule does not fit these answers:\n%v\n(take those zones out of %s first, or keep them)",
+			err, cfg.Schedule.File)
 	}
 	return nil
 }
