@@ -1,9 +1,20 @@
 package topics
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"strings"
 	"time"
 )
+
+// RevisionOf names a document's content, as the revision a change must name: it changes
+// whenever v's JSON does.
+func RevisionOf(v any) string {
+	b, _ := json.Marshal(v)
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:8])
+}
 
 // FormatDuration writes d as the documents and files do: 10m rather than 10m0s, 1h30m, 90s.
 func FormatDuration(d time.Duration) string {

@@ -234,6 +234,11 @@ type Zone struct {
 // On reports whether the zone is enabled.
 func (z Zone) On() bool { return z.Enabled == nil || *z.Enabled }
 
+// Settings are the zone's settings the governor may change while the agent runs.
+func (z Zone) Settings() valves.Settings {
+	return valves.Settings{Name: z.Name, DefaultDuration: z.DefaultDuration, MaxDuration: z.MaxDuration, Group: z.Group, Disabled: !z.On()}
+}
+
 // FollowsLevel reports whether the zone's runs follow the water level.
 func (z Zone) FollowsLevel() bool { return z.WaterLevel == nil || *z.WaterLevel }
 

@@ -2,8 +2,6 @@ package daemon
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +11,6 @@ import (
 	"time"
 
 	"sprinkler/agent/config"
-	"sprinkler/agent/valves"
 	"sprinkler/agent/versions"
 	"sprinkler/configs"
 	"sprinkler/topics"
@@ -49,9 +46,7 @@ func (z *settingsEditor) fileConfig() ([]byte, config.Config, error) {
 func settingsOf(zc config.Zone) topics.ZoneSettings {
 	s := topics.ZoneSettings{Zone: zc.ID, Name: zc.Name, Line: zc.Line, DefaultDurationS: zc.DefaultDuration.Seconds(),
 		MaxDurationS: zc.MaxDuration.Seconds(), Group: zc.Group, Enabled: zc.On(), WaterLevel: zc.FollowsLevel()}
-	b, _ := json.Marshal(s)
-	h := sha256.Sum256(b)
-	s.Revision = hex.EncodeToString(h[:8])
+	s.Revision = topics.RevisionOf(s)
 	return s
 }
 
@@ -120,10 +115,7 @@ func (z *settingsEditor) SetZone(args topics.ZoneSetArgs, by string) (topics.Zon
 	if err := next.CheckSchedule(); err != nil {
 		return topics.ZoneSettings{}, topics.Errorf(topics.CodeBadRequest, "zone %d not changed, the schedule does not fit: %v", args.Zone, err)
 	}
-	set := func(zc config.Zone) error {
-		return a.v.SetZone(zc.ID, valves.Settings{Name: zc.Name, DefaultDuration: zc.DefaultDuration, MaxDuration: zc.MaxDuration, Group: zc.Group,
-			Disabled: !zc.On()})
-	}
+	set := func(zc config.Zone) error { return a.v.SetZone(zc.ID, zc.Settings()) }
 	if err := set(want); err != nil {
 		return topics.ZoneSettings{}, err
 	}
@@ -166,9 +158,7 @@ func (z *settingsEditor) recheck(next config.Config, by string) {
 // siteOf is the site's settings in cfg, with their revision.
 func siteOf(cfg config.Config) topics.SiteSettings {
 	s := topics.SiteSettings{Latitude: cfg.Site.Latitude, Longitude: cfg.Site.Longitude, Timezone: cfg.Agent.Timezone}
-	b, _ := json.Marshal(s)
-	h := sha256.Sum256(b)
-	s.Revision = hex.EncodeToString(h[:8])
+	s.Revision = topics.RevisionOf(s)
 	return s
 }
 
@@ -312,12 +302,11 @@ func (z *settingsEditor) Restore(v int, by string) error {
 	done := []config.Zone{}
 	undo := func() {
 		for _, zc := range done {
-			_ = a.v.SetZone(zc.ID, valves.Settings{Name: zc.Name, DefaultDuration: zc.DefaultDuration, MaxDuration: zc.MaxDuration, Group: zc.Group, Disabled: !zc.On()})
+			_ = a.v.SetZone(zc.ID, zc.Settings())
 		}
 	}
 	for i, zc := range next.Zones {
-		if err := a.v.SetZone(zc.ID, valves.Settings{Name: zc.Name, DefaultDuration: zc.DefaultDuration, MaxDuration: zc.MaxDuration, Group: zc.Group,
-			Disabled: !zc.On()}); err != nil {
+		if err := a.v.SetZone(zc.ID, zc.Settings()); err != nil {
 			undo()
 			return err
 		}

@@ -8,9 +8,6 @@ package programs
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
@@ -59,9 +56,7 @@ func (s *Store) environment() schedule.Env {
 // Revision names a document's content: it changes whenever the program does.
 func Revision(d topics.ProgramDoc) string {
 	d.Revision = ""
-	b, _ := json.Marshal(d)
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:8])
+	return topics.RevisionOf(d)
 }
 
 // current reads and parses the file as it is on disk now.
