@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -338,11 +339,18 @@ func restartNeeded(cur, next config.Config) string {
 			return "its zones' ids or GPIO lines"
 		}
 	}
-	a, b := cur, next
-	a.Zones, b.Zones, a.Site, a.Source, b.Source = nil, nil, b.Site, "", ""
-	a.Agent.Timezone = b.Agent.Timezone // written; in force at the next start, as a site_set's
+	// cur with next's run-time settings is next, unless something else differs (a zone's
+	// expected flow or ignored sensors, the broker, ...).
+	a := cur
+	a.Zones = slices.Clone(cur.Zones)
+	for i, zn := range next.Zones {
+		z := &a.Zones[i]
+		z.Name, z.DefaultDuration, z.MaxDuration, z.Group, z.Enabled, z.WaterLevel = zn.Name, zn.DefaultDuration, zn.MaxDuration, zn.Group, zn.Enabled, zn.WaterLevel
+	}
+	a.Site, a.Source = next.Site, next.Source
+	a.Agent.Timezone = next.Agent.Timezone // written; in force at the next start, as a site_set's
 	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
+	jb, errB := json.Marshal(next)
 	if errA != nil || errB != nil || !bytes.Equal(ja, jb) {
 		return "other settings than the zones' and the site"
 	}

@@ -300,6 +300,17 @@ func TestConfigVersions(t *testing.T) {
 	if r := request(t, c, a, "config_restore", "r2", `{"id":"r2","version":1}`); r.Code != topics.CodeBadRequest || !strings.Contains(r.Error, "other settings than the zones' and the site") {
 		t.Errorf("restoring across a hand edit of the broker: %+v", r)
 	}
+	// A zone's expected flow changes only with a restart too, even in the zones' own lines.
+	flow := strings.Replace(hand, "max_clients: 512", "max_clients: 1024", 1)
+	flow = strings.Replace(flow, "{id: 8, name: NC, line: 26,", "{id: 8, name: NC, line: 26, expected_lpm: 4,", 1)
+	if err := os.WriteFile(cfg.Source, []byte(flow), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	zs = decode[[]topics.ZoneSettings](t, request(t, c, a, "zone_list", "l3", `{"id":"l3"}`))
+	decode[topics.ZoneSettings](t, zoneSet(t, c, a, "z3", map[string]any{"zone": 2, "name": "Roses", "revision": zs[1].Revision}))
+	if r := request(t, c, a, "config_restore", "r3", `{"id":"r3","version":1}`); r.Code != topics.CodeBadRequest || !strings.Contains(r.Error, "other settings") {
+		t.Errorf("restoring across a hand edit of a zone's expected flow: %+v", r)
+	}
 }
 
 // TestFullDiskRefusesChanges: with the configuration and profile files on a full disk, a
