@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"sprinkler/topics"
 )
@@ -37,18 +38,8 @@ func (a *app) zoneSettingsCommands() *cobra.Command {
 		}
 		sa := topics.ZoneSetArgs{Zone: zone, Revision: revision}
 		f := cmd.Flags()
-		if f.Changed("name") {
-			sa.Name = &name
-		}
-		if f.Changed("group") {
-			sa.Group = &group
-		}
-		if f.Changed("enabled") {
-			sa.Enabled = &enabled
-		}
-		if f.Changed("water-level") {
-			sa.WaterLevel = &level
-		}
+		sa.Name, sa.Group = given(f, "name", &name), given(f, "group", &group)
+		sa.Enabled, sa.WaterLevel = given(f, "enabled", &enabled), given(f, "water-level", &level)
 		for _, d := range []struct {
 			flag, value string
 			to          **float64
@@ -135,17 +126,8 @@ func (a *app) siteCommands() *cobra.Command {
 	set.Flags().Float64Var(&lon, "longitude", 0, "degrees, east positive")
 	set.Flags().StringVar(&tz, "timezone", "", `IANA name such as Europe/Berlin; "" for the machine's`)
 	set.RunE = a.runE(func(ctx context.Context, cmd *cobra.Command, _ []string) error {
-		var sa topics.SiteSetArgs
 		f := cmd.Flags()
-		if f.Changed("latitude") {
-			sa.Latitude = &lat
-		}
-		if f.Changed("longitude") {
-			sa.Longitude = &lon
-		}
-		if f.Changed("timezone") {
-			sa.Timezone = &tz
-		}
+		sa := topics.SiteSetArgs{Latitude: given(f, "latitude", &lat), Longitude: given(f, "longitude", &lon), Timezone: given(f, "timezone", &tz)}
 		if sa.Latitude == nil && sa.Longitude == nil && sa.Timezone == nil {
 			return usageErr("say what to change: --latitude, --longitude or --timezone")
 		}
@@ -193,4 +175,13 @@ func printZoneSettings(w io.Writer, data json.RawMessage) error {
 			topics.FormatDuration(time.Duration(z.MaxDurationS*float64(time.Second))), z.Group, yes[z.Enabled], yes[z.WaterLevel], z.Revision)
 	}
 	return tw.Flush()
+}
+
+// given is v when the flag name was given on the command line, else nil: a request changes
+// only what was named.
+func given[T any](f *pflag.FlagSet, name string, v *T) *T {
+	if f.Changed(name) {
+		return v
+	}
+	return nil
 }
