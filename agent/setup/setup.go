@@ -192,7 +192,7 @@ func checkDegrees(s string, limit float64) (float64, error) {
 
 // defaults are the answers the file gives now.
 func defaults(cur config.Config, users []server.User) answers {
-	a := answers{ID: cur.Agent.ID, LAN: exposed(cur.Broker.Listen), HomeAssistant: cur.HomeAssistant.Enabled,
+	a := answers{ID: cur.Agent.ID, LAN: server.Exposed(cur.Broker.Listen), HomeAssistant: cur.HomeAssistant.Enabled,
 		Latitude: cur.Site.Latitude, Longitude: cur.Site.Longitude, Admin: "admin"}
 	for _, z := range cur.Zones {
 		a.Zones = append(a.Zones, zone{ID: z.ID, Name: z.Name, Line: z.Line})
@@ -275,16 +275,6 @@ func zoneIDs(zs []zone) string {
 		ids = append(ids, strconv.Itoa(z.ID))
 	}
 	return strings.Join(ids, ", ")
-}
-
-// exposed reports whether a listen address takes connections from other machines.
-func exposed(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return false
-	}
-	ip := net.ParseIP(host)
-	return host == "" || (ip != nil && !ip.IsLoopback())
 }
 
 // withHost is addr on host, keeping its port.

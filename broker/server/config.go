@@ -210,8 +210,8 @@ func (u User) check() error {
 	return fmt.Errorf("user %s: role %q is not one of %s", u.Name, u.Role, strings.Join(topics.Roles, ", "))
 }
 
-// exposed reports whether addr takes connections from other machines.
-func exposed(addr string) bool {
+// Exposed reports whether a listen address takes connections from other machines.
+func Exposed(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil || host == "" {
 		return true

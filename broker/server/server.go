@@ -79,7 +79,7 @@ func (b *Broker) Start() error {
 	b.access.users = users
 	if len(users) == 0 {
 		for key, addr := range map[string]string{"broker.listen": b.cfg.Listen, "broker.tls.listen": b.cfg.TLS.Listen, "broker.websocket.listen": b.cfg.Websocket.Listen} {
-			if addr != "" && exposed(addr) {
+			if addr != "" && Exposed(addr) {
 				return fmt.Errorf("%s %s takes connections from the network, but no users are configured: "+
 					"make a password hash with \"broker hash\" and add {name, hash, role} to broker.users, "+
 					"or listen on 127.0.0.1 only", key, addr)
