@@ -6,14 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sprinkler/broker/server"
 	"strings"
 
-	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/term"
 )
-
-// minPassword is the shortest password hash accepts.
-const minPassword = 8
 
 // hash reads a password, from the terminal without echo (asked twice) or else one line of
 // stdin, and prints its bcrypt hash for broker.users. A password is never taken from the
@@ -47,16 +44,10 @@ func hash(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		pw = []byte(strings.TrimRight(line, "\r\n"))
 	}
-	if len(pw) < minPassword {
-		return fmt.Errorf("a password needs at least %d characters", minPassword)
-	}
-	if len(pw) > 72 {
-		return errors.New("bcrypt uses at most 72 bytes of a password")
-	}
-	h, err := bcrypt.GenerateFromPassword(pw, bcrypt.DefaultCost)
+	h, err := server.HashPassword(pw)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, string(h))
+	fmt.Fprintln(stdout, h)
 	return nil
 }

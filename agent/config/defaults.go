@@ -20,7 +20,7 @@ const (
 	DefaultMaxRun = 60 * time.Minute
 	longestRun    = 24 * time.Hour
 	shortestRun   = time.Second
-	maxLine       = 53 // the highest line of the Raspberry Pi SoCs' pin controllers
+	MaxLine       = 53 // the highest line of the Raspberry Pi SoCs' pin controllers
 )
 
 // OriginalLines are the BCM lines of the Waveshare RPi Relay Board (B), relays 1 to 8.

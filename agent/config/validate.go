@@ -114,8 +114,8 @@ func (c Config) validateSensors() []error {
 			add("name", "%q is used twice", s.Name)
 		}
 		names[s.Name] = true
-		if s.Line < 0 || s.Line > maxLine {
-			add("line", "%d is not a GPIO line (0 to %d)", s.Line, maxLine)
+		if s.Line < 0 || s.Line > MaxLine {
+			add("line", "%d is not a GPIO line (0 to %d)", s.Line, MaxLine)
 		} else if other, dup := lines[s.Line]; dup {
 			add("line", "%d is also the line of %s", s.Line, other)
 		}
@@ -139,8 +139,8 @@ func (c Config) validateSensors() []error {
 		if f.PulsesPerLitre < 0 || f.PulsesPerLitre > 100000 {
 			add("pulses_per_litre", "%v: want 0 (no meter) or a K-factor up to 100000", f.PulsesPerLitre)
 		}
-		if f.Line < 0 || f.Line > maxLine {
-			add("line", "%d is not a GPIO line (0 to %d)", f.Line, maxLine)
+		if f.Line < 0 || f.Line > MaxLine {
+			add("line", "%d is not a GPIO line (0 to %d)", f.Line, MaxLine)
 		} else if other, dup := lines[f.Line]; dup {
 			add("line", "%d is also the line of %s", f.Line, other)
 		}
@@ -188,8 +188,8 @@ func (c Config) validateZones() []error {
 			add("id", "%d is also the id of zones[entry %d]", z.ID, j+1)
 		}
 		ids[z.ID] = i
-		if z.Line < 0 || z.Line > maxLine {
-			add("line", "%d is not a GPIO line (0 to %d)", z.Line, maxLine)
+		if z.Line < 0 || z.Line > MaxLine {
+			add("line", "%d is not a GPIO line (0 to %d)", z.Line, MaxLine)
 		} else if j, dup := lines[z.Line]; dup {
 			add("line", "%d is also the line of zone %d", z.Line, c.Zones[j].ID)
 		}

@@ -36,9 +36,6 @@ const ServiceUser = "sprinkler"
 // PackageConfig is the configuration file the package installs and its unit reads.
 const PackageConfig = "/etc/sprinkler/agent.yaml"
 
-// minPassword is the shortest admin password taken, as "broker hash" takes.
-const minPassword = 8
-
 // zone is one zone's answers.
 type zone struct {
 	ID   int
@@ -176,8 +173,8 @@ func idValue(v string) (int, string, error) {
 
 func checkLine(s string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil || n < 0 || n > 53 {
-		return 0, fmt.Errorf("%q is not a GPIO line (0 to 53, the BCM number)", s)
+	if err != nil || n < 0 || n > config.MaxLine {
+		return 0, fmt.Errorf("%q is not a GPIO line (0 to %d, the BCM number)", s, config.MaxLine)
 	}
 	return n, nil
 }
@@ -522,11 +519,8 @@ func (o *options) readPassword(a *answers, stdin io.Reader, users []server.User)
 }
 
 func checkPassword(p []byte) error {
-	switch {
-	case len(p) < minPassword:
-		return fmt.Errorf("init: a password needs at least %d characters", minPassword)
-	case len(p) > 72:
-		return errors.New("init: bcrypt uses at most 72 bytes of a password")
+	if err := server.CheckPassword(p); err != nil {
+		return fmt.Errorf("init: %w", err)
 	}
 	return nil
 }

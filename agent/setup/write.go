@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/crypto/bcrypt"
 
 	"sprinkler/agent/config"
 	"sprinkler/agent/statefile"
@@ -147,11 +146,11 @@ func zoneItems(src []byte, zs []zone) ([]*yaml.Node, error) {
 func withAdmin(users []server.User, a answers) ([]server.User, error) {
 	var hash string
 	if a.Password != nil {
-		h, err := bcrypt.GenerateFromPassword(a.Password, bcrypt.DefaultCost)
+		h, err := server.HashPassword(a.Password)
 		if err != nil {
 			return nil, fmt.Errorf("init: %w", err)
 		}
-		hash = string(h)
+		hash = h
 	}
 	out := make([]server.User, 0, len(users)+1)
 	found := false

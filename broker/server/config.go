@@ -177,6 +177,30 @@ func checkAddr(addr string) error {
 	return nil
 }
 
+// MinPassword is the shortest password an account may have.
+const MinPassword = 8
+
+// CheckPassword reports what is wrong with a new account's password.
+func CheckPassword(pw []byte) error {
+	switch {
+	case len(pw) < MinPassword:
+		return fmt.Errorf("a password needs at least %d characters", MinPassword)
+	case len(pw) > 72:
+		return errors.New("bcrypt uses at most 72 bytes of a password")
+	}
+	return nil
+}
+
+// HashPassword checks a new account's password and returns its bcrypt hash, as the users
+// file and broker.users take it.
+func HashPassword(pw []byte) (string, error) {
+	if err := CheckPassword(pw); err != nil {
+		return "", err
+	}
+	h, err := bcrypt.GenerateFromPassword(pw, bcrypt.DefaultCost)
+	return string(h), err
+}
+
 // CheckUserName reports what is wrong with an account's name.
 func CheckUserName(name string) error {
 	if name == "" || strings.ContainsAny(name, "/+#:") || len(name) > 64 {
