@@ -1,0 +1,413 @@
+// Package weather turns local weather into watering decisions: it takes readings from MQTT
+// topics (temperature, humidity, wind, radiation, rain, a rain forecast), keeps them per day,
+// computes each day's reference evapotranspiration by FAO-56 (package et0), and once a day
+// sets the water level from the water balance of the days since the last watering, against a
+// baseline ET0, or skips the day for rain. Without fresh weather it falls back to the last
+// level, then to 100 %; it never stops watering for want of data.
+package weather
+
+import (
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"sprinkler/agent/clock"
+	"sprinkler/agent/et0"
+	"sprinkler/agent/reading"
+	"sprinkler/agent/statefile"
+	"sprinkler/topics"
+)
+
+// Input is one configured weather input.
+type Input struct {
+	Quantity string
+	Topic    string
+	Path     reading.Path
+	Unit     string        // of the payloads; "" is the quantity's default
+	MaxAge   time.Duration // a reading older than this is stale, and a longer silence a gap
+	HeightM  float64       // wind: the height of the anemometer
+	Total    bool          // rain: a running total, not the rain of each event
+}
+
+// Options configure an Engine.
+type Options struct {
+	Settings
+	Inputs   []Input
+	Dir      string // the state directory's folder for the weather
+	Location *time.Location
+	Clock    clock.Clock
+	// At is the time of day of the daily computation (from local midnight).
+	At time.Duration
+	// LastWatered is when a scheduled run of a zone that follows the water level last
+	// watered; zero: never.
+	LastWatered func() time.Time
+	// Apply takes each decision: it sets the water level, publishes and tells.
+	Apply func(topics.WeatherDay)
+	Log   *slog.Logger
+}
+
+// keepDays is how long readings and decisions are kept.
+const keepDays = 60
+
+// Engine is the agent's weather. It is safe for concurrent use.
+type Engine struct {
+	o      Options
+	store  *Store
+	inputs map[string]*input // by topic
+
+	mu      sync.Mutex
+	days    []topics.WeatherDay // decisions, oldest first
+	timer   clock.Timer
+	running bool
+}
+
+// input is an Input with its conversion, and the last raw total of a rain counter.
+type input struct {
+	Input
+	convert  func(float64) float64
+	unit     string
+	lastRaw  *float64
+	lastSeen time.Time
+}
+
+// Open opens the readings and the decisions kept in o.Dir.
+func Open(o Options) (*Engine, error) {
+	now := o.Clock.Now()
+	st, err := OpenStore(filepath.Join(o.Dir, "readings"), o.Location, keepDays, now)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{o: o, store: st, inputs: map[string]*input{}}
+	for _, in := range o.Inputs {
+		conv, unit, err := Unit(in.Quantity, in.Unit)
+		if err != nil {
+			return nil, err
+		}
+		x := &input{Input: in, convert: conv, unit: unit}
+		if r, ok := st.Last(in.Quantity); ok {
+			x.lastRaw, x.lastSeen = r.Raw, r.At
+		}
+		e.inputs[in.Topic] = x
+	}
+	if _, err := statefile.Read(e.daysPath(), &e.days); err != nil {
+		o.Log.Warn("weather: the decisions kept could not be read; starting afresh", "err", err)
+		e.days = nil
+	}
+	return e, nil
+}
+
+func (e *Engine) daysPath() string { return filepath.Join(e.o.Dir, "days.json") }
+
+// Filters are the topics the inputs come on.
+func (e *Engine) Filters() []string {
+	var out []string
+	for t := range e.inputs {
+		out = append(out, t)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Feed takes a message on an input's topic; it reports whether the topic is one, and what was
+// wrong with the payload. A retained message is not a new reading, but for a forecast.
+func (e *Engine) Feed(topic string, payload []byte, retained bool) (bool, error) {
+	in, ok := e.inputs[topic]
+	if !ok {
+		return false, nil
+	}
+	if retained && in.Quantity != ForecastRain {
+		return true, nil // heard before: a replay would count it twice
+	}
+	v, err := in.Path.Value(payload)
+	if err != nil {
+		return true, fmt.Errorf("weather input %s on %s: %w", in.Quantity, topic, err)
+	}
+	r := Reading{At: e.o.Clock.Now(), Q: in.Quantity, V: in.convert(v)}
+	switch {
+	case in.Quantity == Wind:
+		r.V = wind2m(r.V, in.HeightM)
+	case in.Quantity == Rain && in.Total:
+		raw := r.V
+		r.Raw, r.V = &raw, 0
+		e.mu.Lock()
+		if in.lastRaw != nil && raw >= *in.lastRaw {
+			r.V = raw - *in.lastRaw
+		} else if in.lastRaw != nil {
+			r.V = raw // the counter restarted
+		}
+		in.lastRaw = &raw
+		e.mu.Unlock()
+	}
+	if r.V < 0 && (in.Quantity == Rain || in.Quantity == ForecastRain || in.Quantity == Wind || in.Quantity == Solar || in.Quantity == Sunshine) {
+		return true, fmt.Errorf("weather input %s on %s: %g is negative", in.Quantity, topic, v)
+	}
+	e.mu.Lock()
+	in.lastSeen = r.At
+	e.mu.Unlock()
+	return true, e.store.Add(r)
+}
+
+// Start computes today's decision if there is none yet (the agent was down at the time), and
+// arms the daily computation.
+func (e *Engine) Start() {
+	e.mu.Lock()
+	e.running = true
+	today := e.dateOf(e.o.Clock.Now())
+	have := len(e.days) > 0 && e.days[len(e.days)-1].Date == today
+	e.mu.Unlock()
+	if !have {
+		e.Compute(topics.SourceStartup)
+	}
+	e.mu.Lock()
+	e.arm()
+	e.mu.Unlock()
+}
+
+// Stop stops the daily computation and closes the readings.
+func (e *Engine) Stop() {
+	e.mu.Lock()
+	e.running = false
+	if e.timer != nil {
+		e.timer.Stop()
+	}
+	e.mu.Unlock()
+	_ = e.store.Close()
+}
+
+// longestSleep bounds the timer, so that a step of the wall clock is noticed within an hour.
+const longestSleep = time.Hour
+
+// due is today's computation time.
+func (e *Engine) due(now time.Time) time.Time {
+	l := now.In(e.o.Location)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, e.o.Location).Add(e.o.At)
+}
+
+// arm sets the timer for the next daily computation. Called with mu held.
+func (e *Engine) arm() {
+	if e.timer != nil {
+		e.timer.Stop()
+	}
+	if !e.running {
+		return
+	}
+	now := e.o.Clock.Now()
+	next := e.due(now)
+	if !next.After(now) {
+		next = e.due(now.AddDate(0, 0, 1))
+	}
+	e.timer = e.o.Clock.AfterFunc(min(next.Sub(now), longestSleep), e.tick)
+}
+
+// tick runs the daily computation when it is due and has not run today.
+func (e *Engine) tick() {
+	e.mu.Lock()
+	if !e.running {
+		e.mu.Unlock()
+		return
+	}
+	now := e.o.Clock.Now()
+	due := e.due(now)
+	done := len(e.days) > 0 && e.days[len(e.days)-1].Date == e.dateOf(now) && !e.days[len(e.days)-1].ComputedAt.Before(due)
+	e.mu.Unlock()
+	if !now.Before(due) && !done {
+		e.Compute(topics.SourceSchedule)
+	}
+	e.mu.Lock()
+	e.arm()
+	e.mu.Unlock()
+}
+
+func (e *Engine) dateOf(t time.Time) string { return t.In(e.o.Location).Format(time.DateOnly) }
+
+// Compute decides today's level now, keeps the decision and hands it to Apply.
+func (e *Engine) Compute(by string) topics.WeatherDay {
+	now := e.o.Clock.Now()
+	today := e.dateOf(now)
+	d := topics.WeatherDay{Date: today, ComputedAt: topics.Time{Time: now}, By: by}
+	d.Rain24hMm = round2(e.rainSince(now.Add(-24*time.Hour), now))
+	if f, ok := e.fresh(ForecastRain, now); ok {
+		d.ForecastMm = ptr(round2(f.V))
+	}
+	var days []balanceDay
+	for _, date := range e.window(now) {
+		s, notes := e.summary(date, now)
+		b := balanceDay{date: date}
+		if s.RainMm != nil {
+			b.rainMm = *s.RainMm
+		}
+		t, _ := time.ParseInLocation(time.DateOnly, date, e.o.Location)
+		if day, ok := s.day(t.Add(12 * time.Hour)); ok {
+			if r, err := et0.Daily(e.o.Site, day); err == nil {
+				b.et0 = &r
+			} else {
+				notes = append(notes, date+": "+err.Error())
+			}
+		}
+		if date == e.dateOf(now.AddDate(0, 0, -1)) {
+			d.Notes = append(d.Notes, notes...)
+		}
+		days = append(days, b)
+	}
+	e.mu.Lock()
+	var last *topics.WeatherDay
+	for i := len(e.days) - 1; i >= 0; i-- {
+		if e.days[i].Source == topics.LevelFromWeather && e.days[i].Date < today {
+			last = &e.days[i]
+			break
+		}
+	}
+	d = decide(e.o.Settings, d, days, last)
+	e.days = slices.DeleteFunc(e.days, func(x topics.WeatherDay) bool { return x.Date == today || daysBetween(x.Date, today) > keepDays })
+	e.days = append(e.days, d)
+	if err := statefile.Write(e.daysPath(), e.days); err != nil {
+		e.o.Log.Error("weather: saving the decision failed", "err", err)
+	}
+	e.mu.Unlock()
+	e.o.Log.Info("weather: water level computed", "date", d.Date, "level", d.Level, "source", d.Source, "skip", d.Skip, "by", by)
+	if e.o.Apply != nil {
+		e.o.Apply(d)
+	}
+	return d
+}
+
+// window lists the days the balance weighs: from the day of the last watering (or
+// yesterday) to yesterday, at most BalanceDays.
+func (e *Engine) window(now time.Time) []string {
+	n := 1
+	if e.o.LastWatered != nil {
+		if w := e.o.LastWatered(); !w.IsZero() {
+			n = daysBetween(e.dateOf(w), e.dateOf(now))
+		}
+	}
+	n = max(1, min(n, max(e.o.BalanceDays, 1)))
+	out := make([]string, 0, n)
+	for i := n; i >= 1; i-- {
+		out = append(out, e.dateOf(now.AddDate(0, 0, -i)))
+	}
+	return out
+}
+
+// summary is a day's weather, with what was wrong with its readings.
+func (e *Engine) summary(date string, now time.Time) (Summary, []string) {
+	rs, bad, err := e.store.Day(date)
+	if err != nil {
+		return Summary{Date: date}, []string{err.Error()}
+	}
+	from, _ := time.ParseInLocation(time.DateOnly, date, e.o.Location)
+	to := from.AddDate(0, 0, 1)
+	if to.After(now) {
+		to = now
+	}
+	ages := map[string]time.Duration{}
+	solarWm2 := true
+	for _, in := range e.inputs {
+		ages[in.Quantity] = in.MaxAge
+		if in.Quantity == Solar {
+			solarWm2 = in.unit == "W/m2"
+		}
+	}
+	s := summarise(date, rs, from, to, ages, solarWm2)
+	if bad > 0 {
+		s.Gaps = append(s.Gaps, fmt.Sprintf("%d damaged lines skipped", bad))
+	}
+	if len(rs) == 0 {
+		s.Gaps = append(s.Gaps, date+": no readings")
+	}
+	return s, s.Gaps
+}
+
+// rainSince is the rain measured in [from, to).
+func (e *Engine) rainSince(from, to time.Time) float64 {
+	total := 0.0
+	for _, date := range []string{e.dateOf(from), e.dateOf(to)} {
+		rs, _, _ := e.store.Day(date)
+		for _, r := range rs {
+			if r.Q == Rain && !r.At.Before(from) && r.At.Before(to) {
+				total += r.V
+			}
+		}
+		if e.dateOf(from) == e.dateOf(to) {
+			break
+		}
+	}
+	return total
+}
+
+// fresh is quantity q's last reading, if it is no older than its input's max_age.
+func (e *Engine) fresh(q string, now time.Time) (Reading, bool) {
+	r, ok := e.store.Last(q)
+	if !ok {
+		return r, false
+	}
+	for _, in := range e.inputs {
+		if in.Quantity == q && (in.MaxAge <= 0 || now.Sub(r.At) <= in.MaxAge) {
+			return r, true
+		}
+	}
+	return r, false
+}
+
+// Today is today's decision, or nil before it is made.
+func (e *Engine) Today() *topics.WeatherDay {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if n := len(e.days); n > 0 && e.days[n-1].Date == e.dateOf(e.o.Clock.Now()) {
+		d := e.days[n-1]
+		return &d
+	}
+	return nil
+}
+
+// Skip says why today's scheduled runs of the zones that follow the water level are skipped,
+// or "".
+func (e *Engine) Skip() string {
+	if d := e.Today(); d != nil {
+		return d.Skip
+	}
+	return ""
+}
+
+// Report is the inputs now, today's decision and the decisions of the days days before.
+func (e *Engine) Report(days int) topics.WeatherReport {
+	now := e.o.Clock.Now()
+	rep := topics.WeatherReport{Inputs: []topics.WeatherInput{}, Today: e.Today()}
+	for _, t := range e.Filters() {
+		in := e.inputs[t]
+		wi := topics.WeatherInput{Quantity: in.Quantity, Topic: in.Topic, Path: in.Path.String(), Unit: in.unit, Stale: true}
+		if r, ok := e.store.Last(in.Quantity); ok {
+			age := now.Sub(r.At).Seconds()
+			wi.Value, wi.At, wi.AgeS = ptr(r.V), topics.At(r.At), &age
+			if r.Raw != nil {
+				wi.Value = ptr(*r.Raw)
+			}
+			_, fresh := e.fresh(in.Quantity, now)
+			wi.Stale = !fresh
+		}
+		rep.Inputs = append(rep.Inputs, wi)
+	}
+	if days > 0 {
+		oldest := e.dateOf(now.AddDate(0, 0, -days))
+		e.mu.Lock()
+		for _, d := range e.days {
+			if d.Date >= oldest {
+				rep.Days = append(rep.Days, d)
+			}
+		}
+		e.mu.Unlock()
+	}
+	return rep
+}
+
+// daysBetween counts the days from date a to date b (YYYY-MM-DD); a bad date counts as far.
+func daysBetween(a, b string) int {
+	ta, err1 := time.Parse(time.DateOnly, a)
+	tb, err2 := time.Parse(time.DateOnly, b)
+	if err1 != nil || err2 != nil {
+		return 1 << 20
+	}
+	return int(tb.Sub(ta).Hours()/24 + 0.5)
+}

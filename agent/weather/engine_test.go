@@ -1,0 +1,187 @@
+package weather_test
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sprinkler/agent/clock/clocktest"
+	"sprinkler/agent/et0"
+	"sprinkler/agent/reading"
+	"sprinkler/agent/weather"
+	"sprinkler/topics"
+)
+
+// garden is a weather station's topics: a JSON document with temperature and humidity, a
+// wind speed in km/h at 10 m, a rain gauge's running total and a forecast.
+type garden struct {
+	e       *weather.Engine
+	clk     *clocktest.Fake
+	applied []topics.WeatherDay
+	dir     string
+	watered time.Time
+}
+
+func paths(t *testing.T, spec string) reading.Path {
+	p, err := reading.Parse(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func open(t *testing.T, clk *clocktest.Fake, dir string, g *garden) {
+	t.Helper()
+	e, err := weather.Open(weather.Options{
+		Settings: weather.Settings{Site: et0.Site{LatitudeDeg: 50.8, ElevationM: 100}, BaselineMm: 4, BalanceDays: 7, RainFactor: 0.8,
+			RainSkipMm: 5, ForecastSkipMm: 6, FallbackDays: 2},
+		Inputs: []weather.Input{
+			{Quantity: weather.Temperature, Topic: "station/outdoor", Path: paths(t, "temperature"), MaxAge: 2 * time.Hour},
+			{Quantity: weather.Humidity, Topic: "station/hum", Path: paths(t, "outdoor.humidity"), MaxAge: 2 * time.Hour},
+			{Quantity: weather.Wind, Topic: "station/wind", Unit: "km/h", HeightM: 10, MaxAge: 2 * time.Hour},
+			{Quantity: weather.Rain, Topic: "station/rain", Unit: "mm", Total: true, MaxAge: 2 * time.Hour},
+			{Quantity: weather.ForecastRain, Topic: "ha/forecast", MaxAge: 12 * time.Hour},
+		},
+		Dir: dir, Location: time.UTC, Clock: clk, At: 3 * time.Hour,
+		LastWatered: func() time.Time { return g.watered },
+		Apply:       func(d topics.WeatherDay) { g.applied = append(g.applied, d) },
+		Log:         slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.e, g.clk, g.dir = e, clk, dir
+	t.Cleanup(e.Stop)
+}
+
+func (g *garden) feed(t *testing.T, topic, payload string) {
+	t.Helper()
+	if ok, err := g.e.Feed(topic, []byte(payload), false); !ok || err != nil {
+		t.Fatalf("feed %s %s: %v %v", topic, payload, ok, err)
+	}
+}
+
+// day feeds a day of hourly readings from 03:00 on: temperatures between lo and hi, humidity
+// between 40 and 80 %, a 10 km/h wind, and rain mm falling at noon.
+func (g *garden) day(t *testing.T, lo, hi, rain float64, total *float64) {
+	for h := range 24 {
+		x := float64(h) / 23
+		g.feed(t, "station/outdoor", fmt.Sprintf(`{"temperature": %.2f}`, lo+(hi-lo)*x))
+		g.feed(t, "station/hum", fmt.Sprintf(`{"outdoor":{"humidity": %.1f}}`, 80-40*x))
+		g.feed(t, "station/wind", "10")
+		if h == 9 && rain > 0 {
+			*total += rain
+		}
+		g.feed(t, "station/rain", fmt.Sprintf("%.1f", *total))
+		g.clk.Advance(time.Hour)
+	}
+}
+
+func TestWaterBalance(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 7, 1, 3, 30, 0, 0, time.UTC))
+	g := &garden{}
+	open(t, clk, t.TempDir(), g)
+	g.e.Start()
+	if len(g.applied) != 1 || g.applied[0].Source != topics.LevelDefault || g.applied[0].Level != 100 {
+		t.Fatalf("the first start, without weather: %+v", g.applied)
+	}
+	total := 100.0
+	levels := []int{}
+	// A mild day, then a hot dry week: the level follows ET0 up.
+	g.day(t, 12, 20, 0, &total)
+	for range 4 {
+		g.day(t, 20, 34, 0, &total)
+	}
+	for _, d := range g.applied[1:] {
+		if d.Source != topics.LevelFromWeather || d.ET0Mm == nil || d.Skip != "" {
+			t.Errorf("a day with weather: %+v", d)
+		}
+		levels = append(levels, d.Level)
+	}
+	if len(levels) != 5 || levels[0] >= levels[1] || levels[1] <= 100 {
+		t.Errorf("mild then hot: levels %v, want rising above 100", levels)
+	}
+	// Rain: 12 mm at noon skips the next day, and the balance falls.
+	g.day(t, 15, 19, 12, &total)
+	rainy := g.applied[len(g.applied)-1]
+	if !strings.Contains(rainy.Skip, "rain: 12.0 mm") || rainy.Level >= levels[len(levels)-1] || rainy.RainMm != 12 {
+		t.Errorf("after 12 mm of rain: %+v", rainy)
+	}
+	if g.e.Skip() == "" {
+		t.Error("today is not skipped")
+	}
+	// A forecast of 8 mm skips a dry day too.
+	g.day(t, 15, 25, 0, &total)
+	g.feed(t, "ha/forecast", "8")
+	if d := g.e.Compute("test"); !strings.Contains(d.Skip, "forecast: 8.0 mm") {
+		t.Errorf("forecast: %+v", d)
+	}
+}
+
+// TestOfflineFallback: without weather the last level holds for fallback_days, then 100 %;
+// each fallback says so.
+func TestOfflineFallback(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 7, 1, 3, 30, 0, 0, time.UTC))
+	g := &garden{}
+	open(t, clk, t.TempDir(), g)
+	g.e.Start()
+	total := 0.0
+	g.day(t, 20, 34, 0, &total)
+	hot := g.applied[len(g.applied)-1]
+	if hot.Source != topics.LevelFromWeather {
+		t.Fatalf("%+v", hot)
+	}
+	clk.Advance(24 * time.Hour)
+	clk.Advance(24 * time.Hour)
+	clk.Advance(24 * time.Hour)
+	var got []string
+	for _, d := range g.applied[len(g.applied)-3:] {
+		got = append(got, fmt.Sprintf("%s %d", d.Source, d.Level))
+		if len(d.Notes) == 0 {
+			t.Errorf("a fallback without a note: %+v", d)
+		}
+	}
+	want := []string{fmt.Sprintf("last %d", hot.Level), fmt.Sprintf("last %d", hot.Level), "default 100"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("offline: %v, want %v", got, want)
+	}
+}
+
+// TestRestartKeepsReadings: a new engine on the same folder has the day's readings, and a
+// line cut short by a crash is skipped and counted.
+func TestRestartKeepsReadings(t *testing.T) {
+	dir := t.TempDir()
+	clk := clocktest.New(time.Date(2026, 7, 1, 0, 30, 0, 0, time.UTC))
+	g := &garden{}
+	open(t, clk, dir, g)
+	total := 0.0
+	for h := range 12 {
+		g.feed(t, "station/outdoor", fmt.Sprintf(`{"temperature": %d}`, 10+h))
+		clk.Advance(time.Hour)
+	}
+	g.e.Stop()
+	f, err := os.OpenFile(filepath.Join(dir, "readings", "2026-07-01.jsonl"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString(`{"t":"2026-07-01T12:`)
+	_ = f.Close()
+
+	g2 := &garden{}
+	open(t, clk, dir, g2)
+	g2.e.Start()
+	rep := g2.e.Report(0)
+	if v := rep.Inputs[2].Value; rep.Inputs[2].Quantity != weather.Temperature || v == nil || *v != 21 {
+		t.Errorf("after a restart: %+v", rep.Inputs)
+	}
+	g2.day(t, 22, 22, 0, &total) // finishes the day and runs to 00:30 the next
+	clk.Advance(3 * time.Hour)
+	d := g2.applied[len(g2.applied)-1]
+	if d.Date != "2026-07-02" || d.ET0Mm == nil || !strings.Contains(strings.Join(d.Notes, ";"), "1 damaged lines skipped") {
+		t.Errorf("the day after: %+v", d)
+	}
+}

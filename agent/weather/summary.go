@@ -1,0 +1,158 @@
+package weather
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"sprinkler/agent/et0"
+)
+
+// Summary is one day's weather from its readings, in the agent's units; a nil field was not
+// measured.
+type Summary struct {
+	Date                 string
+	Tmin, Tmax           *float64
+	RHmin, RHmax, RHmean *float64
+	Dewpoint             *float64
+	Wind2m               *float64 // mean, brought to 2 m
+	SolarMJ              *float64
+	SunshineH            *float64
+	RainMm               *float64
+	Readings             int
+	// Gaps name the spans longer than an input's max_age without a reading of it, and lines
+	// a crash cut short.
+	Gaps []string
+}
+
+// summarise builds a day's summary from its readings. from and to bound the day (to is now
+// for today); maxAge gives each quantity's longest silence that is no gap; solarWm2 says the
+// solar input sends W/m² readings (else the day's MJ/m² so far).
+func summarise(date string, rs []Reading, from, to time.Time, maxAge map[string]time.Duration, solarWm2 bool) Summary {
+	s := Summary{Date: date, Readings: len(rs)}
+	by := map[string][]Reading{}
+	for _, r := range rs {
+		by[r.Q] = append(by[r.Q], r)
+	}
+	vals := func(q string) []float64 {
+		out := make([]float64, len(by[q]))
+		for i, r := range by[q] {
+			out[i] = r.V
+		}
+		return out
+	}
+	if v := vals(Temperature); len(v) > 0 {
+		if missed := silent(by[Temperature], from, to, maxAge[Temperature]); missed <= maxMissing {
+			s.Tmin, s.Tmax = ptr(slices.Min(v)), ptr(slices.Max(v))
+		} else {
+			s.Gaps = append(s.Gaps, fmt.Sprintf("temperature not used: no reading for %s of the day", missed.Round(time.Minute)))
+		}
+	}
+	if v := vals(TemperatureMin); len(v) > 0 {
+		s.Tmin = ptr(v[len(v)-1]) // as given: the last word on the day
+	}
+	if v := vals(TemperatureMax); len(v) > 0 {
+		s.Tmax = ptr(v[len(v)-1])
+	}
+	if v := vals(Humidity); len(v) > 0 {
+		s.RHmin, s.RHmax, s.RHmean = ptr(slices.Min(v)), ptr(slices.Max(v)), ptr(mean(v))
+	}
+	if v := vals(Dewpoint); len(v) > 0 {
+		s.Dewpoint = ptr(mean(v))
+	}
+	if v := vals(Wind); len(v) > 0 {
+		s.Wind2m = ptr(mean(v))
+	}
+	if v := vals(Sunshine); len(v) > 0 {
+		s.SunshineH = ptr(slices.Max(v))
+	}
+	if rain := by[Rain]; len(rain) > 0 {
+		total := 0.0
+		for _, r := range rain {
+			total += r.V
+		}
+		s.RainMm = &total
+	}
+	for _, q := range Quantities {
+		if q == ForecastRain || q == TemperatureMin || q == TemperatureMax || q == Rain {
+			continue // a forecast, a given extreme or a rain gauge speak when they have something to say
+		}
+		if age, ok := maxAge[q]; ok {
+			s.Gaps = append(s.Gaps, gaps(q, by[q], from, to, age)...)
+		}
+	}
+	if v := vals(Solar); len(v) > 0 {
+		switch {
+		case !solarWm2:
+			s.SolarMJ = ptr(slices.Max(v))
+		case !slices.ContainsFunc(s.Gaps, func(g string) bool { return len(g) > len(Solar) && g[:len(Solar)] == Solar }):
+			s.SolarMJ = ptr(toMJ(mean(v))) // a day's mean needs the whole day
+		default:
+			s.Gaps = append(s.Gaps, "solar not used: its readings do not cover the day")
+		}
+	}
+	return s
+}
+
+// maxMissing is how much of a day the temperature readings may miss and still give its
+// extremes.
+const maxMissing = 6 * time.Hour
+
+// silent is how long q was silent for longer than age within [from, to).
+func silent(rs []Reading, from, to time.Time, age time.Duration) time.Duration {
+	if age <= 0 {
+		return 0
+	}
+	var total time.Duration
+	prev := from
+	for _, r := range append(rs, Reading{At: to}) {
+		if d := r.At.Sub(prev); d > age {
+			total += d
+		}
+		prev = r.At
+	}
+	return total
+}
+
+// gaps lists the silences of q longer than age within [from, to).
+func gaps(q string, rs []Reading, from, to time.Time, age time.Duration) []string {
+	var out []string
+	prev := from
+	add := func(a, b time.Time) {
+		if b.Sub(a) > age {
+			out = append(out, fmt.Sprintf("%s: no reading %s-%s", q, a.Format("15:04"), b.Format("15:04")))
+		}
+	}
+	for _, r := range rs {
+		add(prev, r.At)
+		prev = r.At
+	}
+	add(prev, to)
+	return out
+}
+
+// day is the summary as ET0's input; false without the day's extremes of temperature.
+func (s Summary) day(date time.Time) (et0.Day, bool) {
+	if s.Tmin == nil || s.Tmax == nil {
+		return et0.Day{}, false
+	}
+	d := et0.Day{Date: date, TminC: *s.Tmin, TmaxC: *s.Tmax, RHminPct: s.RHmin, RHmaxPct: s.RHmax, DewpointC: s.Dewpoint,
+		WindMS: s.Wind2m, SolarMJ: s.SolarMJ, SunshineH: s.SunshineH}
+	if s.RHmin != nil && *s.RHmin == *s.RHmax {
+		d.RHminPct, d.RHmaxPct, d.RHmeanPct = nil, nil, s.RHmean // one reading is a mean, not two extremes
+	}
+	if *s.Tmax < *s.Tmin {
+		return et0.Day{}, false
+	}
+	return d, true
+}
+
+func ptr(v float64) *float64 { return &v }
+
+func mean(v []float64) float64 {
+	t := 0.0
+	for _, x := range v {
+		t += x
+	}
+	return t / float64(len(v))
+}

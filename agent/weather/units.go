@@ -1,0 +1,84 @@
+package weather
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"sprinkler/agent/et0"
+)
+
+// Quantities a weather input may carry.
+const (
+	Temperature    = "temperature"     // air temperature readings; the day's extremes come from them
+	TemperatureMin = "temperature_min" // the day's minimum, as given by a station or a forecast
+	TemperatureMax = "temperature_max" // the day's maximum, as given
+	Humidity       = "humidity"        // relative humidity, %
+	Dewpoint       = "dewpoint"        // dew point temperature
+	Wind           = "wind"            // wind speed at height_m
+	Solar          = "solar"           // solar radiation: W/m² readings, or the day's MJ/m² so far
+	Sunshine       = "sunshine"        // hours of sunshine of the day so far
+	Rain           = "rain"            // rainfall: per event, or a running total
+	ForecastRain   = "forecast_rain"   // rain forecast for the next 24 hours
+)
+
+// Quantities lists them, in the order the weather shows them.
+var Quantities = []string{Temperature, TemperatureMin, TemperatureMax, Humidity, Dewpoint, Wind, Solar, Sunshine, Rain, ForecastRain}
+
+// units are, per quantity, the units accepted and their conversion to the agent's own (°C, %,
+// m/s, W/m² or MJ/m², h, mm); the first is the default.
+var units = map[string][]unit{
+	Temperature:    temperatureUnits,
+	TemperatureMin: temperatureUnits,
+	TemperatureMax: temperatureUnits,
+	Dewpoint:       temperatureUnits,
+	Humidity:       {{"%", 1, 0}},
+	Wind:           {{"m/s", 1, 0}, {"km/h", 1 / 3.6, 0}, {"mph", 0.44704, 0}, {"kn", 0.514444, 0}},
+	Solar:          {{"W/m2", 1, 0}, {"MJ/m2", 1, 0}},
+	Sunshine:       {{"h", 1, 0}, {"min", 1.0 / 60, 0}},
+	Rain:           lengthUnits,
+	ForecastRain:   lengthUnits,
+}
+
+var (
+	temperatureUnits = []unit{{"C", 1, 0}, {"F", 5.0 / 9, -32 * 5.0 / 9}, {"K", 1, -273.15}}
+	lengthUnits      = []unit{{"mm", 1, 0}, {"in", 25.4, 0}}
+)
+
+// unit converts v to the agent's unit: v*scale + offset.
+type unit struct {
+	name          string
+	scale, offset float64
+}
+
+// Unit checks a quantity's unit and returns its conversion; "" is the quantity's default.
+func Unit(quantity, name string) (func(float64) float64, string, error) {
+	us, ok := units[quantity]
+	if !ok {
+		return nil, "", fmt.Errorf("quantity %q: want one of %s", quantity, strings.Join(Quantities, ", "))
+	}
+	if name == "" {
+		name = us[0].name
+	}
+	i := slices.IndexFunc(us, func(u unit) bool { return strings.EqualFold(u.name, name) })
+	if i < 0 {
+		names := make([]string, len(us))
+		for i, u := range us {
+			names[i] = u.name
+		}
+		return nil, "", fmt.Errorf("unit %q of %s: want %s", name, quantity, strings.Join(names, ", "))
+	}
+	u := us[i]
+	return func(v float64) float64 { return v*u.scale + u.offset }, u.name, nil
+}
+
+// toMJ converts a day's mean solar radiation in W/m² to MJ/m² a day.
+func toMJ(wm2 float64) float64 { return wm2 * 86400 / 1e6 }
+
+// wind2m brings a wind speed at height h metres to 2 m.
+func wind2m(v, h float64) float64 {
+	if h == 0 || h == 2 {
+		return v
+	}
+	return et0.Wind2m(v, h)
+}
