@@ -67,6 +67,10 @@ const (
 	CmdPause      = "pause"
 	CmdResume     = "resume"
 
+	CmdWeather        = "weather"
+	CmdWeatherCompute = "weather_compute"
+	CmdET0            = "et0"
+
 	CmdProgramList     = "program_list"
 	CmdProgramGet      = "program_get"
 	CmdProgramPut      = "program_put"
@@ -132,6 +136,16 @@ var Commands = []Command{
 		Params: []Param{{Name: "zones", Type: "zones_or_all", Required: true, Help: `zone numbers, e.g. [1,3], or "all"`}, {Name: "what", Type: "string", Help: "next (default) or today"}}},
 	{Name: CmdWaterLevel, Access: AccessOperate, Group: "schedule", Summary: "scale the runs of the profiles that opt in (water_level: true), in percent",
 		Params: []Param{{Name: "percent", Type: "count", Required: true, Help: "0 to 250; 100 is as written"}}},
+	{Name: CmdWeather, Access: AccessRead, Group: "weather", Summary: "the weather inputs (value, age, topic), today's ET0, water balance, level and skip reason",
+		Params: []Param{{Name: "days", Type: "count", Help: "also the decisions of that many days before (at most 60)"}}},
+	{Name: CmdWeatherCompute, Access: AccessOperate, Group: "weather", Summary: "compute today's ET0 and water level now, and apply them"},
+	{Name: CmdET0, Access: AccessRead, Group: "weather", Summary: "FAO-56 ET0 of given weather, stored nowhere; missing values follow the paper's missing-data procedures",
+		Params: []Param{{Name: "date", Type: "string", Required: true, Help: "YYYY-MM-DD"}, {Name: "latitude_deg", Type: "degrees", Required: true, Help: "north positive"},
+			{Name: "elevation_m", Type: "number", Help: "metres above sea level"}, {Name: "tmin_c", Type: "number", Required: true, Help: "the day's minimum, °C"},
+			{Name: "tmax_c", Type: "number", Required: true, Help: "the day's maximum, °C"}, {Name: "rh_min", Type: "number", Help: "%"}, {Name: "rh_max", Type: "number", Help: "%"},
+			{Name: "rh_mean", Type: "number", Help: "%"}, {Name: "dewpoint_c", Type: "number", Help: "°C"}, {Name: "wind_ms", Type: "number", Help: "mean wind speed, m/s"},
+			{Name: "wind_height_m", Type: "number", Help: "the wind's measurement height (default 2)"}, {Name: "solar_mj_m2", Type: "number", Help: "solar radiation, MJ/m² a day"},
+			{Name: "sunshine_h", Type: "number", Help: "hours of sunshine"}, {Name: "method", Type: "string", Help: "penman-monteith or hargreaves; default: hargreaves with temperatures alone"}}},
 	{Name: CmdRainDelay, Access: AccessOperate, Group: "schedule", Summary: "hold scheduled runs for some hours; 0 ends the delay",
 		Params: []Param{{Name: "hours", Type: "hours", Required: true, Help: "how long; 0 clears"}}},
 	{Name: CmdZoneList, Access: AccessRead, Group: "zones", Summary: "every zone's settings: name, GPIO line, default and longest run, group, enabled, water level, and revision"},

@@ -31,6 +31,8 @@ const (
 	KindWaterLevelSet   // sets the water level
 	KindPauseState      // watering paused: ON or OFF
 	KindPauseSet        // pauses or resumes watering
+	KindInput           // a weather reading or a sensor's value, fed to the agent
+	KindWeatherState    // the day's WeatherDay
 )
 
 // Topic is a parsed agent topic.
@@ -79,6 +81,10 @@ func Parse(prefix, topic string) (Topic, bool) {
 		t.Kind = stateOrSet(parts[2], KindAutoState, KindAutoSet)
 	case n == 3 && parts[1] == "water_level":
 		t.Kind = stateOrSet(parts[2], KindWaterLevelState, KindWaterLevelSet)
+	case n == 3 && parts[1] == "input" && parts[2] != "":
+		t.Kind = KindInput
+	case n == 3 && parts[1] == "weather" && parts[2] == "state":
+		t.Kind = KindWeatherState
 	case n == 3 && parts[1] == "pause":
 		t.Kind = stateOrSet(parts[2], KindPauseState, KindPauseSet)
 	case n == 3 && parts[1] == "request" && parts[2] != "":

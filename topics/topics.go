@@ -24,6 +24,8 @@
 //	<base>/clients/<id>       broker→ retained  ClientInfo JSON of each client of an embedded broker
 //	<base>/sensor/<name>/state agent→ retained  ON | OFF: a switch sensor (rain, soil moisture)
 //	<base>/flow/state         agent→  retained  FlowState JSON of the flow meter
+//	<base>/weather/state      agent→  retained  WeatherDay JSON: today's ET0, balance and water level
+//	<base>/input/<name>       →agent  any       a weather reading or a sensor's value, as configured
 package topics
 
 import (
@@ -151,6 +153,12 @@ func (a Agent) PauseSet() string { return a.base + "/pause/set" }
 
 // SensorState is the retained state of sensor name: ON while active, else OFF.
 func (a Agent) SensorState(name string) string { return a.base + "/sensor/" + name + "/state" }
+
+// WeatherState is the retained WeatherDay of today.
+func (a Agent) WeatherState() string { return a.base + "/weather/state" }
+
+// Input is the topic an operator (Home Assistant, say) feeds a configured input on.
+func (a Agent) Input(name string) string { return a.base + "/input/" + name }
 
 // FlowState is the retained FlowState of the agent's flow meter.
 func (a Agent) FlowState() string { return a.base + "/flow/state" }

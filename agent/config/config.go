@@ -35,10 +35,52 @@ type Config struct {
 	State         State         `mapstructure:"state"`
 	Log           Log           `mapstructure:"log"`
 	Zones         []Zone        `mapstructure:"zones"`
-	// Sensors are switch sensors on GPIO input lines (rain, soil moisture).
+	// Sensors are switch sensors on GPIO input lines or MQTT topics (rain, soil moisture).
 	Sensors []Sensor `mapstructure:"sensors"`
 	Flow    Flow     `mapstructure:"flow"`
+	Weather Weather  `mapstructure:"weather"`
 }
+
+// Weather is the weather.* section: the water level from local weather; off without inputs.
+type Weather struct {
+	// At is the local time of the daily computation, before the first run (HH:MM).
+	At string `mapstructure:"at"`
+	// BaselineMm is the ET0 (mm a day) of a day on which the programs' durations are right.
+	BaselineMm float64 `mapstructure:"baseline_et0_mm"`
+	// BalanceDays bounds the days since the last watering that the water balance weighs.
+	BalanceDays int `mapstructure:"balance_days"`
+	// RainFactor is the part of measured rain that counts in the balance.
+	RainFactor float64 `mapstructure:"rain_factor"`
+	// RainSkipMm and ForecastSkipMm: rain of the last 24 h, or forecast for the next 24 h, at
+	// or above these skips the day's runs of the zones that follow the water level; 0: never.
+	RainSkipMm     float64 `mapstructure:"rain_skip_mm"`
+	ForecastSkipMm float64 `mapstructure:"forecast_skip_mm"`
+	// FallbackDays is how long the last computed level is kept without fresh weather, before
+	// 100 %.
+	FallbackDays int `mapstructure:"fallback_days"`
+	// Coastal: the garden is near a large body of water (FAO-56's kRs 0.19 instead of 0.16
+	// for radiation estimated from the temperature range).
+	Coastal bool           `mapstructure:"coastal"`
+	Inputs  []WeatherInput `mapstructure:"inputs"`
+}
+
+// WeatherInput is one entry of weather.inputs: where a quantity comes from.
+type WeatherInput struct {
+	Quantity string `mapstructure:"quantity"`
+	Topic    string `mapstructure:"topic"`
+	// Path is where the value is in a JSON payload (outdoor.humidity); empty: the payload is the
+	// value.
+	Path   string        `mapstructure:"path"`
+	Unit   string        `mapstructure:"unit"`
+	MaxAge time.Duration `mapstructure:"max_age"`
+	// HeightM is the anemometer's height above the ground (wind).
+	HeightM float64 `mapstructure:"height_m"`
+	// Total says a rain gauge sends its running total, not each event's rain.
+	Total bool `mapstructure:"total"`
+}
+
+// Enabled reports whether the weather sets the water level.
+func (w Weather) Enabled() bool { return len(w.Inputs) > 0 }
 
 // Flow is the flow.* section: a pulse flow meter; off while pulses_per_litre is 0.
 type Flow struct {
@@ -57,15 +99,27 @@ type Flow struct {
 	LowFactor  float64 `mapstructure:"low_factor"`
 }
 
-// Sensor is one entry of sensors.
+// Sensor is one entry of sensors: a GPIO line, or with Topic an MQTT topic.
 type Sensor struct {
-	Name        string        `mapstructure:"name"`
-	Line        int           `mapstructure:"line"`
-	Active      string        `mapstructure:"active"` // "low" (a switch to ground; the default) or "high"
-	Pull        string        `mapstructure:"pull"`   // "up" (the default), "down" or "none"
+	Name string `mapstructure:"name"`
+	Line int    `mapstructure:"line"`
+	// Active is, on a line, "low" (a switch to ground; the default) or "high"; on a topic,
+	// "above" (the default: active at or above the threshold, a wet probe) or "below".
+	Active      string        `mapstructure:"active"`
+	Pull        string        `mapstructure:"pull"` // "up" (the default), "down" or "none"
 	OnDelay     time.Duration `mapstructure:"on_delay"`
 	OffDelay    time.Duration `mapstructure:"off_delay"`
 	BlockManual bool          `mapstructure:"block_manual"`
+	// Zones, when given, are the only zones the sensor holds (a soil probe in one bed).
+	Zones []int `mapstructure:"zones"`
+	// Topic, Path: the sensor is the value on an MQTT topic (at a path into its JSON), a number
+	// against Threshold with Hysteresis, or a switch word (ON/OFF, true/false) without one.
+	Topic      string   `mapstructure:"topic"`
+	Path       string   `mapstructure:"path"`
+	Threshold  *float64 `mapstructure:"threshold"`
+	Hysteresis float64  `mapstructure:"hysteresis"`
+	// MaxAge: a topic sensor silent for longer stops holding runs; 0: never stale.
+	MaxAge time.Duration `mapstructure:"max_age"`
 }
 
 // Agent is the agent.* section.
@@ -81,6 +135,7 @@ type Agent struct {
 type Site struct {
 	Latitude  float64 `mapstructure:"latitude"`  // degrees, north positive
 	Longitude float64 `mapstructure:"longitude"` // degrees, east positive
+	Elevation float64 `mapstructure:"elevation"` // metres above sea level, for ET0
 }
 
 // Known reports whether the site was given.
@@ -229,6 +284,9 @@ type Zone struct {
 	// WaterLevel false: the zone's runs ignore the water level, even in a program that follows
 	// it (a bed of pots, say; default true).
 	WaterLevel *bool `mapstructure:"water_level"`
+	// PlantFactor scales the water level for this zone's plants: 1 for a lawn the durations
+	// were set for, less for shrubs or drip (default 1).
+	PlantFactor float64 `mapstructure:"plant_factor"`
 }
 
 // On reports whether the zone is enabled.
@@ -290,6 +348,17 @@ func (c Config) ScheduleEnv() schedule.Env {
 		env.Site = &schedule.Site{Latitude: c.Site.Latitude, Longitude: c.Site.Longitude}
 	}
 	return env
+}
+
+// PlantFactors are the zones' plant factors other than 1.
+func (c Config) PlantFactors() map[int]float64 {
+	out := map[int]float64{}
+	for _, z := range c.Zones {
+		if z.PlantFactor != 1 && z.PlantFactor != 0 {
+			out[z.ID] = z.PlantFactor
+		}
+	}
+	return out
 }
 
 // Unscaled are the zones whose runs ignore the water level.

@@ -91,6 +91,7 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.validateZones()...)
 	errs = append(errs, c.validateSensors()...)
+	errs = append(errs, c.validateWeather()...)
 	return errors.Join(errs...)
 }
 
@@ -114,13 +115,18 @@ func (c Config) validateSensors() []error {
 			add("name", "%q is used twice", s.Name)
 		}
 		names[s.Name] = true
-		if s.Line < 0 || s.Line > MaxLine {
+		c.validateSensorZones(s, add)
+		if s.Topic != "" {
+			c.validateTopicSensor(s, add)
+		} else if s.Line < 0 || s.Line > MaxLine {
 			add("line", "%d is not a GPIO line (0 to %d)", s.Line, MaxLine)
 		} else if other, dup := lines[s.Line]; dup {
 			add("line", "%d is also the line of %s", s.Line, other)
 		}
-		lines[s.Line] = s.Name
-		if s.Active != "" && s.Active != "low" && s.Active != "high" {
+		if s.Topic == "" {
+			lines[s.Line] = s.Name
+		}
+		if s.Topic == "" && s.Active != "" && s.Active != "low" && s.Active != "high" {
 			add("active", "%q: want low (a switch to ground) or high", s.Active)
 		}
 		if s.Pull != "" && s.Pull != "up" && s.Pull != "down" && s.Pull != "none" {
@@ -204,6 +210,9 @@ func (c Config) validateZones() []error {
 			if d.v < shortestRun || d.v > longestRun {
 				add(d.field, "%v: want from %v to %v, written like 10m or 1h30m", d.v, shortestRun, longestRun)
 			}
+		}
+		if f := z.PlantFactor; f != 0 && (f < 0.1 || f > 2.5 || math.IsNaN(f)) {
+			add("plant_factor", "%v: want 0.1 to 2.5 (1: as the durations are written)", f)
 		}
 		if z.DefaultDuration > z.MaxDuration {
 			add("default_duration", "%v is longer than max_duration %v", z.DefaultDuration, z.MaxDuration)

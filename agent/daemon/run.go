@@ -25,6 +25,7 @@ import (
 	"sprinkler/agent/serve"
 	"sprinkler/agent/valves"
 	"sprinkler/agent/versions"
+	"sprinkler/agent/weather"
 	"sprinkler/agent/web"
 	"sprinkler/broker/server"
 	"sprinkler/topics"
@@ -76,6 +77,8 @@ type run struct {
 	rep      *reporter
 	sens     *sensors.Set
 	sched    *scheduler.Engine
+	wx       *weather.Engine
+	feeds    map[string]func(payload []byte, retained bool) error // by topic: weather inputs and sensors on topics
 	svc      serve.Options
 	brk      *server.Broker
 	page     http.Handler
@@ -217,10 +220,10 @@ func (a *run) openSchedule() error {
 		return err
 	}
 	a.rep = newReporter(d.topics, a.v, func() topics.Info { return d.info(a.v, a.driver, a.started) }, d.log)
-	a.sens, err = d.openSensors(a.driver, func(name string, active bool) {
-		what := map[bool]string{true: "active", false: "inactive"}[active]
+	a.feeds = map[string]func([]byte, bool) error{}
+	a.sens, err = d.openSensors(a.driver, a.feeds, func(name, what string) {
 		d.log.Info("sensor "+what, "sensor", name)
-		a.v.AddEvent(topics.Event{Type: topics.EventSensor, Source: name, Message: "sensor " + name + " is " + what})
+		a.v.AddEvent(topics.Event{Type: topics.EventSensor, Source: name, Message: "sensor " + name + " " + what})
 	})
 	if err != nil {
 		return err
@@ -236,7 +239,13 @@ func (a *run) openSchedule() error {
 		}
 		return a.sens.Hold(zone)
 	}
-	if a.sched, err = d.openSchedule(a.v, a.state, loc, a.rep.nudge, hold, closedByHand); err != nil {
+	skip := func(date string) string {
+		if a.wx == nil {
+			return ""
+		}
+		return a.wx.SkipOn(date)
+	}
+	if a.sched, err = d.openSchedule(a.v, a.state, loc, a.rep.nudge, hold, closedByHand, skip); err != nil {
 		return err
 	}
 	a.rep.sched = a.sched
@@ -258,7 +267,7 @@ func (a *run) openSchedule() error {
 	if d.opts.Logs != nil {
 		a.svc.System.Logs = d.opts.Logs
 	}
-	return nil
+	return a.openWeather()
 }
 
 // shutdownRequested is the shutdown and reboot requests' callback.
@@ -349,6 +358,9 @@ func (a *run) openLink() error {
 	if err != nil {
 		return err
 	}
+	for t := range a.feeds {
+		o.Filters = append(o.Filters, t)
+	}
 	inbox := make(chan link.Message, inboxSize)
 	o.Inbox = inbox
 	var l mqttLink
@@ -368,7 +380,7 @@ func (a *run) openLink() error {
 	a.goroutine(a.rep.run)
 	w := &worker{topics: d.topics, svc: serve.New(a.svc), pub: l, rep: a.rep, event: a.v.AddEvent, log: d.log, clock: d.opts.Clock,
 		birth: birthTopic(d.cfg), birthDelay: d.cfg.HomeAssistant.BirthDelay, afterReply: a.stops.afterReply,
-		persist: func() error { return errors.Join(a.state.sync(), a.hist.Sync()) }}
+		persist: func() error { return errors.Join(a.state.sync(), a.hist.Sync()) }, feeds: a.feeds}
 	workCtx, stopWork := context.WithCancel(a.root)
 	var working sync.WaitGroup
 	working.Go(func() { w.run(workCtx, inbox) })
@@ -399,16 +411,24 @@ func (a *run) openLink() error {
 
 // startSchedule starts the schedule, or, on a clock that cannot be trusted, once it can be.
 func (a *run) startSchedule() (stop func()) {
+	start := func() {
+		if a.wx != nil {
+			a.wx.Start() // first: today's level before the first window
+		}
+		if a.sched != nil {
+			a.sched.Start()
+		}
+	}
 	switch {
-	case a.sched == nil:
+	case a.sched == nil && a.wx == nil:
 		return func() {}
 	case a.clockOK:
-		a.sched.Start()
+		start()
 		return func() {}
 	}
 	return a.d.whenClockTrusted(a.state.lastKnown(), a.probs, func() {
 		a.d.log.Info("the clock can be trusted again; the schedule starts")
-		a.sched.Start()
+		start()
 	})
 }
 

@@ -1,11 +1,13 @@
 package daemon
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
 	"time"
 
+	"sprinkler/agent/reading"
 	"sprinkler/agent/sensors"
 	"sprinkler/agent/valves"
 	"sprinkler/topics"
@@ -14,23 +16,41 @@ import (
 // switchDebounce filters a switch sensor's contact bounce in the kernel, before its delays.
 const switchDebounce = 20 * time.Millisecond
 
-// openSensors opens every configured sensor: on the GPIO chip with the gpio relay driver, on
-// the injected inputs in tests, else on simulated lines that read inactive. changed is told of
-// every change.
-func (d *Daemon) openSensors(driver string, changed func(name string, active bool)) (*sensors.Set, error) {
+// openSensors opens every configured sensor: a topic sensor on its topic, whose feed goes
+// into feeds; a line on the GPIO chip with the gpio relay driver, on the injected inputs in
+// tests, else on a simulated line that reads inactive. told hears what became of a sensor.
+func (d *Daemon) openSensors(driver string, feeds map[string]func([]byte, bool) error, told func(name, what string)) (*sensors.Set, error) {
 	ignore := map[int][]string{}
 	for _, z := range d.cfg.Zones {
 		ignore[z.ID] = z.IgnoreSensors
 	}
 	set := sensors.NewSet(ignore)
+	changed := func(name string, active bool) {
+		told(name, "is "+map[bool]string{true: "active", false: "inactive"}[active])
+	}
 	for _, c := range d.cfg.Sensors {
 		cfg := sensors.Config{Name: c.Name, Line: c.Line, ActiveLow: c.Active != "high", Pull: c.Pull,
-			OnDelay: c.OnDelay, OffDelay: c.OffDelay, BlockManual: c.BlockManual, Debounce: switchDebounce}
+			OnDelay: c.OnDelay, OffDelay: c.OffDelay, BlockManual: c.BlockManual, Debounce: switchDebounce, Zones: c.Zones, Topic: c.Topic}
 		if cfg.Pull == "" {
 			cfg.Pull = "up"
 		}
-		in, err := d.sensorInput(driver, cfg)
-		if err != nil {
+		var in sensors.Input
+		var err error
+		if c.Topic != "" {
+			cfg.ActiveLow = false
+			p, _ := reading.Parse(c.Path) // validated
+			name, age := c.Name, c.MaxAge
+			t := sensors.NewTopic(sensors.TopicConfig{Path: p, Threshold: c.Threshold, Hysteresis: c.Hysteresis, Below: c.Active == "below", MaxAge: c.MaxAge},
+				d.opts.Clock, func(stale bool) {
+					if stale {
+						told(name, fmt.Sprintf("is silent for %v: it holds no run until it reports again", age))
+					} else {
+						told(name, "reports again")
+					}
+				})
+			addFeed(feeds, c.Topic, func(payload []byte, _ bool) error { return t.Feed(payload) })
+			in = t
+		} else if in, err = d.sensorInput(driver, cfg); err != nil {
 			set.Close()
 			return nil, fmt.Errorf("sensors: %s on line %d: %w", c.Name, c.Line, err)
 		}
@@ -96,4 +116,16 @@ func (d *Daemon) openFlow(driver string, v *valves.Controller, post func(topic s
 			}
 		}
 	}), nil
+}
+
+// addFeed adds fn to the feeds of topic: a topic may carry a sensor and weather inputs both.
+func addFeed(feeds map[string]func([]byte, bool) error, topic string, fn func([]byte, bool) error) {
+	before := feeds[topic]
+	if before == nil {
+		feeds[topic] = fn
+		return
+	}
+	feeds[topic] = func(payload []byte, retained bool) error {
+		return errors.Join(before(payload, retained), fn(payload, retained))
+	}
 }

@@ -37,6 +37,8 @@ type worker struct {
 	event   func(topics.Event) // an event, published in order by the reporter
 	log     *slog.Logger
 	clock   clock.Clock
+	// feeds take the data topics' messages (weather inputs, sensors on topics), by topic.
+	feeds map[string]func(payload []byte, retained bool) error
 }
 
 func (w *worker) run(ctx context.Context, inbox <-chan link.Message) {
@@ -51,6 +53,12 @@ func (w *worker) run(ctx context.Context, inbox <-chan link.Message) {
 }
 
 func (w *worker) handle(m link.Message) {
+	if feed, ok := w.feeds[m.Topic]; ok {
+		if err := feed(m.Payload, m.Retained); err != nil {
+			w.log.Warn("input ignored", "topic", m.Topic, "payload", truncate(m.Payload), "err", err)
+		}
+		return
+	}
 	if m.Topic == w.birth {
 		w.homeAssistantBorn(m)
 		return

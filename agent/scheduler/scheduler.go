@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -74,6 +75,12 @@ type Options struct {
 	// MinRun is the shortest run the water level may scale a window to; shorter ones are
 	// skipped.
 	MinRun time.Duration
+	// Factors are the zones' plant factors other than 1: each scales the water level for its
+	// zone.
+	Factors map[int]float64
+	// WeatherSkip, when set, says why the runs on a local date (YYYY-MM-DD) of the zones that
+	// follow the water level are skipped (rain), or "".
+	WeatherSkip func(date string) string
 }
 
 // longestSleep bounds the timer, so that a step of the wall clock (a Pi has no RTC, and NTP
@@ -231,23 +238,35 @@ func (e *Engine) tick() {
 // profile says so. Called with mu held.
 func (e *Engine) windows(from, to time.Time) []schedule.Window {
 	ws := e.active.Windows(from, to, e.o.Location)
-	if !e.active.WaterLevel || e.level == 100 {
+	if !e.active.WaterLevel {
 		return ws
 	}
 	for i, w := range ws {
-		if !e.o.Unscaled[w.Zone] {
-			ws[i].End = w.Start.Add(w.End.Sub(w.Start) * time.Duration(e.level) / 100)
+		if pct := e.zoneLevel(w.Zone); !e.o.Unscaled[w.Zone] && pct != 100 {
+			ws[i].End = w.Start.Add(w.End.Sub(w.Start) * time.Duration(pct) / 100)
 		}
 	}
 	return ws
+}
+
+// zoneLevel is the water level for zone: the agent's, scaled by the zone's plant factor.
+// Called with mu held.
+func (e *Engine) zoneLevel(zone int) int {
+	f, ok := e.o.Factors[zone]
+	if !ok {
+		return e.level
+	}
+	return min(int(math.Round(float64(e.level)*f)), MaxWaterLevel)
 }
 
 // mayRun says why window w must not start now, or "" when it may.
 func (e *Engine) mayRun(w schedule.Window, now time.Time) string {
 	skipped := e.skipped(w)
 	switch {
+	case e.o.WeatherSkip != nil && !e.o.Unscaled[w.Zone] && e.o.WeatherSkip(w.Start.In(e.o.Location).Format(time.DateOnly)) != "":
+		return e.o.WeatherSkip(w.Start.In(e.o.Location).Format(time.DateOnly))
 	case e.active.WaterLevel && !e.o.Unscaled[w.Zone] && w.End.Sub(w.Start) < max(e.o.MinRun, time.Second):
-		return fmt.Sprintf("the water level %d%% makes the run %v, shorter than schedule.min_run", e.level, w.End.Sub(w.Start).Round(time.Second))
+		return fmt.Sprintf("the water level %d%% makes the run %v, shorter than schedule.min_run", e.zoneLevel(w.Zone), w.End.Sub(w.Start).Round(time.Second))
 	case skipped != "":
 		return skipped
 	case !e.auto:

@@ -29,6 +29,10 @@ type Config struct {
 	// Debounce has the kernel ignore edges closer than this (GPIO lines only); 0: none,
 	// as a flow meter's pulses need.
 	Debounce time.Duration
+	// Zones, when given, are the only zones the sensor holds.
+	Zones []int
+	// Topic is the MQTT topic of a sensor fed by one; "" for a line.
+	Topic string
 }
 
 // Input is one input line.

@@ -34,6 +34,12 @@ func (s *Set) holding(zone int, manual bool) []string {
 	var out []string
 	for _, x := range s.list {
 		c := x.Config()
+		if len(c.Zones) > 0 && !slices.Contains(c.Zones, zone) {
+			continue // a sensor of other zones
+		}
+		if _, stale := reads(x); stale {
+			continue // a silent sensor holds nothing
+		}
 		if active, _ := x.State(); active && !slices.Contains(s.ignore[zone], c.Name) && (!manual || c.BlockManual) {
 			out = append(out, c.Name)
 		}
@@ -66,7 +72,8 @@ func (s *Set) States() map[string]topics.SensorStatus {
 	out := make(map[string]topics.SensorStatus, len(s.list))
 	for _, x := range s.list {
 		active, since := x.State()
-		out[x.Config().Name] = topics.SensorStatus{Active: active, Since: topics.At(since)}
+		value, stale := reads(x)
+		out[x.Config().Name] = topics.SensorStatus{Active: active && !stale, Since: topics.At(since), Value: value, Stale: stale}
 	}
 	return out
 }
@@ -79,4 +86,12 @@ func (s *Set) Names() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// reads is a topic sensor's last value and whether it is stale; a line is never stale.
+func reads(x *Sensor) (*float64, bool) {
+	if t, ok := x.in.(interface{ Reading() (*float64, bool) }); ok {
+		return t.Reading()
+	}
+	return nil, false
 }

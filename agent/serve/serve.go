@@ -74,6 +74,8 @@ type Options struct {
 	MaxOpenLimit int
 	// Settings reads and changes the zones' and the site's settings; nil: unavailable.
 	Settings Settings
+	// Weather is the weather; nil without weather inputs.
+	Weather Weather
 	// Announce, when set, publishes Home Assistant discovery again (a program list changed).
 	Announce func()
 	// SaveDefault, when set, keeps a zone's default run changed on its duration topic.
@@ -103,7 +105,8 @@ func New(o Options) *Service {
 
 		topics.CmdLogs: s.logs, topics.CmdErrors: s.errorLog, topics.CmdClearLogs: s.clearLogs,
 		topics.CmdClearErrors: s.clearErrors, topics.CmdHealth: s.health, topics.CmdShutdown: s.shutdown,
-		topics.CmdReboot: s.reboot, topics.CmdFail: s.fail,
+		topics.CmdReboot: s.reboot, topics.CmdFail: s.fail, topics.CmdET0: s.et0,
+		topics.CmdWeather: s.needWeather(s.weather), topics.CmdWeatherCompute: s.needWeather(s.weatherCompute),
 	}
 	for name, h := range map[string]handler{
 		topics.CmdProfiles: s.profiles, topics.CmdProfile: s.profile, topics.CmdActivate: s.activate,

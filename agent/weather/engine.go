@@ -362,11 +362,13 @@ func (e *Engine) Today() *topics.WeatherDay {
 	return nil
 }
 
-// Skip says why today's scheduled runs of the zones that follow the water level are skipped,
-// or "".
-func (e *Engine) Skip() string {
-	if d := e.Today(); d != nil {
-		return d.Skip
+// SkipOn says why the scheduled runs on date (YYYY-MM-DD) of the zones that follow the water
+// level are skipped, or "".
+func (e *Engine) SkipOn(date string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if n := len(e.days); n > 0 && e.days[n-1].Date == date {
+		return e.days[n-1].Skip
 	}
 	return ""
 }

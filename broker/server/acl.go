@@ -67,7 +67,9 @@ func allowed(prefix, ha string, who identity, topic string, write bool) bool {
 	switch t.Kind {
 	case topics.KindRequest: // the contract's rule, as the agent applies it
 		return topics.Permits(who.role, topics.CommandAccess(t.Command))
-	case topics.KindZoneSet, topics.KindProfileSet, topics.KindAutoSet, topics.KindDurationSet, topics.KindWaterLevelSet, topics.KindPauseSet:
+	case topics.KindZoneSet, topics.KindProfileSet, topics.KindAutoSet, topics.KindDurationSet, topics.KindWaterLevelSet, topics.KindPauseSet,
+		topics.KindInput: // a reading moves water as surely as a command
+
 		return topics.Permits(who.role, topics.AccessOperate)
 	}
 	return false // state topics are written by agents only

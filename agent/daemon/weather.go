@@ -1,0 +1,85 @@
+package daemon
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"sprinkler/agent/weather"
+	"sprinkler/topics"
+)
+
+// openWeather opens the weather, when inputs are configured: each decision sets the water
+// level, is an event and the retained weather state.
+func (a *run) openWeather() error {
+	d := a.d
+	if !d.cfg.Weather.Enabled() {
+		return nil
+	}
+	at, _ := d.cfg.Weather.TimeOfDay() // validated
+	loc, err := d.cfg.Location()
+	if err != nil {
+		return err
+	}
+	wx, err := weather.Open(weather.Options{Settings: d.cfg.WeatherSettings(), Inputs: d.cfg.WeatherInputs(),
+		Dir: filepath.Join(d.cfg.State.Dir, "weather"), Location: loc, Clock: d.opts.Clock, At: at,
+		LastWatered: a.lastWatered, Apply: a.applyWeather, Log: d.log.With("component", "weather")})
+	if err != nil {
+		return err
+	}
+	a.wx = wx
+	a.svc.Weather = wx
+	for _, t := range wx.Filters() {
+		addFeed(a.feeds, t, func(payload []byte, retained bool) error {
+			_, err := wx.Feed(t, payload, retained)
+			return err
+		})
+	}
+	a.onClose(func() error { wx.Stop(); return nil })
+	return nil
+}
+
+// lastWatered is when a scheduled run of a zone that follows the water level last watered.
+func (a *run) lastWatered() time.Time {
+	unscaled := a.d.cfg.Unscaled()
+	var last time.Time
+	for _, r := range a.hist.Runs(0, a.started.AddDate(0, 0, -31)) {
+		if strings.HasPrefix(r.Source, topics.SourceSchedule) && r.ActualS > 0 && !unscaled[r.Zone] && r.Ended.After(last) {
+			last = r.Ended.Time
+		}
+	}
+	return last
+}
+
+// applyWeather takes a decision of the weather: the water level, an event, the retained state.
+func (a *run) applyWeather(day topics.WeatherDay) {
+	if a.sched != nil && a.sched.WaterLevel() != day.Level {
+		if err := a.sched.SetWaterLevel(day.Level, "weather"); err != nil {
+			a.d.log.Error("weather: the water level was refused", "err", err)
+		}
+	}
+	typ := topics.EventWeather
+	if day.Source != topics.LevelFromWeather {
+		typ = topics.EventWeatherOffline
+	}
+	a.v.AddEvent(topics.Event{Type: typ, Source: "weather", Message: weatherMessage(day)})
+	a.rep.post(a.d.topics.WeatherState(), mustJSON(day))
+}
+
+// weatherMessage says what a decision was and why, in one line.
+func weatherMessage(d topics.WeatherDay) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "water level %d%% for %s", d.Level, d.Date)
+	switch {
+	case d.Source == topics.LevelFromWeather:
+		fmt.Fprintf(&b, ": ET0 %.1f mm yesterday (%s); %d days since the last watering lost %.1f mm, rain gave %.1f mm, against %.1f mm a day",
+			*d.ET0Mm, d.Method, d.Window, d.ET0SumMm, d.EffectiveMm, d.BaselineMm)
+	case len(d.Notes) > 0:
+		b.WriteString(": " + d.Notes[len(d.Notes)-1])
+	}
+	if d.Skip != "" {
+		b.WriteString("; today's runs skipped: " + d.Skip)
+	}
+	return b.String()
+}
