@@ -7,6 +7,7 @@
 package weather
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -56,7 +57,7 @@ const keepDays = 60
 type Engine struct {
 	o      Options
 	store  *Store
-	inputs map[string]*input // by topic
+	inputs []*input
 
 	mu      sync.Mutex
 	days    []topics.WeatherDay // decisions, oldest first
@@ -67,10 +68,9 @@ type Engine struct {
 // input is an Input with its conversion, and the last raw total of a rain counter.
 type input struct {
 	Input
-	convert  func(float64) float64
-	unit     string
-	lastRaw  *float64
-	lastSeen time.Time
+	convert func(float64) float64
+	unit    string
+	lastRaw *float64
 }
 
 // Open opens the readings and the decisions kept in o.Dir.
@@ -80,7 +80,7 @@ func Open(o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{o: o, store: st, inputs: map[string]*input{}}
+	e := &Engine{o: o, store: st}
 	for _, in := range o.Inputs {
 		conv, unit, err := Unit(in.Quantity, in.Unit)
 		if err != nil {
@@ -88,9 +88,9 @@ func Open(o Options) (*Engine, error) {
 		}
 		x := &input{Input: in, convert: conv, unit: unit}
 		if r, ok := st.Last(in.Quantity); ok {
-			x.lastRaw, x.lastSeen = r.Raw, r.At
+			x.lastRaw = r.Raw
 		}
-		e.inputs[in.Topic] = x
+		e.inputs = append(e.inputs, x)
 	}
 	if _, err := statefile.Read(e.daysPath(), &e.days); err != nil {
 		o.Log.Warn("weather: the decisions kept could not be read; starting afresh", "err", err)
@@ -104,26 +104,35 @@ func (e *Engine) daysPath() string { return filepath.Join(e.o.Dir, "days.json") 
 // Filters are the topics the inputs come on.
 func (e *Engine) Filters() []string {
 	var out []string
-	for t := range e.inputs {
-		out = append(out, t)
+	for _, in := range e.inputs {
+		out = append(out, in.Topic)
 	}
 	slices.Sort(out)
-	return out
+	return slices.Compact(out)
 }
 
 // Feed takes a message on an input's topic; it reports whether the topic is one, and what was
 // wrong with the payload. A retained message is not a new reading, but for a forecast.
 func (e *Engine) Feed(topic string, payload []byte, retained bool) (bool, error) {
-	in, ok := e.inputs[topic]
-	if !ok {
-		return false, nil
+	found := false
+	var errs []error
+	for _, in := range e.inputs {
+		if in.Topic == topic {
+			found = true
+			errs = append(errs, e.feed(in, payload, retained))
+		}
 	}
+	return found, errors.Join(errs...)
+}
+
+// feed takes a payload of one input.
+func (e *Engine) feed(in *input, payload []byte, retained bool) error {
 	if retained && in.Quantity != ForecastRain {
-		return true, nil // heard before: a replay would count it twice
+		return nil // heard before: a replay would count it twice
 	}
 	v, err := in.Path.Value(payload)
 	if err != nil {
-		return true, fmt.Errorf("weather input %s on %s: %w", in.Quantity, topic, err)
+		return fmt.Errorf("weather input %s on %s: %w", in.Quantity, in.Topic, err)
 	}
 	r := Reading{At: e.o.Clock.Now(), Q: in.Quantity, V: in.convert(v)}
 	switch {
@@ -142,12 +151,9 @@ func (e *Engine) Feed(topic string, payload []byte, retained bool) (bool, error)
 		e.mu.Unlock()
 	}
 	if r.V < 0 && (in.Quantity == Rain || in.Quantity == ForecastRain || in.Quantity == Wind || in.Quantity == Solar || in.Quantity == Sunshine) {
-		return true, fmt.Errorf("weather input %s on %s: %g is negative", in.Quantity, topic, v)
+		return fmt.Errorf("weather input %s on %s: %g is negative", in.Quantity, in.Topic, v)
 	}
-	e.mu.Lock()
-	in.lastSeen = r.At
-	e.mu.Unlock()
-	return true, e.store.Add(r)
+	return e.store.Add(r)
 }
 
 // Start computes today's decision if there is none yet (the agent was down at the time), and
@@ -377,8 +383,7 @@ func (e *Engine) SkipOn(date string) string {
 func (e *Engine) Report(days int) topics.WeatherReport {
 	now := e.o.Clock.Now()
 	rep := topics.WeatherReport{Inputs: []topics.WeatherInput{}, Today: e.Today()}
-	for _, t := range e.Filters() {
-		in := e.inputs[t]
+	for _, in := range e.inputs {
 		wi := topics.WeatherInput{Quantity: in.Quantity, Topic: in.Topic, Path: in.Path.String(), Unit: in.unit, Stale: true}
 		if r, ok := e.store.Last(in.Quantity); ok {
 			age := now.Sub(r.At).Seconds()

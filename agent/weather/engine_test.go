@@ -175,7 +175,7 @@ func TestRestartKeepsReadings(t *testing.T) {
 	open(t, clk, dir, g2)
 	g2.e.Start()
 	rep := g2.e.Report(0)
-	if v := rep.Inputs[2].Value; rep.Inputs[2].Quantity != weather.Temperature || v == nil || *v != 21 {
+	if v := rep.Inputs[0].Value; rep.Inputs[0].Quantity != weather.Temperature || v == nil || *v != 21 {
 		t.Errorf("after a restart: %+v", rep.Inputs)
 	}
 	g2.day(t, 22, 22, 0, &total) // finishes the day and runs to 00:30 the next
