@@ -297,6 +297,11 @@ func (a *run) openBroker() error {
 	bcfg.Presence = d.topics.Clients()
 	bcfg.Agent = d.cfg.Agent.ID
 	bcfg.HomeAssistant = d.cfg.HomeAssistant.Prefix
+	for t := range a.feeds {
+		if !strings.HasPrefix(t, d.cfg.MQTT.Prefix+"/") {
+			bcfg.Inputs = append(bcfg.Inputs, t)
+		}
+	}
 	a.brk = server.New(bcfg, d.log.With("component", "broker"))
 	if d.cfg.Web.Listen != "" {
 		a.page = web.Handler(web.Options{Prefix: d.cfg.MQTT.Prefix, Agent: d.cfg.Agent.ID,

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"slices"
 	"strings"
 
 	"sprinkler/topics"
@@ -27,9 +28,13 @@ type identity struct {
 // topic classes; everything else is for admins alone, but for Home Assistant's discovery tree.
 // An agent is bound to the agent id its user names: it writes its own subtree and its own
 // discovery topics, and nothing else.
-func allowed(prefix, ha string, who identity, topic string, write bool) bool {
+func allowed(cfg Config, who identity, topic string, write bool) bool {
+	prefix, ha := cfg.Prefix, cfg.HomeAssistant
 	if who.role == RoleAdmin {
 		return true
+	}
+	if slices.Contains(cfg.Inputs, topic) { // the agent's inputs outside its tree: a reading moves water
+		return topics.Permits(who.role, topics.AccessOperate) && who.role != RoleAgent
 	}
 	if topic == topics.Sync(prefix, who.client) {
 		return true // every client's own sync topic
@@ -77,6 +82,6 @@ func allowed(prefix, ha string, who identity, topic string, write bool) bool {
 
 // mayPublish decides a publish by who, as a live message or as a last will: the ACL, and no
 // retained command, since a retained command would act again on every reconnect.
-func mayPublish(prefix, ha string, who identity, topic string, retained bool) bool {
-	return allowed(prefix, ha, who, topic, true) && !(retained && topics.IsCommand(topic))
+func mayPublish(cfg Config, who identity, topic string, retained bool) bool {
+	return allowed(cfg, who, topic, true) && !(retained && topics.IsCommand(topic))
 }

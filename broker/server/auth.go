@@ -84,7 +84,7 @@ func (h *access) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	if why == "" {
 		code, why = packets.ErrNotAuthorized, h.admit(cl, who)
 	}
-	if why == "" && pk.Connect.WillFlag && !mayPublish(h.cfg.Prefix, h.cfg.HomeAssistant, who, pk.Connect.WillTopic, pk.Connect.WillRetain) {
+	if why == "" && pk.Connect.WillFlag && !mayPublish(h.cfg, who, pk.Connect.WillTopic, pk.Connect.WillRetain) {
 		why = fmt.Sprintf("a last will on %s (retained: %v) is not allowed to role %s", pk.Connect.WillTopic, pk.Connect.WillRetain, roleName(who.role))
 	}
 	if why != "" {

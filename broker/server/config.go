@@ -70,6 +70,10 @@ type Config struct {
 	// HomeAssistant is Home Assistant's discovery prefix (homeassistant.prefix of the agent
 	// that embeds the broker); the standalone broker uses Home Assistant's default.
 	HomeAssistant string `mapstructure:"-"`
+	// Inputs are topics outside the agent's tree that its configuration takes readings from
+	// (a zigbee2mqtt soil probe, a weather station): operators and Home Assistant may publish
+	// and read them, as they may the agent's own <base>/input/<name>.
+	Inputs []string `mapstructure:"-"`
 }
 
 // User is one account.

@@ -60,7 +60,7 @@ func (h *access) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	if s == nil {
 		return false
 	}
-	ok := allowed(h.cfg.Prefix, h.cfg.HomeAssistant, s.identity, topic, write)
+	ok := allowed(h.cfg, s.identity, topic, write)
 	if !ok && write {
 		h.log.Warn("publish denied", "client", cl.ID, "user", s.user, "role", s.role, "topic", topic)
 	}
@@ -83,7 +83,7 @@ func (h *access) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, 
 // due.
 func (h *access) OnWill(cl *mqtt.Client, will mqtt.Will) (mqtt.Will, error) {
 	s := h.sessions.of(cl)
-	if s == nil || !mayPublish(h.cfg.Prefix, h.cfg.HomeAssistant, s.identity, will.TopicName, will.Retain) {
+	if s == nil || !mayPublish(h.cfg, s.identity, will.TopicName, will.Retain) {
 		h.log.Warn("last will not allowed; not sent", "client", cl.ID, "topic", will.TopicName, "retained", will.Retain)
 		return mqtt.Will{TopicName: topics.Sync(h.cfg.Prefix, cl.ID), Qos: will.Qos}, nil
 	}

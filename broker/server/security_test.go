@@ -106,7 +106,8 @@ func (o observer) settle(t *testing.T) {
 // with an admin watching everything that exactly the allowed ones are delivered.
 func TestRoleMatrix(t *testing.T) {
 	c := withUsers(t)
-	c.Anonymous = server.AnonymousLoopback // the observer is the anonymous local admin
+	c.Anonymous = server.AnonymousLoopback  // the observer is the anonymous local admin
+	c.Inputs = []string{"zigbee2mqtt/soil"} // a soil probe the agent reads
 	b := start(t, c)
 	url := brokertest.URL(b.Addr())
 	obs := observer{brokertest.Connect(t, url)}
@@ -127,6 +128,9 @@ func TestRoleMatrix(t *testing.T) {
 		"homeassistant/device/garden/config":   {"agent"},
 		"homeassistant/valve/other/z1/config":  {},
 		"elsewhere/topic":                      {},
+		"sprinkler/garden/input/rain":          {"operator", "homeassistant", "agent"},
+		"zigbee2mqtt/soil":                     {"operator", "homeassistant"},
+		"zigbee2mqtt/other":                    {},
 	}
 	n := 0
 	for topic, allowedRoles := range cases {

@@ -165,6 +165,7 @@ broker unreachable, or timeout (always within --timeout).`,
 	root.AddCommand(a.runCommands()...)
 	root.AddCommand(a.scheduleCommands()...)
 	root.AddCommand(a.programCommands(), a.zoneSettingsCommands(), a.siteCommands(), a.configCommands())
+	root.AddCommand(a.weatherCommands()...)
 	root.AddCommand(a.historyCommands()...)
 	root.AddCommand(a.systemCommands()...)
 	return root

@@ -259,7 +259,7 @@ var subcommands = map[string]string{
 	topics.CmdProgramDelete: "program delete", topics.CmdProgramRename: "program rename", topics.CmdProgramVersions: "program history",
 	topics.CmdProgramRestore: "program restore", topics.CmdProgramPreview: "program preview",
 	topics.CmdZoneList: "zone list", topics.CmdZoneSet: "zone set", topics.CmdSiteGet: "site show", topics.CmdSiteSet: "site set", topics.CmdLimitsSet: "limits set",
-	topics.CmdConfigVersions: "config history", topics.CmdConfigRestore: "config restore",
+	topics.CmdConfigVersions: "config history", topics.CmdConfigRestore: "config restore", topics.CmdWeatherCompute: "weather compute",
 }
 
 func printClients(w io.Writer, data json.RawMessage) error {
