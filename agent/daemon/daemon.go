@@ -121,6 +121,7 @@ func (d *Daemon) discoveryModel(v *valves.Controller, sched *scheduler.Engine, s
 		}
 		m.Sensors = sens.Names()
 		m.Flow = d.cfg.Flow.PulsesPerLitre > 0
+		m.Weather = d.cfg.Weather.Enabled()
 		return m
 	}
 }

@@ -32,6 +32,7 @@ type Model struct {
 	Profiles  []string // nil when the agent has no schedule
 	Sensors   []string // the switch sensors' names
 	Flow      bool     // a flow meter is configured
+	Weather   bool     // the weather sets the water level
 	ConfigURL string   // the agent's web page, if it serves one
 }
 
@@ -51,7 +52,7 @@ var EventTypes = []string{
 	topics.EventZoneOpened, topics.EventZoneClosed, topics.EventRunQueued, topics.EventRunRejected,
 	topics.EventRunStarted, topics.EventRunFinished, topics.EventForcedOff, topics.EventRunResumed,
 	topics.EventRunSkipped, topics.EventCommandRefused, topics.EventProfileChanged, topics.EventScheduleLoaded, topics.EventPaused, topics.EventUnpaused,
-	topics.EventProblem, topics.EventProblemCleared,
+	topics.EventProblem, topics.EventProblemCleared, topics.EventSensor, topics.EventWeather, topics.EventWeatherOffline,
 }
 
 func (m Model) uid(object string) string { return "sprinkler-" + m.Topics.ID() + "-" + object }
@@ -164,6 +165,22 @@ func (m Model) Entities() []Entity {
 		add("sensor", "flow_total", map[string]any{
 			"name": "Water used", "dev_cla": "water", "unit_of_meas": "L", "stat_cla": "total_increasing",
 			"stat_t": t.FlowState(), "val_tpl": "{{ value_json.total_l | round(1) }}",
+		})
+	}
+	if m.Weather {
+		add("sensor", "et0", map[string]any{
+			"name": "Evapotranspiration yesterday", "ic": "mdi:sun-thermometer", "unit_of_meas": "mm", "stat_cla": "measurement",
+			"stat_t": t.WeatherState(), "val_tpl": "{{ value_json.et0_mm if value_json.et0_mm is not none else 'unknown' }}",
+			"json_attr_t": t.WeatherState(), "json_attr_tpl": `{{ {'method': value_json.method, 'balance_from': value_json.balance_from, 'et0_sum_mm': value_json.et0_sum_mm, 'effective_rain_mm': value_json.effective_rain_mm} | tojson }}`,
+		})
+		add("sensor", "weather_level", map[string]any{
+			"name": "Water level from the weather", "ic": "mdi:water-percent", "unit_of_meas": "%", "stat_cla": "measurement",
+			"stat_t": t.WeatherState(), "val_tpl": "{{ value_json.level }}",
+			"json_attr_t": t.WeatherState(), "json_attr_tpl": `{{ {'date': value_json.date, 'source': value_json.source, 'notes': value_json.notes} | tojson }}`,
+		})
+		add("sensor", "weather_skip", map[string]any{
+			"name": "Skipped for rain", "ic": "mdi:weather-pouring", "stat_t": t.WeatherState(),
+			"val_tpl": "{{ value_json.skip if value_json.skip else 'no' }}",
 		})
 	}
 	for _, name := range m.Sensors {

@@ -73,13 +73,14 @@ function connect(user, pass) {
 
 // select follows agent id: its state, events and the replies to this page.
 function select(id) {
-  if (base) client.unsubscribe([`${base}/state`, `${base}/event`, `${base}/flow/state`, `${base}/schedule/next`, `${base}/response/+/${clientId}`]);
+  if (base) client.unsubscribe([`${base}/state`, `${base}/event`, `${base}/flow/state`, `${base}/weather/state`, `${base}/schedule/next`, `${base}/response/+/${clientId}`]);
   agent = id;
   base = `${cfg.prefix}/${id}`;
   snapshot = null;
   $('#events').replaceChildren();
   sensorsLine.flow = null;
-  client.subscribe([`${base}/state`, `${base}/event`, `${base}/flow/state`, `${base}/schedule/next`, `${base}/response/+/${clientId}`], { qos: 1 });
+  weatherLine(null);
+  client.subscribe([`${base}/state`, `${base}/event`, `${base}/flow/state`, `${base}/weather/state`, `${base}/schedule/next`, `${base}/response/+/${clientId}`], { qos: 1 });
   todaysRuns();
   request('whoami', {}).then((w) => {
     role = w.role || 'admin';
@@ -109,6 +110,8 @@ function receive(topic, payload) {
     event(JSON.parse(text));
   } else if (topic === `${base}/schedule/next`) {
     if (text) timeline(JSON.parse(text)); // the schedule changed: a program, a zone, a switch
+  } else if (topic === `${base}/weather/state`) {
+    weatherLine(text ? JSON.parse(text) : null);
   } else if (topic === `${base}/flow/state`) {
     sensorsLine.flow = text ? JSON.parse(text) : null;
     sensorsLine();

@@ -72,11 +72,26 @@ function todaysRuns() {
 function sensorsLine() {
   const parts = [];
   for (const [name, st] of Object.entries((snapshot && snapshot.sensors) || {})) {
-    parts.push(`${name}: ${st.active ? 'active' : 'inactive'}${st.since ? ' since ' + new Date(st.since).toLocaleTimeString() : ''}`);
+    const value = st.value !== undefined ? ` (${st.value})` : '';
+    const state = st.stale ? 'silent, holds nothing' : (st.active ? 'active' : 'inactive');
+    parts.push(`${name}${value}: ${state}${st.since && !st.stale ? ' since ' + new Date(st.since).toLocaleTimeString() : ''}`);
   }
   if (sensorsLine.flow) parts.push(`flow ${sensorsLine.flow.rate_lpm.toFixed(1)} L/min, ${sensorsLine.flow.total_l.toFixed(1)} L since start`);
   $('#sensors').textContent = parts.join(' · ');
   $('#sensors').hidden = parts.length === 0;
+}
+
+// weatherLine shows today's decision of the weather: ET0, the level and why, a skip for rain.
+function weatherLine(d) {
+  const el = $('#weather');
+  el.hidden = !d;
+  if (!d) return;
+  const parts = [`Weather: level ${d.level} % for ${d.date}`];
+  if (d.et0_mm !== null) parts.push(`ET0 yesterday ${d.et0_mm.toFixed(1)} mm (${d.method})`);
+  if (d.window_days) parts.push(`${d.window_days} days since watering lost ${d.et0_sum_mm.toFixed(1)} mm, rain gave ${d.effective_rain_mm.toFixed(1)} mm`);
+  if (d.source !== 'weather') parts.push((d.notes || []).slice(-1)[0] || d.source);
+  if (d.skip) parts.push(`today's runs skipped: ${d.skip}`);
+  el.textContent = parts.join(' · ');
 }
 
 function historyInit() {
