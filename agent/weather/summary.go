@@ -74,6 +74,9 @@ func summarise(date string, rs []Reading, from, to time.Time, maxAge map[string]
 		s.RainMm = &total
 	}
 	for _, q := range Quantities {
+		if len(rs) == 0 {
+			break // a day without readings says so once
+		}
 		if q == ForecastRain || q == TemperatureMin || q == TemperatureMax || q == Rain {
 			continue // a forecast, a given extreme or a rain gauge speak when they have something to say
 		}
@@ -120,7 +123,12 @@ func gaps(q string, rs []Reading, from, to time.Time, age time.Duration) []strin
 	prev := from
 	add := func(a, b time.Time) {
 		if b.Sub(a) > age {
-			out = append(out, fmt.Sprintf("%s: no reading %s-%s", q, a.Format("15:04"), b.Format("15:04")))
+			loc := from.Location()
+			end := b.In(loc).Format("15:04")
+			if end == "00:00" && b.After(from) {
+				end = "24:00"
+			}
+			out = append(out, fmt.Sprintf("%s: no reading %s-%s", q, a.In(loc).Format("15:04"), end))
 		}
 	}
 	for _, r := range rs {

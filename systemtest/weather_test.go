@@ -1,0 +1,56 @@
+package systemtest
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"sprinkler/broker/brokertest"
+)
+
+// TestWeatherFromTheCommandLine runs the agent on the shipped weather example as a process and
+// asks it with sprinklerctl: et0 answers the paper's daily example (FAO-56 example 18,
+// Brussels on 6 July: 3.9 mm) and its missing-data case; a station's reading, published as
+// rtl_433 does, shows in weather with its topic and age; weather compute decides the day.
+func TestWeatherFromTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"agent-weather.yaml", "profiles.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../configs", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	url, _ := startAgentOn(t, "garden", filepath.Join(dir, "agent-weather.yaml"))
+
+	code, out, stderr := ctl(t, url, "et0", "--date", "2026-07-06", "--latitude", "50.8", "--elevation", "100", "--tmin", "12.3", "--tmax", "21.5",
+		"--rh-min", "63", "--rh-max", "84", "--wind", "2.7778", "--wind-height", "10", "--sunshine", "9.25")
+	if code != 0 || !strings.HasPrefix(out, "ET0 3.88 mm/day by penman-monteith (Rs from sunshine hours)") || !regexp.MustCompile(`rn_mj_m2 +13\.28`).MatchString(out) {
+		t.Errorf("et0 of FAO-56 example 18: %d %s %s", code, out, stderr)
+	}
+	if code, out, _ := ctl(t, url, "et0", "--date", "2026-07-15", "--latitude", "45.72", "--elevation", "200", "--tmin", "14.8", "--tmax", "26.6"); code != 0 ||
+		!strings.HasPrefix(out, "ET0 5.03 mm/day by hargreaves") {
+		t.Errorf("et0 with temperatures alone: %s", out)
+	}
+	if code, _, stderr := ctl(t, url, "et0", "--latitude", "50", "--tmin", "20", "--tmax", "10"); code == 0 || !strings.Contains(stderr, "tmax_c 10 is below tmin_c 20") {
+		t.Errorf("et0 with tmax below tmin: %d %s", code, stderr)
+	}
+
+	station := brokertest.Connect(t, url)
+	station.Publish("rtl_433/station/events", false, `{"model":"Fineoffset-WH24","temperature_C":18.4,"humidity":71,"wind_avg_km_h":7.2,"rain_mm":12.3}`)
+	station.Publish("sprinkler/garden/input/forecast_rain", true, "2.5")
+	if code, out, stderr := ctl(t, url, "weather"); code != 0 || !regexp.MustCompile(`(?m)^temperature +18\.4 °C +\d+s +rtl_433/station/events +temperature_C$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^wind +1\.842 m/s at 2 m`).MatchString(out) || !regexp.MustCompile(`(?m)^forecast_rain +2\.5 mm`).MatchString(out) {
+		t.Errorf("weather: %d\n%s%s", code, out, stderr)
+	}
+	if code, out, stderr := ctl(t, url, "weather", "compute"); code != 0 || !strings.Contains(out, "water level 100% for ") || !strings.Contains(out, "forecast for the next 24 h 2.5 mm") {
+		t.Errorf("weather compute: %d\n%s%s", code, out, stderr)
+	}
+	if code, out, stderr := ctl(t, url, "weather", "--days", "14"); code != 0 || !strings.Contains(out, "DATE  ") || !strings.Contains(out, "██████████|") {
+		t.Errorf("weather --days 14: %d\n%s%s", code, out, stderr)
+	}
+}
