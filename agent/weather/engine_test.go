@@ -2,6 +2,7 @@ package weather_test
 
 import (
 	"fmt"
+	"math"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -65,11 +66,13 @@ func (g *garden) feed(t *testing.T, topic, payload string) {
 	}
 }
 
-// day feeds a day of hourly readings from 03:00 on: temperatures between lo and hi, humidity
-// between 40 and 80 %, a 10 km/h wind, and rain mm falling at noon.
+// day feeds 24 hours of hourly readings: the temperature between lo at 03:00 and hi at
+// 15:00, the humidity from 80 % down to 40 % and back, a 10 km/h wind, and rain mm falling in
+// the tenth hour.
 func (g *garden) day(t *testing.T, lo, hi, rain float64, total *float64) {
 	for h := range 24 {
-		x := float64(h) / 23
+		hour := float64(g.clk.Now().Hour()) + float64(g.clk.Now().Minute())/60
+		x := (1 - math.Cos(2*math.Pi*(hour-3)/24)) / 2
 		g.feed(t, "station/outdoor", fmt.Sprintf(`{"temperature": %.2f}`, lo+(hi-lo)*x))
 		g.feed(t, "station/hum", fmt.Sprintf(`{"outdoor":{"humidity": %.1f}}`, 80-40*x))
 		g.feed(t, "station/wind", "10")
@@ -183,5 +186,47 @@ func TestRestartKeepsReadings(t *testing.T) {
 	d := g2.applied[len(g2.applied)-1]
 	if d.Date != "2026-07-02" || d.ET0Mm == nil || !strings.Contains(strings.Join(d.Notes, ";"), "1 damaged lines skipped") {
 		t.Errorf("the day after: %+v", d)
+	}
+}
+
+// TestTwoWeeks runs two weeks of July weather in Brussels through the engine, watering every
+// morning the level allows: hourly readings of a day between its lowest and highest
+// temperature, and its rain at noon. It logs the decisions (go test -v -run TestTwoWeeks).
+func TestTwoWeeks(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 7, 1, 3, 30, 0, 0, time.UTC))
+	g := &garden{}
+	open(t, clk, t.TempDir(), g)
+	g.e.Start()
+	total := 0.0
+	days := []struct{ lo, hi, rain float64 }{
+		{12, 21, 0}, {13, 24, 0}, {15, 28, 0}, {17, 31, 0}, {18, 33, 0}, {19, 34, 0}, {16, 25, 14},
+		{13, 19, 3}, {12, 20, 0}, {13, 23, 0}, {14, 26, 0}, {15, 27, 0}, {11, 17, 9}, {12, 22, 0},
+	}
+	for _, d := range days {
+		g.day(t, d.lo, d.hi, d.rain, &total)
+		if last := g.applied[len(g.applied)-1]; last.Level > 0 && last.Skip == "" {
+			g.watered = time.Date(2026, 7, clk.Now().Day(), 6, 10, 0, 0, time.UTC)
+		}
+	}
+	t.Log("date        Tmin-Tmax  rain   ET0   window  level  source   skip")
+	for i, d := range g.applied[1:] {
+		et := "  -  "
+		if d.ET0Mm != nil {
+			et = fmt.Sprintf("%5.2f", *d.ET0Mm)
+		}
+		t.Logf("%s  %2.0f-%2.0f °C  %4.1f  %s  %d d     %3d %%  %-8s %s", d.Date, days[i].lo, days[i].hi, days[i].rain, et, d.Window, d.Level, d.Source, d.Skip)
+	}
+	byDate := map[string]topics.WeatherDay{}
+	for _, d := range g.applied {
+		byDate[d.Date] = d
+	}
+	if hot, mild := byDate["2026-07-07"], byDate["2026-07-02"]; hot.Level <= 100 || mild.Level >= hot.Level {
+		t.Errorf("the hottest day %d %%, the mildest %d %%", hot.Level, mild.Level)
+	}
+	if wet := byDate["2026-07-08"]; wet.Skip == "" || wet.Level != 0 {
+		t.Errorf("after 14 mm of rain: %+v", wet)
+	}
+	if wet := byDate["2026-07-14"]; wet.Skip == "" {
+		t.Errorf("after 9 mm of rain: %+v", wet)
 	}
 }
