@@ -2,8 +2,8 @@ package weather_test
 
 import (
 	"fmt"
-	"math"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
