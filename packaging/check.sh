@@ -90,7 +90,9 @@ for f in /etc/sprinkler/agent.yaml /lib/systemd/system/sprinkler-agent.service \
 	/lib/udev/rules.d/60-sprinkler-gpio.rules /usr/share/bash-completion/completions/sprinklerctl \
 	/usr/share/zsh/vendor-completions/_sprinklerctl /usr/share/fish/vendor_completions.d/sprinklerctl.fish \
 	/usr/share/man/man1/sprinklerctl.1.gz /usr/share/man/man1/sprinkler-agent.1.gz /usr/share/man/man1/sprinkler-broker.1.gz \
-	/usr/share/doc/sprinkler/copyright /usr/share/doc/sprinkler/changelog.gz /usr/share/doc/sprinkler/README.md; do
+	/usr/share/doc/sprinkler/copyright /usr/share/doc/sprinkler/changelog.gz /usr/share/doc/sprinkler/README.md \
+	/usr/share/doc/sprinkler/weather.md /usr/share/doc/sprinkler/examples/agent-weather.yaml \
+	/usr/share/doc/sprinkler/examples/home-assistant-weather.yaml; do
 	check "$f 644 root:root" sh -c "[ \"\$(stat -c '%a %U:%G' $f)\" = '644 root:root' ]"
 done
 check "conffiles: agent.yaml and profiles.yaml" sh -c "dpkg-query -W -f '\${Conffiles}' sprinkler | grep -q ' /etc/sprinkler/agent.yaml ' &&

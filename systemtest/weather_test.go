@@ -1,11 +1,14 @@
 package systemtest
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
 
 	"sprinkler/broker/brokertest"
 )
@@ -15,17 +18,7 @@ import (
 // Brussels on 6 July: 3.9 mm) and its missing-data case; a station's reading, published as
 // rtl_433 does, shows in weather with its topic and age; weather compute decides the day.
 func TestWeatherFromTheCommandLine(t *testing.T) {
-	dir := t.TempDir()
-	for _, f := range []string{"agent-weather.yaml", "profiles.yaml"} {
-		b, err := os.ReadFile(filepath.Join("../configs", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	url, _ := startAgentOn(t, "garden", filepath.Join(dir, "agent-weather.yaml"))
+	url, _ := weatherAgent(t)
 
 	code, out, stderr := ctl(t, url, "et0", "--date", "2026-07-06", "--latitude", "50.8", "--elevation", "100", "--tmin", "12.3", "--tmax", "21.5",
 		"--rh-min", "63", "--rh-max", "84", "--wind", "2.7778", "--wind-height", "10", "--sunshine", "9.25")
@@ -52,5 +45,44 @@ func TestWeatherFromTheCommandLine(t *testing.T) {
 	}
 	if code, out, stderr := ctl(t, url, "weather", "--days", "14"); code != 0 || !strings.Contains(out, "DATE  ") || !strings.Contains(out, "██████████|") {
 		t.Errorf("weather --days 14: %d\n%s%s", code, out, stderr)
+	}
+}
+
+// weatherAgent runs an agent process on a copy of the shipped weather example.
+func weatherAgent(t *testing.T) (string, *proc) {
+	t.Helper()
+	dir := t.TempDir()
+	for _, f := range []string{"agent-weather.yaml", "profiles.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../configs", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return startAgentOn(t, "garden", filepath.Join(dir, "agent-weather.yaml"))
+}
+
+// TestWeatherOnTheWebPage: the page shows the day's decision of the weather, and a soil probe
+// on zigbee2mqtt with its value, as Chromium renders them.
+func TestWeatherOnTheWebPage(t *testing.T) {
+	url, agent := weatherAgent(t)
+	page := "http://" + agent.webPage(t) + "/"
+	ctx := browser(t)
+	probe := brokertest.Connect(t, url)
+	probe.Publish("zigbee2mqtt/soil_veg", false, `{"soil_moisture":55,"battery":90}`)
+	poll := func(expr string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := chromedp.Poll[bool](expr)(ctx, tg)
+			return err
+		})
+	}
+	err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(page),
+		poll(`document.querySelector('#weather').textContent.includes('Weather: level 100 % for ')`),
+		poll(`document.querySelector('#sensors').textContent.includes('soil-veg (55): active')`))
+	if err != nil {
+		text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('main').innerText`))
+		t.Fatalf("%v\nthe page:\n%s", err, text)
 	}
 }
