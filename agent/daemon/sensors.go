@@ -30,7 +30,7 @@ func (d *Daemon) openSensors(driver string, feeds map[string]func([]byte, bool) 
 	}
 	for _, c := range d.cfg.Sensors {
 		cfg := sensors.Config{Name: c.Name, Line: c.Line, ActiveLow: c.Active != "high", Pull: c.Pull,
-			OnDelay: c.OnDelay, OffDelay: c.OffDelay, BlockManual: c.BlockManual, Debounce: switchDebounce, Zones: c.Zones, Topic: c.Topic}
+			OnDelay: c.OnDelay, OffDelay: c.OffDelay, BlockManual: c.BlockManual, Debounce: switchDebounce, Zones: c.Zones}
 		if cfg.Pull == "" {
 			cfg.Pull = "up"
 		}

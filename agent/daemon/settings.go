@@ -142,6 +142,9 @@ func (z *settingsEditor) SetZone(args topics.ZoneSetArgs, by string) (topics.Zon
 // recheck puts the schedule's view of the zones and the site in force after next was written.
 func (z *settingsEditor) recheck(next config.Config, by string) {
 	a := z.a
+	if a.wx != nil {
+		a.wx.SetSettings(next.WeatherSettings())
+	}
 	if a.sched == nil {
 		return
 	}

@@ -31,8 +31,6 @@ type Config struct {
 	Debounce time.Duration
 	// Zones, when given, are the only zones the sensor holds.
 	Zones []int
-	// Topic is the MQTT topic of a sensor fed by one; "" for a line.
-	Topic string
 }
 
 // Input is one input line.

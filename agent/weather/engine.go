@@ -238,6 +238,9 @@ func (e *Engine) Compute(by string) topics.WeatherDay {
 	if f, ok := e.fresh(ForecastRain, now); ok {
 		d.ForecastMm = ptr(round2(f.V))
 	}
+	e.mu.Lock()
+	site := e.o.Site
+	e.mu.Unlock()
 	var days []balanceDay
 	for _, date := range e.window(now) {
 		s, notes := e.summary(date, now)
@@ -247,7 +250,7 @@ func (e *Engine) Compute(by string) topics.WeatherDay {
 		}
 		t, _ := time.ParseInLocation(time.DateOnly, date, e.o.Location)
 		if day, ok := s.day(t.Add(12 * time.Hour)); ok {
-			if r, err := et0.Daily(e.o.Site, day); err == nil {
+			if r, err := et0.Daily(site, day); err == nil {
 				b.et0 = &r
 			} else {
 				notes = append(notes, date+": "+err.Error())
@@ -355,6 +358,13 @@ func (e *Engine) fresh(q string, now time.Time) (Reading, bool) {
 		}
 	}
 	return r, false
+}
+
+// SetSettings changes the rules from the next decision on (the site moved, say).
+func (e *Engine) SetSettings(s Settings) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.o.Settings = s
 }
 
 // Today is today's decision, or nil before it is made.
