@@ -136,8 +136,8 @@ func (e *Engine) plan(ws []schedule.Window) []topics.PlannedRun {
 		p := topics.PlannedRun{Zone: w.Zone, Start: topics.Time{Time: w.Start}, End: topics.Time{Time: w.End},
 			Profile: w.Profile, Skipped: e.mayRun(w, w.Start)}
 		var notes []string
-		if e.active.WaterLevel && e.level != 100 {
-			notes = append(notes, fmt.Sprintf("water level %d%%", e.level))
+		if lvl := e.zoneLevel(w.Zone); e.active.WaterLevel && !e.o.Unscaled[w.Zone] && lvl != 100 {
+			notes = append(notes, fmt.Sprintf("water level %d%%", lvl))
 		}
 		if w.Start.Before(paused) {
 			notes = append(notes, "paused until "+paused.In(e.o.Location).Format(time.TimeOnly)+": starts when the pause ends")

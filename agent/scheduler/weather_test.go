@@ -1,0 +1,67 @@
+package scheduler_test
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"sprinkler/agent/clock/clocktest"
+	"sprinkler/agent/relay/relaytest"
+	"sprinkler/agent/schedule"
+	"sprinkler/agent/scheduler"
+	"sprinkler/agent/valves"
+	"sprinkler/topics"
+)
+
+// TestPlantFactorsAndWeatherSkip: at a water level of 120 %, a zone with plant factor 0.5
+// runs 60 % of its time, a zone that ignores the level runs as written; a day the weather
+// skips, only the zones that follow the level skip.
+func TestPlantFactorsAndWeatherSkip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "profiles.yaml")
+	src := "active: p\nprofiles:\n  - name: p\n    water_level: true\n    zones:\n" +
+		"      - {zone: 1, days: [all], runs: [{at: \"06:00\", for: 10m}]}\n" +
+		"      - {zone: 2, days: [all], runs: [{at: \"06:00\", for: 10m}]}\n" +
+		"      - {zone: 3, days: [all], runs: [{at: \"06:00\", for: 10m}]}\n"
+	if err := os.WriteFile(path, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clk := clocktest.New(at("2026-07-01 05:00:00"))
+	log := slog.New(slog.DiscardHandler)
+	zones := []valves.Zone{{ID: 1, MaxDuration: time.Hour}, {ID: 2, MaxDuration: time.Hour}, {ID: 3, MaxDuration: time.Hour}}
+	v := valves.New("garden", zones, relaytest.New(3), clk, log, valves.Options{Limits: unlimited})
+	skipDay := ""
+	e, err := scheduler.New(scheduler.Options{Path: path, Zones: schedule.Zones{1: time.Hour, 2: time.Hour, 3: time.Hour}, Location: berlin,
+		Clock: clk, Valves: v, Log: log, Unscaled: map[int]bool{3: true}, Factors: map[int]float64{2: 0.5},
+		WeatherSkip: func(date string) string {
+			if date == skipDay {
+				return "rain: 12.0 mm in the last 24 hours"
+			}
+			return ""
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.SetWaterLevel(120, "weather"); err != nil {
+		t.Fatal(err)
+	}
+	runs := map[int]topics.PlannedRun{}
+	for _, p := range e.Next(2 * time.Hour) {
+		runs[p.Zone] = p
+	}
+	for zone, want := range map[int]time.Duration{1: 12 * time.Minute, 2: 6 * time.Minute, 3: 10 * time.Minute} {
+		if got := runs[zone].End.Sub(runs[zone].Start.Time); got != want || runs[zone].Skipped != "" {
+			t.Errorf("zone %d: %v (%q), want %v", zone, got, runs[zone].Skipped, want)
+		}
+	}
+	if runs[2].Note != "water level 60%" || runs[3].Note != "" {
+		t.Errorf("notes: %q, %q", runs[2].Note, runs[3].Note)
+	}
+	skipDay = "2026-07-01"
+	for _, p := range e.Next(2 * time.Hour) {
+		if skipped := p.Skipped != ""; skipped != (p.Zone != 3) {
+			t.Errorf("on a day skipped for rain, zone %d: %q", p.Zone, p.Skipped)
+		}
+	}
+}
