@@ -37,8 +37,9 @@ type ZoneSettings struct {
 	DefaultDurationS float64 `json:"default_duration_s"`
 	MaxDurationS     float64 `json:"max_duration_s"`
 	Group            string  `json:"group"`
-	Enabled          bool    `json:"enabled"`     // false: opens for nobody, the schedule skips it
-	WaterLevel       bool    `json:"water_level"` // its runs follow the water level (in programs that do)
+	Enabled          bool    `json:"enabled"`      // false: opens for nobody, the schedule skips it
+	WaterLevel       bool    `json:"water_level"`  // its runs follow the water level (in programs that do)
+	PlantFactor      float64 `json:"plant_factor"` // scales the water level for its plants (1: as written)
 	Revision         string  `json:"revision"`
 }
 
@@ -52,6 +53,7 @@ type ZoneSetArgs struct {
 	Group            *string  `json:"group,omitempty"`
 	Enabled          *bool    `json:"enabled,omitempty"`
 	WaterLevel       *bool    `json:"water_level,omitempty"`
+	PlantFactor      *float64 `json:"plant_factor,omitempty"`
 	Revision         string   `json:"revision"`
 }
 

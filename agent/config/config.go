@@ -350,12 +350,20 @@ func (c Config) ScheduleEnv() schedule.Env {
 	return env
 }
 
+// Factor is the zone's plant factor (1 when not given).
+func (z Zone) Factor() float64 {
+	if z.PlantFactor == 0 {
+		return 1
+	}
+	return z.PlantFactor
+}
+
 // PlantFactors are the zones' plant factors other than 1.
 func (c Config) PlantFactors() map[int]float64 {
 	out := map[int]float64{}
 	for _, z := range c.Zones {
-		if z.PlantFactor != 1 && z.PlantFactor != 0 {
-			out[z.ID] = z.PlantFactor
+		if f := z.Factor(); f != 1 {
+			out[z.ID] = f
 		}
 	}
 	return out

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -46,7 +47,8 @@ func (z *settingsEditor) fileConfig() ([]byte, config.Config, error) {
 
 func settingsOf(zc config.Zone) topics.ZoneSettings {
 	s := topics.ZoneSettings{Zone: zc.ID, Name: zc.Name, Line: zc.Line, DefaultDurationS: zc.DefaultDuration.Seconds(),
-		MaxDurationS: zc.MaxDuration.Seconds(), Group: zc.Group, Enabled: zc.On(), WaterLevel: zc.FollowsLevel()}
+		MaxDurationS: zc.MaxDuration.Seconds(), Group: zc.Group, Enabled: zc.On(), WaterLevel: zc.FollowsLevel(),
+		PlantFactor: zc.Factor()}
 	s.Revision = topics.RevisionOf(s)
 	return s
 }
@@ -105,6 +107,9 @@ func (z *settingsEditor) SetZone(args topics.ZoneSetArgs, by string) (topics.Zon
 	if args.WaterLevel != nil {
 		want.WaterLevel = args.WaterLevel
 	}
+	if args.PlantFactor != nil {
+		want.PlantFactor = *args.PlantFactor
+	}
 	out, err := withZone(src, i, was, want)
 	if err != nil {
 		return topics.ZoneSettings{}, topics.Errorf(topics.CodeInternal, "zone %d: %v", args.Zone, err)
@@ -153,7 +158,7 @@ func (z *settingsEditor) recheck(next config.Config, by string) {
 		names[zc.ID] = zc.Name
 	}
 	env := next.ScheduleEnv()
-	if err := a.sched.SetZones(env, names, next.Unscaled(), by); err != nil {
+	if err := a.sched.SetZones(env, names, next.Unscaled(), next.PlantFactors(), by); err != nil {
 		a.d.log.Error("the schedule refused the changed settings it was checked against", "err", err)
 	}
 	a.svc.Programs.SetEnv(env)
@@ -349,6 +354,7 @@ func restartNeeded(cur, next config.Config) string {
 	for i, zn := range next.Zones {
 		z := &a.Zones[i]
 		z.Name, z.DefaultDuration, z.MaxDuration, z.Group, z.Enabled, z.WaterLevel = zn.Name, zn.DefaultDuration, zn.MaxDuration, zn.Group, zn.Enabled, zn.WaterLevel
+		z.PlantFactor = zn.PlantFactor
 	}
 	a.Site, a.Source = next.Site, next.Source
 	a.Agent.Timezone = next.Agent.Timezone // written; in force at the next start, as a site_set's
@@ -398,6 +404,13 @@ func withZone(src []byte, i int, was, zc config.Zone) ([]byte, error) {
 			configs.SetField(n, f.key, "false", "!!bool")
 		}
 	}
+	switch f := zc.Factor(); {
+	case f == was.Factor():
+	case f == 1:
+		configs.DropField(n, "plant_factor") // the default
+	default:
+		configs.SetField(n, "plant_factor", strconv.FormatFloat(f, 'f', -1, 64), "!!float")
+	}
 	if err := e.SetItem("zones", i, n); err != nil {
 		return nil, err
 	}
@@ -437,6 +450,9 @@ func describeChange(was, now config.Zone) string {
 	}
 	if was.FollowsLevel() != now.FollowsLevel() {
 		parts = append(parts, map[bool]string{true: "follows the water level", false: "ignores the water level"}[now.FollowsLevel()])
+	}
+	if was.Factor() != now.Factor() {
+		parts = append(parts, fmt.Sprintf("plant factor %g → %g", was.Factor(), now.Factor()))
 	}
 	if len(parts) == 0 {
 		return "nothing changed"

@@ -174,6 +174,28 @@ func TestDisabledZonesAndTheWaterLevel(t *testing.T) {
 	if lengths[1] != 5*time.Minute || lengths[5] != 6*time.Minute {
 		t.Errorf("at 50%%, zone 1 (10m) and zone 5 (6m, ignores the level) plan %v and %v: %+v", lengths[1], lengths[5], next)
 	}
+
+	// Zone 2's shrubs need less: a plant factor of 0.5 makes its 8 minutes 2 at 50 %.
+	zs = decode[[]topics.ZoneSettings](t, request(t, c, a, "zone_list", "l2", `{"id":"l2"}`))
+	if zs[1].PlantFactor != 1 {
+		t.Errorf("the default plant factor: %v", zs[1].PlantFactor)
+	}
+	got := decode[topics.ZoneSettings](t, zoneSet(t, c, a, "f", map[string]any{"zone": 2, "plant_factor": 0.5, "revision": zs[1].Revision}))
+	if got.PlantFactor != 0.5 {
+		t.Errorf("zone_set plant_factor: %+v", got)
+	}
+	if file, _ := os.ReadFile(cfg.Source); !strings.Contains(string(file), "{id: 2, name: Zone 2, line: 6, default_duration: 10m, max_duration: 60m, plant_factor: 0.5}") {
+		t.Errorf("the file does not give zone 2 its plant factor:\n%s", file)
+	}
+	c.AwaitMsg(a.topics.Event(), `"event_type":"zone_changed"`, "plant factor 1 → 0.5")
+	for _, r := range decode[[]topics.PlannedRun](t, request(t, c, a, "next", "n2", `{"id":"n2","hours":200}`)) {
+		if r.Zone == 2 && (r.End.Sub(r.Start.Time) != 2*time.Minute || r.Note != "water level 25%") {
+			t.Errorf("zone 2 at 50 %% with a plant factor of 0.5: %+v", r)
+		}
+	}
+	if r := zoneSet(t, c, a, "f2", map[string]any{"zone": 2, "plant_factor": 9, "revision": got.Revision}); r.Code != topics.CodeBadRequest || !strings.Contains(r.Error, "plant_factor: 9") {
+		t.Errorf("a plant factor of 9: %+v", r)
+	}
 }
 
 // TestSiteThroughTheBroker: the garden's place, set from a client, lets programs start at

@@ -366,17 +366,17 @@ func (e *Engine) reload(by, old, renamed string) error {
 }
 
 // SetZones changes what the profile file is checked against (the zones and the site), the
-// zones' names and which of them ignore the water level, after a zone's or the site's settings
+// zones' names, which of them ignore the water level and their plant factors, after a zone's or the site's settings
 // changed. A file that does not fit the new zones (a run beyond a lowered
 // maximum) is refused with what is wrong, and nothing changes.
-func (e *Engine) SetZones(env schedule.Env, names map[int]string, unscaled map[int]bool, by string) error {
+func (e *Engine) SetZones(env schedule.Env, names map[int]string, unscaled map[int]bool, factors map[int]float64, by string) error {
 	f, err := schedule.Load(e.o.Path, env)
 	if err != nil {
 		return topics.Errorf(topics.CodeBadRequest, "the schedule does not fit: %v", err)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.o.Zones, e.o.Site, e.o.Names, e.o.Unscaled, e.file = env.Zones, env.Site, names, unscaled, f
+	e.o.Zones, e.o.Site, e.o.Names, e.o.Unscaled, e.o.Factors, e.file = env.Zones, env.Site, names, unscaled, factors, f
 	e.active = e.pick(e.active.Name)
 	e.lastEval = e.o.Clock.Now()
 	e.arm(e.lastEval)

@@ -20,7 +20,7 @@ func (a *app) zoneSettingsCommands() *cobra.Command {
 
 	list := a.simpleSubcommand(topics.CmdZoneList, "list", printZoneSettings)
 
-	set := command(topics.CmdZoneSet, "set ZONE [--name NAME] [--default 10m] [--max 60m] [--group NAME] [--enabled=false] [--water-level=false]")
+	set := command(topics.CmdZoneSet, "set ZONE [--name NAME] [--default 10m] [--max 60m] [--group NAME] [--enabled=false] [--water-level=false] [--plant-factor 0.5]")
 	set.Args = cobra.ExactArgs(1)
 	var name, def, most, group, revision string
 	set.Flags().StringVar(&name, "name", "", "its name")
@@ -31,6 +31,8 @@ func (a *app) zoneSettingsCommands() *cobra.Command {
 	var enabled, level bool
 	set.Flags().BoolVar(&enabled, "enabled", true, "--enabled=false: it opens for nobody and the schedule skips it")
 	set.Flags().BoolVar(&level, "water-level", true, "--water-level=false: its runs ignore the water level")
+	var factor float64
+	set.Flags().Float64Var(&factor, "plant-factor", 1, "scales the water level for its plants: 1 as written, 0.5 shrubs, 0.3 drip (0.1 to 2.5)")
 	set.RunE = a.runE(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 		var zone int
 		if _, err := fmt.Sscan(args[0], &zone); err != nil || zone < 1 {
@@ -40,6 +42,7 @@ func (a *app) zoneSettingsCommands() *cobra.Command {
 		f := cmd.Flags()
 		sa.Name, sa.Group = given(f, "name", &name), given(f, "group", &group)
 		sa.Enabled, sa.WaterLevel = given(f, "enabled", &enabled), given(f, "water-level", &level)
+		sa.PlantFactor = given(f, "plant-factor", &factor)
 		for _, d := range []struct {
 			flag, value string
 			to          **float64
@@ -53,8 +56,8 @@ func (a *app) zoneSettingsCommands() *cobra.Command {
 				*d.to = &secs
 			}
 		}
-		if sa.Name == nil && sa.Group == nil && sa.DefaultDurationS == nil && sa.MaxDurationS == nil && sa.Enabled == nil && sa.WaterLevel == nil {
-			return usageErr("say what to change: --name, --default, --max, --group, --enabled or --water-level")
+		if sa.Name == nil && sa.Group == nil && sa.DefaultDurationS == nil && sa.MaxDurationS == nil && sa.Enabled == nil && sa.WaterLevel == nil && sa.PlantFactor == nil {
+			return usageErr("say what to change: --name, --default, --max, --group, --enabled, --water-level or --plant-factor")
 		}
 		if sa.Revision == "" {
 			data, err := a.request(ctx, topics.CmdZoneList, nil)
@@ -168,11 +171,11 @@ func printZoneSettings(w io.Writer, data json.RawMessage) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ZONE\tNAME\tGPIO\tDEFAULT\tMAX\tGROUP\tENABLED\tWATER LEVEL\tREVISION")
+	fmt.Fprintln(tw, "ZONE\tNAME\tGPIO\tDEFAULT\tMAX\tGROUP\tENABLED\tWATER LEVEL\tPLANT FACTOR\tREVISION")
 	yes := map[bool]string{true: "yes", false: "no"}
 	for _, z := range zs {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", z.Zone, z.Name, z.Line, topics.FormatDuration(time.Duration(z.DefaultDurationS*float64(time.Second))),
-			topics.FormatDuration(time.Duration(z.MaxDurationS*float64(time.Second))), z.Group, yes[z.Enabled], yes[z.WaterLevel], z.Revision)
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%g\t%s\n", z.Zone, z.Name, z.Line, topics.FormatDuration(time.Duration(z.DefaultDurationS*float64(time.Second))),
+			topics.FormatDuration(time.Duration(z.MaxDurationS*float64(time.Second))), z.Group, yes[z.Enabled], yes[z.WaterLevel], z.PlantFactor, z.Revision)
 	}
 	return tw.Flush()
 }

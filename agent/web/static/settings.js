@@ -19,16 +19,18 @@ function settingsForm(card, s) {
   const group = el('input', { className: 'set-group', value: s.group, placeholder: 'none', maxLength: 32 });
   const enabled = el('input', { type: 'checkbox', className: 'set-enabled', checked: s.enabled });
   const level = el('input', { type: 'checkbox', className: 'set-level', checked: s.water_level });
+  const factor = el('input', { className: 'set-factor', type: 'number', min: 0.1, max: 2.5, step: 0.05, value: s.plant_factor });
   const err = el('p', { className: 'err' });
   const save = el('button', { type: 'button', className: 'primary set-save', textContent: 'Save' });
   const cancel = el('button', { type: 'button', textContent: 'Cancel' });
   const form = el('div', { className: 'zone-settings' },
     el('label', {}, 'Name ', name), el('label', {}, 'Default ', def, ' min'), el('label', {}, 'Longest ', most, ' min'),
     el('label', {}, 'Group ', group), el('label', {}, enabled, ' enabled'), el('label', {}, level, ' follows the water level'),
+    el('label', { title: '1: as written; 0.5 shrubs; 0.3 drip' }, 'Plant factor ', factor),
     err, el('div', { className: 'actions' }, save, cancel));
   save.addEventListener('click', () => request('zone_set', {
     zone: s.zone, name: name.value.trim(), default_duration_s: Number(def.value) * 60, max_duration_s: Number(most.value) * 60,
-    group: group.value.trim(), enabled: enabled.checked, water_level: level.checked, revision: s.revision,
+    group: group.value.trim(), enabled: enabled.checked, water_level: level.checked, plant_factor: Number(factor.value), revision: s.revision,
   }).then(() => { form.remove(); schedule(); }).catch((e) => { err.textContent = e.message; }));
   cancel.addEventListener('click', () => form.remove());
   card.querySelector('.zone-settings')?.remove();
