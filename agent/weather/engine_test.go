@@ -208,13 +208,13 @@ func TestTwoWeeks(t *testing.T) {
 			g.watered = time.Date(2026, 7, clk.Now().Day(), 6, 10, 0, 0, time.UTC)
 		}
 	}
-	t.Log("date        Tmin-Tmax  rain   ET0   window  level  source   skip")
+	t.Log("level for   | the day before: Tmin-Tmax  rain mm  ET0 mm | balance window  level  source   skip")
 	for i, d := range g.applied[1:] {
 		et := "  -  "
 		if d.ET0Mm != nil {
 			et = fmt.Sprintf("%5.2f", *d.ET0Mm)
 		}
-		t.Logf("%s  %2.0f-%2.0f °C  %4.1f  %s  %d d     %3d %%  %-8s %s", d.Date, days[i].lo, days[i].hi, days[i].rain, et, d.Window, d.Level, d.Source, d.Skip)
+		t.Logf("%s  |                 %2.0f-%2.0f °C  %7.1f  %s  | %d d            %3d %%  %-8s %s", d.Date, days[i].lo, days[i].hi, days[i].rain, et, d.Window, d.Level, d.Source, d.Skip)
 	}
 	byDate := map[string]topics.WeatherDay{}
 	for _, d := range g.applied {
