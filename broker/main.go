@@ -4,6 +4,7 @@
 //
 //	sprinkler-broker [--config FILE] [--version]
 //	sprinkler-broker hash     reads a password from the terminal or stdin, prints its bcrypt hash
+//	sprinkler-broker export mosquitto --out DIR   the users and roles as mosquitto's passwd and ACL
 package main
 
 import (
@@ -25,9 +26,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	var err error
-	if len(os.Args) > 1 && os.Args[1] == "hash" {
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "hash":
 		err = hash(os.Args[2:], os.Stdin, os.Stdout, os.Stderr)
-	} else {
+	case len(os.Args) > 1 && os.Args[1] == "export":
+		err = export(os.Args[2:], os.Stdout)
+	default:
 		err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	}
 	stop()
@@ -39,6 +43,7 @@ func main() {
 
 const usage = `Usage: sprinkler-broker [--config FILE] [--version]
        sprinkler-broker hash
+       sprinkler-broker export mosquitto --out DIR [--config FILE]
 
 The sprinkler MQTT broker on its own, for agents that do not embed it (broker.embedded:
 false): users and roles, topic ACLs, TLS and WebSocket listeners. It reads the broker.* keys of
@@ -47,6 +52,8 @@ the agent's configuration file and ignores the rest.
 Commands:
   hash    read a password from the terminal (or one line of stdin) and print its bcrypt hash,
           for broker.users or the users file
+  export  write the users and roles as an external mosquitto's password file and ACL
+          (sprinkler-broker export mosquitto --help)
 
 Options:
 `

@@ -95,6 +95,20 @@ func MosquittoProcess(t testing.TB) (string, int) {
 // bridge.
 func MosquittoWith(t testing.TB, extra string) (string, int) {
 	t.Helper()
+	return mosquitto(t, "allow_anonymous true\n"+extra)
+}
+
+// MosquittoSecured is MosquittoProcess with mosquitto's own authentication and ACL: no
+// anonymous client, the password file and the ACL file given. Started as root, mosquitto stays
+// root to read the test's private files.
+func MosquittoSecured(t testing.TB, passwd, acl string) (string, int) {
+	t.Helper()
+	return mosquitto(t, fmt.Sprintf("user root\nallow_anonymous false\npassword_file %s\nacl_file %s\n", passwd, acl))
+}
+
+// mosquitto runs mosquitto on a free loopback port with the configuration lines given.
+func mosquitto(t testing.TB, extra string) (string, int) {
+	t.Helper()
 	bin, err := exec.LookPath("mosquitto")
 	if err != nil {
 		for _, p := range []string{"/usr/sbin/mosquitto", "/usr/local/sbin/mosquitto"} {
@@ -112,7 +126,7 @@ func MosquittoWith(t testing.TB, extra string) (string, int) {
 	port := FreePort(t)
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "mosquitto.conf")
-	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\nlog_dest stderr\nlog_type all\n%s\n", port, extra)
+	body := fmt.Sprintf("listener %d 127.0.0.1\npersistence false\nset_tcp_nodelay true\nlog_dest stderr\nlog_type all\n%s\n", port, extra)
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

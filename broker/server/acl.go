@@ -21,6 +21,7 @@ func agentOf(clientID string) (string, bool) {
 // anonymous) and that user's role.
 type identity struct {
 	client, user, role string
+	agents             []string // the user's agents; empty: every agent
 }
 
 // allowed decides whether who may write (publish) to topic, or read (subscribe to it as a
@@ -58,6 +59,9 @@ func allowed(cfg Config, who identity, topic string, write bool) bool {
 	if who.role == RoleAgent {
 		id, ok := agentOf(who.client)
 		return ok && id == who.user && parts[0] == id
+	}
+	if !(User{Role: who.role, Agents: who.agents}).reaches(parts[0]) {
+		return false // another agent than the user's, or a wildcard over them
 	}
 	if !write {
 		return who.role == RoleViewer || who.role == RoleOperator || who.role == RoleHomeAssistant

@@ -137,7 +137,7 @@ func (h *access) authenticate(cl *mqtt.Client, pk packets.Packet) (who identity,
 		if bcrypt.CompareHashAndPassword(hash, pk.Connect.Password) != nil || !ok {
 			return who, packets.ErrBadUsernameOrPassword, "wrong username or password"
 		}
-		who.user, who.role = u.Name, u.Role
+		who.user, who.role, who.agents = u.Name, u.Role, u.Agents
 		return who, code, ""
 	}
 	if cn := peerName(cl); cn != "" {
@@ -145,7 +145,7 @@ func (h *access) authenticate(cl *mqtt.Client, pk packets.Packet) (who identity,
 		if !ok {
 			return who, packets.ErrNotAuthorized, fmt.Sprintf("client certificate for %q, who is not a user", cn)
 		}
-		who.user, who.role = u.Name, u.Role
+		who.user, who.role, who.agents = u.Name, u.Role, u.Agents
 		return who, code, ""
 	}
 	if h.cfg.Anonymous != AnonymousLoopback {

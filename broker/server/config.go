@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -81,6 +82,14 @@ type User struct {
 	Name string `mapstructure:"name" yaml:"name"`
 	Hash string `mapstructure:"hash" yaml:"hash"` // bcrypt, from "broker hash"
 	Role string `mapstructure:"role" yaml:"role"`
+	// Agents, when given, are the only agents a viewer, operator or Home Assistant may reach
+	// (a fleet's broker); empty: every agent. Admins and agents are not limited by it.
+	Agents []string `mapstructure:"agents" yaml:"agents,omitempty"`
+}
+
+// reaches reports whether u may reach agent id.
+func (u User) reaches(id string) bool {
+	return len(u.Agents) == 0 || u.Role == RoleAdmin || u.Role == RoleAgent || slices.Contains(u.Agents, id)
 }
 
 // TLS is the broker.tls section.
@@ -228,6 +237,11 @@ func (u User) check() error {
 	if u.Role == RoleAgent {
 		if err := topics.ValidAgentID(u.Name); err != nil {
 			return fmt.Errorf("user %s: an agent's user is named by its agent id: %v", u.Name, err)
+		}
+	}
+	for _, id := range u.Agents {
+		if err := topics.ValidAgentID(id); err != nil {
+			return fmt.Errorf("user %s: agents: %v", u.Name, err)
 		}
 	}
 	for _, r := range topics.Roles {
