@@ -41,7 +41,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	build := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "sprinkler/agent", "sprinkler/broker", "sprinkler/ctl")
+	build := exec.Command("go", "build", "-o", dir+string(os.PathSeparator), "sprinkler/agent", "sprinkler/broker", "sprinkler/ctl", "sprinkler/systemtest/fleet")
 	build.Stderr = os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building the programs:", err)

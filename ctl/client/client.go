@@ -14,6 +14,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
@@ -48,17 +49,20 @@ type Client struct {
 	c      paho.Client
 	id     string
 	prefix string
-	inbox  chan paho.Message
 	lost   chan error
+
+	mu      sync.Mutex
+	inbox   []paho.Message // in arrival order; paho's router never waits for the caller
+	arrived chan struct{}  // a message joined the inbox
 }
 
-// inboxSize bounds the messages waiting for the caller; enough for every retained status of
-// a large fleet.
-const inboxSize = 4096
+// inboxSize bounds the messages waiting for the caller: a watch of ten thousand agents
+// replays some 100 000 retained states at once, and none may be lost.
+const inboxSize = 1 << 20
 
 // Dial connects to the broker, giving up when ctx ends.
 func Dial(ctx context.Context, o Options) (*Client, error) {
-	cl := &Client{id: newClientID(), prefix: o.Prefix, inbox: make(chan paho.Message, inboxSize), lost: make(chan error, 1)}
+	cl := &Client{id: newClientID(), prefix: o.Prefix, arrived: make(chan struct{}, 1), lost: make(chan error, 1)}
 	timeout := 10 * time.Second
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = time.Until(dl)
@@ -90,10 +94,17 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 	return cl, nil
 }
 
-// handle runs on paho's router and must not block.
+// handle runs on paho's router and must not block: it queues m for next.
 func (c *Client) handle(_ paho.Client, m paho.Message) {
+	c.mu.Lock()
+	if len(c.inbox) >= inboxSize {
+		c.mu.Unlock()
+		return // a caller that stopped reading: the command is ending
+	}
+	c.inbox = append(c.inbox, m)
+	c.mu.Unlock()
 	select {
-	case c.inbox <- m:
+	case c.arrived <- struct{}{}:
 	default:
 	}
 }
@@ -153,13 +164,24 @@ func (c *Client) sync() (isEcho func(paho.Message) bool) {
 
 // next returns the next inbound message, or ErrTimeout when ctx ends.
 func (c *Client) next(ctx context.Context) (paho.Message, error) {
-	select {
-	case m := <-c.inbox:
-		return m, nil
-	case err := <-c.lost:
-		return nil, fmt.Errorf("%w: connection lost: %v", ErrUnreachable, err)
-	case <-ctx.Done():
-		return nil, ErrTimeout
+	for {
+		c.mu.Lock()
+		if len(c.inbox) > 0 {
+			m := c.inbox[0]
+			c.inbox[0] = nil
+			c.inbox = c.inbox[1:]
+			c.mu.Unlock()
+			return m, nil
+		}
+		c.mu.Unlock()
+		select {
+		case <-c.arrived:
+			continue
+		case err := <-c.lost:
+			return nil, fmt.Errorf("%w: connection lost: %v", ErrUnreachable, err)
+		case <-ctx.Done():
+			return nil, ErrTimeout
+		}
 	}
 }
 
