@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"sprinkler/agent/scheduler"
@@ -14,8 +15,12 @@ import (
 
 // reporter is the only writer of the agent's state topics, so they never go out of order: it
 // publishes each zone's retained state when it changes, the events, the snapshot, and the
-// states others post (the health, the flow meter's).
+// states others post (the health, the flow meter's). Its goroutine publishes what changes by
+// itself (a run's end, the schedule); a command's worker publishes its own change in its own
+// goroutine (flush), without waking another: the zone's state goes out right after its relay
+// switched. One lock keeps them in order.
 type reporter struct {
+	mu       sync.Mutex // held while publishing
 	t        topics.Agent
 	v        *valves.Controller
 	info     func() topics.Info // the retained info, as it is now (zone settings change)
@@ -26,11 +31,9 @@ type reporter struct {
 	health   func() []byte     // the health payload, published with every resync; nil for none
 	sensors  *sensors.Set      // nil without sensors
 
-	flushes chan request
-	nudges  chan struct{}
-	posts   chan post
-	done    chan struct{}
-	last    map[string]string // the plain state topics' values last published
+	nudges chan struct{}
+	posts  chan post
+	last   map[string]string // the plain state topics' values last published
 }
 
 // post is a retained state another part of the agent asks the reporter to publish.
@@ -43,40 +46,36 @@ type post struct {
 // one of its topic bringing it up to date.
 const postsQueued = 16
 
-// request asks the reporter to publish; it closes done once the publishes are queued.
-type request struct {
-	all  bool
-	done chan struct{}
-}
-
 // nextRunsSpan is how far ahead the retained next runs look.
 const nextRunsSpan = 48 * time.Hour
 
-// waitLimit bounds how long a caller waits for the reporter.
-const waitLimit = 5 * time.Second
-
 func newReporter(t topics.Agent, v *valves.Controller, info func() topics.Info, log *slog.Logger) *reporter {
-	return &reporter{t: t, v: v, info: info, log: log, flushes: make(chan request), nudges: make(chan struct{}, 1),
-		posts: make(chan post, postsQueued), done: make(chan struct{}), last: map[string]string{}}
+	return &reporter{t: t, v: v, info: info, log: log, nudges: make(chan struct{}, 1),
+		posts: make(chan post, postsQueued), last: map[string]string{}}
 }
 
 func (r *reporter) run(ctx context.Context) {
-	defer close(r.done)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-r.v.Changed():
-			r.publish(false, false)
+			r.locked(false, false)
 		case <-r.nudges:
-			r.publish(false, true)
-		case req := <-r.flushes:
-			r.publish(req.all, false)
-			close(req.done)
+			r.locked(false, true)
 		case p := <-r.posts:
+			r.mu.Lock()
 			r.pub.Publish(p.topic, true, p.payload)
+			r.mu.Unlock()
 		}
 	}
+}
+
+// locked is publish with the lock held.
+func (r *reporter) locked(all, nudged bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.publish(all, nudged)
 }
 
 // post asks for a retained state of another part of the agent to be published, in order with
@@ -97,34 +96,23 @@ func (r *reporter) nudge() {
 	}
 }
 
-// flush publishes pending changes and returns once they are queued on the link, so that a
-// reply sent after it never overtakes the state it reports.
-func (r *reporter) flush() { r.ask(false) }
+// flush publishes pending changes, in the caller's goroutine, and returns once they are
+// queued on the link, so that a reply sent after it never overtakes the state it reports.
+func (r *reporter) flush() { r.locked(false, false) }
 
 // resync publishes the info, every zone state and the snapshot, as after a (re)connect.
-func (r *reporter) resync() { r.ask(true) }
-
-func (r *reporter) ask(all bool) {
-	req := request{all: all, done: make(chan struct{})}
-	select {
-	case r.flushes <- req:
-		select {
-		case <-req.done:
-		case <-r.done:
-		}
-	case <-r.done:
-	case <-time.After(waitLimit):
-		r.log.Warn("state publisher busy; going on without waiting")
-	}
-}
+func (r *reporter) resync() { r.locked(true, false) }
 
 // online publishes the retained presence; it goes out after everything queued before it.
 func (r *reporter) online() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.pub.Publish(r.t.Status(), true, []byte(topics.Online))
 	r.log.Info("online", "status_topic", r.t.Status())
 }
 
-// publish publishes what changed; nudged says the schedule's state changed. The schedule's
+// publish publishes what changed; nudged says the schedule's state changed. Called with mu
+// held. The schedule's
 // part of the snapshot costs a computation of the coming windows, so it is only looked at when
 // something changed, not on every flush.
 func (r *reporter) publish(all, nudged bool) {

@@ -102,7 +102,12 @@ func (s *state) save() error {
 }
 
 // run writes changes as they come until ctx ends, then once more.
-func (s *state) run(ctx context.Context) { s.kick.Loop(ctx, s.sync) }
+func (s *state) run(ctx context.Context) { s.kick.LoopAfter(ctx, writeDelay, s.sync) }
+
+// writeDelay is how long a change waits before the state document goes to disk in the
+// background: the states it changed reach the network first, and a burst of changes (eight
+// zones of a program) is one write. A reply still waits until its change is on disk.
+const writeDelay = 5 * time.Millisecond
 
 // changed notes a change of doc for run to write. Called with mu held; never fails, since
 // a failed write is logged by sync and tried again with the next change.

@@ -98,7 +98,11 @@ func (s *Store) Add(r topics.RunRecord) {
 }
 
 // Run appends what Add recorded until ctx ends, then once more.
-func (s *Store) Run(ctx context.Context) { s.kick.Loop(ctx, s.Sync) }
+func (s *Store) Run(ctx context.Context) { s.kick.LoopAfter(ctx, writeDelay, s.Sync) }
+
+// writeDelay is how long a finished run waits before the history goes to disk: the change that
+// ended it reaches the network first. A reply still waits until it is on disk.
+const writeDelay = 5 * time.Millisecond
 
 // Sync appends the runs recorded so far to the file and syncs it.
 func (s *Store) Sync() error {

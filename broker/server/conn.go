@@ -47,8 +47,9 @@ func (l guardedListener) Accept() (net.Conn, error) {
 type clientConn struct {
 	net.Conn
 	writeTimeout time.Duration
-	header       []byte // the fixed header's bytes while it is being read
-	known        bool   // the first packet's header passed
+	header       []byte    // the fixed header's bytes while it is being read
+	known        bool      // the first packet's header passed
+	deadline     time.Time // the write deadline set last
 }
 
 func (c *clientConn) Read(p []byte) (int, error) {
@@ -89,9 +90,15 @@ func (c *clientConn) check(b []byte) error {
 }
 
 // Write writes p, or closes the connection when the client takes nothing for writeTimeout: a
-// write cut short leaves half a packet behind, and a client that stopped reading is gone.
+// write cut short leaves half a packet behind, and a client that stopped reading is gone. The
+// deadline moves only once half of it has passed (mochi writes a client's packets under the
+// client's lock), so that a fan-out to many clients does not reset a timer per packet: a write
+// still has between half and all of writeTimeout.
 func (c *clientConn) Write(p []byte) (int, error) {
-	_ = c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+	if now := time.Now(); c.deadline.Sub(now) < c.writeTimeout/2 {
+		c.deadline = now.Add(c.writeTimeout)
+		_ = c.Conn.SetWriteDeadline(c.deadline)
+	}
 	n, err := c.Conn.Write(p)
 	if ne, ok := err.(net.Error); ok && ne.Timeout() {
 		_ = c.Conn.Close()

@@ -36,6 +36,9 @@ type Options struct {
 	// that zone through its set topic and waits for every watcher to see the new state. It
 	// moves water. At 0 the fan-out uses a topic of the bench's own.
 	Zone int
+	// Pace is the least time from one fan-out round's start to the next: above the agent's
+	// stagger, an OPEN never waits for the turn-on before it.
+	Pace time.Duration
 	// Connects is the number of clients of the connect storm.
 	Connects int
 	// Burst is the number of requests of the burst, sent by BurstClients clients that each
@@ -326,14 +329,23 @@ func fanOut(ctx context.Context, o Options) (*FanOut, error) {
 	}
 	defer pub.Disconnect(50)
 	var last, first []time.Duration
+	var started time.Time
 	for i := range rounds {
 		payload := strconv.Itoa(i) + pad
 		payload = payload[:max(len(pad), len(strconv.Itoa(i)))]
 		if o.Zone > 0 {
 			payload = map[bool]string{true: "OPEN", false: "CLOSE"}[i%2 == 0]
 		}
+		if i > 0 && o.Pace > 0 {
+			select {
+			case <-time.After(o.Pace - time.Since(started)):
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
 		round.Store(int64(i))
 		start := time.Now()
+		started = start
 		pub.Publish(topic, 0, false, payload)
 		select {
 		case <-lastSeen:

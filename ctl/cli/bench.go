@@ -35,6 +35,7 @@ else 5 minutes.`,
 	f.IntVar(&o.Watchers, "watchers", 100, "subscribers of the fan-out test")
 	f.IntVar(&o.Rounds, "rounds", 20, "messages fanned out")
 	f.IntVar(&o.Zone, "zone", 0, "fan out a real change of this zone (opens and closes it)")
+	f.DurationVar(&o.Pace, "pace", 0, "the least time between two fan-out rounds (600ms: above the agent's stagger)")
 	f.IntVar(&o.Connects, "connects", 100, "clients connecting at once")
 	f.IntVar(&o.Burst, "burst", 10000, "requests of the burst")
 	f.IntVar(&o.BurstClients, "clients", 20, "concurrent clients of the burst")
