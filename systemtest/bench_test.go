@@ -36,8 +36,14 @@ func BenchmarkCtlStatusProcess(b *testing.B) {
 // is meaningless.
 func BenchmarkAgentIdleCPU(b *testing.B) {
 	_, p := startAgent(b, "idle")
+	time.Sleep(time.Second) // start-up work is not idling
+	b.ReportMetric(cpuShare(b, p.cmd.Process.Pid, time.Duration(b.N)*10*time.Second), "cpu-%")
+}
+
+// cpuShare is the share of one core, in percent, that process pid uses over d, from /proc.
+func cpuShare(b *testing.B, pid int, d time.Duration) float64 {
 	ticks := func() float64 {
-		stat, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/stat")
+		stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 		if err != nil {
 			b.Skip("no /proc on this system")
 		}
@@ -47,13 +53,10 @@ func BenchmarkAgentIdleCPU(b *testing.B) {
 		s, _ := strconv.ParseFloat(f[12], 64)
 		return u + s
 	}
-	time.Sleep(time.Second) // start-up work is not idling
 	before, start := ticks(), time.Now()
-	for range b.N {
-		time.Sleep(10 * time.Second)
-	}
+	time.Sleep(d)
 	const clockTicks = 100 // USER_HZ on Linux
-	b.ReportMetric((ticks()-before)/clockTicks/time.Since(start).Seconds()*100, "cpu-%")
+	return (ticks() - before) / clockTicks / time.Since(start).Seconds() * 100
 }
 
 // BenchmarkAgentIdleRSS reports the resident memory of an agent process (embedded broker,

@@ -125,7 +125,10 @@ func idleMonitors(b *testing.B, url string, agent topics.Agent, n int) []paho.Cl
 				b.Errorf("monitor %d: %v", i, t.Error())
 				return
 			}
-			c.SubscribeMultiple(map[string]byte{agent.Status(): 1, agent.ZoneStateFilter(): 1, agent.Event(): 0}, nil).WaitTimeout(brokertest.Wait)
+			// A handler, as a real monitor has: paho acknowledges a QoS 1 message only once one
+			// took it, and unacknowledged ones would stay in the broker's in-flight store.
+			c.SubscribeMultiple(map[string]byte{agent.Status(): 1, agent.ZoneStateFilter(): 1, agent.Event(): 0},
+				func(paho.Client, paho.Message) {}).WaitTimeout(brokertest.Wait)
 			cs[i] = c
 		})
 	}

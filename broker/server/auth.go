@@ -94,6 +94,7 @@ func (h *access) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 		return packets.Code{Code: code.Code, Reason: why}
 	}
 	h.sessions.add(cl, who)
+	h.memory.connected()
 	h.log.Info("client connected", "client", cl.ID, "remote", cl.Net.Remote, "listener", cl.Net.Listener, "user", who.user, "role", who.role)
 	return nil
 }

@@ -61,6 +61,11 @@ func (h *subscribeClash) OnSubscribed(cl *mqtt.Client, pk packets.Packet, reason
 // records (mochi drops what does not fit).
 const sendQueue = 1024
 
+// embeddedSendQueue is sendQueue for a broker inside an agent: a subscription there replays one
+// agent's retained states (some 25, and a record per connected client under <base>/clients), and
+// every client's queue is allocated whole when it connects: 2 KiB each rather than 8.
+const embeddedSendQueue = 256
+
 // noSendQuota turns mochi's send quota off for every client. After each packet from a client
 // with QoS 1 or 2 messages in flight and quota left, mochi looks for held-back messages under
 // a read lock it takes twice (Inflight.NextImmediate); a publish to that client between the

@@ -32,11 +32,12 @@ type access struct {
 	sessions *sessions
 	clients  func(id string) (*mqtt.Client, bool)
 	all      func() map[string]*mqtt.Client
+	memory   *releaser
 }
 
 func newAccess(cfg Config, log *slog.Logger, srv *mqtt.Server) *access {
 	return &access{cfg: cfg, log: log, srv: srv, users: map[string]User{}, sessions: newSessions(),
-		clients: srv.Clients.Get, all: srv.Clients.GetAll}
+		clients: srv.Clients.Get, all: srv.Clients.GetAll, memory: newReleaser()}
 }
 
 func (h *access) ID() string { return "sprinkler-access" }

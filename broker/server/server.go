@@ -56,6 +56,9 @@ func New(cfg Config, log *slog.Logger) *Broker {
 	caps.MaximumInflight = uint16(cfg.MaxInflight)
 	caps.ReceiveMaximum = uint16(cfg.MaxInflight)
 	caps.MaximumClientWritesPending = sendQueue
+	if cfg.Agent != "" {
+		caps.MaximumClientWritesPending = embeddedSendQueue // one agent's topics, not a fleet's
+	}
 	caps.Compatibilities.NoInheritedPropertiesOnAck = true // an ack carries no echo of the publish's properties
 	srv := mqtt.New(&mqtt.Options{
 		Capabilities:           caps,
@@ -248,6 +251,7 @@ func (b *Broker) Clients(all bool) []topics.ClientInfo {
 func (b *Broker) Close() error {
 	var err error
 	b.close.Do(func() {
+		b.access.memory.stop()
 		for _, l := range b.sockets {
 			_ = l.Close()
 		}
