@@ -54,41 +54,58 @@ func TestFiftyAgentsOnMosquitto(t *testing.T) {
 	}
 
 	watch := startLines(t, filepath.Join(bin, "ctl"), "--broker", url, "--json", "watch")
-	type record struct {
-		Agent, State string
-		Zone         int
-		Replay       bool
-	}
-	next := func(want ...string) record {
-		t.Helper()
-		line := watch.await(want...)
-		var rec record
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("watch line %s: %v", line, err)
-		}
-		return rec
-	}
-	for seen := map[string]bool{}; len(seen) < n; { // every agent's retained states come first
-		seen[next(`"zone":8`, `"replay":true`).Agent] = true
-	}
+	awaitReplays(t, watch, n)
 	// Agent i opens zone i%8+1, and nothing else anywhere opens.
 	for i := range n {
 		if code, _, stderr := ctl(t, url, "--agent", id(i), "open", strconv.Itoa(i%8+1), "--for", "5m"); code != 0 {
 			t.Fatalf("open on %s: %s", id(i), stderr)
 		}
 	}
-	opened := map[string]int{}
-	for len(opened) < n {
-		rec := next(`"state":"open"`)
-		if _, twice := opened[rec.Agent]; twice || rec.Replay {
-			t.Fatalf("a second zone opened on %s: %+v", rec.Agent, rec)
-		}
-		opened[rec.Agent] = rec.Zone
-	}
+	opened := awaitOpens(t, watch, n, map[string]int{})
 	for i := range n {
 		if opened[id(i)] != i%8+1 {
 			t.Errorf("%s opened zone %d, want %d", id(i), opened[id(i)], i%8+1)
 		}
 	}
 	watch.interrupt()
+}
+
+// watchRecord is one line of sprinklerctl --json watch.
+type watchRecord struct {
+	Type, Agent, State, Status string
+	Zone                       int
+	Replay                     bool
+}
+
+// nextRecord is the next line of watch that holds every part of want.
+func nextRecord(t *testing.T, watch *lineProc, want ...string) watchRecord {
+	t.Helper()
+	line := watch.await(want...)
+	var rec watchRecord
+	if err := json.Unmarshal([]byte(line), &rec); err != nil {
+		t.Fatalf("watch line %s: %v", line, err)
+	}
+	return rec
+}
+
+// awaitReplays waits until watch replayed the retained states of n agents (zone 8 comes last).
+func awaitReplays(t *testing.T, watch *lineProc, n int) {
+	t.Helper()
+	for seen := map[string]bool{}; len(seen) < n; {
+		seen[nextRecord(t, watch, `"zone":8`, `"replay":true`).Agent] = true
+	}
+}
+
+// awaitOpens follows watch until n agents, those in opened included, opened a zone, each one
+// zone once, and returns each agent's zone.
+func awaitOpens(t *testing.T, watch *lineProc, n int, opened map[string]int) map[string]int {
+	t.Helper()
+	for len(opened) < n {
+		rec := nextRecord(t, watch, `"state":"open"`)
+		if _, twice := opened[rec.Agent]; twice || rec.Replay {
+			t.Fatalf("a second zone opened on %s: %+v", rec.Agent, rec)
+		}
+		opened[rec.Agent] = rec.Zone
+	}
+	return opened
 }

@@ -86,28 +86,13 @@ func TestThousandAgentsOnMosquitto(t *testing.T) {
 	t.Logf("sprinklerctl agents listed %d agents online in %v (the whole process)", n, took.Round(time.Millisecond))
 
 	watch := startLines(t, filepath.Join(bin, "ctl"), "--broker", url, "--json", "watch")
-	type record struct {
-		Type, Agent, State, Status string
-		Zone                       int
-		Replay                     bool
-	}
-	next := func(want ...string) record {
-		t.Helper()
-		var rec record
-		if err := json.Unmarshal([]byte(watch.await(want...)), &rec); err != nil {
-			t.Fatal(err)
-		}
-		return rec
-	}
-	for seen := map[string]bool{}; len(seen) < n; { // every agent's retained zone 8 first
-		seen[next(`"zone":8`, `"replay":true`).Agent] = true
-	}
+	awaitReplays(t, watch, n)
 
 	chosen := n / 2
 	if code, _, stderr := ctl(t, url, "--agent", id(chosen), "open", "5", "--for", "5m"); code != 0 {
 		t.Fatalf("open on %s: %s", id(chosen), stderr)
 	}
-	if rec := next(`"state":"open"`); rec.Agent != id(chosen) || rec.Zone != 5 {
+	if rec := nextRecord(t, watch, `"state":"open"`); rec.Agent != id(chosen) || rec.Zone != 5 {
 		t.Fatalf("the request to %s opened %+v", id(chosen), rec)
 	}
 	setter := brokertest.Connect(t, url)
@@ -116,14 +101,7 @@ func TestThousandAgentsOnMosquitto(t *testing.T) {
 			setter.Publish(fmt.Sprintf("%s/%s/zone/%d/set", topics.DefaultPrefix, id(i), i%8+1), false, "OPEN")
 		}
 	}
-	opened := map[string]int{id(chosen): 5}
-	for len(opened) < n {
-		rec := next(`"state":"open"`)
-		if _, twice := opened[rec.Agent]; twice || rec.Replay {
-			t.Fatalf("a second zone opened on %s: %+v", rec.Agent, rec)
-		}
-		opened[rec.Agent] = rec.Zone
-	}
+	opened := awaitOpens(t, watch, n, map[string]int{id(chosen): 5})
 	for i := range n {
 		if want := i%8 + 1; i != chosen && opened[id(i)] != want {
 			t.Errorf("%s opened zone %d, want %d", id(i), opened[id(i)], want)
@@ -135,8 +113,7 @@ func TestThousandAgentsOnMosquitto(t *testing.T) {
 	}
 	gone := map[string]bool{}
 	for len(gone) < k {
-		rec := next(`"status":"offline"`)
-		gone[rec.Agent] = true
+		gone[nextRecord(t, watch, `"status":"offline"`).Agent] = true
 	}
 	for a := range gone {
 		if i, _ := strconv.Atoi(a[1:]); i < n-k {
