@@ -71,6 +71,7 @@ func (h *access) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 // OnPublish drops retained commands: acknowledged so the publisher is not left waiting, but
 // neither stored nor delivered, since a retained command would act again on every reconnect.
 func (h *access) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	h.memory.busy()
 	if pk.FixedHeader.Retain && topics.IsCommand(pk.TopicName) {
 		h.log.Warn("retained command dropped", "topic", pk.TopicName, "client", cl.ID, "remote", cl.Net.Remote)
 		return pk, packets.CodeSuccessIgnore

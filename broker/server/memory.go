@@ -8,44 +8,64 @@ import (
 
 // Memory after a storm of connections: each client costs two goroutines, their stacks and
 // buffers, and the Go runtime keeps the heap it grew to (about twice what lives) long after.
-// Once many clients connected and the connections have been quiet for a while, the broker gives
-// what is free back to the system in one go. Nothing runs while nobody connects: the timer is
-// armed by connections only.
+// Once many clients connected and the broker has been quiet for a while (no connection, no
+// publish), it gives what is free back to the system in one go; not during traffic, whose
+// next burst would pay for the memory again in page faults. Nothing runs while nobody
+// connects: the timer is armed by connections only.
 const (
 	releaseAfter = 64               // connections since the last release that make one worth it
-	releaseQuiet = 10 * time.Second // how long no client connected before it
+	releaseQuiet = 10 * time.Second // how long no client connected or published before it
 )
 
 // releaser returns free memory to the system after a storm of connections.
 type releaser struct {
 	mu       sync.Mutex
 	connects int
-	timer    *time.Timer
-	release  func() // debug.FreeOSMemory, or a test's
+	last     time.Time   // the last connection or publish while a release waits
+	timer    *time.Timer // nil: no release waits
+	release  func()      // debug.FreeOSMemory, or a test's
 }
 
 func newReleaser() *releaser { return &releaser{release: debug.FreeOSMemory} }
 
-// connected counts a connection and, after enough, (re)arms the release for when they stop.
+// connected counts a connection and, after enough, has a release wait for quiet.
 func (r *releaser) connected() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.connects++
-	if r.connects < releaseAfter {
-		return
+	r.last = time.Now()
+	if r.connects >= releaseAfter && r.timer == nil {
+		r.timer = time.AfterFunc(releaseQuiet, r.fire)
 	}
-	if r.timer != nil {
-		r.timer.Stop()
-	}
-	r.timer = time.AfterFunc(releaseQuiet, func() {
-		r.mu.Lock()
-		r.connects, r.timer = 0, nil
-		r.mu.Unlock()
-		r.release()
-	})
 }
 
-// stop cancels a pending release.
+// busy puts a waiting release off: the broker is not quiet.
+func (r *releaser) busy() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.timer != nil {
+		r.last = time.Now()
+	}
+}
+
+// fire releases once releaseQuiet passed since the last activity, else waits the rest.
+func (r *releaser) fire() {
+	r.mu.Lock()
+	if r.timer == nil { // stopped
+		r.mu.Unlock()
+		return
+	}
+	if wait := releaseQuiet - time.Since(r.last); wait > 0 {
+		r.timer.Reset(wait)
+		r.mu.Unlock()
+		return
+	}
+	r.connects, r.timer = 0, nil
+	r.mu.Unlock()
+	r.release()
+}
+
+// stop cancels a waiting release.
 func (r *releaser) stop() {
 	r.mu.Lock()
 	defer r.mu.Unlock()

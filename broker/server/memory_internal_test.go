@@ -8,7 +8,7 @@ import (
 )
 
 // TestReleaserWaitsForTheStormToEnd: fewer connections than releaseAfter release nothing; a
-// storm releases once, releaseQuiet after its last connection.
+// storm releases once, releaseQuiet after its last connection; publishes put it off.
 func TestReleaserWaitsForTheStormToEnd(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var released atomic.Int32
@@ -37,6 +37,22 @@ func TestReleaserWaitsForTheStormToEnd(t *testing.T) {
 		time.Sleep(2 * releaseQuiet)
 		if released.Load() != 1 {
 			t.Fatal("one connection after a release made another")
+		}
+		for range releaseAfter { // another storm, then traffic
+			r.connected()
+		}
+		for range 5 {
+			time.Sleep(releaseQuiet / 2)
+			r.busy()
+		}
+		synctest.Wait()
+		if released.Load() != 1 {
+			t.Fatal("released during traffic")
+		}
+		time.Sleep(releaseQuiet)
+		synctest.Wait()
+		if released.Load() != 2 {
+			t.Fatalf("released %d times once the traffic stopped", released.Load())
 		}
 		r.stop()
 	})
