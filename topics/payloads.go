@@ -106,33 +106,33 @@ type Info struct {
 
 // Event types on <base>/event.
 const (
-	EventZoneOpened     = "zone_opened"      // a relay switched on
-	EventZoneClosed     = "zone_closed"      // a relay switched off
-	EventRunQueued      = "run_queued"       // a run waits for a free slot of the power budget
-	EventRunRejected    = "run_rejected"     // a run was refused: the power budget is full
-	EventRunStarted     = "run_started"      // a run began; ends_at says until when
-	EventRunFinished    = "run_finished"     // a run ended; reason says why
-	EventForcedOff      = "forced_off"       // the watchdog switched off a relay left on past its end
-	EventRunResumed     = "run_resumed"      // a run cut short by a crash or power cut goes on
-	EventCommandRefused = "command_refused"  // a command on a set topic was refused
-	EventRunSkipped     = "run_skipped"      // a scheduled run did not start; message says why
-	EventProfileChanged = "profile_changed"  // another profile became active
-	EventScheduleLoaded = "schedule_loaded"  // the profile file was (re)loaded
-	EventProgramChanged = "program_changed"  // a program was put, deleted or renamed, or a version restored; message says which
-	EventZoneChanged    = "zone_changed"     // a zone's settings changed; message says which
-	EventSiteChanged    = "site_changed"     // the garden's place or time zone changed; message says how
-	EventLimitsChanged  = "limits_changed"   // the power budget was lowered or restored at run time
-	EventShutdown       = "shutdown"         // the agent is stopping on request; message says why
-	EventSensor         = "sensor_changed"   // a sensor turned active or inactive, went silent or spoke again; message names it
-	EventWeather        = "weather"          // the day's water level was computed from the weather; message says why
-	EventWeatherOffline = "weather_fallback" // no fresh weather: the last level is kept, or 100 %; message says which
-	EventLeak           = "leak"             // water flows while every valve is closed
-	EventFlowHigh       = "flow_high"        // a zone's flow far above its usual: closed (a burst pipe?)
-	EventFlowLow        = "flow_low"         // a zone's flow far below its usual: closed (clogged, no water?)
-	EventPaused         = "paused"           // watering paused; ends_at says until when, message which zones
-	EventUnpaused       = "unpaused"         // the pause ended: on request, or its time was over
-	EventProblem        = "problem"          // a condition needs attention (health's problems); message says what
-	EventProblemCleared = "problem_cleared"  // a problem went away; message says which
+	EventZoneOpened      = "zone_opened"      // a relay switched on
+	EventZoneClosed      = "zone_closed"      // a relay switched off
+	EventRunQueued       = "run_queued"       // a run waits for a free slot of the power budget
+	EventRunRejected     = "run_rejected"     // a run was refused: the power budget is full
+	EventRunStarted      = "run_started"      // a run began; ends_at says until when
+	EventRunFinished     = "run_finished"     // a run ended; reason says why
+	EventForcedOff       = "forced_off"       // the watchdog switched off a relay left on past its end
+	EventRunResumed      = "run_resumed"      // a run cut short by a crash or power cut goes on
+	EventCommandRefused  = "command_refused"  // a command on a set topic was refused
+	EventRunSkipped      = "run_skipped"      // a scheduled run did not start; message says why
+	EventProfileChanged  = "profile_changed"  // another profile became active
+	EventScheduleLoaded  = "schedule_loaded"  // the profile file was (re)loaded
+	EventProgramChanged  = "program_changed"  // a program was put, deleted or renamed, or a version restored; message says which
+	EventZoneChanged     = "zone_changed"     // a zone's settings changed; message says which
+	EventSiteChanged     = "site_changed"     // the garden's place or time zone changed; message says how
+	EventLimitsChanged   = "limits_changed"   // the power budget was lowered or restored at run time
+	EventShutdown        = "shutdown"         // the agent is stopping on request; message says why
+	EventSensor          = "sensor_changed"   // a sensor turned active or inactive, went silent or spoke again; message names it
+	EventWeather         = "weather"          // the day's water level was computed from the weather; message says why
+	EventWeatherFallback = "weather_fallback" // no fresh weather: the last level is kept, or 100 %; message says which
+	EventLeak            = "leak"             // water flows while every valve is closed
+	EventFlowHigh        = "flow_high"        // a zone's flow far above its usual: closed (a burst pipe?)
+	EventFlowLow         = "flow_low"         // a zone's flow far below its usual: closed (clogged, no water?)
+	EventPaused          = "paused"           // watering paused; ends_at says until when, message which zones
+	EventUnpaused        = "unpaused"         // the pause ended: on request, or its time was over
+	EventProblem         = "problem"          // a condition needs attention (health's problems); message says what
+	EventProblemCleared  = "problem_cleared"  // a problem went away; message says which
 )
 
 // Reasons a run finished.

@@ -61,7 +61,7 @@ func (a *run) applyWeather(day topics.WeatherDay) {
 	}
 	typ := topics.EventWeather
 	if day.Source != topics.LevelFromWeather {
-		typ = topics.EventWeatherOffline
+		typ = topics.EventWeatherFallback
 	}
 	a.v.AddEvent(topics.Event{Type: typ, Source: "weather", Message: weatherMessage(day)})
 	a.rep.post(a.d.topics.WeatherState(), mustJSON(day))

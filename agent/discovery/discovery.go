@@ -52,7 +52,7 @@ var EventTypes = []string{
 	topics.EventZoneOpened, topics.EventZoneClosed, topics.EventRunQueued, topics.EventRunRejected,
 	topics.EventRunStarted, topics.EventRunFinished, topics.EventForcedOff, topics.EventRunResumed,
 	topics.EventRunSkipped, topics.EventCommandRefused, topics.EventProfileChanged, topics.EventScheduleLoaded, topics.EventPaused, topics.EventUnpaused,
-	topics.EventProblem, topics.EventProblemCleared, topics.EventSensor, topics.EventWeather, topics.EventWeatherOffline,
+	topics.EventProblem, topics.EventProblemCleared, topics.EventSensor, topics.EventWeather, topics.EventWeatherFallback,
 }
 
 func (m Model) uid(object string) string { return "sprinkler-" + m.Topics.ID() + "-" + object }
