@@ -233,6 +233,7 @@ func (e *Engine) dateOf(t time.Time) string { return t.In(e.o.Location).Format(t
 func (e *Engine) Compute(by string) topics.WeatherDay {
 	now := e.o.Clock.Now()
 	today := e.dateOf(now)
+	e.store.Prune(now)
 	d := topics.WeatherDay{Date: today, ComputedAt: topics.Time{Time: now}, By: by}
 	d.Rain24hMm = round2(e.rainSince(now.Add(-24*time.Hour), now))
 	if f, ok := e.fresh(ForecastRain, now); ok {

@@ -230,3 +230,21 @@ func TestTwoWeeks(t *testing.T) {
 		t.Errorf("after 9 mm of rain: %+v", wet)
 	}
 }
+
+// TestOldReadingsGo: the daily computation deletes the readings of days older than 60.
+func TestOldReadingsGo(t *testing.T) {
+	dir := t.TempDir()
+	clk := clocktest.New(time.Date(2026, 7, 1, 3, 30, 0, 0, time.UTC))
+	g := &garden{}
+	open(t, clk, dir, g)
+	g.e.Start()
+	g.feed(t, "station/outdoor", `{"temperature": 20}`)
+	old := filepath.Join(dir, "readings", "2026-07-01.jsonl")
+	if _, err := os.Stat(old); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(61 * 24 * time.Hour)
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("the readings of 61 days ago are still there: %v", err)
+	}
+}

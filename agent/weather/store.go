@@ -161,7 +161,14 @@ func endLine(f *os.File) {
 	}
 }
 
-// prune deletes the files of days older than keep.
+// Prune deletes the files of days older than keep.
+func (s *Store) Prune(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.prune(now)
+}
+
+// prune is Prune with mu held (or before the store is shared).
 func (s *Store) prune(now time.Time) {
 	oldest := s.dateOf(now.AddDate(0, 0, -s.keep))
 	entries, _ := os.ReadDir(s.dir)
