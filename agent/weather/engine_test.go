@@ -59,6 +59,15 @@ func open(t *testing.T, clk *clocktest.Fake, dir string, g *garden) {
 	t.Cleanup(e.Stop)
 }
 
+// started is a garden on a fresh clock at 03:30 on 1 July, its engine started.
+func started(t *testing.T, dir string) *garden {
+	t.Helper()
+	g := &garden{}
+	open(t, clocktest.New(time.Date(2026, 7, 1, 3, 30, 0, 0, time.UTC)), dir, g)
+	g.e.Start()
+	return g
+}
+
 func (g *garden) feed(t *testing.T, topic, payload string) {
 	t.Helper()
 	if ok, err := g.e.Feed(topic, []byte(payload), false); !ok || err != nil {
@@ -85,10 +94,7 @@ func (g *garden) day(t *testing.T, lo, hi, rain float64, total *float64) {
 }
 
 func TestWaterBalance(t *testing.T) {
-	clk := clocktest.New(time.Date(2026, 7, 1, 3, 30, 0, 0, time.UTC))
-	g := &garden{}
-	open(t, clk, t.TempDir(), g)
-	g.e.Start()
+	g := started(t, t.TempDir())
 	if len(g.applied) != 1 || g.applied[0].Source != topics.LevelDefault || g.applied[0].Level != 100 {
 		t.Fatalf("the first start, without weather: %+v", g.applied)
 	}
@@ -128,10 +134,8 @@ func TestWaterBalance(t *testing.T) {
 // TestOfflineFallback: without weather the last level holds for fallback_days, then 100 %;
 // each fallback says so.
 func TestOfflineFallback(t *testing.T) {
-	clk := clocktest.New(time.Date(2026, 7, 1, 3, 30, 0, 0, time.UTC))
-	g := &garden{}
-	open(t, clk, t.TempDir(), g)
-	g.e.Start()
+	g := started(t, t.TempDir())
+	clk := g.clk
 	total := 0.0
 	g.day(t, 20, 34, 0, &total)
 	hot := g.applied[len(g.applied)-1]
@@ -193,10 +197,8 @@ func TestRestartKeepsReadings(t *testing.T) {
 // morning the level allows: hourly readings of a day between its lowest and highest
 // temperature, and its rain at noon. It logs the decisions (go test -v -run TestTwoWeeks).
 func TestTwoWeeks(t *testing.T) {
-	clk := clocktest.New(time.Date(2026, 7, 1, 3, 30, 0, 0, time.UTC))
-	g := &garden{}
-	open(t, clk, t.TempDir(), g)
-	g.e.Start()
+	g := started(t, t.TempDir())
+	clk := g.clk
 	total := 0.0
 	days := []struct{ lo, hi, rain float64 }{
 		{12, 21, 0}, {13, 24, 0}, {15, 28, 0}, {17, 31, 0}, {18, 33, 0}, {19, 34, 0}, {16, 25, 14},
@@ -234,10 +236,8 @@ func TestTwoWeeks(t *testing.T) {
 // TestOldReadingsGo: the daily computation deletes the readings of days older than 60.
 func TestOldReadingsGo(t *testing.T) {
 	dir := t.TempDir()
-	clk := clocktest.New(time.Date(2026, 7, 1, 3, 30, 0, 0, time.UTC))
-	g := &garden{}
-	open(t, clk, dir, g)
-	g.e.Start()
+	g := started(t, dir)
+	clk := g.clk
 	g.feed(t, "station/outdoor", `{"temperature": 20}`)
 	old := filepath.Join(dir, "readings", "2026-07-01.jsonl")
 	if _, err := os.Stat(old); err != nil {
