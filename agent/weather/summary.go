@@ -42,7 +42,7 @@ func summarise(date string, rs []Reading, from, to time.Time, maxAge map[string]
 		return out
 	}
 	if v := vals(Temperature); len(v) > 0 {
-		if missed := silent(by[Temperature], from, to, maxAge[Temperature]); missed <= maxMissing {
+		if missed := silent(silences(by[Temperature], from, to, maxAge[Temperature])); missed <= maxMissing {
 			s.Tmin, s.Tmax = ptr(slices.Min(v)), ptr(slices.Max(v))
 		} else {
 			s.Gaps = append(s.Gaps, fmt.Sprintf("temperature not used: no reading for %s of the day", missed.Round(time.Minute)))
@@ -81,14 +81,14 @@ func summarise(date string, rs []Reading, from, to time.Time, maxAge map[string]
 			continue // a forecast, a given extreme or a rain gauge speak when they have something to say
 		}
 		if age, ok := maxAge[q]; ok {
-			s.Gaps = append(s.Gaps, gaps(q, by[q], from, to, age)...)
+			s.Gaps = append(s.Gaps, gaps(q, silences(by[q], from, to, age), from)...)
 		}
 	}
 	if v := vals(Solar); len(v) > 0 {
 		switch {
 		case !solarWm2:
 			s.SolarMJ = ptr(slices.Max(v))
-		case !slices.ContainsFunc(s.Gaps, func(g string) bool { return len(g) > len(Solar) && g[:len(Solar)] == Solar }):
+		case len(silences(by[Solar], from, to, maxAge[Solar])) == 0:
 			s.SolarMJ = ptr(toMJ(mean(v))) // a day's mean needs the whole day
 		default:
 			s.Gaps = append(s.Gaps, "solar not used: its readings do not cover the day")
@@ -101,41 +101,54 @@ func summarise(date string, rs []Reading, from, to time.Time, maxAge map[string]
 // extremes.
 const maxMissing = 6 * time.Hour
 
-// silent is how long q was silent for longer than age within [from, to).
-func silent(rs []Reading, from, to time.Time, age time.Duration) time.Duration {
+// span is a stretch of time without a reading.
+type span struct{ from, to time.Time }
+
+// silences are the stretches within [from, to) longer than age without a reading in rs
+// (sorted); none when age is 0, an input that is never stale.
+func silences(rs []Reading, from, to time.Time, age time.Duration) []span {
 	if age <= 0 {
-		return 0
+		return nil
 	}
-	var total time.Duration
+	var out []span
 	prev := from
-	for _, r := range append(rs, Reading{At: to}) {
-		if d := r.At.Sub(prev); d > age {
-			total += d
+	for _, at := range append(times(rs), to) {
+		if at.Sub(prev) > age {
+			out = append(out, span{prev, at})
 		}
-		prev = r.At
+		prev = at
+	}
+	return out
+}
+
+func times(rs []Reading) []time.Time {
+	out := make([]time.Time, len(rs))
+	for i, r := range rs {
+		out[i] = r.At
+	}
+	return out
+}
+
+// silent is how long the silences last together.
+func silent(ss []span) time.Duration {
+	var total time.Duration
+	for _, s := range ss {
+		total += s.to.Sub(s.from)
 	}
 	return total
 }
 
-// gaps lists the silences of q longer than age within [from, to).
-func gaps(q string, rs []Reading, from, to time.Time, age time.Duration) []string {
-	var out []string
-	prev := from
-	add := func(a, b time.Time) {
-		if b.Sub(a) > age {
-			loc := from.Location()
-			end := b.In(loc).Format("15:04")
-			if end == "00:00" && b.After(from) {
-				end = "24:00"
-			}
-			out = append(out, fmt.Sprintf("%s: no reading %s-%s", q, a.In(loc).Format("15:04"), end))
+// gaps names quantity q's silences in the local time of the day that starts at day.
+func gaps(q string, ss []span, day time.Time) []string {
+	out := make([]string, 0, len(ss))
+	loc := day.Location()
+	for _, s := range ss {
+		end := s.to.In(loc).Format("15:04")
+		if end == "00:00" && s.to.After(day) {
+			end = "24:00"
 		}
+		out = append(out, fmt.Sprintf("%s: no reading %s-%s", q, s.from.In(loc).Format("15:04"), end))
 	}
-	for _, r := range rs {
-		add(prev, r.At)
-		prev = r.At
-	}
-	add(prev, to)
 	return out
 }
 
