@@ -58,6 +58,10 @@ type Engine struct {
 	o      Options
 	store  *Store
 	inputs []*input
+	// maxAge is each quantity's max_age, and solarWm2 says the solar input sends W/m²
+	// readings: what a day's summary needs of the inputs.
+	maxAge   map[string]time.Duration
+	solarWm2 bool
 
 	mu      sync.Mutex
 	days    []topics.WeatherDay // decisions, oldest first
@@ -80,13 +84,17 @@ func Open(o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{o: o, store: st}
+	e := &Engine{o: o, store: st, maxAge: map[string]time.Duration{}, solarWm2: true}
 	for _, in := range o.Inputs {
 		conv, unit, err := Unit(in.Quantity, in.Unit)
 		if err != nil {
 			return nil, err
 		}
 		x := &input{Input: in, convert: conv, unit: unit}
+		e.maxAge[in.Quantity] = in.MaxAge
+		if in.Quantity == Solar {
+			e.solarWm2 = unit == "W/m2"
+		}
 		if r, ok := st.Last(in.Quantity); ok {
 			x.lastRaw = r.Raw
 		}
@@ -161,8 +169,7 @@ func (e *Engine) feed(in *input, payload []byte, retained bool) error {
 func (e *Engine) Start() {
 	e.mu.Lock()
 	e.running = true
-	today := e.dateOf(e.o.Clock.Now())
-	have := len(e.days) > 0 && e.days[len(e.days)-1].Date == today
+	_, have := e.decisionOf(e.dateOf(e.o.Clock.Now()))
 	e.mu.Unlock()
 	if !have {
 		e.Compute(topics.SourceStartup)
@@ -217,7 +224,8 @@ func (e *Engine) tick() {
 	}
 	now := e.o.Clock.Now()
 	due := e.due(now)
-	done := len(e.days) > 0 && e.days[len(e.days)-1].Date == e.dateOf(now) && !e.days[len(e.days)-1].ComputedAt.Before(due)
+	d, ok := e.decisionOf(e.dateOf(now))
+	done := ok && !d.ComputedAt.Before(due)
 	e.mu.Unlock()
 	if !now.Before(due) && !done {
 		e.Compute(topics.SourceSchedule)
@@ -312,15 +320,7 @@ func (e *Engine) summary(date string, now time.Time) (Summary, []string) {
 	if to.After(now) {
 		to = now
 	}
-	ages := map[string]time.Duration{}
-	solarWm2 := true
-	for _, in := range e.inputs {
-		ages[in.Quantity] = in.MaxAge
-		if in.Quantity == Solar {
-			solarWm2 = in.unit == "W/m2"
-		}
-	}
-	s := summarise(date, rs, from, to, ages, solarWm2)
+	s := summarise(date, rs, from, to, e.maxAge, e.solarWm2)
 	if bad > 0 {
 		s.Gaps = append(s.Gaps, fmt.Sprintf("%d damaged lines skipped", bad))
 	}
@@ -350,15 +350,13 @@ func (e *Engine) rainSince(from, to time.Time) float64 {
 // fresh is quantity q's last reading, if it is no older than its input's max_age.
 func (e *Engine) fresh(q string, now time.Time) (Reading, bool) {
 	r, ok := e.store.Last(q)
-	if !ok {
-		return r, false
-	}
-	for _, in := range e.inputs {
-		if in.Quantity == q && (in.MaxAge <= 0 || now.Sub(r.At) <= in.MaxAge) {
-			return r, true
-		}
-	}
-	return r, false
+	age, configured := e.maxAge[q]
+	return r, ok && configured && !stale(r, age, now)
+}
+
+// stale says reading r is older than maxAge (0: never stale).
+func stale(r Reading, maxAge time.Duration, now time.Time) bool {
+	return maxAge > 0 && now.Sub(r.At) > maxAge
 }
 
 // SetSettings changes the rules from the next decision on (the site moved, say).
@@ -368,12 +366,20 @@ func (e *Engine) SetSettings(s Settings) {
 	e.o.Settings = s
 }
 
+// decisionOf is the decision for date (YYYY-MM-DD), if one was made: the newest. Called with
+// mu held.
+func (e *Engine) decisionOf(date string) (topics.WeatherDay, bool) {
+	if n := len(e.days); n > 0 && e.days[n-1].Date == date {
+		return e.days[n-1], true
+	}
+	return topics.WeatherDay{}, false
+}
+
 // Today is today's decision, or nil before it is made.
 func (e *Engine) Today() *topics.WeatherDay {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if n := len(e.days); n > 0 && e.days[n-1].Date == e.dateOf(e.o.Clock.Now()) {
-		d := e.days[n-1]
+	if d, ok := e.decisionOf(e.dateOf(e.o.Clock.Now())); ok {
 		return &d
 	}
 	return nil
@@ -384,10 +390,8 @@ func (e *Engine) Today() *topics.WeatherDay {
 func (e *Engine) SkipOn(date string) string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if n := len(e.days); n > 0 && e.days[n-1].Date == date {
-		return e.days[n-1].Skip
-	}
-	return ""
+	d, _ := e.decisionOf(date)
+	return d.Skip
 }
 
 // Report is the inputs now, today's decision and the decisions of the days days before.
@@ -402,8 +406,7 @@ func (e *Engine) Report(days int) topics.WeatherReport {
 			if r.Raw != nil {
 				wi.Value = ptr(*r.Raw)
 			}
-			_, fresh := e.fresh(in.Quantity, now)
-			wi.Stale = !fresh
+			wi.Stale = stale(r, in.MaxAge, now)
 		}
 		rep.Inputs = append(rep.Inputs, wi)
 	}
