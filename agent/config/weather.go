@@ -30,10 +30,19 @@ func (c Config) validateWeather() []error {
 	if _, err := w.TimeOfDay(); err != nil {
 		add("weather.at", "%q: want HH:MM, the local time of the daily computation", w.At)
 	}
-	for key, v := range map[string]float64{"baseline_et0_mm": w.BaselineMm, "rain_factor": w.RainFactor, "rain_skip_mm": w.RainSkipMm, "forecast_skip_mm": w.ForecastSkipMm} {
-		if v < 0 || math.IsNaN(v) || key == "baseline_et0_mm" && (v < 0.5 || v > 15) || key == "rain_factor" && v > 1 {
-			add("weather."+key, "%v: want %s", v, map[string]string{"baseline_et0_mm": "0.5 to 15 mm a day (a summer day: 4 to 7)",
-				"rain_factor": "0 to 1", "rain_skip_mm": "0 (never) or more mm", "forecast_skip_mm": "0 (never) or more mm"}[key])
+	for _, r := range []struct {
+		key    string
+		v      float64
+		lo, hi float64
+		want   string
+	}{
+		{"baseline_et0_mm", w.BaselineMm, 0.5, 15, "0.5 to 15 mm a day (a summer day: 4 to 7)"},
+		{"rain_factor", w.RainFactor, 0, 1, "0 to 1"},
+		{"rain_skip_mm", w.RainSkipMm, 0, math.Inf(1), "0 (never) or more mm"},
+		{"forecast_skip_mm", w.ForecastSkipMm, 0, math.Inf(1), "0 (never) or more mm"},
+	} {
+		if r.v < r.lo || r.v > r.hi || math.IsNaN(r.v) {
+			add("weather."+r.key, "%v: want %s", r.v, r.want)
 		}
 	}
 	if w.BalanceDays < 1 || w.BalanceDays > 30 {
@@ -57,9 +66,7 @@ func (c Config) validateWeather() []error {
 		if _, err := reading.Parse(in.Path); err != nil {
 			add(key+".path", "%v", err)
 		}
-		if in.MaxAge < 0 || in.MaxAge > 7*24*time.Hour {
-			add(key+".max_age", "%v: want 0 (never stale) to 168h", in.MaxAge)
-		}
+		checkMaxAge(in.MaxAge, func(format string, args ...any) { add(key+".max_age", format, args...) })
 		if in.Quantity == weather.Wind && in.HeightM != 0 && (in.HeightM < 0.5 || in.HeightM > 100) {
 			add(key+".height_m", "%v: want 0.5 to 100 metres (0: 2 m)", in.HeightM)
 		}
@@ -130,11 +137,19 @@ func (c Config) validateTopicSensor(s Sensor, add func(field, format string, arg
 	if s.Threshold != nil && math.IsNaN(*s.Threshold) {
 		add("threshold", "NaN is not a threshold")
 	}
-	if s.MaxAge < 0 || s.MaxAge > 7*24*time.Hour {
-		add("max_age", "%v: want 0 (never stale) to 168h", s.MaxAge)
-	}
+	checkMaxAge(s.MaxAge, func(format string, args ...any) { add("max_age", format, args...) })
 	if s.Pull != "" || s.Line != 0 {
 		add("topic", "a sensor is on a line or on a topic, not both (drop line and pull)")
+	}
+}
+
+// longestMaxAge bounds the max_age of weather inputs and topic sensors.
+const longestMaxAge = 7 * 24 * time.Hour
+
+// checkMaxAge reports a max_age out of bounds to bad.
+func checkMaxAge(d time.Duration, bad func(format string, args ...any)) {
+	if d < 0 || d > longestMaxAge {
+		bad("%v: want 0 (never stale) to 168h", d)
 	}
 }
 

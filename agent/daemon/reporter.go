@@ -111,10 +111,9 @@ func (r *reporter) online() {
 	r.log.Info("online", "status_topic", r.t.Status())
 }
 
-// publish publishes what changed; nudged says the schedule's state changed. Called with mu
-// held. The schedule's
+// publish publishes what changed; nudged says the schedule's state changed. The schedule's
 // part of the snapshot costs a computation of the coming windows, so it is only looked at when
-// something changed, not on every flush.
+// something changed, not on every flush. Called with mu held.
 func (r *reporter) publish(all, nudged bool) {
 	select {
 	case <-r.nudges: // a pending nudge is served now, so a reply after a flush sees its state

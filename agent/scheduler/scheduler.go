@@ -261,10 +261,13 @@ func (e *Engine) zoneLevel(zone int) int {
 
 // mayRun says why window w must not start now, or "" when it may.
 func (e *Engine) mayRun(w schedule.Window, now time.Time) string {
-	skipped := e.skipped(w)
+	skipped, rain := e.skipped(w), ""
+	if e.o.WeatherSkip != nil && !e.o.Unscaled[w.Zone] {
+		rain = e.o.WeatherSkip(w.Start.In(e.o.Location).Format(time.DateOnly))
+	}
 	switch {
-	case e.o.WeatherSkip != nil && !e.o.Unscaled[w.Zone] && e.o.WeatherSkip(w.Start.In(e.o.Location).Format(time.DateOnly)) != "":
-		return e.o.WeatherSkip(w.Start.In(e.o.Location).Format(time.DateOnly))
+	case rain != "":
+		return rain
 	case e.active.WaterLevel && !e.o.Unscaled[w.Zone] && w.End.Sub(w.Start) < max(e.o.MinRun, time.Second):
 		return fmt.Sprintf("the water level %d%% makes the run %v, shorter than schedule.min_run", e.zoneLevel(w.Zone), w.End.Sub(w.Start).Round(time.Second))
 	case skipped != "":
