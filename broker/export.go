@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"sprinkler/broker/server"
 	"sprinkler/configs"
@@ -107,5 +106,5 @@ func password(path string) (string, error) {
 	if err := os.WriteFile(path, []byte(pw+"\n"), 0o600); err != nil {
 		return "", err
 	}
-	return strings.TrimSpace(pw), nil
+	return pw, nil
 }

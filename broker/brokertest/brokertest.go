@@ -95,7 +95,7 @@ func MosquittoProcess(t testing.TB) (string, int) {
 // bridge.
 func MosquittoWith(t testing.TB, extra string) (string, int) {
 	t.Helper()
-	return mosquitto(t, "allow_anonymous true\n"+extra)
+	return mosquitto(t, "allow_anonymous true\nlog_type all\n"+extra)
 }
 
 // MosquittoFleet is MosquittoProcess set for a fleet, as docs/fleet.md advises: a watcher's
@@ -112,10 +112,11 @@ func MosquittoFleet(t testing.TB) (string, int) {
 // root to read the test's private files.
 func MosquittoSecured(t testing.TB, passwd, acl string) (string, int) {
 	t.Helper()
-	return mosquitto(t, fmt.Sprintf("user root\nallow_anonymous false\npassword_file %s\nacl_file %s\n", passwd, acl))
+	return mosquitto(t, fmt.Sprintf("user root\nallow_anonymous false\npassword_file %s\nacl_file %s\nlog_type all\n", passwd, acl))
 }
 
-// mosquitto runs mosquitto on a free loopback port with the configuration lines given.
+// mosquitto runs mosquitto on a free loopback port with the configuration lines given (the
+// access rules and what it logs).
 func mosquitto(t testing.TB, extra string) (string, int) {
 	t.Helper()
 	bin, err := exec.LookPath("mosquitto")
@@ -135,11 +136,7 @@ func mosquitto(t testing.TB, extra string) (string, int) {
 	port := FreePort(t)
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "mosquitto.conf")
-	logs := "log_type all\n"
-	if strings.Contains(extra, "log_type") {
-		logs = ""
-	}
-	body := fmt.Sprintf("listener %d 127.0.0.1\npersistence false\nset_tcp_nodelay true\nlog_dest stderr\n%s%s\n", port, logs, extra)
+	body := fmt.Sprintf("listener %d 127.0.0.1\npersistence false\nset_tcp_nodelay true\nlog_dest stderr\n%s\n", port, extra)
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -33,9 +34,7 @@ func ExportMosquitto(users []User, prefix, ha string, password func(User) (strin
 	var passwd, acl bytes.Buffer
 	fmt.Fprintf(&acl, "# sprinkler users and roles for mosquitto (acl_file); written by sprinkler-broker export mosquitto.\n")
 	fmt.Fprintf(&acl, "# Without a user line: nothing. Every client may use its own sync topic.\npattern readwrite %s\n", topics.Sync(prefix, "%c"))
-	sorted := slices.Clone(users)
-	slices.SortFunc(sorted, func(a, b User) int { return strings.Compare(a.Name, b.Name) })
-	for _, u := range sorted {
+	for _, u := range byName(users) {
 		if err := u.check(); err != nil {
 			return Mosquitto{}, err
 		}
@@ -110,15 +109,18 @@ func mosquittoHash(password string) (string, error) {
 	return fmt.Sprintf("$7$%d$%s$%s", mosquittoIterations, base64.StdEncoding.EncodeToString(salt), base64.StdEncoding.EncodeToString(key)), nil
 }
 
-// Users are the broker's accounts: broker.users and the users file, checked.
+// Users are the broker's accounts, broker.users and the users file, checked, by name.
 func Users(cfg Config) ([]User, []string, error) {
 	m, warnings, err := loadUsers(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make([]User, 0, len(m))
-	for _, u := range m {
-		out = append(out, u)
-	}
-	return out, warnings, nil
+	return byName(slices.Collect(maps.Values(m))), warnings, nil
+}
+
+// byName is users sorted by name, a copy.
+func byName(users []User) []User {
+	out := slices.Clone(users)
+	slices.SortFunc(out, func(a, b User) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
