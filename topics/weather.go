@@ -9,10 +9,12 @@ type WeatherInput struct {
 	Topic    string   `json:"topic"`
 	Path     string   `json:"path,omitempty"`
 	Unit     string   `json:"unit"`            // of the readings on the topic
-	Value    *float64 `json:"value,omitempty"` // the last reading, in the agent's units (°C, %, m/s at 2 m, W/m², h, mm)
-	At       *Time    `json:"at,omitempty"`    // when it came; nil: never since the agent started
-	AgeS     *float64 `json:"age_s,omitempty"`
-	Stale    bool     `json:"stale"` // older than its max_age, or never heard
+	Value    *float64 `json:"value,omitempty"` // the last reading, in ValueUnit
+	// ValueUnit is the unit the agent keeps the quantity in: °C, %, m/s at 2 m, W/m² or MJ/m², h, mm.
+	ValueUnit string   `json:"value_unit,omitempty"`
+	At        *Time    `json:"at,omitempty"` // when it came; nil: never since the agent started
+	AgeS      *float64 `json:"age_s,omitempty"`
+	Stale     bool     `json:"stale"` // older than its max_age, or never heard
 }
 
 // WeatherDay is the decision of one day: the ET0 of the days it weighed, the rain, and the

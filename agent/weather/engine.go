@@ -402,7 +402,7 @@ func (e *Engine) Report(days int) topics.WeatherReport {
 		wi := topics.WeatherInput{Quantity: in.Quantity, Topic: in.Topic, Path: in.Path.String(), Unit: in.unit, Stale: true}
 		if r, ok := e.store.Last(in.Quantity); ok {
 			age := now.Sub(r.At).Seconds()
-			wi.Value, wi.At, wi.AgeS = ptr(r.V), topics.At(r.At), &age
+			wi.Value, wi.ValueUnit, wi.At, wi.AgeS = ptr(r.V), keptIn(in.Quantity, in.unit), topics.At(r.At), &age
 			if r.Raw != nil {
 				wi.Value = ptr(*r.Raw)
 			}

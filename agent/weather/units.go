@@ -72,6 +72,23 @@ func Unit(quantity, name string) (func(float64) float64, string, error) {
 	return func(v float64) float64 { return v*u.scale + u.offset }, u.name, nil
 }
 
+// keptIn is the unit the agent keeps quantity q in, whose readings come in unit.
+func keptIn(q, unit string) string {
+	switch q {
+	case Temperature, TemperatureMin, TemperatureMax, Dewpoint:
+		return "°C"
+	case Humidity:
+		return "%"
+	case Wind:
+		return "m/s at 2 m"
+	case Solar:
+		return strings.Replace(unit, "2", "²", 1) // kept as sent: W/m² readings or the day's MJ/m²
+	case Sunshine:
+		return "h"
+	}
+	return "mm"
+}
+
 // toMJ converts a day's mean solar radiation in W/m² to MJ/m² a day.
 func toMJ(wm2 float64) float64 { return wm2 * 86400 / 1e6 }
 

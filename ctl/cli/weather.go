@@ -110,7 +110,7 @@ func printWeather(w io.Writer, data json.RawMessage) error {
 	for _, in := range rep.Inputs {
 		value, age := "-", "never heard"
 		if in.Value != nil {
-			value = fmt.Sprintf("%.4g %s", *in.Value, agentUnit(in.Quantity, in.Unit))
+			value = fmt.Sprintf("%.4g %s", *in.Value, in.ValueUnit)
 		}
 		if in.AgeS != nil {
 			age = (time.Duration(*in.AgeS) * time.Second).Round(time.Second).String()
@@ -131,23 +131,6 @@ func printWeather(w io.Writer, data json.RawMessage) error {
 		printWeatherDays(w, rep.Days)
 	}
 	return nil
-}
-
-// agentUnit is the unit the agent keeps a quantity in.
-func agentUnit(q, configured string) string {
-	switch q {
-	case "temperature", "temperature_min", "temperature_max", "dewpoint":
-		return "°C"
-	case "humidity":
-		return "%"
-	case "wind":
-		return "m/s at 2 m"
-	case "sunshine":
-		return "h"
-	case "solar":
-		return strings.Replace(configured, "2", "²", 1)
-	}
-	return "mm"
 }
 
 func printWeatherDay(w io.Writer, d topics.WeatherDay) {
