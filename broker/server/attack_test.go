@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"runtime"
 	"strings"
@@ -253,11 +254,18 @@ func TestAgentIdentityIsBound(t *testing.T) {
 	_ = lost2
 }
 
-// TestStuckViewerDelaysOnlyItself: a viewer subscribed to everything at QoS 0, with a small
-// receive buffer, publishes to its own topic until its socket is full, sends a second
-// SUBSCRIBE and never reads again, with no keepalive. Meanwhile the agent's side publishes
-// states, a request goes back and forth and other clients subscribe; all of it must go on.
+// TestStuckViewerDelaysOnlyItself: a viewer subscribed to everything, at QoS 0 and at QoS 1,
+// with a small receive buffer and no keepalive, publishes to its own topic until its socket is
+// full, sends a second SUBSCRIBE and never reads again. Meanwhile the agent's side publishes
+// states, a request goes back and forth and other clients subscribe; all of it must go on, and
+// the viewer is disconnected.
 func TestStuckViewerDelaysOnlyItself(t *testing.T) {
+	for _, qos := range []byte{0, 1} {
+		t.Run(fmt.Sprintf("QoS %d", qos), func(t *testing.T) { stuckViewer(t, qos) })
+	}
+}
+
+func stuckViewer(t *testing.T, qos byte) {
 	c := withUsers(t)
 	c.Anonymous = server.AnonymousLoopback // ctl below is the local admin
 	b := start(t, c)
@@ -272,7 +280,7 @@ func TestStuckViewerDelaysOnlyItself(t *testing.T) {
 	if code, err := raw.Connect(brokertest.RawOptions{ClientID: "stuck-viewer", Username: "viewer-user", Password: password}); err != nil || code != accepted {
 		t.Fatalf("connect: %#x, %v", code, err)
 	}
-	raw.Subscribe(1, "sprinkler/#", 0)
+	raw.Subscribe(1, "sprinkler/#", qos)
 	payload := strings.Repeat("x", 8000)
 	_ = conn.SetWriteDeadline(time.Now().Add(3 * time.Second))
 	for i := 0; i < 2000; i++ { // echoed back to it, until neither side's buffers take more
@@ -280,8 +288,8 @@ func TestStuckViewerDelaysOnlyItself(t *testing.T) {
 			break
 		}
 	}
+	_, _ = conn.Write(brokertest.Frame(0x82, append(append([]byte{0, 2}, brokertest.Str("sprinkler/garden/#")...), qos)))
 	_ = conn.SetWriteDeadline(time.Time{})
-	raw.Subscribe(2, "sprinkler/garden/#", 0)
 	runtime.Gosched()
 
 	// publish is the embedded agent's publish, which froze behind the stuck viewer before.
@@ -312,6 +320,12 @@ func TestStuckViewerDelaysOnlyItself(t *testing.T) {
 	late := brokertest.Connect(t, brokertest.URL(addr))
 	late.Subscribe("sprinkler/garden/state")
 	late.Await("sprinkler/garden/state", `{"id":"49"}`)
+
+	// The viewer is gone: its socket reads to the end of what was sent, then EOF.
+	_ = conn.SetReadDeadline(time.Now().Add(brokertest.Wait))
+	if _, err := io.Copy(io.Discard, conn); err != nil {
+		t.Errorf("the stuck viewer was not disconnected: %v", err)
+	}
 }
 
 // TestHalfConnectsAreClosed: a connection that never finishes its CONNECT is closed after

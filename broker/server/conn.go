@@ -5,20 +5,34 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"sync"
 	"time"
 )
 
 // maxConnect bounds a CONNECT packet, the one packet read before a client is known.
 const maxConnect = 16 << 10
 
-// writeTimeout is how long one write to a client may wait for the client to read; a client
-// that takes nothing for that long is disconnected.
+// writeTimeout is how long a client may take to accept one sendChunk of what is sent to it; a
+// client that takes nothing for that long is disconnected.
 const writeTimeout = 10 * time.Second
 
+// maxBehind is how many bytes may wait to be sent to one client beyond what its socket holds;
+// a client further behind cannot keep up and is disconnected.
+const maxBehind = 1 << 20
+
+// sendChunk is the most written to a socket in one call, so that a slow client that is still
+// reading gets writeTimeout for each part of a large backlog.
+const sendChunk = 64 << 10
+
+// closeFlush bounds how long a closing connection may take to send what was queued before
+// it (a CONNACK that refuses, say).
+const closeFlush = 2 * time.Second
+
 // guardedListener hands mochi connections that must send a small CONNECT within the connect
-// timeout and that give up writes a client does not read. Its Accept survives running out of
-// file descriptors: it waits and tries again rather than returning, since mochi stops serving
-// a listener for good on the first Accept error.
+// timeout and whose writes never wait on the client (clientConn). Its Accept survives running
+// out of file descriptors: it waits and tries again rather than returning, since mochi stops
+// serving a listener for good on the first Accept error.
 type guardedListener struct {
 	net.Listener
 	connectTimeout time.Duration
@@ -31,7 +45,9 @@ func (l guardedListener) Accept() (net.Conn, error) {
 		c, err := l.Listener.Accept()
 		if err == nil {
 			_ = c.SetReadDeadline(time.Now().Add(l.connectTimeout))
-			return &clientConn{Conn: c, writeTimeout: writeTimeout}, nil
+			cc := newClientConn(c, writeTimeout, maxBehind)
+			cc.log = l.log
+			return cc, nil
 		}
 		if errors.Is(err, net.ErrClosed) {
 			return nil, err
@@ -42,14 +58,47 @@ func (l guardedListener) Accept() (net.Conn, error) {
 	}
 }
 
-// clientConn is a client's connection: it refuses a first packet that is not a CONNECT of at
-// most maxConnect bytes before mochi allocates its body, and bounds each write.
+// clientConn is a client's connection as mochi uses it.
+//
+// Reading, it refuses a first packet that is not a CONNECT of at most maxConnect bytes before
+// mochi allocates its body.
+//
+// Writing never waits on the client. mochi writes a client's packets under that client's
+// lock, and every publish to the client takes the same lock to number a QoS 1 message, so a
+// write blocked on a client that stopped reading would stall every publisher behind it. Write
+// only queues the bytes; the connection's own goroutine (send) hands them to the socket. A
+// client that takes nothing for writeTimeout, or lets more than maxBehind bytes pile up, is
+// disconnected, and what was queued for it is freed.
+//
+// Deadlines: mochi sets both on every packet read (none with keepalive 0), which would lift the
+// write deadline of a write in progress; here SetDeadline moves only the read deadline and the
+// sender keeps its own write deadline.
 type clientConn struct {
 	net.Conn
 	writeTimeout time.Duration
-	header       []byte    // the fixed header's bytes while it is being read
-	known        bool      // the first packet's header passed
-	deadline     time.Time // the write deadline set last
+	maxBehind    int
+	log          *slog.Logger // says why a client that does not keep up was disconnected; may be nil
+	header       []byte       // the fixed header's bytes while it is being read
+	known        bool         // the first packet's header passed
+
+	mu      sync.Mutex
+	queued  []byte // written, not yet handed to the socket
+	err     error  // why the connection ended; every later Write returns it
+	closing bool   // Close was called: send what is queued, then close
+	wake    chan struct{}
+	done    chan struct{} // closed when the sender has ended and the socket is closed
+}
+
+var _ net.Conn = (*clientConn)(nil)
+
+// errBehind ends the connection of a client that lets too much pile up.
+var errBehind = errors.New("client does not keep up with what is sent to it")
+
+func newClientConn(c net.Conn, writeTimeout time.Duration, maxBehind int) *clientConn {
+	cc := &clientConn{Conn: c, writeTimeout: writeTimeout, maxBehind: maxBehind,
+		wake: make(chan struct{}, 1), done: make(chan struct{})}
+	go cc.send()
+	return cc
 }
 
 func (c *clientConn) Read(p []byte) (int, error) {
@@ -89,22 +138,125 @@ func (c *clientConn) check(b []byte) error {
 	return nil
 }
 
-// Write writes p, or closes the connection when the client takes nothing for writeTimeout: a
-// write cut short leaves half a packet behind, and a client that stopped reading is gone. The
-// deadline moves only once half of it has passed (mochi writes a client's packets under the
-// client's lock), so that a fan-out to many clients does not reset a timer per packet: a write
-// still has between half and all of writeTimeout.
+// Write queues p for the sender and returns at once; it fails once the connection has ended,
+// and ends it when the client is more than maxBehind bytes behind.
 func (c *clientConn) Write(p []byte) (int, error) {
-	if now := time.Now(); c.deadline.Sub(now) < c.writeTimeout/2 {
-		c.deadline = now.Add(c.writeTimeout)
-		_ = c.Conn.SetWriteDeadline(c.deadline)
+	c.mu.Lock()
+	switch {
+	case c.err != nil:
+		err := c.err
+		c.mu.Unlock()
+		return 0, err
+	case c.closing:
+		c.mu.Unlock()
+		return 0, net.ErrClosed
+	case len(c.queued)+len(p) > c.maxBehind:
+		c.mu.Unlock()
+		c.fail(fmt.Errorf("%w: more than %d bytes behind", errBehind, c.maxBehind))
+		return 0, errBehind
 	}
-	n, err := c.Conn.Write(p)
-	if ne, ok := err.(net.Error); ok && ne.Timeout() {
-		_ = c.Conn.Close()
-	}
-	return n, err
+	c.queued = append(c.queued, p...)
+	c.mu.Unlock()
+	c.poke()
+	return len(p), nil
 }
+
+// poke wakes the sender.
+func (c *clientConn) poke() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// send hands what is queued to the socket, sendChunk at a time, each within writeTimeout (or,
+// once closing, all of it within closeFlush), until the connection ends.
+func (c *clientConn) send() {
+	defer close(c.done)
+	var buf []byte
+	for range c.wake {
+		c.mu.Lock()
+		buf, c.queued = c.queued, buf[:0]
+		failed, closing := c.err != nil, c.closing
+		c.mu.Unlock()
+		if failed {
+			return
+		}
+		deadline := time.Now().Add(closeFlush)
+		for rest := buf; len(rest) > 0; {
+			n := min(len(rest), sendChunk)
+			if !closing {
+				deadline = time.Now().Add(c.writeTimeout)
+			}
+			_ = c.Conn.SetWriteDeadline(deadline)
+			if _, err := c.Conn.Write(rest[:n]); err != nil {
+				if !closing && errors.Is(err, os.ErrDeadlineExceeded) {
+					err = fmt.Errorf("%w: took nothing for %v", errBehind, c.writeTimeout)
+				}
+				c.fail(err)
+				return
+			}
+			rest = rest[n:]
+		}
+		if closing {
+			c.fail(net.ErrClosed)
+			return
+		}
+		if cap(buf) > sendChunk {
+			buf = nil // a burst's buffer is not kept for a quiet client
+		}
+		buf = buf[:0]
+	}
+}
+
+// fail ends the connection for err, at once: nothing more is sent.
+func (c *clientConn) fail(err error) {
+	c.mu.Lock()
+	first := c.err == nil && !c.closing
+	if c.err == nil {
+		c.err = err
+	}
+	behind := len(c.queued)
+	c.queued = nil
+	c.mu.Unlock()
+	if first && errors.Is(err, errBehind) && c.log != nil {
+		c.log.Warn("client disconnected: it does not read what is sent to it", "remote", c.RemoteAddr().String(),
+			"queued_bytes", behind, "reason", err)
+	}
+	_ = c.Conn.Close()
+	c.poke()
+}
+
+// Close ends the connection once what was written before it is sent (within closeFlush): a
+// Read waiting returns at once, and Close does not wait for the client.
+func (c *clientConn) Close() error {
+	c.mu.Lock()
+	if c.closing || c.err != nil {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closing = true
+	_ = c.Conn.SetReadDeadline(time.Now())
+	c.mu.Unlock()
+	c.poke()
+	return nil
+}
+
+// SetDeadline sets the read deadline only; the sender keeps the write deadline.
+func (c *clientConn) SetDeadline(t time.Time) error { return c.SetReadDeadline(t) }
+
+// SetReadDeadline sets the read deadline, unless the connection is closing.
+func (c *clientConn) SetReadDeadline(t time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closing || c.err != nil {
+		return net.ErrClosed
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+// SetWriteDeadline does nothing: writes do not wait, and the sender bounds each of its own.
+func (c *clientConn) SetWriteDeadline(time.Time) error { return nil }
 
 // unwrap returns the connection a clientConn wraps.
 func unwrap(c net.Conn) net.Conn {

@@ -12,9 +12,11 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -288,25 +290,36 @@ func (b *Broker) drain(limit time.Duration) {
 	}
 }
 
-// minLevel drops records below a level, and reports of a client that simply closed its
-// connection (EOF); it keeps mochi's per-connection chatter out of the log.
+// minLevel drops records below a level, and mochi's reports of a connection that simply
+// ended (the client closed it or reset it, or the broker closed it and said why itself); it
+// keeps mochi's per-connection chatter out of the log.
 type minLevel struct {
 	slog.Handler
 	min slog.Level
 }
 
 func (h minLevel) Handle(ctx context.Context, r slog.Record) error {
-	closed := false
+	ended := false
 	r.Attrs(func(a slog.Attr) bool {
-		if err, ok := a.Value.Any().(error); ok && errors.Is(err, io.EOF) {
-			closed = true
+		if err, ok := a.Value.Any().(error); ok && connectionEnded(err) {
+			ended = true
 		}
-		return !closed
+		return !ended
 	})
-	if closed {
+	if ended {
 		return nil
 	}
 	return h.Handler.Handle(ctx, r)
+}
+
+// connectionEnded reports whether err is the ordinary end of a client's connection.
+func connectionEnded(err error) bool {
+	for _, end := range []error{io.EOF, io.ErrUnexpectedEOF, net.ErrClosed, os.ErrDeadlineExceeded, syscall.ECONNRESET, syscall.EPIPE, errBehind} {
+		if errors.Is(err, end) {
+			return true
+		}
+	}
+	return false
 }
 
 func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
