@@ -25,6 +25,8 @@ const (
 	CodeNotSaved       Code = "not_saved"       // carried out, but the agent could not save it: a restart will not know it
 	CodeConflict       Code = "conflict"        // the document changed since the revision the request names
 	CodeInternal       Code = "internal"        // a bug; the agent logged it and lives on
+	CodeBusy           Code = "busy"            // the requester, or its role, sends faster than the agent takes: not carried out, try again in a second
+	CodeTooLarge       Code = "too_large"       // the answer would be larger than a reply may be: ask for less
 )
 
 // Error is an error with a Code. Handlers return it so the reply carries the right code.

@@ -27,9 +27,6 @@ import (
 	"sprinkler/version"
 )
 
-// inboxSize bounds the commands waiting for the worker.
-const inboxSize = 1024
-
 // shutdownTimeout bounds each step of a clean shutdown that waits on the network.
 const shutdownTimeout = 3 * time.Second
 

@@ -15,6 +15,7 @@ import (
 	"sprinkler/agent/config"
 	"sprinkler/agent/history"
 	"sprinkler/agent/httpserve"
+	"sprinkler/agent/intake"
 	"sprinkler/agent/link"
 	"sprinkler/agent/metrics"
 	"sprinkler/agent/problems"
@@ -28,6 +29,7 @@ import (
 	"sprinkler/agent/weather"
 	"sprinkler/agent/web"
 	"sprinkler/broker/server"
+	"sprinkler/tally"
 	"sprinkler/topics"
 	"sprinkler/version"
 )
@@ -366,8 +368,8 @@ func (a *run) openLink() error {
 	for t := range a.feeds {
 		o.Filters = append(o.Filters, t)
 	}
-	inbox := make(chan link.Message, inboxSize)
-	o.Inbox = inbox
+	in := intake.New(func(topic string) bool { _, ok := a.feeds[topic]; return ok })
+	o.Inbox = in
 	var l mqttLink
 	if a.brk != nil {
 		l = link.NewInline(a.brk, o)
@@ -385,10 +387,12 @@ func (a *run) openLink() error {
 	a.goroutine(a.rep.run)
 	w := &worker{topics: d.topics, svc: serve.New(a.svc), pub: l, rep: a.rep, event: a.v.AddEvent, log: d.log, clock: d.opts.Clock,
 		birth: birthTopic(d.cfg), birthDelay: d.cfg.HomeAssistant.BirthDelay, afterReply: a.stops.afterReply,
-		persist: func() error { return errors.Join(a.state.sync(), a.hist.Sync()) }, feeds: a.feeds}
+		persist: func() error { return errors.Join(a.state.sync(), a.hist.Sync()) }, feeds: a.feeds,
+		tally: tally.New(d.log, time.Minute)}
 	workCtx, stopWork := context.WithCancel(a.root)
 	var working sync.WaitGroup
-	working.Go(func() { w.run(workCtx, inbox) })
+	working.Go(func() { w.run(workCtx, in) })
+	working.Go(func() { w.answerRefusals(workCtx, in) })
 	l.Start()
 	stopClockWait := a.startSchedule()
 	stopHealth := d.publishHealth(a.rep.post, a.healthOf)
@@ -398,6 +402,7 @@ func (a *run) openLink() error {
 		stopClockWait()
 		stopWork()
 		working.Wait() // a reply in the making goes out before the agent says offline
+		w.tally.Flush()
 		if a.sched != nil {
 			a.sched.Stop()
 		}

@@ -9,15 +9,18 @@ import (
 	"time"
 
 	"sprinkler/agent/clock"
+	"sprinkler/agent/intake"
 	"sprinkler/agent/link"
 	"sprinkler/agent/serve"
+	"sprinkler/tally"
 	"sprinkler/topics"
 )
 
-// worker takes the messages in the inbox one at a time, in arrival order: each command, a
-// request or a plain set topic, goes to the one service with its sender and role; a request's
-// reply goes out once its change is on disk, a refused plain command is an event. It runs
-// outside paho's router, so it may publish freely.
+// worker takes the messages of the intake one at a time, in the intake's fair order: each
+// command, a request or a plain set topic, goes to the one service with its sender and role; a
+// request's reply goes out once its change is on disk, a refused plain command is an event. It
+// runs outside paho's router, so it may publish freely. What the intake refused it answers on
+// a goroutine of its own (answerRefusals).
 type worker struct {
 	topics topics.Agent
 	svc    *serve.Service
@@ -39,23 +42,24 @@ type worker struct {
 	clock   clock.Clock
 	// feeds take the data topics' messages (weather inputs, sensors on topics), by topic.
 	feeds map[string]func(payload []byte, retained bool) error
+	// tally keeps repeated warnings (bad readings, refusals) to a line a minute each.
+	tally *tally.Log
 }
 
-func (w *worker) run(ctx context.Context, inbox <-chan link.Message) {
+func (w *worker) run(ctx context.Context, in *intake.Intake) {
 	for {
-		select {
-		case <-ctx.Done():
+		m, ok := in.Next(ctx)
+		if !ok {
 			return
-		case m := <-inbox:
-			w.handle(m)
 		}
+		w.handle(m)
 	}
 }
 
 func (w *worker) handle(m link.Message) {
 	if feed, ok := w.feeds[m.Topic]; ok {
 		if err := feed(m.Payload, m.Retained); err != nil {
-			w.log.Warn("input ignored", "topic", m.Topic, "payload", truncate(m.Payload), "err", err)
+			w.tally.Add(slog.LevelWarn, "input "+m.Topic, "input ignored", "topic", m.Topic, "payload", truncate(m.Payload), "err", err)
 		}
 		return
 	}
@@ -105,6 +109,45 @@ func (w *worker) request(cmd string, payload []byte, source, role string) {
 	w.pub.Publish(w.topics.Reply(cmd, replyTo), false, mustJSON(resp))
 	if w.afterReply != nil {
 		w.afterReply()
+	}
+}
+
+// answerRefusals answers what the intake refused, until ctx ends: a request gets its error
+// reply (busy) at once; a plain command or a reading is told once a minute per client, in the
+// log and, for a command, as a command_refused event.
+func (w *worker) answerRefusals(ctx context.Context, in *intake.Intake) {
+	tick := time.NewTicker(time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if n := in.Lost(); n > 0 {
+				w.log.Warn("intake: refusals came faster than they could be answered; not answered", "count", n)
+			}
+		case r := <-in.Refusals():
+			w.refuseBusy(r)
+		}
+	}
+}
+
+// refuseBusy answers one refusal of the intake: a request with its error reply; anything else
+// is logged, and a plain command told as an event, once a minute per sender.
+func (w *worker) refuseBusy(r intake.Refusal) {
+	who := r.From.Client
+	if who == "" {
+		who = r.From.Role
+	}
+	t, ok := topics.Parse(w.topics.Prefix(), r.Topic)
+	if ok && t.Kind == topics.KindRequest {
+		req, _ := topics.ParseRequest(r.Payload)
+		w.pub.Publish(w.topics.Reply(t.Command, req.ReplyTo), false, mustJSON(topics.Fail(req.ID, r.Err)))
+	}
+	first := w.tally.Add(slog.LevelWarn, "busy "+r.Class.String()+" "+who, "message refused: busy", "topic", r.Topic, "source", who,
+		"role", r.From.Role, "err", r.Err)
+	if first && ok && t.Agent == w.topics.ID() && t.Kind != topics.KindRequest && r.Class != intake.Data {
+		w.event(topics.Event{Type: topics.EventCommandRefused, Zone: t.Zone, Source: who, Message: r.Err.Error()})
 	}
 }
 

@@ -44,7 +44,7 @@ func (l *Inline) Start() {
 }
 
 func (l *Inline) deliver(topic string, payload []byte, retained bool, from topics.Sender) {
-	queue(l.o, Message{Topic: topic, Payload: append([]byte(nil), payload...), Retained: retained, From: from})
+	l.o.Inbox.Deliver(Message{Topic: topic, Payload: append([]byte(nil), payload...), Retained: retained, From: from})
 }
 
 // Publish publishes payload on topic.

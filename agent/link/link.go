@@ -40,9 +40,9 @@ type Options struct {
 	Will, WillPayload string
 	// Filters are subscribed at QoS 1 on every connect; their messages go to Inbox.
 	Filters []string
-	// Inbox receives inbound messages. A full inbox drops the message with a warning: the
-	// handler must never block paho's router.
-	Inbox chan<- Message
+	// Inbox takes inbound messages. Its Deliver must never wait: it runs on paho's router, or
+	// on the publisher's goroutine in an embedded broker.
+	Inbox interface{ Deliver(Message) }
 	// OnUp runs after every connect once the subscriptions are acknowledged, in its own
 	// goroutine; it publishes the agent's state and presence.
 	OnUp func()
@@ -121,19 +121,10 @@ func (l *Link) onConnect(c paho.Client) {
 	l.o.OnUp()
 }
 
-// handle runs on paho's router: it must not block, so it only queues the message.
+// handle runs on paho's router: it must not block, so it only hands the message on.
 func (l *Link) handle(_ paho.Client, m paho.Message) {
-	queue(l.o, Message{Topic: m.Topic(), Payload: append([]byte(nil), m.Payload()...), Retained: m.Retained(),
+	l.o.Inbox.Deliver(Message{Topic: m.Topic(), Payload: append([]byte(nil), m.Payload()...), Retained: m.Retained(),
 		From: topics.Sender{Role: topics.RoleExternal}})
-}
-
-// queue hands msg to the inbox without waiting: a full inbox drops it with a warning.
-func queue(o Options, msg Message) {
-	select {
-	case o.Inbox <- msg:
-	default:
-		o.Log.Warn("inbox full; message dropped", "topic", msg.Topic)
-	}
 }
 
 // Publish sends payload on topic at QoS 1 without waiting. While the link is down the message

@@ -16,6 +16,11 @@ func up() (chan struct{}, func()) {
 	return ch, func() { ch <- struct{}{} }
 }
 
+// inbox is a link's inbox that a test reads as a channel.
+type inbox chan link.Message
+
+func (in inbox) Deliver(m link.Message) { in <- m }
+
 func await[T any](t *testing.T, ch <-chan T, what string) T {
 	t.Helper()
 	select {
@@ -34,7 +39,7 @@ func await[T any](t *testing.T, ch <-chan T, what string) T {
 func TestLinkComesBackAfterACut(t *testing.T) {
 	b := brokertest.Start(t)
 	proxy := brokertest.StartProxy(t, b.Addr())
-	inbox := make(chan link.Message, 8)
+	inbox := make(inbox, 8)
 	ups, onUp := up()
 	l := link.New(link.Options{URL: brokertest.URL(proxy.Addr()), ClientID: "sprinkler-garden", Keepalive: 2 * time.Second,
 		Will: "sprinkler/garden/status", WillPayload: topics.Offline, Filters: []string{"sprinkler/garden/request/+"},
@@ -64,7 +69,7 @@ func TestLinkComesBackAfterACut(t *testing.T) {
 // embedded broker names it, and says offline when closed.
 func TestInlineLinkNamesTheSender(t *testing.T) {
 	b := brokertest.Start(t)
-	inbox := make(chan link.Message, 8)
+	inbox := make(inbox, 8)
 	ups, onUp := up()
 	l := link.NewInline(b, link.Options{Will: "sprinkler/garden/status", WillPayload: topics.Offline,
 		Filters: []string{"sprinkler/garden/request/+"}, Inbox: inbox, OnUp: onUp, Log: slog.New(slog.DiscardHandler)})

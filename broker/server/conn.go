@@ -21,6 +21,11 @@ const writeTimeout = 10 * time.Second
 // a client further behind cannot keep up and is disconnected.
 const maxBehind = 1 << 20
 
+// socketBuffer is the kernel's send buffer of a client's TCP connection, set rather than left to
+// grow to megabytes, so that a client that stops reading shows as one within maxBehind and
+// writeTimeout rather than hiding in the kernel.
+const socketBuffer = 64 << 10
+
 // sendChunk is the most written to a socket in one call, so that a slow client that is still
 // reading gets writeTimeout for each part of a large backlog.
 const sendChunk = 64 << 10
@@ -37,6 +42,7 @@ type guardedListener struct {
 	net.Listener
 	connectTimeout time.Duration
 	log            *slog.Logger
+	dropped        func() // a client that did not keep up was disconnected
 }
 
 func (l guardedListener) Accept() (net.Conn, error) {
@@ -44,9 +50,12 @@ func (l guardedListener) Accept() (net.Conn, error) {
 	for {
 		c, err := l.Listener.Accept()
 		if err == nil {
+			if tc, ok := c.(*net.TCPConn); ok {
+				_ = tc.SetWriteBuffer(socketBuffer)
+			}
 			_ = c.SetReadDeadline(time.Now().Add(l.connectTimeout))
 			cc := newClientConn(c, writeTimeout, maxBehind)
-			cc.log = l.log
+			cc.log, cc.dropped = l.log, l.dropped
 			return cc, nil
 		}
 		if errors.Is(err, net.ErrClosed) {
@@ -78,6 +87,7 @@ type clientConn struct {
 	writeTimeout time.Duration
 	maxBehind    int
 	log          *slog.Logger // says why a client that does not keep up was disconnected; may be nil
+	dropped      func()       // called when such a client was disconnected; may be nil
 	header       []byte       // the fixed header's bytes while it is being read
 	known        bool         // the first packet's header passed
 
@@ -170,11 +180,32 @@ func (c *clientConn) poke() {
 }
 
 // send hands what is queued to the socket, sendChunk at a time, each within writeTimeout (or,
-// once closing, all of it within closeFlush), until the connection ends.
+// once closing, all of it within closeFlush), until the connection ends. While the kernel
+// still holds bytes for the client it looks every writeTimeout whether the client took any:
+// one that took nothing is disconnected even when nothing more is written to it.
 func (c *clientConn) send() {
 	defer close(c.done)
 	var buf []byte
-	for range c.wake {
+	watch := time.NewTimer(c.writeTimeout)
+	watch.Stop()
+	defer watch.Stop()
+	var acked uint64 // what the client had acknowledged when the watch was set
+	for {
+		select {
+		case <-c.wake:
+		case <-watch.C:
+			queued, now, ok := kernelQueue(c.Conn)
+			switch {
+			case !ok || queued == 0:
+			case now == acked:
+				c.fail(fmt.Errorf("%w: took nothing of %d bytes for %v", errBehind, queued, c.writeTimeout))
+				return
+			default:
+				acked = now
+				watch.Reset(c.writeTimeout)
+			}
+			continue
+		}
 		c.mu.Lock()
 		buf, c.queued = c.queued, buf[:0]
 		failed, closing := c.err != nil, c.closing
@@ -202,6 +233,10 @@ func (c *clientConn) send() {
 			c.fail(net.ErrClosed)
 			return
 		}
+		if queued, now, ok := kernelQueue(c.Conn); ok && queued > 0 {
+			acked = now
+			watch.Reset(c.writeTimeout)
+		}
 		if cap(buf) > sendChunk {
 			buf = nil // a burst's buffer is not kept for a quiet client
 		}
@@ -219,12 +254,40 @@ func (c *clientConn) fail(err error) {
 	behind := len(c.queued)
 	c.queued = nil
 	c.mu.Unlock()
-	if first && errors.Is(err, errBehind) && c.log != nil {
-		c.log.Warn("client disconnected: it does not read what is sent to it", "remote", c.RemoteAddr().String(),
-			"queued_bytes", behind, "reason", err)
+	if errors.Is(err, errBehind) {
+		if first && c.log != nil {
+			c.log.Warn("client disconnected: it does not read what is sent to it", "remote", c.RemoteAddr().String(),
+				"queued_bytes", behind, "reason", err)
+		}
+		if first && c.dropped != nil {
+			c.dropped()
+		}
+		reset(c.Conn)
 	}
 	_ = c.Conn.Close()
 	c.poke()
+}
+
+// reset makes closing c drop what its kernel still holds for the client and tell it so (a TCP
+// reset), rather than keep the connection half alive until a client that reads nothing takes it.
+func reset(c net.Conn) {
+	if tc := tcpOf(c); tc != nil {
+		_ = tc.SetLinger(0)
+	}
+}
+
+// tcpOf is the TCP connection under c (plain, TLS or WebSocket), or nil.
+func tcpOf(c net.Conn) *net.TCPConn {
+	for {
+		switch x := c.(type) {
+		case *net.TCPConn:
+			return x
+		case interface{ NetConn() net.Conn }: // TLS, WebSocket
+			c = x.NetConn()
+		default:
+			return nil
+		}
+	}
 }
 
 // Close ends the connection once what was written before it is sent (within closeFlush): a

@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// Memory after a storm of connections: each client costs two goroutines, their stacks and
+// Memory after a storm of connections, or after a client that did not read was disconnected
+// with its queue: each client costs two goroutines, their stacks and
 // buffers, and the Go runtime keeps the heap it grew to (about twice what lives) long after.
 // Once many clients connected and the broker has been quiet for a while (no connection, no
 // publish), it gives what is free back to the system in one go; not during traffic, whose
@@ -35,6 +36,17 @@ func (r *releaser) connected() {
 	r.connects++
 	r.last = time.Now()
 	if r.connects >= releaseAfter && r.timer == nil {
+		r.timer = time.AfterFunc(releaseQuiet, r.fire)
+	}
+}
+
+// freed has a release wait for quiet after a client that held much was disconnected (one that
+// did not read what was queued for it).
+func (r *releaser) freed() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.last = time.Now()
+	if r.timer == nil {
 		r.timer = time.AfterFunc(releaseQuiet, r.fire)
 	}
 }

@@ -87,7 +87,9 @@ func clientID(user string, n int) string {
 	return fmt.Sprintf("%s-%d", user, n)
 }
 
-// checkACL runs aclCases against the broker at url, with root watching and publishing. Each
+// checkACL runs aclCases against the broker at url, with root (an admin) watching and
+// publishing: what it publishes to a topic and then to a reader's sync topic reaches the reader
+// in that order, so the second says whether the first would come. Each
 // user connects once, with its own sync topic to know its publishes were handled; publishes are
 // QoS 0, so that a refused one leaves the connection up.
 func checkACL(t *testing.T, url string) {
@@ -125,8 +127,8 @@ func checkACL(t *testing.T, url string) {
 			got = awaitPayload(seen, c.topic+" "+payload, "sprinkler/_sync/root-watch "+marker)
 		} else {
 			u.c.Subscribe(c.topic, 1, func(_ paho.Client, m paho.Message) { u.in <- m.Topic() + " " + string(m.Payload()) }).WaitTimeout(brokertest.Wait)
-			obs.Publish(c.topic, 1, false, payload).WaitTimeout(brokertest.Wait)
-			u.c.Publish(u.sync, 1, false, marker)
+			obs.Publish(c.topic, 1, false, payload)
+			obs.Publish(u.sync, 1, false, marker).WaitTimeout(brokertest.Wait) // after the payload, from the same publisher
 			got = awaitPayload(u.in, c.topic+" "+payload, u.sync+" "+marker)
 			u.c.Unsubscribe(c.topic).WaitTimeout(brokertest.Wait)
 		}

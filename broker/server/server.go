@@ -165,7 +165,8 @@ func (b *Broker) WebsocketHandler(id string, hosts []string) http.Handler {
 
 // serve has mochi serve MQTT on l from Start on.
 func (b *Broker) serve(id string, l net.Listener) {
-	b.extra = append(b.extra, listeners.NewNet(id, guardedListener{Listener: l, connectTimeout: b.cfg.ConnectTimeout, log: b.log}))
+	b.extra = append(b.extra, listeners.NewNet(id, guardedListener{Listener: l, connectTimeout: b.cfg.ConnectTimeout, log: b.log,
+		dropped: b.access.memory.freed}))
 	b.sockets = append(b.sockets, l)
 }
 

@@ -1,0 +1,254 @@
+package systemtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"sprinkler/agent/intake"
+	"sprinkler/broker/brokertest"
+	"sprinkler/topics"
+)
+
+// The third round of hostile clients, each through the real agent process and its embedded
+// broker, measured as the attacker's and the gardener's clients see it.
+
+// usersFile writes a broker users file with one user of each role named, the password of each
+// being "pw-" and its name, and returns its path.
+func usersFile(t *testing.T, roles ...string) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("users:\n")
+	for _, role := range roles {
+		hash, err := bcrypt.GenerateFromPassword([]byte("pw-"+role), bcrypt.MinCost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "  - {name: %s, hash: %q, role: %s}\n", role, hash, role)
+	}
+	path := filepath.Join(t.TempDir(), "users.yaml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// rssMiB is the resident memory of p, in MiB, or 0 where /proc cannot tell.
+func rssMiB(p *proc) float64 {
+	status, err := os.ReadFile("/proc/" + strconv.Itoa(p.cmd.Process.Pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kib, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
+			return kib / 1024
+		}
+	}
+	return 0
+}
+
+// awaitLog waits up to limit for the (n+1)th line of p's output that contains want, and returns
+// it; the test fails without one.
+func (p *proc) awaitLog(t *testing.T, want string, limit time.Duration, n int) string {
+	t.Helper()
+	deadline := time.After(limit)
+	for {
+		var found []string
+		for l := range strings.SplitSeq(p.out.String(), "\n") {
+			if strings.Contains(l, want) {
+				found = append(found, l)
+			}
+		}
+		if len(found) > n {
+			return found[n]
+		}
+		select {
+		case <-p.out.more:
+		case <-deadline:
+			t.Fatalf("%s did not log %q within %v\n%s", p.cmd.Path, want, limit, p.out)
+		}
+	}
+}
+
+// asker sends requests as the local admin and times their replies.
+type asker struct {
+	c     *brokertest.Client
+	agent topics.Agent
+	n     int
+}
+
+func newAsker(t *testing.T, url, id string) *asker {
+	a, _ := topics.NewAgent(topics.DefaultPrefix, id)
+	c := brokertest.Connect(t, url)
+	c.Subscribe(a.Base() + "/response/+/" + c.ID())
+	return &asker{c: c, agent: a}
+}
+
+// ask sends cmd with args and returns its reply and how long it took; the test fails when no
+// reply comes within brokertest.Wait.
+func (a *asker) ask(t *testing.T, cmd, args string) (topics.Response, time.Duration) {
+	t.Helper()
+	a.n++
+	id := fmt.Sprintf("ask-%d", a.n)
+	body := fmt.Sprintf(`{"id":%q,"reply_to":%q%s}`, id, a.c.ID(), args)
+	start := time.Now()
+	a.c.Publish(a.agent.Request(cmd), false, body)
+	m := a.c.AwaitMsg(a.agent.Reply(cmd, a.c.ID()), fmt.Sprintf(`"id":%q`, id))
+	var r topics.Response
+	if err := json.Unmarshal([]byte(m.Payload), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r, time.Since(start)
+}
+
+// TestStuckViewerAtQoS1: a viewer subscribes to everything at QoS 1 with keepalive 0, has the
+// broker echo 800 KB to it at QoS 1, stops reading, and sends a second SUBSCRIBE, three times
+// over. Status requests of the admin are answered all along, each viewer is disconnected, and
+// the agent's memory comes back.
+func TestStuckViewerAtQoS1(t *testing.T) {
+	url, agent := startAgent(t, "garden", "SPRINKLER_BROKER_USERS_FILE="+usersFile(t, "viewer"))
+	addr := strings.TrimPrefix(url, "tcp://")
+	admin := newAsker(t, url, "garden")
+	admin.ask(t, "status", "")
+	before := rssMiB(agent)
+	var slowest time.Duration
+	for episode := range 3 {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.(*net.TCPConn).SetReadBuffer(4096)
+		raw := brokertest.Wrap(t, conn)
+		id := fmt.Sprintf("stuck-%d", episode)
+		if code, err := raw.Connect(brokertest.RawOptions{ClientID: id, Username: "viewer", Password: "pw-viewer"}); err != nil || code != 0 {
+			t.Fatalf("viewer: connack %#x, %v", code, err)
+		}
+		raw.Subscribe(1, "sprinkler/#", 1)
+		payload := strings.Repeat("x", 8000)
+		for i := range 100 {
+			raw.Publish(topics.Sync(topics.DefaultPrefix, id), payload, 1, false, uint16(100+i))
+		}
+		raw.Subscribe(2, "sprinkler/garden/#", 1)
+		stalled := time.Now()
+		for range 30 {
+			r, took := admin.ask(t, "status", "")
+			if r.Status != topics.StatusOK {
+				t.Fatalf("status: %+v", r)
+			}
+			slowest = max(slowest, took)
+		}
+		line := agent.awaitLog(t, "client disconnected: it does not read what is sent to it", 2*brokertest.Wait, episode)
+		t.Logf("episode %d: %s", episode, line)
+		_ = conn.SetReadDeadline(time.Now().Add(brokertest.Wait))
+		var err2 error
+		for err2 == nil {
+			_, _, err2 = raw.Read()
+		}
+		if ne, ok := err2.(net.Error); ok && ne.Timeout() {
+			t.Fatalf("episode %d: the agent says it disconnected the stuck viewer, and the viewer's socket is open", episode)
+		}
+		t.Logf("episode %d: viewer disconnected %v after it stalled; agent RSS %.1f MiB", episode, time.Since(stalled).Round(100*time.Millisecond), rssMiB(agent))
+	}
+	after := rssMiB(agent)
+	given := after // the broker gives memory back once quiet (releaseQuiet), which RSS tells only by looking
+	for deadline := time.Now().Add(3 * brokertest.Wait); given > before+4 && time.Now().Before(deadline); {
+		time.Sleep(500 * time.Millisecond)
+		given = rssMiB(agent)
+	}
+	t.Logf("90 status requests beside three stuck QoS 1 viewers: slowest reply %v; agent RSS %.1f MiB before, %.1f after the third, %.1f once quiet",
+		slowest.Round(time.Millisecond), before, after, given)
+	if before > 0 && given > before+4 {
+		t.Errorf("the agent's memory stayed at %.1f MiB after the stuck viewers, from %.1f", given, before)
+	}
+}
+
+// TestViewerBurstLosesNoAdminCommand: a viewer sends 3000 time requests at QoS 1 as fast as its
+// socket takes them while the admin sends 50 close requests. Every admin request is carried
+// out at once; every viewer request is answered (the viewer is slowed to its rate).
+func TestViewerBurstLosesNoAdminCommand(t *testing.T) {
+	url, agentProc := startAgent(t, "garden", "SPRINKLER_BROKER_USERS_FILE="+usersFile(t, "viewer"))
+	defer func() {
+		for l := range strings.SplitSeq(agentProc.out.String(), "\n") {
+			if strings.Contains(l, "busy") || strings.Contains(l, "keep up") || strings.Contains(l, "drop") || strings.Contains(l, "intake") {
+				t.Log(l)
+			}
+		}
+	}()
+	addr := strings.TrimPrefix(url, "tcp://")
+	a, _ := topics.NewAgent(topics.DefaultPrefix, "garden")
+	viewer := brokertest.Dial(t, addr)
+	if code, err := viewer.Connect(brokertest.RawOptions{ClientID: "flood", Username: "viewer", Password: "pw-viewer", Keepalive: 60}); err != nil || code != 0 {
+		t.Fatalf("viewer: connack %#x, %v", code, err)
+	}
+	viewer.Subscribe(1, a.Base()+"/response/#", 0)
+	const flood = 3000
+	var mu sync.Mutex
+	replies := map[topics.Code]int{}
+	answered := make(chan struct{})
+	go func() { // the viewer reads every reply
+		defer close(answered)
+		n := 0
+		for n < flood {
+			typ, body, err := viewer.Read()
+			if err != nil {
+				return
+			}
+			if typ>>4 != 3 || len(body) < 2 {
+				continue
+			}
+			tl := int(body[0])<<8 | int(body[1])
+			var r topics.Response
+			if json.Unmarshal(body[2+tl:], &r) != nil {
+				continue
+			}
+			mu.Lock()
+			replies[r.Code]++
+			mu.Unlock()
+			n++
+		}
+	}()
+	go func() {
+		for i := range flood {
+			viewer.Conn.Write(brokertest.Frame(0x32, append(append(brokertest.Str(a.Request("time")), byte(i>>8)|1, byte(i)),
+				fmt.Sprintf(`{"id":"v%d","reply_to":"flood"}`, i)...)))
+		}
+	}()
+	admin := newAsker(t, url, "garden")
+	ok := 0
+	var slowest time.Duration
+	for range 50 {
+		r, took := admin.ask(t, "close", `,"zones":[1]`)
+		if r.Status == topics.StatusOK {
+			ok++
+		}
+		slowest = max(slowest, took)
+	}
+	if ok != 50 {
+		t.Errorf("%d of 50 admin close requests carried out", ok)
+	}
+	select {
+	case <-answered:
+	case <-time.After(flood/intake.ClientRate*time.Second + 2*brokertest.Wait):
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	total := 0
+	for _, n := range replies {
+		total += n
+	}
+	if total != flood {
+		t.Errorf("the viewer got %d replies to %d requests: %v", total, flood, replies)
+	}
+	t.Logf("50/50 admin closes beside %d viewer requests (slowest %v); the viewer's replies: %d ok, %d busy",
+		flood, slowest.Round(time.Millisecond), replies[""], replies[topics.CodeBusy])
+}
