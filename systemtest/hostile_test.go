@@ -88,8 +88,17 @@ type asker struct {
 }
 
 func newAsker(t *testing.T, url, id string) *asker {
+	return newAskerAs(t, url, id, "")
+}
+
+// newAskerAs is newAsker for the user role (its password "pw-" and role), or the local admin
+// for "".
+func newAskerAs(t *testing.T, url, id, role string) *asker {
 	a, _ := topics.NewAgent(topics.DefaultPrefix, id)
 	c := brokertest.Connect(t, url)
+	if role != "" {
+		c = brokertest.ConnectAs(t, url, role, "pw-"+role)
+	}
 	c.Subscribe(a.Base() + "/response/+/" + c.ID())
 	return &asker{c: c, agent: a}
 }
@@ -251,4 +260,40 @@ func TestViewerBurstLosesNoAdminCommand(t *testing.T) {
 	}
 	t.Logf("50/50 admin closes beside %d viewer requests (slowest %v); the viewer's replies: %d ok, %d busy",
 		flood, slowest.Round(time.Millisecond), replies[""], replies[topics.CodeBusy])
+}
+
+// TestPreviewIsWeighedFirst: a viewer's program_preview of a program of 8 zones × 96 starts a
+// day over a year is refused (too_large) before it is computed, saying how far a preview of it
+// may look; over the default span it is cut to what a reply holds; the agent's memory and an
+// operator's commands do not notice ten of them.
+func TestPreviewIsWeighedFirst(t *testing.T) {
+	url, agent := startAgentOn(t, "garden", shipped(t), "SPRINKLER_BROKER_USERS_FILE="+usersFile(t, "viewer", "operator"))
+	viewer := newAskerAs(t, url, "garden", "viewer")
+	operator := newAskerAs(t, url, "garden", "operator")
+	var zones []string
+	for z := 1; z <= 8; z++ {
+		zones = append(zones, fmt.Sprintf(`{"zone":%d,"days":["all"],"runs":[{"at":"00:05","for":"1m","times":96,"every":"15m"}]}`, z))
+	}
+	program := `,"program":{"name":"flood","zones":[` + strings.Join(zones, ",") + `]}`
+	before := rssMiB(agent)
+	var slowest time.Duration
+	var refusal string
+	for range 10 {
+		r, took := viewer.ask(t, "program_preview", program+`,"hours":8784`)
+		refusal = r.Error
+		if r.Code != topics.CodeTooLarge || !strings.Contains(r.Error, "hours ahead") {
+			t.Fatalf("a year's preview: %+v", r)
+		}
+		slowest = max(slowest, took)
+		if r, _ := operator.ask(t, "status", ""); r.Status != topics.StatusOK {
+			t.Fatalf("the operator's status: %+v", r)
+		}
+	}
+	r, _ := viewer.ask(t, "program_preview", program)
+	var runs []topics.PlannedRun
+	if err := json.Unmarshal(r.Data, &runs); err != nil || len(runs) == 0 || len(runs) > topics.MaxPlannedRuns || len(r.Data) > topics.MaxReply {
+		t.Fatalf("the default preview: %d runs in %d bytes (%v): %s", len(runs), len(r.Data), err, r.Error)
+	}
+	t.Logf("10 previews of a year of 8 zones × 96 starts: refused in %v at most: %q; the default preview: %d runs, %d bytes; agent RSS %.1f → %.1f MiB",
+		slowest.Round(time.Millisecond), refusal, len(runs), len(r.Data), before, rssMiB(agent))
 }

@@ -182,8 +182,8 @@ type HistoryReply struct {
 	Older int `json:"older,omitempty"`
 }
 
-// MaxHistoryRuns bounds the runs in one HistoryReply.
-const MaxHistoryRuns = 500
+// MaxHistoryRuns bounds the runs in one HistoryReply, so that it fits in MaxReply.
+const MaxHistoryRuns = 180
 
 // UsageReply answers usage: water time per period (a day or a week from Monday, in the agent's
 // time zone), oldest first.

@@ -273,6 +273,15 @@ func ranges(ns []int) string {
 	return strings.Join(parts, ", ")
 }
 
+// MaxReply is the largest reply an agent sends, in bytes, under the 64 KiB packets every broker
+// of the contract takes: an answer that would be larger is refused with CodeTooLarge, saying
+// how to ask for less.
+const MaxReply = 60 << 10
+
+// MaxPlannedRuns is the most runs one reply of planned runs (next, program_preview) holds; a
+// request whose span would hold more is refused with CodeTooLarge before it is computed.
+const MaxPlannedRuns = 400
+
 // Response is a reply on a response topic.
 type Response struct {
 	ID     string          `json:"id"`

@@ -46,7 +46,8 @@ type post struct {
 // one of its topic bringing it up to date.
 const postsQueued = 16
 
-// nextRunsSpan is how far ahead the retained next runs look.
+// nextRunsSpan is how far ahead the retained next runs look, at most (a profile that starts
+// very many runs a day is listed less far ahead, to fit topics.MaxPlannedRuns).
 const nextRunsSpan = 48 * time.Hour
 
 func newReporter(t topics.Agent, v *valves.Controller, info func() topics.Info, log *slog.Logger) *reporter {
@@ -161,7 +162,8 @@ func (r *reporter) publish(all, nudged bool) {
 		if snap.WaterLevel != nil {
 			plain(r.t.WaterLevelState(), strconv.Itoa(*snap.WaterLevel))
 		}
-		plain(r.t.NextRuns(), string(mustJSON(r.sched.Next(nextRunsSpan))))
+		next, _ := r.sched.Next(nextRunsSpan, true)
+		plain(r.t.NextRuns(), string(mustJSON(next)))
 	}
 	if r.sensors != nil {
 		snap.Sensors = r.sensors.States()

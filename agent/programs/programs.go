@@ -90,9 +90,10 @@ func find(ds []topics.ProgramDoc, name string) int {
 	return -1
 }
 
-// Preview returns the windows doc would water in [from, to) in loc, checked as a put is but
-// not saved.
-func (s *Store) Preview(doc topics.ProgramDoc, from, to time.Time, loc *time.Location) ([]schedule.Window, error) {
+// Preview returns the windows doc would water within span from from in loc, checked as a put is
+// but not saved. A span that could hold more than topics.MaxPlannedRuns is shortened where
+// clamp, else refused, before anything is computed (schedule.Profile.Fit).
+func (s *Store) Preview(doc topics.ProgramDoc, from time.Time, span time.Duration, clamp bool, loc *time.Location) ([]schedule.Window, error) {
 	if strings.TrimSpace(doc.Name) == "" {
 		doc.Name = "preview"
 	}
@@ -104,7 +105,12 @@ func (s *Store) Preview(doc topics.ProgramDoc, from, to time.Time, loc *time.Loc
 	if err != nil {
 		return nil, topics.Errorf(topics.CodeBadRequest, "program %q: %s", doc.Name, placeRe.ReplaceAllString(err.Error(), ""))
 	}
-	return f.Profiles[0].Windows(from, to, loc), nil
+	p := &f.Profiles[0]
+	span, err = p.Fit(span, topics.MaxPlannedRuns, clamp)
+	if err != nil {
+		return nil, err
+	}
+	return p.Windows(from, from.Add(span), loc), nil
 }
 
 // List returns every program with its zones and revision; active names the one in use.

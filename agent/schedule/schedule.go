@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"sprinkler/topics"
 )
 
 // File is a parsed profile file.
@@ -112,6 +114,31 @@ func (p *Profile) Windows(from, to time.Time, loc *time.Location) []Window {
 		return a.Zone - b.Zone
 	})
 	return out
+}
+
+// Fit weighs a list of p's runs over span before it is computed: a span that could hold more
+// than n runs (every run of every zone on each of span/24h + 1 days, repeats counted) is cut to
+// one that cannot (an hour at least) where clamp, else refused with CodeTooLarge naming how far
+// ahead a list may look.
+func (p *Profile) Fit(span time.Duration, n int, clamp bool) (time.Duration, error) {
+	perDay := 0
+	for _, prog := range p.Programs {
+		for _, r := range prog.Runs {
+			perDay += max(r.Times, 1)
+		}
+	}
+	if perDay == 0 {
+		return span, nil
+	}
+	reach := max(time.Hour, time.Duration(n/perDay-1)*24*time.Hour)
+	switch {
+	case span <= reach:
+		return span, nil
+	case clamp:
+		return reach, nil
+	}
+	return 0, topics.Errorf(topics.CodeTooLarge, "profile %q starts up to %d runs a day, so a list of its runs looks at most %.0f hours ahead (at most %d runs a reply); ask for fewer hours",
+		p.Name, perDay, reach.Hours(), n)
 }
 
 // windows returns the program's merged windows that overlap [from, to).

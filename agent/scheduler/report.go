@@ -105,18 +105,24 @@ func (e *Engine) Summary(zones bool) topics.ScheduleReply {
 }
 
 // Next returns the scheduled windows of the active profile that start within d from now, in
-// time order, each saying whether it will be skipped and why.
-func (e *Engine) Next(d time.Duration) []topics.PlannedRun {
+// time order, each saying whether it will be skipped and why. A span that could hold more than
+// topics.MaxPlannedRuns is shortened to one that cannot where clamp, else refused
+// (schedule.Profile.Fit), before anything is computed.
+func (e *Engine) Next(d time.Duration, clamp bool) ([]topics.PlannedRun, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	d, err := e.active.Fit(d, topics.MaxPlannedRuns, clamp)
+	if err != nil {
+		return nil, err
+	}
 	now := e.o.Clock.Now()
-	var out []topics.PlannedRun
+	out := []topics.PlannedRun{}
 	for _, p := range e.planned(now, now.Add(d)) {
 		if p.End.After(now) {
 			out = append(out, p)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // planned lists the active profile's windows in [from, to) with their skip reasons. Called

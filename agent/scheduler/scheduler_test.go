@@ -263,9 +263,18 @@ func TestResumeInsideAWindow(t *testing.T) {
 	}
 }
 
+// next is the engine's next runs within d, clamped to what a reply holds.
+func next(e *scheduler.Engine, d time.Duration) []topics.PlannedRun {
+	runs, _ := e.Next(d, true)
+	return runs
+}
+
 func TestNextAndSchedule(t *testing.T) {
 	r := newRig(t, at("2026-06-01 05:00:00"), unlimited, scheduler.State{})
-	next := r.e.Next(48 * time.Hour)
+	next, err := r.e.Next(48*time.Hour, false)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(next) != 3*2+1 || next[0].Zone != 1 || !next[0].Start.Equal(at("2026-06-01 06:00:00")) || !next[0].End.Equal(at("2026-06-01 06:02:00")) {
 		t.Fatalf("next: %+v", next)
 	}

@@ -47,7 +47,7 @@ func TestPlantFactorsAndWeatherSkip(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs := map[int]topics.PlannedRun{}
-	for _, p := range e.Next(2 * time.Hour) {
+	for _, p := range next(e, 2*time.Hour) {
 		runs[p.Zone] = p
 	}
 	for zone, want := range map[int]time.Duration{1: 12 * time.Minute, 2: 6 * time.Minute, 3: 10 * time.Minute} {
@@ -59,7 +59,7 @@ func TestPlantFactorsAndWeatherSkip(t *testing.T) {
 		t.Errorf("notes: %q, %q", runs[2].Note, runs[3].Note)
 	}
 	skipDay = "2026-07-01"
-	for _, p := range e.Next(2 * time.Hour) {
+	for _, p := range next(e, 2*time.Hour) {
 		if skipped := p.Skipped != ""; skipped != (p.Zone != 3) {
 			t.Errorf("on a day skipped for rain, zone %d: %q", p.Zone, p.Skipped)
 		}

@@ -99,7 +99,7 @@ func (s *Service) programPreview(r topics.Request, _ string) (any, error) {
 		return nil, topics.Errorf(topics.CodeBadRequest, "hours %v: want 0 to a year", hours)
 	}
 	now := s.o.Clock.Now()
-	ws, err := s.o.Programs.Preview(*a.Program, now, now.Add(time.Duration(hours*float64(time.Hour))), s.o.Location)
+	ws, err := s.o.Programs.Preview(*a.Program, now, time.Duration(hours*float64(time.Hour)), a.Hours == 0, s.o.Location)
 	if err != nil {
 		return nil, err
 	}

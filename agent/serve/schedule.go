@@ -108,7 +108,7 @@ func (s *Service) next(r topics.Request, _ string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append([]topics.PlannedRun{}, s.o.Schedule.Next(d)...), nil
+	return s.o.Schedule.Next(d, a.Hours == nil)
 }
 
 func (s *Service) rainDelay(r topics.Request, source string) (any, error) {

@@ -172,8 +172,16 @@ func (s *Service) Request(cmd string, payload []byte, source, role string) (resp
 	if err != nil {
 		return s.refuse(cmd, req.ID, source, err), replyTo
 	}
-	return topics.OK(req.ID, data), replyTo
+	resp = topics.OK(req.ID, data)
+	if n := len(resp.Data); n > topics.MaxReply-replyFrame {
+		return s.refuse(cmd, req.ID, source, topics.Errorf(topics.CodeTooLarge,
+			"the answer to %s would be %d bytes, more than a reply may hold (%d): ask for less (fewer hours, days, lines or zones)", c.Name, n, topics.MaxReply)), replyTo
+	}
+	return resp, replyTo
 }
+
+// replyFrame is what a reply adds around its data: id and status.
+const replyFrame = 256
 
 func (s *Service) refuse(cmd, id, source string, err error) topics.Response {
 	s.o.Log.Warn("command refused", "command", cmd, "id", id, "source", source, "code", topics.CodeOf(err), "err", err)

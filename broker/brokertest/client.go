@@ -37,9 +37,17 @@ var clientSeq atomic.Int64
 // the test ends. Its client id is unique.
 func Connect(t testing.TB, url string) *Client {
 	t.Helper()
+	return ConnectAs(t, url, "", "")
+}
+
+// ConnectAs is Connect with a user name and password ("" for none).
+func ConnectAs(t testing.TB, url, username, password string) *Client {
+	t.Helper()
 	c := &Client{t: t, id: fmt.Sprintf("test-%d-%d", time.Now().UnixNano()%1e6, clientSeq.Add(1)), latest: map[string]string{}, changed: make(chan struct{})}
 	opts := paho.NewClientOptions().
 		AddBroker(url).
+		SetUsername(username).
+		SetPassword(password).
 		SetClientID(c.id).
 		SetConnectRetry(false).
 		SetConnectTimeout(Wait).
