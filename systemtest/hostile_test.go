@@ -1,11 +1,15 @@
 package systemtest
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -16,6 +20,7 @@ import (
 
 	"sprinkler/agent/intake"
 	"sprinkler/broker/brokertest"
+	"sprinkler/httplimit"
 	"sprinkler/topics"
 )
 
@@ -296,4 +301,65 @@ func TestPreviewIsWeighedFirst(t *testing.T) {
 	}
 	t.Logf("10 previews of a year of 8 zones × 96 starts: refused in %v at most: %q; the default preview: %d runs, %d bytes; agent RSS %.1f → %.1f MiB",
 		slowest.Round(time.Millisecond), refusal, len(runs), len(r.Data), before, rssMiB(agent))
+}
+
+// TestIdleHTTPConnectionsAreBounded runs the agent with 256 file descriptors, its web page and
+// its WebSocket listener on. 1000 connections that each fetch /config.json and then idle, and
+// 1000 that idle on the WebSocket listener without a request, take no more than their cap;
+// MQTT clients still connect, valves still open and close and the state is still written.
+func TestIdleHTTPConnectionsAreBounded(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("needs bash for ulimit")
+	}
+	agent := startProc(t, "bash", []string{"-c", "ulimit -n 256 && exec " + filepath.Join(bin, "agent")},
+		"SPRINKLER_AGENT_ID=garden", "SPRINKLER_BROKER_LISTEN=127.0.0.1:0", "SPRINKLER_RELAYS_DRIVER=sim",
+		"SPRINKLER_STATE_DIR="+t.TempDir(), "SPRINKLER_WEB_LISTEN=127.0.0.1:0", "SPRINKLER_BROKER_WEBSOCKET_LISTEN=127.0.0.1:0")
+	url := brokertest.URL(agent.listening(t))
+	awaitOnline(t, url, "garden", agent)
+	page := agent.webPage(t)
+	ws := regexp.MustCompile(`websocket=(\S+)`).FindStringSubmatch(agent.out.String())[1]
+	answered, refused := map[string]int{}, map[string]int{}
+	for _, target := range []struct{ name, addr, request string }{
+		{"web page", page, "GET /config.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"},
+		{"websocket", ws, ""},
+	} {
+		for range 1000 {
+			c, err := net.DialTimeout("tcp", target.addr, time.Second)
+			if err != nil {
+				refused[target.name]++
+				continue
+			}
+			t.Cleanup(func() { _ = c.Close() })
+			if target.request == "" {
+				answered[target.name]++ // held open, idle
+				continue
+			}
+			_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+			fmt.Fprint(c, target.request)
+			if resp, err := http.ReadResponse(bufio.NewReader(c), nil); err == nil && resp.StatusCode == http.StatusOK {
+				answered[target.name]++
+			} else {
+				refused[target.name]++
+			}
+		}
+	}
+	if answered["web page"] > httplimit.PerAddress {
+		t.Errorf("the web page answered %d connections from one address; want at most %d", answered["web page"], httplimit.PerAddress)
+	}
+	admin := newAsker(t, url, "garden")
+	if r, _ := admin.ask(t, "open", `,"zones":[2],"duration_s":60`); r.Status != topics.StatusOK {
+		t.Fatalf("open beside the idle connections: %+v", r)
+	}
+	if r, _ := admin.ask(t, "close", `,"zones":[2]`); r.Status != topics.StatusOK {
+		t.Fatalf("close beside the idle connections: %+v", r)
+	}
+	if code, out, errOut := ctl(t, url, "status"); code != 0 {
+		t.Fatalf("ctl status beside the idle connections: %d\n%s%s", code, out, errOut)
+	}
+	agent.stop(t)
+	if strings.Contains(agent.out.String(), "too many open files") {
+		t.Errorf("the agent ran out of descriptors:\n%s", agent.out)
+	}
+	t.Logf("1000 connections each to the web page and the WebSocket listener under 256 descriptors: web page answered %d, refused %d; "+
+		"MQTT, valves and state unaffected", answered["web page"], refused["web page"])
 }

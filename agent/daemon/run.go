@@ -29,6 +29,7 @@ import (
 	"sprinkler/agent/weather"
 	"sprinkler/agent/web"
 	"sprinkler/broker/server"
+	"sprinkler/httplimit"
 	"sprinkler/tally"
 	"sprinkler/topics"
 	"sprinkler/version"
@@ -305,9 +306,12 @@ func (a *run) openBroker() error {
 		}
 	}
 	a.brk = server.New(bcfg, d.log.With("component", "broker"))
+	if d.cfg.Metrics.Listen != "" {
+		a.brk.Reserve(httplimit.Total)
+	}
 	if d.cfg.Web.Listen != "" {
 		a.page = web.Handler(web.Options{Prefix: d.cfg.MQTT.Prefix, Agent: d.cfg.Agent.ID,
-			MQTT: a.brk.WebsocketHandler("web", d.cfg.Web.Hosts), Hosts: d.cfg.Web.Hosts})
+			MQTT: a.brk.WebsocketHandler("web", d.cfg.Web.Hosts)})
 	}
 	if err := a.brk.Start(); err != nil {
 		return err
@@ -323,7 +327,7 @@ func (a *run) openServers() error {
 	d := a.d
 	if a.page != nil {
 		// The page is a convenience: a busy port must not keep the valves from working.
-		if s, err := httpserve.Serve(d.cfg.Web.Listen, a.page, d.log); err != nil {
+		if s, err := httpserve.Serve(d.cfg.Web.Listen, a.page, d.cfg.Web.Hosts, d.log); err != nil {
 			d.log.Error("no web page", "web.listen", d.cfg.Web.Listen, "err", err)
 		} else {
 			a.onClose(s.Close)
@@ -331,7 +335,7 @@ func (a *run) openServers() error {
 		}
 	}
 	if d.cfg.Metrics.Listen != "" {
-		s, err := a.mets.Serve(d.cfg.Metrics.Listen, d.log)
+		s, err := a.mets.Serve(d.cfg.Metrics.Listen, d.cfg.Web.Hosts, d.log)
 		if err != nil {
 			return fmt.Errorf("metrics.listen %s: %w", d.cfg.Metrics.Listen, err)
 		}

@@ -92,12 +92,12 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }
 
-// Serve serves /metrics on addr until the server is closed. It returns once the listener is
-// bound, or with the error that prevented it.
-func (m *Metrics) Serve(addr string, log *slog.Logger) (*httpserve.Server, error) {
+// Serve serves /metrics on addr until the server is closed, to requests that name this machine
+// or one of hosts. It returns once the listener is bound, or with the error that prevented it.
+func (m *Metrics) Serve(addr string, hosts []string, log *slog.Logger) (*httpserve.Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", m.Handler())
-	s, err := httpserve.Serve(addr, mux, log)
+	s, err := httpserve.Serve(addr, mux, hosts, log)
 	if err == nil {
 		log.Info("metrics listening", "addr", s.Addr(), "path", "/metrics")
 	}

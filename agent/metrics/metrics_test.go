@@ -28,7 +28,7 @@ func TestRunsAndLiveValuesOverHTTP(t *testing.T) {
 		Connected: func() bool { return true },
 		Connects:  func() int64 { return 2 },
 	})
-	s, err := m.Serve("127.0.0.1:0", slog.New(slog.DiscardHandler))
+	s, err := m.Serve("127.0.0.1:0", nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"net/http"
-
-	"sprinkler/broker/server"
+	"path"
 )
 
 //go:embed static
@@ -21,8 +20,6 @@ type Options struct {
 	Prefix, Agent string
 	// MQTT serves MQTT over WebSocket (the embedded broker's handler).
 	MQTT http.Handler
-	// Hosts are the host names the page answers to beside the machine's own.
-	Hosts []string
 }
 
 // Config is what the page reads from config.json.
@@ -36,7 +33,7 @@ type Config struct {
 func Handler(o Options) http.Handler {
 	files, _ := fs.Sub(static, "static")
 	mux := http.NewServeMux()
-	mux.Handle("/", http.FileServerFS(files))
+	mux.Handle("/", http.FileServerFS(noListing{files}))
 	cfg, _ := json.Marshal(Config{Prefix: o.Prefix, Agent: o.Agent, MQTTPath: "/mqtt"})
 	mux.HandleFunc("/config.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -44,19 +41,7 @@ func Handler(o Options) http.Handler {
 		_, _ = w.Write(cfg)
 	})
 	mux.Handle("/mqtt", o.MQTT)
-	return hostCheck(o.Hosts, headers(mux))
-}
-
-// hostCheck answers only requests addressed to this machine by a name it answers to
-// (server.AllowedHost), against DNS rebinding.
-func hostCheck(hosts []string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !server.AllowedHost(r.Host, hosts) {
-			http.Error(w, "this host name is not allowed; add it to web.hosts", http.StatusMisdirectedRequest)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
+	return headers(mux)
 }
 
 // headers adds a content security policy that allows nothing but this origin, so the page
@@ -68,4 +53,22 @@ func headers(h http.Handler) http.Handler {
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		h.ServeHTTP(w, r)
 	})
+}
+
+// noListing is a file system whose folders cannot be listed: a folder without an index.html
+// does not exist, so the file server answers 404 rather than its contents.
+type noListing struct{ fs.FS }
+
+func (n noListing) Open(name string) (fs.File, error) {
+	f, err := n.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		if _, err := fs.Stat(n.FS, path.Join(name, "index.html")); err != nil {
+			_ = f.Close()
+			return nil, fs.ErrNotExist
+		}
+	}
+	return f, nil
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
+	"sprinkler/httplimit"
 	"sprinkler/topics"
 )
 
@@ -46,6 +47,7 @@ type Broker struct {
 	presence *presence // nil: no presence topics
 	close    sync.Once
 	subs     atomic.Int64 // inline subscription ids
+	reserved int          // descriptors the embedding program keeps (Reserve, WebsocketHandler)
 }
 
 // New returns a broker for cfg that logs to log. It does no I/O.
@@ -158,6 +160,7 @@ func (b *Broker) AddListener(id string, l net.Listener) {
 // are checked as for broker.websocket: the page's own host unless websocket.origins says more;
 // the Host header must name this machine or one of hosts.
 func (b *Broker) WebsocketHandler(id string, hosts []string) http.Handler {
+	b.reserved += httplimit.Total // the server it is mounted in
 	w := newWSListener(b.cfg.Websocket.Origins, hosts, b.log)
 	b.serve(id, w)
 	return w
@@ -169,6 +172,10 @@ func (b *Broker) serve(id string, l net.Listener) {
 		dropped: b.access.memory.freed}))
 	b.sockets = append(b.sockets, l)
 }
+
+// Reserve keeps files descriptors out of max_clients for the embedding program's own use, such
+// as an HTTP listener's connections; call it before Start.
+func (b *Broker) Reserve(files int) { b.reserved += files }
 
 // TLSAddr is the address of the TLS listener, or "" without one.
 func (b *Broker) TLSAddr() string {
@@ -333,21 +340,27 @@ func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
 
 func (h minLevel) WithGroup(g string) slog.Handler { return minLevel{h.Handler.WithGroup(g), h.min} }
 
-// reservedFiles are the descriptors kept for what is not a client: listeners, the state and
-// history files, GPIO lines, the web page.
+// reservedFiles are the descriptors kept for what is not an MQTT client: listeners, the state
+// and history files, GPIO lines. The connections of the process's HTTP listeners (each capped
+// at httplimit.Total) are kept beside them: the WebSocket listener's, a mounted WebSocket
+// handler's server (the web page), and what the embedding program reserves (Reserve).
 const reservedFiles = 64
 
 // limitClients lowers max_clients to what the descriptor limit allows, so that a client beyond
 // it is refused with a CONNACK rather than left unaccepted. (Go raises the soft limit to the
 // hard one at start-up; the systemd unit sets LimitNOFILE.)
 func (b *Broker) limitClients() {
+	reserved := uint64(reservedFiles + b.reserved)
+	if b.cfg.Websocket.Listen != "" {
+		reserved += httplimit.Total
+	}
 	files := openFiles()
-	if files == 0 || uint64(b.cfg.MaxClients)+reservedFiles <= files {
+	if files == 0 || uint64(b.cfg.MaxClients)+reserved <= files {
 		return
 	}
 	n := int64(0)
-	if files > reservedFiles {
-		n = int64(files - reservedFiles)
+	if files > reserved {
+		n = int64(files - reserved)
 	}
 	b.log.Warn("broker.max_clients is above what the open-file limit allows; lowered", "max_clients", b.cfg.MaxClients,
 		"open_files", files, "now", n)

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"sprinkler/httplimit"
 )
 
 // tlsConfig builds the TLS listener's configuration: the server certificate, TLS 1.2 at
@@ -66,8 +68,8 @@ func listenWebsocket(c Websocket, log *slog.Logger) (*wsListener, error) {
 	}
 	w := newWSListener(c.Origins, c.Hosts, log)
 	w.l = l
-	w.srv = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: w}
-	go func() { _ = w.srv.Serve(l) }()
+	w.srv = httplimit.Server(w)
+	go func() { _ = w.srv.Serve(httplimit.Listener(l, log)) }()
 	return w, nil
 }
 
