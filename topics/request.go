@@ -15,8 +15,9 @@ import (
 type Request struct {
 	ID     string // echoed in the Response; may be empty
 	Source string // optional label of the requester, for logs (e.g. "homeassistant")
-	// ReplyTo, when set, is one topic level naming a private reply topic under the command's
-	// response topic (Agent.Reply): a requester that sets it hears only its own replies.
+	// ReplyTo, when set, is the requester's client id: the reply goes to the command's response
+	// topic under it (Agent.Reply), which only that client may read (Readable). An agent whose
+	// broker names each message's sender replies under the sender's id whatever ReplyTo says.
 	ReplyTo string
 	// Sent is when the requester sent the request ("ts"), and TTL how long after that it may
 	// still be carried out ("ttl_s"); zero when the request did not say.
@@ -25,9 +26,9 @@ type Request struct {
 	args map[string]json.RawMessage
 }
 
-// validReplyTo reports whether s may be a reply_to level: 1 to 64 characters of letters,
-// digits, '-' and '_', so it can never leave the response subtree nor hold a wildcard.
-func validReplyTo(s string) bool { return len(s) >= 1 && len(s) <= 64 && onlyOf(s, true) }
+// validReplyTo reports whether s may be a reply_to level: a client id (ValidClientID), so it can
+// never leave the response subtree nor hold a wildcard.
+func validReplyTo(s string) bool { return ValidClientID(s) == nil }
 
 // ParseRequest parses a request payload: a JSON object {"id":"…", …args}, or an empty payload
 // for a command without arguments. On error the returned Request still carries the id when
@@ -62,8 +63,8 @@ func ParseRequest(payload []byte) (Request, error) {
 		case "id":
 			r.ID = s
 		case "reply_to":
-			if !validReplyTo(s) {
-				return r, Errorf(CodeBadRequest, `"reply_to" %q: want 1-64 characters of A-Z, a-z, 0-9, '-' and '_'`, s)
+			if err := ValidClientID(s); err != nil {
+				return r, Errorf(CodeBadRequest, `"reply_to": want the requester's client id: %v`, err)
 			}
 			r.ReplyTo = s
 		default:

@@ -32,6 +32,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // DefaultPrefix is the first level of every sprinkler topic unless configured otherwise.
@@ -54,6 +56,33 @@ func AgentClientID(id string) string { return AgentClientPrefix + id }
 func ValidAgentID(id string) error {
 	if len(id) == 0 || len(id) > 23 || id[0] == '-' || !onlyOf(id, false) {
 		return fmt.Errorf("agent id %q: want 1-23 characters of a-z, 0-9 and '-', starting with a letter or digit", id)
+	}
+	return nil
+}
+
+// MaxClientID is the longest client id the contract takes, in bytes.
+const MaxClientID = 128
+
+// ValidClientID reports why id cannot be an MQTT client's id in the contract, or nil when it
+// can. A client id is a topic level of the client's replies and its sync topic, and is shown to
+// people in lists and logs: 1 to MaxClientID bytes of valid UTF-8, of letters, marks, digits,
+// punctuation and symbols only: no space, no control or formatting character (a bidi mark, say,
+// that would make it read otherwise), and none of / + #.
+func ValidClientID(id string) error {
+	switch {
+	case id == "":
+		return fmt.Errorf("client id is empty")
+	case len(id) > MaxClientID:
+		return fmt.Errorf("client id of %d bytes: at most %d", len(id), MaxClientID)
+	case !utf8.ValidString(id):
+		return fmt.Errorf("client id %q is not valid UTF-8", id)
+	case strings.ContainsAny(id, "/+#"):
+		return fmt.Errorf("client id %q contains / + or #", id)
+	}
+	for _, r := range id {
+		if !unicode.IsGraphic(r) || unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
+			return fmt.Errorf("client id %q holds %U, a space, control or formatting character", id, r)
+		}
 	}
 	return nil
 }
@@ -210,6 +239,63 @@ func (a Agent) RequestFilter() string { return a.base + "/request/+" }
 func (a Agent) CommandFilters() []string {
 	return []string{a.ZoneSetFilter(), a.RequestFilter(), a.ProfileSet(), a.AutoSet(), a.DurationSetFilter(),
 		a.WaterLevelSet(), a.PauseSet()}
+}
+
+// ReadFilters are the topics of the agent that every reader of it may read, whatever its role:
+// its presence, states, events and inputs. The rest of its tree is not for readers: a reply is
+// for its requester alone (ReplyFilter), a request for the agent, and the broker's presence
+// records (Clients) for admins.
+func (a Agent) ReadFilters() []string {
+	b := a.base + "/"
+	return []string{b + "status", b + "info", b + "state", b + "health", b + "event", b + "zone/+/state",
+		b + "zone/+/duration/state", b + "profile/state", b + "auto/state", b + "water_level/state", b + "pause/state",
+		b + "sensor/+/state", b + "flow/state", b + "weather/state", b + "schedule/next", b + "input/+"}
+}
+
+// ReplyFilter matches the replies to the requester whose client id is clientID, to a request of
+// any command that named it as reply_to: the only replies that requester may read.
+func (a Agent) ReplyFilter(clientID string) string { return a.base + "/response/+/" + clientID }
+
+// Readable reports whether the client clientID, not an admin, may read topic, a topic name
+// without wildcards: one of an agent's ReadFilters or its own ReplyFilter.
+func Readable(prefix, clientID, topic string) bool {
+	t, ok := Parse(prefix, topic)
+	agent := t.Agent
+	if !ok {
+		rest, found := strings.CutPrefix(topic, prefix+"/")
+		agent, _, _ = strings.Cut(rest, "/")
+		if !found || ValidAgentID(agent) != nil {
+			return false
+		}
+	}
+	a, err := NewAgent(prefix, agent)
+	if err != nil {
+		return false
+	}
+	if ok && t.Kind == KindResponse {
+		return t.ReplyTo != "" && t.ReplyTo == clientID
+	}
+	for _, f := range a.ReadFilters() {
+		if Matches(f, topic) {
+			return true
+		}
+	}
+	return false
+}
+
+// Matches reports whether topic, a topic name, matches filter, a topic filter with the
+// wildcards + (one level) and # (the rest, the level above included).
+func Matches(filter, topic string) bool {
+	fs, ts := strings.Split(filter, "/"), strings.Split(topic, "/")
+	for i, f := range fs {
+		if f == "#" {
+			return true
+		}
+		if i >= len(ts) || f != "+" && f != ts[i] {
+			return false
+		}
+	}
+	return len(fs) == len(ts)
 }
 
 // StatusFilter matches the status topic of every agent under prefix.

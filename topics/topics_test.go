@@ -410,3 +410,42 @@ func TestErrorsAreBounded(t *testing.T) {
 		t.Errorf("a 10 000-byte message kept %d bytes: %.80s", n, long.Error())
 	}
 }
+
+func TestMatches(t *testing.T) {
+	for _, c := range []struct {
+		filter, topic string
+		want          bool
+	}{
+		{"a/b", "a/b", true}, {"a/+", "a/b", true}, {"a/+", "a/b/c", false}, {"a/#", "a", true},
+		{"a/#", "a/b/c", true}, {"#", "a/b", true}, {"a/+/c", "a/b/c", true}, {"a/+/c", "a/b/d", false},
+		{"a/b", "a/b/c", false}, {"a/b/c", "a/b", false},
+	} {
+		if got := topics.Matches(c.filter, c.topic); got != c.want {
+			t.Errorf("Matches(%q, %q) = %v", c.filter, c.topic, got)
+		}
+	}
+}
+
+// TestReadable: a reader reads an agent's states and its own replies, not another's reply, a
+// shared reply, a request or the broker's presence records.
+func TestReadable(t *testing.T) {
+	for topic, want := range map[string]bool{
+		"sprinkler/garden/state":                    true,
+		"sprinkler/garden/zone/3/state":             true,
+		"sprinkler/garden/sensor/rain/state":        true,
+		"sprinkler/garden/schedule/next":            true,
+		"sprinkler/garden/response/status/me":       true,
+		"sprinkler/garden/response/status/other":    false,
+		"sprinkler/garden/response/status":          false,
+		"sprinkler/garden/request/status":           false,
+		"sprinkler/garden/clients/me":               false,
+		"sprinkler/garden/zone/3/set":               false,
+		"sprinkler/_sync/me":                        false,
+		"other/garden/state":                        false,
+		"sprinkler/garden/response/status/me/extra": false,
+	} {
+		if got := topics.Readable("sprinkler", "me", topic); got != want {
+			t.Errorf("Readable(%s) = %v, want %v", topic, got, want)
+		}
+	}
+}

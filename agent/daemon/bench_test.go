@@ -34,7 +34,7 @@ func BenchmarkRequestResponse(b *testing.B) {
 				b.Fatal(tok.Error())
 			}
 			defer c.Disconnect(10)
-			if tok := c.Subscribe(a.topics.Response(cmd), 1, nil); !tok.WaitTimeout(brokertest.Wait) || tok.Error() != nil {
+			if tok := c.Subscribe(a.topics.Reply(cmd, "bench"), 1, nil); !tok.WaitTimeout(brokertest.Wait) || tok.Error() != nil {
 				b.Fatal(tok.Error())
 			}
 			brokertest.RoundTrips(b, func(id string) {

@@ -126,12 +126,16 @@ func (a *agent) stop() error {
 	}
 }
 
-// request sends cmd with payload from client c and returns the reply carrying id.
+// request sends cmd with payload from client c, with c's id as reply_to, and returns the reply
+// carrying id.
 func request(t testing.TB, c *brokertest.Client, a *agent, cmd, id, payload string) topics.Response {
 	t.Helper()
-	c.Subscribe(a.topics.Response(cmd))
+	c.Subscribe(a.topics.Reply(cmd, c.ID()))
+	if !strings.Contains(payload, `"reply_to"`) && strings.HasPrefix(payload, "{") { // needed through an external broker
+		payload = `{"reply_to":"` + c.ID() + `",` + payload[1:]
+	}
 	c.Publish(a.topics.Request(cmd), false, payload)
-	m := c.AwaitMsg(a.topics.Response(cmd), fmt.Sprintf(`"id":%q`, id))
+	m := c.AwaitMsg(a.topics.Reply(cmd, c.ID()), fmt.Sprintf(`"id":%q`, id))
 	var r topics.Response
 	if err := json.Unmarshal([]byte(m.Payload), &r); err != nil {
 		t.Fatalf("reply %s: %v", m.Payload, err)
@@ -197,9 +201,9 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 	c := brokertest.Connect(t, brokertest.URL(a.addr))
 	before := len(a.bank.Switches())
 
-	c.Subscribe(a.topics.Response("open"))
+	c.Subscribe(a.topics.Reply("open", c.ID()))
 	c.Publish(a.topics.Request("open"), false, `{"id":"b2","zones":[`)
-	m := c.AwaitMsg(a.topics.Response("open"), `"status":"error"`)
+	m := c.AwaitMsg(a.topics.Reply("open", c.ID()), `"status":"error"`)
 	if !strings.Contains(m.Payload, `"id":""`) || !strings.Contains(m.Payload, `"code":"bad_json"`) {
 		t.Errorf("malformed JSON reply: %s", m.Payload)
 	}
@@ -225,35 +229,50 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 	}
 }
 
-// TestPrivateRepliesAndExpiry: a request with reply_to is answered on its own topic only, and
-// a request past its ts plus ttl_s is refused without acting.
+// TestPrivateRepliesAndExpiry: a reply goes to its requester's own topic, under its client id
+// whatever reply_to says, and a viewer that reads everything it may never sees it; a request
+// past its ts plus ttl_s is refused without acting.
 func TestPrivateRepliesAndExpiry(t *testing.T) {
-	a := start(t, testConfig(t, "garden"), nil)
+	cfg := testConfig(t, "garden")
+	hash, err := bcrypt.GenerateFromPassword([]byte("viewer password"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Broker.Users = []server.User{{Name: "viewer", Hash: string(hash), Role: server.RoleViewer}}
+	a := start(t, cfg, nil)
 	c := brokertest.Connect(t, brokertest.URL(a.addr))
-	private := a.topics.Reply("open", "me")
+	viewer := brokertest.ConnectAs(t, brokertest.URL(a.addr), "viewer", "viewer password")
+	viewer.Subscribe(a.topics.Base()+"/#", a.topics.Base()+"/response/#")
+	private := a.topics.Reply("open", c.ID())
 	c.Subscribe(a.topics.Response("open"), private, a.topics.ZoneState(2))
 
 	now := time.Now().UTC()
-	c.Publish(a.topics.Request("open"), false, fmt.Sprintf(`{"id":"p1","reply_to":"me","ts":%q,"ttl_s":30,"zones":[2]}`, now.Format(time.RFC3339Nano)))
+	c.Publish(a.topics.Request("open"), false, fmt.Sprintf(`{"id":"p1","reply_to":"someone-else","ts":%q,"ttl_s":30,"zones":[2]}`, now.Format(time.RFC3339Nano)))
 	c.AwaitMsg(private, `"id":"p1"`, `"status":"ok"`)
 	c.Await(a.topics.ZoneState(2), topics.StateOpen)
 
 	stale := now.Add(-time.Minute).Format(time.RFC3339)
-	c.Publish(a.topics.Request("open"), false, fmt.Sprintf(`{"id":"p2","reply_to":"me","ts":%q,"ttl_s":5,"zones":[3]}`, stale))
+	c.Publish(a.topics.Request("open"), false, fmt.Sprintf(`{"id":"p2","ts":%q,"ttl_s":5,"zones":[3]}`, stale))
 	m := c.AwaitMsg(private, `"id":"p2"`)
 	if !strings.Contains(m.Payload, `"code":"expired"`) || a.bank.On()[2] {
 		t.Errorf("a stale request: %s, relays %v", m.Payload, a.bank.On())
 	}
 	// Stamped in the year 2999 with a TTL of a second, it must not outlive every TTL.
-	c.Publish(a.topics.Request("open"), false, `{"id":"p4","reply_to":"me","ts":"2999-01-01T00:00:00Z","ttl_s":1,"zones":[4]}`)
+	c.Publish(a.topics.Request("open"), false, `{"id":"p4","ts":"2999-01-01T00:00:00Z","ttl_s":1,"zones":[4]}`)
 	m = c.AwaitMsg(private, `"id":"p4"`)
 	if !strings.Contains(m.Payload, `"code":"expired"`) || a.bank.On()[3] {
 		t.Errorf("a request from the future: %s, relays %v", m.Payload, a.bank.On())
 	}
-	// Nothing went to the shared topic: the last message there, if any, is the sync below.
-	c.Publish(a.topics.Request("open"), false, `{"id":"p3","zones":[99]}`)
-	if m := c.AwaitMsg(a.topics.Response("open"), `"status"`); !strings.Contains(m.Payload, `"id":"p3"`) {
-		t.Errorf("the shared topic carried %s before p3's reply", m.Payload)
+	// The viewer's own request is answered to it; it heard none of the others'.
+	viewer.Publish(a.topics.Request("version"), false, `{"id":"v1"}`)
+	viewer.AwaitMsg(a.topics.Reply("version", viewer.ID()), `"id":"v1"`)
+	for _, topic := range viewer.Topics() {
+		if strings.Contains(topic, "/response/") && topic != a.topics.Reply("version", viewer.ID()) {
+			t.Errorf("the viewer read %s", topic)
+		}
+	}
+	if got := c.On(a.topics.Response("open")); len(got) > 0 {
+		t.Errorf("the shared reply topic carried %v", got)
 	}
 }
 

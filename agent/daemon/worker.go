@@ -86,7 +86,7 @@ func (w *worker) handle(m link.Message) {
 		}
 	}
 	if t.Kind == topics.KindRequest {
-		w.request(t.Command, m.Payload, source, role)
+		w.request(t.Command, m.Payload, source, m.From)
 		return
 	}
 	err := w.svc.Plain(m.Topic, t, m.Payload, source, role)
@@ -95,8 +95,8 @@ func (w *worker) handle(m link.Message) {
 }
 
 // request answers a request: the states it changed go out, and are on disk, before the reply.
-func (w *worker) request(cmd string, payload []byte, source, role string) {
-	resp, replyTo := w.svc.Request(cmd, payload, source, role)
+func (w *worker) request(cmd string, payload []byte, source string, from topics.Sender) {
+	resp, replyTo := w.svc.Request(cmd, payload, source, from.Role)
 	if topics.CommandAccess(cmd) != topics.AccessRead { // a read changes nothing
 		w.rep.flush()
 		if w.persist != nil {
@@ -106,7 +106,7 @@ func (w *worker) request(cmd string, payload []byte, source, role string) {
 			}
 		}
 	}
-	w.pub.Publish(w.topics.Reply(cmd, replyTo), false, mustJSON(resp))
+	w.pub.Publish(w.replyTopic(cmd, replyTo, from), false, mustJSON(resp))
 	if w.afterReply != nil {
 		w.afterReply()
 	}
@@ -142,13 +142,24 @@ func (w *worker) refuseBusy(r intake.Refusal) {
 	t, ok := topics.Parse(w.topics.Prefix(), r.Topic)
 	if ok && t.Kind == topics.KindRequest {
 		req, _ := topics.ParseRequest(r.Payload)
-		w.pub.Publish(w.topics.Reply(t.Command, req.ReplyTo), false, mustJSON(topics.Fail(req.ID, r.Err)))
+		w.pub.Publish(w.replyTopic(t.Command, req.ReplyTo, r.From), false, mustJSON(topics.Fail(req.ID, r.Err)))
 	}
 	first := w.tally.Add(slog.LevelWarn, "busy "+r.Class.String()+" "+who, "message refused: busy", "topic", r.Topic, "source", who,
 		"role", r.From.Role, "err", r.Err)
 	if first && ok && t.Agent == w.topics.ID() && t.Kind != topics.KindRequest && r.Class != intake.Data {
 		w.event(topics.Event{Type: topics.EventCommandRefused, Zone: t.Zone, Source: who, Message: r.Err.Error()})
 	}
+}
+
+// replyTopic is where the reply to a request from sender goes: under the sender's client id
+// where the embedded broker named it, which only that client may read, whatever the request's
+// reply_to says; else (an external broker's message) under replyTo, or the shared response
+// topic without one.
+func (w *worker) replyTopic(cmd, replyTo string, from topics.Sender) string {
+	if topics.ValidClientID(from.Client) == nil {
+		replyTo = from.Client
+	}
+	return w.topics.Reply(cmd, replyTo)
 }
 
 // refused publishes a command_refused event when err says a plain command was refused.

@@ -64,7 +64,13 @@ func allowed(cfg Config, who identity, topic string, write bool) bool {
 		return false // another agent than the user's, or a wildcard over them
 	}
 	if !write {
-		return who.role == RoleViewer || who.role == RoleOperator || who.role == RoleHomeAssistant
+		if who.role != RoleViewer && who.role != RoleOperator && who.role != RoleHomeAssistant {
+			return false
+		}
+		if strings.ContainsAny(rest, "+#") {
+			return true // a subscription's filter: what it delivers is checked topic by topic
+		}
+		return topics.Readable(prefix, who.client, topic) // not another's reply, a request, or presence records
 	}
 	if strings.ContainsAny(rest, "+#") || topics.ValidAgentID(parts[0]) != nil {
 		return false

@@ -74,7 +74,8 @@ func loadUsers(cfg Config) (map[string]User, []string, error) {
 //     by its common name;
 //   - else the client is anonymous, let in from loopback only, if broker.anonymous allows it.
 //
-// It also refuses client ids with / + # and the in-process client's; agent ids
+// It also refuses client ids the contract cannot take (topics.ValidClientID: / + #, spaces,
+// control and formatting characters, more than 128 bytes) and the in-process client's; agent ids
 // (sprinkler-<id>) but to the agent whose user is <id>, or an admin, and never the embedded
 // agent's own; a client id held by a connected client of another user (rather than let it take
 // the session over), or by a connected agent; more than max_per_remote connections from one
@@ -162,8 +163,8 @@ func (h *access) authenticate(cl *mqtt.Client, pk packets.Packet) (who identity,
 // admit checks the client id and the connection limits for who.
 func (h *access) admit(cl *mqtt.Client, who identity) string {
 	id := cl.ID
-	if strings.ContainsAny(id, "/+#") {
-		return "client id contains / + or #"
+	if err := topics.ValidClientID(id); err != nil {
+		return err.Error()
 	}
 	if id == inlineClientID {
 		return "client id " + id + " is the broker's own"

@@ -26,14 +26,17 @@ const mosquittoIterations = 101
 // ExportMosquitto writes users as mosquitto's password file and ACL under prefix and Home
 // Assistant's prefix ha; password gives each user's password in clear (mosquitto cannot read
 // bcrypt). The ACL names every topic per user, with no pattern that a client id or user name
-// fills in but the client's own sync topic, which mosquitto refuses to fill with a wildcard:
-// an agent's user writes its own tree and its own discovery topics and reads its own commands;
-// a viewer, operator or Home Assistant reads its agents' trees and writes what its role may
-// send to them, each request topic by name; an admin everything.
+// fills in but the client's own sync topic and replies, which mosquitto refuses to fill with a
+// wildcard: an agent's user writes its own tree and its own discovery topics and reads its own
+// commands; a viewer, operator or Home Assistant reads what a reader may of its agents
+// (topics.Agent.ReadFilters: not the replies to others, the requests, or presence records) and
+// writes what its role may send to them, each request topic by name; an admin everything.
 func ExportMosquitto(users []User, prefix, ha string, password func(User) (string, error)) (Mosquitto, error) {
 	var passwd, acl bytes.Buffer
 	fmt.Fprintf(&acl, "# sprinkler users and roles for mosquitto (acl_file); written by sprinkler-broker export mosquitto.\n")
-	fmt.Fprintf(&acl, "# Without a user line: nothing. Every client may use its own sync topic.\npattern readwrite %s\n", topics.Sync(prefix, "%c"))
+	fmt.Fprintf(&acl, "# Without a user line: nothing. Every client may use its own sync topic and read the replies to\n"+
+		"# its own requests (sent with its client id as reply_to), none of another's.\npattern readwrite %s\npattern read %s\n",
+		topics.Sync(prefix, "%c"), prefix+"/+/response/+/%c")
 	for _, u := range byName(users) {
 		if err := u.check(); err != nil {
 			return Mosquitto{}, err
@@ -70,10 +73,12 @@ func mosquittoRules(u User, prefix, ha string) []string {
 	}
 	var out []string
 	for _, id := range ids {
-		out = append(out, "read "+prefix+"/"+id+"/#")
 		base := prefix + "/" + id
+		a, _ := topics.NewAgent(prefix, "x") // the topics' shapes, for any agent
+		for _, f := range a.ReadFilters() {
+			out = append(out, "read "+base+strings.TrimPrefix(f, a.Base()))
+		}
 		if u.Role != RoleViewer {
-			a, _ := topics.NewAgent(prefix, "x") // the set topics' shapes, for any agent
 			for _, f := range a.CommandFilters() {
 				if f != a.RequestFilter() {
 					out = append(out, "write "+base+strings.TrimPrefix(f, a.Base()))

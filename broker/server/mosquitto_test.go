@@ -27,7 +27,8 @@ func fleetUsers(t *testing.T) []server.User {
 }
 
 // TestExportMosquitto: the exported files are what mosquitto reads: a "$7$" hash per user that
-// mosquitto accepts with the password kept, and no ACL pattern but the sync topic.
+// mosquitto accepts with the password kept, and no ACL pattern but the sync topic and the
+// client's own replies.
 func TestExportMosquitto(t *testing.T) {
 	m, err := server.ExportMosquitto(fleetUsers(t), "sprinkler", "homeassistant", func(server.User) (string, error) { return password, nil })
 	if err != nil {
@@ -38,13 +39,14 @@ func TestExportMosquitto(t *testing.T) {
 	}
 	acl := string(m.ACL)
 	for _, want := range []string{"user shed\ntopic readwrite sprinkler/shed/#\ntopic write homeassistant/+/shed/#\ntopic read homeassistant/status\n",
-		"user alice\ntopic read sprinkler/garden/#\n", "topic write sprinkler/garden/zone/+/set\n", "topic write sprinkler/garden/request/open\n",
-		"user vera\ntopic read sprinkler/+/#\n", "user root\ntopic readwrite #\n"} {
+		"user alice\ntopic read sprinkler/garden/status\n", "topic read sprinkler/garden/zone/+/state\n", "topic write sprinkler/garden/zone/+/set\n",
+		"topic write sprinkler/garden/request/open\n", "user vera\ntopic read sprinkler/+/status\n", "user root\ntopic readwrite #\n",
+		"pattern read sprinkler/+/response/+/%c\n"} {
 		if !strings.Contains(acl, want) {
 			t.Errorf("the ACL lacks %q:\n%s", want, acl)
 		}
 	}
-	if strings.Count(acl, "pattern ") != 1 || strings.Contains(acl, "sprinkler/shed/request/open\n") && strings.Contains(acl, "user vera\ntopic write sprinkler/+/request/open") {
+	if strings.Count(acl, "pattern ") != 2 || strings.Contains(acl, "read sprinkler/garden/#") || strings.Contains(acl, "sprinkler/shed/request/open\n") && strings.Contains(acl, "user vera\ntopic write sprinkler/+/request/open") {
 		t.Errorf("patterns or a viewer's open:\n%s", acl)
 	}
 }
@@ -77,6 +79,17 @@ var aclCases = []struct {
 	{"ha", "sprinkler/garden/zone/1/set", true, true},
 	{"ha", "homeassistant/status", true, true},
 	{"ha", "sprinkler/garden/request/limits_set", true, false},
+	// Replies are for their requester alone (%c: the reader's own client id), presence records
+	// and requests for admins and the agent.
+	{"vera", "sprinkler/shed/response/status/%c", false, true},
+	{"vera", "sprinkler/shed/response/status/alice-8", false, false},
+	{"vera", "sprinkler/shed/response/status", false, false},
+	{"vera", "sprinkler/shed/clients/alice-8", false, false},
+	{"vera", "sprinkler/shed/request/open", false, false},
+	{"alice", "sprinkler/garden/response/logs/%c", false, true},
+	{"alice", "sprinkler/garden/response/clients/root-watch", false, false},
+	{"ha", "sprinkler/garden/response/close/alice-8", false, false},
+	{"root", "sprinkler/garden/response/close/alice-8", false, true},
 }
 
 // clientID is the id user connects with: an agent's own, else one of the test's.
@@ -119,6 +132,7 @@ func checkACL(t *testing.T, url string) {
 			users[c.user] = u
 		}
 		payload, marker := fmt.Sprintf("case-%d", n), fmt.Sprintf("settled-%d", n)
+		c.topic = strings.ReplaceAll(c.topic, "%c", strings.TrimPrefix(u.sync, "sprinkler/_sync/"))
 		var got bool
 		if c.publish {
 			u.c.Publish(c.topic, 0, false, payload)
