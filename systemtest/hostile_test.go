@@ -363,3 +363,79 @@ func TestIdleHTTPConnectionsAreBounded(t *testing.T) {
 	t.Logf("1000 connections each to the web page and the WebSocket listener under 256 descriptors: web page answered %d, refused %d; "+
 		"MQTT, valves and state unaffected", answered["web page"], refused["web page"])
 }
+
+// TestClientIDTakeoverOnMosquitto runs an agent on Debian's mosquitto with the files that
+// sprinkler-broker export mosquitto wrote (mosquitto reading them as its own user), and a
+// viewer that connects every moment with the client id an agent has on our broker,
+// sprinkler-orchard, hoping to take the agent's connection over and send its offline will.
+// The export gave the agent an id nobody can guess: every admin status call finds it online.
+func TestClientIDTakeoverOnMosquitto(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} { // mosquitto, as its own user, reads the export in it
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte("unused on mosquitto"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "broker.yaml")
+	var users strings.Builder
+	for name, role := range map[string]string{"orchard": "agent", "vera": "viewer", "root": "admin"} {
+		fmt.Fprintf(&users, "    - {name: %s, hash: %q, role: %s}\n", name, hash, role)
+	}
+	if err := os.WriteFile(cfg, []byte("broker:\n  users:\n"+users.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	export := filepath.Join(dir, "export")
+	out, err := exec.Command(filepath.Join(bin, "broker"), "export", "mosquitto", "--out", export, "--config", cfg).CombinedOutput()
+	if err != nil {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	if err := os.Chmod(export, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "WARNING") && os.Getuid() == 0 {
+		t.Errorf("as root, the export could not give mosquitto's group its files:\n%s", out)
+	}
+	secret := func(kind, name string) string {
+		b, err := os.ReadFile(filepath.Join(export, kind, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(b))
+	}
+	agentID := secret("client-ids", "orchard")
+	if agentID == topics.AgentClientID("orchard") || !strings.HasPrefix(agentID, topics.AgentClientID("orchard")+"-") {
+		t.Fatalf("the agent's client id is %q", agentID)
+	}
+	addr, _ := brokertest.MosquittoExported(t, export)
+	url := brokertest.URL(addr)
+	startProc(t, filepath.Join(bin, "agent"), nil, "SPRINKLER_AGENT_ID=orchard", "SPRINKLER_BROKER_EMBEDDED=false",
+		"SPRINKLER_MQTT_URL="+url, "SPRINKLER_MQTT_USERNAME=orchard", "SPRINKLER_MQTT_PASSWORD_FILE="+filepath.Join(export, "passwords", "orchard"),
+		"SPRINKLER_MQTT_CLIENT_ID="+agentID, "SPRINKLER_RELAYS_DRIVER=sim", "SPRINKLER_STATE_DIR="+t.TempDir())
+	root := []string{"--username", "root", "--password-file", filepath.Join(export, "passwords", "root"), "--agent", "orchard"}
+	deadline := time.Now().Add(brokertest.Wait)
+	for code := 1; code != 0; {
+		if code, _, _ = ctl(t, url, append(root, "status")...); code != 0 && time.Now().After(deadline) {
+			t.Fatal("the agent never came online on mosquitto")
+		}
+	}
+	online := 0
+	for i := range 20 {
+		raw := brokertest.Dial(t, addr)
+		code, err := raw.Connect(brokertest.RawOptions{ClientID: topics.AgentClientID("orchard"), Username: "vera", Password: secret("passwords", "vera"), Keepalive: 60})
+		if err != nil || code != 0 {
+			t.Fatalf("attempt %d: the viewer could not log in: %#x, %v", i, code, err)
+		}
+		if code, stdout, _ := ctl(t, url, append(root, "status")...); code == 0 && !strings.Contains(stdout, "offline") {
+			online++
+		}
+		raw.Drop()
+	}
+	if online != 20 {
+		t.Errorf("%d of 20 admin status calls found the agent online beside a viewer connecting as %s", online, topics.AgentClientID("orchard"))
+	}
+	t.Logf("%d of 20 status calls found the agent online while a viewer connected as %s (the agent is %s)", online, topics.AgentClientID("orchard"), agentID)
+}

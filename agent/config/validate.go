@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/url"
 	"slices"
-	"strings"
 	"time"
 
 	"sprinkler/agent/relay"
@@ -37,8 +36,8 @@ func (c Config) Validate() error {
 	if err := topics.ValidPrefix(c.MQTT.Prefix); err != nil {
 		add("mqtt.prefix", "%v", err)
 	}
-	if c.MQTT.ClientID == "" || strings.ContainsAny(c.MQTT.ClientID, "/+#") || len(c.MQTT.ClientID) > 64 {
-		add("mqtt.client_id", "%q: want 1-64 characters without '/', '+' or '#'", c.MQTT.ClientID)
+	if err := topics.ValidClientID(c.MQTT.ClientID); err != nil {
+		add("mqtt.client_id", "%v", err)
 	}
 	if c.MQTT.Keepalive < 2*time.Second || c.MQTT.Keepalive > 10*time.Minute {
 		add("mqtt.keepalive", "%v: want from 2s to 10m", c.MQTT.Keepalive)

@@ -115,6 +115,15 @@ func MosquittoSecured(t testing.TB, passwd, acl string) (string, int) {
 	return mosquitto(t, fmt.Sprintf("user root\nallow_anonymous false\npassword_file %s\nacl_file %s\nlog_type all\n", passwd, acl))
 }
 
+// MosquittoExported is MosquittoProcess with the files sprinkler-broker export mosquitto wrote
+// in dir: no anonymous client, dir/passwd and dir/acl. Started as root, mosquitto drops to its
+// own user (as Debian's service does) before it reads them.
+func MosquittoExported(t testing.TB, dir string) (string, int) {
+	t.Helper()
+	return mosquitto(t, fmt.Sprintf("user mosquitto\nallow_anonymous false\npassword_file %s\nacl_file %s\nlog_type all\n",
+		filepath.Join(dir, "passwd"), filepath.Join(dir, "acl")))
+}
+
 // mosquitto runs mosquitto on a free loopback port with the configuration lines given (the
 // access rules and what it logs).
 func mosquitto(t testing.TB, extra string) (string, int) {
