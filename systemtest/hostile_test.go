@@ -439,3 +439,69 @@ func TestClientIDTakeoverOnMosquitto(t *testing.T) {
 	}
 	t.Logf("%d of 20 status calls found the agent online while a viewer connected as %s (the agent is %s)", online, topics.AgentClientID("orchard"), agentID)
 }
+
+// TestLoginFloodKeepsTheLog: 3000 logins with unknown user names, as fast as one client makes
+// them (with keepalive 0, which mochi warns of), leave two lines in the agent's log (the first
+// refusal, and at the stop how many more came), and what the log held before them stays.
+func TestLoginFloodKeepsTheLog(t *testing.T) {
+	dir := t.TempDir()
+	url, agent := startAgent(t, "garden", "SPRINKLER_BROKER_USERS_FILE="+usersFile(t, "admin"), "SPRINKLER_STATE_DIR="+dir,
+		"SPRINKLER_LOG_FILE=agent.log")
+	addr := strings.TrimPrefix(url, "tcp://")
+	for i := range 3000 {
+		if code := refusedLogin(t, addr, fmt.Sprintf("intruder-%d", i), "x"); code == 0 {
+			t.Fatal("an unknown user logged in")
+		}
+	}
+	agent.stop(t)
+	b, err := os.ReadFile(filepath.Join(dir, "agent.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(b)
+	refused := strings.Count(log, `"msg":"connection refused"`)
+	if refused > 2 || !strings.Contains(log, `"repeated":2999`) || strings.Count(log, "\n") > 100 {
+		t.Errorf("%d lines of 3000 refused logins, want one and the count of the rest:\n%s", refused, log)
+	}
+	if !strings.Contains(log, `"msg":"broker listening"`) {
+		t.Error("the flood pushed the start of the log out")
+	}
+	t.Logf("3000 refused logins: %d log lines of them, %d lines and %d bytes of log in all", refused, strings.Count(log, "\n"), len(b))
+}
+
+// refusedLogin logs in to the broker at addr as user with pw and returns the CONNACK's code.
+func refusedLogin(t *testing.T, addr, user, pw string) byte {
+	raw := brokertest.Dial(t, addr)
+	defer raw.Drop()
+	code, err := raw.Connect(brokertest.RawOptions{ClientID: "flood", Username: user, Password: pw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+// TestLoginTimeTellsNoName: with a user's hash at bcrypt's default cost, a login with an unknown
+// name takes as long as one with a wrong password (the times are logged, not asserted: times
+// are for benchmarks; the rule, one cost for both, is TestDummyHashCostsWhatUsersDo's).
+func TestLoginTimeTellsNoName(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("pw-gardener"), bcrypt.DefaultCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	users := filepath.Join(t.TempDir(), "users.yaml")
+	if err := os.WriteFile(users, fmt.Appendf(nil, "users:\n  - {name: gardener, hash: %q, role: admin}\n", hash), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url, _ := startAgent(t, "garden", "SPRINKLER_BROKER_USERS_FILE="+users)
+	addr := strings.TrimPrefix(url, "tcp://")
+	var known, unknown time.Duration
+	for i := range 10 {
+		start := time.Now()
+		refusedLogin(t, addr, "gardener", "wrong")
+		known += time.Since(start)
+		start = time.Now()
+		refusedLogin(t, addr, fmt.Sprintf("nobody-%d", i), "wrong")
+		unknown += time.Since(start)
+	}
+	t.Logf("a wrong password %v, an unknown name %v (means of 10)", (known / 10).Round(time.Millisecond), (unknown / 10).Round(time.Millisecond))
+}

@@ -56,7 +56,7 @@ func Open(cfg Config, term io.Writer) (*Logs, error) {
 		l.file = &lumberjack.Logger{Filename: cfg.File, MaxSize: cfg.MaxSize, MaxBackups: cfg.MaxFiles}
 		l.errFile = &lumberjack.Logger{Filename: l.ErrorsPath(), MaxSize: cfg.MaxSize, MaxBackups: cfg.MaxFiles}
 		handlers = append(handlers,
-			slog.NewJSONHandler(l.file, opts),
+			newBudget(l.file, opts, int64(cfg.MaxSize)<<20*int64(cfg.MaxFiles+1)/24),
 			slog.NewJSONHandler(l.errFile, &slog.HandlerOptions{Level: slog.LevelError}))
 	}
 	l.Logger = slog.New(slog.NewMultiHandler(handlers...))

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -15,9 +16,19 @@ import (
 	"sprinkler/topics"
 )
 
-// dummyHash is compared against when a username is unknown, so that a wrong name costs as
-// long as a wrong password and does not reveal which names exist.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("no such user"), bcrypt.MinCost)
+// dummyHash returns a hash to compare against when a username is unknown, of the highest cost
+// among users, so that a wrong name costs as long as a wrong password and does not reveal which
+// names exist.
+func dummyHash(users map[string]User) []byte {
+	cost := bcrypt.MinCost
+	for _, u := range users {
+		if c, err := bcrypt.Cost([]byte(u.Hash)); err == nil {
+			cost = max(cost, c)
+		}
+	}
+	h, _ := bcrypt.GenerateFromPassword([]byte("no such user"), cost)
+	return h
+}
 
 // CheckUsers reports what is wrong with the accounts, inline and in the users file, as the
 // broker would at start.
@@ -89,14 +100,17 @@ func (h *access) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 		why = fmt.Sprintf("a last will on %s (retained: %v) is not allowed to role %s", pk.Connect.WillTopic, pk.Connect.WillRetain, roleName(who.role))
 	}
 	if why != "" {
-		h.log.Warn("connection refused", "client", cl.ID, "remote", cl.Net.Remote, "listener", cl.Net.Listener,
-			"username", string(pk.Connect.Username), "reason", why)
+		_, known := h.users[string(pk.Connect.Username)]
+		h.tally.Add(slog.LevelWarn, fmt.Sprint("refused ", hostOf(cl.Net.Remote), " ", why, " ", known), "connection refused",
+			"client", cl.ID, "remote", hostOf(cl.Net.Remote), "listener", cl.Net.Listener, "username", string(pk.Connect.Username),
+			"known_user", known, "reason", why)
 		_ = h.connack(cl, code, why)
 		return packets.Code{Code: code.Code, Reason: why}
 	}
 	h.sessions.add(cl, who)
 	h.memory.connected()
-	h.log.Info("client connected", "client", cl.ID, "remote", cl.Net.Remote, "listener", cl.Net.Listener, "user", who.user, "role", who.role)
+	h.tally.Add(slog.LevelInfo, "connected "+hostOf(cl.Net.Remote)+" "+who.user, "client connected", "client", cl.ID, "remote", cl.Net.Remote,
+		"listener", cl.Net.Listener, "user", who.user, "role", who.role)
 	return nil
 }
 
@@ -134,7 +148,7 @@ func (h *access) authenticate(cl *mqtt.Client, pk packets.Packet) (who identity,
 		u, ok := h.users[name]
 		hash := []byte(u.Hash)
 		if !ok {
-			hash = dummyHash
+			hash = h.dummy
 		}
 		if bcrypt.CompareHashAndPassword(hash, pk.Connect.Password) != nil || !ok {
 			return who, packets.ErrBadUsernameOrPassword, "wrong username or password"

@@ -8,6 +8,7 @@ import (
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 
+	"sprinkler/tally"
 	"sprinkler/topics"
 )
 
@@ -29,14 +30,17 @@ type access struct {
 	log      *slog.Logger
 	srv      *mqtt.Server
 	users    map[string]User
+	dummy    []byte // compared against for an unknown user name (dummyHash)
+	tally    *tally.Log
 	sessions *sessions
 	clients  func(id string) (*mqtt.Client, bool)
 	all      func() map[string]*mqtt.Client
 	memory   *releaser
 }
 
-func newAccess(cfg Config, log *slog.Logger, srv *mqtt.Server) *access {
-	return &access{cfg: cfg, log: log, srv: srv, users: map[string]User{}, sessions: newSessions(),
+// newAccess returns the access hook; tally is the broker's tally of repeated log lines.
+func newAccess(cfg Config, log *slog.Logger, srv *mqtt.Server, tally *tally.Log) *access {
+	return &access{cfg: cfg, log: log, srv: srv, users: map[string]User{}, tally: tally, sessions: newSessions(),
 		clients: srv.Clients.Get, all: srv.Clients.GetAll, memory: newReleaser()}
 }
 

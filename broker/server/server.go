@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,7 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	"sprinkler/httplimit"
+	"sprinkler/tally"
 	"sprinkler/topics"
 )
 
@@ -64,13 +66,14 @@ func New(cfg Config, log *slog.Logger) *Broker {
 		caps.MaximumClientWritesPending = embeddedSendQueue // one agent's topics, not a fleet's
 	}
 	caps.Compatibilities.NoInheritedPropertiesOnAck = true // an ack carries no echo of the publish's properties
+	mochiTally := tally.New(log, time.Minute)
 	srv := mqtt.New(&mqtt.Options{
 		Capabilities:           caps,
 		InlineClient:           true, // the embedded agent publishes and subscribes in process
 		SysTopicResendInterval: 60,
-		Logger:                 slog.New(minLevel{log.Handler(), slog.LevelWarn}),
+		Logger:                 slog.New(mochiLog{tally: mochiTally}),
 	})
-	return &Broker{cfg: cfg, log: log, srv: srv, access: newAccess(cfg, log, srv), guard: newRetainGuard()}
+	return &Broker{cfg: cfg, log: log, srv: srv, access: newAccess(cfg, log, srv, mochiTally), guard: newRetainGuard()}
 }
 
 // Start installs the hooks, binds the TCP listener and starts serving. It returns once the
@@ -83,7 +86,7 @@ func (b *Broker) Start() error {
 	for _, w := range warnings {
 		b.log.Warn(w)
 	}
-	b.access.users = users
+	b.access.users, b.access.dummy = users, dummyHash(users)
 	if len(users) == 0 {
 		for key, addr := range map[string]string{"broker.listen": b.cfg.Listen, "broker.tls.listen": b.cfg.TLS.Listen, "broker.websocket.listen": b.cfg.Websocket.Listen} {
 			if addr != "" && Exposed(addr) {
@@ -262,6 +265,7 @@ func (b *Broker) Close() error {
 	var err error
 	b.close.Do(func() {
 		b.access.memory.stop()
+		defer b.access.tally.Flush()
 		for _, l := range b.sockets {
 			_ = l.Close()
 		}
@@ -298,27 +302,49 @@ func (b *Broker) drain(limit time.Duration) {
 	}
 }
 
-// minLevel drops records below a level, and mochi's reports of a connection that simply
-// ended (the client closed it or reset it, or the broker closed it and said why itself); it
-// keeps mochi's per-connection chatter out of the log.
-type minLevel struct {
-	slog.Handler
-	min slog.Level
+// mochiLog is mochi's logger: it drops records below WARN and mochi's reports of a connection
+// that simply ended (the client closed or reset it, or the broker closed it and said why
+// itself), and tallies the rest (tally.Log), so that mochi's line per connection (a client
+// with keepalive 0, a failed login) cannot flood the log.
+type mochiLog struct {
+	tally *tally.Log
+	attrs []slog.Attr
 }
 
-func (h minLevel) Handle(ctx context.Context, r slog.Record) error {
-	ended := false
+func (h mochiLog) Handle(_ context.Context, r slog.Record) error {
+	key, ended := r.Message, false
+	args := make([]any, 0, len(h.attrs)+r.NumAttrs())
+	for _, a := range h.attrs {
+		args = append(args, a)
+	}
 	r.Attrs(func(a slog.Attr) bool {
-		if err, ok := a.Value.Any().(error); ok && connectionEnded(err) {
-			ended = true
+		if err, ok := a.Value.Any().(error); ok {
+			ended = ended || connectionEnded(err)
+			key += " " + err.Error()
 		}
-		return !ended
+		if a.Key != "client" && a.Key != "remote" { // one per connection: not part of the kind
+			args = append(args, a)
+		}
+		return true
 	})
 	if ended {
 		return nil
 	}
-	return h.Handler.Handle(ctx, r)
+	msg := r.Message
+	if msg == "" {
+		msg = "client connection ended with an error"
+	}
+	h.tally.Add(r.Level, key, "broker: "+msg, args...)
+	return nil
 }
+
+func (h mochiLog) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+
+func (h mochiLog) WithAttrs(a []slog.Attr) slog.Handler {
+	return mochiLog{h.tally, append(slices.Clip(h.attrs), a...)}
+}
+
+func (h mochiLog) WithGroup(string) slog.Handler { return h }
 
 // connectionEnded reports whether err is the ordinary end of a client's connection.
 func connectionEnded(err error) bool {
@@ -329,16 +355,6 @@ func connectionEnded(err error) bool {
 	}
 	return false
 }
-
-func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= h.min && h.Handler.Enabled(ctx, l)
-}
-
-func (h minLevel) WithAttrs(a []slog.Attr) slog.Handler {
-	return minLevel{h.Handler.WithAttrs(a), h.min}
-}
-
-func (h minLevel) WithGroup(g string) slog.Handler { return minLevel{h.Handler.WithGroup(g), h.min} }
 
 // reservedFiles are the descriptors kept for what is not an MQTT client: listeners, the state
 // and history files, GPIO lines. The connections of the process's HTTP listeners (each capped
