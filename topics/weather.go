@@ -15,6 +15,9 @@ type WeatherInput struct {
 	At        *Time    `json:"at,omitempty"` // when it came; nil: never since the agent started
 	AgeS      *float64 `json:"age_s,omitempty"`
 	Stale     bool     `json:"stale"` // older than its max_age, or never heard
+	// Refused counts the readings refused since the agent started: implausible values, or more
+	// than the agent keeps of an input a day.
+	Refused int `json:"refused,omitempty"`
 }
 
 // WeatherDay is the decision of one day: the ET0 of the days it weighed, the rain, and the

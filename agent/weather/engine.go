@@ -75,6 +75,7 @@ type input struct {
 	convert func(float64) float64
 	unit    string
 	lastRaw *float64
+	refused int // readings refused since the agent started: implausible, or past the day's bound
 }
 
 // Open opens the readings and the decisions kept in o.Dir.
@@ -158,10 +159,21 @@ func (e *Engine) feed(in *input, payload []byte, retained bool) error {
 		in.lastRaw = &raw
 		e.mu.Unlock()
 	}
-	if r.V < 0 && (in.Quantity == Rain || in.Quantity == ForecastRain || in.Quantity == Wind || in.Quantity == Solar || in.Quantity == Sunshine) {
-		return fmt.Errorf("weather input %s on %s: %g is negative", in.Quantity, in.Topic, v)
+	if r.V, err = check(in.Quantity, in.unit, r.V); err != nil {
+		e.mu.Lock()
+		in.refused++
+		e.mu.Unlock()
+		return fmt.Errorf("weather input %s on %s: %w; not stored", in.Quantity, in.Topic, err)
 	}
-	return e.store.Add(r)
+	if err := e.store.Add(r); err != nil {
+		if errors.Is(err, ErrDayFull) {
+			e.mu.Lock()
+			in.refused++
+			e.mu.Unlock()
+		}
+		return fmt.Errorf("weather input %s on %s: %w", in.Quantity, in.Topic, err)
+	}
+	return nil
 }
 
 // Start computes today's decision if there is none yet (the agent was down at the time), and
@@ -408,6 +420,9 @@ func (e *Engine) Report(days int) topics.WeatherReport {
 			}
 			wi.Stale = stale(r, in.MaxAge, now)
 		}
+		e.mu.Lock()
+		wi.Refused = in.refused
+		e.mu.Unlock()
 		rep.Inputs = append(rep.Inputs, wi)
 	}
 	if days > 0 {

@@ -248,3 +248,41 @@ func TestOldReadingsGo(t *testing.T) {
 		t.Errorf("the readings of 61 days ago are still there: %v", err)
 	}
 }
+
+// TestReadingsCheckedOnArrival: an implausible reading (1e308 °C, a humidity of 150 %) is
+// refused, counted and not stored, so the day's ET0 still comes; a humidity of 102 % in fog
+// counts as 100 %; a flood of readings in a moment is kept as one reading per quantity and
+// minGap, and its bytes stay bounded.
+func TestReadingsCheckedOnArrival(t *testing.T) {
+	g := started(t, t.TempDir())
+	for _, bad := range []struct{ topic, payload string }{
+		{"station/outdoor", `{"temperature":1e308}`}, {"station/hum", `{"outdoor":{"humidity":150}}`}, {"station/wind", "-3"},
+	} {
+		if _, err := g.e.Feed(bad.topic, []byte(bad.payload), false); err == nil || !strings.Contains(err.Error(), "not a plausible reading") {
+			t.Errorf("%s %s: %v", bad.topic, bad.payload, err)
+		}
+	}
+	g.feed(t, "station/hum", `{"outdoor":{"humidity":102}}`)
+	refused := map[string]int{}
+	for _, in := range g.e.Report(0).Inputs {
+		refused[in.Quantity] = in.Refused
+		if in.Quantity == weather.Humidity && (in.Value == nil || *in.Value != 100) {
+			t.Errorf("a humidity of 102 %% is kept as %v", in.Value)
+		}
+	}
+	if refused[weather.Temperature] != 1 || refused[weather.Humidity] != 1 || refused[weather.Wind] != 1 {
+		t.Errorf("refused: %v", refused)
+	}
+	for i := range 20_000 { // a flood within one second: thinned, not written
+		g.feed(t, "station/outdoor", fmt.Sprintf(`{"temperature":%d}`, 10+i%5))
+	}
+	total := 0.0
+	g.day(t, 12, 24, 0, &total) // to 03:30 on 2 July, past the day's computation at 03:00
+	if d := g.applied[len(g.applied)-1]; d.Date != "2026-07-02" || d.ET0Mm == nil {
+		t.Errorf("the day's ET0 was voided: %+v", d)
+	}
+	info, err := os.Stat(filepath.Join(g.dir, "readings", "2026-07-01.jsonl"))
+	if err != nil || info.Size() > 64<<10 {
+		t.Errorf("the day's readings file: %v, %v bytes", err, info.Size())
+	}
+}

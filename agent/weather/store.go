@@ -33,12 +33,25 @@ type Store struct {
 	loc  *time.Location
 	keep int // days of files kept
 
-	mu    sync.Mutex
-	file  *os.File
-	date  string             // of file
-	last  map[string]Reading // the last reading of each quantity
-	cache map[string]day
+	mu     sync.Mutex
+	file   *os.File
+	date   string             // of file
+	last   map[string]Reading // the last reading of each quantity
+	stored map[string]time.Time
+	count  map[string]int // readings of each quantity written on date
+	cache  map[string]day
 }
+
+// The bounds of what the store keeps of one quantity, whatever its inputs send: a reading
+// within minGap of the last one kept is not written (but for one that carries rain), and at most
+// maxPerDay are written a day; a day's file stays below some 10 MB however an input floods.
+const (
+	minGap    = 10 * time.Second
+	maxPerDay = 10_000
+)
+
+// ErrDayFull refuses a reading past maxPerDay of its quantity in a day.
+var ErrDayFull = fmt.Errorf("more than %d readings of it today: the rest of today's are not kept", maxPerDay)
 
 // day is a past day's readings as read, and its damaged lines.
 type day struct {
@@ -54,7 +67,8 @@ func OpenStore(dir string, loc *time.Location, keep int, now time.Time) (*Store,
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("weather: %w", err)
 	}
-	s := &Store{dir: dir, loc: loc, keep: keep, last: map[string]Reading{}, cache: map[string]day{}}
+	s := &Store{dir: dir, loc: loc, keep: keep, last: map[string]Reading{}, stored: map[string]time.Time{}, count: map[string]int{},
+		cache: map[string]day{}, date: "-"}
 	s.prune(now)
 	for _, d := range []string{s.dateOf(now.AddDate(0, 0, -1)), s.dateOf(now)} {
 		rs, _, err := s.read(d)
@@ -62,9 +76,13 @@ func OpenStore(dir string, loc *time.Location, keep int, now time.Time) (*Store,
 			return nil, err
 		}
 		for _, r := range rs {
-			s.last[r.Q] = r
+			s.last[r.Q], s.stored[r.Q] = r, r.At
+			if d == s.dateOf(now) {
+				s.count[r.Q]++
+			}
 		}
 	}
+	s.date = s.dateOf(now)
 	return s, nil
 }
 
@@ -72,7 +90,9 @@ func (s *Store) dateOf(t time.Time) string { return t.In(s.loc).Format(time.Date
 
 func (s *Store) path(date string) string { return filepath.Join(s.dir, date+dayFileSuffix) }
 
-// Add writes r to its day's file.
+// Add writes r to its day's file, within the store's bounds (minGap, maxPerDay): a reading
+// too soon after the last one kept is only the quantity's last value; one past the day's bound
+// is refused with ErrDayFull.
 func (s *Store) Add(r Reading) error {
 	line, err := json.Marshal(r)
 	if err != nil {
@@ -81,6 +101,16 @@ func (s *Store) Add(r Reading) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	date := s.dateOf(r.At)
+	if date != s.date {
+		clear(s.count)
+	}
+	if !(r.Q == Rain && r.V > 0) && r.At.Sub(s.stored[r.Q]) < minGap && !r.At.Before(s.stored[r.Q]) {
+		s.last[r.Q] = r
+		return nil
+	}
+	if s.count[r.Q] >= maxPerDay {
+		return ErrDayFull
+	}
 	if s.file == nil || s.date != date {
 		if s.file != nil {
 			_ = s.file.Close()
@@ -93,7 +123,8 @@ func (s *Store) Add(r Reading) error {
 		endLine(f)
 		s.file, s.date = f, date
 	}
-	s.last[r.Q] = r
+	s.last[r.Q], s.stored[r.Q] = r, r.At
+	s.count[r.Q]++
 	delete(s.cache, date)
 	if _, err := s.file.Write(append(line, '\n')); err != nil {
 		return fmt.Errorf("weather: %w", err)

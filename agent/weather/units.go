@@ -72,6 +72,37 @@ func Unit(quantity, name string) (func(float64) float64, string, error) {
 	return func(v float64) float64 { return v*u.scale + u.offset }, u.name, nil
 }
 
+// plausible bounds each quantity's readings in the agent's units: what no station measures is
+// refused on arrival (counted, not stored), so that it never voids a day's ET0. Solar depends
+// on the unit the readings are kept in; rain bounds one reading's rainfall.
+var plausible = map[string][2]float64{
+	Temperature: {-60, 60}, TemperatureMin: {-60, 60}, TemperatureMax: {-60, 60}, Dewpoint: {-60, 60},
+	Humidity: {0, 100}, Wind: {0, 60}, Sunshine: {0, 24}, Rain: {0, 500}, ForecastRain: {0, 1000},
+}
+
+// solarBounds are plausible solar readings: W/m² a moment, or MJ/m² a day.
+var solarBounds = map[string][2]float64{"W/m2": {0, 1500}, "MJ/m2": {0, 45}}
+
+// humidityOver is how far above 100 % a humidity reading may be and count as 100 %: a
+// capacitive sensor reads a little over it in fog.
+const humidityOver = 5
+
+// check bounds v, a reading of quantity q in unit (as sent), in the agent's unit: it returns the
+// value to keep, or why none is.
+func check(q, unit string, v float64) (float64, error) {
+	b, ok := plausible[q]
+	if q == Solar {
+		b, ok = solarBounds[unit]
+	}
+	if q == Humidity && v > 100 && v <= 100+humidityOver {
+		v = 100
+	}
+	if !ok || v >= b[0] && v <= b[1] { // NaN fails both
+		return v, nil
+	}
+	return 0, fmt.Errorf("%g %s is not a plausible reading (want %g to %g)", v, keptIn(q, unit), b[0], b[1])
+}
+
 // keptIn is the unit the agent keeps quantity q in, whose readings come in unit.
 func keptIn(q, unit string) string {
 	switch q {
