@@ -12,6 +12,7 @@ import (
 
 	"sprinkler/agent/relay"
 	"sprinkler/configs"
+	"sprinkler/agent/names"
 	"sprinkler/topics"
 )
 
@@ -199,8 +200,10 @@ func (c Config) validateZones() []error {
 			add("line", "%d is also the line of zone %d", z.Line, c.Zones[j].ID)
 		}
 		lines[z.Line] = i
-		if len(z.Name) > 64 {
-			add("name", "longer than 64 characters")
+		if z.Name != "" {
+			if err := names.Check(z.Name); err != nil {
+				add("name", "%v", err)
+			}
 		}
 		for _, d := range []struct {
 			field string

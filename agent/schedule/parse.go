@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"sprinkler/agent/names"
 )
 
 // Error is one problem in a profile file, placed as precisely as the file allows.
@@ -545,12 +547,17 @@ func (p *parser) markActive(n *yaml.Node, name string) {
 
 // check validates what the structure alone cannot: names, zones, bounds.
 func (p *parser) check() {
-	seen := map[string]bool{}
+	seen := map[string]string{} // names.Key → the name
 	for _, prof := range p.file.Profiles {
-		if prof.Name != "" && seen[prof.Name] {
-			p.fail(&yaml.Node{Line: prof.line}, prof.Name, 0, "", "a second profile of that name")
+		if prof.Name != "" {
+			if err := names.Check(prof.Name); err != nil {
+				p.fail(&yaml.Node{Line: prof.line}, prof.Name, 0, "name", "%v", err)
+			} else if first, ok := seen[names.Key(prof.Name)]; ok {
+				p.fail(&yaml.Node{Line: prof.line}, prof.Name, 0, "", "a second profile of that name, or one that reads like it: %q", first)
+			} else {
+				seen[names.Key(prof.Name)] = prof.Name
+			}
 		}
-		seen[prof.Name] = true
 		zones := map[int]bool{}
 		for _, prog := range prof.Programs {
 			max, ok := p.env.Zones[prog.Zone]
@@ -571,7 +578,7 @@ func (p *parser) check() {
 	if len(p.file.Profiles) == 0 {
 		p.fail(nil, "", 0, "", "no profiles")
 	}
-	if a := p.file.Active; a != "" && !seen[a] {
+	if a := p.file.Active; a != "" && seen[names.Key(a)] != a {
 		p.fail(nil, "", 0, "active", "no profile %q", a)
 	}
 }

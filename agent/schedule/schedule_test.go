@@ -118,6 +118,10 @@ func TestBadFilesNameWhatIsWrong(t *testing.T) {
 		{"relay0", "p:\n  relay0: {Days: [all], Times: [800], durations: [1]}\n", []string{":2:", "relay0"}},
 		{"no days", "p:\n  relay1: {Times: [800], durations: [1]}\n", []string{"needs Days"}},
 		{"native zone 0", "profiles:\n  - name: s\n    zones:\n      - {zone: 0, days: [all], runs: []}\n", []string{"zone number"}},
+		{"a name with a newline", "profiles:\n  - name: \"sum\\nmer\"\n    zones: []\n", []string{":2:", "control character"}},
+		{"a name with a trailing space", "profiles:\n  - name: \"summer \"\n    zones: []\n", []string{"write it \"summer\""}},
+		{"a name with a bidi mark", "profiles:\n  - name: \"a\\u202eb\"\n    zones: []\n", []string{"read otherwise"}},
+		{"look-alike names", "profiles:\n  - name: summer\n    zones: []\n  - name: Summer\n    zones: []\n", []string{":4:", `reads like it: "summer"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := schedule.Parse("profiles.yml", []byte(tc.src), eight)
