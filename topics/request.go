@@ -68,6 +68,9 @@ func ParseRequest(payload []byte) (Request, error) {
 			}
 			r.ReplyTo = s
 		default:
+			if err := ValidClientID(s); err != nil {
+				return r, Errorf(CodeBadRequest, `"source": a label such as a client id: %v`, err)
+			}
 			r.Source = s
 		}
 	}

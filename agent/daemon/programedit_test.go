@@ -122,6 +122,14 @@ func TestProgramsThroughTheBroker(t *testing.T) {
 	if l := decode[[]topics.ProgramSummary](t, request(t, c, a, "program_list", "l2", `{"id":"l2"}`)); len(l) != 1 || l[0].Name != "high summer" || !l[0].Active {
 		t.Errorf("after rename and delete: %+v", l)
 	}
+
+	// A version without the active program makes another active, and says so.
+	c.Subscribe(a.topics.Event())
+	back := decode[[]topics.ProgramSummary](t, request(t, c, a, "program_restore", "r2", `{"id":"r2","version":1}`))
+	if len(back) != 2 || back[0].Name != "summer" || !back[0].Active {
+		t.Errorf("restoring a version without high summer: %+v", back)
+	}
+	c.AwaitMsg(a.topics.Event(), `"event_type":"schedule_loaded"`, `the active profile high summer is not among them: summer is active now`)
 }
 
 // TestProgramsNeedAnAdmin: a viewer reads programs and their versions but changes none: the

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"sprinkler/agent/config"
@@ -76,7 +77,7 @@ type run struct {
 	fw       *sensors.ZoneFlow
 	v        *valves.Controller
 	probs    *problems.Set
-	clockOK  bool
+	clockOK  atomic.Bool // the clock can be trusted: the schedule runs, and the saved time follows it
 	rep      *reporter
 	sens     *sensors.Set
 	sched    *scheduler.Engine
@@ -186,7 +187,11 @@ func (a *run) openValves() error {
 	}
 	a.state.probs = a.probs
 	_ = a.state.save() // a state that cannot be saved is a problem raised, not a reason to stop
-	a.clockOK = d.checkClock(a.started, a.state.lastKnown(), a.probs)
+	clockOK, resume := d.checkClock(a.started, a.state.lastKnown(), a.probs)
+	a.clockOK.Store(clockOK)
+	if clockOK {
+		a.state.trustClock()
+	}
 	for _, r := range interrupted.Runs {
 		if !r.Queued {
 			a.record(powerLoss(r, a.started))
@@ -194,7 +199,7 @@ func (a *run) openValves() error {
 	}
 	a.v.Start()
 	switch n := len(interrupted.Runs); {
-	case n > 0 && !a.clockOK:
+	case n > 0 && !resume:
 		d.log.Warn("the agent did not stop cleanly, but the clock cannot be trusted: nothing resumes", "runs", n)
 	case n > 0:
 		d.log.Warn("the agent did not stop cleanly; resuming what is left of its runs and its queue", "runs", n)
@@ -239,6 +244,9 @@ func (a *run) openSchedule() error {
 	hold := func(zone int) string { // why a scheduled run of zone must not start now
 		if a.v.Disabled(zone) {
 			return "the zone is disabled"
+		}
+		if !a.clockOK.Load() {
+			return "the clock is behind the saved state and not synchronised: scheduled runs wait until it is"
 		}
 		return a.sens.Hold(zone)
 	}
@@ -300,6 +308,7 @@ func (a *run) openBroker() error {
 	bcfg.Presence = d.topics.Clients()
 	bcfg.Agent = d.cfg.Agent.ID
 	bcfg.HomeAssistant = d.cfg.HomeAssistant.Prefix
+	bcfg.Inputs = slices.Clone(bcfg.Inputs)
 	for t := range a.feeds {
 		if !strings.HasPrefix(t, d.cfg.MQTT.Prefix+"/") {
 			bcfg.Inputs = append(bcfg.Inputs, t)
@@ -360,6 +369,9 @@ func (a *run) openServers() error {
 	return nil
 }
 
+// problemSubscription is the key of the problem of subscriptions the broker refused.
+const problemSubscription = "subscription"
+
 // openLink connects to the broker and starts serving commands and the schedule. Its closer is
 // the agent's goodbye: no more commands, the schedule stopped, every relay off, the last states
 // out, then offline.
@@ -371,6 +383,15 @@ func (a *run) openLink() error {
 	}
 	for t := range a.feeds {
 		o.Filters = append(o.Filters, t)
+	}
+	o.Refused = func(filters []string) {
+		if len(filters) == 0 {
+			a.probs.Clear(problemSubscription)
+			return
+		}
+		a.probs.Raise(problemSubscription, fmt.Sprintf("the broker refused the agent's subscription to %s: nothing sent there reaches the agent "+
+			"(a weather input or a sensor is never heard); its ACL must let the agent's user read it (broker.inputs on sprinkler-broker)",
+			strings.Join(filters, ", ")))
 	}
 	in := intake.New(func(topic string) bool { _, ok := a.feeds[topic]; return ok })
 	o.Inbox = in
@@ -436,12 +457,14 @@ func (a *run) startSchedule() (stop func()) {
 	switch {
 	case a.sched == nil && a.wx == nil:
 		return func() {}
-	case a.clockOK:
+	case a.clockOK.Load():
 		start()
 		return func() {}
 	}
 	return a.d.whenClockTrusted(a.state.lastKnown(), a.probs, func() {
 		a.d.log.Info("the clock can be trusted again; the schedule starts")
+		a.clockOK.Store(true)
+		a.state.trustClock()
 		start()
 	})
 }

@@ -209,6 +209,9 @@ profiles:
 	c := brokertest.Connect(t, brokertest.URL(a.addr))
 	c.Subscribe(a.topics.Event(), a.topics.Health())
 	c.AwaitMsg(a.topics.Health(), `behind the saved state`)
+	if r := request(t, c, a, topics.CmdNext, "n", `{"id":"n","hours":2}`); !strings.Contains(string(r.Data), "the clock is behind the saved state") {
+		t.Errorf("next does not say the runs wait for the clock: %s", r.Data)
+	}
 
 	clk.Advance(6 * time.Minute) // 06:06
 	request(t, c, a, topics.CmdVersion, "v1", `{"id":"v1"}`)
@@ -219,6 +222,36 @@ profiles:
 	c.AwaitMsg(a.topics.Event(), `"event_type":"problem_cleared"`)
 	clk.Advance(4 * time.Minute) // 07:05
 	c.AwaitMsg(a.topics.Event(), `"event_type":"run_started"`, `"zone":1`)
+}
+
+// TestSavedTimeAheadIsLetGo: the state was saved in 2036 by a clock that ran ahead; the system
+// says its clock (2026) is synchronised. The schedule runs at once, nothing of 2036 resumes,
+// and the next save writes the clock's time, not 2036 again.
+func TestSavedTimeAheadIsLetGo(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 6, 1, 6, 0, 0, 0, time.UTC))
+	cfg := withProfiles(t, testConfig(t, "garden"), `
+active: summer
+profiles:
+  - name: summer
+    zones:
+      - {zone: 1, days: [all], runs: [{at: "06:05", for: 5m}]}
+`)
+	path := filepath.Join(cfg.State.Dir, "state.json")
+	if err := os.WriteFile(path, []byte(`{"saved":"2036-01-01T00:00:00Z"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a := startFull(t, cfg, clk, nil, func(o *daemon.Options) { o.ClockSynced = func() bool { return true } })
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe(a.topics.Event())
+	clk.Advance(5 * time.Minute) // 06:05
+	c.AwaitMsg(a.topics.Event(), `"event_type":"run_started"`, `"zone":1`)
+	if r := request(t, c, a, topics.CmdWaterLevel, "w", `{"id":"w","percent":90}`); r.Status != topics.StatusOK {
+		t.Fatal(r)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(b), `"saved": "2026-06-01T06:05`) {
+		t.Errorf("the saved time after a change: %s (%v)", b, err)
+	}
 }
 
 // TestClientNamedLikeTheScheduleOwnsNothingOfIt: a client whose id is "schedule:x" opens a

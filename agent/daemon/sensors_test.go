@@ -2,14 +2,18 @@ package daemon_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"sprinkler/agent/clock/clocktest"
 	"sprinkler/agent/config"
 	"sprinkler/agent/sensors"
 	"sprinkler/broker/brokertest"
+	"sprinkler/broker/server"
 	"sprinkler/topics"
 )
 
@@ -153,5 +157,39 @@ func TestBurstZoneClosedAndLitresRecorded(t *testing.T) {
 	var h topics.HistoryReply
 	if err := json.Unmarshal(r.Data, &h); err != nil || len(h.Runs) != 1 || h.Runs[0].Litres == nil || *h.Runs[0].Litres != 9 || h.Runs[0].EndedBy != "flow" {
 		t.Fatalf("history: %s", r.Data)
+	}
+}
+
+// TestInputsOnTheStandaloneBroker: an agent on the standalone broker with a sensor on a topic
+// outside its tree: a broker that does not list the topic in broker.inputs refuses the agent's
+// subscription, and the agent says so (a problem in its health); one that lists it lets the
+// agent hear the sensor.
+func TestInputsOnTheStandaloneBroker(t *testing.T) {
+	hash, err := bcrypt.GenerateFromPassword([]byte("agent password"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, listed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("listed %v", listed), func(t *testing.T) {
+			b := brokertest.Start(t, func(c *server.Config) {
+				c.Users = []server.User{{Name: "garden", Hash: string(hash), Role: server.RoleAgent}}
+				if listed {
+					c.Inputs = []string{"zigbee2mqtt/soil"}
+				}
+			})
+			cfg := external(testConfig(t, "garden"), b.Addr())
+			cfg.MQTT.Username, cfg.MQTT.Password = "garden", "agent password"
+			threshold := 40.0
+			cfg.Sensors = []config.Sensor{{Name: "soil-bed", Topic: "zigbee2mqtt/soil", Path: "soil_moisture", Threshold: &threshold, Zones: []int{3}}}
+			a := start(t, cfg, nil)
+			c := brokertest.Connect(t, brokertest.URL(a.addr))
+			c.Subscribe(a.topics.SensorState("soil-bed"), a.topics.Health())
+			if !listed {
+				c.AwaitMsg(a.topics.Health(), "refused the agent's subscription to zigbee2mqtt/soil")
+				return
+			}
+			c.Publish("zigbee2mqtt/soil", false, `{"soil_moisture": 55}`)
+			c.Await(a.topics.SensorState("soil-bed"), "ON")
+		})
 	}
 }

@@ -68,9 +68,11 @@ type state struct {
 	clock clock.Clock
 	// probs hears of writes that fail and succeed again; nil until the agent has its problems.
 	probs *problems.Set
-	mu    sync.Mutex // guards doc and gen
-	doc   document
-	gen   uint64 // changes made to doc so far
+	mu    sync.Mutex // guards doc, gen and trusted
+	// trusted: the clock can be trusted, and the saved time follows it (trustClock).
+	trusted bool
+	doc     document
+	gen     uint64 // changes made to doc so far
 	// wmu serialises writes, so an older document never lands after a newer one; written
 	// is the generation on disk, failing whether the last write failed, both under wmu.
 	wmu     sync.Mutex
@@ -130,7 +132,11 @@ func (s *state) sync() error {
 		s.mu.Unlock()
 		return nil
 	}
-	s.doc.Saved = clock.Later(s.doc.Saved, s.clock.Now())
+	if s.trusted {
+		s.doc.Saved = s.clock.Now()
+	} else {
+		s.doc.Saved = clock.Later(s.doc.Saved, s.clock.Now())
+	}
 	b, err := json.MarshalIndent(s.doc, "", "  ")
 	s.mu.Unlock()
 	if err == nil {
@@ -211,6 +217,14 @@ func (s *state) failed(err error) {
 	s.failing = true
 	s.raise(fmt.Sprintf("the state cannot be saved (%v): changes hold until the agent stops, and a restart will resume no run; "+
 		"free the disk of %s", cause(err), filepath.Dir(s.path)))
+}
+
+// trustClock makes the saved time follow the clock from now on, rather than never go back: a
+// time saved by a clock that ran ahead is let go once the clock can be trusted.
+func (s *state) trustClock() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.trusted = true
 }
 
 // lastKnown is the latest time the document has seen: when it was saved, or, in a document

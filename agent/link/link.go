@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,6 +47,9 @@ type Options struct {
 	// OnUp runs after every connect once the subscriptions are acknowledged, in its own
 	// goroutine; it publishes the agent's state and presence.
 	OnUp func()
+	// Refused, when set, hears of each filter the broker refused (its ACL, say): nothing on it
+	// will come. It runs after every connect, with none when the broker refused none.
+	Refused func(filters []string)
 	Log  *slog.Logger
 }
 
@@ -102,8 +106,9 @@ func (l *Link) onConnect(c paho.Client) {
 	for _, f := range l.o.Filters {
 		filters[f] = 1
 	}
+	var t paho.Token
 	for {
-		t := c.SubscribeMultiple(filters, l.handle)
+		t = c.SubscribeMultiple(filters, l.handle)
 		if t.WaitTimeout(10*time.Second) && t.Error() == nil {
 			break
 		}
@@ -118,6 +123,18 @@ func (l *Link) onConnect(c paho.Client) {
 		}
 	}
 	l.o.Log.Info("mqtt connected", "broker", l.o.URL, "filters", l.o.Filters)
+	if l.o.Refused != nil {
+		var refused []string
+		if st, ok := t.(*paho.SubscribeToken); ok {
+			for f, code := range st.Result() {
+				if code == 0x80 {
+					refused = append(refused, f)
+				}
+			}
+		}
+		slices.Sort(refused)
+		l.o.Refused(refused)
+	}
 	l.o.OnUp()
 }
 

@@ -360,8 +360,12 @@ func (e *Engine) reload(by, old, renamed string) error {
 		name = renamed
 	}
 	e.active = e.pick(name)
-	e.o.Log.Info("schedule reloaded", "file", f.Path, "profiles", len(f.Profiles), "active", e.active.Name, "by", by)
-	e.o.Valves.AddEvent(topics.Event{Type: topics.EventScheduleLoaded, Source: by, Message: fmt.Sprintf("%d profiles; %s active", len(f.Profiles), e.active.Name)})
+	msg := fmt.Sprintf("%d profiles; %s active", len(f.Profiles), e.active.Name)
+	if e.active.Name != name { // the active profile is gone from the file (a version restored without it, say)
+		msg = fmt.Sprintf("%d profiles; the active profile %s is not among them: %s is active now", len(f.Profiles), name, e.active.Name)
+	}
+	e.o.Log.Info("schedule reloaded", "file", f.Path, "profiles", len(f.Profiles), "active", e.active.Name, "by", by, "note", msg)
+	e.o.Valves.AddEvent(topics.Event{Type: topics.EventScheduleLoaded, Source: by, Message: msg})
 	e.lastEval = e.o.Clock.Now()
 	e.arm(e.lastEval)
 	e.save()

@@ -34,8 +34,11 @@ func allowed(cfg Config, who identity, topic string, write bool) bool {
 	if who.role == RoleAdmin {
 		return true
 	}
-	if slices.Contains(cfg.Inputs, topic) { // the agent's inputs outside its tree: a reading moves water
-		return topics.Permits(who.role, topics.AccessOperate) && who.role != RoleAgent
+	if slices.Contains(cfg.Inputs, topic) { // the agents' inputs outside their trees: a reading moves water
+		if who.role == RoleAgent {
+			return !write
+		}
+		return topics.Permits(who.role, topics.AccessOperate)
 	}
 	if topic == topics.Sync(prefix, who.client) {
 		return true // every client's own sync topic

@@ -71,10 +71,11 @@ type Config struct {
 	// HomeAssistant is Home Assistant's discovery prefix (homeassistant.prefix of the agent
 	// that embeds the broker); the standalone broker uses Home Assistant's default.
 	HomeAssistant string `mapstructure:"-"`
-	// Inputs are topics outside the agent's tree that its configuration takes readings from
-	// (a zigbee2mqtt soil probe, a weather station): operators and Home Assistant may publish
-	// and read them, as they may the agent's own <base>/input/<name>.
-	Inputs []string `mapstructure:"-"`
+	// Inputs are topics outside the agents' trees that agents take readings from (a zigbee2mqtt
+	// soil probe, a weather station): agents may read them, operators and Home Assistant
+	// publish and read them, as they may an agent's own <base>/input/<name>. The embedded broker
+	// adds those its agent's configuration names.
+	Inputs []string `mapstructure:"inputs"`
 }
 
 // User is one account.
@@ -118,7 +119,7 @@ func Defaults() map[string]any { return configs.Flatten("broker", DefaultConfig(
 func DefaultConfig() Config {
 	return Config{
 		Embedded: true, Listen: "127.0.0.1:1883", Prefix: topics.DefaultPrefix,
-		Anonymous: AnonymousLoopback, AnonymousRole: RoleAdmin, Users: []User{},
+		Anonymous: AnonymousLoopback, AnonymousRole: RoleAdmin, Users: []User{}, Inputs: []string{},
 		Websocket:  Websocket{Origins: []string{}, Hosts: []string{}},
 		MaxClients: 1024, MaxPerRemote: 32, MaxPacket: 65536, MaxInflight: 1024, MaxTopic: 256,
 		ClientRetention: 24 * time.Hour, ConnectTimeout: 5 * time.Second, HomeAssistant: DefaultHomeAssistantPrefix,
@@ -151,6 +152,11 @@ func (c Config) Validate() error {
 	for i, u := range c.Users {
 		if err := u.check(); err != nil {
 			add(fmt.Sprintf("users[%d]", i), "%v", err)
+		}
+	}
+	for i, in := range c.Inputs {
+		if in == "" || strings.ContainsAny(in, "+#\x00") || strings.HasPrefix(in, "$") || strings.HasPrefix(in, c.Prefix+"/") {
+			add(fmt.Sprintf("inputs[%d]", i), "%q: want a topic without wildcards, outside %s/ and $", in, c.Prefix)
 		}
 	}
 	if c.TLS.Listen != "" && (c.TLS.Cert == "" || c.TLS.Key == "") {
