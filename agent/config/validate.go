@@ -10,9 +10,9 @@ import (
 	"slices"
 	"time"
 
+	"sprinkler/agent/names"
 	"sprinkler/agent/relay"
 	"sprinkler/configs"
-	"sprinkler/agent/names"
 	"sprinkler/topics"
 )
 

@@ -50,7 +50,7 @@ type Options struct {
 	// Refused, when set, hears of each filter the broker refused (its ACL, say): nothing on it
 	// will come. It runs after every connect, with none when the broker refused none.
 	Refused func(filters []string)
-	Log  *slog.Logger
+	Log     *slog.Logger
 }
 
 // Link is a live MQTT connection that reconnects by itself.

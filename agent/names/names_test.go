@@ -9,16 +9,16 @@ import (
 func TestCheck(t *testing.T) {
 	for name, ok := range map[string]bool{
 		"summer": true, "Front lawn": true, "Rosen & Beete 2": true, "Été": true, "草坪": true,
-		"":                   false,
-		"summer ":            false, // trailing space
-		" summer":            false,
-		"front  lawn":        false, // two spaces
-		"line\nbreak":        false,
-		"nul\x00":            false,
-		"tab\there":          false,
-		"evil\u202eeulav":    false, // right-to-left override
-		"ｓｕｍｍｅｒ":          false, // full width
-		"zero\u200bwidth":    false,
+		"":                       false,
+		"summer ":                false, // trailing space
+		" summer":                false,
+		"front  lawn":            false, // two spaces
+		"line\nbreak":            false,
+		"nul\x00":                false,
+		"tab\there":              false,
+		"evil\u202eeulav":        false, // right-to-left override
+		"ｓｕｍｍｅｒ":                 false, // full width
+		"zero\u200bwidth":        false,
 		string(make([]byte, 65)): false,
 	} {
 		if err := names.Check(name); (err == nil) != ok {
