@@ -18,10 +18,10 @@
 //	<base>/zone/<n>/duration/state agent→ retained  the zone's default run, minutes
 //	<base>/zone/<n>/duration/set   →agent never     minutes
 //	<base>/request/<cmd>      →agent  never     Request JSON {"id":"…", …args}
-//	<base>/response/<cmd>     agent→  no        Response JSON
-//	<base>/response/<cmd>/<r> agent→  no        Response JSON to a request with "reply_to": "<r>"
+//	<base>/response/<cmd>/<c> agent→  no        Response JSON for the requester of client id <c> alone
+//	<base>/response/<cmd>     agent→  no        Response JSON, through an external broker, to a request without reply_to
 //	<base>/event              agent→  no        Event JSON
-//	<base>/clients/<id>       broker→ retained  ClientInfo JSON of each client of an embedded broker
+//	<base>/clients/<id>       broker→ retained  ClientInfo JSON of each client of an embedded broker (admins')
 //	<base>/sensor/<name>/state agent→ retained  ON | OFF: a switch sensor (rain, soil moisture)
 //	<base>/flow/state         agent→  retained  FlowState JSON of the flow meter
 //	<base>/weather/state      agent→  retained  WeatherDay JSON: today's ET0, balance and water level
@@ -157,8 +157,9 @@ func (a Agent) Request(cmd string) string { return a.base + "/request/" + cmd }
 // Response is the topic on which the agent answers command cmd.
 func (a Agent) Response(cmd string) string { return a.base + "/response/" + cmd }
 
-// Reply is the topic on which the agent answers a request for cmd that said reply_to: a
-// private level under Response(cmd), or Response(cmd) itself when replyTo is "".
+// Reply is the topic on which the agent answers a request for cmd from the client whose id is
+// replyTo: a level under Response(cmd) that only that client may read (Readable), or
+// Response(cmd) itself when replyTo is "".
 func (a Agent) Reply(cmd, replyTo string) string {
 	if replyTo == "" {
 		return a.Response(cmd)

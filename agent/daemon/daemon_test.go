@@ -229,9 +229,9 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 	}
 }
 
-// TestPrivateRepliesAndExpiry: a reply goes to its requester's own topic, under its client id
-// whatever reply_to says, and a viewer that reads everything it may never sees it; a request
-// past its ts plus ttl_s is refused without acting.
+// TestPrivateRepliesAndExpiry: a reply goes to its requester's own topic, under the client id
+// its reply_to names or, without one, its own, and a viewer that reads everything it may never
+// sees it; a request past its ts plus ttl_s is refused without acting.
 func TestPrivateRepliesAndExpiry(t *testing.T) {
 	cfg := testConfig(t, "garden")
 	hash, err := bcrypt.GenerateFromPassword([]byte("viewer password"), bcrypt.MinCost)
@@ -247,7 +247,7 @@ func TestPrivateRepliesAndExpiry(t *testing.T) {
 	c.Subscribe(a.topics.Response("open"), private, a.topics.ZoneState(2))
 
 	now := time.Now().UTC()
-	c.Publish(a.topics.Request("open"), false, fmt.Sprintf(`{"id":"p1","reply_to":"someone-else","ts":%q,"ttl_s":30,"zones":[2]}`, now.Format(time.RFC3339Nano)))
+	c.Publish(a.topics.Request("open"), false, fmt.Sprintf(`{"id":"p1","reply_to":%q,"ts":%q,"ttl_s":30,"zones":[2]}`, c.ID(), now.Format(time.RFC3339Nano)))
 	c.AwaitMsg(private, `"id":"p1"`, `"status":"ok"`)
 	c.Await(a.topics.ZoneState(2), topics.StateOpen)
 

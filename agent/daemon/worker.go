@@ -151,12 +151,13 @@ func (w *worker) refuseBusy(r intake.Refusal) {
 	}
 }
 
-// replyTopic is where the reply to a request from sender goes: under the sender's client id
-// where the embedded broker named it, which only that client may read, whatever the request's
-// reply_to says; else (an external broker's message) under replyTo, or the shared response
-// topic without one.
+// replyTopic is where the reply to a request from sender goes: under the request's reply_to (a
+// client id: only that client may read it); without one, under the sender's client id where the
+// embedded broker named it, else (an external broker's message) on the shared response topic,
+// which admins alone read. A bridge forwards requests for its far side's clients, so reply_to
+// wins over the sender.
 func (w *worker) replyTopic(cmd, replyTo string, from topics.Sender) string {
-	if topics.ValidClientID(from.Client) == nil {
+	if replyTo == "" && topics.ValidClientID(from.Client) == nil {
 		replyTo = from.Client
 	}
 	return w.topics.Reply(cmd, replyTo)
