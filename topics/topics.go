@@ -19,7 +19,7 @@
 //	<base>/zone/<n>/duration/set   →agent never     minutes
 //	<base>/request/<cmd>      →agent  never     Request JSON {"id":"…", …args}
 //	<base>/response/<cmd>/<c> agent→  no        Response JSON for the requester of client id <c> alone
-//	<base>/response/<cmd>     agent→  no        Response JSON, through an external broker, to a request without reply_to
+//	<base>/response/<cmd>     agent→  no        Response JSON to an admin's request without reply_to (admins')
 //	<base>/event              agent→  no        Event JSON
 //	<base>/clients/<id>       broker→ retained  ClientInfo JSON of each client of an embedded broker (admins')
 //	<base>/sensor/<name>/state agent→ retained  ON | OFF: a switch sensor (rain, soil moisture)

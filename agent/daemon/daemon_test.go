@@ -201,9 +201,9 @@ func TestBadInputIsAnsweredAndChangesNothing(t *testing.T) {
 	c := brokertest.Connect(t, brokertest.URL(a.addr))
 	before := len(a.bank.Switches())
 
-	c.Subscribe(a.topics.Reply("open", c.ID()))
+	c.Subscribe(a.topics.Response("open")) // an admin's request without reply_to (it cannot be read)
 	c.Publish(a.topics.Request("open"), false, `{"id":"b2","zones":[`)
-	m := c.AwaitMsg(a.topics.Reply("open", c.ID()), `"status":"error"`)
+	m := c.AwaitMsg(a.topics.Response("open"), `"status":"error"`)
 	if !strings.Contains(m.Payload, `"id":""`) || !strings.Contains(m.Payload, `"code":"bad_json"`) {
 		t.Errorf("malformed JSON reply: %s", m.Payload)
 	}
@@ -252,13 +252,13 @@ func TestPrivateRepliesAndExpiry(t *testing.T) {
 	c.Await(a.topics.ZoneState(2), topics.StateOpen)
 
 	stale := now.Add(-time.Minute).Format(time.RFC3339)
-	c.Publish(a.topics.Request("open"), false, fmt.Sprintf(`{"id":"p2","ts":%q,"ttl_s":5,"zones":[3]}`, stale))
+	c.Publish(a.topics.Request("open"), false, fmt.Sprintf(`{"id":"p2","reply_to":%q,"ts":%q,"ttl_s":5,"zones":[3]}`, c.ID(), stale))
 	m := c.AwaitMsg(private, `"id":"p2"`)
 	if !strings.Contains(m.Payload, `"code":"expired"`) || a.bank.On()[2] {
 		t.Errorf("a stale request: %s, relays %v", m.Payload, a.bank.On())
 	}
 	// Stamped in the year 2999 with a TTL of a second, it must not outlive every TTL.
-	c.Publish(a.topics.Request("open"), false, `{"id":"p4","ts":"2999-01-01T00:00:00Z","ttl_s":1,"zones":[4]}`)
+	c.Publish(a.topics.Request("open"), false, `{"id":"p4","reply_to":"`+c.ID()+`","ts":"2999-01-01T00:00:00Z","ttl_s":1,"zones":[4]}`)
 	m = c.AwaitMsg(private, `"id":"p4"`)
 	if !strings.Contains(m.Payload, `"code":"expired"`) || a.bank.On()[3] {
 		t.Errorf("a request from the future: %s, relays %v", m.Payload, a.bank.On())

@@ -152,12 +152,12 @@ func (w *worker) refuseBusy(r intake.Refusal) {
 }
 
 // replyTopic is where the reply to a request from sender goes: under the request's reply_to (a
-// client id: only that client may read it); without one, under the sender's client id where the
-// embedded broker named it, else (an external broker's message) on the shared response topic,
-// which admins alone read. A bridge forwards requests for its far side's clients, so reply_to
-// wins over the sender.
+// client id: only that client may read it). Without one, a sender the embedded broker names,
+// but for an admin, is answered under its own client id; an admin, or an external broker's
+// sender, on the shared response topic, which admins alone read. A bridge forwards requests for
+// its far side's clients, so reply_to wins over the sender.
 func (w *worker) replyTopic(cmd, replyTo string, from topics.Sender) string {
-	if replyTo == "" && topics.ValidClientID(from.Client) == nil {
+	if replyTo == "" && from.Role != topics.RoleAdmin && topics.ValidClientID(from.Client) == nil {
 		replyTo = from.Client
 	}
 	return w.topics.Reply(cmd, replyTo)
