@@ -28,6 +28,7 @@ type agent struct {
 	addr   string // the broker address clients use
 	bank   *relaytest.Bank
 	topics topics.Agent
+	cfg    config.Config
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -76,7 +77,7 @@ func startOpts(t testing.TB, cfg config.Config, clk clock.Clock, inputs map[stri
 // when not nil.
 func startFull(t testing.TB, cfg config.Config, clk clock.Clock, wrap func(*relaytest.Bank) relay.Bank, opts func(*daemon.Options)) *agent {
 	t.Helper()
-	a := &agent{t: t, bank: relaytest.New(len(cfg.Zones)), done: make(chan error, 1)}
+	a := &agent{t: t, bank: relaytest.New(len(cfg.Zones)), done: make(chan error, 1), cfg: cfg}
 	a.topics, _ = topics.NewAgent(cfg.MQTT.Prefix, cfg.Agent.ID)
 	var relays relay.Bank = a.bank
 	if wrap != nil {

@@ -188,24 +188,24 @@ func TestSkip(t *testing.T) {
 	}
 }
 
+// startSaved starts an agent on clk whose profile waters zone 1 daily with runs, on a state
+// saved at saved, on a system that says whether its clock is synchronised.
+func startSaved(t *testing.T, clk *clocktest.Fake, runs, saved string, synced bool) *agent {
+	t.Helper()
+	cfg := withProfiles(t, testConfig(t, "garden"), "active: summer\nprofiles:\n  - name: summer\n    zones:\n      - {zone: 1, days: [all], runs: ["+runs+"]}\n")
+	if err := os.WriteFile(filepath.Join(cfg.State.Dir, "state.json"), []byte(`{"saved":"`+saved+`"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return startFull(t, cfg, clk, nil, func(o *daemon.Options) { o.ClockSynced = func() bool { return synced } })
+}
+
 // TestScheduleWaitsForATrustedClock: the agent starts at 06:00 on a state saved at 07:00, as
 // a Raspberry Pi without a real-time clock does after a power cut, and the system does not
 // say its clock is synchronised. The 06:05 run does not start; once the clock passes 07:00 the
 // schedule runs, and the 07:05 run starts.
 func TestScheduleWaitsForATrustedClock(t *testing.T) {
 	clk := clocktest.New(time.Date(2026, 6, 1, 6, 0, 0, 0, time.UTC))
-	cfg := withProfiles(t, testConfig(t, "garden"), `
-active: summer
-profiles:
-  - name: summer
-    zones:
-      - {zone: 1, days: [all], runs: [{at: "06:05", for: 5m}, {at: "07:05", for: 5m}]}
-`)
-	saved := time.Date(2026, 6, 1, 7, 0, 0, 0, time.UTC)
-	if err := os.WriteFile(filepath.Join(cfg.State.Dir, "state.json"), []byte(`{"saved":"`+saved.Format(time.RFC3339)+`"}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	a := startFull(t, cfg, clk, nil, func(o *daemon.Options) { o.ClockSynced = func() bool { return false } })
+	a := startSaved(t, clk, `{at: "06:05", for: 5m}, {at: "07:05", for: 5m}`, "2026-06-01T07:00:00Z", false)
 	c := brokertest.Connect(t, brokertest.URL(a.addr))
 	c.Subscribe(a.topics.Event(), a.topics.Health())
 	c.AwaitMsg(a.topics.Health(), `behind the saved state`)
@@ -229,18 +229,8 @@ profiles:
 // and the next save writes the clock's time, not 2036 again.
 func TestSavedTimeAheadIsLetGo(t *testing.T) {
 	clk := clocktest.New(time.Date(2026, 6, 1, 6, 0, 0, 0, time.UTC))
-	cfg := withProfiles(t, testConfig(t, "garden"), `
-active: summer
-profiles:
-  - name: summer
-    zones:
-      - {zone: 1, days: [all], runs: [{at: "06:05", for: 5m}]}
-`)
-	path := filepath.Join(cfg.State.Dir, "state.json")
-	if err := os.WriteFile(path, []byte(`{"saved":"2036-01-01T00:00:00Z"}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	a := startFull(t, cfg, clk, nil, func(o *daemon.Options) { o.ClockSynced = func() bool { return true } })
+	a := startSaved(t, clk, `{at: "06:05", for: 5m}`, "2036-01-01T00:00:00Z", true)
+	path := filepath.Join(a.cfg.State.Dir, "state.json")
 	c := brokertest.Connect(t, brokertest.URL(a.addr))
 	c.Subscribe(a.topics.Event())
 	clk.Advance(5 * time.Minute) // 06:05
