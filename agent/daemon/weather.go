@@ -40,12 +40,13 @@ func (a *run) openWeather() error {
 	return nil
 }
 
-// lastWatered is when a scheduled run of a zone that follows the water level last watered.
+// lastWatered is when a scheduled run of a zone that follows the water level (as the zones'
+// settings are now) last watered. A run is the schedule's by its owner, whatever its source is
+// named.
 func (a *run) lastWatered() time.Time {
-	unscaled := a.d.cfg.Unscaled()
 	var last time.Time
 	for _, r := range a.hist.Runs(0, a.started.AddDate(0, 0, -31)) {
-		if strings.HasPrefix(r.Source, topics.SourceSchedule) && r.ActualS > 0 && !unscaled[r.Zone] && r.Ended.After(last) {
+		if r.Owner == topics.OwnerSchedule && r.ActualS > 0 && a.sched != nil && a.sched.FollowsLevel(r.Zone) && r.Ended.After(last) {
 			last = r.Ended.Time
 		}
 	}

@@ -372,6 +372,14 @@ func (e *Engine) reload(by, old, renamed string) error {
 	return nil
 }
 
+// FollowsLevel reports whether zone's scheduled runs follow the water level, as the zones'
+// settings are now.
+func (e *Engine) FollowsLevel(zone int) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return !e.o.Unscaled[zone]
+}
+
 // SetZones changes what the profile file is checked against (the zones and the site), the
 // zones' names, which of them ignore the water level and their plant factors, after a zone's or the site's settings
 // changed. A file that does not fit the new zones (a run beyond a lowered

@@ -54,6 +54,12 @@ type Options struct {
 const keepDays = 60
 
 // Engine is the agent's weather. It is safe for concurrent use.
+//
+// Locks: wmu serialises the writes of the decisions (days.json) and is taken before mu; mu
+// guards the settings, the decisions in memory, the timer and the inputs' counters, and is
+// never held across a disk write or a call out of the package (Apply, LastWatered): a window
+// start that asks SkipOn waits on nothing but memory. The store has its own lock, taken
+// without mu.
 type Engine struct {
 	o      Options
 	store  *Store
@@ -63,6 +69,7 @@ type Engine struct {
 	maxAge   map[string]time.Duration
 	solarWm2 bool
 
+	wmu     sync.Mutex // one write of days.json at a time, in the order of the decisions
 	mu      sync.Mutex
 	days    []topics.WeatherDay // decisions, oldest first
 	timer   clock.Timer
@@ -260,10 +267,10 @@ func (e *Engine) Compute(by string) topics.WeatherDay {
 		d.ForecastMm = ptr(round2(f.V))
 	}
 	e.mu.Lock()
-	site := e.o.Site
+	set := e.o.Settings
 	e.mu.Unlock()
 	var days []balanceDay
-	for _, date := range e.window(now) {
+	for _, date := range e.window(now, set.BalanceDays) {
 		s, notes := e.summary(date, now)
 		b := balanceDay{date: date}
 		if s.RainMm != nil {
@@ -271,7 +278,7 @@ func (e *Engine) Compute(by string) topics.WeatherDay {
 		}
 		t, _ := time.ParseInLocation(time.DateOnly, date, e.o.Location)
 		if day, ok := s.day(t.Add(12 * time.Hour)); ok {
-			if r, err := et0.Daily(site, day); err == nil {
+			if r, err := et0.Daily(set.Site, day); err == nil {
 				b.et0 = &r
 			} else {
 				notes = append(notes, date+": "+err.Error())
@@ -282,6 +289,7 @@ func (e *Engine) Compute(by string) topics.WeatherDay {
 		}
 		days = append(days, b)
 	}
+	e.wmu.Lock()
 	e.mu.Lock()
 	var last *topics.WeatherDay
 	for i := len(e.days) - 1; i >= 0; i-- {
@@ -290,13 +298,15 @@ func (e *Engine) Compute(by string) topics.WeatherDay {
 			break
 		}
 	}
-	d = decide(e.o.Settings, d, days, last)
+	d = decide(set, d, days, last)
 	e.days = slices.DeleteFunc(e.days, func(x topics.WeatherDay) bool { return x.Date == today || daysBetween(x.Date, today) > keepDays })
 	e.days = append(e.days, d)
-	if err := statefile.Write(e.daysPath(), e.days); err != nil {
+	kept := slices.Clone(e.days)
+	e.mu.Unlock()
+	if err := statefile.Write(e.daysPath(), kept); err != nil {
 		e.o.Log.Error("weather: saving the decision failed", "err", err)
 	}
-	e.mu.Unlock()
+	e.wmu.Unlock()
 	e.o.Log.Info("weather: water level computed", "date", d.Date, "level", d.Level, "source", d.Source, "skip", d.Skip, "by", by)
 	if e.o.Apply != nil {
 		e.o.Apply(d)
@@ -305,15 +315,15 @@ func (e *Engine) Compute(by string) topics.WeatherDay {
 }
 
 // window lists the days the balance weighs: from the day of the last watering (or
-// yesterday) to yesterday, at most BalanceDays.
-func (e *Engine) window(now time.Time) []string {
+// yesterday) to yesterday, at most balanceDays.
+func (e *Engine) window(now time.Time, balanceDays int) []string {
 	n := 1
 	if e.o.LastWatered != nil {
 		if w := e.o.LastWatered(); !w.IsZero() {
 			n = daysBetween(e.dateOf(w), e.dateOf(now))
 		}
 	}
-	n = max(1, min(n, max(e.o.BalanceDays, 1)))
+	n = max(1, min(n, max(balanceDays, 1)))
 	out := make([]string, 0, n)
 	for i := n; i >= 1; i-- {
 		out = append(out, e.dateOf(now.AddDate(0, 0, -i)))

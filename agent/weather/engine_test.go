@@ -239,6 +239,7 @@ func TestOldReadingsGo(t *testing.T) {
 	g := started(t, dir)
 	clk := g.clk
 	g.feed(t, "station/outdoor", `{"temperature": 20}`)
+	g.e.Compute("test") // reads the days, once what was queued is written
 	old := filepath.Join(dir, "readings", "2026-07-01.jsonl")
 	if _, err := os.Stat(old); err != nil {
 		t.Fatal(err)
@@ -285,4 +286,28 @@ func TestReadingsCheckedOnArrival(t *testing.T) {
 	if err != nil || info.Size() > 64<<10 {
 		t.Errorf("the day's readings file: %v, %v bytes", err, info.Size())
 	}
+}
+
+// TestSettingsChangeDuringTheComputation: the site and the balance change (as site_set does)
+// while the daily computation runs and a window start asks for the day's skip; under -race
+// nothing is read unguarded, and each computation uses one whole set of settings.
+func TestSettingsChangeDuringTheComputation(t *testing.T) {
+	g := started(t, t.TempDir())
+	total := 0.0
+	g.day(t, 12, 24, 0, &total)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 200 {
+			g.e.SetSettings(weather.Settings{Site: et0.Site{LatitudeDeg: 40 + float64(i%10), ElevationM: 100}, BaselineMm: 4,
+				BalanceDays: 1 + i%7, RainFactor: 0.8, RainSkipMm: 5, ForecastSkipMm: 6, FallbackDays: 2})
+			_ = g.e.SkipOn("2026-07-02")
+		}
+	}()
+	for range 20 {
+		if d := g.e.Compute("test"); d.Level < 0 || d.Level > 250 {
+			t.Errorf("a decision under changing settings: %+v", d)
+		}
+	}
+	<-done
 }

@@ -26,32 +26,36 @@ type Reading struct {
 }
 
 // Store keeps the readings of each local day in a file of its own, one JSON line a reading,
-// written as it comes: a crash loses at most the reading being written, and the line it cut
-// short is skipped when the day is read again.
+// written as it comes: a crash loses at most the readings being written, and a line it cut
+// short is skipped when the day is read again. Add only queues a reading; a goroutine of the
+// store's own writes it, so a slow SD card never holds up the caller (the agent's command
+// worker). Reading a day waits for what was queued before.
 type Store struct {
 	dir  string
 	loc  *time.Location
 	keep int // days of files kept
 
-	mu     sync.Mutex
-	file   *os.File
-	date   string             // of file
-	last   map[string]Reading // the last reading of each quantity
-	stored map[string]time.Time
-	count  map[string]int // readings of each quantity written on date
-	cache  map[string]day
+	mu      sync.Mutex // guards what follows, never held across a disk read or write
+	date    string     // the day count is of
+	last    map[string]Reading
+	stored  map[string]time.Time
+	count   map[string]int // readings of each quantity written on date
+	cache   map[string]day
+	queue   []line // queued, not yet written
+	queued  uint64 // lines queued since the store opened
+	written uint64 // lines the writer has written (or given up on)
+	werr    error  // the last write's error, until Add reports it
+	closing bool
+	wrote   *sync.Cond // on mu: the writer caught up a little
+	wake    chan struct{}
+	done    chan struct{}
 }
 
-// The bounds of what the store keeps of one quantity, whatever its inputs send: a reading
-// within minGap of the last one kept is not written (but for one that carries rain), and at most
-// maxPerDay are written a day; a day's file stays below some 10 MB however an input floods.
-const (
-	minGap    = 10 * time.Second
-	maxPerDay = 10_000
-)
-
-// ErrDayFull refuses a reading past maxPerDay of its quantity in a day.
-var ErrDayFull = fmt.Errorf("more than %d readings of it today: the rest of today's are not kept", maxPerDay)
+// line is a reading's line for the file of date.
+type line struct {
+	date string
+	b    []byte
+}
 
 // day is a past day's readings as read, and its damaged lines.
 type day struct {
@@ -61,6 +65,22 @@ type day struct {
 
 const dayFileSuffix = ".jsonl"
 
+// The bounds of what the store keeps of one quantity, whatever its inputs send: a reading
+// within minGap of the last one kept is not written (but for one that carries rain), and at most
+// maxPerDay are written a day; a day's file stays below some 10 MB however an input floods.
+// At most maxQueued lines wait for the writer.
+const (
+	minGap    = 10 * time.Second
+	maxPerDay = 10_000
+	maxQueued = 4096
+)
+
+// ErrDayFull refuses a reading past maxPerDay of its quantity in a day.
+var ErrDayFull = fmt.Errorf("more than %d readings of it today: the rest of today's are not kept", maxPerDay)
+
+// errBehind refuses a reading while the disk does not keep up.
+var errBehind = fmt.Errorf("%d readings wait to be written already: the disk does not keep up", maxQueued)
+
 // OpenStore opens the readings in dir, keeping keep days of them, and finds the last reading of
 // each quantity among the newest two days.
 func OpenStore(dir string, loc *time.Location, keep int, now time.Time) (*Store, error) {
@@ -68,10 +88,11 @@ func OpenStore(dir string, loc *time.Location, keep int, now time.Time) (*Store,
 		return nil, fmt.Errorf("weather: %w", err)
 	}
 	s := &Store{dir: dir, loc: loc, keep: keep, last: map[string]Reading{}, stored: map[string]time.Time{}, count: map[string]int{},
-		cache: map[string]day{}, date: "-"}
-	s.prune(now)
+		cache: map[string]day{}, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	s.wrote = sync.NewCond(&s.mu)
+	s.Prune(now)
 	for _, d := range []string{s.dateOf(now.AddDate(0, 0, -1)), s.dateOf(now)} {
-		rs, _, err := s.read(d)
+		rs, _, err := readDay(s.path(d))
 		if err != nil {
 			return nil, err
 		}
@@ -83,6 +104,7 @@ func OpenStore(dir string, loc *time.Location, keep int, now time.Time) (*Store,
 		}
 	}
 	s.date = s.dateOf(now)
+	go s.write()
 	return s, nil
 }
 
@@ -90,46 +112,100 @@ func (s *Store) dateOf(t time.Time) string { return t.In(s.loc).Format(time.Date
 
 func (s *Store) path(date string) string { return filepath.Join(s.dir, date+dayFileSuffix) }
 
-// Add writes r to its day's file, within the store's bounds (minGap, maxPerDay): a reading
+// Add queues r for its day's file, within the store's bounds (minGap, maxPerDay): a reading
 // too soon after the last one kept is only the quantity's last value; one past the day's bound
-// is refused with ErrDayFull.
+// is refused with ErrDayFull. It returns at once; a write that failed is reported by the next
+// Add.
 func (s *Store) Add(r Reading) error {
-	line, err := json.Marshal(r)
+	b, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if werr := s.werr; werr != nil {
+		s.werr = nil
+		return fmt.Errorf("weather: writing readings: %w", werr)
+	}
 	date := s.dateOf(r.At)
 	if date != s.date {
 		clear(s.count)
+		s.date = date
 	}
 	if !(r.Q == Rain && r.V > 0) && r.At.Sub(s.stored[r.Q]) < minGap && !r.At.Before(s.stored[r.Q]) {
 		s.last[r.Q] = r
 		return nil
 	}
-	if s.count[r.Q] >= maxPerDay {
+	switch {
+	case s.count[r.Q] >= maxPerDay:
 		return ErrDayFull
-	}
-	if s.file == nil || s.date != date {
-		if s.file != nil {
-			_ = s.file.Close()
-		}
-		f, err := os.OpenFile(s.path(date), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
-		if err != nil {
-			s.file = nil
-			return fmt.Errorf("weather: %w", err)
-		}
-		endLine(f)
-		s.file, s.date = f, date
+	case len(s.queue) >= maxQueued:
+		return errBehind
 	}
 	s.last[r.Q], s.stored[r.Q] = r, r.At
 	s.count[r.Q]++
 	delete(s.cache, date)
-	if _, err := s.file.Write(append(line, '\n')); err != nil {
-		return fmt.Errorf("weather: %w", err)
+	s.queue = append(s.queue, line{date, append(b, '\n')})
+	s.queued++
+	select {
+	case s.wake <- struct{}{}:
+	default:
 	}
 	return nil
+}
+
+// write is the store's writer: it appends what Add queued to the day files until Close.
+func (s *Store) write() {
+	defer close(s.done)
+	var f *os.File
+	var fdate string
+	defer func() {
+		if f != nil {
+			_ = f.Close()
+		}
+	}()
+	for {
+		s.mu.Lock()
+		for len(s.queue) == 0 && !s.closing {
+			s.mu.Unlock()
+			<-s.wake
+			s.mu.Lock()
+		}
+		batch, upTo, closing := s.queue, s.queued, s.closing
+		s.queue = nil
+		s.mu.Unlock()
+		var err error
+		for _, l := range batch {
+			if f == nil || fdate != l.date {
+				if f != nil {
+					_ = f.Close()
+				}
+				if f, err = os.OpenFile(s.path(l.date), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600); err != nil {
+					f = nil
+					continue
+				}
+				endLine(f)
+				fdate = l.date
+			}
+			if _, werr := f.Write(l.b); werr != nil {
+				err = werr
+			}
+		}
+		s.mu.Lock()
+		s.written = upTo
+		if err != nil {
+			s.werr = err
+		}
+		for _, l := range batch {
+			delete(s.cache, l.date)
+		}
+		s.wrote.Broadcast()
+		done := closing && len(s.queue) == 0
+		s.mu.Unlock()
+		if done {
+			return
+		}
+	}
 }
 
 // Last is the last reading of quantity q.
@@ -141,19 +217,30 @@ func (s *Store) Last(q string) (Reading, bool) {
 }
 
 // Day returns the readings of a local date in the order they came, and how many lines were
-// damaged.
+// damaged, once what was queued before is written.
 func (s *Store) Day(date string) ([]Reading, int, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.read(date)
-}
-
-// read reads a day's file; past days are cached. Called with mu held.
-func (s *Store) read(date string) ([]Reading, int, error) {
+	for target := s.queued; s.written < target && !s.closing; {
+		s.wrote.Wait()
+	}
 	if d, ok := s.cache[date]; ok {
+		s.mu.Unlock()
 		return d.readings, d.bad, nil
 	}
-	b, err := os.ReadFile(s.path(date))
+	current := date >= s.date
+	s.mu.Unlock()
+	rs, bad, err := readDay(s.path(date))
+	if err == nil && !current {
+		s.mu.Lock()
+		s.cache[date] = day{rs, bad}
+		s.mu.Unlock()
+	}
+	return rs, bad, err
+}
+
+// readDay reads a day's file; none is no readings.
+func readDay(path string) ([]Reading, int, error) {
+	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, 0, nil
 	}
@@ -173,9 +260,6 @@ func (s *Store) read(date string) ([]Reading, int, error) {
 		rs = append(rs, r)
 	}
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].At.Before(rs[j].At) })
-	if date != s.date {
-		s.cache[date] = day{rs, bad}
-	}
 	return rs, bad, nil
 }
 
@@ -194,13 +278,6 @@ func endLine(f *os.File) {
 
 // Prune deletes the files of days older than keep.
 func (s *Store) Prune(now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.prune(now)
-}
-
-// prune is Prune with mu held (or before the store is shared).
-func (s *Store) prune(now time.Time) {
 	oldest := s.dateOf(now.AddDate(0, 0, -s.keep))
 	entries, _ := os.ReadDir(s.dir)
 	for _, e := range entries {
@@ -209,6 +286,8 @@ func (s *Store) prune(now time.Time) {
 			_ = os.Remove(filepath.Join(s.dir, e.Name()))
 		}
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for d := range s.cache {
 		if d < oldest {
 			delete(s.cache, d)
@@ -216,14 +295,22 @@ func (s *Store) prune(now time.Time) {
 	}
 }
 
-// Close closes the open day file.
+// Close writes what was queued and stops the writer.
 func (s *Store) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.file == nil {
+	if s.closing {
+		s.mu.Unlock()
 		return nil
 	}
-	err := s.file.Close()
-	s.file = nil
-	return err
+	s.closing = true
+	s.wrote.Broadcast()
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+	<-s.done
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.werr
 }

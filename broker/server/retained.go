@@ -12,7 +12,9 @@ import (
 // retained messages reads it without a lock. Stores take the lock alone (a client's retained
 // publish or will, the embedded agent's publish); scans share it. It is held only around work
 // that does not wait on a socket: from a publish's hook to its store, and from a SUBACK's write
-// to the end of the scan, which queues messages without writing them.
+// to the end of the scan, which queues messages without writing them. Being taken in one mochi
+// callback and released in another, it relies on mochi's order of them:
+// TestRetainGuardIsReleasedWhateverMochiCalls fails if an upgrade of mochi changes it.
 type retainGuard struct {
 	mqtt.HookBase
 	rw   sync.RWMutex
