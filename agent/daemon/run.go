@@ -78,6 +78,8 @@ type run struct {
 	v        *valves.Controller
 	probs    *problems.Set
 	clockOK  atomic.Bool // the clock can be trusted: the schedule runs, and the saved time follows it
+	offOnce  sync.Once   // switchOff
+	offErr   error
 	rep      *reporter
 	sens     *sensors.Set
 	sched    *scheduler.Engine
@@ -148,6 +150,16 @@ func (a *run) openStore() error {
 	return nil
 }
 
+// switchOff stops the governor and switches every relay off, once: before the agent says
+// offline when its link opened, else when the start is undone.
+func (a *run) switchOff() error {
+	a.offOnce.Do(func() {
+		a.v.Stop()
+		a.offErr = a.v.Reset(topics.SourceShutdown)
+	})
+	return a.offErr
+}
+
 // openValves starts the safety governor: every relay off first, whatever follows; then the
 // problems the state and the clock have, and what an interruption left to take up.
 func (a *run) openValves() error {
@@ -168,10 +180,7 @@ func (a *run) openValves() error {
 	if err := a.v.Reset(topics.SourceStartup); err != nil {
 		return fmt.Errorf("relays: switching off at start-up: %w", err)
 	}
-	a.onClose(func() error {
-		a.v.Stop()
-		return a.v.Reset(topics.SourceShutdown)
-	})
+	a.onClose(a.switchOff)
 	a.probs = &problems.Set{
 		Raised: func(_, text string) {
 			d.log.Error("problem: " + text)
@@ -431,8 +440,7 @@ func (a *run) openLink() error {
 		if a.sched != nil {
 			a.sched.Stop()
 		}
-		a.v.Stop()
-		if err := a.v.Reset(topics.SourceShutdown); err != nil {
+		if err := a.switchOff(); err != nil {
 			d.log.Error("relays: switching off at shutdown", "err", err)
 		}
 		a.rep.flush()

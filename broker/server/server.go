@@ -77,8 +77,19 @@ func New(cfg Config, log *slog.Logger) *Broker {
 }
 
 // Start installs the hooks, binds the TCP listener and starts serving. It returns once the
-// broker accepts connections, or with the error that prevented it (such as a busy port).
-func (b *Broker) Start() error {
+// broker accepts connections, or with the error that prevented it (such as a busy port), having
+// closed what it had bound by then.
+func (b *Broker) Start() (err error) {
+	defer func() {
+		if err != nil {
+			for _, l := range b.sockets {
+				_ = l.Close()
+			}
+			if b.ws != nil {
+				_ = b.ws.Close()
+			}
+		}
+	}()
 	users, warnings, err := loadUsers(b.cfg)
 	if err != nil {
 		return err

@@ -2,7 +2,9 @@ package server_test
 
 import (
 	"errors"
+	"fmt"
 	"net"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -170,6 +172,24 @@ func TestStartOnBusyPortFails(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), l.Addr().String()) {
 		t.Fatalf("Start on a busy port: %v", err)
 	}
+	_ = b.Close()
+}
+
+// TestFailedStartClosesWhatItOpened: a start that fails after binding the TCP listener (a TLS
+// listener without its certificate) leaves the TCP port free again.
+func TestFailedStartClosesWhatItOpened(t *testing.T) {
+	port := brokertest.FreePort(t)
+	c := withListen(fmt.Sprintf("127.0.0.1:%d", port))
+	c.TLS.Listen, c.TLS.Cert, c.TLS.Key = "127.0.0.1:0", filepath.Join(t.TempDir(), "none.pem"), filepath.Join(t.TempDir(), "none.key")
+	b := server.New(c, brokertest.Logger(t))
+	if err := b.Start(); err == nil {
+		t.Fatal("a TLS listener without its certificate started")
+	}
+	l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatalf("the failed start kept the TCP port: %v", err)
+	}
+	_ = l.Close()
 	_ = b.Close()
 }
 
