@@ -1,6 +1,9 @@
 package topics
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Param describes one argument of a command, so a client can build a form or a button for it.
 type Param struct {
@@ -135,7 +138,7 @@ var Commands = []Command{
 	{Name: CmdSkip, Access: AccessOperate, Group: "schedule", Summary: "skip the next scheduled run of zones, or all of today's",
 		Params: []Param{{Name: "zones", Type: "zones_or_all", Required: true, Help: `zone numbers, e.g. [1,3], or "all"`}, {Name: "what", Type: "string", Help: "next (default) or today"}}},
 	{Name: CmdWaterLevel, Access: AccessOperate, Group: "schedule", Summary: "scale the runs of the profiles that opt in (water_level: true), in percent",
-		Params: []Param{{Name: "percent", Type: "count", Required: true, Help: "0 to 250; 100 is as written"}}},
+		Params: []Param{{Name: "percent", Type: "count", Required: true, Help: fmt.Sprintf("0 to %d; 100 is as written", MaxWaterLevel)}}},
 	{Name: CmdWeather, Access: AccessRead, Group: "weather", Summary: "the weather inputs (value, age, topic), today's ET0, water balance, level and skip reason",
 		Params: []Param{{Name: "days", Type: "count", Help: "also the decisions of that many days before (at most 60)"}}},
 	{Name: CmdWeatherCompute, Access: AccessOperate, Group: "weather", Summary: "compute today's ET0 and water level now, and apply them"},

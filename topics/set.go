@@ -198,6 +198,9 @@ func ParsePercent(payload []byte) (int, error) {
 	return int(f), nil
 }
 
+// MaxWaterLevel is the highest water level, in percent: 100 waters as written, 0 not at all.
+const MaxWaterLevel = 250
+
 // DefaultPause is how long a pause/set of ON pauses.
 const DefaultPause = time.Hour
 

@@ -150,7 +150,7 @@ func (m Model) Entities() []Entity {
 		})
 		add("number", "water_level", map[string]any{
 			"name": "Water level", "ic": "mdi:water-percent", "ent_cat": "config", "cmd_t": t.WaterLevelSet(),
-			"stat_t": t.WaterLevelState(), "min": 0, "max": 250, "step": 5, "unit_of_meas": "%", "mode": "slider", "ret": false, "qos": 1,
+			"stat_t": t.WaterLevelState(), "min": 0, "max": topics.MaxWaterLevel, "step": 5, "unit_of_meas": "%", "mode": "slider", "ret": false, "qos": 1,
 		})
 		add("binary_sensor", "schedule_running", map[string]any{
 			"name": "Scheduled run", "ic": "mdi:sprinkler-variant", "stat_t": t.State(),

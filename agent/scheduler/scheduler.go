@@ -45,8 +45,6 @@ type Skip struct {
 	By    string    `json:"by,omitempty"`
 }
 
-// MaxWaterLevel bounds the water level, in percent.
-const MaxWaterLevel = 250
 
 // Options configure an Engine.
 type Options struct {
@@ -119,7 +117,7 @@ func New(o Options) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{o: o, file: f, auto: o.State.Auto == nil || *o.State.Auto, rainTill: o.State.RainDelayUntil, level: 100}
-	if l := o.State.WaterLevel; l != nil && *l >= 0 && *l <= MaxWaterLevel {
+	if l := o.State.WaterLevel; l != nil && *l >= 0 && *l <= topics.MaxWaterLevel {
 		e.level = *l
 	}
 	e.skips = slices.Clone(o.State.Skips) // its own: the state document keeps the one it was given
@@ -256,7 +254,7 @@ func (e *Engine) zoneLevel(zone int) int {
 	if !ok {
 		return e.level
 	}
-	return min(int(math.Round(float64(e.level)*f)), MaxWaterLevel)
+	return min(int(math.Round(float64(e.level)*f)), topics.MaxWaterLevel)
 }
 
 // mayRun says why window w must not start now, or "" when it may.
@@ -462,10 +460,10 @@ type PlannedSkip struct {
 }
 
 // SetWaterLevel sets the percentage that scales the runs of the profiles that opt in (0 to
-// MaxWaterLevel); it applies from the next window on.
+// topics.MaxWaterLevel); it applies from the next window on.
 func (e *Engine) SetWaterLevel(percent int, by string) error {
-	if percent < 0 || percent > MaxWaterLevel {
-		return topics.Errorf(topics.CodeBadRequest, "water level %d%%: want 0 to %d", percent, MaxWaterLevel)
+	if percent < 0 || percent > topics.MaxWaterLevel {
+		return topics.Errorf(topics.CodeBadRequest, "water level %d%%: want 0 to %d", percent, topics.MaxWaterLevel)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -4,7 +4,6 @@ import (
 	"math"
 	"time"
 
-	"sprinkler/agent/scheduler"
 	"sprinkler/topics"
 )
 
@@ -133,7 +132,7 @@ func (s *Service) waterLevel(r topics.Request, source string) (any, error) {
 		return nil, err
 	}
 	if args.Percent == nil {
-		return nil, topics.Errorf(topics.CodeBadRequest, "percent is missing: 0 to %d, 100 as written", scheduler.MaxWaterLevel)
+		return nil, topics.Errorf(topics.CodeBadRequest, "percent is missing: 0 to %d, 100 as written", topics.MaxWaterLevel)
 	}
 	if err := s.o.Schedule.SetWaterLevel(*args.Percent, source); err != nil {
 		return nil, err

@@ -26,8 +26,6 @@ type Settings struct {
 	FallbackDays int
 }
 
-// MaxLevel is the highest water level, percent.
-const MaxLevel = 250
 
 // balanceDay is one day the balance weighs.
 type balanceDay struct {
@@ -64,7 +62,7 @@ func decide(s Settings, d topics.WeatherDay, days []balanceDay, last *topics.Wea
 	switch {
 	case d.ET0Mm != nil && s.BaselineMm > 0:
 		need := (d.ET0SumMm - d.EffectiveMm) / (s.BaselineMm * float64(counted))
-		d.Level, d.Source = int(math.Round(max(0, min(need, MaxLevel/100.0))*100)), topics.LevelFromWeather
+		d.Level, d.Source = int(math.Round(max(0, min(need, topics.MaxWaterLevel/100.0))*100)), topics.LevelFromWeather
 	case last != nil && last.Level > 0 && daysBetween(last.Date, d.Date) <= s.FallbackDays:
 		d.Level, d.Source = last.Level, topics.LevelFromLast
 		d.Notes = append(d.Notes, fmt.Sprintf("no weather for the day before: the level of %s kept (%d of %d days)", last.Date, daysBetween(last.Date, d.Date), s.FallbackDays))

@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+
+	"sprinkler/topics"
 )
 
 //go:embed static
@@ -27,6 +29,8 @@ type Config struct {
 	Prefix   string `json:"prefix"`
 	Agent    string `json:"agent"`
 	MQTTPath string `json:"mqtt_path"`
+	// MaxWaterLevel is the water level slider's end (topics.MaxWaterLevel).
+	MaxWaterLevel int `json:"max_water_level"`
 }
 
 // Handler serves the page, config.json and /mqtt.
@@ -34,7 +38,7 @@ func Handler(o Options) http.Handler {
 	files, _ := fs.Sub(static, "static")
 	mux := http.NewServeMux()
 	mux.Handle("/", http.FileServerFS(noListing{files}))
-	cfg, _ := json.Marshal(Config{Prefix: o.Prefix, Agent: o.Agent, MQTTPath: "/mqtt"})
+	cfg, _ := json.Marshal(Config{Prefix: o.Prefix, Agent: o.Agent, MQTTPath: "/mqtt", MaxWaterLevel: topics.MaxWaterLevel})
 	mux.HandleFunc("/config.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")

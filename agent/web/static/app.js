@@ -27,6 +27,7 @@ const canOperate = () => role !== '' && role !== 'viewer';
 
 async function main() {
   cfg = await (await fetch('config.json')).json();
+  $('#level').max = cfg.max_water_level;
   $('#login').addEventListener('submit', (e) => {
     e.preventDefault();
     connect($('#user').value, $('#pass').value);
