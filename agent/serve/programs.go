@@ -29,9 +29,6 @@ func (s *Service) programArgs(r topics.Request, needName bool) (topics.ProgramAr
 }
 
 func (s *Service) programList(r topics.Request, _ string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	return s.o.Programs.List(s.o.Schedule.Active())
 }
 
@@ -113,9 +110,6 @@ func (s *Service) programPreview(r topics.Request, _ string) (any, error) {
 }
 
 func (s *Service) programVersions(r topics.Request, _ string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	return s.o.Programs.Versions()
 }
 

@@ -60,9 +60,6 @@ func (s *Service) pause(r topics.Request, source string) (any, error) {
 }
 
 func (s *Service) resume(r topics.Request, source string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	if !s.o.Valves.Unpause(source) {
 		return nil, topics.Errorf(topics.CodeBadRequest, "nothing is paused")
 	}

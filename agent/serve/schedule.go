@@ -18,16 +18,10 @@ func (s *Service) needSchedule(h handler) handler {
 }
 
 func (s *Service) profiles(r topics.Request, _ string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	return s.o.Schedule.Profiles(), nil
 }
 
 func (s *Service) profile(r topics.Request, _ string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	return s.o.Schedule.Summary(false), nil
 }
 
@@ -46,9 +40,6 @@ func (s *Service) activate(r topics.Request, source string) (any, error) {
 }
 
 func (s *Service) reload(r topics.Request, source string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	if err := s.o.Schedule.Reload(source); err != nil {
 		return nil, err
 	}
@@ -56,9 +47,6 @@ func (s *Service) reload(r topics.Request, source string) (any, error) {
 }
 
 func (s *Service) autoOn(r topics.Request, source string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	if _, err := s.o.Schedule.SetAuto(true, source); err != nil {
 		return nil, err
 	}
@@ -66,9 +54,6 @@ func (s *Service) autoOn(r topics.Request, source string) (any, error) {
 }
 
 func (s *Service) autoOff(r topics.Request, source string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	closed, err := s.o.Schedule.SetAuto(false, source)
 	if err != nil {
 		return nil, err
@@ -80,9 +65,6 @@ func (s *Service) autoOff(r topics.Request, source string) (any, error) {
 }
 
 func (s *Service) schedule(r topics.Request, _ string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	return s.o.Schedule.Summary(true), nil
 }
 

@@ -152,10 +152,7 @@ func (s *Service) Request(cmd string, payload []byte, source, role string) (resp
 	c, ok := topics.LookupCommand(cmd)
 	h := s.handlers[c.Name]
 	if c.Name == topics.CmdWhoami { // the one answer that needs the role itself
-		h = func(r topics.Request, source string) (any, error) {
-			if err := r.Decode(&struct{}{}); err != nil {
-				return nil, err
-			}
+		h = func(_ topics.Request, source string) (any, error) {
 			return topics.WhoamiReply{ClientID: source, Role: role}, nil
 		}
 	}
@@ -167,6 +164,11 @@ func (s *Service) Request(cmd string, payload []byte, source, role string) (resp
 	}
 	if req.Source != "" && source == topics.SourceMQTT {
 		source = req.Source
+	}
+	if c.Args == nil { // the command takes no arguments: one check for all of them
+		if err := req.Decode(&struct{}{}); err != nil {
+			return s.refuse(cmd, req.ID, source, err), replyTo
+		}
 	}
 	data, err := h(req, source)
 	if err != nil {
@@ -273,9 +275,6 @@ func (s *Service) act(a topics.Action, ids []int, d time.Duration, source string
 }
 
 func (s *Service) status(r topics.Request, _ string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	snap := s.o.Valves.Snapshot()
 	if s.o.Schedule != nil {
 		s.o.Schedule.Decorate(&snap)
@@ -353,32 +352,20 @@ func (s *Service) toggle(r topics.Request, source string) (any, error) {
 }
 
 func (s *Service) time(r topics.Request, _ string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	now := s.o.Clock.Now().In(s.o.Location)
 	return topics.TimeReply{Time: now.Format(time.RFC3339), Weekday: now.Weekday().String(), Location: s.o.Location.String(), Unix: now.Unix()}, nil
 }
 
 func (s *Service) versionInfo(r topics.Request, _ string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	return topics.VersionReply{Version: s.o.Version, Go: runtime.Version(), Broker: s.o.System.Broker, Protocol: topics.ProtocolVersion,
 		Revision: version.Revision()}, nil
 }
 
 func (s *Service) commands(r topics.Request, _ string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	return topics.Commands, nil
 }
 
 func (s *Service) limits(r topics.Request, _ string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	return s.limitsNow(), nil
 }
 

@@ -202,3 +202,18 @@ func TestRolesAreCheckedByTheAgentToo(t *testing.T) {
 		t.Errorf("homeassistant may open: %+v", r)
 	}
 }
+
+// TestNoArgumentsMeansNone: every command that takes no arguments refuses one, in one place,
+// and says which.
+func TestNoArgumentsMeansNone(t *testing.T) {
+	svc, _, _ := setup(t)
+	for _, c := range topics.Commands {
+		if c.Args != nil {
+			continue
+		}
+		resp, _ := svc.Request(c.Name, []byte(`{"id":"x","colour":"red"}`), "test", topics.RoleAdmin)
+		if resp.Code != topics.CodeBadRequest || !strings.Contains(resp.Error, "colour") {
+			t.Errorf("%s with an argument: %+v", c.Name, resp)
+		}
+	}
+}

@@ -24,9 +24,6 @@ func (s *Service) needSettings(h handler) handler {
 }
 
 func (s *Service) zoneList(r topics.Request, _ string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	return s.o.Settings.Zones()
 }
 
@@ -42,9 +39,6 @@ func (s *Service) zoneSet(r topics.Request, source string) (any, error) {
 }
 
 func (s *Service) siteGet(r topics.Request, _ string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	return s.o.Settings.Site()
 }
 
@@ -68,9 +62,6 @@ func (s *Service) limitsSet(r topics.Request, source string) (any, error) {
 }
 
 func (s *Service) configVersions(r topics.Request, _ string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	return s.o.Settings.Versions()
 }
 

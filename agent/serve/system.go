@@ -53,9 +53,6 @@ func (s *Service) errorLog(r topics.Request, _ string) (any, error) {
 }
 
 func (s *Service) clearLog(r topics.Request, by string, empty func() error, what string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	if err := empty(); err != nil {
 		return nil, topics.Errorf(topics.CodeUnavailable, "%v", err)
 	}
@@ -78,9 +75,6 @@ func (s *Service) clearErrors(r topics.Request, by string) (any, error) {
 }
 
 func (s *Service) health(r topics.Request, _ string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	if s.o.System.Health == nil {
 		return nil, unavailable("health")
 	}
@@ -90,9 +84,6 @@ func (s *Service) health(r topics.Request, _ string) (any, error) {
 }
 
 func (s *Service) stopAgent(r topics.Request, by string, reboot bool) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	if s.o.System.Shutdown == nil {
 		return nil, unavailable("shutdown")
 	}

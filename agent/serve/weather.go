@@ -37,9 +37,6 @@ func (s *Service) weather(r topics.Request, _ string) (any, error) {
 }
 
 func (s *Service) weatherCompute(r topics.Request, source string) (any, error) {
-	if err := r.Decode(&struct{}{}); err != nil {
-		return nil, err
-	}
 	return s.o.Weather.Compute(source), nil
 }
 
