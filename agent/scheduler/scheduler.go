@@ -45,7 +45,6 @@ type Skip struct {
 	By    string    `json:"by,omitempty"`
 }
 
-
 // Options configure an Engine.
 type Options struct {
 	Path     string         // the profile file

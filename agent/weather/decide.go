@@ -26,7 +26,6 @@ type Settings struct {
 	FallbackDays int
 }
 
-
 // balanceDay is one day the balance weighs.
 type balanceDay struct {
 	date   string
