@@ -7,6 +7,7 @@
 //	<base>/status             agent→  retained  online | offline (the agent's last will is offline)
 //	<base>/info               agent→  retained  Info JSON
 //	<base>/state              agent→  retained  Snapshot JSON, republished on every change
+//	<base>/health             agent→  retained  Health JSON, every health.interval
 //	<base>/zone/<n>/state     agent→  retained  open | closed
 //	<base>/zone/<n>/set       →agent  never     OPEN, CLOSE, ON, OFF, TOGGLE or SetCommand JSON
 //	<base>/profile/state      agent→  retained  the active profile's name
@@ -14,7 +15,10 @@
 //	<base>/auto/state         agent→  retained  ON | OFF: automatic runs
 //	<base>/auto/set           →agent  never     ON | OFF
 //	<base>/water_level/state  agent→  retained  percent scaling the profiles that opt in
-//	<base>/water_level/set    →agent  never     percent, 0 to 250
+//	<base>/water_level/set    →agent  never     percent, 0 to MaxWaterLevel
+//	<base>/pause/state        agent→  retained  ON | OFF: watering paused
+//	<base>/pause/set          →agent  never     a duration (30m), minutes, ON (an hour) or OFF
+//	<base>/schedule/next      agent→  retained  []PlannedRun JSON: the coming scheduled runs
 //	<base>/zone/<n>/duration/state agent→ retained  the zone's default run, minutes
 //	<base>/zone/<n>/duration/set   →agent never     minutes
 //	<base>/request/<cmd>      →agent  never     Request JSON {"id":"…", …args}
@@ -298,6 +302,19 @@ func Matches(filter, topic string) bool {
 	}
 	return len(fs) == len(ts)
 }
+
+// WatchFilters match the presence, the zone states and the events of agent, or of every agent
+// under prefix when agent is "": what a watcher follows.
+func WatchFilters(prefix, agent string) []string {
+	base := prefix + "/+"
+	if agent != "" {
+		base = prefix + "/" + agent
+	}
+	return []string{base + "/status", base + "/zone/+/state", base + "/event"}
+}
+
+// InfoFilter matches the info topic of every agent under prefix.
+func InfoFilter(prefix string) string { return prefix + "/+/info" }
 
 // StatusFilter matches the status topic of every agent under prefix.
 func StatusFilter(prefix string) string { return prefix + "/+/status" }

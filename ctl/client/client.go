@@ -194,7 +194,7 @@ type Presence struct {
 
 // Agents lists every agent under the prefix that the broker holds a retained status for.
 func (c *Client) Agents(ctx context.Context) ([]Presence, error) {
-	if err := c.subscribe(ctx, topics.StatusFilter(c.prefix), c.prefix+"/+/info"); err != nil {
+	if err := c.subscribe(ctx, topics.StatusFilter(c.prefix), topics.InfoFilter(c.prefix)); err != nil {
 		return nil, err
 	}
 	synced := c.sync()
@@ -343,11 +343,7 @@ type Update struct {
 // Watch follows presence, zone states and events of agent (every agent when agent is "") and
 // calls fn for each until ctx ends. Retained values come first, marked Replay.
 func (c *Client) Watch(ctx context.Context, agent string, fn func(Update)) error {
-	base := c.prefix + "/+"
-	if agent != "" {
-		base = c.prefix + "/" + agent
-	}
-	if err := c.subscribe(ctx, base+"/status", base+"/zone/+/state", base+"/event"); err != nil {
+	if err := c.subscribe(ctx, topics.WatchFilters(c.prefix, agent)...); err != nil {
 		return err
 	}
 	for {
