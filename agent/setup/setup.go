@@ -26,10 +26,6 @@ import (
 	"sprinkler/topics"
 )
 
-// BoardLines are the BCM lines of the original wiring: relays 1 to 8 of the Waveshare RPi
-// Relay Board (B), the defaults for zones 1 to 8.
-var BoardLines = []int{5, 6, 13, 16, 19, 20, 21, 26}
-
 // ServiceUser is the package's system user: the users file is readable by its group.
 const ServiceUser = "sprinkler"
 
@@ -258,8 +254,8 @@ func resize(zs []zone, n int) []zone {
 			id = max(id, z.ID+1)
 		}
 		line := 0
-		if len(out) < len(BoardLines) {
-			line = BoardLines[len(out)]
+		if len(out) < len(config.OriginalLines) {
+			line = config.OriginalLines[len(out)]
 		}
 		out = append(out, zone{ID: id, Name: fmt.Sprintf("Zone %d", id), Line: line})
 	}
