@@ -153,7 +153,7 @@ type RunRecord struct {
 	// Source started the run (a client id, schedule:<profile>, resume, …), for display;
 	// Owner says what owned it (an Owner value), whatever the source's name. EndedBy ended it.
 	Source  string `json:"source"`
-	Owner   string `json:"owner,omitempty"`
+	Owner   Owner  `json:"owner,omitempty"`
 	EndedBy string `json:"ended_by,omitempty"`
 	// Planned is when the run was asked for (a schedule's window start); Started and Ended
 	// when its relay went on and off. After a power loss Ended is when the agent came back,
@@ -225,13 +225,17 @@ const (
 	SourceSchedule = "schedule" // the watering schedule; "schedule:<profile>" names the profile
 )
 
-// Owners of a run: what started it and answers for it, whatever its source is named (a client
-// may call itself "schedule:x"; it owns nothing of the schedule's).
+// Owner is what started a run and answers for it, whatever its source is named (a client may
+// call itself "schedule:x"; it owns nothing of the schedule's). Rules about runs ask the owner,
+// never the source.
+type Owner string
+
+// The owners of a run.
 const (
-	OwnerManual   = "manual"   // a command: ctl, a set topic, Home Assistant
-	OwnerSchedule = "schedule" // the watering schedule
-	OwnerRunOnce  = "run_once" // a step of a run-once list
-	OwnerResume   = "resume"   // taken up after an interruption
+	OwnerManual   Owner = "manual"   // a command: ctl, a set topic, Home Assistant
+	OwnerSchedule Owner = "schedule" // the watering schedule
+	OwnerRunOnce  Owner = "run_once" // a step of a run-once list
+	OwnerResume   Owner = "resume"   // taken up after an interruption
 )
 
 // Overflow policies: what happens to a run beyond the power budget.

@@ -85,7 +85,7 @@ func (m *Metrics) RelayError() { m.relayErrors.Inc() }
 
 // runKind keeps the runs' label small: the run's owner, not its source (client ids would make
 // a series per client).
-func runKind(r topics.RunRecord) string { return cmp.Or(r.Owner, topics.OwnerManual) }
+func runKind(r topics.RunRecord) string { return string(cmp.Or(r.Owner, topics.OwnerManual)) }
 
 // Handler serves the metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {

@@ -42,15 +42,15 @@ type Limits struct {
 // waited in the queue (Queued), with its length, when it was asked for and its run-once
 // sequence.
 type Run struct {
-	Zone      int       `json:"zone"`
-	Started   time.Time `json:"started,omitzero"`
-	EndsAt    time.Time `json:"ends_at,omitzero"`
-	Source    string    `json:"source"`
-	Queued    bool      `json:"queued,omitempty"`
-	DurationS float64   `json:"duration_s,omitempty"`
-	Requested time.Time `json:"requested,omitzero"`
-	Seq       string    `json:"seq,omitempty"`
-	Owner     string    `json:"owner,omitempty"`
+	Zone      int          `json:"zone"`
+	Started   time.Time    `json:"started,omitzero"`
+	EndsAt    time.Time    `json:"ends_at,omitzero"`
+	Source    string       `json:"source"`
+	Queued    bool         `json:"queued,omitempty"`
+	DurationS float64      `json:"duration_s,omitempty"`
+	Requested time.Time    `json:"requested,omitzero"`
+	Seq       string       `json:"seq,omitempty"`
+	Owner     topics.Owner `json:"owner,omitempty"`
 }
 
 // Saved is what the controller keeps across a crash or a power cut: its runs, those in progress
@@ -136,7 +136,7 @@ type run struct {
 	seq       string // its run-once sequence: one run of a sequence at a time, in order
 	// owner says what owns the run (a topics.Owner value), whatever its source says: a client
 	// whose id looks like "schedule:…" owns nothing of the schedule's.
-	owner string
+	owner topics.Owner
 }
 
 // New returns a controller for zones on bank, with the limits the configuration gives
