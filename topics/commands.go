@@ -19,24 +19,27 @@ type Command struct {
 	Aliases []string `json:"aliases,omitempty"` // the original program's short names
 	Group   string   `json:"group"`
 	Summary string   `json:"summary"`
-	Access  string   `json:"access"` // the least role that may send it: AccessRead, AccessOperate or AccessAdmin
+	Access  Access   `json:"access"` // the least role that may send it
 	Params  []Param  `json:"params,omitempty"`
 	// Args is the zero value of the struct its arguments decode into (nil: it takes none);
 	// TestCommandParamsAreItsArgs holds Params to it.
 	Args any `json:"-"`
 }
 
+// Access is the least role a command needs.
+type Access string
+
 // Access levels of commands. A viewer may send read commands, an operator also operate
 // commands, which move water or change the schedule, and an admin everything.
 const (
-	AccessRead    = "read"
-	AccessOperate = "operate"
-	AccessAdmin   = "admin"
+	AccessRead    Access = "read"
+	AccessOperate Access = "operate"
+	AccessAdmin   Access = "admin"
 )
 
 // CommandAccess is the access level a request for name needs; a name the contract does not
 // know needs operate, so that operators learn it is unknown and viewers cannot probe.
-func CommandAccess(name string) string {
+func CommandAccess(name string) Access {
 	if c, ok := LookupCommand(name); ok {
 		return c.Access
 	}

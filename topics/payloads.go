@@ -171,7 +171,7 @@ type RunRecord struct {
 // WhoamiReply answers whoami. Role is "" when the agent cannot know it (an external broker).
 type WhoamiReply struct {
 	ClientID string `json:"client_id"`
-	Role     string `json:"role"`
+	Role     Role   `json:"role"`
 }
 
 // HistoryReply answers history: runs oldest first, at most MaxHistoryRuns of the newest.
@@ -293,7 +293,7 @@ type ClientInfo struct {
 	Remote      string `json:"remote"`
 	Listener    string `json:"listener"`
 	Username    string `json:"username,omitempty"`
-	Role        string `json:"role,omitempty"`
+	Role        Role   `json:"role,omitempty"`
 	ConnectedAt *Time  `json:"connected_at,omitempty"`
 	// DisconnectedAt is when a client that left went; nil while it is connected.
 	DisconnectedAt *Time `json:"disconnected_at,omitempty"`

@@ -1,24 +1,27 @@
 package topics
 
-// Roles of MQTT clients, given by the broker at login. Each is allowed what the one before it
-// is, except agent and homeassistant, which have their own sets.
+// Role is what a client may do, given by the broker at login; "" when it cannot be known.
+type Role string
+
+// Roles of MQTT clients. Each is allowed what the one before it is, except agent and
+// homeassistant, which have their own sets.
 const (
-	RoleViewer        = "viewer"        // reads the agents' topics, sends read requests
-	RoleOperator      = "operator"      // also moves water and changes the schedule
-	RoleAdmin         = "admin"         // everything
-	RoleAgent         = "agent"         // an agent: its own subtree, as client id sprinkler-<agent-id>
-	RoleHomeAssistant = "homeassistant" // what Home Assistant needs: discovery, state, commands
+	RoleViewer        Role = "viewer"        // reads the agents' topics, sends read requests
+	RoleOperator      Role = "operator"      // also moves water and changes the schedule
+	RoleAdmin         Role = "admin"         // everything
+	RoleAgent         Role = "agent"         // an agent: its own subtree, as client id sprinkler-<agent-id>
+	RoleHomeAssistant Role = "homeassistant" // what Home Assistant needs: discovery, state, commands
 	// RoleExternal marks a message that came through an external broker: that broker's ACL let
 	// it through, and MQTT does not tell who sent it.
-	RoleExternal = "external"
+	RoleExternal Role = "external"
 )
 
 // Roles are the roles a broker user may have.
-var Roles = []string{RoleViewer, RoleOperator, RoleAdmin, RoleAgent, RoleHomeAssistant}
+var Roles = []Role{RoleViewer, RoleOperator, RoleAdmin, RoleAgent, RoleHomeAssistant}
 
 // Permits reports whether a sender of role may send a command of access. A sender whose role
 // is not known ("") may send nothing.
-func Permits(role, access string) bool {
+func Permits(role Role, access Access) bool {
 	switch role {
 	case RoleAdmin, RoleExternal:
 		return true
@@ -33,11 +36,12 @@ func Permits(role, access string) bool {
 // Sender is who published a message: the client's id and its role. A broker that embeds the
 // agent takes both from the packet itself; Role is "" when it cannot tell.
 type Sender struct {
-	Client, Role string
+	Client string
+	Role   Role
 }
 
 // Forbidden is the error for a command of access that a sender of role may not send.
-func Forbidden(command, access, role string) error {
+func Forbidden(command string, access Access, role Role) error {
 	if role == "" {
 		return Errorf(CodeForbidden, "%s refused: its sender could not be identified", command)
 	}

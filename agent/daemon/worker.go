@@ -137,7 +137,7 @@ func (w *worker) answerRefusals(ctx context.Context, in *intake.Intake) {
 func (w *worker) refuseBusy(r intake.Refusal) {
 	who := r.From.Client
 	if who == "" {
-		who = r.From.Role
+		who = string(r.From.Role)
 	}
 	t, ok := topics.Parse(w.topics.Prefix(), r.Topic)
 	if ok && t.Kind == topics.KindRequest {

@@ -11,7 +11,7 @@ import (
 	"sprinkler/topics"
 )
 
-func msg(topic, client, role string) link.Message {
+func msg(topic, client string, role topics.Role) link.Message {
 	return link.Message{Topic: topic, From: topics.Sender{Client: client, Role: role}}
 }
 
@@ -32,7 +32,7 @@ func TestAFloodStarvesNoOtherClass(t *testing.T) {
 		t.Errorf("%d refused to answer and %d counted; want %d in all", refused, lost, 5000-intake.QueueSize)
 	}
 	ctx := context.Background()
-	var order []string
+	var order []topics.Role
 	for range 6 {
 		m, _ := in.Next(ctx)
 		order = append(order, m.From.Role)

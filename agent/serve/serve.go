@@ -134,7 +134,7 @@ func New(o Options) *Service {
 // when the embedded broker saw it ("" when it cannot be known), and a command above that
 // role is refused even if a broker's ACL let it through. A request past its ts plus ttl_s is
 // refused unread. replyTo is the request's reply_to, "" when it named none or could not be read.
-func (s *Service) Request(cmd string, payload []byte, source, role string) (resp topics.Response, replyTo string) {
+func (s *Service) Request(cmd string, payload []byte, source string, role topics.Role) (resp topics.Response, replyTo string) {
 	req, err := topics.ParseRequest(payload)
 	replyTo = req.ReplyTo
 	defer func() {
@@ -193,7 +193,7 @@ func (s *Service) refuse(cmd, id, source string, err error) topics.Response {
 // Plain carries out a command on one of the plain set topics (zone, profile, automatic runs,
 // water level, pause, a zone's default run), topic parsed as t, from a sender of role; on error
 // nothing changed. The same access rule as for requests holds: these topics operate.
-func (s *Service) Plain(topic string, t topics.Topic, payload []byte, source, role string) error {
+func (s *Service) Plain(topic string, t topics.Topic, payload []byte, source string, role topics.Role) error {
 	if !topics.Permits(role, topics.AccessOperate) {
 		return topics.Forbidden(topic, topics.AccessOperate, role)
 	}

@@ -181,8 +181,9 @@ func TestSet(t *testing.T) {
 func TestRolesAreCheckedByTheAgentToo(t *testing.T) {
 	s, bank, _ := setup(t)
 	for _, tc := range []struct {
-		cmd, payload, role string
-		code               topics.Code
+		cmd, payload string
+		role         topics.Role
+		code         topics.Code
 	}{
 		{"clients", `{"id":"r"}`, "operator", topics.CodeForbidden},
 		{"open", `{"id":"r","zones":[1]}`, "viewer", topics.CodeForbidden},

@@ -20,8 +20,9 @@ func agentOf(clientID string) (string, bool) {
 // identity is who a connected client is: its id, the user it logged in as ("" when
 // anonymous) and that user's role.
 type identity struct {
-	client, user, role string
-	agents             []string // the user's agents; empty: every agent
+	client, user string
+	role         topics.Role
+	agents       []string // the user's agents; empty: every agent
 }
 
 // allowed decides whether who may write (publish) to topic, or read (subscribe to it as a

@@ -133,11 +133,11 @@ func (h *access) connack(cl *mqtt.Client, code packets.Code, why string) error {
 }
 
 // roleName names a role in a message; the anonymous have one too.
-func roleName(role string) string {
+func roleName(role topics.Role) string {
 	if role == "" {
 		return "(none)"
 	}
-	return role
+	return string(role)
 }
 
 // authenticate returns who the client is, or the CONNACK code and why it is refused.

@@ -41,7 +41,7 @@ type Config struct {
 	// Anonymous is AnonymousLoopback or AnonymousOff.
 	Anonymous string `mapstructure:"anonymous"`
 	// AnonymousRole is the role of anonymous clients from loopback.
-	AnonymousRole string `mapstructure:"anonymous_role"`
+	AnonymousRole topics.Role `mapstructure:"anonymous_role"`
 	// Users may log in with a password (bcrypt hash) or a client certificate (CN = name).
 	Users []User `mapstructure:"users"`
 	// UsersFile is a YAML file with more users ({users: [{name, hash, role}]}); relative to
@@ -80,9 +80,9 @@ type Config struct {
 
 // User is one account.
 type User struct {
-	Name string `mapstructure:"name" yaml:"name"`
-	Hash string `mapstructure:"hash" yaml:"hash"` // bcrypt, from "broker hash"
-	Role string `mapstructure:"role" yaml:"role"`
+	Name string      `mapstructure:"name" yaml:"name"`
+	Hash string      `mapstructure:"hash" yaml:"hash"` // bcrypt, from "broker hash"
+	Role topics.Role `mapstructure:"role" yaml:"role"`
 	// Agents, when given, are the only agents a viewer, operator or Home Assistant may reach
 	// (a fleet's broker); empty: every agent. Admins and agents are not limited by it.
 	Agents []string `mapstructure:"agents" yaml:"agents,omitempty"`
@@ -255,7 +255,7 @@ func (u User) check() error {
 			return nil
 		}
 	}
-	return fmt.Errorf("user %s: role %q is not one of %s", u.Name, u.Role, strings.Join(topics.Roles, ", "))
+	return fmt.Errorf("user %s: role %q is not one of %v", u.Name, u.Role, topics.Roles)
 }
 
 // Exposed reports whether a listen address takes connections from other machines.

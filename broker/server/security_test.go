@@ -31,11 +31,11 @@ import (
 const password = "correct horse battery"
 
 // userOf names the test user of role.
-func userOf(role string) string {
+func userOf(role topics.Role) string {
 	if role == server.RoleAgent {
 		return "garden"
 	}
-	return role + "-user"
+	return string(role) + "-user"
 }
 
 func hashed(t *testing.T, pw string) string {
@@ -52,7 +52,7 @@ func hashed(t *testing.T, pw string) string {
 func withUsers(t *testing.T) server.Config {
 	c := loopbackConfig()
 	h := hashed(t, password)
-	for _, r := range []string{server.RoleViewer, server.RoleOperator, server.RoleAdmin, server.RoleAgent, server.RoleHomeAssistant} {
+	for _, r := range topics.Roles {
 		c.Users = append(c.Users, server.User{Name: userOf(r), Hash: h, Role: r})
 	}
 	c.Anonymous = server.AnonymousOff
@@ -114,7 +114,7 @@ func TestRoleMatrix(t *testing.T) {
 	obs.Subscribe("#")
 
 	// topic → roles allowed to publish it (admin always is).
-	cases := map[string][]string{
+	cases := map[string][]topics.Role{
 		"sprinkler/garden/zone/1/set":          {"operator", "homeassistant", "agent"},
 		"sprinkler/garden/profile/set":         {"operator", "homeassistant", "agent"},
 		"sprinkler/garden/request/status":      {"viewer", "operator", "homeassistant", "agent"},
@@ -134,7 +134,7 @@ func TestRoleMatrix(t *testing.T) {
 	}
 	n := 0
 	for topic, allowedRoles := range cases {
-		for _, role := range []string{"viewer", "operator", "admin", "agent", "homeassistant"} {
+		for _, role := range topics.Roles {
 			for _, qos := range []byte{0, 1} {
 				n++
 				want := role == "admin"
@@ -211,8 +211,9 @@ func TestSubscriptionsPerRole(t *testing.T) {
 	b := start(t, withUsers(t))
 	url := brokertest.URL(b.Addr())
 	for _, tc := range []struct {
-		role, filter string
-		ok           bool
+		role   topics.Role
+		filter string
+		ok     bool
 	}{
 		{"viewer", "sprinkler/#", true},
 		{"viewer", "#", false},
@@ -225,7 +226,7 @@ func TestSubscriptionsPerRole(t *testing.T) {
 		{"agent", "sprinkler/other/request/+", false},
 		{"admin", "#", true},
 	} {
-		id := "sub-" + tc.role
+		id := "sub-" + string(tc.role)
 		if tc.role == "agent" {
 			id = "sprinkler-garden"
 		}
