@@ -122,6 +122,24 @@ func (b *Broker) Start() (err error) {
 			return fmt.Errorf("broker: %w", err)
 		}
 	}
+	if err := b.listen(); err != nil {
+		return err
+	}
+	for _, l := range b.extra {
+		if err := b.srv.AddListener(l); err != nil {
+			return fmt.Errorf("broker: %w", err)
+		}
+	}
+	if err := b.srv.Serve(); err != nil {
+		return fmt.Errorf("broker: %w", err)
+	}
+	b.log.Info("broker listening", "tcp", b.Addr(), "tls", b.TLSAddr(), "websocket", b.WebsocketAddr(),
+		"anonymous", b.cfg.Anonymous, "users", len(users))
+	return nil
+}
+
+// listen binds the configured listeners: TCP, TLS and WebSocket.
+func (b *Broker) listen() error {
 	if b.cfg.Listen != "" {
 		l, err := net.Listen("tcp", b.cfg.Listen)
 		if err != nil {
@@ -150,16 +168,6 @@ func (b *Broker) Start() (err error) {
 		b.ws = ws
 		b.serve("ws", ws)
 	}
-	for _, l := range b.extra {
-		if err := b.srv.AddListener(l); err != nil {
-			return fmt.Errorf("broker: %w", err)
-		}
-	}
-	if err := b.srv.Serve(); err != nil {
-		return fmt.Errorf("broker: %w", err)
-	}
-	b.log.Info("broker listening", "tcp", b.Addr(), "tls", b.TLSAddr(), "websocket", b.WebsocketAddr(),
-		"anonymous", b.cfg.Anonymous, "users", len(users))
 	return nil
 }
 
