@@ -21,6 +21,7 @@ import (
 	"golang.org/x/term"
 
 	"sprinkler/agent/config"
+	"sprinkler/agent/names"
 	"sprinkler/broker/server"
 	"sprinkler/configs"
 	"sprinkler/topics"
@@ -374,28 +375,8 @@ func ask(p *prompter, a *answers, o *options, password func() error) error {
 		count, _ := strconv.Atoi(n)
 		a.Zones = resize(a.Zones, count)
 	}
-	for i := range a.Zones {
-		z := &a.Zones[i]
-		if _, given := o.names[z.ID]; !given {
-			if z.Name, err = p.ask(fmt.Sprintf("Zone %d name", z.ID), z.Name, func(s string) error {
-				if strings.TrimSpace(s) == "" {
-					return errors.New("a zone needs a name")
-				}
-				return nil
-			}); err != nil {
-				return err
-			}
-		}
-		if _, given := o.lines[z.ID]; !given {
-			s, err := p.ask(fmt.Sprintf("Zone %d GPIO line (BCM)", z.ID), strconv.Itoa(z.Line), func(s string) error {
-				_, err := checkLine(s)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			z.Line, _ = checkLine(s)
-		}
+	if err := askZones(p, a, o); err != nil {
+		return err
 	}
 	if !o.set["lan"] {
 		s, err := p.ask("Open the broker and web page to the network (phone, Home Assistant)? Needs an admin user, y/n",
@@ -439,6 +420,30 @@ func ask(p *prompter, a *answers, o *options, password func() error) error {
 			return err
 		}
 		*q.v, _ = checkDegrees(s, q.limit)
+	}
+	return nil
+}
+
+// askZones asks each zone's name and GPIO line that no flag gave.
+func askZones(p *prompter, a *answers, o *options) error {
+	var err error
+	for i := range a.Zones {
+		z := &a.Zones[i]
+		if _, given := o.names[z.ID]; !given {
+			if z.Name, err = p.ask(fmt.Sprintf("Zone %d name", z.ID), z.Name, names.Check); err != nil {
+				return err
+			}
+		}
+		if _, given := o.lines[z.ID]; !given {
+			s, err := p.ask(fmt.Sprintf("Zone %d GPIO line (BCM)", z.ID), strconv.Itoa(z.Line), func(s string) error {
+				_, err := checkLine(s)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+			z.Line, _ = checkLine(s)
+		}
 	}
 	return nil
 }
