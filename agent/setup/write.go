@@ -27,40 +27,8 @@ func write(path string, src []byte, cur config.Config, a answers, users []server
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	host := "127.0.0.1"
-	if a.LAN {
-		host = "0.0.0.0"
-	}
-	set := []struct {
-		key string
-		v   any
-	}{
-		{"agent.id", a.ID},
-		{"broker.listen", withHost(cur.Broker.Listen, host)},
-		{"homeassistant.enabled", a.HomeAssistant},
-		{"site.latitude", a.Latitude},
-		{"site.longitude", a.Longitude},
-	}
-	if cur.Web.Listen != "" {
-		set = append(set, struct {
-			key string
-			v   any
-		}{"web.listen", withHost(cur.Web.Listen, host)})
-	}
-	if a.LAN {
-		rel, err := filepath.Rel(filepath.Dir(path), usersPath)
-		if err != nil || strings.HasPrefix(rel, "..") {
-			rel = usersPath
-		}
-		set = append(set, struct {
-			key string
-			v   any
-		}{"broker.users_file", rel})
-	}
-	for _, s := range set {
-		if err := e.Set(s.key, s.v); err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
+	if err := setKeys(e, path, cur, a, usersPath); err != nil {
+		return err
 	}
 	items, err := zoneItems(src, a.Zones)
 	if err != nil {
@@ -103,6 +71,46 @@ func write(path string, src []byte, cur config.Config, a answers, users []server
 		return fmt.Errorf("init: %w", err)
 	}
 	report(out, path, usersPath, cur.Web.Listen, a, newUsers != nil)
+	return nil
+}
+
+// setKeys sets the keys init answers for in e, the edit of the configuration at path.
+func setKeys(e *configs.Edit, path string, cur config.Config, a answers, usersPath string) error {
+	host := "127.0.0.1"
+	if a.LAN {
+		host = "0.0.0.0"
+	}
+	set := []struct {
+		key string
+		v   any
+	}{
+		{"agent.id", a.ID},
+		{"broker.listen", withHost(cur.Broker.Listen, host)},
+		{"homeassistant.enabled", a.HomeAssistant},
+		{"site.latitude", a.Latitude},
+		{"site.longitude", a.Longitude},
+	}
+	if cur.Web.Listen != "" {
+		set = append(set, struct {
+			key string
+			v   any
+		}{"web.listen", withHost(cur.Web.Listen, host)})
+	}
+	if a.LAN {
+		rel, err := filepath.Rel(filepath.Dir(path), usersPath)
+		if err != nil || strings.HasPrefix(rel, "..") {
+			rel = usersPath
+		}
+		set = append(set, struct {
+			key string
+			v   any
+		}{"broker.users_file", rel})
+	}
+	for _, s := range set {
+		if err := e.Set(s.key, s.v); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+	}
 	return nil
 }
 
