@@ -311,17 +311,10 @@ func fanOut(ctx context.Context, o Options) (*FanOut, error) {
 			lastSeen <- n
 		}
 	}
-	watchers := make([]paho.Client, 0, o.Watchers)
+	watchers, err := subscribeWatchers(ctx, o, subTopic, handler)
 	defer func() { disconnectAll(watchers) }()
-	for range o.Watchers {
-		w, err := connect(ctx, o, clientID("w"))
-		if err != nil {
-			return nil, fmt.Errorf("watcher %d: %w", len(watchers)+1, err)
-		}
-		watchers = append(watchers, w)
-		if err := wait(ctx, w.Subscribe(subTopic, 0, handler), o.Wait); err != nil {
-			return nil, fmt.Errorf("watcher %d: subscribe: %w", len(watchers), err)
-		}
+	if err != nil {
+		return nil, err
 	}
 	pub, err := connect(ctx, o, pubID)
 	if err != nil {
@@ -361,6 +354,23 @@ func fanOut(ctx context.Context, o Options) (*FanOut, error) {
 		pub.Publish(topic, 1, false, "CLOSE").WaitTimeout(o.Wait)
 	}
 	return &FanOut{Watchers: o.Watchers, Topic: subTopic, Last: Summarize(last), First: Summarize(first)}, nil
+}
+
+// subscribeWatchers connects o.Watchers clients subscribed to topic with handler; it returns
+// those it connected, also with an error.
+func subscribeWatchers(ctx context.Context, o Options, topic string, handler paho.MessageHandler) ([]paho.Client, error) {
+	watchers := make([]paho.Client, 0, o.Watchers)
+	for range o.Watchers {
+		w, err := connect(ctx, o, clientID("w"))
+		if err != nil {
+			return watchers, fmt.Errorf("watcher %d: %w", len(watchers)+1, err)
+		}
+		watchers = append(watchers, w)
+		if err := wait(ctx, w.Subscribe(topic, 0, handler), o.Wait); err != nil {
+			return watchers, fmt.Errorf("watcher %d: subscribe: %w", len(watchers), err)
+		}
+	}
+	return watchers, nil
 }
 
 func disconnectAll(cs []paho.Client) {

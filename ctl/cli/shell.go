@@ -14,6 +14,7 @@ import (
 
 	"github.com/chzyer/readline"
 
+	"sprinkler/ctl/client"
 	"sprinkler/topics"
 )
 
@@ -30,28 +31,10 @@ func (a *app) shell(ctx context.Context, env Env, stdin io.ReadCloser, globals [
 		c.Close()
 		return classify(err)
 	}
-	menu, err := c.Request(ctx, agent, topics.CmdCommands, nil)
-	var zones []int
-	if err == nil {
-		if st, serr := c.Request(ctx, agent, topics.CmdStatus, nil); serr == nil {
-			var s topics.Snapshot
-			if json.Unmarshal(st, &s) == nil {
-				for _, z := range s.Zones {
-					if !z.Master {
-						zones = append(zones, z.Zone)
-					}
-				}
-				sort.Ints(zones)
-			}
-		}
-	}
+	menu, cmds, zones, err := shellMenu(ctx, c, agent)
 	c.Close()
 	if err != nil {
 		return classify(err)
-	}
-	var cmds []topics.Command
-	if err := json.Unmarshal(menu, &cmds); err != nil {
-		return classify(fmt.Errorf("the agent's menu: %v", err))
 	}
 	fmt.Fprintf(a.out, "connected to agent %s on %s; its commands:\n", agent.ID(), a.broker)
 	_ = printCommands(a.out, menu)
@@ -101,6 +84,32 @@ func (a *app) shell(ctx context.Context, env Env, stdin io.ReadCloser, globals [
 			fmt.Fprintln(a.errOut, Name+":", err)
 		}
 	}
+}
+
+// shellMenu reads the agent's commands (as sent, and parsed) and its zones, for the shell's
+// menu and completion.
+func shellMenu(ctx context.Context, c *client.Client, agent topics.Agent) (json.RawMessage, []topics.Command, []int, error) {
+	menu, err := c.Request(ctx, agent, topics.CmdCommands, nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var cmds []topics.Command
+	if err := json.Unmarshal(menu, &cmds); err != nil {
+		return nil, nil, nil, fmt.Errorf("the agent's menu: %v", err)
+	}
+	var zones []int
+	if st, err := c.Request(ctx, agent, topics.CmdStatus, nil); err == nil {
+		var s topics.Snapshot
+		if json.Unmarshal(st, &s) == nil {
+			for _, z := range s.Zones {
+				if !z.Master {
+					zones = append(zones, z.Zone)
+				}
+			}
+			sort.Ints(zones)
+		}
+	}
+	return menu, cmds, zones, nil
 }
 
 // completer completes command names and aliases, and zone numbers after the zone commands.
