@@ -5,10 +5,8 @@ package daemon
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"sprinkler/agent/clock"
@@ -88,19 +86,6 @@ func AllOff(cfg config.Config, log *slog.Logger) error {
 	}
 	log.Info("every relay switched off", "relays", driver, "zones", len(cfg.Zones))
 	return nil
-}
-
-// applyDefaults gives the zones the default runs changed at run time.
-func applyDefaults(v *valves.Controller, st *state) error {
-	var errs []error
-	for zone, secs := range st.defaults() {
-		id, err := strconv.Atoi(zone)
-		if err == nil {
-			err = v.SetDefault(id, time.Duration(secs*float64(time.Second)))
-		}
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
 }
 
 // discoveryModel returns what Home Assistant discovery is built from, now: the profile names

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -217,6 +218,42 @@ func (a *run) openValves() error {
 	return nil
 }
 
+// defaultsAtStart settles where each zone's default run comes from, by one rule: the
+// configuration file is its home, and the state keeps one only for an agent without a file.
+// With a file, a default the state kept (an older agent's duration topic) that the file does
+// not say is told, once (a WARN and a zone_changed event), and let go: a hand edit of the file
+// is never masked in silence.
+func (a *run) defaultsAtStart() {
+	kept := a.state.defaults()
+	if len(kept) == 0 {
+		return
+	}
+	for zone, secs := range kept {
+		id, err := strconv.Atoi(zone)
+		d := time.Duration(secs * float64(time.Second))
+		if err != nil {
+			continue
+		}
+		if a.d.cfg.Source == "" {
+			if err := a.v.SetDefault(id, d); err != nil {
+				a.d.log.Warn("a saved default run no longer fits its zone; using the configured one", "zone", id, "err", err)
+			}
+			continue
+		}
+		if i := slices.IndexFunc(a.d.cfg.Zones, func(z config.Zone) bool { return z.ID == id }); i >= 0 && a.d.cfg.Zones[i].DefaultDuration != d {
+			zc := a.d.cfg.Zones[i]
+			msg := fmt.Sprintf("default run %v from the configuration file, not the %v its duration topic once set: the file is its one home", zc.DefaultDuration, d)
+			a.d.log.Warn("zone "+zone+": "+msg, "file", a.d.cfg.Source)
+			a.v.AddEvent(topics.Event{Type: topics.EventZoneChanged, Zone: id, Source: topics.SourceStartup, Message: msg})
+		}
+	}
+	if a.d.cfg.Source != "" {
+		if err := a.state.clearDefaults(); err != nil {
+			a.d.log.Warn("the state's default runs could not be let go", "err", err)
+		}
+	}
+}
+
 // record keeps a run that ended: the history and the metrics.
 func (a *run) record(r topics.RunRecord) { a.hist.Add(r); a.mets.RunEnded(r) }
 
@@ -269,14 +306,12 @@ func (a *run) openSchedule() error {
 		return err
 	}
 	a.rep.sched = a.sched
-	if err := applyDefaults(a.v, a.state); err != nil {
-		d.log.Warn("a saved default run no longer fits its zone; using the configured one", "err", err)
-	}
+	a.defaultsAtStart()
 	if d.cfg.HomeAssistant.Enabled {
 		a.rep.announce = &announcer{model: d.discoveryModel(a.v, a.sched, a.sens), st: a.state, log: d.log.With("component", "discovery")}
 	}
 	a.svc = serve.Options{Valves: a.v, Schedule: a.sched, Clock: d.opts.Clock, Location: loc, Version: version.Version, History: a.hist,
-		Blocked: a.sens.BlockManual, Sensors: a.sens.States, SaveDefault: a.state.saveDefault, Log: d.log,
+		Blocked: a.sens.BlockManual, Sensors: a.sens.States, Log: d.log,
 		System: serve.System{Shutdown: a.shutdownRequested}}
 	a.svc.Settings = &settingsEditor{a: a, versions: versions.New(d.cfg.Source, filepath.Join(d.cfg.State.Dir, "config-versions"), d.opts.Clock.Now)}
 	a.svc.MaxOpenLimit = d.cfg.Safety.MaxOpen

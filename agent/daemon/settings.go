@@ -70,6 +70,28 @@ func (z *settingsEditor) Zones() ([]topics.ZoneSettings, error) {
 func (z *settingsEditor) SetZone(args topics.ZoneSetArgs, by string) (topics.ZoneSettings, error) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
+	return z.setZone(args, by, true)
+}
+
+// SetDefault changes zone's default run alone, as its duration topic asks: in the configuration
+// file, as zone_set does, which is the setting's one home; without a file, in the governor and
+// the state, which then are.
+func (z *settingsEditor) SetDefault(zone int, d time.Duration, by string) error {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.a.d.cfg.Source == "" {
+		if err := z.a.v.SetDefault(zone, d); err != nil {
+			return err
+		}
+		return z.a.state.saveDefault(zone, d)
+	}
+	secs := d.Seconds()
+	_, err := z.setZone(topics.ZoneSetArgs{Zone: zone, DefaultDurationS: &secs}, by, false)
+	return err
+}
+
+// setZone is SetZone with mu held; checkRevision false changes the zone as it is now.
+func (z *settingsEditor) setZone(args topics.ZoneSetArgs, by string, checkRevision bool) (topics.ZoneSettings, error) {
 	a, d := z.a, z.a.d
 	src, cfg, err := z.fileConfig()
 	if err != nil {
@@ -85,7 +107,7 @@ func (z *settingsEditor) SetZone(args topics.ZoneSetArgs, by string) (topics.Zon
 		return topics.ZoneSettings{}, topics.Errorf(topics.CodeUnknownZone, "no zone %d", args.Zone)
 	}
 	was := cfg.Zones[i]
-	if cur := settingsOf(was); args.Revision != cur.Revision {
+	if cur := settingsOf(was); checkRevision && args.Revision != cur.Revision {
 		return topics.ZoneSettings{}, topics.Errorf(topics.CodeConflict, "zone %d changed since revision %q (it is %s now): read it again", args.Zone, args.Revision, cur.Revision)
 	}
 	want := was
@@ -131,11 +153,6 @@ func (z *settingsEditor) SetZone(args topics.ZoneSetArgs, by string) (topics.Zon
 		return topics.ZoneSettings{}, topics.Errorf(topics.CodeUnavailable, "zone %d %v", args.Zone, err)
 	} else if err != nil {
 		d.log.Warn("zone settings", "err", err)
-	}
-	if want.DefaultDuration != was.DefaultDuration {
-		if err := a.state.saveDefault(want.ID, want.DefaultDuration); err != nil {
-			d.log.Warn("the changed default run was not saved in the state", "zone", want.ID, "err", err)
-		}
 	}
 	z.recheck(next, by)
 	a.v.AddEvent(topics.Event{Type: topics.EventZoneChanged, Zone: want.ID, Source: by, Message: what})

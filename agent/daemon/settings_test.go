@@ -2,14 +2,17 @@ package daemon_test
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"sprinkler/agent/clock/clocktest"
 	"sprinkler/agent/config"
+	"sprinkler/agent/daemon"
 	"sprinkler/agent/statefile/disktest"
 	"sprinkler/broker/brokertest"
 	"sprinkler/topics"
@@ -381,4 +384,58 @@ func TestFullDiskRefusesChanges(t *testing.T) {
 	disktest.Free(t, disk)
 	decode[topics.ZoneSettings](t, zoneSet(t, c, a, "z2", map[string]any{"zone": 3, "name": "Lawn", "revision": zs[2].Revision}))
 	decode[topics.ProgramDoc](t, request(t, c, a, "program_put", "p2", string(mustMarshal(t, map[string]any{"id": "p2", "program": doc}))))
+}
+
+// syncBuffer is a buffer a logger writes to from several goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestADefaultRunHasOneHome: a zone's default run set on its duration topic goes into the
+// configuration file, as zone_set's would, and the state keeps none; an older agent's state
+// that kept one the file does not say is told at start (an event) and let go, so that a hand
+// edit of the file is never masked.
+func TestADefaultRunHasOneHome(t *testing.T) {
+	cfg := shippedConfig(t)
+	if err := os.WriteFile(filepath.Join(cfg.State.Dir, "state.json"), []byte(`{"defaults":{"3":720}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var log syncBuffer
+	a := startFull(t, cfg, nil, nil, func(o *daemon.Options) { o.Log = slog.New(slog.NewTextHandler(&log, nil)) })
+	if !strings.Contains(log.String(), "not the 12m0s its duration topic once set") {
+		t.Errorf("the start did not say the state's default run was let go:\n%s", log.String())
+	}
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	c.Subscribe(a.topics.DurationState(2))
+	limits := decode[topics.Limits](t, request(t, c, a, "limits", "l", `{"id":"l"}`))
+	for _, z := range limits.Zones {
+		if z.Zone == 3 && z.DefaultDurationS != cfg.Zones[2].DefaultDuration.Seconds() {
+			t.Errorf("zone 3's default run in force: %vs, want the file's %v", z.DefaultDurationS, cfg.Zones[2].DefaultDuration)
+		}
+	}
+
+	c.Publish(a.topics.DurationSet(2), false, "7")
+	c.Await(a.topics.DurationState(2), "7")
+	request(t, c, a, "version", "v", `{"id":"v"}`) // the worker took the duration whole before it
+	file, err := os.ReadFile(cfg.Source)
+	if err != nil || !strings.Contains(string(file), "7m") {
+		t.Errorf("the file %s after zone 2's duration topic set 7 minutes (%v):\n%s", cfg.Source, err, file)
+	}
+	state, _ := os.ReadFile(filepath.Join(cfg.State.Dir, "state.json"))
+	if strings.Contains(string(state), `"defaults"`) {
+		t.Errorf("the state keeps default runs beside the file:\n%s", state)
+	}
 }

@@ -287,6 +287,14 @@ func (s *state) saveDefault(zone int, d time.Duration) error {
 	return s.changed()
 }
 
+// clearDefaults forgets the default runs the state kept.
+func (s *state) clearDefaults() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.doc.Defaults = nil
+	return s.changed()
+}
+
 // maxOpen returns the power budget lowered at run time; 0 for none.
 func (s *state) maxOpen() int {
 	s.mu.Lock()

@@ -78,10 +78,8 @@ type Options struct {
 	Weather Weather
 	// Announce, when set, publishes Home Assistant discovery again (a program list changed).
 	Announce func()
-	// SaveDefault, when set, keeps a zone's default run changed on its duration topic.
-	SaveDefault func(zone int, d time.Duration) error
-	System      System
-	Log         *slog.Logger
+	System   System
+	Log      *slog.Logger
 }
 
 // New returns a Service.
@@ -213,15 +211,13 @@ func (s *Service) Plain(topic string, t topics.Topic, payload []byte, source str
 		return nil
 	case topics.KindDurationSet:
 		d, err := topics.ParseMinutes(payload)
-		if err == nil {
-			err = s.o.Valves.SetDefault(t.Zone, d)
+		switch {
+		case err != nil:
+			return err
+		case s.o.Settings != nil:
+			return s.o.Settings.SetDefault(t.Zone, d, source)
 		}
-		if err == nil && s.o.SaveDefault != nil {
-			if serr := s.o.SaveDefault(t.Zone, d); serr != nil {
-				s.o.Log.Error("saving a default run failed", "zone", t.Zone, "err", serr)
-			}
-		}
-		return err
+		return s.o.Valves.SetDefault(t.Zone, d)
 	}
 	if s.o.Schedule == nil {
 		return topics.Errorf(topics.CodeUnavailable, "no schedule is configured")

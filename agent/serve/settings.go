@@ -1,11 +1,18 @@
 package serve
 
-import "sprinkler/topics"
+import (
+	"time"
+
+	"sprinkler/topics"
+)
 
 // Settings reads and changes the zones' and the site's settings while the agent runs.
 type Settings interface {
 	Zones() ([]topics.ZoneSettings, error)
 	SetZone(a topics.ZoneSetArgs, by string) (topics.ZoneSettings, error)
+	// SetDefault changes a zone's default run alone, as its duration topic asks: where its
+	// other settings live, in force at once.
+	SetDefault(zone int, d time.Duration, by string) error
 	Site() (topics.SiteSettings, error)
 	SetSite(a topics.SiteSetArgs, by string) (topics.SiteSettings, error)
 	SetMaxOpen(n int, by string) error
