@@ -83,11 +83,17 @@ func printHistory(w io.Writer, data json.RawMessage) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "STARTED\tZONE\tPLANNED\tRAN\tWAITED\tSOURCE\tENDED")
+	fmt.Fprintln(tw, "STARTED\tZONE\tPLANNED\tRAN\tWAITED\tSOURCE\tENDED\tLITRES")
 	for _, r := range h.Runs {
-		waited := r.Started.Sub(r.Planned.Time).Round(time.Second)
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Started.Local().Format("Mon 01-02 15:04:05"), r.Zone,
-			seconds(r.PlannedS).Round(time.Second), seconds(r.ActualS).Round(time.Second), waited, r.Source, r.Outcome)
+		waited, litres := "", ""
+		if !r.Planned.IsZero() { // a run asked for by hand has no plan to wait from
+			waited = r.Started.Sub(r.Planned.Time).Round(time.Second).String()
+		}
+		if r.Litres != nil {
+			litres = strconv.FormatFloat(*r.Litres, 'f', 1, 64)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Started.Local().Format("Mon 01-02 15:04:05"), r.Zone,
+			seconds(r.PlannedS).Round(time.Second), seconds(r.ActualS).Round(time.Second), waited, r.Source, r.Outcome, litres)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

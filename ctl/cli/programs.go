@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -184,12 +185,40 @@ func (a *app) editProgram(ctx context.Context, name string) error {
 				return a.requestAndPrint(ctx, topics.CmdProgramPut, topics.ProgramArgs{Program: &fresh}, printProgramSaved)
 			})
 		}
+		if e, ok := errors.AsType[*topics.Error](err); ok && e.Code == topics.CodeConflict {
+			return keepText(edited, name, e) // someone changed it meanwhile: the person's text is kept
+		}
 		if err == nil || !textRefused(err) {
-			return err // saved, or not a fault of the text: a conflict, the agent gone
+			return err // saved, or not a fault of the text: the agent gone
 		}
 		// Open it again, the error on top, so the person can fix it.
 		text = "# NOT SAVED: " + strings.ReplaceAll(err.Error(), "\n", "\n#   ") + "\n" + editHeader + string(stripComments(edited))
 	}
+}
+
+// keepText keeps text, an edit of program name the agent refused because the program changed
+// meanwhile (refusal), in a file of the user's cache, and says where in the error, so that
+// nothing typed is lost: read the program again, and merge.
+func keepText(text []byte, name string, refusal *topics.Error) error {
+	agent := fmt.Sprintf("agent: %s [%s]", refusal.Msg, refusal.Code)
+	dir, err := os.UserCacheDir()
+	if err == nil {
+		dir = filepath.Join(dir, "sprinkler")
+		err = os.MkdirAll(dir, 0o700)
+	}
+	if err != nil {
+		dir = os.TempDir()
+	}
+	f, err := os.CreateTemp(dir, "program-"+name+"-*.yaml")
+	if err == nil {
+		_, err = f.Write(text)
+		err = errors.Join(err, f.Close())
+	}
+	if err != nil {
+		return &exitError{ExitAgentError, fmt.Errorf("%s; your text could not be kept: %v", agent, err)}
+	}
+	return &exitError{ExitAgentError, fmt.Errorf("%s; your text is kept in %s: read the program again (%s program show %s), merge, and apply it with -f",
+		agent, f.Name(), Name, name)}
 }
 
 func (a *app) withTimeout(ctx context.Context, fn func(context.Context) error) error {
