@@ -219,3 +219,28 @@ func TestEnvironmentGivesDefaults(t *testing.T) {
 		t.Errorf("broker %q, agent %q, prefix %q", a.broker, a.agent, a.prefix)
 	}
 }
+
+// TestRunsAndPausesSayWhatHappened: run-once says whether it preempted or queued, a pause what
+// it closed and what waits, a resume what goes on, a skip which runs.
+func TestRunsAndPausesSayWhatHappened(t *testing.T) {
+	until := topics.Time{Time: time.Date(2030, 6, 1, 7, 0, 0, 0, time.Local)}
+	for _, tc := range []struct {
+		name  string
+		print func(w io.Writer, data json.RawMessage) error
+		data  any
+		want  string
+	}{
+		{"preempted", printRunOnce, topics.RunOnceReply{Preempted: []int{2, 3}, Steps: []topics.ZoneChange{{Zone: 1, State: topics.StateOpen}}}, "ended the runs of zones 2, 3 first"},
+		{"queued", printRunOnce, topics.RunOnceReply{Steps: []topics.ZoneChange{{Zone: 1, State: topics.StateQueued}}}, "the list waits its turn"},
+		{"paused", printPause, topics.PauseReply{Paused: true, PausedUntil: &until, Closed: []int{4}, Waiting: 2}, "closed zones 4, their remaining time kept; 2 run(s) wait"},
+		{"resumed", printPause, topics.PauseReply{Waiting: 1}, "resumed; 1 run(s) wait their turn"},
+		{"nothing to skip", printSkips, []topics.PlannedRun{}, "no scheduled run to skip"},
+		{"a day skipped", printSkips, []map[string]any{{"zone": 2, "day": "2030-06-01"}}, "zone 2: every run of 2030-06-01 skipped"},
+	} {
+		var out bytes.Buffer
+		b, _ := json.Marshal(tc.data)
+		if err := tc.print(&out, b); err != nil || !strings.Contains(out.String(), tc.want) {
+			t.Errorf("%s: %q (%v); want %q", tc.name, out.String(), err, tc.want)
+		}
+	}
+}
