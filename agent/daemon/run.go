@@ -296,13 +296,14 @@ func (a *run) openSchedule() error {
 		}
 		return a.sens.Hold(zone)
 	}
-	skip := func(date string) string {
-		if a.wx == nil {
-			return ""
-		}
-		return a.wx.SkipOn(date)
+	if err := a.openWeather(); err != nil { // before the schedule, which asks it of each window
+		return err
 	}
-	if a.sched, err = d.openSchedule(a.v, a.state, loc, a.rep.nudge, hold, closedByHand, skip); err != nil {
+	var wx scheduler.Weather
+	if a.wx != nil {
+		wx = a.wx
+	}
+	if a.sched, err = d.openSchedule(a.v, a.state, loc, a.rep.nudge, hold, closedByHand, wx); err != nil {
 		return err
 	}
 	a.rep.sched = a.sched
@@ -322,7 +323,10 @@ func (a *run) openSchedule() error {
 	if d.opts.Logs != nil {
 		a.svc.System.Logs = d.opts.Logs
 	}
-	return a.openWeather()
+	if a.wx != nil {
+		a.svc.Weather = a.wx
+	}
+	return nil
 }
 
 // shutdownRequested is the shutdown and reboot requests' callback.

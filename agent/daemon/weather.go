@@ -29,7 +29,6 @@ func (a *run) openWeather() error {
 		return err
 	}
 	a.wx = wx
-	a.svc.Weather = wx
 	for _, t := range wx.Filters() {
 		addFeed(a.feeds, t, func(payload []byte, retained bool) error {
 			_, err := wx.Feed(t, payload, retained)
@@ -53,12 +52,12 @@ func (a *run) lastWatered() time.Time {
 	return last
 }
 
-// applyWeather takes a decision of the weather: the water level, an event, the retained state.
+// applyWeather tells a decision of the weather: an event and the retained state; the schedule
+// reads the decision itself, from the weather, for each window (scheduler.Weather), and is told
+// only that it changed.
 func (a *run) applyWeather(day topics.WeatherDay) {
-	if a.sched != nil && a.sched.WaterLevel() != day.Level {
-		if err := a.sched.SetWaterLevel(day.Level, "weather"); err != nil {
-			a.d.log.Error("weather: the water level was refused", "err", err)
-		}
+	if a.sched != nil {
+		a.sched.WeatherDecided()
 	}
 	typ := topics.EventWeather
 	if day.Source != topics.LevelFromWeather {

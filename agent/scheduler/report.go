@@ -29,7 +29,8 @@ func (e *Engine) Decorate(s *topics.Snapshot) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.o.Clock.Now()
-	auto, level := e.auto, e.level
+	auto := e.auto
+	level, _ := e.advice(now)
 	s.Profile, s.Auto, s.WaterLevel = e.active.Name, &auto, &level
 	s.ScheduledRunning = len(e.o.Valves.ScheduledRuns()) > 0
 	if now.Before(e.rainTill) {
@@ -72,8 +73,9 @@ func (e *Engine) Summary(zones bool) topics.ScheduleReply {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.o.Clock.Now()
+	level, _ := e.advice(now)
 	r := topics.ScheduleReply{Profile: e.active.Name, About: e.active.About, Auto: e.auto, File: e.file.Path,
-		WaterLevel: e.level, ScalesRuns: e.active.WaterLevel,
+		WaterLevel: level, ScalesRuns: e.active.WaterLevel,
 		Index: slices.IndexFunc(e.file.Profiles, func(p schedule.Profile) bool { return p.Name == e.active.Name })}
 	if now.Before(e.rainTill) {
 		r.RainDelayUntil = topics.At(e.rainTill)
@@ -142,7 +144,7 @@ func (e *Engine) plan(ws []schedule.Window) []topics.PlannedRun {
 		p := topics.PlannedRun{Zone: w.Zone, Start: topics.Time{Time: w.Start}, End: topics.Time{Time: w.End},
 			Profile: w.Profile, Skipped: e.mayRun(w, w.Start)}
 		var notes []string
-		if lvl := e.zoneLevel(w.Zone); e.active.WaterLevel && !e.o.Unscaled[w.Zone] && lvl != 100 {
+		if lvl := e.zoneLevel(w.Zone, w.Start); e.active.WaterLevel && !e.o.Unscaled[w.Zone] && lvl != 100 {
 			notes = append(notes, fmt.Sprintf("water level %d%%", lvl))
 		}
 		if w.Start.Before(paused) {

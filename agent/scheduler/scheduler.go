@@ -32,8 +32,19 @@ type State struct {
 	Profile        string    `json:"profile,omitempty"`
 	Auto           *bool     `json:"auto,omitempty"` // nil: on
 	RainDelayUntil time.Time `json:"rain_delay_until,omitzero"`
-	WaterLevel     *int      `json:"water_level,omitempty"` // percent; nil: 100
-	Skips          []Skip    `json:"skips,omitempty"`
+	WaterLevel     *int      `json:"water_level,omitempty"` // percent set by hand; nil: 100
+	// LevelSetAt is when the water level was set by hand: a decision of the weather made
+	// after it is in force instead.
+	LevelSetAt time.Time `json:"level_set_at,omitzero"`
+	Skips      []Skip    `json:"skips,omitempty"`
+}
+
+// Weather is what the schedule asks of the weather, once per window of a zone that follows
+// the water level: its decision for the window's local date (YYYY-MM-DD), when it made one
+// (the level it sets, why the day's runs are skipped, when it was made). The decision is kept
+// where the weather keeps it, and nowhere else.
+type Weather interface {
+	Decision(date string) (topics.WeatherDay, bool)
 }
 
 // Skip marks scheduled runs of a zone not to start: the one starting at Start, or with Day
@@ -75,9 +86,8 @@ type Options struct {
 	// Factors are the zones' plant factors other than 1: each scales the water level for its
 	// zone.
 	Factors map[int]float64
-	// WeatherSkip, when set, says why the runs on a local date (YYYY-MM-DD) of the zones that
-	// follow the water level are skipped (rain), or "".
-	WeatherSkip func(date string) string
+	// Weather, when set, decides the water level and the rain skips of each day (Weather).
+	Weather Weather
 }
 
 // longestSleep bounds the timer, so that a step of the wall clock (a Pi has no RTC, and NTP
@@ -101,7 +111,8 @@ type Engine struct {
 	active   *schedule.Profile
 	auto     bool
 	rainTill time.Time
-	level    int // water level, percent
+	level    int       // water level set by hand, percent
+	levelAt  time.Time // when
 	skips    []Skip
 	lastEval time.Time
 	timer    clock.Timer
@@ -115,7 +126,7 @@ func New(o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{o: o, file: f, auto: o.State.Auto == nil || *o.State.Auto, rainTill: o.State.RainDelayUntil, level: 100}
+	e := &Engine{o: o, file: f, auto: o.State.Auto == nil || *o.State.Auto, rainTill: o.State.RainDelayUntil, level: 100, levelAt: o.State.LevelSetAt}
 	if l := o.State.WaterLevel; l != nil && *l >= 0 && *l <= topics.MaxWaterLevel {
 		e.level = *l
 	}
@@ -239,34 +250,52 @@ func (e *Engine) windows(from, to time.Time) []schedule.Window {
 		return ws
 	}
 	for i, w := range ws {
-		if pct := e.zoneLevel(w.Zone); !e.o.Unscaled[w.Zone] && pct != 100 {
+		if pct := e.zoneLevel(w.Zone, w.Start); !e.o.Unscaled[w.Zone] && pct != 100 {
 			ws[i].End = w.Start.Add(w.End.Sub(w.Start) * time.Duration(pct) / 100)
 		}
 	}
 	return ws
 }
 
-// zoneLevel is the water level for zone: the agent's, scaled by the zone's plant factor.
+// advice is the water level in force on the local day of t, and why that day's runs of the
+// zones that follow it are skipped: the weather's decision for the day, unless the level was
+// set by hand after it; without one, the level set by hand. Called with mu held.
+func (e *Engine) advice(t time.Time) (level int, skip string) {
+	if e.o.Weather == nil {
+		return e.level, ""
+	}
+	d, ok := e.o.Weather.Decision(t.In(e.o.Location).Format(time.DateOnly))
+	if !ok {
+		return e.level, ""
+	}
+	if d.ComputedAt.After(e.levelAt) {
+		return d.Level, d.Skip
+	}
+	return e.level, d.Skip
+}
+
+// zoneLevel is the water level for zone on the day of t, scaled by the zone's plant factor.
 // Called with mu held.
-func (e *Engine) zoneLevel(zone int) int {
+func (e *Engine) zoneLevel(zone int, t time.Time) int {
+	level, _ := e.advice(t)
 	f, ok := e.o.Factors[zone]
 	if !ok {
-		return e.level
+		return level
 	}
-	return min(int(math.Round(float64(e.level)*f)), topics.MaxWaterLevel)
+	return min(int(math.Round(float64(level)*f)), topics.MaxWaterLevel)
 }
 
 // mayRun says why window w must not start now, or "" when it may.
 func (e *Engine) mayRun(w schedule.Window, now time.Time) string {
 	skipped, rain := e.skipped(w), ""
-	if e.o.WeatherSkip != nil && !e.o.Unscaled[w.Zone] {
-		rain = e.o.WeatherSkip(w.Start.In(e.o.Location).Format(time.DateOnly))
+	if !e.o.Unscaled[w.Zone] {
+		_, rain = e.advice(w.Start)
 	}
 	switch {
 	case rain != "":
 		return rain
 	case e.active.WaterLevel && !e.o.Unscaled[w.Zone] && w.End.Sub(w.Start) < max(e.o.MinRun, time.Second):
-		return fmt.Sprintf("the water level %d%% makes the run %v, shorter than schedule.min_run", e.zoneLevel(w.Zone), w.End.Sub(w.Start).Round(time.Second))
+		return fmt.Sprintf("the water level %d%% makes the run %v, shorter than schedule.min_run", e.zoneLevel(w.Zone, w.Start), w.End.Sub(w.Start).Round(time.Second))
 	case skipped != "":
 		return skipped
 	case !e.auto:
@@ -288,7 +317,8 @@ func (e *Engine) skip(w schedule.Window, now time.Time, why string) {
 func (e *Engine) save() {
 	auto := e.auto
 	level := e.level
-	st := State{Profile: e.active.Name, Auto: &auto, RainDelayUntil: e.rainTill, WaterLevel: &level, Skips: slices.Clone(e.skips)} // a copy: Skip changes e.skips in place
+	st := State{Profile: e.active.Name, Auto: &auto, RainDelayUntil: e.rainTill, WaterLevel: &level, LevelSetAt: e.levelAt,
+		Skips: slices.Clone(e.skips)} // a copy: Skip changes e.skips in place
 	if e.o.Save != nil {
 		if err := e.o.Save(st); err != nil {
 			e.o.Log.Error("schedule: saving state failed", "err", err)
@@ -458,26 +488,40 @@ type PlannedSkip struct {
 	Day   string    `json:"day,omitempty"`
 }
 
-// SetWaterLevel sets the percentage that scales the runs of the profiles that opt in (0 to
-// topics.MaxWaterLevel); it applies from the next window on.
+// SetWaterLevel sets by hand the percentage that scales the runs of the profiles that opt in
+// (0 to topics.MaxWaterLevel); it applies from the next window on, until the weather decides
+// again.
 func (e *Engine) SetWaterLevel(percent int, by string) error {
 	if percent < 0 || percent > topics.MaxWaterLevel {
 		return topics.Errorf(topics.CodeBadRequest, "water level %d%%: want 0 to %d", percent, topics.MaxWaterLevel)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.level = percent
+	e.level, e.levelAt = percent, e.o.Clock.Now()
 	e.o.Log.Info("water level", "percent", percent, "by", by)
 	e.save()
 	e.arm(e.o.Clock.Now())
 	return nil
 }
 
-// WaterLevel is the water level, percent.
+// WaterLevel is the water level in force today, percent: the weather's, or the one set by
+// hand after it.
 func (e *Engine) WaterLevel() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.level
+	level, _ := e.advice(e.o.Clock.Now())
+	return level
+}
+
+// WeatherDecided tells the engine the weather made a decision: the level in force may have
+// changed, and the windows ahead with it.
+func (e *Engine) WeatherDecided() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.o.OnChange != nil {
+		e.o.OnChange()
+	}
+	e.arm(e.o.Clock.Now())
 }
 
 // SetRainDelay holds scheduled runs for d from now; 0 ends a delay. It returns the end.

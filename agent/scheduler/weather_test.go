@@ -31,21 +31,13 @@ func TestPlantFactorsAndWeatherSkip(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	zones := []valves.Zone{{ID: 1, MaxDuration: time.Hour}, {ID: 2, MaxDuration: time.Hour}, {ID: 3, MaxDuration: time.Hour}}
 	v := valves.New("garden", zones, relaytest.New(3), clk, log, valves.Options{Limits: unlimited})
-	skipDay := ""
+	wx := decisions{}
 	e, err := scheduler.New(scheduler.Options{Path: path, Zones: schedule.Zones{1: time.Hour, 2: time.Hour, 3: time.Hour}, Location: berlin,
-		Clock: clk, Valves: v, Log: log, Unscaled: map[int]bool{3: true}, Factors: map[int]float64{2: 0.5},
-		WeatherSkip: func(date string) string {
-			if date == skipDay {
-				return "rain: 12.0 mm in the last 24 hours"
-			}
-			return ""
-		}})
+		Clock: clk, Valves: v, Log: log, Unscaled: map[int]bool{3: true}, Factors: map[int]float64{2: 0.5}, Weather: wx})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.SetWaterLevel(120, "weather"); err != nil {
-		t.Fatal(err)
-	}
+	wx["2026-07-01"] = topics.WeatherDay{Level: 120, ComputedAt: topics.Time{Time: clk.Now()}}
 	runs := map[int]topics.PlannedRun{}
 	for _, p := range next(e, 2*time.Hour) {
 		runs[p.Zone] = p
@@ -58,10 +50,55 @@ func TestPlantFactorsAndWeatherSkip(t *testing.T) {
 	if runs[2].Note != "water level 60%" || runs[3].Note != "" {
 		t.Errorf("notes: %q, %q", runs[2].Note, runs[3].Note)
 	}
-	skipDay = "2026-07-01"
+	wx["2026-07-01"] = topics.WeatherDay{Level: 120, Skip: "rain: 12.0 mm in the last 24 hours", ComputedAt: topics.Time{Time: clk.Now()}}
 	for _, p := range next(e, 2*time.Hour) {
 		if skipped := p.Skipped != ""; skipped != (p.Zone != 3) {
 			t.Errorf("on a day skipped for rain, zone %d: %q", p.Zone, p.Skipped)
 		}
+	}
+}
+
+// decisions is a weather of fixed decisions, by date.
+type decisions map[string]topics.WeatherDay
+
+func (d decisions) Decision(date string) (topics.WeatherDay, bool) {
+	w, ok := d[date]
+	return w, ok
+}
+
+// TestTheLevelSetByHandAndTheWeathers: the weather's decision for the day is the level in force;
+// a level set by hand after it wins until the weather decides again; days without a decision
+// keep the level set by hand.
+func TestTheLevelSetByHandAndTheWeathers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "profiles.yaml")
+	if err := os.WriteFile(path, []byte("active: p\nprofiles:\n  - name: p\n    water_level: true\n    zones:\n      - {zone: 1, days: [all], runs: [{at: \"06:00\", for: 10m}]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clk := clocktest.New(at("2026-07-01 03:00:00"))
+	log := slog.New(slog.DiscardHandler)
+	v := valves.New("garden", []valves.Zone{{ID: 1, MaxDuration: time.Hour}}, relaytest.New(1), clk, log, valves.Options{Limits: unlimited})
+	wx := decisions{"2026-07-01": {Level: 150, ComputedAt: topics.Time{Time: clk.Now()}}}
+	e, err := scheduler.New(scheduler.Options{Path: path, Zones: schedule.Zones{1: time.Hour}, Location: berlin, Clock: clk, Valves: v, Log: log, Weather: wx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.WaterLevel() != 150 {
+		t.Errorf("with the weather's decision: %d%%", e.WaterLevel())
+	}
+	clk.Advance(time.Hour)
+	if err := e.SetWaterLevel(80, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if e.WaterLevel() != 80 {
+		t.Errorf("set by hand after the decision: %d%%", e.WaterLevel())
+	}
+	clk.Advance(time.Hour)
+	wx["2026-07-01"] = topics.WeatherDay{Level: 110, ComputedAt: topics.Time{Time: clk.Now()}} // weather compute, later
+	if e.WaterLevel() != 110 {
+		t.Errorf("decided again after the hand: %d%%", e.WaterLevel())
+	}
+	delete(wx, "2026-07-01")
+	if e.WaterLevel() != 80 {
+		t.Errorf("a day without a decision: %d%%, want the level set by hand", e.WaterLevel())
 	}
 }

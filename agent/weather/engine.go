@@ -407,13 +407,12 @@ func (e *Engine) Today() *topics.WeatherDay {
 	return nil
 }
 
-// SkipOn says why the scheduled runs on date (YYYY-MM-DD) of the zones that follow the water
-// level are skipped, or "".
-func (e *Engine) SkipOn(date string) string {
+// Decision is the decision for date (YYYY-MM-DD), if one was made: what the schedule asks for
+// each window of a zone that follows the water level (scheduler.Weather).
+func (e *Engine) Decision(date string) (topics.WeatherDay, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	d, _ := e.decisionOf(date)
-	return d.Skip
+	return e.decisionOf(date)
 }
 
 // Report is the inputs now, today's decision and the decisions of the days days before.

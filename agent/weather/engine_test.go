@@ -120,7 +120,7 @@ func TestWaterBalance(t *testing.T) {
 	if !strings.Contains(rainy.Skip, "rain: 12.0 mm") || rainy.Level >= levels[len(levels)-1] || rainy.RainMm != 12 {
 		t.Errorf("after 12 mm of rain: %+v", rainy)
 	}
-	if g.e.SkipOn(rainy.Date) == "" {
+	if d, _ := g.e.Decision(rainy.Date); d.Skip == "" {
 		t.Error("today is not skipped")
 	}
 	// A forecast of 8 mm skips a dry day too.
@@ -301,7 +301,7 @@ func TestSettingsChangeDuringTheComputation(t *testing.T) {
 		for i := range 200 {
 			g.e.SetSettings(weather.Settings{Site: et0.Site{LatitudeDeg: 40 + float64(i%10), ElevationM: 100}, BaselineMm: 4,
 				BalanceDays: 1 + i%7, RainFactor: 0.8, RainSkipMm: 5, ForecastSkipMm: 6, FallbackDays: 2})
-			_ = g.e.SkipOn("2026-07-02")
+			_ = skipOn(g.e, "2026-07-02")
 		}
 	}()
 	for range 20 {
@@ -310,4 +310,10 @@ func TestSettingsChangeDuringTheComputation(t *testing.T) {
 		}
 	}
 	<-done
+}
+
+// skipOn is the skip the weather decided for date, "" without one.
+func skipOn(e *weather.Engine, date string) string {
+	d, _ := e.Decision(date)
+	return d.Skip
 }
