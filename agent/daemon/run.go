@@ -46,10 +46,8 @@ func (d *Daemon) Run(parent context.Context) (err error) {
 	a := &run{d: d, started: d.opts.Clock.Now(), root: context.WithoutCancel(parent),
 		stops: &stopper{cancel: stop, reboot: d.cfg.System.RebootCommand, log: d.log}}
 	defer func() { err = errors.Join(err, a.close()) }()
-	for _, open := range []func() error{a.openRelays, a.openStore, a.openValves, a.openSchedule, a.openBroker, a.openServers, a.openLink} {
-		if err := open(); err != nil {
-			return err
-		}
+	if err := a.open(); err != nil {
+		return err
 	}
 	d.log.Info("agent running", "version", version.Version, "relays", a.driver, "zones", len(d.cfg.Zones), "state_dir", d.cfg.State.Dir)
 	<-ctx.Done()
@@ -90,6 +88,27 @@ type run struct {
 	brk      *server.Broker
 	page     http.Handler
 	healthOf func(context.Context) topics.Health
+}
+
+// open opens the agent's parts, each given what the parts before it made: the order is the
+// data's (the broker's ACL needs the input topics the schedule's sensors and weather read).
+func (a *run) open() error {
+	for _, open := range []func() error{a.openRelays, a.openStore, a.openValves} {
+		if err := open(); err != nil {
+			return err
+		}
+	}
+	inputs, err := a.openSchedule()
+	if err != nil {
+		return err
+	}
+	if err := a.openBroker(inputs); err != nil {
+		return err
+	}
+	if err := a.openServers(); err != nil {
+		return err
+	}
+	return a.openLink()
 }
 
 // onClose registers what closes the part just opened.
@@ -267,11 +286,11 @@ func (a *run) ended(r topics.RunRecord) {
 }
 
 // openSchedule opens the sensors and the schedule, and the publisher of their states.
-func (a *run) openSchedule() error {
+func (a *run) openSchedule() (inputs []string, err error) {
 	d := a.d
 	loc, err := d.cfg.Location()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	a.rep = newReporter(d.topics, a.v, func() topics.Info { return d.info(a.v, a.driver, a.started) }, d.log)
 	a.feeds = map[string]func([]byte, bool) error{}
@@ -280,7 +299,7 @@ func (a *run) openSchedule() error {
 		a.v.AddEvent(topics.Event{Type: topics.EventSensor, Source: name, Message: "sensor " + name + " " + what})
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	a.onClose(func() error { a.sens.Close(); return nil })
 	a.rep.sensors = a.sens
@@ -297,14 +316,14 @@ func (a *run) openSchedule() error {
 		return a.sens.Hold(zone)
 	}
 	if err := a.openWeather(); err != nil { // before the schedule, which asks it of each window
-		return err
+		return nil, err
 	}
 	var wx scheduler.Weather
 	if a.wx != nil {
 		wx = a.wx
 	}
 	if a.sched, err = d.openSchedule(a.v, a.state, loc, a.rep.nudge, hold, closedByHand, wx); err != nil {
-		return err
+		return nil, err
 	}
 	a.rep.sched = a.sched
 	a.defaultsAtStart()
@@ -326,7 +345,19 @@ func (a *run) openSchedule() error {
 	if a.wx != nil {
 		a.svc.Weather = a.wx
 	}
-	return nil
+	return a.inputTopics(), nil
+}
+
+// inputTopics are the topics the sensors and the weather read outside the agent's tree.
+func (a *run) inputTopics() []string {
+	var out []string
+	for t := range a.feeds {
+		if !strings.HasPrefix(t, a.d.cfg.MQTT.Prefix+"/") {
+			out = append(out, t)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // shutdownRequested is the shutdown and reboot requests' callback.
@@ -342,8 +373,10 @@ func (a *run) shutdownRequested(reboot bool, by string) error {
 	return nil
 }
 
-// openBroker starts the embedded broker, when configured, with the web page's WebSocket.
-func (a *run) openBroker() error {
+// openBroker starts the embedded broker, when configured, with the web page's WebSocket;
+// inputs are the topics outside the agent's tree it reads (inputTopics), which operators and
+// Home Assistant may publish.
+func (a *run) openBroker(inputs []string) error {
 	d := a.d
 	if !d.cfg.Broker.Embedded {
 		if d.cfg.Web.Listen != "" {
@@ -356,12 +389,7 @@ func (a *run) openBroker() error {
 	bcfg.Presence = d.topics.Clients()
 	bcfg.Agent = d.cfg.Agent.ID
 	bcfg.HomeAssistant = d.cfg.HomeAssistant.Prefix
-	bcfg.Inputs = slices.Clone(bcfg.Inputs)
-	for t := range a.feeds {
-		if !strings.HasPrefix(t, d.cfg.MQTT.Prefix+"/") {
-			bcfg.Inputs = append(bcfg.Inputs, t)
-		}
-	}
+	bcfg.Inputs = append(slices.Clone(bcfg.Inputs), inputs...)
 	a.brk = server.New(bcfg, d.log.With("component", "broker"))
 	if d.cfg.Metrics.Listen != "" {
 		a.brk.Reserve(httplimit.Total)
