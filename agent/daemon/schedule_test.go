@@ -244,24 +244,39 @@ func TestSavedTimeAheadIsLetGo(t *testing.T) {
 	}
 }
 
-// TestClientNamedLikeTheScheduleOwnsNothingOfIt: a client whose id is "schedule:x" opens a
-// zone; its run is not the schedule's: turning automatic runs off leaves it open, and the state
-// does not count it as a scheduled run.
+// TestClientNamedLikeTheScheduleOwnsNothingOfIt: clients whose ids are spelt like each kind of
+// owner (the schedule's source "schedule:x", "schedule", "resume", "run_once", "manual") open
+// zones; none of their runs is the schedule's: turning automatic runs off leaves them open, the
+// state counts no scheduled run, and the history records them as manual.
 func TestClientNamedLikeTheScheduleOwnsNothingOfIt(t *testing.T) {
-	a := start(t, withSchedule(t, testConfig(t, "garden")), nil)
-	raw := brokertest.Dial(t, a.addr)
-	if code, err := raw.Connect(brokertest.RawOptions{ClientID: "schedule:x", Keepalive: 60}); err != nil || code != 0 {
-		t.Fatalf("connect: %#x, %v", code, err)
-	}
-	raw.Publish(a.topics.ZoneSet(2), "OPEN", 0, false, 0)
+	a := start(t, unlimited(withSchedule(t, testConfig(t, "garden"))), nil)
 	c := brokertest.Connect(t, brokertest.URL(a.addr))
-	c.Subscribe(a.topics.ZoneState(2), a.topics.State())
-	c.Await(a.topics.ZoneState(2), topics.StateOpen)
-	c.AwaitMsg(a.topics.State(), `"source":"schedule:x"`, `"scheduled_running":false`)
+	c.Subscribe(a.topics.ZoneStateFilter(), a.topics.State())
+	names := []string{"schedule:x", "schedule", "resume", "run_once", "manual"}
+	for i, name := range names {
+		raw := brokertest.Dial(t, a.addr)
+		if code, err := raw.Connect(brokertest.RawOptions{ClientID: name, Keepalive: 60}); err != nil || code != 0 {
+			t.Fatalf("connect as %s: %#x, %v", name, code, err)
+		}
+		raw.Publish(a.topics.ZoneSet(i+1), "OPEN", 0, false, 0)
+		c.Await(a.topics.ZoneState(i+1), topics.StateOpen)
+	}
+	c.AwaitMsg(a.topics.State(), `"source":"manual"`, `"scheduled_running":false`)
 	if r := request(t, c, a, topics.CmdStop, "s", `{"id":"s"}`); r.Status != topics.StatusOK {
 		t.Fatalf("stop: %+v", r)
 	}
-	if !a.bank.On()[1] {
-		t.Error("turning automatic runs off closed a run the schedule does not own")
+	for i, name := range names {
+		if !a.bank.On()[i] {
+			t.Errorf("turning automatic runs off closed the run of a client named %q", name)
+		}
+	}
+	if r := request(t, c, a, topics.CmdClose, "c", `{"id":"c","zones":"all"}`); r.Status != topics.StatusOK {
+		t.Fatal(r)
+	}
+	h := decode[topics.HistoryReply](t, request(t, c, a, topics.CmdHistory, "h", `{"id":"h"}`))
+	for _, r := range h.Runs {
+		if r.Owner != topics.OwnerManual {
+			t.Errorf("the run of %s is owned by %q", r.Source, r.Owner)
+		}
 	}
 }
