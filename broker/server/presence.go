@@ -59,18 +59,10 @@ func (p *presence) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 	}
 }
 
-// validLevel reports whether a client id may stand as a topic level: 1 to 128 printable
-// characters, none of / + # and no leading $.
+// validLevel reports whether a client id may stand as a topic level: a client id of the
+// contract (topics.ValidClientID) with no leading $.
 func validLevel(id string) bool {
-	if id == "" || len(id) > 128 || strings.HasPrefix(id, "$") || strings.ContainsAny(id, "/+#") {
-		return false
-	}
-	for _, r := range id {
-		if r < 0x20 || r == 0x7f {
-			return false
-		}
-	}
-	return true
+	return topics.ValidClientID(id) == nil && !strings.HasPrefix(id, "$")
 }
 
 // up records that cl, described by info, connected.
