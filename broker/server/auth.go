@@ -108,7 +108,6 @@ func (h *access) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 		return packets.Code{Code: code.Code, Reason: why}
 	}
 	h.sessions.add(cl, who)
-	h.memory.connected()
 	h.tally.Add(slog.LevelInfo, "connected "+hostOf(cl.Net.Remote)+" "+who.user, "client connected", "client", cl.ID, "remote", cl.Net.Remote,
 		"listener", cl.Net.Listener, "user", who.user, "role", who.role)
 	return nil

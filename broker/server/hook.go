@@ -14,7 +14,9 @@ import (
 
 // The broker's mochi hooks, one concern each, added in this order (mochi calls them in it):
 //   - access (here, auth.go, acl.go, identity.go): who a client is, its role, the topic ACL for
-//     publishes, subscriptions and wills, no retained command, each message's sender;
+//     publishes, subscriptions and wills, each message's sender;
+//   - noRetainedCommands (here): a retained command is neither stored nor delivered;
+//   - releaser (memory.go): free memory given back after a storm;
 //   - retainGuard (retained.go), presence (presence.go);
 //   - the mochi v2.7.9 workarounds (compat.go), each to go with the upgrade that fixes it.
 
@@ -22,8 +24,8 @@ import (
 func provides(b byte, events ...byte) bool { return bytes.Contains(events, []byte{b}) }
 
 // access authenticates clients and gives each a role (auth.go), applies the roles' ACL to
-// publishes, subscriptions and last wills (acl.go), refuses retained commands, and keeps who
-// each client is so that every message can name its sender (identity.go).
+// publishes, subscriptions and last wills (acl.go), and keeps who each client is so that every
+// message can name its sender (identity.go).
 type access struct {
 	mqtt.HookBase
 	cfg      Config
@@ -35,19 +37,18 @@ type access struct {
 	sessions *sessions
 	clients  func(id string) (*mqtt.Client, bool)
 	all      func() map[string]*mqtt.Client
-	memory   *releaser
 }
 
 // newAccess returns the access hook; tally is the broker's tally of repeated log lines.
 func newAccess(cfg Config, log *slog.Logger, srv *mqtt.Server, tally *tally.Log) *access {
 	return &access{cfg: cfg, log: log, srv: srv, users: map[string]User{}, tally: tally, sessions: newSessions(),
-		clients: srv.Clients.Get, all: srv.Clients.GetAll, memory: newReleaser()}
+		clients: srv.Clients.Get, all: srv.Clients.GetAll}
 }
 
 func (h *access) ID() string { return "sprinkler-access" }
 
 func (h *access) Provides(b byte) bool {
-	return provides(b, mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnPublish, mqtt.OnWill,
+	return provides(b, mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnWill,
 		mqtt.OnDisconnect, mqtt.OnClientExpired)
 }
 
@@ -72,10 +73,19 @@ func (h *access) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	return ok
 }
 
-// OnPublish drops retained commands: acknowledged so the publisher is not left waiting, but
-// neither stored nor delivered, since a retained command would act again on every reconnect.
-func (h *access) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
-	h.memory.busy()
+// noRetainedCommands drops retained commands: acknowledged so the publisher is not left
+// waiting, but neither stored nor delivered, since a retained command would act again on every
+// reconnect.
+type noRetainedCommands struct {
+	mqtt.HookBase
+	log *slog.Logger
+}
+
+func (h *noRetainedCommands) ID() string { return "sprinkler-no-retained-commands" }
+
+func (h *noRetainedCommands) Provides(b byte) bool { return provides(b, mqtt.OnPublish) }
+
+func (h *noRetainedCommands) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
 	if pk.FixedHeader.Retain && topics.IsCommand(pk.TopicName) {
 		h.log.Warn("retained command dropped", "topic", pk.TopicName, "client", cl.ID, "remote", cl.Net.Remote)
 		return pk, packets.CodeSuccessIgnore

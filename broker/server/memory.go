@@ -4,6 +4,9 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // Memory after a storm of connections, or after a client that did not read was disconnected
@@ -18,8 +21,10 @@ const (
 	releaseQuiet = 10 * time.Second // how long no client connected or published before it
 )
 
-// releaser returns free memory to the system after a storm of connections.
+// releaser returns free memory to the system after a storm of connections. It is a mochi hook
+// of its own: it counts connections and hears publishes.
 type releaser struct {
+	mqtt.HookBase
 	mu       sync.Mutex
 	connects int
 	last     time.Time   // the last connection or publish while a release waits
@@ -28,6 +33,21 @@ type releaser struct {
 }
 
 func newReleaser() *releaser { return &releaser{release: debug.FreeOSMemory} }
+
+func (r *releaser) ID() string { return "sprinkler-memory" }
+
+func (r *releaser) Provides(b byte) bool {
+	return provides(b, mqtt.OnSessionEstablished, mqtt.OnPublish)
+}
+
+// OnSessionEstablished counts a connection.
+func (r *releaser) OnSessionEstablished(*mqtt.Client, packets.Packet) { r.connected() }
+
+// OnPublish puts a waiting release off.
+func (r *releaser) OnPublish(_ *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	r.busy()
+	return pk, nil
+}
 
 // connected counts a connection and, after enough, has a release wait for quiet.
 func (r *releaser) connected() {

@@ -45,6 +45,7 @@ type Broker struct {
 	// reconnects at once is refused rather than left waiting in a dying listener's backlog.
 	sockets  []net.Listener
 	access   *access
+	memory   *releaser
 	guard    *retainGuard
 	presence *presence // nil: no presence topics
 	close    sync.Once
@@ -73,7 +74,7 @@ func New(cfg Config, log *slog.Logger) *Broker {
 		SysTopicResendInterval: 60,
 		Logger:                 slog.New(mochiLog{tally: mochiTally}),
 	})
-	return &Broker{cfg: cfg, log: log, srv: srv, access: newAccess(cfg, log, srv, mochiTally), guard: newRetainGuard()}
+	return &Broker{cfg: cfg, log: log, srv: srv, access: newAccess(cfg, log, srv, mochiTally), memory: newReleaser(), guard: newRetainGuard()}
 }
 
 // Start installs the hooks, binds the TCP listener and starts serving. It returns once the
@@ -112,7 +113,7 @@ func (b *Broker) Start() (err error) {
 		b.presence = &presence{describe: b.access.info, base: b.cfg.Presence, retention: b.cfg.ClientRetention, publish: b.Publish,
 			log: b.log, clients: map[string]*presenceEntry{}}
 	}
-	hooks := []mqtt.Hook{b.access, b.guard}
+	hooks := []mqtt.Hook{b.access, &noRetainedCommands{log: b.log}, b.memory, b.guard}
 	if b.presence != nil {
 		hooks = append(hooks, b.presence)
 	}
@@ -191,7 +192,7 @@ func (b *Broker) WebsocketHandler(id string, hosts []string) http.Handler {
 // serve has mochi serve MQTT on l from Start on.
 func (b *Broker) serve(id string, l net.Listener) {
 	b.extra = append(b.extra, listeners.NewNet(id, guardedListener{Listener: l, connectTimeout: b.cfg.ConnectTimeout, log: b.log,
-		dropped: b.access.memory.freed}))
+		dropped: b.memory.freed}))
 	b.sockets = append(b.sockets, l)
 }
 
@@ -283,7 +284,7 @@ func (b *Broker) Clients(all bool) []topics.ClientInfo {
 func (b *Broker) Close() error {
 	var err error
 	b.close.Do(func() {
-		b.access.memory.stop()
+		b.memory.stop()
 		defer b.access.tally.Flush()
 		for _, l := range b.sockets {
 			_ = l.Close()
