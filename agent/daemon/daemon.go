@@ -1,6 +1,23 @@
 // Package daemon wires the agent together and runs it: the relays, the valve controller, the
 // embedded broker when configured, the MQTT link, the command worker and the publisher of
 // state and presence. Every relay is off when Run starts serving and when it returns.
+//
+// The agent's locks, outermost first: a lock is only taken while holding those above it, never
+// one below it calling up.
+//
+//	settingsEditor.mu           one change of the zones or the site at a time
+//	scheduler.Engine.mu         the schedule; asks the weather and the valves under it
+//	weather.Engine.wmu, .mu     the decisions (wmu only around the write of days.json, which
+//	                            holds mu just to copy them); weather.Store.mu, the readings
+//	valves.Controller.mu        the governor; switches the relays (a GPIO write) under it
+//	state.mu                    the state document in memory
+//
+// No disk or network write is made while holding a lock that a command, a window start or a
+// publish takes: the state, the history, the readings and the decisions are written by their
+// own goroutines (or under a writer's lock of their own, taking no other), and MQTT publishes
+// go through the reporter's queue. The one exception is settingsEditor.mu, held across the
+// configuration file's write by the settings change it serialises, which only another settings
+// change waits for.
 package daemon
 
 import (
