@@ -358,28 +358,6 @@ func (z Zone) Factor() float64 {
 	return z.PlantFactor
 }
 
-// PlantFactors are the zones' plant factors other than 1.
-func (c Config) PlantFactors() map[int]float64 {
-	out := map[int]float64{}
-	for _, z := range c.Zones {
-		if f := z.Factor(); f != 1 {
-			out[z.ID] = f
-		}
-	}
-	return out
-}
-
-// Unscaled are the zones whose runs ignore the water level.
-func (c Config) Unscaled() map[int]bool {
-	out := map[int]bool{}
-	for _, z := range c.Zones {
-		if !z.FollowsLevel() {
-			out[z.ID] = true
-		}
-	}
-	return out
-}
-
 // ValveLimits are the safety governor's limits the safety.* keys set.
 func (c Config) ValveLimits() valves.Limits {
 	s := c.Safety

@@ -20,7 +20,7 @@ func TestHomeAssistantWeatherExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !c.Weather.Enabled() || c.PlantFactors()[3] != 0.5 || len(c.Sensors) != 1 || c.Sensors[0].Topic == "" {
+	if !c.Weather.Enabled() || c.Zones[slices.IndexFunc(c.Zones, func(z config.Zone) bool { return z.ID == 3 })].Factor() != 0.5 || len(c.Sensors) != 1 || c.Sensors[0].Topic == "" {
 		t.Fatalf("the weather example: %+v %+v", c.Weather, c.Sensors)
 	}
 	b, err := os.ReadFile("../../configs/home-assistant-weather.yaml")

@@ -151,22 +151,17 @@ func (d *Daemon) linkCredentials() (link.Options, error) {
 
 // openSchedule loads the profile file, if one is configured, into a scheduler that has not
 // started. A bad file stops the agent with file, line, profile, zone and field named.
-func (d *Daemon) openSchedule(v *valves.Controller, st *state, loc *time.Location, changed func(), hold func(zone int) string,
+func (d *Daemon) openSchedule(zs scheduler.Zones, v *valves.Controller, st *state, loc *time.Location, changed func(), hold func(zone int) string,
 	closedByHand func(zone int, since time.Time) bool, weather scheduler.Weather) (*scheduler.Engine, error) {
 	if d.cfg.Schedule.File == "" {
 		d.log.Info("no schedule: schedule.file is empty")
 		return nil, nil
 	}
-	names := map[int]string{}
-	for _, z := range d.cfg.Zones {
-		names[z.ID] = z.Name
-	}
-	env := d.cfg.ScheduleEnv()
 	return scheduler.New(scheduler.Options{
-		Path: d.cfg.Schedule.File, Zones: env.Zones, Names: names, Site: env.Site, Unscaled: d.cfg.Unscaled(), Location: loc, Clock: d.opts.Clock, Valves: v,
+		Path: d.cfg.Schedule.File, Zones: zs, Location: loc, Clock: d.opts.Clock, Valves: v,
 		Log: d.log.With("component", "schedule"), Resume: d.cfg.Schedule.Resume,
 		State: st.schedule(), Save: st.saveSchedule, OnChange: changed, Hold: hold, MinRun: d.cfg.Schedule.MinRun, ClosedByHand: closedByHand,
-		PausedUntil: v.PausedUntil, Factors: d.cfg.PlantFactors(), Weather: weather,
+		PausedUntil: v.PausedUntil, Weather: weather,
 	})
 }
 

@@ -30,6 +30,7 @@ import (
 	"sprinkler/agent/versions"
 	"sprinkler/agent/weather"
 	"sprinkler/agent/web"
+	"sprinkler/agent/zones"
 	"sprinkler/broker/server"
 	"sprinkler/httplimit"
 	"sprinkler/tally"
@@ -43,7 +44,7 @@ import (
 func (d *Daemon) Run(parent context.Context) (err error) {
 	ctx, stop := context.WithCancel(parent)
 	defer stop()
-	a := &run{d: d, started: d.opts.Clock.Now(), root: context.WithoutCancel(parent),
+	a := &run{d: d, started: d.opts.Clock.Now(), root: context.WithoutCancel(parent), zones: zones.New(d.cfg),
 		stops: &stopper{cancel: stop, reboot: d.cfg.System.RebootCommand, log: d.log}}
 	defer func() { err = errors.Join(err, a.close()) }()
 	if err := a.open(); err != nil {
@@ -67,6 +68,7 @@ type run struct {
 	stops   *stopper
 	closers []func() error // in the order the parts opened
 
+	zones    *zones.Model // the zones' and the site's settings in force
 	bank     relay.Bank
 	driver   string
 	mets     *metrics.Metrics
@@ -322,7 +324,7 @@ func (a *run) openSchedule() (inputs []string, err error) {
 	if a.wx != nil {
 		wx = a.wx
 	}
-	if a.sched, err = d.openSchedule(a.v, a.state, loc, a.rep.nudge, hold, closedByHand, wx); err != nil {
+	if a.sched, err = d.openSchedule(a.zones, a.v, a.state, loc, a.rep.nudge, hold, closedByHand, wx); err != nil {
 		return nil, err
 	}
 	a.rep.sched = a.sched
@@ -336,7 +338,7 @@ func (a *run) openSchedule() (inputs []string, err error) {
 	a.svc.Settings = &settingsEditor{a: a, versions: versions.New(d.cfg.Source, filepath.Join(d.cfg.State.Dir, "config-versions"), d.opts.Clock.Now)}
 	a.svc.MaxOpenLimit = d.cfg.Safety.MaxOpen
 	if a.sched != nil {
-		a.svc.Programs = programs.New(d.cfg.Schedule.File, filepath.Join(d.cfg.State.Dir, "programs"), d.cfg.ScheduleEnv(), d.opts.Clock.Now)
+		a.svc.Programs = programs.New(d.cfg.Schedule.File, filepath.Join(d.cfg.State.Dir, "programs"), a.zones, d.opts.Clock.Now)
 		a.svc.Announce = a.rep.resync
 	}
 	if d.opts.Logs != nil {

@@ -161,24 +161,17 @@ func (z *settingsEditor) setZone(args topics.ZoneSetArgs, by string, checkRevisi
 	return settingsOf(want), nil
 }
 
-// recheck puts the schedule's view of the zones and the site in force after next was written.
+// recheck puts next's zones and site in force, after next was written: every part reads them
+// from the model from now on; the schedule checks its file against them once more.
 func (z *settingsEditor) recheck(next config.Config, by string) {
 	a := z.a
-	if a.wx != nil {
-		a.wx.SetSettings(next.WeatherSettings())
-	}
+	a.zones.Replace(next)
 	if a.sched == nil {
 		return
 	}
-	names := map[int]string{}
-	for _, zc := range next.Zones {
-		names[zc.ID] = zc.Name
-	}
-	env := next.ScheduleEnv()
-	if err := a.sched.SetZones(env, names, next.Unscaled(), next.PlantFactors(), by); err != nil {
+	if err := a.sched.Recheck(by); err != nil {
 		a.d.log.Error("the schedule refused the changed settings it was checked against", "err", err)
 	}
-	a.svc.Programs.SetEnv(env)
 }
 
 // siteOf is the site's settings in cfg, with their revision.

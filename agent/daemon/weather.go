@@ -22,7 +22,7 @@ func (a *run) openWeather() error {
 	if err != nil {
 		return err
 	}
-	wx, err := weather.Open(weather.Options{Settings: d.cfg.WeatherSettings(), Inputs: d.cfg.WeatherInputs(),
+	wx, err := weather.Open(weather.Options{Rules: a.zones, Inputs: d.cfg.WeatherInputs(),
 		Dir: filepath.Join(d.cfg.State.Dir, "weather"), Location: loc, Clock: d.opts.Clock, At: at,
 		LastWatered: a.lastWatered, Apply: a.applyWeather, Log: d.log.With("component", "weather")})
 	if err != nil {
@@ -45,7 +45,7 @@ func (a *run) openWeather() error {
 func (a *run) lastWatered() time.Time {
 	var last time.Time
 	for _, r := range a.hist.Runs(0, a.started.AddDate(0, 0, -31)) {
-		if r.Owner == topics.OwnerSchedule && r.ActualS > 0 && a.sched != nil && a.sched.FollowsLevel(r.Zone) && r.Ended.After(last) {
+		if r.Owner == topics.OwnerSchedule && r.ActualS > 0 && a.zones.FollowsLevel(r.Zone) && r.Ended.After(last) {
 			last = r.Ended.Time
 		}
 	}

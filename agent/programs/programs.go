@@ -28,29 +28,22 @@ type Store struct {
 	path     string
 	versions *versions.File
 	now      func() time.Time
+	zones    Zones
 	mu       sync.Mutex // one change at a time
-
-	envMu sync.RWMutex
-	env   schedule.Env
 }
 
-// New returns the store of the profile file at path, checked against env, keeping its
+// Zones are the zones' settings in force, read at each check: a schedule.Env is one whose
+// settings never change.
+type Zones interface {
+	// ScheduleEnv is what a program is checked against: the zones it may water, with their
+	// longest runs, and the site.
+	ScheduleEnv() schedule.Env
+}
+
+// New returns the store of the profile file at path, checked against zones, keeping its
 // versions in dir.
-func New(path, dir string, env schedule.Env, now func() time.Time) *Store {
-	return &Store{path: path, versions: versions.New(path, dir, now), env: env, now: now}
-}
-
-// SetEnv changes what the programs are checked against (a zone's maximum changed).
-func (s *Store) SetEnv(env schedule.Env) {
-	s.envMu.Lock()
-	defer s.envMu.Unlock()
-	s.env = env
-}
-
-func (s *Store) environment() schedule.Env {
-	s.envMu.RLock()
-	defer s.envMu.RUnlock()
-	return s.env
+func New(path, dir string, zones Zones, now func() time.Time) *Store {
+	return &Store{path: path, versions: versions.New(path, dir, now), zones: zones, now: now}
 }
 
 // Revision names a document's content: it changes whenever the program does.
@@ -65,7 +58,7 @@ func (s *Store) current() ([]byte, *schedule.File, error) {
 	if err != nil {
 		return nil, nil, topics.Errorf(topics.CodeUnavailable, "the profile file: %v", err)
 	}
-	f, err := schedule.Parse(s.path, src, s.environment())
+	f, err := schedule.Parse(s.path, src, s.zones.ScheduleEnv())
 	if err != nil {
 		return nil, nil, topics.Errorf(topics.CodeUnavailable, "the profile file as it is on disk does not load: %v", err)
 	}
@@ -101,7 +94,7 @@ func (s *Store) Preview(doc topics.ProgramDoc, from time.Time, span time.Duratio
 	if err != nil {
 		return nil, topics.Errorf(topics.CodeInternal, "program: %v", err)
 	}
-	f, err := schedule.Parse(s.path, src, s.environment())
+	f, err := schedule.Parse(s.path, src, s.zones.ScheduleEnv())
 	if err != nil {
 		return nil, topics.Errorf(topics.CodeBadRequest, "program %q: %s", doc.Name, placeRe.ReplaceAllString(err.Error(), ""))
 	}
@@ -257,7 +250,7 @@ func (s *Store) change(by, action, program string, fn edit) (topics.ProgramDoc, 
 			return before[i], nil
 		}
 	}
-	g, err := schedule.Parse(s.path, out, s.environment())
+	g, err := schedule.Parse(s.path, out, s.zones.ScheduleEnv())
 	if err != nil {
 		// The lines are the new file's, which the client never saw: the profile, zone and
 		// field name the place.
@@ -352,7 +345,7 @@ func (s *Store) Restore(v int, by string) error {
 	if old == nil {
 		return topics.Errorf(topics.CodeBadRequest, "no version %d kept (program_versions lists them)", v)
 	}
-	if _, err := schedule.Parse(s.path, old, s.environment()); err != nil {
+	if _, err := schedule.Parse(s.path, old, s.zones.ScheduleEnv()); err != nil {
 		return topics.Errorf(topics.CodeBadRequest, "version %d does not load with this configuration: %v", v, err)
 	}
 	src, err := os.ReadFile(s.path)

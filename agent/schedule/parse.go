@@ -55,6 +55,9 @@ type Env struct {
 	Site  *Site
 }
 
+// ScheduleEnv is e: an Env is the settings of zones that never change.
+func (e Env) ScheduleEnv() Env { return e }
+
 // Load reads and checks the profile file at path.
 func Load(path string, env Env) (*File, error) {
 	src, err := os.ReadFile(path)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"sprinkler/agent/clock"
-	"sprinkler/agent/schedule"
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/valves"
 )
@@ -54,7 +53,7 @@ func BenchmarkSwitchingDelay(b *testing.B) {
 			bank := &stampBank{on: make(chan time.Time, 1)}
 			v := valves.New("g", []valves.Zone{{ID: 1, DefaultDuration: time.Minute, MaxDuration: time.Hour}}, bank, clk,
 				slog.New(slog.DiscardHandler), valves.Options{Limits: unlimited})
-			e, err := scheduler.New(scheduler.Options{Path: path, Zones: schedule.Zones{1: time.Hour}, Location: berlin, Clock: clk,
+			e, err := scheduler.New(scheduler.Options{Path: path, Zones: zonesOf(1), Location: berlin, Clock: clk,
 				Valves: v, Log: slog.New(slog.DiscardHandler)})
 			if err != nil {
 				b.Fatal(err)

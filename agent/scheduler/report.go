@@ -88,7 +88,7 @@ func (e *Engine) Summary(zones bool) topics.ScheduleReply {
 	today := e.planned(midnight, midnight.AddDate(0, 0, 1))
 	ahead := e.plan(e.upcoming(now))
 	for _, prog := range e.active.Programs {
-		zs := topics.ZoneSchedule{Zone: prog.Zone, Name: e.o.Names[prog.Zone], Today: []topics.PlannedRun{}}
+		zs := topics.ZoneSchedule{Zone: prog.Zone, Name: e.o.Zones.Name(prog.Zone), Today: []topics.PlannedRun{}}
 		for _, p := range today {
 			if p.Zone == prog.Zone && p.Start.Before(midnight.AddDate(0, 0, 1)) && !p.Start.Before(midnight) {
 				zs.Today = append(zs.Today, p)
@@ -144,7 +144,7 @@ func (e *Engine) plan(ws []schedule.Window) []topics.PlannedRun {
 		p := topics.PlannedRun{Zone: w.Zone, Start: topics.Time{Time: w.Start}, End: topics.Time{Time: w.End},
 			Profile: w.Profile, Skipped: e.mayRun(w, w.Start)}
 		var notes []string
-		if lvl := e.zoneLevel(w.Zone, w.Start); e.active.WaterLevel && !e.o.Unscaled[w.Zone] && lvl != 100 {
+		if lvl := e.zoneLevel(w.Zone, w.Start); e.active.WaterLevel && e.o.Zones.FollowsLevel(w.Zone) && lvl != 100 {
 			notes = append(notes, fmt.Sprintf("water level %d%%", lvl))
 		}
 		if w.Start.Before(paused) {

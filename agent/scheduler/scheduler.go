@@ -56,13 +56,21 @@ type Skip struct {
 	By    string    `json:"by,omitempty"`
 }
 
+// Zones are the zones' settings in force, read at each use: a change is in force from the
+// next window on. Calls hold the engine's lock, so they must not call back into it.
+type Zones interface {
+	// ScheduleEnv is what the profile file is checked against: the zones a profile may
+	// water, with their longest runs, and where the garden is, for sunrise and sunset.
+	ScheduleEnv() schedule.Env
+	Name(zone int) string
+	FollowsLevel(zone int) bool   // the zone's runs follow the water level
+	PlantFactor(zone int) float64 // scales the water level for the zone's plants
+}
+
 // Options configure an Engine.
 type Options struct {
-	Path     string         // the profile file
-	Zones    schedule.Zones // the zones a profile may water, with their longest runs
-	Site     *schedule.Site // where the garden is, for sunrise and sunset; nil: not known
-	Names    map[int]string // zone names, for replies
-	Unscaled map[int]bool   // zones whose runs ignore the water level
+	Path     string // the profile file
+	Zones    Zones  // the zones' settings in force
 	Location *time.Location
 	Clock    clock.Clock
 	Valves   Valves
@@ -83,9 +91,6 @@ type Options struct {
 	// MinRun is the shortest run the water level may scale a window to; shorter ones are
 	// skipped.
 	MinRun time.Duration
-	// Factors are the zones' plant factors other than 1: each scales the water level for its
-	// zone.
-	Factors map[int]float64
 	// Weather, when set, decides the water level and the rain skips of each day (Weather).
 	Weather Weather
 }
@@ -122,7 +127,7 @@ type Engine struct {
 // New loads the profile file and returns an engine that has not started. A bad file is an
 // error naming file, line, profile, zone and field.
 func New(o Options) (*Engine, error) {
-	f, err := schedule.Load(o.Path, schedule.Env{Zones: o.Zones, Site: o.Site})
+	f, err := schedule.Load(o.Path, o.Zones.ScheduleEnv())
 	if err != nil {
 		return nil, err
 	}
@@ -250,7 +255,7 @@ func (e *Engine) windows(from, to time.Time) []schedule.Window {
 		return ws
 	}
 	for i, w := range ws {
-		if pct := e.zoneLevel(w.Zone, w.Start); !e.o.Unscaled[w.Zone] && pct != 100 {
+		if pct := e.zoneLevel(w.Zone, w.Start); e.o.Zones.FollowsLevel(w.Zone) && pct != 100 {
 			ws[i].End = w.Start.Add(w.End.Sub(w.Start) * time.Duration(pct) / 100)
 		}
 	}
@@ -278,8 +283,8 @@ func (e *Engine) advice(t time.Time) (level int, skip string) {
 // Called with mu held.
 func (e *Engine) zoneLevel(zone int, t time.Time) int {
 	level, _ := e.advice(t)
-	f, ok := e.o.Factors[zone]
-	if !ok {
+	f := e.o.Zones.PlantFactor(zone)
+	if f == 1 {
 		return level
 	}
 	return min(int(math.Round(float64(level)*f)), topics.MaxWaterLevel)
@@ -288,13 +293,13 @@ func (e *Engine) zoneLevel(zone int, t time.Time) int {
 // mayRun says why window w must not start now, or "" when it may.
 func (e *Engine) mayRun(w schedule.Window, now time.Time) string {
 	skipped, rain := e.skipped(w), ""
-	if !e.o.Unscaled[w.Zone] {
+	if e.o.Zones.FollowsLevel(w.Zone) {
 		_, rain = e.advice(w.Start)
 	}
 	switch {
 	case rain != "":
 		return rain
-	case e.active.WaterLevel && !e.o.Unscaled[w.Zone] && w.End.Sub(w.Start) < max(e.o.MinRun, time.Second):
+	case e.active.WaterLevel && e.o.Zones.FollowsLevel(w.Zone) && w.End.Sub(w.Start) < max(e.o.MinRun, time.Second):
 		return fmt.Sprintf("the water level %d%% makes the run %v, shorter than schedule.min_run", e.zoneLevel(w.Zone, w.Start), w.End.Sub(w.Start).Round(time.Second))
 	case skipped != "":
 		return skipped
@@ -371,10 +376,7 @@ func (e *Engine) Reload(by string) error { return e.reload(by, "", "") }
 func (e *Engine) ReloadRenamed(old, renamed, by string) error { return e.reload(by, old, renamed) }
 
 func (e *Engine) reload(by, old, renamed string) error {
-	e.mu.Lock()
-	env := schedule.Env{Zones: e.o.Zones, Site: e.o.Site} // SetZones changes them
-	e.mu.Unlock()
-	f, err := schedule.Load(e.o.Path, env)
+	f, err := schedule.Load(e.o.Path, e.o.Zones.ScheduleEnv())
 	if err != nil {
 		e.o.Log.Warn("schedule: reload refused; keeping the running schedule", "err", err)
 		return topics.Errorf(topics.CodeBadRequest, "reload refused, the running schedule is kept: %v", err)
@@ -399,26 +401,17 @@ func (e *Engine) reload(by, old, renamed string) error {
 	return nil
 }
 
-// FollowsLevel reports whether zone's scheduled runs follow the water level, as the zones'
-// settings are now.
-func (e *Engine) FollowsLevel(zone int) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return !e.o.Unscaled[zone]
-}
-
-// SetZones changes what the profile file is checked against (the zones and the site), the
-// zones' names, which of them ignore the water level and their plant factors, after a zone's or the site's settings
-// changed. A file that does not fit the new zones (a run beyond a lowered
-// maximum) is refused with what is wrong, and nothing changes.
-func (e *Engine) SetZones(env schedule.Env, names map[int]string, unscaled map[int]bool, factors map[int]float64, by string) error {
-	f, err := schedule.Load(e.o.Path, env)
+// Recheck checks the profile file again against the zones' settings, after they changed.
+// A file that does not fit them (a run beyond a lowered maximum) is an error, and the
+// running schedule is kept; the caller checked it fits before it changed them.
+func (e *Engine) Recheck(by string) error {
+	f, err := schedule.Load(e.o.Path, e.o.Zones.ScheduleEnv())
 	if err != nil {
 		return topics.Errorf(topics.CodeBadRequest, "the schedule does not fit: %v", err)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.o.Zones, e.o.Site, e.o.Names, e.o.Unscaled, e.o.Factors, e.file = env.Zones, env.Site, names, unscaled, factors, f
+	e.file = f
 	e.active = e.pick(e.active.Name)
 	e.lastEval = e.o.Clock.Now()
 	e.arm(e.lastEval)

@@ -12,7 +12,6 @@ import (
 
 	"sprinkler/agent/clock/clocktest"
 	"sprinkler/agent/relay/relaytest"
-	"sprinkler/agent/schedule"
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/valves"
 	"sprinkler/topics"
@@ -61,7 +60,7 @@ func newRig(t *testing.T, start time.Time, limits valves.Limits, st scheduler.St
 	}
 	var err error
 	r.e, err = scheduler.New(scheduler.Options{
-		Path: r.path, Zones: schedule.Zones{1: time.Hour, 2: time.Hour, 3: time.Hour, 4: time.Hour}, Location: berlin,
+		Path: r.path, Zones: zonesOf(1, 2, 3, 4), Location: berlin,
 		Clock: r.clk, Valves: r.v, Log: log, Resume: true, State: st,
 		Save: func(s scheduler.State) error { r.saved = append(r.saved, s); return nil },
 	})
@@ -306,7 +305,7 @@ func TestDSTStarts(t *testing.T) {
 		clk := clocktest.New(at(tc.from))
 		bank := relaytest.New(1)
 		v := valves.New("g", []valves.Zone{{ID: 1, DefaultDuration: time.Minute, MaxDuration: time.Hour}}, bank, clk, slog.New(slog.DiscardHandler), valves.Options{Limits: unlimited})
-		e, err := scheduler.New(scheduler.Options{Path: path, Zones: schedule.Zones{1: time.Hour}, Location: berlin, Clock: clk, Valves: v, Log: slog.New(slog.DiscardHandler)})
+		e, err := scheduler.New(scheduler.Options{Path: path, Zones: zonesOf(1), Location: berlin, Clock: clk, Valves: v, Log: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
 		}

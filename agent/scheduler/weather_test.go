@@ -9,7 +9,6 @@ import (
 
 	"sprinkler/agent/clock/clocktest"
 	"sprinkler/agent/relay/relaytest"
-	"sprinkler/agent/schedule"
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/valves"
 	"sprinkler/topics"
@@ -32,8 +31,8 @@ func TestPlantFactorsAndWeatherSkip(t *testing.T) {
 	zones := []valves.Zone{{ID: 1, MaxDuration: time.Hour}, {ID: 2, MaxDuration: time.Hour}, {ID: 3, MaxDuration: time.Hour}}
 	v := valves.New("garden", zones, relaytest.New(3), clk, log, valves.Options{Limits: unlimited})
 	wx := decisions{}
-	e, err := scheduler.New(scheduler.Options{Path: path, Zones: schedule.Zones{1: time.Hour, 2: time.Hour, 3: time.Hour}, Location: berlin,
-		Clock: clk, Valves: v, Log: log, Unscaled: map[int]bool{3: true}, Factors: map[int]float64{2: 0.5}, Weather: wx})
+	e, err := scheduler.New(scheduler.Options{Path: path, Zones: fixed{ids: []int{1, 2, 3}, unscaled: map[int]bool{3: true}, factors: map[int]float64{2: 0.5}},
+		Location: berlin, Clock: clk, Valves: v, Log: log, Weather: wx})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +77,7 @@ func TestTheLevelSetByHandAndTheWeathers(t *testing.T) {
 	log := slog.New(slog.DiscardHandler)
 	v := valves.New("garden", []valves.Zone{{ID: 1, MaxDuration: time.Hour}}, relaytest.New(1), clk, log, valves.Options{Limits: unlimited})
 	wx := decisions{"2026-07-01": {Level: 150, ComputedAt: topics.Time{Time: clk.Now()}}}
-	e, err := scheduler.New(scheduler.Options{Path: path, Zones: schedule.Zones{1: time.Hour}, Location: berlin, Clock: clk, Valves: v, Log: log, Weather: wx})
+	e, err := scheduler.New(scheduler.Options{Path: path, Zones: zonesOf(1), Location: berlin, Clock: clk, Valves: v, Log: log, Weather: wx})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,6 +26,9 @@ type Settings struct {
 	FallbackDays int
 }
 
+// WeatherSettings is s: a Settings is rules that never change.
+func (s Settings) WeatherSettings() Settings { return s }
+
 // balanceDay is one day the balance weighs.
 type balanceDay struct {
 	date   string

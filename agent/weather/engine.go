@@ -33,9 +33,15 @@ type Input struct {
 	Total    bool          // rain: a running total, not the rain of each event
 }
 
+// Rules give the rules in force (a Settings is rules that never change). A computation reads
+// them once, so it uses one whole set.
+type Rules interface {
+	WeatherSettings() Settings
+}
+
 // Options configure an Engine.
 type Options struct {
-	Settings
+	Rules    Rules // the rules in force, read at each computation
 	Inputs   []Input
 	Dir      string // the state directory's folder for the weather
 	Location *time.Location
@@ -56,10 +62,10 @@ const keepDays = 60
 // Engine is the agent's weather. It is safe for concurrent use.
 //
 // Locks: wmu serialises the writes of the decisions (days.json) and is taken before mu; mu
-// guards the settings, the decisions in memory, the timer and the inputs' counters, and is
-// never held across a disk write or a call out of the package (Apply, LastWatered): a window
-// start that asks SkipOn waits on nothing but memory. The store has its own lock, taken
-// without mu.
+// guards the decisions in memory, the timer and the inputs' counters, and is never held
+// across a disk write or a call out of the package (Rules, Apply, LastWatered): a window start
+// that asks for the day's Decision waits on nothing but memory. The store has its own lock,
+// taken without mu.
 type Engine struct {
 	o      Options
 	store  *Store
@@ -266,9 +272,7 @@ func (e *Engine) Compute(by string) topics.WeatherDay {
 	if f, ok := e.fresh(ForecastRain, now); ok {
 		d.ForecastMm = ptr(round2(f.V))
 	}
-	e.mu.Lock()
-	set := e.o.Settings
-	e.mu.Unlock()
+	set := e.o.Rules.WeatherSettings()
 	var days []balanceDay
 	for _, date := range e.window(now, set.BalanceDays) {
 		s, notes := e.summary(date, now)
@@ -379,13 +383,6 @@ func (e *Engine) fresh(q string, now time.Time) (Reading, bool) {
 // stale says reading r is older than maxAge (0: never stale).
 func stale(r Reading, maxAge time.Duration, now time.Time) bool {
 	return maxAge > 0 && now.Sub(r.At) > maxAge
-}
-
-// SetSettings changes the rules from the next decision on (the site moved, say).
-func (e *Engine) SetSettings(s Settings) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.o.Settings = s
 }
 
 // decisionOf is the decision for date (YYYY-MM-DD), if one was made: the newest. Called with

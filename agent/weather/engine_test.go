@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"sprinkler/agent/clock/clocktest"
+	"sprinkler/agent/config"
 	"sprinkler/agent/et0"
 	"sprinkler/agent/reading"
 	"sprinkler/agent/weather"
+	"sprinkler/agent/zones"
 	"sprinkler/topics"
 )
 
@@ -25,6 +27,7 @@ type garden struct {
 	applied []topics.WeatherDay
 	dir     string
 	watered time.Time
+	rules   weather.Rules // nil: fixed ones
 }
 
 func paths(t *testing.T, spec string) reading.Path {
@@ -37,9 +40,13 @@ func paths(t *testing.T, spec string) reading.Path {
 
 func open(t *testing.T, clk *clocktest.Fake, dir string, g *garden) {
 	t.Helper()
+	var rules weather.Rules = weather.Settings{Site: et0.Site{LatitudeDeg: 50.8, ElevationM: 100}, BaselineMm: 4, BalanceDays: 7,
+		RainFactor: 0.8, RainSkipMm: 5, ForecastSkipMm: 6, FallbackDays: 2}
+	if g.rules != nil {
+		rules = g.rules
+	}
 	e, err := weather.Open(weather.Options{
-		Settings: weather.Settings{Site: et0.Site{LatitudeDeg: 50.8, ElevationM: 100}, BaselineMm: 4, BalanceDays: 7, RainFactor: 0.8,
-			RainSkipMm: 5, ForecastSkipMm: 6, FallbackDays: 2},
+		Rules: rules,
 		Inputs: []weather.Input{
 			{Quantity: weather.Temperature, Topic: "station/outdoor", Path: paths(t, "temperature"), MaxAge: 2 * time.Hour},
 			{Quantity: weather.Humidity, Topic: "station/hum", Path: paths(t, "outdoor.humidity"), MaxAge: 2 * time.Hour},
@@ -62,7 +69,13 @@ func open(t *testing.T, clk *clocktest.Fake, dir string, g *garden) {
 // started is a garden on a fresh clock at 03:30 on 1 July, its engine started.
 func started(t *testing.T, dir string) *garden {
 	t.Helper()
-	g := &garden{}
+	return startedWith(t, dir, nil)
+}
+
+// startedWith is started with rules (nil: fixed ones).
+func startedWith(t *testing.T, dir string, rules weather.Rules) *garden {
+	t.Helper()
+	g := &garden{rules: rules}
 	open(t, clocktest.New(time.Date(2026, 7, 1, 3, 30, 0, 0, time.UTC)), dir, g)
 	g.e.Start()
 	return g
@@ -288,19 +301,24 @@ func TestReadingsCheckedOnArrival(t *testing.T) {
 	}
 }
 
-// TestSettingsChangeDuringTheComputation: the site and the balance change (as site_set does)
-// while the daily computation runs and a window start asks for the day's skip; under -race
-// nothing is read unguarded, and each computation uses one whole set of settings.
+// TestSettingsChangeDuringTheComputation: the site and the balance change in the agent's zone
+// model (as site_set does) while the daily computation runs and a window start asks for the
+// day's skip; under -race nothing is read unguarded, and each computation uses one whole set
+// of settings.
 func TestSettingsChangeDuringTheComputation(t *testing.T) {
-	g := started(t, t.TempDir())
+	cfg := func(i int) config.Config {
+		return config.Config{Site: config.Site{Latitude: 40 + float64(i%10), Elevation: 100}, Weather: config.Weather{BaselineMm: 4,
+			BalanceDays: 1 + i%7, RainFactor: 0.8, RainSkipMm: 5, ForecastSkipMm: 6, FallbackDays: 2}}
+	}
+	model := zones.New(cfg(0))
+	g := startedWith(t, t.TempDir(), model)
 	total := 0.0
 	g.day(t, 12, 24, 0, &total)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for i := range 200 {
-			g.e.SetSettings(weather.Settings{Site: et0.Site{LatitudeDeg: 40 + float64(i%10), ElevationM: 100}, BaselineMm: 4,
-				BalanceDays: 1 + i%7, RainFactor: 0.8, RainSkipMm: 5, ForecastSkipMm: 6, FallbackDays: 2})
+			model.Replace(cfg(i))
 			_ = skipOn(g.e, "2026-07-02")
 		}
 	}()
