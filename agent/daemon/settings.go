@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -111,26 +110,8 @@ func (z *settingsEditor) setZone(args topics.ZoneSetArgs, by string, checkRevisi
 		return topics.ZoneSettings{}, topics.Errorf(topics.CodeConflict, "zone %d changed since revision %q (it is %s now): read it again", args.Zone, args.Revision, cur.Revision)
 	}
 	want := was
-	if args.Name != nil {
-		want.Name = strings.TrimSpace(*args.Name)
-	}
-	if args.DefaultDurationS != nil {
-		want.DefaultDuration = time.Duration(*args.DefaultDurationS * float64(time.Second)).Round(time.Second)
-	}
-	if args.MaxDurationS != nil {
-		want.MaxDuration = time.Duration(*args.MaxDurationS * float64(time.Second)).Round(time.Second)
-	}
-	if args.Group != nil {
-		want.Group = strings.TrimSpace(*args.Group)
-	}
-	if args.Enabled != nil {
-		want.Enabled = args.Enabled
-	}
-	if args.WaterLevel != nil {
-		want.WaterLevel = args.WaterLevel
-	}
-	if args.PlantFactor != nil {
-		want.PlantFactor = *args.PlantFactor
+	for _, f := range zoneFields {
+		f.take(&want, args)
 	}
 	out, err := withZone(src, i, was, want)
 	if err != nil {
@@ -362,9 +343,9 @@ func restartNeeded(cur, next config.Config) string {
 	a := cur
 	a.Zones = slices.Clone(cur.Zones)
 	for i, zn := range next.Zones {
-		z := &a.Zones[i]
-		z.Name, z.DefaultDuration, z.MaxDuration, z.Group, z.Enabled, z.WaterLevel = zn.Name, zn.DefaultDuration, zn.MaxDuration, zn.Group, zn.Enabled, zn.WaterLevel
-		z.PlantFactor = zn.PlantFactor
+		for _, f := range zoneFields {
+			f.copy(&a.Zones[i], zn)
+		}
 	}
 	a.Site, a.Source = next.Site, next.Source
 	a.Agent.Timezone = next.Agent.Timezone // written; in force at the next start, as a site_set's
@@ -388,38 +369,15 @@ func withZone(src []byte, i int, was, zc config.Zone) ([]byte, error) {
 		return nil, fmt.Errorf("the file has no zone entry %d", i+1)
 	}
 	n := configs.Clone(items[i])
-	if zc.Name != was.Name {
-		configs.SetField(n, "name", zc.Name, "!!str")
-	}
-	if zc.DefaultDuration != was.DefaultDuration {
-		configs.SetField(n, "default_duration", topics.FormatDuration(zc.DefaultDuration), "!!str")
-	}
-	if zc.MaxDuration != was.MaxDuration {
-		configs.SetField(n, "max_duration", topics.FormatDuration(zc.MaxDuration), "!!str")
-	}
-	if zc.Group != was.Group && zc.Group != "" {
-		configs.SetField(n, "group", zc.Group, "!!str")
-	} else if zc.Group == "" {
-		configs.DropField(n, "group")
-	}
-	for _, f := range []struct {
-		key     string
-		on, was bool
-	}{{"enabled", zc.On(), was.On()}, {"water_level", zc.FollowsLevel(), was.FollowsLevel()}} {
-		switch {
-		case f.on == f.was:
-		case f.on:
-			configs.DropField(n, f.key) // the default: the line stays short
+	for _, f := range zoneFields {
+		v, tag := f.file(zc)
+		switch old, _ := f.file(was); {
+		case v == old:
+		case v == "":
+			configs.DropField(n, f.key)
 		default:
-			configs.SetField(n, f.key, "false", "!!bool")
+			configs.SetField(n, f.key, v, tag)
 		}
-	}
-	switch f := zc.Factor(); {
-	case f == was.Factor():
-	case f == 1:
-		configs.DropField(n, "plant_factor") // the default
-	default:
-		configs.SetField(n, "plant_factor", strconv.FormatFloat(f, 'f', -1, 64), "!!float")
 	}
 	if err := e.SetItem("zones", i, n); err != nil {
 		return nil, err
@@ -439,33 +397,4 @@ func checkConfig(path string, data []byte) (config.Config, error) {
 		return config.Config{}, topics.Errorf(topics.CodeBadRequest, "not changed: %v", err)
 	}
 	return cfg, nil
-}
-
-func describeChange(was, now config.Zone) string {
-	var parts []string
-	if was.Name != now.Name {
-		parts = append(parts, fmt.Sprintf("name %q → %q", was.Name, now.Name))
-	}
-	if was.DefaultDuration != now.DefaultDuration {
-		parts = append(parts, fmt.Sprintf("default run %s → %s", topics.FormatDuration(was.DefaultDuration), topics.FormatDuration(now.DefaultDuration)))
-	}
-	if was.MaxDuration != now.MaxDuration {
-		parts = append(parts, fmt.Sprintf("longest run %s → %s", topics.FormatDuration(was.MaxDuration), topics.FormatDuration(now.MaxDuration)))
-	}
-	if was.Group != now.Group {
-		parts = append(parts, fmt.Sprintf("group %q → %q", was.Group, now.Group))
-	}
-	if was.On() != now.On() {
-		parts = append(parts, map[bool]string{true: "enabled", false: "disabled"}[now.On()])
-	}
-	if was.FollowsLevel() != now.FollowsLevel() {
-		parts = append(parts, map[bool]string{true: "follows the water level", false: "ignores the water level"}[now.FollowsLevel()])
-	}
-	if was.Factor() != now.Factor() {
-		parts = append(parts, fmt.Sprintf("plant factor %g → %g", was.Factor(), now.Factor()))
-	}
-	if len(parts) == 0 {
-		return "nothing changed"
-	}
-	return strings.Join(parts, ", ")
 }
