@@ -81,6 +81,15 @@ func TestEveryCommandSaysWhatItGot(t *testing.T) {
 	programs := []topics.ProgramSummary{{Name: "summer", Active: true, Zones: []int{1, 2}, Revision: "p1"}, {Name: "winter", Zones: []int{3}, Revision: "p2"}}
 	weather := topics.WeatherReport{Inputs: []topics.WeatherInput{{Quantity: "temperature", Topic: "station/t", Unit: "C", Value: &fifteen, ValueUnit: "°C", At: &at6}},
 		Today: &topics.WeatherDay{Date: "2030-06-01", Level: 120, Source: topics.LevelFromWeather}}
+	sent := map[string]bool{}
+	defer func() {
+		sent[topics.CmdProgramPut], sent[topics.CmdProgramPreview] = true, true // from a file: programs_internal_test.go
+		for _, c := range topics.Commands {
+			if !sent[c.Name] {
+				t.Errorf("no case sends %s", c.Name)
+			}
+		}
+	}()
 	for _, tc := range []struct {
 		args  []string
 		reply map[string]any
@@ -167,8 +176,20 @@ func TestEveryCommandSaysWhatItGot(t *testing.T) {
 		{[]string{"reload"}, map[string]any{topics.CmdReload: []topics.ProfileInfo{{Name: "summer", Active: true}}}, []call{{topics.CmdReload, "null"}}, []string{"summer"}},
 		{[]string{"run"}, map[string]any{topics.CmdRun: topics.ScheduleReply{Profile: "summer", Auto: true}}, []call{{topics.CmdRun, "null"}}, []string{"summer"}},
 		{[]string{"stop"}, map[string]any{topics.CmdStop: topics.ScheduleReply{Profile: "summer"}}, []call{{topics.CmdStop, "null"}}, []string{"summer"}},
+		{[]string{"close", "all"}, map[string]any{topics.CmdClose: []topics.ZoneChange{{Zone: 1, State: topics.StateClosed}}},
+			[]call{{topics.CmdClose, `{"zones":"all"}`}}, []string{"zone 1 closed"}},
+		{[]string{"water-level", "80"}, map[string]any{topics.CmdWaterLevel: topics.ScheduleReply{Profile: "summer", WaterLevel: 80, ScalesRuns: true}},
+			[]call{{topics.CmdWaterLevel, `{"percent":80}`}}, []string{"water level 80%; the active profile summer follows it"}},
+		{[]string{"clear-errors"}, map[string]any{topics.CmdClearErrors: nil}, []call{{topics.CmdClearErrors, "null"}}, []string{"error log cleared"}},
+		{[]string{"shutdown"}, map[string]any{topics.CmdShutdown: nil}, []call{{topics.CmdShutdown, "null"}}, []string{"every relay is off"}},
+		{[]string{"reboot"}, map[string]any{topics.CmdReboot: nil}, []call{{topics.CmdReboot, "null"}}, []string{"will reboot the machine"}},
+		{[]string{"fail"}, map[string]any{topics.CmdFail: nil}, []call{{topics.CmdFail, "null"}}, []string{"no error was raised"}},
+		{[]string{"commands"}, map[string]any{topics.CmdCommands: topics.Commands}, []call{{topics.CmdCommands, "null"}}, []string{"open", "zone set", "program apply"}},
 	} {
 		calls, out, err := talk(t, tc.reply, tc.args...)
+		for _, c := range calls {
+			sent[c.cmd] = true
+		}
 		if err != nil {
 			t.Errorf("%v: %v", tc.args, err)
 			continue
