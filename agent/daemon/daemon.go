@@ -6,11 +6,12 @@
 // one below it calling up.
 //
 //	settingsEditor.mu           one change of the zones or the site at a time
-//	scheduler.Engine.mu         the schedule; asks the weather and the valves under it
+//	scheduler.Engine.mu         the schedule; asks the zones, the weather and the valves under it
 //	weather.Engine.wmu, .mu     the decisions (wmu only around the write of days.json, which
 //	                            holds mu just to copy them); weather.Store.mu, the readings
 //	valves.Controller.mu        the governor; switches the relays (a GPIO write) under it
 //	state.mu                    the state document in memory
+//	zones.Model.mu              the zones' and the site's settings in force; a leaf, read by all
 //
 // No disk or network write is made while holding a lock that a command, a window start or a
 // publish takes: the state, the history, the readings and the decisions are written by their
