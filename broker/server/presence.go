@@ -78,7 +78,8 @@ func (p *presence) up(cl *mqtt.Client, info topics.ClientInfo) {
 	p.put(info)
 }
 
-// down records that cl left now.
+// down records that cl left now: it is listed as gone, and those it pushes past MaxGone are
+// forgotten, in one step.
 func (p *presence) down(cl *mqtt.Client) {
 	now := time.Now()
 	p.mu.Lock()
@@ -90,16 +91,25 @@ func (p *presence) down(cl *mqtt.Client) {
 	e.info.Online, e.info.DisconnectedAt = false, topics.At(now)
 	info := e.info
 	p.gone = append(p.gone, e)
+	forgotten := p.prune(now)
 	p.mu.Unlock()
 	p.put(info)
-	p.prune(now)
+	p.clearAll(forgotten)
 }
 
-// prune forgets the clients that left a retention ago, or more than MaxGone clients ago, and
-// arms the one timer for the next that is due.
-func (p *presence) prune(now time.Time) {
+// expire forgets the clients whose retention has passed.
+func (p *presence) expire() {
 	p.mu.Lock()
-	var clear []string
+	forgotten := p.prune(time.Now())
+	p.mu.Unlock()
+	p.clearAll(forgotten)
+}
+
+// prune forgets the clients that left a retention ago, or more than MaxGone clients ago,
+// arms the one timer for the next that is due, and returns the ids whose retained entries to
+// clear. Called with mu held.
+func (p *presence) prune(now time.Time) []string {
+	var forgotten []string
 	for len(p.gone) > 0 {
 		old := p.gone[0]
 		if p.clients[old.info.ID] == old && len(p.gone) <= MaxGone && now.Sub(old.info.DisconnectedAt.Time) < p.retention {
@@ -108,19 +118,22 @@ func (p *presence) prune(now time.Time) {
 		p.gone = p.gone[1:]
 		if p.clients[old.info.ID] == old {
 			delete(p.clients, old.info.ID)
-			clear = append(clear, old.info.ID)
+			forgotten = append(forgotten, old.info.ID)
 		}
 	}
 	if len(p.gone) > 0 {
 		due := p.gone[0].info.DisconnectedAt.Add(p.retention).Sub(now)
 		if p.timer == nil {
-			p.timer = time.AfterFunc(due, func() { p.prune(time.Now()) })
+			p.timer = time.AfterFunc(due, p.expire)
 		} else {
 			p.timer.Reset(due)
 		}
 	}
-	p.mu.Unlock()
-	for _, id := range clear {
+	return forgotten
+}
+
+func (p *presence) clearAll(ids []string) {
+	for _, id := range ids {
 		p.clear(id)
 	}
 }
