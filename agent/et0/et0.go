@@ -160,9 +160,17 @@ func (d Day) check() error {
 			bad(name, *p, lo, hi)
 		}
 	}
-	opt("rh_min", d.RHminPct, 0, 100)
-	opt("rh_max", d.RHmaxPct, 0, 100)
-	opt("rh_mean", d.RHmeanPct, 0, 100)
+	for _, h := range []struct {
+		name string
+		p    *float64
+	}{{"rh_min", d.RHminPct}, {"rh_max", d.RHmaxPct}, {"rh_mean", d.RHmeanPct}} {
+		if h.p == nil {
+			continue
+		}
+		if _, ok := Humidity(*h.p); !ok {
+			errs = append(errs, fmt.Errorf("%s %g: want 0 to 100 (up to %d above counts as 100): %w", h.name, *h.p, HumidityOverPct, ErrRange))
+		}
+	}
 	opt("dewpoint_c", d.DewpointC, -80, 60)
 	opt("wind_ms", d.WindMS, 0, 100)
 	opt("solar_mj_m2", d.SolarMJ, 0, 50)
@@ -176,6 +184,32 @@ func (d Day) check() error {
 		errs = append(errs, fmt.Errorf("method %q: want %s or %s: %w", d.Method, PenmanMonteith, Hargreaves, ErrRange))
 	}
 	return errors.Join(errs...)
+}
+
+// HumidityOverPct is how far above 100 % a relative humidity may be and count as 100 %: a
+// capacitive sensor reads a little over it in fog (CoAgMET's, on 24 days of 2020). Above it, a
+// reading is a fault.
+const HumidityOverPct = 5
+
+// Humidity is a relative humidity as the equations take it: at most 100 %, from a reading up
+// to HumidityOverPct above it; ok is false for a reading below 0 or further above 100.
+func Humidity(pct float64) (v float64, ok bool) {
+	switch {
+	case pct > 100 && pct <= 100+HumidityOverPct:
+		return 100, true
+	case pct >= 0 && pct <= 100:
+		return pct, true
+	}
+	return pct, false // NaN too
+}
+
+// humidity is *p as the equations take it (nil stays nil); check passed it.
+func humidity(p *float64) *float64 {
+	if p == nil {
+		return nil
+	}
+	v, _ := Humidity(*p)
+	return &v
 }
 
 // onlyTemperature reports whether nothing but the temperatures is known.
@@ -193,6 +227,7 @@ func Daily(site Site, d Day) (Result, error) {
 	if math.Abs(site.LatitudeDeg) > 90 || site.ElevationM < -500 || site.ElevationM > 9000 {
 		return Result{}, fmt.Errorf("latitude %g, elevation %g m: %w", site.LatitudeDeg, site.ElevationM, ErrRange)
 	}
+	d.RHminPct, d.RHmaxPct, d.RHmeanPct = humidity(d.RHminPct), humidity(d.RHmaxPct), humidity(d.RHmeanPct)
 	sun := SunOn(site.LatitudeDeg, d.Date.YearDay())
 	if d.Method == Hargreaves || d.Method == "" && d.onlyTemperature() {
 		r := Result{Method: Hargreaves, Tmean: (d.TminC + d.TmaxC) / 2, Dr: sun.Dr, Declination: sun.Declination,

@@ -187,3 +187,22 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestHumidityOver100: a humidity a little above 100 % (fog on a capacitive sensor) counts as
+// 100 %, the same ET0 as 100 %; further above, it is a fault.
+func TestHumidityOver100(t *testing.T) {
+	site := et0.Site{LatitudeDeg: 40, ElevationM: 100}
+	day := func(rh float64) (et0.Result, error) {
+		return et0.Daily(site, et0.Day{Date: date(2020, 3, 16), TminC: 2, TmaxC: 12, RHmaxPct: ptr(rh), RHminPct: ptr(60), WindMS: ptr(2), SolarMJ: ptr(15)})
+	}
+	at100, err := day(100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if over, err := day(102.1); err != nil || over.ET0Mm != at100.ET0Mm {
+		t.Errorf("102.1 %%: %v, %v; want the ET0 of 100 %% (%v)", over.ET0Mm, err, at100.ET0Mm)
+	}
+	if _, err := day(100 + et0.HumidityOverPct + 0.5); err == nil {
+		t.Error("a humidity further above 100 % is taken")
+	}
+}

@@ -83,10 +83,6 @@ var plausible = map[string][2]float64{
 // solarBounds are plausible solar readings: W/m² a moment, or MJ/m² a day.
 var solarBounds = map[string][2]float64{"W/m2": {0, 1500}, "MJ/m2": {0, 45}}
 
-// humidityOver is how far above 100 % a humidity reading may be and count as 100 %: a
-// capacitive sensor reads a little over it in fog.
-const humidityOver = 5
-
 // check bounds v, a reading of quantity q in unit (as sent), in the agent's unit: it returns the
 // value to keep, or why none is.
 func check(q, unit string, v float64) (float64, error) {
@@ -94,8 +90,8 @@ func check(q, unit string, v float64) (float64, error) {
 	if q == Solar {
 		b, ok = solarBounds[unit]
 	}
-	if q == Humidity && v > 100 && v <= 100+humidityOver {
-		v = 100
+	if q == Humidity {
+		v, _ = et0.Humidity(v) // a little over 100 % is 100 %; further, the bounds refuse it
 	}
 	if !ok || v >= b[0] && v <= b[1] { // NaN fails both
 		return v, nil
