@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"sprinkler/agent/balance"
 	"sprinkler/agent/schedule"
 	"sprinkler/agent/valves"
 	"sprinkler/broker/server"
@@ -287,6 +288,16 @@ type Zone struct {
 	// PlantFactor scales the water level for this zone's plants: 1 for a lawn the durations
 	// were set for, less for shrubs or drip (default 1).
 	PlantFactor float64 `mapstructure:"plant_factor"`
+	// The soil and the sprinklers, for a water balance of the zone in millimetres (package
+	// balance); a zone that gives them is watered by its balance in the programs that follow
+	// the water level.
+	Soil             string  `mapstructure:"soil"`                 // a texture of FAO-56 table 19: loam, sandy_loam, ...
+	AvailableWaterMm float64 `mapstructure:"available_water_mm_m"` // mm a metre between field capacity and wilting point; 0: the soil's
+	RootDepthM       float64 `mapstructure:"root_depth_m"`         // how deep the roots take water
+	DepletionP       float64 `mapstructure:"depletion_fraction"`   // the share of it taken without stress (FAO-56 p); 0: 0.5
+	PrecipMmPH       float64 `mapstructure:"precipitation_mm_h"`   // what the sprinklers put down; 0: expected_lpm over area_m2
+	AreaM2           float64 `mapstructure:"area_m2"`              // the area the zone waters
+	IntakeMmPH       float64 `mapstructure:"infiltration_mm_h"`    // what the soil takes in; 0: the soil's
 }
 
 // On reports whether the zone is enabled.
@@ -348,6 +359,34 @@ func (c Config) ScheduleEnv() schedule.Env {
 		env.Site = &schedule.Site{Latitude: c.Site.Latitude, Longitude: c.Site.Longitude}
 	}
 	return env
+}
+
+// defaultDepletionP is FAO-56's p for most turf and garden crops (table 22: 0.4 to 0.6).
+const defaultDepletionP = 0.5
+
+// Balance is the zone's water balance parameters, and whether it keeps one: it does when it
+// says its soil (or the water it holds), its roots' depth and its sprinklers' rate (or its area
+// and usual flow).
+func (z Zone) Balance() (balance.Zone, bool) {
+	mmPerM, intake := z.AvailableWaterMm, z.IntakeMmPH
+	if t, err := balance.TextureNamed(z.Soil); err == nil {
+		if mmPerM == 0 {
+			mmPerM = t.MmPerM()
+		}
+		if intake == 0 {
+			intake = t.IntakeMmPH
+		}
+	}
+	rate := z.PrecipMmPH
+	if rate == 0 && z.AreaM2 > 0 {
+		rate = z.ExpectedLPM * 60 / z.AreaM2 // 1 L/m² is 1 mm
+	}
+	p := z.DepletionP
+	if p == 0 {
+		p = defaultDepletionP
+	}
+	b := balance.Zone{TAWmm: balance.TAW(mmPerM, z.RootDepthM), P: p, Kc: z.Factor(), RateMmPH: rate, IntakeMmPH: intake}
+	return b, b.TAWmm > 0 && b.RateMmPH > 0
 }
 
 // Factor is the zone's plant factor (1 when not given).

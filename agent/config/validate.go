@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"sprinkler/agent/balance"
 	"sprinkler/agent/names"
 	"sprinkler/agent/relay"
 	"sprinkler/configs"
@@ -216,6 +217,7 @@ func (c Config) validateZones() []error {
 		if f := z.PlantFactor; f != 0 && (f < 0.1 || f > 2.5 || math.IsNaN(f)) {
 			add("plant_factor", "%v: want 0.1 to 2.5 (1: as the durations are written)", f)
 		}
+		c.validateSoil(z, add)
 		if z.DefaultDuration > z.MaxDuration {
 			add("default_duration", "%v is longer than max_duration %v", z.DefaultDuration, z.MaxDuration)
 		}
@@ -227,6 +229,44 @@ func (c Config) validateZones() []error {
 		}
 	}
 	return errs
+}
+
+// validateSoil checks a zone's soil and sprinklers: each in a plausible range, and, once one is
+// given, all that a water balance needs.
+func (c Config) validateSoil(z Zone, add func(field, format string, args ...any)) {
+	if z.Soil != "" {
+		if _, err := balance.TextureNamed(z.Soil); err != nil {
+			add("soil", "%v", err)
+		}
+	}
+	for _, f := range []struct {
+		field  string
+		v      float64
+		lo, hi float64
+		unit   string
+	}{
+		{"available_water_mm_m", z.AvailableWaterMm, 20, 300, "mm a metre"}, {"root_depth_m", z.RootDepthM, 0.05, 3, "m"},
+		{"depletion_fraction", z.DepletionP, 0.1, 0.9, ""}, {"precipitation_mm_h", z.PrecipMmPH, 0.5, 200, "mm/h"},
+		{"area_m2", z.AreaM2, 0.1, 100000, "m²"}, {"infiltration_mm_h", z.IntakeMmPH, 0.5, 200, "mm/h"},
+	} {
+		if f.v != 0 && (f.v < f.lo || f.v > f.hi || math.IsNaN(f.v)) {
+			add(f.field, "%v: want %g to %g %s", f.v, f.lo, f.hi, f.unit)
+		}
+	}
+	given := z.Soil != "" || z.AvailableWaterMm != 0 || z.RootDepthM != 0 || z.PrecipMmPH != 0 || z.AreaM2 != 0
+	if !given {
+		return
+	}
+	switch {
+	case z.Soil == "" && z.AvailableWaterMm == 0:
+		add("soil", "a water balance needs the soil (or available_water_mm_m)")
+	case z.RootDepthM == 0:
+		add("root_depth_m", "a water balance needs the roots' depth (0.3 for a lawn, 0.5 to 1 for shrubs)")
+	case z.PrecipMmPH == 0 && (z.AreaM2 == 0 || z.ExpectedLPM == 0):
+		add("precipitation_mm_h", "a water balance needs what the sprinklers put down: precipitation_mm_h, or area_m2 with expected_lpm")
+	case !c.Weather.Enabled():
+		add("soil", "a water balance needs the weather: weather.inputs lists none")
+	}
 }
 
 func (c Config) validateSafety() []error {
