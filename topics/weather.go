@@ -1,5 +1,7 @@
 package topics
 
+import "time"
+
 // The weather's payloads: the retained <base>/weather/state, the weather and weather_compute
 // replies, and et0's arguments and reply.
 
@@ -51,6 +53,8 @@ type WeatherDay struct {
 	Rain24hMm  float64  `json:"rain_24h_mm"`
 	ForecastMm *float64 `json:"forecast_mm"`
 	Notes      []string `json:"notes,omitempty"` // gaps in the readings, fallbacks
+	// Zones are the balances of the zones that keep one, as the computation closed them.
+	Zones []ZoneBalance `json:"zones"`
 }
 
 // Sources of WeatherDay.Source.
@@ -66,6 +70,41 @@ type WeatherReport struct {
 	Inputs []WeatherInput `json:"inputs"`
 	Today  *WeatherDay    `json:"today"`
 	Days   []WeatherDay   `json:"days,omitempty"`
+	Zones  []ZoneBalance  `json:"zones"` // the zones that keep a water balance, now
+}
+
+// ZoneBalance is a zone's water balance (FAO-56 chapter 8) at a moment: its root zone's
+// depletion below field capacity, and what made it since the start of the day.
+type ZoneBalance struct {
+	Zone int    `json:"zone"`
+	At   Time   `json:"at"`
+	Date string `json:"date"` // the day StartMm is the depletion at the start of
+	// StartMm is the depletion at the start of Date; LostMm the plants' ET since (today's
+	// estimated from the last day's ET0 by the share of the day's sun gone); RainMm the rain
+	// that counted; WateredMm the runs' water; DepletionMm what that leaves now.
+	StartMm     float64 `json:"start_mm"`
+	LostMm      float64 `json:"lost_mm"`
+	RainMm      float64 `json:"rain_mm"`
+	WateredMm   float64 `json:"watered_mm"`
+	DepletionMm float64 `json:"depletion_mm"`
+	// TAWMm is all the water the root zone holds for the plants, RAWMm what they take without
+	// stress.
+	TAWMm float64 `json:"taw_mm"`
+	RAWMm float64 `json:"raw_mm"`
+	// NeedMm is what a run now would put down (0: it waits), RunS how long that takes.
+	NeedMm float64 `json:"need_mm"`
+	RunS   float64 `json:"run_s"`
+	Note   string  `json:"note"` // the balance in words
+}
+
+// WindowAdvice is the weather's answer for a run of a zone the schedule is about to start, or
+// plans: why none that follows the weather may start then (rain, a forecast, wind, frost),
+// and, for a zone that keeps a water balance, how long it should run to refill its soil.
+type WindowAdvice struct {
+	Hold     string        `json:"hold,omitempty"`
+	Balanced bool          `json:"balanced,omitempty"` // Run is what the zone needs; the level does not scale it
+	Run      time.Duration `json:"run,omitempty"`      // 0 with Balanced: it waits
+	Why      string        `json:"why,omitempty"`      // the balance in words
 }
 
 // WeatherArgs are weather's: how many days of history.

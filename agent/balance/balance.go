@@ -63,6 +63,25 @@ type Zone struct {
 	RateMmPH float64
 	// IntakeMmPH is what the soil takes in, mm/h; a run faster than it is cut into cycles.
 	IntakeMmPH float64
+	// AreaM2 is the area the zone waters (0: not known): with it, a run a flow meter measured
+	// counts the litres that went down (1 L/m² is 1 mm).
+	AreaM2 float64
+}
+
+// Run is a run of the zone that ended: how long it watered, and the litres a flow meter
+// measured (nil: none).
+type Run struct {
+	Seconds float64
+	Litres  *float64
+}
+
+// Applied is the water run r put down, mm: the litres measured over the area when both are
+// known, else the sprinklers' rate over its time.
+func (z Zone) Applied(r Run) float64 {
+	if r.Litres != nil && z.AreaM2 > 0 {
+		return *r.Litres / z.AreaM2
+	}
+	return z.RateMmPH * r.Seconds / 3600
 }
 
 // RAWmm is the readily available water, mm (equation 83).

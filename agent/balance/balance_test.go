@@ -83,3 +83,16 @@ func TestCycleAndSoak(t *testing.T) {
 		t.Error("a texture not in table 19 was taken")
 	}
 }
+
+// TestAppliedWater: a run a flow meter measured counts its litres over the area; else its
+// time at the sprinklers' rate.
+func TestAppliedWater(t *testing.T) {
+	z := balance.Zone{RateMmPH: 12, AreaM2: 50}
+	litres := 400.0
+	if mm := z.Applied(balance.Run{Seconds: 1800, Litres: &litres}); !near(mm, 8) {
+		t.Errorf("400 L on 50 m²: %v mm", mm)
+	}
+	if mm := z.Applied(balance.Run{Seconds: 1800}); !near(mm, 6) {
+		t.Errorf("30 minutes at 12 mm/h: %v mm", mm)
+	}
+}

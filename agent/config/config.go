@@ -59,6 +59,13 @@ type Weather struct {
 	// FallbackDays is how long the last computed level is kept without fresh weather, before
 	// 100 %.
 	FallbackDays int `mapstructure:"fallback_days"`
+	// LightRainMm: a day's rain below it wets only the surface and evaporates: it does not
+	// count in a zone's balance (FAO-56: rain under about 0.2 ET0).
+	LightRainMm float64 `mapstructure:"light_rain_mm"`
+	// WindSkipMS and FrostSkipC hold a run that follows the weather when it would start: wind
+	// above WindSkipMS (m/s at 2 m; 0: never), air below FrostSkipC (°C; not given: never).
+	WindSkipMS float64  `mapstructure:"wind_skip_ms"`
+	FrostSkipC *float64 `mapstructure:"frost_skip_c"`
 	// Coastal: the garden is near a large body of water (FAO-56's kRs 0.19 instead of 0.16
 	// for radiation estimated from the temperature range).
 	Coastal bool           `mapstructure:"coastal"`
@@ -385,7 +392,7 @@ func (z Zone) Balance() (balance.Zone, bool) {
 	if p == 0 {
 		p = defaultDepletionP
 	}
-	b := balance.Zone{TAWmm: balance.TAW(mmPerM, z.RootDepthM), P: p, Kc: z.Factor(), RateMmPH: rate, IntakeMmPH: intake}
+	b := balance.Zone{TAWmm: balance.TAW(mmPerM, z.RootDepthM), P: p, Kc: z.Factor(), RateMmPH: rate, IntakeMmPH: intake, AreaM2: z.AreaM2}
 	return b, b.TAWmm > 0 && b.RateMmPH > 0
 }
 

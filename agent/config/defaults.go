@@ -49,7 +49,7 @@ func Default() Config {
 		System:        System{RebootCommand: []string{}},
 		Zones:         zones,
 		Sensors:       []Sensor{},
-		Weather: Weather{At: "03:00", BaselineMm: 5, BalanceDays: 7, RainFactor: 0.8, RainSkipMm: 6, ForecastSkipMm: 8, FallbackDays: 3,
+		Weather: Weather{At: "03:00", BaselineMm: 5, BalanceDays: 7, RainFactor: 0.8, RainSkipMm: 6, ForecastSkipMm: 8, FallbackDays: 3, LightRainMm: 2,
 			Inputs: []WeatherInput{}},
 		Flow: Flow{Pull: "up", Interval: 10 * time.Second, LeakLPM: 0.5, LeakGrace: 2 * time.Minute, HighFactor: 1.5, LowFactor: 0.3},
 	}

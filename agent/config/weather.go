@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"sprinkler/agent/balance"
 	"sprinkler/agent/et0"
 	"sprinkler/agent/reading"
 	"sprinkler/agent/weather"
@@ -40,10 +41,15 @@ func (c Config) validateWeather() []error {
 		{"rain_factor", w.RainFactor, 0, 1, "0 to 1"},
 		{"rain_skip_mm", w.RainSkipMm, 0, math.Inf(1), "0 (never) or more mm"},
 		{"forecast_skip_mm", w.ForecastSkipMm, 0, math.Inf(1), "0 (never) or more mm"},
+		{"light_rain_mm", w.LightRainMm, 0, 20, "0 (every drop counts) to 20 mm"},
+		{"wind_skip_ms", w.WindSkipMS, 0, 40, "0 (never) to 40 m/s"},
 	} {
 		if r.v < r.lo || r.v > r.hi || math.IsNaN(r.v) {
 			add("weather."+r.key, "%v: want %s", r.v, r.want)
 		}
+	}
+	if f := w.FrostSkipC; f != nil && (*f < -20 || *f > 10 || math.IsNaN(*f)) {
+		add("weather.frost_skip_c", "%v: want -20 to 10 °C (leave it out: never)", *f)
 	}
 	if w.BalanceDays < 1 || w.BalanceDays > 30 {
 		add("weather.balance_days", "%d: want 1 to 30", w.BalanceDays)
@@ -102,8 +108,15 @@ func (w Weather) TimeOfDay() (time.Duration, error) {
 // WeatherSettings are the weather's rules as the weather engine takes them.
 func (c Config) WeatherSettings() weather.Settings {
 	w := c.Weather
-	s := weather.Settings{Site: et0.Site{LatitudeDeg: c.Site.Latitude, ElevationM: c.Site.Elevation}, BaselineMm: w.BaselineMm,
-		BalanceDays: w.BalanceDays, RainFactor: w.RainFactor, RainSkipMm: w.RainSkipMm, ForecastSkipMm: w.ForecastSkipMm, FallbackDays: w.FallbackDays}
+	s := weather.Settings{Site: et0.Site{LatitudeDeg: c.Site.Latitude, ElevationM: c.Site.Elevation}, LongitudeDeg: c.Site.Longitude,
+		BaselineMm: w.BaselineMm, BalanceDays: w.BalanceDays, RainFactor: w.RainFactor, RainSkipMm: w.RainSkipMm,
+		ForecastSkipMm: w.ForecastSkipMm, FallbackDays: w.FallbackDays, LightRainMm: w.LightRainMm, WindSkipMS: w.WindSkipMS,
+		FrostSkipC: w.FrostSkipC, Zones: map[int]balance.Zone{}}
+	for _, z := range c.Zones {
+		if b, ok := z.Balance(); ok {
+			s.Zones[z.ID] = b
+		}
+	}
 	if w.Coastal {
 		s.Site.KRs = 0.19
 	}

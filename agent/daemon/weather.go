@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"sprinkler/agent/balance"
 	"sprinkler/agent/weather"
 	"sprinkler/topics"
 )
@@ -24,7 +25,7 @@ func (a *run) openWeather() error {
 	}
 	wx, err := weather.Open(weather.Options{Rules: a.zones, Inputs: d.cfg.WeatherInputs(),
 		Dir: filepath.Join(d.cfg.State.Dir, "weather"), Location: loc, Clock: d.opts.Clock, At: at,
-		LastWatered: a.lastWatered, Apply: a.applyWeather, Log: d.log.With("component", "weather")})
+		LastWatered: a.lastWatered, Apply: a.applyWeather, Watered: a.watered, Log: d.log.With("component", "weather")})
 	if err != nil {
 		return err
 	}
@@ -50,6 +51,18 @@ func (a *run) lastWatered() time.Time {
 		}
 	}
 	return last
+}
+
+// watered lists zone's runs that ended in [from, to) and watered, for its water balance: the
+// time each ran and the litres a flow meter measured.
+func (a *run) watered(zone int, from, to time.Time) []balance.Run {
+	var out []balance.Run
+	for _, r := range a.hist.Runs(zone, from) {
+		if r.Ended.Before(to) && r.ActualS > 0 {
+			out = append(out, balance.Run{Seconds: r.ActualS, Litres: r.Litres})
+		}
+	}
+	return out
 }
 
 // applyWeather tells a decision of the weather: an event and the retained state; the schedule

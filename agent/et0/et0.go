@@ -124,6 +124,23 @@ func SunOn(latDeg float64, j int) Sun {
 	return Sun{Dr: dr, Declination: decl, SunsetAngle: ws, Ra: ra, N: 24 / math.Pi * ws}
 }
 
+// DayShare is the share of the day's extraterrestrial radiation that has come by solar time
+// hour (0 to 24, noon the sun's highest) at latitude latDeg on day-of-year j: the integral of
+// equation 28's sun angle from sunrise, over the day's. Evapotranspiration follows it closely
+// enough to spread a day's ET0 through the day.
+func DayShare(latDeg float64, j int, hour float64) float64 {
+	s := SunOn(latDeg, j)
+	phi := latDeg * math.Pi / 180
+	a, b := math.Sin(phi)*math.Sin(s.Declination), math.Cos(phi)*math.Cos(s.Declination)
+	ws := s.SunsetAngle
+	w := max(-ws, min(ws, math.Pi/12*(hour-12))) // equation 31's hour angle, within the day
+	whole := 2 * (ws*a + b*math.Sin(ws))
+	if whole <= 0 {
+		return min(1, max(0, hour/24)) // polar night: evenly
+	}
+	return ((w+ws)*a + b*(math.Sin(w)+math.Sin(ws))) / whole
+}
+
 // NetLongwave is Rnl, MJ m-2 day-1 (equation 39).
 func NetLongwave(tmin, tmax, ea, rs, rso float64) float64 {
 	k4 := func(t float64) float64 { k := t + kelvin; return k * k * k * k }

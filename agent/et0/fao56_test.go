@@ -206,3 +206,16 @@ func TestHumidityOver100(t *testing.T) {
 		t.Error("a humidity further above 100 % is taken")
 	}
 }
+
+// TestDayShare: none of the day's sun before sunrise, half at solar noon, all after sunset;
+// at 19:00 in a July at 50° N nearly all.
+func TestDayShare(t *testing.T) {
+	for _, c := range []struct {
+		hour     float64
+		min, max float64
+	}{{0, 0, 0}, {3, 0, 0}, {12, 0.5, 0.5}, {19, 0.95, 0.999}, {23.9, 1, 1}} {
+		if got := et0.DayShare(50, 190, c.hour); got < c.min-1e-9 || got > c.max+1e-9 {
+			t.Errorf("at %v h: %v; want %v to %v", c.hour, got, c.min, c.max)
+		}
+	}
+}

@@ -30,7 +30,7 @@ func (e *Engine) Decorate(s *topics.Snapshot) {
 	defer e.mu.Unlock()
 	now := e.o.Clock.Now()
 	auto := e.auto
-	level, _ := e.advice(now)
+	level := e.level(now)
 	s.Profile, s.Auto, s.WaterLevel = e.active.Name, &auto, &level
 	s.ScheduledRunning = len(e.o.Valves.ScheduledRuns()) > 0
 	if now.Before(e.rainTill) {
@@ -73,7 +73,7 @@ func (e *Engine) Summary(zones bool) topics.ScheduleReply {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	now := e.o.Clock.Now()
-	level, _ := e.advice(now)
+	level := e.level(now)
 	r := topics.ScheduleReply{Profile: e.active.Name, About: e.active.About, Auto: e.auto, File: e.file.Path,
 		WaterLevel: level, ScalesRuns: e.active.WaterLevel,
 		Index: slices.IndexFunc(e.file.Profiles, func(p schedule.Profile) bool { return p.Name == e.active.Name })}

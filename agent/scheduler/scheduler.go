@@ -43,8 +43,13 @@ type State struct {
 // the water level: its decision for the window's local date (YYYY-MM-DD), when it made one
 // (the level it sets, why the day's runs are skipped, when it was made). The decision is kept
 // where the weather keeps it, and nowhere else.
+//
+// Advise answers for a run of a zone at a time: why none that follows the weather may start
+// then (rain, a forecast, wind, frost), and, for a zone that keeps a water balance, how long it
+// should run to refill its soil (then the level does not scale it).
 type Weather interface {
 	Decision(date string) (topics.WeatherDay, bool)
+	Advise(zone int, at time.Time) topics.WindowAdvice
 }
 
 // Skip marks scheduled runs of a zone not to start: the one starting at Start, or with Day
@@ -111,17 +116,17 @@ const (
 type Engine struct {
 	o Options
 
-	mu       sync.Mutex
-	file     *schedule.File
-	active   *schedule.Profile
-	auto     bool
-	rainTill time.Time
-	level    int       // water level set by hand, percent
-	levelAt  time.Time // when
-	skips    []Skip
-	lastEval time.Time
-	timer    clock.Timer
-	running  bool
+	mu        sync.Mutex
+	file      *schedule.File
+	active    *schedule.Profile
+	auto      bool
+	rainTill  time.Time
+	handLevel int       // water level set by hand, percent
+	levelAt   time.Time // when
+	skips     []Skip
+	lastEval  time.Time
+	timer     clock.Timer
+	running   bool
 }
 
 // New loads the profile file and returns an engine that has not started. A bad file is an
@@ -131,9 +136,9 @@ func New(o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{o: o, file: f, auto: o.State.Auto == nil || *o.State.Auto, rainTill: o.State.RainDelayUntil, level: 100, levelAt: o.State.LevelSetAt}
+	e := &Engine{o: o, file: f, auto: o.State.Auto == nil || *o.State.Auto, rainTill: o.State.RainDelayUntil, handLevel: 100, levelAt: o.State.LevelSetAt}
 	if l := o.State.WaterLevel; l != nil && *l >= 0 && *l <= topics.MaxWaterLevel {
-		e.level = *l
+		e.handLevel = *l
 	}
 	e.skips = slices.Clone(o.State.Skips) // its own: the state document keeps the one it was given
 	e.active = e.pick(o.State.Profile)
@@ -255,34 +260,42 @@ func (e *Engine) windows(from, to time.Time) []schedule.Window {
 		return ws
 	}
 	for i, w := range ws {
-		if pct := e.zoneLevel(w.Zone, w.Start); e.o.Zones.FollowsLevel(w.Zone) && pct != 100 {
+		if a := e.ask(w.Zone, w.Start); a.Balanced {
+			ws[i].End = w.Start.Add(min(a.Run, e.o.Zones.ScheduleEnv().Zones[w.Zone]))
+		} else if pct := e.zoneLevel(w.Zone, w.Start); e.o.Zones.FollowsLevel(w.Zone) && pct != 100 {
 			ws[i].End = w.Start.Add(w.End.Sub(w.Start) * time.Duration(pct) / 100)
 		}
 	}
 	return ws
 }
 
-// advice is the water level in force on the local day of t, and why that day's runs of the
-// zones that follow it are skipped: the weather's decision for the day, unless the level was
-// set by hand after it; without one, the level set by hand. Called with mu held.
-func (e *Engine) advice(t time.Time) (level int, skip string) {
+// ask is the weather's advice for a run of zone at t; none without a weather, or for a zone
+// that ignores it. Called with mu held.
+func (e *Engine) ask(zone int, t time.Time) topics.WindowAdvice {
+	if e.o.Weather == nil || !e.o.Zones.FollowsLevel(zone) {
+		return topics.WindowAdvice{}
+	}
+	return e.o.Weather.Advise(zone, t)
+}
+
+// level is the water level in force on the local day of t: the weather's decision for the
+// day, unless the level was set by hand after it; without one, the level set by hand. Called
+// with mu held.
+func (e *Engine) level(t time.Time) int {
 	if e.o.Weather == nil {
-		return e.level, ""
+		return e.handLevel
 	}
 	d, ok := e.o.Weather.Decision(t.In(e.o.Location).Format(time.DateOnly))
-	if !ok {
-		return e.level, ""
+	if ok && d.ComputedAt.After(e.levelAt) {
+		return d.Level
 	}
-	if d.ComputedAt.After(e.levelAt) {
-		return d.Level, d.Skip
-	}
-	return e.level, d.Skip
+	return e.handLevel
 }
 
 // zoneLevel is the water level for zone on the day of t, scaled by the zone's plant factor.
 // Called with mu held.
 func (e *Engine) zoneLevel(zone int, t time.Time) int {
-	level, _ := e.advice(t)
+	level := e.level(t)
 	f := e.o.Zones.PlantFactor(zone)
 	if f == 1 {
 		return level
@@ -292,14 +305,16 @@ func (e *Engine) zoneLevel(zone int, t time.Time) int {
 
 // mayRun says why window w must not start now, or "" when it may.
 func (e *Engine) mayRun(w schedule.Window, now time.Time) string {
-	skipped, rain := e.skipped(w), ""
-	if e.o.Zones.FollowsLevel(w.Zone) {
-		_, rain = e.advice(w.Start)
-	}
+	skipped, a := e.skipped(w), e.ask(w.Zone, w.Start)
+	short := e.active.WaterLevel && e.o.Zones.FollowsLevel(w.Zone) && w.End.Sub(w.Start) < max(e.o.MinRun, time.Second)
 	switch {
-	case rain != "":
-		return rain
-	case e.active.WaterLevel && e.o.Zones.FollowsLevel(w.Zone) && w.End.Sub(w.Start) < max(e.o.MinRun, time.Second):
+	case a.Hold != "":
+		return a.Hold
+	case e.active.WaterLevel && a.Balanced && a.Run == 0:
+		return "the soil needs no water yet: " + a.Why
+	case short && a.Balanced:
+		return fmt.Sprintf("the run the soil needs, %v, is shorter than schedule.min_run: %s", w.End.Sub(w.Start).Round(time.Second), a.Why)
+	case short:
 		return fmt.Sprintf("the water level %d%% makes the run %v, shorter than schedule.min_run", e.zoneLevel(w.Zone, w.Start), w.End.Sub(w.Start).Round(time.Second))
 	case skipped != "":
 		return skipped
@@ -321,7 +336,7 @@ func (e *Engine) skip(w schedule.Window, now time.Time, why string) {
 // save persists the state and tells the publisher. Called with mu held.
 func (e *Engine) save() {
 	auto := e.auto
-	level := e.level
+	level := e.handLevel
 	st := State{Profile: e.active.Name, Auto: &auto, RainDelayUntil: e.rainTill, WaterLevel: &level, LevelSetAt: e.levelAt,
 		Skips: slices.Clone(e.skips)} // a copy: Skip changes e.skips in place
 	if e.o.Save != nil {
@@ -490,7 +505,7 @@ func (e *Engine) SetWaterLevel(percent int, by string) error {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.level, e.levelAt = percent, e.o.Clock.Now()
+	e.handLevel, e.levelAt = percent, e.o.Clock.Now()
 	e.o.Log.Info("water level", "percent", percent, "by", by)
 	e.save()
 	e.arm(e.o.Clock.Now())
@@ -502,7 +517,7 @@ func (e *Engine) SetWaterLevel(percent int, by string) error {
 func (e *Engine) WaterLevel() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	level, _ := e.advice(e.o.Clock.Now())
+	level := e.level(e.o.Clock.Now())
 	return level
 }
 

@@ -65,6 +65,11 @@ func (d decisions) Decision(date string) (topics.WeatherDay, bool) {
 	return w, ok
 }
 
+// Advise holds every run of a day the decision skips; no zone keeps a balance.
+func (d decisions) Advise(_ int, at time.Time) topics.WindowAdvice {
+	return topics.WindowAdvice{Hold: d[at.In(berlin).Format(time.DateOnly)].Skip}
+}
+
 // TestTheLevelSetByHandAndTheWeathers: the weather's decision for the day is the level in force;
 // a level set by hand after it wins until the weather decides again; days without a decision
 // keep the level set by hand.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"sprinkler/agent/balance"
 	"sprinkler/agent/et0"
 	"sprinkler/topics"
 )
@@ -24,6 +25,16 @@ type Settings struct {
 	// FallbackDays is how many days the last computed level is kept without fresh weather,
 	// before 100 %.
 	FallbackDays int
+	// LongitudeDeg, east positive, gives solar time, for the share of a day's ET gone by an hour.
+	LongitudeDeg float64
+	// Zones are the zones that keep a water balance, by id.
+	Zones map[int]balance.Zone
+	// LightRainMm: a day's rain below it does not count in a zone's balance.
+	LightRainMm float64
+	// WindSkipMS and FrostSkipC hold a run when it would start: wind above (0: never), air below
+	// (nil: never).
+	WindSkipMS float64
+	FrostSkipC *float64
 }
 
 // WeatherSettings is s: a Settings is rules that never change.

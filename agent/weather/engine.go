@@ -10,11 +10,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sync"
 	"time"
 
+	"sprinkler/agent/balance"
 	"sprinkler/agent/clock"
 	"sprinkler/agent/et0"
 	"sprinkler/agent/reading"
@@ -53,7 +55,9 @@ type Options struct {
 	LastWatered func() time.Time
 	// Apply takes each decision: it sets the water level, publishes and tells.
 	Apply func(topics.WeatherDay)
-	Log   *slog.Logger
+	// Watered lists the runs of zone that ended in [from, to), for its balance.
+	Watered func(zone int, from, to time.Time) []balance.Run
+	Log     *slog.Logger
 }
 
 // keepDays is how long readings and decisions are kept.
@@ -75,11 +79,15 @@ type Engine struct {
 	maxAge   map[string]time.Duration
 	solarWm2 bool
 
-	wmu     sync.Mutex // one write of days.json at a time, in the order of the decisions
-	mu      sync.Mutex
-	days    []topics.WeatherDay // decisions, oldest first
-	timer   clock.Timer
-	running bool
+	wmu  sync.Mutex // one write of days.json at a time, in the order of the decisions
+	mu   sync.Mutex
+	days []topics.WeatherDay // decisions, oldest first
+	// balances are the zones' balances at the start of the day the last computation closed
+	// them to; rain the rain readings of the last rainKept, oldest first.
+	balances map[int]zoneStart
+	rain     []Reading
+	timer    clock.Timer
+	running  bool
 }
 
 // input is an Input with its conversion, and the last raw total of a rain counter.
@@ -117,6 +125,18 @@ func Open(o Options) (*Engine, error) {
 	if _, err := statefile.Read(e.daysPath(), &e.days); err != nil {
 		o.Log.Warn("weather: the decisions kept could not be read; starting afresh", "err", err)
 		e.days = nil
+	}
+	if _, err := statefile.Read(e.balancePath(), &e.balances); err != nil {
+		o.Log.Warn("weather: the zones' balances kept could not be read; they start again at field capacity", "err", err)
+		e.balances = nil
+	}
+	for _, date := range []string{e.dateOf(now.Add(-rainKept)), e.dateOf(now.AddDate(0, 0, -1)), e.dateOf(now)} {
+		rs, _, _ := st.Day(date)
+		for _, r := range rs {
+			if r.Q == Rain && r.At.After(now.Add(-rainKept)) && !slices.ContainsFunc(e.rain, func(x Reading) bool { return x.At.Equal(r.At) }) {
+				e.rain = append(e.rain, r)
+			}
+		}
 	}
 	return e, nil
 }
@@ -185,6 +205,11 @@ func (e *Engine) feed(in *input, payload []byte, retained bool) error {
 			e.mu.Unlock()
 		}
 		return fmt.Errorf("weather input %s on %s: %w", in.Quantity, in.Topic, err)
+	}
+	if r.Q == Rain {
+		e.mu.Lock()
+		e.rain = append(slices.DeleteFunc(e.rain, func(x Reading) bool { return x.At.Before(r.At.Add(-rainKept)) }), r)
+		e.mu.Unlock()
 	}
 	return nil
 }
@@ -262,8 +287,11 @@ func (e *Engine) tick() {
 
 func (e *Engine) dateOf(t time.Time) string { return t.In(e.o.Location).Format(time.DateOnly) }
 
-// Compute decides today's level now, keeps the decision and hands it to Apply.
+// Compute decides today's level now, closes the zones' balances into today, keeps both and
+// hands the decision to Apply. One computation runs at a time.
 func (e *Engine) Compute(by string) topics.WeatherDay {
+	e.wmu.Lock()
+	defer e.wmu.Unlock()
 	now := e.o.Clock.Now()
 	today := e.dateOf(now)
 	e.store.Prune(now)
@@ -273,27 +301,22 @@ func (e *Engine) Compute(by string) topics.WeatherDay {
 		d.ForecastMm = ptr(round2(f.V))
 	}
 	set := e.o.Rules.WeatherSettings()
-	var days []balanceDay
-	for _, date := range e.window(now, set.BalanceDays) {
-		s, notes := e.summary(date, now)
-		b := balanceDay{date: date}
-		if s.RainMm != nil {
-			b.rainMm = *s.RainMm
+	weighed := map[string]balanceDay{}
+	dayOf := func(date string) balanceDay {
+		if b, ok := weighed[date]; ok {
+			return b
 		}
-		t, _ := time.ParseInLocation(time.DateOnly, date, e.o.Location)
-		if day, ok := s.day(t.Add(12 * time.Hour)); ok {
-			if r, err := et0.Daily(set.Site, day); err == nil {
-				b.et0 = &r
-			} else {
-				notes = append(notes, date+": "+err.Error())
-			}
-		}
+		b, notes := e.weigh(date, now, set)
 		if date == e.dateOf(now.AddDate(0, 0, -1)) {
 			d.Notes = append(d.Notes, notes...)
 		}
-		days = append(days, b)
+		weighed[date] = b
+		return b
 	}
-	e.wmu.Lock()
+	var days []balanceDay
+	for _, date := range e.window(now, set.BalanceDays) {
+		days = append(days, dayOf(date))
+	}
 	e.mu.Lock()
 	var last *topics.WeatherDay
 	for i := len(e.days) - 1; i >= 0; i-- {
@@ -303,6 +326,19 @@ func (e *Engine) Compute(by string) topics.WeatherDay {
 		}
 	}
 	d = decide(set, d, days, last)
+	starts, lastET0 := maps.Clone(e.balances), e.lastET0(set)
+	e.mu.Unlock()
+	starts = e.closeDays(now, set, starts, lastET0, func(date string) (float64, bool) {
+		if b := dayOf(date); b.et0 != nil {
+			return b.et0.ET0Mm, true
+		}
+		return 0, false
+	}, func(date string) float64 { return dayOf(date).rainMm })
+	e.mu.Lock()
+	e.balances = starts
+	e.mu.Unlock()
+	d.Zones = e.Balances(now)
+	e.mu.Lock()
 	e.days = slices.DeleteFunc(e.days, func(x topics.WeatherDay) bool { return x.Date == today || daysBetween(x.Date, today) > keepDays })
 	e.days = append(e.days, d)
 	kept := slices.Clone(e.days)
@@ -310,12 +346,31 @@ func (e *Engine) Compute(by string) topics.WeatherDay {
 	if err := statefile.Write(e.daysPath(), kept); err != nil {
 		e.o.Log.Error("weather: saving the decision failed", "err", err)
 	}
-	e.wmu.Unlock()
+	if err := statefile.Write(e.balancePath(), starts); err != nil {
+		e.o.Log.Error("weather: saving the zones' balances failed", "err", err)
+	}
 	e.o.Log.Info("weather: water level computed", "date", d.Date, "level", d.Level, "source", d.Source, "skip", d.Skip, "by", by)
 	if e.o.Apply != nil {
 		e.o.Apply(d)
 	}
 	return d
+}
+
+// weigh is a day's ET0 and rain, with what was wrong with its readings. Called without mu.
+func (e *Engine) weigh(date string, now time.Time, set Settings) (balanceDay, []string) {
+	s, notes := e.summary(date, now)
+	b := balanceDay{date: date}
+	if s.RainMm != nil {
+		b.rainMm = *s.RainMm
+	}
+	if day, ok := s.day(e.startOf(date).Add(12 * time.Hour)); ok {
+		if r, err := et0.Daily(set.Site, day); err == nil {
+			b.et0 = &r
+		} else {
+			notes = append(notes, date+": "+err.Error())
+		}
+	}
+	return b, notes
 }
 
 // window lists the days the balance weighs: from the day of the last watering (or
@@ -415,7 +470,7 @@ func (e *Engine) Decision(date string) (topics.WeatherDay, bool) {
 // Report is the inputs now, today's decision and the decisions of the days days before.
 func (e *Engine) Report(days int) topics.WeatherReport {
 	now := e.o.Clock.Now()
-	rep := topics.WeatherReport{Inputs: []topics.WeatherInput{}, Today: e.Today()}
+	rep := topics.WeatherReport{Inputs: []topics.WeatherInput{}, Today: e.Today(), Zones: e.Balances(now)}
 	for _, in := range e.inputs {
 		wi := topics.WeatherInput{Quantity: in.Quantity, Topic: in.Topic, Path: in.Path.String(), Unit: in.unit, Stale: true}
 		if r, ok := e.store.Last(in.Quantity); ok {
