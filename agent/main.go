@@ -3,6 +3,7 @@
 //
 //	sprinkler-agent [--config FILE] [--all-off] [--version]
 //	sprinkler-agent init [flags]     the first-run questions, written into the configuration
+//	sprinkler-agent simulate [flags] a season replayed offline from weather readings
 //
 // Every scalar key of the configuration can be overridden by SPRINKLER_<SECTION>_<KEY>, e.g.
 // SPRINKLER_BROKER_LISTEN=127.0.0.1:18830.
@@ -24,6 +25,7 @@ import (
 	"sprinkler/agent/daemon"
 	"sprinkler/agent/logs"
 	"sprinkler/agent/setup"
+	"sprinkler/agent/simulate"
 	"sprinkler/configs"
 	"sprinkler/version"
 )
@@ -40,6 +42,7 @@ func main() {
 
 const usage = `Usage: sprinkler-agent [--config FILE] [--all-off] [--version]
        sprinkler-agent init [flags]
+       sprinkler-agent simulate --config FILE --weather READINGS --from DATE --to DATE
 
 The sprinkler agent owns the relays of an irrigation controller (one valve, a zone, per
 relay), runs the watering schedule, bounds every run and the valves open at once, and serves
@@ -49,6 +52,9 @@ its web page are its clients.
 Commands:
   init    ask the first-run questions (agent id, zones, network, admin user, Home Assistant,
           place) and write the answers into the configuration file; init --help for its flags
+  simulate  replay weather readings (JSON Lines) through the agent's weather, schedule and
+          governor on a simulated clock, and print per zone per day the water balance and
+          the water applied, as CSV or JSON; simulate --help for its flags
 
 Options:
 `
@@ -66,6 +72,9 @@ Files:
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "init" {
 		return setup.Run(args[1:], stdin, stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "simulate" {
+		return simulate.Command(args[1:], stdout, stderr)
 	}
 	fs := flag.NewFlagSet("sprinkler-agent", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are returned; help goes to stdout

@@ -172,3 +172,13 @@ func TAW(mmPerM, rootM float64) float64 { return mmPerM * rootM }
 // MmPerM is the water a texture holds between field capacity and wilting point, mm a metre of
 // depth.
 func (t Texture) MmPerM() float64 { return 1000 * (t.FC - t.WP) }
+
+// Counted is the part of a day's rain of mm that a balance counts: none below lightMm (it wets
+// the surface and evaporates; FAO-56 takes rain under about 0.2 ET0 as lost so), else the share
+// factor that soaks in rather than running off.
+func Counted(mm, lightMm, factor float64) float64 {
+	if mm < lightMm {
+		return 0
+	}
+	return mm * factor
+}

@@ -32,14 +32,13 @@ func (e *Engine) startOf(date string) time.Time {
 	return t
 }
 
-// countedRain is the rain of a day that counts in a balance: none below the light-rain
-// threshold (it wets the surface and evaporates), else the share rain_factor says.
+// countedRain is the rain of a day that counts in a balance (balance.Counted).
 func countedRain(set Settings, mm float64) float64 {
-	if mm < set.LightRainMm {
-		return 0
-	}
-	return mm * set.RainFactor
+	return balance.Counted(mm, set.LightRainMm, set.RainFactor)
 }
+
+// Rain is the rain measured in [from, to), mm.
+func (e *Engine) Rain(from, to time.Time) float64 { return round2(e.rainSince(from, to)) }
 
 // watered is the water zone z's runs that ended in [from, to) put down, mm. Called without mu.
 func (e *Engine) watered(id int, z balance.Zone, from, to time.Time) float64 {
@@ -94,7 +93,9 @@ func (e *Engine) lastET0(set Settings) float64 {
 	return set.BaselineMm
 }
 
-// dayShare is the share of date's ET gone by t: none before its midnight, all after the next.
+// dayShare is the share of date's ET gone by t: none before its midnight, all after the next,
+// between by the sun (solar time is the clock's, moved by the longitude against the time
+// zone's offset).
 func (e *Engine) dayShare(set Settings, date string, t time.Time) float64 {
 	start := e.startOf(date)
 	switch {
@@ -103,8 +104,8 @@ func (e *Engine) dayShare(set Settings, date string, t time.Time) float64 {
 	case !t.Before(start.AddDate(0, 0, 1)):
 		return 1
 	}
-	solar := t.UTC().Add(time.Duration(set.LongitudeDeg / 15 * float64(time.Hour)))
-	hour := float64(solar.Hour()) + float64(solar.Minute())/60 + float64(solar.Second())/3600
+	_, offset := t.In(e.o.Location).Zone()
+	hour := t.Sub(start).Hours() + set.LongitudeDeg/15 - float64(offset)/3600
 	return et0.DayShare(set.Site.LatitudeDeg, t.In(e.o.Location).YearDay(), hour)
 }
 
