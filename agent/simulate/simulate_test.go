@@ -7,11 +7,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"sprinkler/agent/config"
+	"sprinkler/agent/et0"
 	"sprinkler/agent/et0/et0test"
 	"sprinkler/agent/simulate"
 )
@@ -117,4 +119,116 @@ func TestFallonSeason(t *testing.T) {
 		t.Errorf("the CSV: %v\n%s", err, csv.String())
 	}
 	t.Log("\n" + csv.String())
+}
+
+// scenario is a month of synthetic hourly weather at 45° N: a hot week, a 50 mm storm in the
+// night of day 10, 1 mm of drizzle on day 15, a 10 mm forecast on day 18 that does not come,
+// and 14 mm at noon on day 22.
+func scenario(start time.Time) []simulate.Reading {
+	var out []simulate.Reading
+	add := func(at time.Time, topic string, v float64) {
+		out = append(out, simulate.Reading{At: at, Topic: topic, Payload: fmt.Sprintf("%.2f", v)})
+	}
+	for day := 0; day < 30; day++ {
+		tmean, amp := 19.0, 7.0
+		if day < 7 {
+			tmean, amp = 27, 8 // the hot week
+		}
+		for h := 0; h < 24; h++ {
+			at := start.AddDate(0, 0, day).Add(time.Duration(h) * time.Hour)
+			c := tmean + amp*math.Sin(2*math.Pi*float64(h-9)/24)
+			add(at, "station/t", c*9/5+32)
+			add(at, "station/dew", 10.0*9/5+32)
+			add(at, "station/wind", 2/0.44704)
+			add(at, "station/solar", math.Max(0, 850*math.Sin(math.Pi*float64(h-6)/12)))
+		}
+	}
+	at := func(day, h int) time.Time { return start.AddDate(0, 0, day).Add(time.Duration(h) * time.Hour) }
+	for h := 2; h < 7; h++ {
+		add(at(10, h).Add(time.Minute), "station/rain", 10) // the storm: 50 mm by 06:01
+	}
+	add(at(15, 8).Add(time.Minute), "station/rain", 1) // drizzle
+	add(at(18, 8).Add(time.Minute), "station/forecast", 10)
+	add(at(19, 8).Add(time.Minute), "station/forecast", 0) // it did not come
+	add(at(22, 12).Add(time.Minute), "station/rain", 7)
+	add(at(22, 13).Add(time.Minute), "station/rain", 7)
+	sort.Slice(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out
+}
+
+// TestAMonthAgainstTheBucket replays the scenario for a lawn watered by its balance every
+// evening at 19:00, and compares it with an FAO-56 chapter 8 bucket computed here from the
+// same days' ET0: the water applied within 5 %, no day past RAW when a run could have watered,
+// the storm credited no more than the deficit, the drizzle not at all, the forecast that did
+// not come repaid at the next run, and the noon rain skipping the evening run.
+func TestAMonthAgainstTheBucket(t *testing.T) {
+	cfg := garden(t, 45, 0, 100, "UTC", "[all]", "")
+	cfg = withEveningRuns(t, cfg)
+	start := time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC)
+	days, err := simulate.Run(cfg, scenario(start), "2026-07-01", "2026-07-30", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(days) != 30 {
+		t.Fatalf("%d days", len(days))
+	}
+	taw, raw := days[0].TAWMm, days[0].RAWMm
+	rain := map[int]float64{10: 50, 15: 1, 22: 14}     // by day, all before 19:00
+	held := map[int]bool{10: true, 18: true, 22: true} // rain in the 24 h before, the forecast, rain
+	applied, bucket, dr := 0.0, 0.0, 0.0
+	for i, d := range days {
+		if d.ET0Mm == nil {
+			t.Fatalf("%s: no ET0", d.Date)
+		}
+		share := et0.DayShare(45, start.AddDate(0, 0, i).YearDay(), 19)
+		// The bucket: the day's rain that counts (none under 2 mm, 80 % of the rest) and ET up
+		// to 19:00, a refill of all of it then unless held or under a fifth of RAW, the rest of
+		// the day's ET; the soil holds TAW at most and drains above field capacity.
+		counted := 0.0
+		if rain[i] >= 2 {
+			counted = 0.8 * rain[i]
+		}
+		dr = math.Min(math.Max(dr+share**d.ET0Mm-counted, 0), taw)
+		if !held[i] && dr >= 0.2*raw {
+			bucket += dr
+			dr = 0
+		}
+		dr = math.Min(dr+(1-share)**d.ET0Mm, taw)
+		applied += d.AppliedMm
+		t.Logf("%s ET0 %.2f rain %5.1f counted %5.1f depletion %5.2f → %5.2f applied %5.2f (bucket %5.2f) %v",
+			d.Date, *d.ET0Mm, d.RainMm, d.RainCountedMm, d.DepletionStartMm, d.DepletionEndMm, d.AppliedMm, dr, d.Skips)
+		if !held[i] && d.DepletionEndMm > raw {
+			t.Errorf("%s: depletion %.1f mm past RAW %.1f on a day a run could water", d.Date, d.DepletionEndMm, raw)
+		}
+	}
+	t.Logf("a month: applied %.1f mm, the bucket %.1f mm (%+.1f %%)", applied, bucket, 100*(applied-bucket)/bucket)
+	if math.Abs(applied-bucket) > 0.05*bucket {
+		t.Errorf("applied %.1f mm; the bucket %.1f", applied, bucket)
+	}
+	storm, after := days[10], days[11]
+	if storm.RainCountedMm != 40 || storm.DepletionEndMm < 0 || storm.DepletionEndMm > storm.ETcMm || after.AppliedMm == 0 {
+		t.Errorf("the storm: counted %.1f, depletion %.1f at the end of its day, %.1f mm the next evening; want 40 counted, no more credited than the deficit, watering again the next day",
+			storm.RainCountedMm, storm.DepletionEndMm, after.AppliedMm)
+	}
+	if days[15].RainCountedMm != 0 {
+		t.Errorf("1 mm of drizzle counted %.1f mm", days[15].RainCountedMm)
+	}
+	if bust, repaid := days[18], days[19]; bust.AppliedMm != 0 || !strings.Contains(strings.Join(bust.Skips, ";"), "rain forecast") ||
+		repaid.AppliedMm < 1.6*days[17].AppliedMm {
+		t.Errorf("the forecast that did not come: %.1f mm that evening (%v), %.1f mm the next (a day: %.1f); want none, then two days'",
+			bust.AppliedMm, bust.Skips, repaid.AppliedMm, days[17].AppliedMm)
+	}
+	if noon := days[22]; noon.AppliedMm != 0 || !strings.Contains(strings.Join(noon.Skips, ";"), "rain") {
+		t.Errorf("14 mm at noon: the evening run put down %.1f mm (%v)", noon.AppliedMm, noon.Skips)
+	}
+}
+
+// withEveningRuns rewrites the profile to water at 19:00 every day.
+func withEveningRuns(t *testing.T, cfg config.Config) config.Config {
+	t.Helper()
+	p := "active: p\nprofiles:\n  - name: p\n    water_level: true\n    zones:\n      - {zone: 1, days: [all], runs: [{at: \"19:00\", for: 30m}]}\n"
+	if err := os.WriteFile(cfg.Schedule.File, []byte(p), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
