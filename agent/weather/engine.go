@@ -115,7 +115,7 @@ func Open(o Options) (*Engine, error) {
 		x := &input{Input: in, convert: conv, unit: unit}
 		e.maxAge[in.Quantity] = in.MaxAge
 		if in.Quantity == Solar {
-			e.solarWm2 = unit == "W/m2"
+			e.solarWm2 = solarKept(unit) == "W/m2"
 		}
 		if r, ok := st.Last(in.Quantity); ok {
 			x.lastRaw = r.Raw

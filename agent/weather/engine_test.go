@@ -335,3 +335,38 @@ func skipOn(e *weather.Engine, date string) string {
 	d, _ := e.Decision(date)
 	return d.Skip
 }
+
+// TestHumidityAsAFractionAndLight: a humidity sent as a fraction of 1 is refused with what to do
+// (or taken with unit fraction); a station that sends lux is taken as W/m², approximately.
+func TestHumidityAsAFractionAndLight(t *testing.T) {
+	clk := clocktest.New(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC))
+	e, err := weather.Open(weather.Options{Rules: weather.Settings{BaselineMm: 5, BalanceDays: 1},
+		Inputs: []weather.Input{
+			{Quantity: weather.Humidity, Topic: "a/hum"},
+			{Quantity: weather.Humidity, Topic: "b/hum", Unit: "fraction"},
+			{Quantity: weather.Solar, Topic: "a/light", Unit: "lux"},
+		},
+		Dir: t.TempDir(), Location: time.UTC, Clock: clk, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Stop)
+	if _, err := e.Feed("a/hum", []byte("0.47"), false); err == nil || !strings.Contains(err.Error(), "unit: fraction") {
+		t.Errorf("0.47 %%: %v", err)
+	}
+	clk.Advance(time.Minute)
+	if _, err := e.Feed("b/hum", []byte("0.47"), false); err != nil {
+		t.Errorf("0.47 as a fraction: %v", err)
+	}
+	if _, err := e.Feed("a/light", []byte("100000"), false); err != nil {
+		t.Errorf("100 000 lux: %v", err)
+	}
+	for _, in := range e.Report(0).Inputs {
+		switch {
+		case in.Topic == "b/hum" && (in.Value == nil || *in.Value != 47):
+			t.Errorf("the fraction kept as %v", in.Value)
+		case in.Topic == "a/light" && (in.Value == nil || math.Abs(*in.Value-790) > 1 || in.ValueUnit != "W/m²"):
+			t.Errorf("100 000 lux kept as %v %s", in.Value, in.ValueUnit)
+		}
+	}
+}

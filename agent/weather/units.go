@@ -32,13 +32,18 @@ var units = map[string][]unit{
 	TemperatureMin: temperatureUnits,
 	TemperatureMax: temperatureUnits,
 	Dewpoint:       temperatureUnits,
-	Humidity:       {{"%", 1, 0}},
+	Humidity:       {{"%", 1, 0}, {"fraction", 100, 0}},
 	Wind:           {{"m/s", 1, 0}, {"km/h", 1 / 3.6, 0}, {"mph", 0.44704, 0}, {"kn", 0.514444, 0}},
-	Solar:          {{"W/m2", 1, 0}, {"MJ/m2", 1, 0}},
+	Solar:          {{"W/m2", 1, 0}, {"MJ/m2", 1, 0}, {"lux", luxWm2, 0}},
 	Sunshine:       {{"h", 1, 0}, {"min", 1.0 / 60, 0}},
 	Rain:           lengthUnits,
 	ForecastRain:   lengthUnits,
 }
+
+// luxWm2 is the W/m² of a lux of daylight: an approximation (daylight's luminous efficacy is
+// about 100 to 130 lm/W with the sun's height and the clouds), for stations that send only
+// illuminance (rtl_433's Fine Offset decoder: light_lux).
+const luxWm2 = 0.0079
 
 var (
 	temperatureUnits = []unit{{"C", 1, 0}, {"F", 5.0 / 9, -32 * 5.0 / 9}, {"K", 1, -273.15}}
@@ -88,7 +93,10 @@ var solarBounds = map[string][2]float64{"W/m2": {0, 1500}, "MJ/m2": {0, 45}}
 func check(q, unit string, v float64) (float64, error) {
 	b, ok := plausible[q]
 	if q == Solar {
-		b, ok = solarBounds[unit]
+		b, ok = solarBounds[solarKept(unit)]
+	}
+	if q == Humidity && unit == "%" && v > 0 && v < 1 {
+		return 0, fmt.Errorf("humidity %g %% looks like a fraction of 1: send percent, or give the input unit: fraction", v)
 	}
 	if q == Humidity {
 		v, _ = et0.Humidity(v) // a little over 100 % is 100 %; further, the bounds refuse it
@@ -109,11 +117,20 @@ func keptIn(q, unit string) string {
 	case Wind:
 		return "m/s at 2 m"
 	case Solar:
-		return strings.Replace(unit, "2", "²", 1) // kept as sent: W/m² readings or the day's MJ/m²
+		return strings.Replace(solarKept(unit), "2", "²", 1) // W/m² readings, or the day's MJ/m²
 	case Sunshine:
 		return "h"
 	}
 	return "mm"
+}
+
+// solarKept is the unit solar readings sent in unit are kept in: the day's MJ/m² so far as
+// sent, else W/m² (lux converted).
+func solarKept(unit string) string {
+	if unit == "MJ/m2" {
+		return unit
+	}
+	return "W/m2"
 }
 
 // toMJ converts a day's mean solar radiation in W/m² to MJ/m² a day.
