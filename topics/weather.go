@@ -77,6 +77,7 @@ type WeatherReport struct {
 // depletion below field capacity, and what made it since the start of the day.
 type ZoneBalance struct {
 	Zone int    `json:"zone"`
+	Name string `json:"name,omitempty"`
 	At   Time   `json:"at"`
 	Date string `json:"date"` // the day StartMm is the depletion at the start of
 	// StartMm is the depletion at the start of Date; LostMm the plants' ET since (today's
@@ -95,6 +96,9 @@ type ZoneBalance struct {
 	NeedMm float64 `json:"need_mm"`
 	RunS   float64 `json:"run_s"`
 	Note   string  `json:"note"` // the balance in words
+	// Next is the zone's next scheduled run in the next 48 hours, with its length by the
+	// balance then, or why it is skipped (nil: none; only in the weather reply).
+	Next *PlannedRun `json:"next,omitempty"`
 }
 
 // WindowAdvice is the weather's answer for a run of a zone the schedule is about to start, or

@@ -144,7 +144,11 @@ func (e *Engine) plan(ws []schedule.Window) []topics.PlannedRun {
 		p := topics.PlannedRun{Zone: w.Zone, Start: topics.Time{Time: w.Start}, End: topics.Time{Time: w.End},
 			Profile: w.Profile, Skipped: e.mayRun(w, w.Start)}
 		var notes []string
-		if lvl := e.zoneLevel(w.Zone, w.Start); e.active.WaterLevel && e.o.Zones.FollowsLevel(w.Zone) && lvl != 100 {
+		a := e.ask(w.Zone, w.Start)
+		switch lvl := e.zoneLevel(w.Zone, w.Start); {
+		case e.active.WaterLevel && a.Balanced && p.Skipped == "":
+			notes = append(notes, "by the soil's balance: "+a.Why)
+		case e.active.WaterLevel && !a.Balanced && e.o.Zones.FollowsLevel(w.Zone) && lvl != 100:
 			notes = append(notes, fmt.Sprintf("water level %d%%", lvl))
 		}
 		if w.Start.Before(paused) {

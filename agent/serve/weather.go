@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"slices"
 	"time"
 
 	"sprinkler/agent/et0"
@@ -33,7 +34,23 @@ func (s *Service) weather(r topics.Request, _ string) (any, error) {
 	if args.Days < 0 || args.Days > maxWeatherDays {
 		return nil, topics.Errorf(topics.CodeBadRequest, "days %d: want 0 to %d", args.Days, maxWeatherDays)
 	}
-	return s.o.Weather.Report(args.Days), nil
+	rep := s.o.Weather.Report(args.Days)
+	names := map[int]string{}
+	for _, z := range s.o.Valves.Zones() {
+		names[z.ID] = z.Name
+	}
+	var next []topics.PlannedRun
+	if s.o.Schedule != nil {
+		next, _ = s.o.Schedule.Next(48*time.Hour, true)
+	}
+	for i := range rep.Zones {
+		b := &rep.Zones[i]
+		b.Name = names[b.Zone]
+		if j := slices.IndexFunc(next, func(p topics.PlannedRun) bool { return p.Zone == b.Zone }); j >= 0 {
+			b.Next = &next[j]
+		}
+	}
+	return rep, nil
 }
 
 func (s *Service) weatherCompute(r topics.Request, source string) (any, error) {

@@ -80,7 +80,9 @@ func TestEveryCommandSaysWhatItGot(t *testing.T) {
 	versions := []topics.Version{{Version: 1, TS: at6, By: "file", Action: "as found"}, {Version: 2, TS: at610, By: "alice", Action: "put", What: "summer", Current: true}}
 	programs := []topics.ProgramSummary{{Name: "summer", Active: true, Zones: []int{1, 2}, Revision: "p1"}, {Name: "winter", Zones: []int{3}, Revision: "p2"}}
 	weather := topics.WeatherReport{Inputs: []topics.WeatherInput{{Quantity: "temperature", Topic: "station/t", Unit: "C", Value: &fifteen, ValueUnit: "°C", At: &at6}},
-		Today: &topics.WeatherDay{Date: "2030-06-01", Level: 120, Source: topics.LevelFromWeather}}
+		Today: &topics.WeatherDay{Date: "2030-06-01", Level: 120, Source: topics.LevelFromWeather},
+		Zones: []topics.ZoneBalance{{Zone: 1, Name: "Lawn", Date: "2030-06-01", LostMm: 14.6, RainMm: 11.2, DepletionMm: 9.3, TAWMm: 39, RAWMm: 19.5,
+			Next: &topics.PlannedRun{Zone: 1, Start: at6, End: at610}}}}
 	sent := map[string]bool{}
 	defer func() {
 		sent[topics.CmdProgramPut], sent[topics.CmdProgramPreview] = true, true // from a file: programs_internal_test.go
@@ -160,7 +162,8 @@ func TestEveryCommandSaysWhatItGot(t *testing.T) {
 		{[]string{"program", "show", "summer"}, map[string]any{topics.CmdProgramGet: topics.ProgramDoc{Name: "summer", Revision: "p1",
 			Zones: []topics.ProgramZone{{Zone: 1, Days: []string{"odd"}, Runs: []topics.ProgramRun{{At: "05:30", For: "10m"}}}}}},
 			[]call{{topics.CmdProgramGet, `{"name":"summer"}`}}, []string{"name: summer", "05:30", "10m", "p1"}},
-		{[]string{"weather"}, map[string]any{topics.CmdWeather: weather}, []call{{topics.CmdWeather, "{}"}}, []string{"temperature", "15", "°C", "station/t", "120"}},
+		{[]string{"weather"}, map[string]any{topics.CmdWeather: weather}, []call{{topics.CmdWeather, "{}"}}, []string{"temperature", "15", "°C", "station/t", "120",
+			"Lawn: 14.6 mm lost since 2030-06-01, 11.2 mm of rain counted", "depletion 9.3 of 39.0 mm (19.5 readily available)", "for 10m0s"}},
 		{[]string{"weather", "compute"}, map[string]any{topics.CmdWeatherCompute: topics.WeatherDay{Date: "2030-06-01", Level: 90, Source: topics.LevelFromWeather}},
 			[]call{{topics.CmdWeatherCompute, "null"}}, []string{"90"}},
 		{[]string{"et0", "--latitude", "50.8", "--tmin", "12.3", "--tmax", "21.5", "--date", "2030-07-06"}, map[string]any{topics.CmdET0: topics.ET0Result{ET0Mm: 3.88, Method: "hargreaves", Terms: map[string]float64{"ra_mj_m2": 41.09}}},

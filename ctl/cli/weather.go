@@ -126,11 +126,33 @@ func printWeather(w io.Writer, data json.RawMessage) error {
 	} else {
 		printWeatherDay(w, *rep.Today)
 	}
+	printBalances(w, rep.Zones)
 	if len(rep.Days) > 0 {
 		fmt.Fprintln(w)
 		printWeatherDays(w, rep.Days)
 	}
 	return nil
+}
+
+// printBalances says each zone's water balance in a few lines: what it lost, what rain and
+// runs gave back, where its soil is, and its next run.
+func printBalances(w io.Writer, zones []topics.ZoneBalance) {
+	for _, b := range zones {
+		name := b.Name
+		if name == "" {
+			name = fmt.Sprintf("zone %d", b.Zone)
+		}
+		fmt.Fprintf(w, "%s: %.1f mm lost since %s, %.1f mm of rain counted, %.1f mm watered; depletion %.1f of %.1f mm (%.1f readily available)\n",
+			name, b.LostMm, b.Date, b.RainMm, b.WateredMm, b.DepletionMm, b.TAWMm, b.RAWMm)
+		switch n := b.Next; {
+		case n == nil:
+			fmt.Fprintln(w, "  no run in the next 48 hours")
+		case n.Skipped != "":
+			fmt.Fprintf(w, "  next run %s: skipped, %s\n", clock(&n.Start), n.Skipped)
+		default:
+			fmt.Fprintf(w, "  next run %s for %s\n", clock(&n.Start), n.End.Sub(n.Start.Time).Round(time.Second))
+		}
+	}
 }
 
 func printWeatherDay(w io.Writer, d topics.WeatherDay) {
