@@ -32,10 +32,10 @@ type WeatherDay struct {
 	// ET0Mm is the ET0 of the day before Date, and Method how it was computed; nil: no
 	// weather for it.
 	ET0Mm  *float64 `json:"et0_mm"`
-	Method string   `json:"method,omitempty"`
+	Method string   `json:"method"`
 	// The water balance: the days since the last watering (Window of them, from BalanceFrom),
 	// their ET0 and effective rain, against Baseline ET0 a day.
-	BalanceFrom string  `json:"balance_from,omitempty"`
+	BalanceFrom string  `json:"balance_from"`
 	Window      int     `json:"window_days,omitempty"`
 	ET0SumMm    float64 `json:"et0_sum_mm"`
 	RainMm      float64 `json:"rain_mm"`           // measured, in the window
@@ -52,8 +52,9 @@ type WeatherDay struct {
 	// the next 24 (nil: none fresh).
 	Rain24hMm  float64  `json:"rain_24h_mm"`
 	ForecastMm *float64 `json:"forecast_mm"`
-	Notes      []string `json:"notes,omitempty"` // gaps in the readings, fallbacks
-	// Zones are the balances of the zones that keep one, as the computation closed them.
+	Notes      []string `json:"notes"` // gaps in the readings, fallbacks
+	// Zones are the balances of the zones that keep one: as the computation closed them, and
+	// in the retained state as they are when it is published again (every 15 minutes).
 	Zones []ZoneBalance `json:"zones"`
 }
 

@@ -108,12 +108,13 @@ func AllOff(cfg config.Config, log *slog.Logger) error {
 
 // discoveryModel returns what Home Assistant discovery is built from, now: the profile names
 // change on reload.
-func (d *Daemon) discoveryModel(v *valves.Controller, sched *scheduler.Engine, sens *sensors.Set) func() discovery.Model {
+func (d *Daemon) discoveryModel(v *valves.Controller, sched *scheduler.Engine, sens *sensors.Set, balanced func(zone int) bool) func() discovery.Model {
 	return func() discovery.Model {
 		m := discovery.Model{Topics: d.topics, Prefix: d.cfg.HomeAssistant.Prefix, Device: d.cfg.HomeAssistant.Device, Version: version.Version}
 		for _, z := range v.Zones() {
 			if z.ID != d.cfg.Safety.MasterZone {
-				m.Zones = append(m.Zones, discovery.Zone{ID: z.ID, Name: z.Name, MaxMinutes: z.MaxDuration.Minutes()})
+				m.Zones = append(m.Zones, discovery.Zone{ID: z.ID, Name: z.Name, MaxMinutes: z.MaxDuration.Minutes(),
+					Balance: d.cfg.Weather.Enabled() && balanced(z.ID)})
 			}
 		}
 		if sched != nil {

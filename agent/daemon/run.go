@@ -330,7 +330,7 @@ func (a *run) openSchedule() (inputs []string, err error) {
 	a.rep.sched = a.sched
 	a.defaultsAtStart()
 	if d.cfg.HomeAssistant.Enabled {
-		a.rep.announce = &announcer{model: d.discoveryModel(a.v, a.sched, a.sens), st: a.state, log: d.log.With("component", "discovery")}
+		a.rep.announce = &announcer{model: d.discoveryModel(a.v, a.sched, a.sens, a.zones.Balanced), st: a.state, log: d.log.With("component", "discovery")}
 	}
 	a.svc = serve.Options{Valves: a.v, Schedule: a.sched, Clock: d.opts.Clock, Location: loc, Version: version.Version, History: a.hist,
 		Blocked: a.sens.BlockManual, Sensors: a.sens.States, Log: d.log,
@@ -499,9 +499,11 @@ func (a *run) openLink() error {
 	l.Start()
 	stopClockWait := a.startSchedule()
 	stopHealth := d.publishHealth(a.rep.post, a.healthOf)
+	stopBalances := d.every(balancesEvery, a.publishWeather)
 	a.mets.Watch(d.metricSources(a.v, l, a.brk))
 	a.onClose(func() error {
 		stopHealth()
+		stopBalances()
 		stopClockWait()
 		stopWork()
 		working.Wait() // a reply in the making goes out before the agent says offline

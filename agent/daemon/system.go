@@ -98,7 +98,16 @@ func (d *Daemon) healthReader(brk *server.Broker, started time.Time, probs *prob
 // publishHealth publishes the retained health every health.interval until the returned stop
 // is called.
 func (d *Daemon) publishHealth(post func(topic string, payload []byte), read func(context.Context) topics.Health) (stop func()) {
-	interval := d.cfg.Health.Interval
+	return d.every(d.cfg.Health.Interval, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		h := read(ctx)
+		cancel()
+		post(d.topics.Health(), mustJSON(h))
+	})
+}
+
+// every calls fn every interval (none when it is 0) until the returned stop is called.
+func (d *Daemon) every(interval time.Duration, fn func()) (stop func()) {
 	if interval <= 0 {
 		return func() {}
 	}
@@ -107,10 +116,7 @@ func (d *Daemon) publishHealth(post func(topic string, payload []byte), read fun
 	var tick func()
 	var timer interface{ Stop() bool }
 	tick = func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		h := read(ctx)
-		cancel()
-		post(d.topics.Health(), mustJSON(h))
+		fn()
 		mu.Lock()
 		defer mu.Unlock()
 		if !stopped {

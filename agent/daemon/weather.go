@@ -80,6 +80,21 @@ func (a *run) applyWeather(day topics.WeatherDay) {
 	a.rep.post(a.d.topics.WeatherState(), mustJSON(day))
 }
 
+// balancesEvery is how often the retained weather state is published again with the zones'
+// balances as they are then: the soil dries through the day.
+const balancesEvery = 15 * time.Minute
+
+// publishWeather publishes today's decision again, with the zones' balances now.
+func (a *run) publishWeather() {
+	if a.wx == nil {
+		return
+	}
+	if day := a.wx.Today(); day != nil {
+		day.Zones = a.wx.Balances(a.d.opts.Clock.Now())
+		a.rep.post(a.d.topics.WeatherState(), mustJSON(*day))
+	}
+}
+
 // weatherMessage says what a decision was and why, in one line.
 func weatherMessage(d topics.WeatherDay) string {
 	var b strings.Builder

@@ -20,6 +20,7 @@ type Zone struct {
 	ID         int
 	Name       string
 	MaxMinutes float64 // the longest run, the top of its default-run number
+	Balance    bool    // it keeps a water balance: a sensor of its soil's depletion
 }
 
 // Model is what discovery is built from.
@@ -117,6 +118,15 @@ func (e *entities) zone(z Zone) {
 		"stat_t": e.t.State(), "sug_dsp_prc": 0,
 		"val_tpl": fmt.Sprintf("{{ (value_json.zones['%s'].watered_today_s / 60) | round(1) }}", key),
 	})
+	if z.Balance {
+		pick := fmt.Sprintf("(value_json.zones | selectattr('zone', 'eq', %d) | list)", n)
+		e.add("sensor", fmt.Sprintf("zone_%d_depletion", n), map[string]any{
+			"name": z.Name + " soil depletion", "ic": "mdi:water-minus", "unit_of_meas": "mm", "stat_cla": "measurement",
+			"stat_t": e.t.WeatherState(), "val_tpl": fmt.Sprintf("{{ %[1]s[0].depletion_mm if %[1]s else None }}", pick),
+			"json_attr_t":   e.t.WeatherState(),
+			"json_attr_tpl": fmt.Sprintf("{{ (%[1]s[0] if %[1]s else {}) | tojson }}", pick),
+		})
+	}
 }
 
 // controller: stop all, the totals, pause, problems and events.
@@ -208,7 +218,7 @@ func (e *entities) flow() {
 func (e *entities) weather() {
 	e.add("sensor", "et0", map[string]any{
 		"name": "Evapotranspiration yesterday", "ic": "mdi:sun-thermometer", "unit_of_meas": "mm", "stat_cla": "measurement",
-		"stat_t": e.t.WeatherState(), "val_tpl": "{{ value_json.et0_mm if value_json.et0_mm is not none else 'unknown' }}",
+		"stat_t": e.t.WeatherState(), "val_tpl": "{{ value_json.et0_mm }}",
 		"json_attr_t": e.t.WeatherState(), "json_attr_tpl": `{{ {'method': value_json.method, 'balance_from': value_json.balance_from, 'et0_sum_mm': value_json.et0_sum_mm, 'effective_rain_mm': value_json.effective_rain_mm} | tojson }}`,
 	})
 	e.add("sensor", "weather_level", map[string]any{

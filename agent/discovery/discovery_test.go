@@ -3,6 +3,7 @@ package discovery_test
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -174,5 +175,44 @@ func TestNoScheduleNoScheduleEntities(t *testing.T) {
 		if e.Platform == "select" || e.Object == "next_run" || e.Object == "auto" {
 			t.Errorf("%s without a schedule", e.Object)
 		}
+	}
+}
+
+// TestEveryKeyATemplateReadsIsPublished: each key of a payload that a template of Home
+// Assistant reads (value_json.key) is in that payload whatever its state, null when unknown:
+// a key left out is an error in Home Assistant's log at each message.
+func TestEveryKeyATemplateReadsIsPublished(t *testing.T) {
+	m := model(false)
+	m.Weather, m.Flow = true, true
+	m.Zones[0].Balance = true
+	payloads := map[string]any{m.Topics.State(): topics.Snapshot{}, m.Topics.WeatherState(): topics.WeatherDay{},
+		m.Topics.Health(): topics.Health{}, m.Topics.FlowState(): topics.FlowState{}}
+	key := regexp.MustCompile(`value_json\.([a-z_0-9]+)`)
+	msgs, _ := m.Messages(nil)
+	read := 0
+	for topic, payload := range msgs {
+		var c map[string]any
+		if err := json.Unmarshal(payload, &c); err != nil {
+			t.Fatal(err)
+		}
+		for tpl, src := range map[string]string{"val_tpl": "stat_t", "json_attr_tpl": "json_attr_t"} {
+			text, _ := c[tpl].(string)
+			v, ok := payloads[fmt.Sprint(c[src])]
+			if text == "" || !ok {
+				continue
+			}
+			var fields map[string]any
+			b, _ := json.Marshal(v)
+			_ = json.Unmarshal(b, &fields)
+			for _, k := range key.FindAllStringSubmatch(text, -1) {
+				read++
+				if _, ok := fields[k[1]]; !ok {
+					t.Errorf("%s: %s reads %s, which %s leaves out when empty", topic, tpl, k[1], c[src])
+				}
+			}
+		}
+	}
+	if read < 20 {
+		t.Errorf("only %d keys read: the test does not see the templates", read)
 	}
 }

@@ -295,7 +295,7 @@ func (e *Engine) Compute(by string) topics.WeatherDay {
 	now := e.o.Clock.Now()
 	today := e.dateOf(now)
 	e.store.Prune(now)
-	d := topics.WeatherDay{Date: today, ComputedAt: topics.Time{Time: now}, By: by}
+	d := topics.WeatherDay{Date: today, ComputedAt: topics.Time{Time: now}, By: by, Notes: []string{}}
 	d.Rain24hMm = round2(e.rainSince(now.Add(-24*time.Hour), now))
 	if f, ok := e.fresh(ForecastRain, now); ok {
 		d.ForecastMm = ptr(round2(f.V))

@@ -86,3 +86,10 @@ func (m *Model) PlantFactor(id int) float64 {
 	z, _ := m.Zone(id)
 	return z.Factor()
 }
+
+// Balanced reports whether zone id keeps a water balance (it says its soil and sprinklers).
+func (m *Model) Balanced(id int) bool {
+	z, _ := m.Zone(id)
+	_, ok := z.Balance()
+	return ok
+}
