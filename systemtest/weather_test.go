@@ -15,8 +15,9 @@ import (
 
 // TestWeatherFromTheCommandLine runs the agent on the shipped weather example as a process and
 // asks it with sprinklerctl: et0 answers the paper's daily example (FAO-56 example 18,
-// Brussels on 6 July: 3.9 mm) and its missing-data case; a station's reading, published as
-// rtl_433 does, shows in weather with its topic and age; weather compute decides the day.
+// Brussels on 6 July: 3.9 mm) and its missing-data case; Home Assistant's outdoor readings,
+// published as the shipped package does, show in weather with their topic and age, and the
+// lawn's soil with its next run from the first day; weather compute decides the day.
 func TestWeatherFromTheCommandLine(t *testing.T) {
 	url, _ := weatherAgent(t)
 
@@ -34,10 +35,12 @@ func TestWeatherFromTheCommandLine(t *testing.T) {
 	}
 
 	station := brokertest.Connect(t, url)
-	station.Publish("rtl_433/station/events", false, `{"model":"Fineoffset-WH24","temperature_C":18.4,"humidity":71,"wind_avg_km_h":7.2,"rain_mm":12.3}`)
+	station.Publish("sprinkler/garden/input/outdoor", false, `{"temperature":18.4,"humidity":71,"wind_speed":7.2,"rain_today":12.3}`)
 	station.Publish("sprinkler/garden/input/forecast_rain", true, "2.5")
-	if code, out, stderr := ctl(t, url, "weather"); code != 0 || !regexp.MustCompile(`(?m)^temperature +18\.4 °C +\d+s +rtl_433/station/events +temperature_C$`).MatchString(out) ||
-		!regexp.MustCompile(`(?m)^wind +1\.842 m/s at 2 m`).MatchString(out) || !regexp.MustCompile(`(?m)^forecast_rain +2\.5 mm`).MatchString(out) {
+	if code, out, stderr := ctl(t, url, "weather"); code != 0 || !regexp.MustCompile(`(?m)^temperature +18\.4 °C +\d+s +sprinkler/garden/input/outdoor +temperature$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^wind +2 m/s at 2 m`).MatchString(out) || !regexp.MustCompile(`(?m)^forecast_rain +2\.5 mm`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^Lawn: [0-9.]+ mm lost since \d{4}-\d\d-\d\d, .* depletion [0-9.]+ of 39\.0 mm \(19\.5 readily available\)$`).MatchString(out) ||
+		!strings.Contains(out, "  next run ") {
 		t.Errorf("weather: %d\n%s%s", code, out, stderr)
 	}
 	if code, out, stderr := ctl(t, url, "weather", "compute"); code != 0 || !strings.Contains(out, "water level 100% for ") || !strings.Contains(out, "forecast for the next 24 h 2.5 mm") {
