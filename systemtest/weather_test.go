@@ -67,8 +67,9 @@ func weatherAgent(t *testing.T) (string, *proc) {
 	return startAgentOn(t, "garden", filepath.Join(dir, "agent-weather.yaml"))
 }
 
-// TestWeatherOnTheWebPage: the page shows the day's decision of the weather, and a soil probe
-// on zigbee2mqtt with its value, as Chromium renders them.
+// TestWeatherOnTheWebPage: the page shows the day's decision of the weather, each zone's soil
+// and why its next run is as long as it is, and a soil probe on zigbee2mqtt with its value, as
+// Chromium renders them.
 func TestWeatherOnTheWebPage(t *testing.T) {
 	url, agent := weatherAgent(t)
 	page := "http://" + agent.webPage(t) + "/"
@@ -83,7 +84,9 @@ func TestWeatherOnTheWebPage(t *testing.T) {
 	}
 	err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(page),
 		poll(`document.querySelector('#weather').textContent.includes('Weather: level 100 % for ')`),
-		poll(`document.querySelector('#sensors').textContent.includes('soil-veg (55): active')`))
+		poll(`document.querySelector('#sensors').textContent.includes('soil-veg (55): active')`),
+		poll(`document.querySelector('#soil').textContent.includes('Lawn: depletion 0.0 of 39.0 mm')`),
+		poll(`document.querySelector('#soil').textContent.includes('Vegetables: depletion')`))
 	if err != nil {
 		text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('main').innerText`))
 		t.Fatalf("%v\nthe page:\n%s", err, text)

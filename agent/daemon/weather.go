@@ -3,6 +3,7 @@ package daemon
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -77,6 +78,15 @@ func (a *run) applyWeather(day topics.WeatherDay) {
 		typ = topics.EventWeatherFallback
 	}
 	a.v.AddEvent(topics.Event{Type: typ, Source: "weather", Message: weatherMessage(day)})
+	a.postWeather(day)
+}
+
+// postWeather publishes a decision as the retained weather state, its zones named.
+func (a *run) postWeather(day topics.WeatherDay) {
+	day.Zones = slices.Clone(day.Zones) // the weather keeps the decision's
+	for i := range day.Zones {
+		day.Zones[i].Name = a.zones.Name(day.Zones[i].Zone)
+	}
 	a.rep.post(a.d.topics.WeatherState(), mustJSON(day))
 }
 
@@ -91,7 +101,7 @@ func (a *run) publishWeather() {
 	}
 	if day := a.wx.Today(); day != nil {
 		day.Zones = a.wx.Balances(a.d.opts.Clock.Now())
-		a.rep.post(a.d.topics.WeatherState(), mustJSON(*day))
+		a.postWeather(*day)
 	}
 }
 

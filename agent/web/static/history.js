@@ -92,6 +92,19 @@ function weatherLine(d) {
   if (d.source !== 'weather') parts.push((d.notes || []).slice(-1)[0] || d.source);
   if (d.skip) parts.push(`today's runs skipped: ${d.skip}`);
   el.textContent = parts.join(' · ');
+  soilLines(d.zones || []);
+}
+
+// soilLines shows each zone's water balance: where its soil is, and why its next run is as long
+// as it is, or waits.
+function soilLines(zones) {
+  const el = $('#soil');
+  el.replaceChildren(...zones.map((b) => {
+    const li = document.createElement('li');
+    li.textContent = `${b.name || 'Zone ' + b.zone}: ${b.note}`;
+    return li;
+  }));
+  el.hidden = zones.length === 0;
 }
 
 function historyInit() {
