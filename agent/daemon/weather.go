@@ -26,7 +26,7 @@ func (a *run) openWeather() error {
 	}
 	wx, err := weather.Open(weather.Options{Rules: a.zones, Inputs: d.cfg.WeatherInputs(),
 		Dir: filepath.Join(d.cfg.State.Dir, "weather"), Location: loc, Clock: d.opts.Clock, At: at,
-		LastWatered: a.lastWatered, Apply: a.applyWeather, Watered: a.watered, Log: d.log.With("component", "weather")})
+		LastWatered: a.lastWatered, Apply: a.applyWeather, Watered: a.watered, Rained: a.publishWeather, Log: d.log.With("component", "weather")})
 	if err != nil {
 		return err
 	}

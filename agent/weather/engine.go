@@ -57,6 +57,8 @@ type Options struct {
 	Apply func(topics.WeatherDay)
 	// Watered lists the runs of zone that ended in [from, to), for its balance.
 	Watered func(zone int, from, to time.Time) []balance.Run
+	// Rained, when set, is told of each rain reading kept: the zones' balances changed.
+	Rained func()
 	Log     *slog.Logger
 }
 
@@ -210,6 +212,9 @@ func (e *Engine) feed(in *input, payload []byte, retained bool) error {
 		e.mu.Lock()
 		e.rain = append(slices.DeleteFunc(e.rain, func(x Reading) bool { return x.At.Before(r.At.Add(-rainKept)) }), r)
 		e.mu.Unlock()
+		if e.o.Rained != nil && r.V > 0 {
+			e.o.Rained()
+		}
 	}
 	return nil
 }
