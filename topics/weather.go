@@ -110,6 +110,10 @@ type WindowAdvice struct {
 	Balanced bool          `json:"balanced,omitempty"` // Run is what the zone needs; the level does not scale it
 	Run      time.Duration `json:"run,omitempty"`      // 0 with Balanced: it waits
 	Why      string        `json:"why,omitempty"`      // the balance in words
+	// Cycle and Soak cut a run on a soil slower than the sprinklers: cycles of Cycle with Soak
+	// between (0: the run whole).
+	Cycle time.Duration `json:"cycle,omitempty"`
+	Soak  time.Duration `json:"soak,omitempty"`
 }
 
 // WeatherArgs are weather's: how many days of history.

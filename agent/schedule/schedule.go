@@ -51,6 +51,10 @@ type Window struct {
 	Start   time.Time
 	End     time.Time
 	Profile string
+	// Cycle and Cycles number a cycle of a run cut for a slow soil (1 of 3, ...), whose run
+	// starts at Of; 0: a whole run.
+	Cycle, Cycles int
+	Of            time.Time
 }
 
 // Lookup returns the profile called name, or the one at index i ("0", "1", ...) as the

@@ -144,8 +144,10 @@ func (e *Engine) plan(ws []schedule.Window) []topics.PlannedRun {
 		p := topics.PlannedRun{Zone: w.Zone, Start: topics.Time{Time: w.Start}, End: topics.Time{Time: w.End},
 			Profile: w.Profile, Skipped: e.mayRun(w, w.Start)}
 		var notes []string
-		a := e.ask(w.Zone, w.Start)
+		a := e.ask(w.Zone, start(w))
 		switch lvl := e.zoneLevel(w.Zone, w.Start); {
+		case e.active.WaterLevel && a.Balanced && p.Skipped == "" && w.Cycle > 0:
+			notes = append(notes, fmt.Sprintf("cycle %d of %d, %v soaking between, by the soil's balance: %s", w.Cycle, w.Cycles, a.Soak, a.Why))
 		case e.active.WaterLevel && a.Balanced && p.Skipped == "":
 			notes = append(notes, "by the soil's balance: "+a.Why)
 		case e.active.WaterLevel && !a.Balanced && e.o.Zones.FollowsLevel(w.Zone) && lvl != 100:

@@ -253,20 +253,54 @@ func (e *Engine) tick() {
 }
 
 // windows are the active profile's windows in [from, to), scaled by the water level when the
-// profile says so. Called with mu held.
+// profile says so, or sized by the soil's balance and cut into cycles for a slow soil. Called
+// with mu held.
 func (e *Engine) windows(from, to time.Time) []schedule.Window {
-	ws := e.active.Windows(from, to, e.o.Location)
 	if !e.active.WaterLevel {
-		return ws
+		return e.active.Windows(from, to, e.o.Location)
 	}
-	for i, w := range ws {
-		if a := e.ask(w.Zone, w.Start); a.Balanced {
-			ws[i].End = w.Start.Add(min(a.Run, e.o.Zones.ScheduleEnv().Zones[w.Zone]))
-		} else if pct := e.zoneLevel(w.Zone, w.Start); e.o.Zones.FollowsLevel(w.Zone) && pct != 100 {
-			ws[i].End = w.Start.Add(w.End.Sub(w.Start) * time.Duration(pct) / 100)
+	var out []schedule.Window
+	for _, w := range e.active.Windows(from.Add(-cycleLookback), to, e.o.Location) {
+		a := e.ask(w.Zone, w.Start)
+		switch pct := e.zoneLevel(w.Zone, w.Start); {
+		case a.Balanced && a.Cycle > 0 && a.Run > a.Cycle:
+			out = append(out, cycles(w, min(a.Run, e.o.Zones.ScheduleEnv().Zones[w.Zone]), a.Cycle, a.Soak)...)
+			continue
+		case a.Balanced:
+			w.End = w.Start.Add(min(a.Run, e.o.Zones.ScheduleEnv().Zones[w.Zone]))
+		case e.o.Zones.FollowsLevel(w.Zone) && pct != 100:
+			w.End = w.Start.Add(w.End.Sub(w.Start) * time.Duration(pct) / 100)
 		}
+		out = append(out, w)
 	}
-	return ws
+	out = slices.DeleteFunc(out, func(w schedule.Window) bool { return !w.End.After(from) && !w.Start.Equal(from) || !w.Start.Before(to) })
+	slices.SortStableFunc(out, func(a, b schedule.Window) int { return a.Start.Compare(b.Start) })
+	return out
+}
+
+// cycleLookback is how long before a span the runs that may have cycles in it start.
+const cycleLookback = 12 * time.Hour
+
+// cycles cuts window w's run of run into cycles of cycle with soak between.
+func cycles(w schedule.Window, run, cycle, soak time.Duration) []schedule.Window {
+	n := int((run + cycle - 1) / cycle)
+	out := make([]schedule.Window, 0, n)
+	for k := range n {
+		c := w
+		c.Start = w.Start.Add(time.Duration(k) * (cycle + soak))
+		c.End = c.Start.Add(min(cycle, run-time.Duration(k)*cycle))
+		c.Cycle, c.Cycles, c.Of = k+1, n, w.Start
+		out = append(out, c)
+	}
+	return out
+}
+
+// start is when the run window w belongs to starts: a cycle's run, or w's.
+func start(w schedule.Window) time.Time {
+	if w.Cycle > 0 {
+		return w.Of
+	}
+	return w.Start
 }
 
 // ask is the weather's advice for a run of zone at t; none without a weather, or for a zone
@@ -305,7 +339,7 @@ func (e *Engine) zoneLevel(zone int, t time.Time) int {
 
 // mayRun says why window w must not start now, or "" when it may.
 func (e *Engine) mayRun(w schedule.Window, now time.Time) string {
-	skipped, a := e.skipped(w), e.ask(w.Zone, w.Start)
+	skipped, a := e.skipped(w), e.ask(w.Zone, start(w))
 	short := e.active.WaterLevel && e.o.Zones.FollowsLevel(w.Zone) && w.End.Sub(w.Start) < max(e.o.MinRun, time.Second)
 	switch {
 	case a.Hold != "":

@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,5 +106,77 @@ func TestTheLevelSetByHandAndTheWeathers(t *testing.T) {
 	delete(wx, "2026-07-01")
 	if e.WaterLevel() != 80 {
 		t.Errorf("a day without a decision: %d%%, want the level set by hand", e.WaterLevel())
+	}
+}
+
+// soil is a weather by which zone 1 keeps a balance: it needs need, on a soil that takes it in
+// cycles of cycle with soak between (0: whole).
+type soil struct{ need, cycle, soak time.Duration }
+
+func (soil) Decision(string) (topics.WeatherDay, bool) { return topics.WeatherDay{}, false }
+
+func (s soil) Advise(zone int, _ time.Time) topics.WindowAdvice {
+	if zone != 1 {
+		return topics.WindowAdvice{}
+	}
+	return topics.WindowAdvice{Balanced: true, Run: s.need, Cycle: s.cycle, Soak: s.soak, Why: "depletion 9 mm"}
+}
+
+// TestCycleAndSoak: a run the soil needs (25 minutes, not the 10 written) on a slow soil goes
+// down in cycles of 10 minutes with 20 minutes of soaking between, and zone 2, waiting for the
+// one valve the power supply allows, runs during the first soak.
+func TestCycleAndSoak(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "profiles.yaml")
+	if err := os.WriteFile(path, []byte("active: p\nprofiles:\n  - name: p\n    water_level: true\n    zones:\n"+
+		"      - {zone: 1, days: [all], runs: [{at: \"06:00\", for: 10m}]}\n      - {zone: 2, days: [all], runs: [{at: \"06:00\", for: 15m}]}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	clk := clocktest.New(at("2026-07-01 05:00:00"))
+	log := slog.New(slog.DiscardHandler)
+	bank := relaytest.New(2)
+	one := unlimited
+	one.MaxOpen = 1
+	v := valves.New("garden", []valves.Zone{{ID: 1, MaxDuration: time.Hour}, {ID: 2, MaxDuration: time.Hour}}, bank, clk, log, valves.Options{Limits: one})
+	if err := v.Reset(topics.SourceStartup); err != nil {
+		t.Fatal(err)
+	}
+	e, err := scheduler.New(scheduler.Options{Path: path, Zones: zonesOf(1, 2), Location: berlin, Clock: clk, Valves: v, Log: log,
+		Weather: soil{need: 25 * time.Minute, cycle: 10 * time.Minute, soak: 20 * time.Minute}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Start()
+	t.Cleanup(e.Stop)
+	next, err := e.Next(3*time.Hour, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ones []string
+	for _, p := range next {
+		if p.Zone == 1 {
+			ones = append(ones, p.Start.In(berlin).Format("15:04")+"-"+p.End.In(berlin).Format("15:04")+" "+p.Note)
+		}
+	}
+	want := []string{"06:00-06:10 cycle 1 of 3", "06:30-06:40 cycle 2 of 3", "07:00-07:05 cycle 3 of 3"}
+	if len(ones) != 3 {
+		t.Fatalf("zone 1's runs: %q", ones)
+	}
+	for i := range want {
+		if !strings.HasPrefix(ones[i], want[i]) {
+			t.Errorf("zone 1's run %d: %q, want %q…", i+1, ones[i], want[i])
+		}
+	}
+	for _, c := range []struct {
+		at   string
+		open []bool
+	}{
+		{"2026-07-01 06:05:00", []bool{true, false}}, {"2026-07-01 06:15:00", []bool{false, true}},
+		{"2026-07-01 06:35:00", []bool{true, false}}, {"2026-07-01 06:50:00", []bool{false, false}},
+		{"2026-07-01 07:02:00", []bool{true, false}}, {"2026-07-01 07:06:00", []bool{false, false}},
+	} {
+		clk.Advance(at(c.at).Sub(clk.Now()))
+		if got := bank.On(); !slices.Equal(got, c.open) {
+			t.Errorf("at %s: relays %v, want %v", c.at, got, c.open)
+		}
 	}
 }

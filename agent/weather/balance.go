@@ -173,6 +173,9 @@ func (e *Engine) Advise(zone int, t time.Time) topics.WindowAdvice {
 	a := topics.WindowAdvice{Hold: e.hold(t)}
 	if b, ok := e.Balance(zone, t); ok {
 		a.Balanced, a.Run, a.Why = true, time.Duration(b.RunS)*time.Second, b.Note
+		if n, cycle, soak := e.o.Rules.WeatherSettings().Zones[zone].Cycles(b.NeedMm); n > 1 {
+			a.Cycle, a.Soak = cycle, soak
+		}
 	}
 	return a
 }

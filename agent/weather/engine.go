@@ -59,7 +59,7 @@ type Options struct {
 	Watered func(zone int, from, to time.Time) []balance.Run
 	// Rained, when set, is told of each rain reading kept: the zones' balances changed.
 	Rained func()
-	Log     *slog.Logger
+	Log    *slog.Logger
 }
 
 // keepDays is how long readings and decisions are kept.
