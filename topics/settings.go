@@ -40,7 +40,16 @@ type ZoneSettings struct {
 	Enabled          bool    `json:"enabled"`      // false: opens for nobody, the schedule skips it
 	WaterLevel       bool    `json:"water_level"`  // its runs follow the water level (in programs that do)
 	PlantFactor      float64 `json:"plant_factor"` // scales the water level for its plants (1: as written)
-	Revision         string  `json:"revision"`
+	// Its soil and sprinklers, for a water balance (0 or "": not given); Balance says it keeps one.
+	Soil              string  `json:"soil"`
+	AvailableWaterMm  float64 `json:"available_water_mm_m"`
+	RootDepthM        float64 `json:"root_depth_m"`
+	DepletionFraction float64 `json:"depletion_fraction"`
+	PrecipitationMmH  float64 `json:"precipitation_mm_h"`
+	AreaM2            float64 `json:"area_m2"`
+	InfiltrationMmH   float64 `json:"infiltration_mm_h"`
+	Balance           bool    `json:"balance"`
+	Revision          string  `json:"revision"`
 }
 
 // ZoneSetArgs are zone_set's: the zone, the settings to change (those left out stay), and the
@@ -54,7 +63,15 @@ type ZoneSetArgs struct {
 	Enabled          *bool    `json:"enabled,omitempty"`
 	WaterLevel       *bool    `json:"water_level,omitempty"`
 	PlantFactor      *float64 `json:"plant_factor,omitempty"`
-	Revision         string   `json:"revision"`
+	// The soil and the sprinklers; 0 (or "") takes a key out.
+	Soil              *string  `json:"soil,omitempty"`
+	AvailableWaterMm  *float64 `json:"available_water_mm_m,omitempty"`
+	RootDepthM        *float64 `json:"root_depth_m,omitempty"`
+	DepletionFraction *float64 `json:"depletion_fraction,omitempty"`
+	PrecipitationMmH  *float64 `json:"precipitation_mm_h,omitempty"`
+	AreaM2            *float64 `json:"area_m2,omitempty"`
+	InfiltrationMmH   *float64 `json:"infiltration_mm_h,omitempty"`
+	Revision          string   `json:"revision"`
 }
 
 // SiteSettings are where the garden is (for runs at sunrise and sunset) and its time zone, as

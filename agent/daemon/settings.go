@@ -47,7 +47,9 @@ func (z *settingsEditor) fileConfig() ([]byte, config.Config, error) {
 func settingsOf(zc config.Zone) topics.ZoneSettings {
 	s := topics.ZoneSettings{Zone: zc.ID, Name: zc.Name, Line: zc.Line, DefaultDurationS: zc.DefaultDuration.Seconds(),
 		MaxDurationS: zc.MaxDuration.Seconds(), Group: zc.Group, Enabled: zc.On(), WaterLevel: zc.FollowsLevel(),
-		PlantFactor: zc.Factor()}
+		PlantFactor: zc.Factor(), Soil: zc.Soil, AvailableWaterMm: zc.AvailableWaterMm, RootDepthM: zc.RootDepthM,
+		DepletionFraction: zc.DepletionP, PrecipitationMmH: zc.PrecipMmPH, AreaM2: zc.AreaM2, InfiltrationMmH: zc.IntakeMmPH}
+	_, s.Balance = zc.Balance()
 	s.Revision = topics.RevisionOf(s)
 	return s
 }

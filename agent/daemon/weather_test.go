@@ -3,6 +3,9 @@ package daemon_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -145,4 +148,54 @@ func TestSoilProbeHoldsOnlyItsZone(t *testing.T) {
 	}
 	clk.Advance(21 * time.Hour) // 06:00 the next day: zone 3 runs
 	c.Await(a.topics.ZoneState(3), topics.StateOpen)
+}
+
+// TestASoilSetFromAClient: zone_set gives a zone its soil and sprinklers, written into its line
+// of the configuration file, and its balance is in the weather at once; taken out again, the
+// zone keeps none. A soil without its roots' depth is refused, naming what is missing.
+func TestASoilSetFromAClient(t *testing.T) {
+	testConfig(t, "garden")
+	dir := t.TempDir()
+	for _, f := range []string{"agent-weather.yaml", "profiles.yaml"} {
+		b, err := os.ReadFile(filepath.Join("../../configs", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("SPRINKLER_RELAYS_DRIVER", "sim")
+	cfg, err := config.Load(filepath.Join(dir, "agent-weather.yaml"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := start(t, cfg, clocktest.New(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)))
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	zs := decode[[]topics.ZoneSettings](t, request(t, c, a, "zone_list", "l", `{"id":"l"}`))
+	shrubs := zs[2]
+	if shrubs.Zone != 3 || shrubs.Balance || !zs[0].Balance {
+		t.Fatalf("the example's zones: %+v", zs)
+	}
+	if r := zoneSet(t, c, a, "s0", map[string]any{"zone": 3, "soil": "loam", "revision": shrubs.Revision}); r.Code != topics.CodeBadRequest ||
+		!strings.Contains(r.Error, "root_depth_m") {
+		t.Errorf("a soil alone: %+v", r)
+	}
+	got := decode[topics.ZoneSettings](t, zoneSet(t, c, a, "s1", map[string]any{"zone": 3, "soil": "loam", "root_depth_m": 0.5,
+		"precipitation_mm_h": 8, "revision": shrubs.Revision}))
+	if !got.Balance || got.Soil != "loam" {
+		t.Errorf("zone_set a soil: %+v", got)
+	}
+	if file, _ := os.ReadFile(cfg.Source); !strings.Contains(string(file), "{id: 3, name: Shrubs, line: 13, plant_factor: 0.5, soil: loam, root_depth_m: 0.5, precipitation_mm_h: 8}") {
+		t.Errorf("the file does not give zone 3 its soil:\n%s", file)
+	}
+	rep := decode[topics.WeatherReport](t, request(t, c, a, "weather", "w", `{"id":"w"}`))
+	if i := slices.IndexFunc(rep.Zones, func(b topics.ZoneBalance) bool { return b.Zone == 3 }); i < 0 || rep.Zones[i].TAWMm != 65 || rep.Zones[i].Name != "Shrubs" {
+		t.Errorf("the weather's balances after the change: %+v", rep.Zones)
+	}
+	decode[topics.ZoneSettings](t, zoneSet(t, c, a, "s2", map[string]any{"zone": 3, "soil": "", "root_depth_m": 0, "precipitation_mm_h": 0, "revision": got.Revision}))
+	rep = decode[topics.WeatherReport](t, request(t, c, a, "weather", "w2", `{"id":"w2"}`))
+	if slices.ContainsFunc(rep.Zones, func(b topics.ZoneBalance) bool { return b.Zone == 3 }) {
+		t.Errorf("zone 3 keeps a balance after its soil was taken out: %+v", rep.Zones)
+	}
 }

@@ -70,6 +70,48 @@ var zoneFields = []zoneField{
 			return strconv.FormatFloat(z.Factor(), 'f', -1, 64), "!!float"
 		},
 		words: func(z config.Zone) string { return strconv.FormatFloat(z.Factor(), 'g', -1, 64) }},
+	{key: "soil", label: "soil",
+		take:  func(z *config.Zone, a topics.ZoneSetArgs) bool { return set(&z.Soil, a.Soil, strings.TrimSpace) },
+		copy:  func(d *config.Zone, s config.Zone) { d.Soil = s.Soil },
+		file:  func(z config.Zone) (string, string) { return z.Soil, "!!str" },
+		words: func(z config.Zone) string { return strconv.Quote(z.Soil) }},
+	soilNumber("available_water_mm_m", "water held", "mm/m", func(z *config.Zone) *float64 { return &z.AvailableWaterMm },
+		func(a topics.ZoneSetArgs) *float64 { return a.AvailableWaterMm }),
+	soilNumber("root_depth_m", "root depth", "m", func(z *config.Zone) *float64 { return &z.RootDepthM },
+		func(a topics.ZoneSetArgs) *float64 { return a.RootDepthM }),
+	soilNumber("depletion_fraction", "depletion fraction", "", func(z *config.Zone) *float64 { return &z.DepletionP },
+		func(a topics.ZoneSetArgs) *float64 { return a.DepletionFraction }),
+	soilNumber("precipitation_mm_h", "sprinklers' rate", "mm/h", func(z *config.Zone) *float64 { return &z.PrecipMmPH },
+		func(a topics.ZoneSetArgs) *float64 { return a.PrecipitationMmH }),
+	soilNumber("area_m2", "area", "m²", func(z *config.Zone) *float64 { return &z.AreaM2 },
+		func(a topics.ZoneSetArgs) *float64 { return a.AreaM2 }),
+	soilNumber("infiltration_mm_h", "infiltration", "mm/h", func(z *config.Zone) *float64 { return &z.IntakeMmPH },
+		func(a topics.ZoneSetArgs) *float64 { return a.InfiltrationMmH }),
+}
+
+// soilNumber is a number of a zone's soil and sprinklers: 0 is not given, and leaves the file.
+func soilNumber(key, label, unit string, at func(*config.Zone) *float64, arg func(topics.ZoneSetArgs) *float64) zoneField {
+	text := func(z config.Zone) string {
+		if v := *at(&z); v != 0 {
+			return strconv.FormatFloat(v, 'f', -1, 64)
+		}
+		return ""
+	}
+	return zoneField{key: key, label: label,
+		take: func(z *config.Zone, a topics.ZoneSetArgs) bool { return set(at(z), arg(a), same) },
+		copy: func(d *config.Zone, s config.Zone) { *at(d) = *at(&s) },
+		file: func(z config.Zone) (string, string) {
+			if t := text(z); strings.ContainsAny(t, ".eE") {
+				return t, "!!float"
+			}
+			return text(z), "!!int" // 8, not !!float 8
+		},
+		words: func(z config.Zone) string {
+			if t := text(z); t != "" {
+				return strings.TrimSpace(t + " " + unit)
+			}
+			return "none"
+		}}
 }
 
 // set sets *dst to conv(*v) when v is given, and reports whether it was.

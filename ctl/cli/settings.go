@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -20,7 +21,7 @@ func (a *app) zoneSettingsCommands() *cobra.Command {
 
 	list := a.simpleSubcommand(topics.CmdZoneList, "list", printZoneSettings)
 
-	set := command(topics.CmdZoneSet, "set ZONE [--name NAME] [--default 10m] [--max 60m] [--group NAME] [--enabled=false] [--water-level=false] [--plant-factor 0.5]")
+	set := command(topics.CmdZoneSet, "set ZONE [--name NAME] [--default 10m] [--max 60m] [--group NAME] [--enabled=false] [--water-level=false] [--plant-factor 0.5] [--soil loam --root-depth 0.3 --precipitation 12]")
 	set.Args = cobra.ExactArgs(1)
 	var name, def, most, group, revision string
 	set.Flags().StringVar(&name, "name", "", "its name")
@@ -33,6 +34,23 @@ func (a *app) zoneSettingsCommands() *cobra.Command {
 	set.Flags().BoolVar(&level, "water-level", true, "--water-level=false: its runs ignore the water level")
 	var factor float64
 	set.Flags().Float64Var(&factor, "plant-factor", 1, "scales the water level for its plants: 1 as written, 0.5 shrubs, 0.3 drip (0.1 to 2.5)")
+	var soil string
+	set.Flags().StringVar(&soil, "soil", "", `its soil's texture for a water balance: sand, loamy_sand, sandy_loam, loam, silt_loam, silt, silty_clay_loam, silty_clay, clay ("" for none)`)
+	numbers := []struct {
+		flag, help string
+		v          float64
+		to         func(*topics.ZoneSetArgs) **float64
+	}{
+		{"root-depth", "how deep its roots take water, m (0.3 for a lawn)", 0, func(a *topics.ZoneSetArgs) **float64 { return &a.RootDepthM }},
+		{"precipitation", "what its sprinklers put down, mm/h", 0, func(a *topics.ZoneSetArgs) **float64 { return &a.PrecipitationMmH }},
+		{"area", "the area it waters, m²", 0, func(a *topics.ZoneSetArgs) **float64 { return &a.AreaM2 }},
+		{"infiltration", "what its soil takes in, mm/h (0: the texture's)", 0, func(a *topics.ZoneSetArgs) **float64 { return &a.InfiltrationMmH }},
+		{"available-water", "water its soil holds for plants, mm a metre (0: the texture's)", 0, func(a *topics.ZoneSetArgs) **float64 { return &a.AvailableWaterMm }},
+		{"depletion", "the share of it taken without stress (0: 0.5)", 0, func(a *topics.ZoneSetArgs) **float64 { return &a.DepletionFraction }},
+	}
+	for i := range numbers {
+		set.Flags().Float64Var(&numbers[i].v, numbers[i].flag, 0, numbers[i].help+"; 0 takes it out")
+	}
 	set.RunE = a.runE(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 		var zone int
 		if _, err := fmt.Sscan(args[0], &zone); err != nil || zone < 1 {
@@ -42,7 +60,10 @@ func (a *app) zoneSettingsCommands() *cobra.Command {
 		f := cmd.Flags()
 		sa.Name, sa.Group = given(f, "name", &name), given(f, "group", &group)
 		sa.Enabled, sa.WaterLevel = given(f, "enabled", &enabled), given(f, "water-level", &level)
-		sa.PlantFactor = given(f, "plant-factor", &factor)
+		sa.PlantFactor, sa.Soil = given(f, "plant-factor", &factor), given(f, "soil", &soil)
+		for i := range numbers {
+			*numbers[i].to(&sa) = given(f, numbers[i].flag, &numbers[i].v)
+		}
 		for _, d := range []struct {
 			flag, value string
 			to          **float64
@@ -56,8 +77,8 @@ func (a *app) zoneSettingsCommands() *cobra.Command {
 				*d.to = &secs
 			}
 		}
-		if sa.Name == nil && sa.Group == nil && sa.DefaultDurationS == nil && sa.MaxDurationS == nil && sa.Enabled == nil && sa.WaterLevel == nil && sa.PlantFactor == nil {
-			return usageErr("say what to change: --name, --default, --max, --group, --enabled, --water-level or --plant-factor")
+		if noneChanged(cmd.LocalFlags(), "revision") {
+			return usageErr("say what to change: --name, --default, --max, --group, --enabled, --water-level, --plant-factor, or the soil's --soil, --root-depth, --precipitation, --area, --infiltration, --available-water, --depletion")
 		}
 		if sa.Revision == "" {
 			data, err := a.request(ctx, topics.CmdZoneList, nil)
@@ -171,13 +192,40 @@ func printZoneSettings(w io.Writer, data json.RawMessage) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ZONE\tNAME\tGPIO\tDEFAULT\tMAX\tGROUP\tENABLED\tWATER LEVEL\tPLANT FACTOR\tREVISION")
+	fmt.Fprintln(tw, "ZONE\tNAME\tGPIO\tDEFAULT\tMAX\tGROUP\tENABLED\tWATER LEVEL\tPLANT FACTOR\tSOIL\tREVISION")
 	yes := map[bool]string{true: "yes", false: "no"}
 	for _, z := range zs {
-		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%g\t%s\n", z.Zone, z.Name, z.Line, topics.FormatDuration(time.Duration(z.DefaultDurationS*float64(time.Second))),
-			topics.FormatDuration(time.Duration(z.MaxDurationS*float64(time.Second))), z.Group, yes[z.Enabled], yes[z.WaterLevel], z.PlantFactor, z.Revision)
+		fmt.Fprintf(tw, "%d\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%g\t%s\t%s\n", z.Zone, z.Name, z.Line, topics.FormatDuration(time.Duration(z.DefaultDurationS*float64(time.Second))),
+			topics.FormatDuration(time.Duration(z.MaxDurationS*float64(time.Second))), z.Group, yes[z.Enabled], yes[z.WaterLevel], z.PlantFactor, soilOf(z), z.Revision)
 	}
 	return tw.Flush()
+}
+
+// soilOf says a zone's soil and sprinklers in a few words: "loam 0.3 m, 12 mm/h", or "-".
+func soilOf(z topics.ZoneSettings) string {
+	if !z.Balance {
+		return "-"
+	}
+	soil := z.Soil
+	if soil == "" {
+		soil = fmt.Sprintf("%g mm/m", z.AvailableWaterMm)
+	}
+	rate := fmt.Sprintf("%g mm/h", z.PrecipitationMmH)
+	if z.PrecipitationMmH == 0 {
+		rate = fmt.Sprintf("%g m²", z.AreaM2)
+	}
+	return fmt.Sprintf("%s %g m, %s", soil, z.RootDepthM, rate)
+}
+
+// noneChanged reports whether no flag of f was given but those named.
+func noneChanged(f *pflag.FlagSet, but ...string) bool {
+	n := 0
+	f.VisitAll(func(fl *pflag.Flag) {
+		if fl.Changed && !slices.Contains(but, fl.Name) {
+			n++
+		}
+	})
+	return n == 0
 }
 
 // given is v when the flag name was given on the command line, else nil: a request changes
