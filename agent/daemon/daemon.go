@@ -7,8 +7,9 @@
 //
 //	settingsEditor.mu           one change of the zones or the site at a time
 //	scheduler.Engine.mu         the schedule; asks the zones, the weather and the valves under it
-//	weather.Engine.wmu, .mu     the decisions (wmu only around the write of days.json, which
-//	                            holds mu just to copy them); weather.Store.mu, the readings
+//	weather.Engine.wmu, .mu     the decisions and balances (wmu: one daily computation at a
+//	                            time, with its reads and writes, which only a computation
+//	                            waits for; mu: memory only); weather.Store.mu, the readings
 //	valves.Controller.mu        the governor; switches the relays (a GPIO write) under it
 //	state.mu                    the state document in memory
 //	zones.Model.mu              the zones' and the site's settings in force; a leaf, read by all

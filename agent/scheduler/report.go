@@ -120,7 +120,7 @@ func (e *Engine) Next(d time.Duration, clamp bool) ([]topics.PlannedRun, error) 
 	now := e.o.Clock.Now()
 	out := []topics.PlannedRun{}
 	for _, p := range e.planned(now, now.Add(d)) {
-		if p.End.After(now) {
+		if p.End.After(now) && len(out) < topics.MaxPlannedRuns { // cycles may outnumber Fit's runs
 			out = append(out, p)
 		}
 	}

@@ -67,11 +67,13 @@ const keepDays = 60
 
 // Engine is the agent's weather. It is safe for concurrent use.
 //
-// Locks: wmu serialises the writes of the decisions (days.json) and is taken before mu; mu
-// guards the decisions in memory, the timer and the inputs' counters, and is never held
-// across a disk write or a call out of the package (Rules, Apply, LastWatered): a window start
-// that asks for the day's Decision waits on nothing but memory. The store has its own lock,
-// taken without mu.
+// Locks: wmu serialises the computations, with their reads of the readings and their writes
+// of the decisions (days.json) and the balances (balance.json); only another computation waits
+// for it, and it is taken before mu. mu guards the decisions, the balances and the rain in
+// memory, the timer and the inputs' counters, and is never held across a disk access or a call
+// out of the package (Rules, Apply, LastWatered, Watered, Rained): a window start that asks for
+// the day's Decision or a zone's Advise waits on nothing but memory and the history. The store
+// has its own lock, taken without mu.
 type Engine struct {
 	o      Options
 	store  *Store
@@ -81,7 +83,7 @@ type Engine struct {
 	maxAge   map[string]time.Duration
 	solarWm2 bool
 
-	wmu  sync.Mutex // one write of days.json at a time, in the order of the decisions
+	wmu  sync.Mutex // one computation at a time, its files written in the order of the decisions
 	mu   sync.Mutex
 	days []topics.WeatherDay // decisions, oldest first
 	// balances are the zones' balances at the start of the day the last computation closed
