@@ -227,6 +227,18 @@ func TestWebPage(t *testing.T) {
 		!strings.Contains(shown, "days: [odd]") || !strings.Contains(shown, `runs: [{at: "08:00", for: 3m}]`) {
 		t.Fatalf("the program saved on the page: exit %d\n%s%s", code, shown, stderr)
 	}
+	do("change summer on the page: its zones' notes, which the editor does not show, stay",
+		press(`#programs li:first-child button.edit`),
+		chromedp.WaitVisible(chromedp.CSS(`#editor`)),
+		wait(`document.querySelector('#ed-name').value === 'summer'`),
+		set(`#ed-zones .run-row .for`, "11"),
+		press(`#ed-save`),
+		wait(`document.querySelector('#editor').hidden`),
+	)
+	if code, shown, stderr := ctl(t, url, "program", "show", "summer"); code != 0 || !strings.Contains(shown, "about: Back yard, master bed side") ||
+		!strings.Contains(shown, "for: 11m") {
+		t.Errorf("summer saved on the page lost its zone's note: exit %d\n%s%s", code, shown, stderr)
+	}
 	if code, _, stderr := ctl(t, url, "activate", "autumn"); code != 0 {
 		t.Fatal(stderr)
 	}

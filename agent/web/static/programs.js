@@ -103,12 +103,13 @@ function zoneRow(z) {
   const box = el('fieldset', { className: 'zone-row' }, el('legend', {}, zone), el('div', { className: 'days' }, kind, week, every, list, words),
     runs, el('div', { className: 'actions' }, addRun, del), el('p', { className: 'err' }));
   del.addEventListener('click', () => { box.remove(); changed(); });
+  box.kept = z; // what the editor does not show (its note, a season) goes back as it came
   return box;
 }
 
 // collect reads the editor into a program document.
 function collect() {
-  const doc = { revision: editing.doc.revision || '', name: $('#ed-name').value.trim(), about: $('#ed-about').value.trim(),
+  const doc = { ...editing.doc, revision: editing.doc.revision || '', name: $('#ed-name').value.trim(), about: $('#ed-about').value.trim(),
     water_level: $('#ed-level').checked, zones: [] };
   for (const box of document.querySelectorAll('#ed-zones .zone-row')) {
     const kind = box.querySelector('.days-kind').value;
@@ -125,7 +126,7 @@ function collect() {
       if (times > 1) Object.assign(run, { times, every: `${r.querySelector('.every').value}m` });
       return run;
     });
-    doc.zones.push({ zone: Number(box.querySelector('.zone-id').value), days, runs });
+    doc.zones.push({ ...box.kept, zone: Number(box.querySelector('.zone-id').value), days, runs });
   }
   return doc;
 }
