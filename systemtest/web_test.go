@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,6 +71,7 @@ func TestWebPage(t *testing.T) {
 	webAddr := agent.webPage(t)
 	page := "http://" + webAddr + "/"
 	ctx := browser(t)
+	said := console(ctx)
 	shots := filepath.Join(dir, "screenshots")
 	_ = os.MkdirAll(shots, 0o755)
 	shot := func(name string) chromedp.Action[chromedp.Void] {
@@ -227,6 +230,30 @@ func TestWebPage(t *testing.T) {
 		!strings.Contains(shown, "days: [odd]") || !strings.Contains(shown, `runs: [{at: "08:00", for: 3m}]`) {
 		t.Fatalf("the program saved on the page: exit %d\n%s%s", code, shown, stderr)
 	}
+	do("open autumn to edit it",
+		press(`#programs li:last-child button.edit`),
+		chromedp.WaitVisible(chromedp.CSS(`#editor`)),
+		wait(`document.querySelector('#ed-name').value === 'autumn'`),
+	)
+	_, autumn, _ := ctl(t, url, "program", "show", "autumn")
+	changed := filepath.Join(t.TempDir(), "autumn.yaml")
+	if err := os.WriteFile(changed, []byte(strings.Replace(autumn, "08:00", "08:30", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, stderr := ctl(t, url, "program", "apply", "-f", changed); code != 0 {
+		t.Fatalf("autumn changed from sprinklerctl: %s%s", out, stderr)
+	}
+	do("save it over sprinklerctl's change: refused, and told until dismissed",
+		set(`#ed-zones .run-row .for`, "4"),
+		press(`#ed-save`),
+		wait(`!document.querySelector('#ed-refusal').hidden && document.querySelector('#ed-refusal').textContent.includes('someone else saved this program')`),
+		set(`#ed-about`, "autumn, after the change"),
+		wait(`document.querySelector('#ed-preview').textContent.includes('zone 2')`),
+		wait(`!document.querySelector('#ed-refusal').hidden && document.querySelector('#ed-zones .run-row .for').value === '4'`),
+		press(`#ed-theirs`),
+		wait(`document.querySelector('#ed-refusal').hidden && document.querySelector('#ed-zones .run-row .at').value === '08:30'`),
+		press(`#ed-cancel`),
+	)
 	do("change summer on the page: its zones' notes, which the editor does not show, stay",
 		press(`#programs li:first-child button.edit`),
 		chromedp.WaitVisible(chromedp.CSS(`#editor`)),
@@ -242,8 +269,8 @@ func TestWebPage(t *testing.T) {
 	if code, _, stderr := ctl(t, url, "activate", "autumn"); code != 0 {
 		t.Fatal(stderr)
 	}
-	if _, next, _ := ctl(t, url, "next", "--hours", "48"); !regexp.MustCompile(`(?m)^2 +\S+ \S+ 08:00:00 +08:03:00 +autumn`).MatchString(next) {
-		t.Errorf("ctl next does not show the page's program:\n%s", next)
+	if _, next, _ := ctl(t, url, "next", "--hours", "48"); !regexp.MustCompile(`(?m)^2 +\S+ \S+ 08:30:00 +08:33:00 +autumn`).MatchString(next) {
+		t.Errorf("ctl next does not show the program:\n%s", next)
 	}
 
 	do("rename zone 3 from its card",
@@ -323,4 +350,32 @@ func TestWebPage(t *testing.T) {
 		}
 	}
 	t.Logf("screenshots: %s", shots)
+	for _, m := range said() {
+		t.Errorf("the console: %s %s (%s:%d)", m.Type, m.Text, m.URL, m.Line)
+	}
+}
+
+// console gathers what the page writes to the console above info: warnings, errors and
+// exceptions that nothing caught; the returned function lists them so far.
+func console(ctx context.Context) func() []chromedp.ConsoleMessage {
+	var mu sync.Mutex
+	var got []chromedp.ConsoleMessage
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleWarning || m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleException {
+				mu.Lock()
+				got = append(got, m)
+				mu.Unlock()
+			}
+		}
+	}()
+	return func() []chromedp.ConsoleMessage {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
 }

@@ -56,6 +56,7 @@ function connect(user, pass) {
   client = mqtt.connect(url, {
     clientId, username: user || undefined, password: pass || undefined,
     protocolVersion: 4, clean: true, reconnectPeriod: 3000, connectTimeout: 8000,
+    timerVariant: 'native', // not a worker from a blob: the page's policy allows scripts from itself alone
   });
   client.on('connect', () => {
     $('#login').hidden = true;
@@ -123,7 +124,7 @@ function receive(topic, payload) {
     pending.delete(r.id);
     clearTimeout(p.timer);
     if (r.status === 'ok') p.resolve(r.data);
-    else p.reject(new Error(r.error || r.code || 'refused'));
+    else p.reject(Object.assign(new Error(r.error || r.code || 'refused'), { code: r.code }));
   }
 }
 

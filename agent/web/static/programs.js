@@ -132,6 +132,7 @@ function collect() {
 }
 
 function openEditor(doc, isNew) {
+  dismiss();
   editing = { doc, isNew };
   const form = $('#editor');
   form.hidden = false;
@@ -158,10 +159,27 @@ function placeError(err) {
   else $('#ed-error').textContent = err.message;
 }
 
+// refuse shows why a save or a delete was refused until the person dismisses it, saves or
+// loads the saved version; what they typed stays in the editor. A conflict offers the version
+// saved meanwhile.
+function refuse(err) {
+  const box = $('#ed-refusal');
+  const conflict = err.code === 'conflict';
+  box.querySelector('p').textContent = conflict
+    ? `Not saved: someone else saved this program while you edited it (${err.message}). Your changes are still here: load the saved version to start again from it, or copy what you need first.`
+    : `Not saved: ${err.message}`;
+  $('#ed-theirs').hidden = !conflict;
+  box.hidden = false;
+  placeError(err);
+}
+
+function dismiss() { $('#ed-refusal').hidden = true; }
+
 // changed previews the program as it stands, a moment after the last keystroke.
 function changed() {
   clearTimeout(changed.timer);
   changed.timer = setTimeout(() => {
+    if (!editing) return; // closed meanwhile
     const doc = collect();
     request('program_preview', { program: { ...doc, revision: '' }, hours: 168 }).then((runs) => {
       document.querySelectorAll('#editor .err').forEach((e) => { e.textContent = ''; });
@@ -179,6 +197,7 @@ function changed() {
 async function save() {
   if (save.busy) return;
   save.busy = true;
+  clearTimeout(changed.timer); // a preview due now would answer after the refusal
   $('#ed-save').disabled = true;
   const doc = collect();
   try {
@@ -187,12 +206,13 @@ async function save() {
       doc.revision = renamed.revision;
     }
     await request('program_put', { program: doc });
+    dismiss();
     $('#editor').hidden = true;
     editing = null;
     programList();
     schedule();
   } catch (err) {
-    placeError(err);
+    refuse(err);
   } finally {
     save.busy = false;
     $('#ed-save').disabled = !canAdmin();
@@ -202,10 +222,16 @@ async function save() {
 function programsInit() {
   $('#program-new').addEventListener('click', () => openEditor({ name: '', zones: [{ zone: 1, days: ['mon', 'thu'], runs: [{ at: '06:00', for: '10m' }] }] }, true));
   $('#ed-add-zone').addEventListener('click', () => { $('#ed-zones').append(zoneRow({ zone: 1, days: ['all'], runs: [{ at: '06:00', for: '10m' }] })); changed(); });
-  $('#ed-cancel').addEventListener('click', () => { $('#editor').hidden = true; editing = null; });
+  $('#ed-cancel').addEventListener('click', () => { dismiss(); $('#editor').hidden = true; editing = null; });
   $('#ed-save').addEventListener('click', save);
-  $('#ed-delete').addEventListener('click', () => request('program_delete', { name: editing.doc.name, revision: editing.doc.revision })
-    .then(() => { $('#editor').hidden = true; editing = null; programList(); schedule(); }).catch(placeError));
+  $('#ed-dismiss').addEventListener('click', dismiss);
+  $('#ed-theirs').addEventListener('click', () => request('program_get', { name: editing.doc.name })
+    .then((d) => { dismiss(); openEditor(d, false); }).catch(refuse));
+  $('#ed-delete').addEventListener('click', () => {
+    if (!window.confirm(`Delete the program ${editing.doc.name}? Its versions are kept: sprinklerctl program restore brings it back.`)) return;
+    request('program_delete', { name: editing.doc.name, revision: editing.doc.revision })
+      .then(() => { dismiss(); $('#editor').hidden = true; editing = null; programList(); schedule(); }).catch(refuse);
+  });
   $('#editor').addEventListener('input', changed);
   $('#editor').addEventListener('change', changed);
   $('#editor').addEventListener('submit', (e) => e.preventDefault());
