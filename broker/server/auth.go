@@ -149,7 +149,11 @@ func (h *access) authenticate(cl *mqtt.Client, pk packets.Packet) (who identity,
 		if !ok {
 			hash = h.dummy
 		}
-		if bcrypt.CompareHashAndPassword(hash, pk.Connect.Password) != nil || !ok {
+		if token := string(pk.Connect.Password); ok && strings.HasPrefix(token, signinPrefix) {
+			if !h.signins.check(u, token, h.signins.now()) {
+				return who, packets.ErrBadUsernameOrPassword, "sign-in ended: expired, signed out, or the password changed"
+			}
+		} else if bcrypt.CompareHashAndPassword(hash, pk.Connect.Password) != nil || !ok {
 			return who, packets.ErrBadUsernameOrPassword, "wrong username or password"
 		}
 		who.user, who.role, who.agents = u.Name, u.Role, u.Agents

@@ -76,6 +76,10 @@ type Config struct {
 	// publish and read them, as they may an agent's own <base>/input/<name>. The embedded broker
 	// adds those its agent's configuration names.
 	Inputs []string `mapstructure:"inputs"`
+	// SignIns keeps the web page's sign-ins across a restart (nil: in memory), and SignInFor is
+	// how long one lasts (0: a sign-in is refused). The agent that embeds the broker sets them.
+	SignIns   Keeper        `mapstructure:"-"`
+	SignInFor time.Duration `mapstructure:"-"`
 }
 
 // User is one account.

@@ -1,5 +1,7 @@
 package server
 
+import "time"
+
 // RetainGuardFree reports whether b's retain guard is free now: nothing holds it.
 func RetainGuardFree(b *Broker) bool {
 	if !b.guard.rw.TryLock() {
@@ -8,3 +10,6 @@ func RetainGuardFree(b *Broker) bool {
 	b.guard.rw.Unlock()
 	return true
 }
+
+// SetSignInClock makes b's sign-ins read the time from now.
+func SetSignInClock(b *Broker, now func() time.Time) { b.access.signins.now = now }

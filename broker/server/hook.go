@@ -35,6 +35,7 @@ type access struct {
 	dummy    []byte // compared against for an unknown user name (dummyHash)
 	tally    *tally.Log
 	sessions *sessions
+	signins  *signins
 	clients  func(id string) (*mqtt.Client, bool)
 	all      func() map[string]*mqtt.Client
 }
@@ -42,7 +43,7 @@ type access struct {
 // newAccess returns the access hook; tally is the broker's tally of repeated log lines.
 func newAccess(cfg Config, log *slog.Logger, srv *mqtt.Server, tally *tally.Log) *access {
 	return &access{cfg: cfg, log: log, srv: srv, users: map[string]User{}, tally: tally, sessions: newSessions(),
-		clients: srv.Clients.Get, all: srv.Clients.GetAll}
+		signins: newSignins(cfg.SignIns, cfg.SignInFor), clients: srv.Clients.Get, all: srv.Clients.GetAll}
 }
 
 func (h *access) ID() string { return "sprinkler-access" }
