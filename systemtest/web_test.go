@@ -128,9 +128,9 @@ func TestWebPage(t *testing.T) {
 		chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(page),
 		chromedp.WaitVisible(chromedp.CSS(`.zone[data-zone="8"] button.open`)),
-		wait(`document.querySelector('#who').textContent.includes('(')`),
+		wait(`document.querySelector('#who').textContent !== ''`),
 	)
-	if n, who := count(".zone"), text("#who"); n != 8 || !strings.Contains(who, "(admin)") {
+	if n, who := count(".zone"), text("#who"); n != 8 || who != "admin without signing in" {
 		t.Fatalf("%d zones, as %q", n, who)
 	}
 	do("open zone 2 for a minute",
@@ -305,13 +305,21 @@ func TestWebPage(t *testing.T) {
 		t.Errorf("the water level set on the page:\n%s", stdout)
 	}
 
-	do("log in as a viewer",
+	do("a wrong password is told, and the field emptied",
 		chromedp.Click(chromedp.CSS(`#relogin`)),
 		chromedp.WaitVisible(chromedp.CSS(`#login`)),
 		chromedp.SendKeys(chromedp.CSS(`#user`), "neighbour"),
+		chromedp.SendKeys(chromedp.CSS(`#pass`), "guess"),
+		chromedp.Click(chromedp.CSS(`#login button`)),
+		wait(`document.querySelector('#login-why').textContent.includes('Not signed in') && document.querySelector('#login-why').textContent.includes('wrong username or password') && document.querySelector('#pass').value === ''`),
+	)
+	do("sign in as a viewer, and stay signed in across a reload",
 		chromedp.SendKeys(chromedp.CSS(`#pass`), "viewer-pw"),
 		chromedp.Click(chromedp.CSS(`#login button`)),
-		wait(`document.querySelector('#who').textContent.includes('(viewer)')`),
+		wait(`document.querySelector('#who').textContent === 'neighbour (viewer)' && !document.querySelector('#signout').hidden`),
+		wait(`!localStorage.getItem('sprinkler-signin').includes('viewer-pw')`),
+		chromedp.Reload(),
+		wait(`document.querySelector('#who').textContent === 'neighbour (viewer)' && document.querySelector('#login').hidden`),
 		chromedp.WaitVisible(chromedp.CSS(`.zone[data-zone="8"]`)),
 		shot("web-viewer.png"),
 	)
@@ -331,6 +339,12 @@ func TestWebPage(t *testing.T) {
 	if enabled := count(`#editor input:not([disabled]), #editor select:not([disabled]), #editor button.remove:not([disabled]), #ed-add-zone:not([disabled]), #ed-save:not([hidden]), #ed-delete:not([hidden])`); enabled != 0 {
 		t.Errorf("the viewer has %d program controls that would be refused", enabled)
 	}
+	do("sign out: the sign-in ends here and at the agent",
+		press(`#signout`),
+		wait(`!document.querySelector('#login').hidden && document.querySelector('#login-why').textContent.startsWith('Signed out') && localStorage.getItem('sprinkler-signin') === null`),
+		chromedp.Reload(),
+		wait(`document.querySelector('#who').textContent === 'admin without signing in'`),
+	)
 	// The README shows the desktop and phone screenshots from docs/images; this test renews
 	// them there with SPRINKLER_SCREENSHOTS=$PWD/docs/images (or keeps them anywhere else).
 	for name, width := range map[string]int{"web-desktop.png": 1280, "web-phone.png": 390 * 2, "web-viewer.png": 1280, "web-program.png": 1280, "web-program-phone.png": 390 * 2, "web-history.png": 1280} {

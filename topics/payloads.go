@@ -174,6 +174,15 @@ type WhoamiReply struct {
 	Role     Role   `json:"role"`
 }
 
+// SignIn is the web page's sign-in: the token its browser keeps and logs in with as User's
+// password until Expires (never the password itself).
+type SignIn struct {
+	User    string `json:"user"`
+	Role    Role   `json:"role"`
+	Token   string `json:"token"`
+	Expires Time   `json:"expires"`
+}
+
 // HistoryReply answers history: runs oldest first, at most MaxHistoryRuns of the newest.
 type HistoryReply struct {
 	Since Time        `json:"since"`

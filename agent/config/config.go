@@ -264,6 +264,9 @@ type Web struct {
 	// addresses, localhost, its host name and <hostname>.local); any other is refused, against
 	// DNS rebinding.
 	Hosts []string `mapstructure:"hosts"`
+	// SignInFor is how long a sign-in on the page lasts: the browser keeps a token that stands
+	// for the password, never the password; 0 turns sign-ins off (the page asks every time).
+	SignInFor time.Duration `mapstructure:"signin_for"`
 }
 
 // System is the system.* section.

@@ -45,7 +45,7 @@ func Default() Config {
 		Log:           Log{Level: "info", Format: "text", File: "agent.log", MaxSize: 5, MaxFiles: 3},
 		Health:        Health{Interval: time.Minute},
 		History:       History{Retention: 365 * 24 * time.Hour},
-		Web:           Web{Listen: "127.0.0.1:8080", Hosts: []string{}},
+		Web:           Web{Listen: "127.0.0.1:8080", Hosts: []string{}, SignInFor: 30 * 24 * time.Hour},
 		System:        System{RebootCommand: []string{}},
 		Zones:         zones,
 		Sensors:       []Sensor{},

@@ -84,6 +84,9 @@ func (c Config) Validate() error {
 			add(key, "%q: want host:port, such as 127.0.0.1:8080", addr)
 		}
 	}
+	if f := c.Web.SignInFor; f != 0 && (f < time.Minute || f > 365*24*time.Hour) {
+		add("web.signin_for", "%v: want 0 (no sign-ins kept) or from 1m to 8760h (a year)", f)
+	}
 	if c.Site.Latitude < -90 || c.Site.Latitude > 90 || math.IsNaN(c.Site.Latitude) {
 		add("site.latitude", "%v: want -90 (south) to 90 (north) degrees", c.Site.Latitude)
 	}

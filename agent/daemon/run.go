@@ -26,6 +26,7 @@ import (
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/sensors"
 	"sprinkler/agent/serve"
+	"sprinkler/agent/statefile"
 	"sprinkler/agent/valves"
 	"sprinkler/agent/versions"
 	"sprinkler/agent/weather"
@@ -362,6 +363,18 @@ func (a *run) inputTopics() []string {
 	return out
 }
 
+// stateKeeper keeps a document in a file of the state folder, written crash-safe.
+type stateKeeper string
+
+func (k stateKeeper) Load(v any) error { _, err := statefile.Read(string(k), v); return err }
+func (k stateKeeper) Save(v any) error { return statefile.Write(string(k), v) }
+
+// signIn is the page's sign-in: the broker checks the password and makes the token.
+func (a *run) signIn(user, password string) (topics.SignIn, error) {
+	token, role, expires, err := a.brk.SignIn(user, password)
+	return topics.SignIn{User: user, Role: role, Token: token, Expires: topics.Time{Time: expires}}, err
+}
+
 // shutdownRequested is the shutdown and reboot requests' callback.
 func (a *run) shutdownRequested(reboot bool, by string) error {
 	if err := a.stops.request(reboot, by); err != nil {
@@ -392,13 +405,16 @@ func (a *run) openBroker(inputs []string) error {
 	bcfg.Agent = d.cfg.Agent.ID
 	bcfg.HomeAssistant = d.cfg.HomeAssistant.Prefix
 	bcfg.Inputs = append(slices.Clone(bcfg.Inputs), inputs...)
+	if d.cfg.Web.Listen != "" {
+		bcfg.SignIns, bcfg.SignInFor = stateKeeper(filepath.Join(d.cfg.State.Dir, "signins.json")), d.cfg.Web.SignInFor
+	}
 	a.brk = server.New(bcfg, d.log.With("component", "broker"))
 	if d.cfg.Metrics.Listen != "" {
 		a.brk.Reserve(httplimit.Total)
 	}
 	if d.cfg.Web.Listen != "" {
 		a.page = web.Handler(web.Options{Prefix: d.cfg.MQTT.Prefix, Agent: d.cfg.Agent.ID,
-			MQTT: a.brk.WebsocketHandler("web", d.cfg.Web.Hosts)})
+			MQTT: a.brk.WebsocketHandler("web", d.cfg.Web.Hosts), SignIn: a.signIn, SignOut: a.brk.SignOut})
 	}
 	if err := a.brk.Start(); err != nil {
 		return err

@@ -1,11 +1,14 @@
 package web_test
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"sprinkler/agent/web"
+	"sprinkler/topics"
 )
 
 // TestNoFolderIsListed: the page and its files are served, a folder of them is not listed.
@@ -19,4 +22,62 @@ func TestNoFolderIsListed(t *testing.T) {
 			t.Errorf("GET %s: %d, want %d\n%s", path, w.Code, want, w.Body)
 		}
 	}
+}
+
+// TestSignInTakesJSONOnly: a sign-in answers its token, a refused one says why (as an answer,
+// not a failed request), and a form another site could post, or an oversized body, is refused
+// before the password is looked at.
+func TestSignInTakesJSONOnly(t *testing.T) {
+	var tried, ended []string
+	h := web.Handler(web.Options{Prefix: "sprinkler", Agent: "garden", MQTT: http.NotFoundHandler(),
+		SignIn: func(user, password string) (topics.SignIn, error) {
+			tried = append(tried, user)
+			if password != "right" {
+				return topics.SignIn{}, errors.New("wrong username or password")
+			}
+			return topics.SignIn{User: user, Role: topics.RoleViewer, Token: "signin.t"}, nil
+		},
+		SignOut: func(token string) { ended = append(ended, token) },
+	})
+	post := func(path, contentType, body string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("POST", "http://127.0.0.1:8080"+path, strings.NewReader(body))
+		r.Header.Set("Content-Type", contentType)
+		h.ServeHTTP(w, r)
+		return w
+	}
+	for _, c := range []struct{ contentType, body, want string }{
+		{"application/json", `{"user":"ann","password":"right"}`, `"token":"signin.t"`},
+		{"application/json", `{"user":"ann","password":"wrong"}`, `"error":"wrong username or password"`},
+	} {
+		w := post("/signin", c.contentType, c.body)
+		if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), c.want) || w.Header().Get("Cache-Control") != "no-store" {
+			t.Errorf("%s: %d %s, want %s, not stored", c.body, w.Code, w.Body, c.want)
+		}
+	}
+	if w := post("/signin", "application/x-www-form-urlencoded", "user=ann&password=right"); w.Code != http.StatusUnsupportedMediaType {
+		t.Errorf("a form: %d", w.Code)
+	}
+	if w := post("/signin", "application/json", `{"user":"`+strings.Repeat("a", 5000)+`"}`); w.Code != http.StatusBadRequest {
+		t.Errorf("5 KB: %d", w.Code)
+	}
+	if len(tried) != 2 {
+		t.Errorf("passwords looked at for %d requests, want the 2 well-formed", len(tried))
+	}
+	if w := post("/signout", "application/json", `{"token":"signin.t"}`); w.Code != http.StatusNoContent || len(ended) != 1 || ended[0] != "signin.t" {
+		t.Errorf("sign-out: %d, ended %q", w.Code, ended)
+	}
+	if cfg := get(t, h, "/config.json"); !strings.Contains(cfg, `"signin":true`) {
+		t.Errorf("config.json does not offer sign-ins: %s", cfg)
+	}
+}
+
+func get(t *testing.T, h http.Handler, path string) string {
+	t.Helper()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "http://127.0.0.1:8080"+path, nil))
+	if w.Code != http.StatusOK {
+		t.Fatalf("GET %s: %d", path, w.Code)
+	}
+	return w.Body.String()
 }

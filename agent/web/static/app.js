@@ -30,8 +30,9 @@ async function main() {
   $('#level').max = cfg.max_water_level;
   $('#login').addEventListener('submit', (e) => {
     e.preventDefault();
-    connect($('#user').value, $('#pass').value);
+    signIn($('#user').value, $('#pass').value);
   });
+  $('#signout').addEventListener('click', signOut);
   $('#agent').addEventListener('change', (e) => select(e.target.value));
   $('#stop-all').addEventListener('click', () => act('close', { zones: 'all' }));
   $('#pause').addEventListener('click', () => act('pause', { duration_s: 1800 }));
@@ -39,14 +40,61 @@ async function main() {
   $('#profile').addEventListener('change', (e) => act('activate', { profile: e.target.value }).then(schedule));
   $('#auto').addEventListener('change', (e) => act(e.target.checked ? 'run' : 'stop', {}));
   $('#rain-set').addEventListener('click', () => act('rain_delay', { hours: Number($('#rain-hours').value) }));
-  $('#relogin').addEventListener('click', () => { $('#login-why').textContent = 'Log in to the broker.'; $('#login').hidden = false; });
+  $('#relogin').addEventListener('click', () => { $('#login-why').textContent = 'Sign in.'; $('#login').hidden = false; });
   setInterval(tick, 1000);
   setInterval(schedule, 60000);
-  if (location.hash === '#login') {
-    $('#login').hidden = false; // log in as someone else than the anonymous user
+  const kept = signedIn();
+  if (kept) {
+    connect(kept.user, kept.token); // the sign-in the browser keeps, never the password
+  } else if (location.hash === '#login') {
+    $('#login').hidden = false; // sign in as someone else than the anonymous user
   } else {
     connect('', ''); // anonymous first: the broker allows it from loopback only
   }
+}
+
+// signedIn is the sign-in this browser keeps, if any.
+function signedIn() {
+  try {
+    return JSON.parse(localStorage.getItem('sprinkler-signin') || 'null');
+  } catch {
+    return null;
+  }
+}
+
+// signIn asks the agent for a sign-in the browser keeps (or, without sign-ins, logs in with
+// the password itself), and says so when it is refused.
+async function signIn(user, pass) {
+  if (!cfg.signin) {
+    connect(user, pass);
+    return;
+  }
+  const r = await fetch('signin', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user, password: pass }) });
+  const body = await r.json().catch(() => ({}));
+  if (!r.ok || body.error || !body.token) {
+    $('#pass').value = '';
+    $('#login-why').textContent = `Not signed in (${new Date().toLocaleTimeString()}): ${body.error || r.statusText}. Try again.`;
+    $('#pass').focus();
+    return;
+  }
+  localStorage.setItem('sprinkler-signin', JSON.stringify(body));
+  $('#pass').value = '';
+  connect(body.user, body.token);
+}
+
+// signOut ends this browser's sign-in, here and at the agent.
+function signOut() {
+  const kept = signedIn();
+  localStorage.removeItem('sprinkler-signin');
+  if (kept) {
+    fetch('signout', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: kept.token }) }).catch(() => {});
+  }
+  if (client) client.end(true);
+  role = '';
+  $('#who').textContent = '';
+  $('#signout').hidden = true;
+  $('#login-why').textContent = 'Signed out. Sign in:';
+  $('#login').hidden = false;
 }
 
 function connect(user, pass) {
@@ -66,7 +114,15 @@ function connect(user, pass) {
   client.on('message', receive);
   client.on('error', (err) => {
     client.end(true);
-    $('#login-why').textContent = `The broker refused: ${err.message}. Log in:`;
+    if (user && signedIn()?.token === pass) {
+      localStorage.removeItem('sprinkler-signin');
+      $('#login-why').textContent = 'Your sign-in ended (it expired, you signed out elsewhere, or the password changed). Sign in again:';
+    } else if (user) {
+      $('#pass').value = '';
+      $('#login-why').textContent = `Not signed in (${new Date().toLocaleTimeString()}): wrong username or password. Try again.`;
+    } else {
+      $('#login-why').textContent = 'Sign in to see the garden.';
+    }
     $('#login').hidden = false;
     presence();
   });
@@ -86,7 +142,11 @@ function select(id) {
   todaysRuns();
   request('whoami', {}).then((w) => {
     role = w.role || 'admin';
-    $('#who').textContent = `${w.client_id} (${role})`;
+    const kept = signedIn();
+    $('#who').textContent = kept ? `${kept.user} (${role})` : `${role} without signing in`;
+    $('#who').title = `client ${w.client_id}`;
+    $('#signout').hidden = !kept;
+    $('#relogin').hidden = !!kept;
     render();
     programList();
   }).catch(show);
