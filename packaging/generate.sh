@@ -67,6 +67,4 @@ heading() { printf '\n%s\n%s\n\n' "$1" "$(printf '%s' "$1" | tr -c '\n' '-')"; }
 			heading "$path $ver"
 			common "$dir/$lic"
 		done
-	heading "mqtt.js, in the web page (agent/web/static/vendor)"
-	cat agent/web/static/vendor/LICENSE*
 } >"$out/copyright"

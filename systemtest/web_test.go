@@ -121,6 +121,10 @@ func TestWebPage(t *testing.T) {
 			return err
 		})
 	}
+	// into scrolls to a section: the page asks for what a section shows once it comes near.
+	into := func(sel string) chromedp.Action[chromedp.Void] {
+		return wait(fmt.Sprintf(`(() => { document.querySelector(%q).scrollIntoView(); return true; })()`, sel))
+	}
 	set := func(sel, value string) chromedp.Action[chromedp.Void] {
 		return wait(fmt.Sprintf(`(() => { const e = document.querySelector(%q); e.value = %q; e.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`, sel, value))
 	}
@@ -143,7 +147,9 @@ func TestWebPage(t *testing.T) {
 		t.Errorf("countdown %q, want about a minute", left)
 	}
 	do("take the screenshots",
+		into(`#events-section`),
 		chromedp.WaitVisible(chromedp.CSS(`#events li`)),
+		into(`header`),
 		shot("web-desktop.png"),
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
 		shot("web-phone.png"),
@@ -203,6 +209,8 @@ func TestWebPage(t *testing.T) {
 	}
 
 	do("write a program on the page",
+		into(`#programs-section`),
+		wait(`!document.querySelector('#program-new').hidden`),
 		press(`#program-new`),
 		chromedp.WaitVisible(chromedp.CSS(`#editor`)),
 		chromedp.SendKeys(chromedp.CSS(`#ed-name`), "autumn"),
@@ -289,11 +297,14 @@ func TestWebPage(t *testing.T) {
 	}
 
 	do("the history: the chart of four weeks, the runs, and today's after a reload",
+		into(`#history-section`),
 		wait(`!!document.querySelector('#usage svg') && /zone 2 · .* · closed/.test(document.querySelector('#runs').textContent)`),
 		set(`#history-zone`, "2"),
 		wait(`document.querySelector('#usage svg').getAttribute('aria-label').endsWith('zone 2')`),
 		shot("web-history.png"),
 		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(`.zone[data-zone="8"]`)),
+		into(`#events-section`),
 		wait(`/run finished · zone 2 · .* · closed/.test(document.querySelector('#events').textContent)`),
 	)
 	do("the water level",
@@ -330,6 +341,7 @@ func TestWebPage(t *testing.T) {
 		wait(`document.querySelector('#role-why').textContent.startsWith('You are viewer: you see everything and change nothing')`),
 	)
 	do("a viewer reads a program and may change nothing",
+		into(`#programs-section`),
 		wait(`document.querySelector('#programs').textContent.includes('autumn')`),
 		wait(`document.querySelector('#program-new').hidden && !document.querySelector('#programs-why').hidden`),
 		press(`#programs li button.edit`),

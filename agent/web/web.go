@@ -1,7 +1,7 @@
 // Package web serves the agent's page: a small client of the same MQTT contract as ctl, in
-// files embedded in the binary (mqtt.js vendored, no build step, nothing fetched from the
-// network), a config.json that tells the page where it is, and MQTT over WebSocket at /mqtt
-// on the same origin, so the broker's users and roles decide what the page may do.
+// files embedded in the binary (no build step, nothing fetched from the network), a
+// config.json that tells the page where it is, and MQTT over WebSocket at /mqtt on the same
+// origin, so the broker's users and roles decide what the page may do.
 package web
 
 import (
@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"mime"
 	"net/http"
-	"path"
 
 	"sprinkler/topics"
 )
@@ -44,14 +43,14 @@ type Config struct {
 func Handler(o Options) http.Handler {
 	files, _ := fs.Sub(static, "static")
 	mux := http.NewServeMux()
-	mux.Handle("/", http.FileServerFS(noListing{files}))
+	mux.Handle("GET /", fileServer(files))
 	cfg, _ := json.Marshal(Config{Prefix: o.Prefix, Agent: o.Agent, MQTTPath: "/mqtt", MaxWaterLevel: topics.MaxWaterLevel, SignIn: o.SignIn != nil})
-	mux.HandleFunc("/config.json", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
 		_, _ = w.Write(cfg)
 	})
-	mux.Handle("/mqtt", o.MQTT)
+	mux.Handle("GET /mqtt", o.MQTT)
 	if o.SignIn != nil {
 		mux.HandleFunc("POST /signin", signIn(o.SignIn))
 		mux.HandleFunc("POST /signout", signOut(o.SignOut))
@@ -121,27 +120,9 @@ func reply(w http.ResponseWriter, code int, v any) {
 // never loads or sends anything elsewhere, and forbids framing.
 func headers(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		h.ServeHTTP(w, r)
 	})
-}
-
-// noListing is a file system whose folders cannot be listed: a folder without an index.html
-// does not exist, so the file server answers 404 rather than its contents.
-type noListing struct{ fs.FS }
-
-func (n noListing) Open(name string) (fs.File, error) {
-	f, err := n.FS.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		if _, err := fs.Stat(n.FS, path.Join(name, "index.html")); err != nil {
-			_ = f.Close()
-			return nil, fs.ErrNotExist
-		}
-	}
-	return f, nil
 }

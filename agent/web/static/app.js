@@ -23,9 +23,41 @@ const agents = new Map(); // agent id -> online | offline
 const pending = new Map(); // request id -> {resolve, reject, timer}
 let seq = 0;
 
+// when writes times as the person's locale does (24 h or 12 h, its names of days and months),
+// each format made once: making one costs a phone milliseconds.
+const when = (() => {
+  const made = {};
+  const f = (name, o) => (t) => (made[name] ||= new Intl.DateTimeFormat([], o)).format(new Date(t));
+  return {
+    time: f('time', { hour: 'numeric', minute: '2-digit' }),
+    seconds: f('seconds', { hour: 'numeric', minute: '2-digit', second: '2-digit' }),
+    day: f('day', { day: 'numeric', month: 'short' }),
+    date: f('date', { weekday: 'short', day: 'numeric', month: 'short' }),
+    dayTime: f('dayTime', { weekday: 'short', day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' }),
+    weekdayTime: f('weekdayTime', { weekday: 'short', hour: 'numeric', minute: '2-digit' }),
+  };
+})();
+
 const canOperate = () => role !== '' && role !== 'viewer';
 
+// seen are the sections below the first screen that have come near it: what they show is asked
+// for only from then on, so a phone's first screen waits for nothing below it.
+const seen = new Set();
+function watchSections() {
+  const first = { 'programs-section': () => programList(), 'history-section': () => history(), 'events-section': () => todaysRuns() };
+  const io = new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (!e.isIntersecting || seen.has(e.target.id)) continue;
+      seen.add(e.target.id);
+      io.unobserve(e.target);
+      first[e.target.id]();
+    }
+  }, { rootMargin: '400px 0px' });
+  for (const id of Object.keys(first)) io.observe(document.getElementById(id));
+}
+
 async function main() {
+  if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js').catch(() => {}); // a secure context only
   cfg = await (await fetch('config.json')).json();
   $('#level').max = cfg.max_water_level;
   $('#login').addEventListener('submit', (e) => {
@@ -43,6 +75,7 @@ async function main() {
   $('#relogin').addEventListener('click', () => { $('#login-why').textContent = 'Sign in.'; $('#login').hidden = false; });
   setInterval(tick, 1000);
   setInterval(schedule, 60000);
+  watchSections();
   const kept = signedIn();
   if (kept) {
     connect(kept.user, kept.token); // the sign-in the browser keeps, never the password
@@ -73,7 +106,7 @@ async function signIn(user, pass) {
   const body = await r.json().catch(() => ({}));
   if (!r.ok || body.error || !body.token) {
     $('#pass').value = '';
-    $('#login-why').textContent = `Not signed in (${new Date().toLocaleTimeString()}): ${body.error || r.statusText}. Try again.`;
+    $('#login-why').textContent = `Not signed in (${when.seconds(Date.now())}): ${body.error || r.statusText}. Try again.`;
     $('#pass').focus();
     return;
   }
@@ -89,7 +122,7 @@ function signOut() {
   if (kept) {
     fetch('signout', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token: kept.token }) }).catch(() => {});
   }
-  if (client) client.end(true);
+  hangUp();
   role = '';
   $('#who').textContent = '';
   $('#signout').hidden = true;
@@ -98,35 +131,70 @@ function signOut() {
 }
 
 function connect(user, pass) {
-  if (client) client.end(true);
+  hangUp();
   clientId = 'web-' + Math.random().toString(16).slice(2, 10);
   const url = (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + cfg.mqtt_path;
-  client = mqtt.connect(url, {
-    clientId, username: user || undefined, password: pass || undefined,
-    protocolVersion: 4, clean: true, reconnectPeriod: 3000, connectTimeout: 8000,
-    timerVariant: 'native', // not a worker from a blob: the page's policy allows scripts from itself alone
-  });
+  client = mqtt.connect(url, { clientId, username: user || undefined, password: pass || undefined, reconnectPeriod: 3000, connectTimeout: 8000 });
   client.on('connect', () => {
+    unreachable = null;
     $('#login').hidden = true;
     client.subscribe(`${cfg.prefix}/+/status`, { qos: 1 });
     select(agent || cfg.agent);
   });
   client.on('message', receive);
   client.on('error', (err) => {
-    client.end(true);
+    if (![4, 5, 134, 135].includes(err.code)) return; // not a refusal: the controller is unreachable, and the client retries
+    hangUp();
     if (user && signedIn()?.token === pass) {
       localStorage.removeItem('sprinkler-signin');
       $('#login-why').textContent = 'Your sign-in ended (it expired, you signed out elsewhere, or the password changed). Sign in again:';
     } else if (user) {
       $('#pass').value = '';
-      $('#login-why').textContent = `Not signed in (${new Date().toLocaleTimeString()}): wrong username or password. Try again.`;
+      $('#login-why').textContent = `Not signed in (${when.seconds(Date.now())}): wrong username or password. Try again.`;
     } else {
       $('#login-why').textContent = 'Sign in to see the garden.';
     }
     $('#login').hidden = false;
     presence();
   });
-  client.on('close', presence);
+  const c = client;
+  client.on('close', () => {
+    if (c.hungUp) return;
+    if (!unreachable) unreachable = new Date();
+    role = ''; // nothing to change until it answers again
+    if (!snapshot) lastKnown();
+    render();
+    presence();
+  });
+}
+
+// hangUp ends the connection on purpose: no "unreachable" follows.
+function hangUp() {
+  if (!client) return;
+  client.hungUp = true;
+  client.end(true);
+}
+
+// unreachable is when the connection was lost (null while connected or still connecting).
+let unreachable = null;
+
+// remember keeps the agent's last state in this browser, which the page shows when the
+// controller cannot be reached.
+function remember(text) {
+  try {
+    localStorage.setItem(`sprinkler-last-${agent}`, JSON.stringify({ at: Date.now(), state: text }));
+  } catch { /* storage full or off: the page works without */ }
+}
+
+// lastKnown shows the state remembered for this agent, if any.
+function lastKnown() {
+  try {
+    const kept = JSON.parse(localStorage.getItem(`sprinkler-last-${agent || cfg.agent}`) || 'null');
+    if (kept) {
+      snapshot = JSON.parse(kept.state);
+      lastKnown.at = new Date(kept.at);
+    }
+  } catch { /* nothing kept */ }
 }
 
 // select follows agent id: its state, events and the replies to this page.
@@ -167,6 +235,8 @@ function receive(topic, payload) {
   }
   if (topic === `${base}/state`) {
     snapshot = JSON.parse(text);
+    lastKnown.at = null;
+    remember(text);
     render();
   } else if (topic === `${base}/event`) {
     event(JSON.parse(text));
@@ -229,6 +299,19 @@ function presence() {
   const state = connected ? (agents.get(agent) || 'unknown') : 'disconnected';
   p.textContent = `${agent || cfg.agent}: ${state}`;
   p.className = 'presence ' + (state === 'online' ? 'online' : 'offline');
+  const banner = $('#offline');
+  const down = unreachable ? `The controller is unreachable since ${clock(unreachable)}; the page tries again by itself.`
+    : state === 'offline' ? `${agent} is offline: its broker answers, the agent does not.` : '';
+  const stale = lastKnown.at ? ` Showing its last known state, from ${clock(lastKnown.at)}; nothing can be changed until it answers.` : '';
+  banner.textContent = down && down + stale;
+  banner.hidden = !down;
+}
+
+// clock is a time as the person's locale writes it, with the day when not today.
+function clock(t) {
+  const d = new Date(t);
+  const today = d.toDateString() === new Date().toDateString();
+  return today ? when.time(d) : when.weekdayTime(d);
 }
 
 function left(endsAt) {
@@ -241,13 +324,24 @@ function tick() {
   document.querySelectorAll('[data-ends]').forEach((e) => { e.textContent = left(e.dataset.ends) + ' left'; });
 }
 
+// render draws the state at the next frame: the retained messages of a connect come together,
+// and are drawn once.
 function render() {
+  if (render.frame) return;
+  render.frame = requestAnimationFrame(() => {
+    render.frame = 0;
+    draw();
+  });
+}
+
+function draw() {
   document.querySelectorAll('.operate').forEach((e) => { e.hidden = !canOperate(); });
   $('#role-why').hidden = role === '' || canOperate();
   $('#role-why').textContent = `You are ${role}: you see everything and change nothing (an operator runs zones, an admin edits).`;
   $('#profile').disabled = !canOperate();
   $('#auto').disabled = !canOperate();
   if (!snapshot) return;
+  $('main').hidden = false; // shown whole once there is a state, so that nothing moves as it fills
   const zones = Object.values(snapshot.zones).sort((a, b) => a.zone - b.zone);
   const form = document.querySelector('#zones .zone-settings'); // an open settings form moves to the new card
   const formZone = form && form.closest('.zone').dataset.zone;
@@ -258,13 +352,13 @@ function render() {
     textContent: `Zone ${q.zone} waits for ${q.waits_for || 'the power budget'} (${Math.round(q.duration_s / 60)} min, asked by ${q.source})`,
   })));
   const paused = Boolean(snapshot.paused_until);
-  $('#paused').textContent = paused ? `Paused until ${new Date(snapshot.paused_until).toLocaleTimeString()}` : '';
+  $('#paused').textContent = paused ? `Paused until ${clock(snapshot.paused_until)}` : '';
   if (canOperate()) {
     $('#pause').hidden = paused;
     $('#resume').hidden = !paused;
   }
   $('#auto').checked = snapshot.auto !== false;
-  $('#rain').textContent = snapshot.rain_delay_until ? `Rain delay until ${new Date(snapshot.rain_delay_until).toLocaleString()}` : '';
+  $('#rain').textContent = snapshot.rain_delay_until ? `Rain delay until ${clock(snapshot.rain_delay_until)}` : '';
   if (snapshot.water_level != null && document.activeElement !== $('#level')) {
     $('#level').value = snapshot.water_level;
     $('#level-value').textContent = `${snapshot.water_level} %`;
@@ -315,7 +409,7 @@ function event(e) {
   const list = $('#events');
   const what = [e.event_type.replace(/_/g, ' '), e.zone ? `zone ${e.zone}` : '', e.source ? `by ${e.source}` : '', e.reason || '', e.message || '']
     .filter(Boolean).join(' · ');
-  list.prepend(el('li', {}, el('time', { textContent: new Date(e.ts).toLocaleTimeString() }), ' ', what));
+  list.prepend(el('li', {}, el('time', { textContent: when.seconds(e.ts) }), ' ', what));
   if (e.event_type === 'leak') show(new Error(`Leak: ${e.message || 'water flows while every valve is closed'}`));
   while (list.children.length > 30) list.lastChild.remove();
 }
@@ -356,15 +450,15 @@ function timeline(runs) {
     for (const r of runs.filter((r) => r.zone === zone)) {
       const x1 = x(Date.parse(r.start)), x2 = Math.max(x(Date.parse(r.end)), x1 + 2);
       const bar = svg('rect', { x: x1, y: y + 3, width: x2 - x1, height: row - 8, rx: 2, class: r.skipped ? 'run skipped' : 'run' });
-      const tip = svg('title');
-      tip.textContent = `zone ${zone}: ${new Date(r.start).toLocaleString()} – ${new Date(r.end).toLocaleTimeString()}${r.skipped ? ' (' + r.skipped + ')' : ''}`;
-      bar.append(tip);
+      bar.append(svg('title')); // its words when a pointer comes: the first time format costs a phone 0.2 s
+      bar.tip = () => `zone ${zone}: ${when.dayTime(r.start)} – ${when.time(r.end)}${r.skipped ? ' (' + r.skipped + ')' : ''}`;
       s.append(bar);
     }
   });
   const now = x(Date.now());
   s.append(svg('line', { x1: now, x2: now, y1: 14, y2: h, class: 'now' }));
+  s.addEventListener('pointerover', () => s.querySelectorAll('rect').forEach((bar) => { bar.firstChild.textContent = bar.tip(); }), { once: true });
   $('#timeline').replaceChildren(s);
 }
 
-main().catch(show);
+document.addEventListener('DOMContentLoaded', () => main().catch(show));

@@ -12,13 +12,13 @@ function minutes(s) {
 
 // history reads the usage and the runs for the zone chosen (0: all).
 function history() {
-  if (!client || !client.connected || !base) return;
+  if (!client || !client.connected || !base || !seen.has('history-section')) return;
   const zone = Number($('#history-zone').value || 0);
   request('usage', { by: 'day', since_s: 28 * 86400 }).then((u) => usageChart(u, zone)).catch(() => $('#usage').replaceChildren());
   request('history', { zone, since_s: 28 * 86400 }).then((h) => {
     const runs = h.runs.slice(-50).reverse();
     $('#runs').replaceChildren(...runs.map((r) => el('li', {},
-      el('time', { textContent: new Date(r.started_at).toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }) }),
+      el('time', { textContent: when.dayTime(r.started_at) }),
       ` zone ${r.zone} · ${minutes(r.actual_s)}${Math.abs(r.actual_s - r.planned_s) > 1 ? ` of ${minutes(r.planned_s)}` : ''} · by ${r.source} · ${r.outcome}` +
       (r.litres != null ? ` · ${r.litres.toFixed(1)} L` : ''))));
     if (!runs.length) $('#runs').replaceChildren(el('li', { textContent: 'no runs in the last four weeks' }));
@@ -46,12 +46,12 @@ function usageChart(u, zone) {
     const h = (v / most) * (height - bottom - 16);
     const bar = svg('rect', { x: left0 + i * bw + 2, y: height - bottom - h, width: bw - 4, height: Math.max(h, 0), class: 'run' });
     const tip = svg('title');
-    tip.textContent = `${new Date(t).toLocaleDateString()}: ${minutes(v)}`;
+    tip.textContent = `${when.date(t)}: ${minutes(v)}`;
     bar.append(tip);
     s.append(bar);
     if (i % 7 === 0 || i === 27) {
       const l = svg('text', { x: left0 + i * bw + 2, y: height - 5, class: 'label' });
-      l.textContent = i === 27 ? 'today' : new Date(t).toLocaleDateString([], { day: 'numeric', month: 'short' });
+      l.textContent = i === 27 ? 'today' : when.day(t);
       s.append(l);
     }
   }
@@ -60,6 +60,7 @@ function usageChart(u, zone) {
 
 // todaysRuns puts the runs that ended today in the event list, so it is not empty on a load.
 function todaysRuns() {
+  if (!client || !client.connected || !base || !seen.has('events-section')) return;
   const midnight = new Date(); midnight.setHours(0, 0, 0, 0);
   request('history', { since_s: Math.max(60, (Date.now() - midnight.getTime()) / 1000) }).then((h) => {
     for (const r of h.runs) {
@@ -74,7 +75,7 @@ function sensorsLine() {
   for (const [name, st] of Object.entries((snapshot && snapshot.sensors) || {})) {
     const value = st.value !== undefined ? ` (${st.value})` : '';
     const state = st.stale ? 'silent, holds nothing' : (st.active ? 'active' : 'inactive');
-    parts.push(`${name}${value}: ${state}${st.since && !st.stale ? ' since ' + new Date(st.since).toLocaleTimeString() : ''}`);
+    parts.push(`${name}${value}: ${state}${st.since && !st.stale ? ' since ' + clock(st.since) : ''}`);
   }
   if (sensorsLine.flow) parts.push(`flow ${sensorsLine.flow.rate_lpm.toFixed(1)} L/min, ${sensorsLine.flow.total_l.toFixed(1)} L since start`);
   $('#sensors').textContent = parts.join(' · ');

@@ -21,7 +21,7 @@ function describeDays(days) {
 
 // programList shows every program; an admin gets Edit and New, the others View and why.
 function programList() {
-  if (!client || !client.connected || !base) return;
+  if (!client || !client.connected || !base || !seen.has('programs-section')) return;
   $('#program-new').hidden = !canAdmin();
   $('#programs-why').hidden = canAdmin() || role === '';
   $('#programs-why').textContent = `Only an admin changes programs; you are ${role}.`;
@@ -184,8 +184,7 @@ function changed() {
     request('program_preview', { program: { ...doc, revision: '' }, hours: 168 }).then((runs) => {
       document.querySelectorAll('#editor .err').forEach((e) => { e.textContent = ''; });
       $('#ed-preview').replaceChildren(...runs.slice(0, 12).map((r) => el('li', {
-        textContent: `${new Date(r.start).toLocaleString([], { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })}–` +
-          `${new Date(r.end).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })} zone ${r.zone}`,
+        textContent: `${when.dayTime(r.start)}–${when.time(r.end)} zone ${r.zone}`,
       })));
       if (!runs.length) $('#ed-preview').replaceChildren(el('li', { textContent: 'no run in the coming week' }));
     }).catch(placeError);
