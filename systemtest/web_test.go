@@ -137,6 +137,8 @@ func TestWebPage(t *testing.T) {
 	if n, who := count(".zone"), text("#who"); n != 8 || who != "admin without signing in" {
 		t.Fatalf("%d zones, as %q", n, who)
 	}
+	in := newInspector(t, ctx, shots)
+	in.check("home")
 	do("open zone 2 for a minute",
 		chromedp.SetValue(chromedp.CSS(`.zone[data-zone="2"] .minutes`), "1"),
 		chromedp.Click(chromedp.CSS(`.zone[data-zone="2"] button.open`)),
@@ -219,17 +221,18 @@ func TestWebPage(t *testing.T) {
 		set(`#ed-zones .days-kind`, "odd"),
 		set(`#ed-zones .run-row .at`, "08:00"),
 		set(`#ed-zones .run-row .for`, "0"),
-		wait(`document.querySelector('#ed-zones .err').textContent.includes('for: "0m" is not a duration')`),
+		wait(`document.querySelector('#ed-zones .err').textContent.includes('minutes: "0 min" is not a duration')`),
 	)
 	do("fix it",
 		set(`#ed-zones .run-row .for`, "3"),
-		wait(`document.querySelector('#ed-zones .err').textContent === '' && document.querySelector('#ed-preview').textContent.includes('zone 2')`),
+		wait(`document.querySelector('#ed-zones .err').textContent === '' && document.querySelector('#ed-preview').textContent.includes('2. Zone 2 · 3 min')`),
 		wait(`document.querySelector('#ed-zones .words').textContent === 'odd days'`),
 		shot("web-program.png"),
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
 		shot("web-program-phone.png"),
 		chromedp.EmulateViewport(1280, 900),
 	)
+	in.check("editor")
 	do("save it",
 		press(`#ed-save`),
 		wait(`document.querySelector('#editor').hidden && document.querySelector('#programs').textContent.includes('autumn')`),
@@ -256,7 +259,7 @@ func TestWebPage(t *testing.T) {
 		press(`#ed-save`),
 		wait(`!document.querySelector('#ed-refusal').hidden && document.querySelector('#ed-refusal').textContent.includes('someone else saved this program')`),
 		set(`#ed-about`, "autumn, after the change"),
-		wait(`document.querySelector('#ed-preview').textContent.includes('zone 2')`),
+		wait(`document.querySelector('#ed-preview').textContent.includes('2. Zone 2')`),
 		wait(`!document.querySelector('#ed-refusal').hidden && document.querySelector('#ed-zones .run-row .for').value === '4'`),
 		press(`#ed-theirs`),
 		wait(`document.querySelector('#ed-refusal').hidden && document.querySelector('#ed-zones .run-row .at').value === '08:30'`),
@@ -302,6 +305,9 @@ func TestWebPage(t *testing.T) {
 		set(`#history-zone`, "2"),
 		wait(`document.querySelector('#usage svg').getAttribute('aria-label').endsWith('zone 2')`),
 		shot("web-history.png"),
+	)
+	in.check("history")
+	do("today's runs after a reload",
 		chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS(`.zone[data-zone="8"]`)),
 		into(`#events-section`),
@@ -334,6 +340,7 @@ func TestWebPage(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.zone[data-zone="8"]`)),
 		shot("web-viewer.png"),
 	)
+	in.check("viewer")
 	if n, buttons := count(".zone"), count("button.open, button.close, #stop-all:not([hidden]), #pause:not([hidden]), #resume:not([hidden])"); buttons != 0 || n != 8 {
 		t.Errorf("the viewer sees %d zones and %d buttons that would be refused", n, buttons)
 	}
@@ -351,9 +358,13 @@ func TestWebPage(t *testing.T) {
 	if enabled := count(`#editor input:not([disabled]), #editor select:not([disabled]), #editor button.remove:not([disabled]), #ed-add-zone:not([disabled]), #ed-save:not([hidden]), #ed-delete:not([hidden])`); enabled != 0 {
 		t.Errorf("the viewer has %d program controls that would be refused", enabled)
 	}
+	in.check("viewer-editor")
 	do("sign out: the sign-in ends here and at the agent",
 		press(`#signout`),
 		wait(`!document.querySelector('#login').hidden && document.querySelector('#login-why').textContent.startsWith('Signed out') && localStorage.getItem('sprinkler-signin') === null`),
+	)
+	in.check("signed-out")
+	do("reload after signing out",
 		chromedp.Reload(),
 		wait(`document.querySelector('#who').textContent === 'admin without signing in'`),
 	)

@@ -66,7 +66,9 @@ async function main() {
   });
   $('#signout').addEventListener('click', signOut);
   $('#agent').addEventListener('change', (e) => select(e.target.value));
-  $('#stop-all').addEventListener('click', () => act('close', { zones: 'all' }));
+  $('#stop-all').addEventListener('click', () => {
+    if (window.confirm('Stop all: close every zone now?')) act('close', { zones: 'all' });
+  });
   $('#pause').addEventListener('click', () => act('pause', { duration_s: 1800 }));
   $('#resume').addEventListener('click', () => act('resume', {}));
   $('#profile').addEventListener('change', (e) => act('activate', { profile: e.target.value }).then(schedule));
@@ -76,6 +78,7 @@ async function main() {
   setInterval(tick, 1000);
   setInterval(schedule, 60000);
   watchSections();
+  redrawOnResize();
   const kept = signedIn();
   if (kept) {
     connect(kept.user, kept.token); // the sign-in the browser keeps, never the password
@@ -124,6 +127,10 @@ function signOut() {
   }
   hangUp();
   role = '';
+  snapshot = null;
+  editing = null;
+  $('#garden').hidden = true; // nothing of the garden for whom signed out
+  $('#editor').hidden = true;
   $('#who').textContent = '';
   $('#signout').hidden = true;
   $('#login-why').textContent = 'Signed out. Sign in:';
@@ -341,7 +348,7 @@ function draw() {
   $('#profile').disabled = !canOperate();
   $('#auto').disabled = !canOperate();
   if (!snapshot) return;
-  $('main').hidden = false; // shown whole once there is a state, so that nothing moves as it fills
+  $('#garden').hidden = false; // shown whole once there is a state, so that nothing moves as it fills
   const zones = Object.values(snapshot.zones).sort((a, b) => a.zone - b.zone);
   const form = document.querySelector('#zones .zone-settings'); // an open settings form moves to the new card
   const formZone = form && form.closest('.zone').dataset.zone;
@@ -426,39 +433,58 @@ function schedule() {
 }
 
 // timeline draws one row per zone and the runs as bars over today and tomorrow, with a line
-// at now.
+// at now, as wide as its box: on a phone each zone's name sits above its lane, whole.
 function timeline(runs) {
+  timeline.runs = runs;
+  const box = $('#timeline');
+  const width = Math.max(280, Math.round(box.clientWidth || 960));
+  const narrow = width < 600;
   const day0 = new Date(); day0.setHours(0, 0, 0, 0);
-  const span = 2 * 86400e3, left0 = 70, width = 960, row = 22;
+  const span = 2 * 86400e3, left0 = narrow ? 4 : 170, row = narrow ? 36 : 24, lane = narrow ? 14 : 16, head = 22;
   const zones = snapshot ? Object.values(snapshot.zones).map((z) => z.zone).sort((a, b) => a - b) : [...new Set(runs.map((r) => r.zone))].sort((a, b) => a - b);
-  const h = 24 + zones.length * row;
-  const x = (t) => left0 + ((t - day0.getTime()) / span) * (width - left0);
-  const s = svg('svg', { viewBox: `0 0 ${width} ${h}`, role: 'img', 'aria-label': 'Scheduled runs today and tomorrow' });
-  for (let hour = 0; hour <= 48; hour += 6) {
+  const h = head + zones.length * row;
+  const x = (t) => left0 + ((t - day0.getTime()) / span) * (width - left0 - 4);
+  const s = svg('svg', { viewBox: `0 0 ${width} ${h}`, width, height: h, role: 'img', 'aria-label': `Scheduled runs today and tomorrow: ${runs.length} runs` });
+  for (let hour = 0; hour <= 48; hour += narrow ? 12 : 6) {
     const xx = x(day0.getTime() + hour * 3600e3);
-    s.append(svg('line', { x1: xx, x2: xx, y1: 18, y2: h, class: 'grid' }));
+    s.append(svg('line', { x1: xx, x2: xx, y1: 16, y2: h, class: 'grid' }));
+    if (hour === 48) continue;
     const label = svg('text', { x: xx + 2, y: 12, class: 'label' });
-    label.textContent = hour % 24 === 0 ? (hour === 0 ? 'today' : 'tomorrow') : `${hour % 24}:00`;
+    label.textContent = hour % 24 === 0 ? (hour === 0 ? 'today' : 'tomorrow') : `${hour % 24}h`;
     s.append(label);
   }
   zones.forEach((zone, i) => {
-    const y = 24 + i * row;
-    const name = svg('text', { x: 4, y: y + 14, class: 'label' });
+    const y = head + i * row;
     const z = snapshot && snapshot.zones[String(zone)];
-    name.textContent = z ? `${zone}. ${z.name}`.slice(0, 12) : `zone ${zone}`; // the left margin holds a short name
+    const name = svg('text', { x: 4, y: y + (narrow ? 11 : 16), class: 'label' });
+    const full = z ? `${zone}. ${z.name}` : `zone ${zone}`;
+    name.textContent = narrow || full.length <= 26 ? full : full.slice(0, 25) + '…';
     s.append(name);
+    const top = y + (narrow ? 15 : 4);
     for (const r of runs.filter((r) => r.zone === zone)) {
-      const x1 = x(Date.parse(r.start)), x2 = Math.max(x(Date.parse(r.end)), x1 + 2);
-      const bar = svg('rect', { x: x1, y: y + 3, width: x2 - x1, height: row - 8, rx: 2, class: r.skipped ? 'run skipped' : 'run' });
+      const x1 = x(Date.parse(r.start)), x2 = Math.max(x(Date.parse(r.end)), x1 + 3);
+      const bar = svg('rect', { x: x1, y: top, width: x2 - x1, height: lane, rx: 2, class: r.skipped ? 'run skipped' : 'run' });
       bar.append(svg('title')); // its words when a pointer comes: the first time format costs a phone 0.2 s
-      bar.tip = () => `zone ${zone}: ${when.dayTime(r.start)} – ${when.time(r.end)}${r.skipped ? ' (' + r.skipped + ')' : ''}`;
+      bar.tip = () => `${full}: ${when.dayTime(r.start)} – ${when.time(r.end)}${r.skipped ? ' (' + r.skipped + ')' : ''}`;
       s.append(bar);
     }
   });
   const now = x(Date.now());
   s.append(svg('line', { x1: now, x2: now, y1: 14, y2: h, class: 'now' }));
   s.addEventListener('pointerover', () => s.querySelectorAll('rect').forEach((bar) => { bar.firstChild.textContent = bar.tip(); }), { once: true });
-  $('#timeline').replaceChildren(s);
+  box.replaceChildren(s);
+}
+
+// The charts are drawn for their width: drawn again when it changes (a phone turned).
+function redrawOnResize() {
+  let last = 0;
+  new ResizeObserver(() => {
+    const w = Math.round($('#timeline').clientWidth);
+    if (!w || w === last) return;
+    last = w;
+    if (timeline.runs) timeline(timeline.runs);
+    if (usageChart.last) usageChart(...usageChart.last);
+  }).observe($('main'));
 }
 
 document.addEventListener('DOMContentLoaded', () => main().catch(show));

@@ -27,7 +27,8 @@ function history() {
 
 // usageChart draws a bar a day, its height the watering time of the zone (or of all zones).
 function usageChart(u, zone) {
-  const width = 960, height = 180, left0 = 46, bottom = 20;
+  usageChart.last = [u, zone];
+  const width = Math.max(280, Math.round($('#usage').clientWidth || 960)), height = 180, left0 = 46, bottom = 20;
   const day0 = new Date(); day0.setHours(0, 0, 0, 0);
   const first = day0.getTime() - 27 * DAY;
   const secs = new Map();
@@ -37,7 +38,7 @@ function usageChart(u, zone) {
   }
   const most = Math.max(60, ...secs.values());
   const bw = (width - left0) / 28;
-  const s = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': `Watering per day, last four weeks, ${zone ? 'zone ' + zone : 'all zones'}` });
+  const s = svg('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': `Watering per day, last four weeks, ${zone ? 'zone ' + zone : 'all zones'}` });
   const top = svg('text', { x: 2, y: 12, class: 'label' });
   top.textContent = minutes(most);
   s.append(top, svg('line', { x1: left0, x2: width, y1: height - bottom, y2: height - bottom, class: 'grid' }));
@@ -49,7 +50,7 @@ function usageChart(u, zone) {
     tip.textContent = `${when.date(t)}: ${minutes(v)}`;
     bar.append(tip);
     s.append(bar);
-    if (i % 7 === 0 || i === 27) {
+    if ((i % 7 === 0 && i < 26) || i === 27) {
       const l = svg('text', { x: left0 + i * bw + 2, y: height - 5, class: 'label' });
       l.textContent = i === 27 ? 'today' : when.day(t);
       s.append(l);

@@ -36,9 +36,15 @@ function programList() {
   }).catch(() => $('#programs').replaceChildren());
 }
 
+// zoneName is a zone as people call it: "3. Lawn".
+function zoneName(n) {
+  const z = snapshot && snapshot.zones[String(n)];
+  return z ? `${n}. ${z.name}` : `zone ${n}`;
+}
+
 function zoneOptions(selected) {
   const zs = snapshot ? Object.values(snapshot.zones).filter((z) => !z.master).sort((a, b) => a.zone - b.zone) : [];
-  return zs.map((z) => el('option', { value: z.zone, selected: z.zone === selected, textContent: `${z.zone}. ${z.name}` }));
+  return zs.map((z) => el('option', { value: z.zone, selected: z.zone === selected, textContent: zoneName(z.zone) }));
 }
 
 // daysKind reads a zone's days into the editor's choice: week, odd, even, all, none, every or
@@ -50,20 +56,33 @@ function daysKind(days) {
   return days.length ? 'list' : 'week';
 }
 
+// field is a labelled control: the words before it, the control, the words after it.
+function field(words, control, after = '') {
+  return el('label', { className: 'field' }, words ? el('span', { textContent: words }) : '', control, after ? el('span', { textContent: after }) : '');
+}
+
 function runRow(r) {
   const sun = /^(sunrise|sunset)([+-]\d+[hm]\d*m?)?$/.exec(r.at);
   const kind = el('select', { className: 'at-kind' },
-    ...[['time', 'at'], ['sunrise', 'sunrise'], ['sunset', 'sunset']].map(([v, t]) => el('option', { value: v, textContent: t, selected: (sun ? sun[1] : 'time') === v })));
-  const time = el('input', { type: 'time', className: 'at', value: sun ? '06:00' : r.at, hidden: Boolean(sun) });
-  const offset = el('input', { type: 'number', className: 'offset', step: 5, min: -720, max: 720, value: sun && sun[2] ? minutesOf(sun[2]) : 0, hidden: !sun });
-  offset.title = 'minutes after (negative: before)';
-  kind.addEventListener('change', () => { time.hidden = kind.value !== 'time'; offset.hidden = kind.value === 'time'; });
+    ...[['time', 'at a time'], ['sunrise', 'at sunrise'], ['sunset', 'at sunset']].map(([v, t]) => el('option', { value: v, textContent: t, selected: (sun ? sun[1] : 'time') === v })));
+  const time = el('input', { type: 'time', className: 'at', value: sun ? '06:00' : r.at });
+  const offset = el('input', { type: 'number', className: 'offset', step: 5, min: -720, max: 720, value: sun && sun[2] ? minutesOf(sun[2]) : 0 });
+  const timeField = field('', time), offsetField = field('moved by', offset, 'min (− before)');
+  timeField.querySelector('input').setAttribute('aria-label', 'Start time');
+  const sync = () => { timeField.hidden = kind.value !== 'time'; offsetField.hidden = kind.value === 'time'; };
+  kind.addEventListener('change', sync);
+  sync();
   const minutes = el('input', { type: 'number', className: 'for', min: 1, max: 720, step: 1, value: minutesOf(r.for) });
   const times = el('input', { type: 'number', className: 'times', min: 1, max: 96, value: r.times || 1 });
   const every = el('input', { type: 'number', className: 'every', min: 1, max: 1440, value: r.every ? minutesOf(r.every) : 60 });
-  const del = el('button', { type: 'button', className: 'remove', textContent: '✕', title: 'remove this run' });
-  const row = el('div', { className: 'run-row' }, kind, time, offset, minutes, el('span', { textContent: 'min, ' }), times,
-    el('span', { textContent: '× every' }), every, el('span', { textContent: 'min' }), del);
+  const repeat = el('span', { className: 'repeat' }, field('repeated', times, 'times'), field('every', every, 'min'));
+  const more = el('button', { type: 'button', className: 'link more', textContent: 'repeat…' });
+  repeat.hidden = (r.times || 1) <= 1; // repeats only when asked for, or when the run has them
+  more.hidden = !repeat.hidden;
+  more.addEventListener('click', () => { repeat.hidden = false; more.hidden = true; times.value = Math.max(2, Number(times.value)); times.focus(); changed(); });
+  const del = el('button', { type: 'button', className: 'remove', textContent: '✕' });
+  del.setAttribute('aria-label', 'Remove this run');
+  const row = el('div', { className: 'run-row' }, field('Starts', kind), timeField, offsetField, field('for', minutes, 'min'), more, repeat, del);
   del.addEventListener('click', () => { row.remove(); changed(); });
   return row;
 }
@@ -79,20 +98,22 @@ function minutesOf(d) {
 function zoneRow(z) {
   const zone = el('select', { className: 'zone-id' }, ...zoneOptions(z.zone));
   zone.setAttribute('aria-label', 'Zone');
-  const kind = el('select', { className: 'days-kind' }, ...[['week', 'on weekdays'], ['odd', 'odd days'], ['even', 'even days'],
-    ['all', 'every day'], ['every', 'every N days'], ['list', 'days of the month or dates'], ['none', 'no day']]
+  zone.addEventListener('change', addZoneChoices);
+  const kind = el('select', { className: 'days-kind' }, ...[['week', 'on these days of the week'], ['odd', 'on odd days of the month'],
+    ['even', 'on even days of the month'], ['all', 'every day'], ['every', 'every few days'], ['list', 'on days of the month or dates'], ['none', 'on no day (paused)']]
     .map(([v, t]) => el('option', { value: v, textContent: t, selected: daysKind(z.days) === v })));
   const week = el('span', { className: 'week' }, ...WEEK.map((d) => el('label', {}, el('input', { type: 'checkbox', value: d, checked: z.days.includes(d) }), d[0].toUpperCase() + d.slice(1, 3))));
   const ev = /^every (\d+) days? from (\S+)$/.exec(z.days[0] || '');
   const everyN = el('input', { type: 'number', className: 'every-n', min: 1, max: 366, value: ev ? ev[1] : 2 });
   const everyFrom = el('input', { type: 'date', className: 'every-from', value: ev ? ev[2] : new Date().toISOString().slice(0, 10) });
-  const every = el('span', { className: 'every-days' }, 'every ', everyN, ' days from ', everyFrom);
+  const every = el('span', { className: 'every-days' }, field('every', everyN, 'days'), field('from', everyFrom));
   const list = el('input', { className: 'days-list', placeholder: '1, 15, last, 2026-07-04', value: daysKind(z.days) === 'list' ? z.days.join(', ') : '' });
+  const listField = field('days', list);
   const words = el('span', { className: 'dim words' });
   const sync = () => {
     week.hidden = kind.value !== 'week';
     every.hidden = kind.value !== 'every';
-    list.hidden = kind.value !== 'list';
+    listField.hidden = kind.value !== 'list';
   };
   kind.addEventListener('change', sync);
   sync();
@@ -100,11 +121,20 @@ function zoneRow(z) {
   const addRun = el('button', { type: 'button', className: 'add-run', textContent: '+ run' });
   addRun.addEventListener('click', () => { runs.append(runRow({ at: '06:00', for: '10m' })); changed(); });
   const del = el('button', { type: 'button', className: 'remove', textContent: 'Remove zone' });
-  const box = el('fieldset', { className: 'zone-row' }, el('legend', {}, zone), el('div', { className: 'days' }, kind, week, every, list, words),
+  const box = el('fieldset', { className: 'zone-row' }, el('legend', {}, zone), el('div', { className: 'days' }, field('Waters', kind), week, every, listField, words),
     runs, el('div', { className: 'actions' }, addRun, del), el('p', { className: 'err' }));
-  del.addEventListener('click', () => { box.remove(); changed(); });
+  del.addEventListener('click', () => { box.remove(); addZoneChoices(); changed(); });
   box.kept = z; // what the editor does not show (its note, a season) goes back as it came
   return box;
+}
+
+// addZoneChoices offers, under "+ zone", the zones the program does not water yet.
+function addZoneChoices() {
+  const used = new Set([...document.querySelectorAll('#ed-zones .zone-id')].map((s) => Number(s.value)));
+  const free = zoneOptions(0).filter((o) => !used.has(Number(o.value)));
+  const add = $('#ed-add-zone');
+  add.replaceChildren(el('option', { value: '', textContent: free.length ? '+ zone…' : 'every zone is in it' }), ...free);
+  add.disabled = !free.length || !canAdmin();
 }
 
 // collect reads the editor into a program document.
@@ -141,18 +171,36 @@ function openEditor(doc, isNew) {
   $('#ed-about').value = doc.about || '';
   $('#ed-level').checked = Boolean(doc.water_level);
   $('#ed-zones').replaceChildren(...doc.zones.map(zoneRow));
+  addZoneChoices();
   $('#ed-delete').hidden = isNew || !canAdmin();
   $('#ed-save').hidden = !canAdmin();
   $('#ed-why').hidden = canAdmin();
   $('#ed-why').textContent = `Only an admin changes programs; you are ${role}.`;
-  form.querySelectorAll('input, select, button.add-run, button.remove, #ed-add-zone').forEach((e) => { e.disabled = !canAdmin(); });
+  form.querySelectorAll('input, select, button.add-run, button.remove, button.more, #ed-add-zone').forEach((e) => { e.disabled = !canAdmin(); });
   form.scrollIntoView({ behavior: 'smooth', block: 'start' });
   changed();
+}
+
+// plain puts the agent's words for a program as a gardener writes them: "1h30m0s" as
+// "1 h 30 min", its keys as the editor's labels.
+function plain(text) {
+  return text
+    .replace(/\b(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?\b/g, (all, h, m, sec) => {
+      if (!all || (!h && !m && !sec)) return all;
+      const parts = [];
+      if (Number(h)) parts.push(`${h} h`);
+      if (Number(m)) parts.push(`${m} min`);
+      if (Number(sec)) parts.push(`${sec} s`);
+      return parts.join(' ') || '0 min';
+    })
+    .replace(/\bmax_duration\b/g, 'longest run').replace(/\bdefault_duration\b/g, 'usual run')
+    .replace(/\bfor: /g, 'minutes: ').replace(/\bat: /g, 'start: ').replace(/\bevery: /g, 'every: ');
 }
 
 // placeError shows a refusal beside the zone it names ("zone 3, for: …"), else above.
 function placeError(err) {
   document.querySelectorAll('#editor .err').forEach((e) => { e.textContent = ''; });
+  err = Object.assign(new Error(plain(err.message)), { code: err.code });
   const m = /zone (\d+), (.*)$/s.exec(err.message);
   const box = m && [...document.querySelectorAll('#ed-zones .zone-row')].find((b) => b.querySelector('.zone-id').value === m[1]);
   if (box) box.querySelector('.err').textContent = m[2];
@@ -166,8 +214,8 @@ function refuse(err) {
   const box = $('#ed-refusal');
   const conflict = err.code === 'conflict';
   box.querySelector('p').textContent = conflict
-    ? `Not saved: someone else saved this program while you edited it (${err.message}). Your changes are still here: load the saved version to start again from it, or copy what you need first.`
-    : `Not saved: ${err.message}`;
+    ? `Not saved: someone else saved this program while you edited it (${plain(err.message)}). Your changes are still here: load the saved version to start again from it, or copy what you need first.`
+    : `Not saved: ${plain(err.message)}`;
   $('#ed-theirs').hidden = !conflict;
   box.hidden = false;
   placeError(err);
@@ -184,10 +232,13 @@ function changed() {
     request('program_preview', { program: { ...doc, revision: '' }, hours: 168 }).then((runs) => {
       document.querySelectorAll('#editor .err').forEach((e) => { e.textContent = ''; });
       $('#ed-preview').replaceChildren(...runs.slice(0, 12).map((r) => el('li', {
-        textContent: `${when.dayTime(r.start)}–${when.time(r.end)} zone ${r.zone}`,
+        textContent: `${when.dayTime(r.start)}–${when.time(r.end)} · ${zoneName(r.zone)} · ${minutes((Date.parse(r.end) - Date.parse(r.start)) / 1000)}`,
       })));
       if (!runs.length) $('#ed-preview').replaceChildren(el('li', { textContent: 'no run in the coming week' }));
-    }).catch(placeError);
+    }).catch((err) => {
+      $('#ed-preview').replaceChildren(el('li', { textContent: 'none until what is marked is fixed' }));
+      placeError(err);
+    });
   }, 300);
 }
 
@@ -220,7 +271,12 @@ async function save() {
 
 function programsInit() {
   $('#program-new').addEventListener('click', () => openEditor({ name: '', zones: [{ zone: 1, days: ['mon', 'thu'], runs: [{ at: '06:00', for: '10m' }] }] }, true));
-  $('#ed-add-zone').addEventListener('click', () => { $('#ed-zones').append(zoneRow({ zone: 1, days: ['all'], runs: [{ at: '06:00', for: '10m' }] })); changed(); });
+  $('#ed-add-zone').addEventListener('change', (e) => {
+    if (!e.target.value) return;
+    $('#ed-zones').append(zoneRow({ zone: Number(e.target.value), days: ['all'], runs: [{ at: '06:00', for: '10m' }] }));
+    addZoneChoices();
+    changed();
+  });
   $('#ed-cancel').addEventListener('click', () => { dismiss(); $('#editor').hidden = true; editing = null; });
   $('#ed-save').addEventListener('click', save);
   $('#ed-dismiss').addEventListener('click', dismiss);
