@@ -115,7 +115,7 @@ func (in *inspector) check(name string) {
 		}
 		if in.axe != "" {
 			steps = append(steps, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-				if _, err := chromedp.Evaluate[bool](`window.axe ? true : (() => { ` + in.axe + `; return true; })()`)(ctx, tg); err != nil {
+				if _, err := chromedp.Evaluate[bool](`window.axe ? true : (() => { `+in.axe+`; return true; })()`)(ctx, tg); err != nil {
 					return fmt.Errorf("axe-core: %w", err)
 				}
 				s, err := chromedp.Evaluate[string](`axe.run(document, { resultTypes: ['violations'] }).then((r) => JSON.stringify(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }))))`, chromedp.EvalAwaitPromise)(ctx, tg)
