@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -163,4 +165,45 @@ type axeViolation struct {
 	Impact string   `json:"impact"`
 	Help   string   `json:"help"`
 	Nodes  []string `json:"nodes"`
+}
+
+// dialogs answers the page's confirmations as a person would: each question is kept, and
+// answered OK or Cancel as set.
+type dialogs struct {
+	mu     sync.Mutex
+	asked  []string
+	accept bool
+}
+
+func answerDialogs(ctx context.Context) *dialogs {
+	d := &dialogs{}
+	opening := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for e, err := range opening {
+			if err != nil {
+				return
+			}
+			d.mu.Lock()
+			d.asked = append(d.asked, e.Message)
+			accept := d.accept
+			d.mu.Unlock()
+			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept})
+		}
+	}()
+	return d
+}
+
+// answer sets the answer to the next questions and returns how many were asked so far.
+func (d *dialogs) answer(accept bool) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.accept = accept
+	return len(d.asked)
+}
+
+// since returns the questions asked after the first n.
+func (d *dialogs) since(n int) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]string(nil), d.asked[n:]...)
 }

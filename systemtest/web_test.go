@@ -284,6 +284,36 @@ func TestWebPage(t *testing.T) {
 		t.Errorf("ctl next does not show the program:\n%s", next)
 	}
 
+	asked := answerDialogs(ctx)
+	before := asked.answer(false)
+	do("delete spring, and think again",
+		into(`#programs-section`),
+		press(`#programs li:nth-child(2) button.edit`),
+		wait(`!document.querySelector('#editor').hidden && document.querySelector('#ed-name').value === 'spring'`),
+		press(`#ed-delete`),
+	)
+	if q := asked.since(before); len(q) != 1 || !strings.Contains(q[0], "Delete the program spring?") {
+		t.Errorf("delete asked %q", q)
+	}
+	if code, _, stderr := ctl(t, url, "program", "show", "spring"); code != 0 {
+		t.Fatalf("spring deleted though the question was cancelled: %s", stderr)
+	}
+	asked.answer(true)
+	do("delete spring, then restore it from the page",
+		press(`#ed-delete`),
+		wait(`document.querySelector('#editor').hidden && !document.querySelector('#program-deleted').hidden && ![...document.querySelectorAll('#programs strong')].some((e) => e.textContent === 'spring')`),
+	)
+	if code, _, _ := ctl(t, url, "program", "show", "spring"); code == 0 {
+		t.Fatal("spring is still there after the delete")
+	}
+	do("restore spring",
+		press(`#program-deleted button`),
+		wait(`document.querySelector('#program-deleted').hidden && [...document.querySelectorAll('#programs strong')].some((e) => e.textContent === 'spring')`),
+	)
+	if code, shown, stderr := ctl(t, url, "program", "show", "spring"); code != 0 || !strings.Contains(shown, "Twice a week") {
+		t.Errorf("spring restored from the page: exit %d\n%s%s", code, shown, stderr)
+	}
+
 	do("rename zone 3 from its card",
 		press(`.zone[data-zone="3"] button.settings`),
 		chromedp.WaitVisible(chromedp.CSS(`.zone[data-zone="3"] .zone-settings`)),

@@ -269,6 +269,31 @@ async function save() {
   }
 }
 
+// offerRestore says a program was deleted and offers it back: the version of the programs
+// before the deletion is put back, as long as nothing changed since.
+function offerRestore(name) {
+  const box = $('#program-deleted');
+  const b = el('button', { type: 'button', textContent: `Restore ${name}` });
+  b.addEventListener('click', async () => {
+    try {
+      const versions = await request('program_versions', {});
+      const now = versions.find((v) => v.current);
+      if (!now || now.action !== 'delete' || now.what !== name) {
+        throw new Error(`the programs changed since ${name} was deleted: restore a version with sprinklerctl program versions`);
+      }
+      const before = Math.max(...versions.filter((v) => v.version < now.version).map((v) => v.version));
+      await request('program_restore', { version: before });
+      box.hidden = true;
+      programList();
+      schedule();
+    } catch (err) {
+      box.querySelector('p').textContent = `Not restored: ${err.message}`;
+    }
+  });
+  box.replaceChildren(el('p', { textContent: `Deleted ${name}.` }), b);
+  box.hidden = false;
+}
+
 function programsInit() {
   $('#program-new').addEventListener('click', () => openEditor({ name: '', zones: [{ zone: 1, days: ['mon', 'thu'], runs: [{ at: '06:00', for: '10m' }] }] }, true));
   $('#ed-add-zone').addEventListener('change', (e) => {
@@ -283,9 +308,10 @@ function programsInit() {
   $('#ed-theirs').addEventListener('click', () => request('program_get', { name: editing.doc.name })
     .then((d) => { dismiss(); openEditor(d, false); }).catch(refuse));
   $('#ed-delete').addEventListener('click', () => {
-    if (!window.confirm(`Delete the program ${editing.doc.name}? Its versions are kept: sprinklerctl program restore brings it back.`)) return;
-    request('program_delete', { name: editing.doc.name, revision: editing.doc.revision })
-      .then(() => { dismiss(); $('#editor').hidden = true; editing = null; programList(); schedule(); }).catch(refuse);
+    if (!window.confirm(`Delete the program ${editing.doc.name}? It can be restored afterwards.`)) return;
+    const name = editing.doc.name;
+    request('program_delete', { name, revision: editing.doc.revision })
+      .then(() => { dismiss(); $('#editor').hidden = true; editing = null; offerRestore(name); programList(); schedule(); }).catch(refuse);
   });
   $('#editor').addEventListener('input', changed);
   $('#editor').addEventListener('change', changed);
