@@ -81,6 +81,9 @@ async function main() {
   redrawOnResize();
   const kept = signedIn();
   if (kept) {
+    $('#who').textContent = kept.user; // the role once the broker says it
+    $('#signout').hidden = false;
+    $('#relogin').hidden = true;
     connect(kept.user, kept.token); // the sign-in the browser keeps, never the password
   } else if (location.hash === '#login') {
     $('#login').hidden = false; // sign in as someone else than the anonymous user
