@@ -57,7 +57,9 @@ function watchSections() {
 }
 
 async function main() {
-  if ('serviceWorker' in navigator) navigator.serviceWorker.register('sw.js').catch(() => {}); // a secure context only
+  if ('serviceWorker' in navigator) { // a secure context only; after the load, not to compete with it
+    window.addEventListener('load', () => navigator.serviceWorker.register('sw.js').catch(() => {}));
+  }
   cfg = await (await fetch('config.json')).json();
   $('#level').max = cfg.max_water_level;
   $('#login').addEventListener('submit', (e) => {
@@ -227,7 +229,11 @@ function select(id) {
     $('#relogin').hidden = !!kept;
     render();
     programList();
-  }).catch(show);
+  }).catch((err) => {
+    role = 'viewer'; // unknown: nothing offered that could be refused, the state still shown
+    render();
+    show(err);
+  });
   schedule();
   presence();
 }
@@ -350,8 +356,8 @@ function draw() {
   $('#role-why').textContent = `You are ${role}: you see everything and change nothing (an operator runs zones, an admin edits).`;
   $('#profile').disabled = !canOperate();
   $('#auto').disabled = !canOperate();
-  if (!snapshot) return;
-  $('#garden').hidden = false; // shown whole once there is a state, so that nothing moves as it fills
+  if (!snapshot || (role === '' && !unreachable)) return;
+  $('#garden').hidden = false; // shown whole once the state and the role are known, so that nothing moves as it fills
   const zones = Object.values(snapshot.zones).sort((a, b) => a.zone - b.zone);
   const form = document.querySelector('#zones .zone-settings'); // an open settings form moves to the new card
   const formZone = form && form.closest('.zone').dataset.zone;

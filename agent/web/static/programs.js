@@ -102,7 +102,7 @@ function zoneRow(z) {
   const kind = el('select', { className: 'days-kind' }, ...[['week', 'on these days of the week'], ['odd', 'on odd days of the month'],
     ['even', 'on even days of the month'], ['all', 'every day'], ['every', 'every few days'], ['list', 'on days of the month or dates'], ['none', 'on no day (paused)']]
     .map(([v, t]) => el('option', { value: v, textContent: t, selected: daysKind(z.days) === v })));
-  const week = el('span', { className: 'week' }, ...WEEK.map((d) => el('label', {}, el('input', { type: 'checkbox', value: d, checked: z.days.includes(d) }), d[0].toUpperCase() + d.slice(1, 3))));
+  const week = el('span', { className: 'week' }, ...WEEK.map((d) => el('label', { className: 'check' }, el('input', { type: 'checkbox', value: d, checked: z.days.includes(d) }), d[0].toUpperCase() + d.slice(1, 3))));
   const ev = /^every (\d+) days? from (\S+)$/.exec(z.days[0] || '');
   const everyN = el('input', { type: 'number', className: 'every-n', min: 1, max: 366, value: ev ? ev[1] : 2 });
   const everyFrom = el('input', { type: 'date', className: 'every-from', value: ev ? ev[2] : new Date().toISOString().slice(0, 10) });

@@ -25,7 +25,7 @@ function settingsForm(card, s) {
   const cancel = el('button', { type: 'button', textContent: 'Cancel' });
   const form = el('div', { className: 'zone-settings' },
     el('label', {}, 'Name ', name), el('label', {}, 'Default ', def, ' min'), el('label', {}, 'Longest ', most, ' min'),
-    el('label', {}, 'Group ', group), el('label', {}, enabled, ' enabled'), el('label', {}, level, ' follows the water level'),
+    el('label', {}, 'Group ', group), el('label', { className: 'check' }, enabled, ' enabled'), el('label', { className: 'check' }, level, ' follows the water level'),
     el('label', { title: '1: as written; 0.5 shrubs; 0.3 drip' }, 'Plant factor ', factor),
     err, el('div', { className: 'actions' }, save, cancel));
   save.addEventListener('click', () => request('zone_set', {
@@ -55,7 +55,7 @@ function runOnceForm() {
   const more = el('button', { type: 'button', textContent: '+ zone' });
   const close = el('button', { type: 'button', textContent: 'Close' });
   const form = el('div', { className: 'run-once' }, el('h3', { textContent: 'Water in sequence, now' }), steps,
-    el('label', {}, preempt, ' end the runs in progress first'), err, el('div', { className: 'actions' }, more, start, close));
+    el('label', { className: 'check' }, preempt, ' end the runs in progress first'), err, el('div', { className: 'actions' }, more, start, close));
   more.addEventListener('click', () => addStep(1));
   close.addEventListener('click', () => form.remove());
   start.addEventListener('click', () => request('run_once', {
