@@ -320,7 +320,7 @@ func TestStatusJSONIsTheSnapshot(t *testing.T) {
 		t.Fatalf("%v: %s", err, stdout)
 	}
 	z := s.Zones["2"]
-	if z.State != topics.StateOpen || z.EndsAt == nil || !strings.HasPrefix(z.Source, "ctl-") {
+	if z.State != topics.StateOpen || z.EndsAt == nil || !strings.HasPrefix(z.Source, "admin with sprinklerctl (ctl-") {
 		t.Errorf("zone 2: %+v", z)
 	}
 }

@@ -347,7 +347,7 @@ func TestWebPage(t *testing.T) {
 
 	do("the history: the chart of four weeks, the runs, and today's after a reload",
 		into(`#history-section`),
-		wait(`!!document.querySelector('#usage svg') && /zone 2 · .* · closed/.test(document.querySelector('#runs').textContent)`),
+		wait(`!!document.querySelector('#usage svg') && /2\. Zone 2 · .* · by admin on the page · closed/.test(document.querySelector('#runs').textContent)`),
 		set(`#history-zone`, "2"),
 		wait(`document.querySelector('#usage svg').getAttribute('aria-label').endsWith('zone 2')`),
 		shot("web-history.png"),
@@ -357,7 +357,7 @@ func TestWebPage(t *testing.T) {
 		chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS(`.zone[data-zone="8"]`)),
 		into(`#events-section`),
-		wait(`/run finished · zone 2 · .* · closed/.test(document.querySelector('#events').textContent)`),
+		wait(`/run finished · 2\. Zone 2 · by admin on the page · closed/.test(document.querySelector('#events').textContent)`),
 	)
 	do("the water level",
 		wait(`!document.querySelector('#level').closest('label').hidden`),

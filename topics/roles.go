@@ -1,5 +1,7 @@
 package topics
 
+import "strings"
+
 // Role is what a client may do, given by the broker at login; "" when it cannot be known.
 type Role string
 
@@ -33,11 +35,42 @@ func Permits(role Role, access Access) bool {
 	return false // agents do not send commands; an unknown sender is refused
 }
 
-// Sender is who published a message: the client's id and its role. A broker that embeds the
-// agent takes both from the packet itself; Role is "" when it cannot tell.
+// Sender is who published a message: the client's id, the user it logged in as and its role.
+// A broker that embeds the agent takes them from the packet itself; Role is "" when it cannot
+// tell, User "" for an anonymous client.
 type Sender struct {
 	Client string
+	User   string
 	Role   Role
+}
+
+// Client id prefixes of the contract's own clients, which say the kind of client.
+const (
+	ClientPrefixCtl = "ctl-" // sprinklerctl
+	ClientPrefixWeb = "web-" // the agent's web page
+)
+
+// Source is how the sender is named where people read who did something (a run's source, an
+// event's, a program version's): the person and the kind of client, then the client id for
+// detail: "alice on the page (web-39bdc779)", "admin with sprinklerctl (ctl-pi-1-bf42)",
+// "Home Assistant (ha-1)". A sender the broker could not name is its client id alone.
+func (s Sender) Source() string {
+	if s.Role == "" || s.Role == RoleExternal || s.Client == "" {
+		return s.Client
+	}
+	name := s.User
+	if name == "" {
+		name = string(s.Role) // anonymous, from loopback: named by what it may do
+	}
+	switch {
+	case s.Role == RoleHomeAssistant:
+		name = "Home Assistant"
+	case strings.HasPrefix(s.Client, ClientPrefixWeb):
+		name += " on the page"
+	case strings.HasPrefix(s.Client, ClientPrefixCtl):
+		name += " with sprinklerctl"
+	}
+	return name + " (" + s.Client + ")"
 }
 
 // Forbidden is the error for a command of access that a sender of role may not send.

@@ -163,11 +163,11 @@ func TestEveryCommandThroughTheEmbeddedBroker(t *testing.T) {
 	if v, _ := c.Latest(a.topics.ZoneState(3)); v != topics.StateOpen {
 		t.Errorf("zone 3 state %q when the open reply arrived", v)
 	}
-	c.AwaitMsg(a.topics.Event(), `"event_type":"zone_opened"`, `"zone":3`, `"source":"`+c.ID()+`"`)
+	c.AwaitMsg(a.topics.Event(), `"event_type":"zone_opened"`, `"zone":3`, `"source":"admin (`+c.ID()+`)"`)
 
 	r = request(t, c, a, "status", "s1", `{"id":"s1"}`)
 	var snap topics.Snapshot
-	if err := json.Unmarshal(r.Data, &snap); err != nil || snap.Zones["3"].State != topics.StateOpen || snap.Zones["3"].Source != c.ID() || snap.Zones["3"].EndsAt == nil {
+	if err := json.Unmarshal(r.Data, &snap); err != nil || snap.Zones["3"].State != topics.StateOpen || snap.Zones["3"].Source != "admin ("+c.ID()+")" || snap.Zones["3"].EndsAt == nil {
 		t.Fatalf("status: %s (%v)", r.Data, err)
 	}
 
@@ -293,7 +293,7 @@ func TestPlainClientOpensZoneThroughSetTopic(t *testing.T) {
 		t.Error("relay 3 is off")
 	}
 	late.WaitFor(func(l map[string]string, _ []brokertest.Msg) bool {
-		return strings.Contains(l[a.topics.State()], `"source":"`+c.ID()+`"`)
+		return strings.Contains(l[a.topics.State()], `"source":"admin (`+c.ID()+`)"`)
 	})
 	c.Publish(a.topics.ZoneSet(3), false, `{"state":"close"}`)
 	late.Await(a.topics.ZoneState(3), topics.StateClosed)
@@ -477,7 +477,7 @@ func TestWillsMoveNoValve(t *testing.T) {
 	}
 	op.Drop()
 	m := c.AwaitMsg(a.topics.Event(), `"event_type":"run_started"`, `"zone":4`)
-	if !strings.Contains(m.Payload, `"source":"operator-1"`) {
+	if !strings.Contains(m.Payload, `"source":"operator (operator-1)"`) {
 		t.Errorf("the operator's will was not carried out in its name: %s", m.Payload)
 	}
 	if r := request(t, c, a, topics.CmdVersion, "after", `{"id":"after"}`); r.Status != topics.StatusOK {

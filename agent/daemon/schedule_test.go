@@ -261,7 +261,7 @@ func TestClientNamedLikeTheScheduleOwnsNothingOfIt(t *testing.T) {
 		raw.Publish(a.topics.ZoneSet(i+1), "OPEN", 0, false, 0)
 		c.Await(a.topics.ZoneState(i+1), topics.StateOpen)
 	}
-	c.AwaitMsg(a.topics.State(), `"source":"manual"`, `"scheduled_running":false`)
+	c.AwaitMsg(a.topics.State(), `"source":"admin (manual)"`, `"scheduled_running":false`)
 	if r := request(t, c, a, topics.CmdStop, "s", `{"id":"s"}`); r.Status != topics.StatusOK {
 		t.Fatalf("stop: %+v", r)
 	}

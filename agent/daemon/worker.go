@@ -78,7 +78,7 @@ func (w *worker) handle(m link.Message) {
 	if !ok || t.Agent != w.topics.ID() {
 		return
 	}
-	source, role := m.From.Client, m.From.Role
+	source, role := m.From.Source(), m.From.Role
 	if source == "" {
 		source = topics.SourceMQTT
 		if t.Kind != topics.KindRequest {

@@ -151,10 +151,10 @@ func TestWillsAreCheckedLikePublishes(t *testing.T) {
 	}
 	op.Drop()
 	late.Drop()
-	if m := agent.await(t, "sprinkler/garden/zone/2/set", "CLOSE"); m.from != (topics.Sender{Client: "op-will", Role: server.RoleOperator}) {
+	if m := agent.await(t, "sprinkler/garden/zone/2/set", "CLOSE"); m.from != (topics.Sender{Client: "op-will", User: "operator-user", Role: server.RoleOperator}) {
 		t.Errorf("the operator's will came from %+v", m.from)
 	}
-	if m := agent.await(t, "sprinkler/garden/zone/3/set", "CLOSE"); m.from != (topics.Sender{Client: "op-late-will", Role: server.RoleOperator}) {
+	if m := agent.await(t, "sprinkler/garden/zone/3/set", "CLOSE"); m.from != (topics.Sender{Client: "op-late-will", User: "operator-user", Role: server.RoleOperator}) {
 		t.Errorf("the operator's delayed will came from %+v", m.from)
 	}
 	// Not even an operator may leave a retained command behind.
@@ -207,7 +207,7 @@ func TestSenderComesFromThePacket(t *testing.T) {
 		}
 	}
 	agent.mu.Unlock()
-	want := map[topics.Sender]int{{Client: "v", Role: server.RoleViewer}: rounds, {Client: "o", Role: server.RoleOperator}: rounds}
+	want := map[topics.Sender]int{{Client: "v", User: "viewer-user", Role: server.RoleViewer}: rounds, {Client: "o", User: "operator-user", Role: server.RoleOperator}: rounds}
 	if fmt.Sprint(count) != fmt.Sprint(want) {
 		t.Errorf("senders heard: %v; want %v", count, want)
 	}

@@ -252,7 +252,7 @@ func (b *Broker) Subscribe(filter string, fn func(topic string, payload []byte, 
 	defer b.guard.unlock(false)
 	return b.srv.Subscribe(filter, int(b.subs.Add(1)), func(_ *mqtt.Client, _ packets.Subscription, pk packets.Packet) {
 		who := b.access.sessions.sender(pk.Origin)
-		fn(pk.TopicName, pk.Payload, pk.FixedHeader.Retain, topics.Sender{Client: who.client, Role: who.role})
+		fn(pk.TopicName, pk.Payload, pk.FixedHeader.Retain, topics.Sender{Client: who.client, User: who.user, Role: who.role})
 	})
 }
 

@@ -125,7 +125,7 @@ func newClientID() string {
 	}
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	return fmt.Sprintf("ctl-%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+	return fmt.Sprintf("%s%s-%d-%s", topics.ClientPrefixCtl, host, os.Getpid(), hex.EncodeToString(b))
 }
 
 func wait(ctx context.Context, t paho.Token) error {

@@ -364,9 +364,8 @@ function draw() {
   $('#zones').replaceChildren(...zones.map(card));
   if (form) document.querySelector(`.zone[data-zone="${formZone}"]`)?.append(form);
   const queued = snapshot.queue || [];
-  $('#queue').replaceChildren(...queued.map((q) => el('li', {
-    textContent: `Zone ${q.zone} waits for ${q.waits_for || 'the power budget'} (${Math.round(q.duration_s / 60)} min, asked by ${q.source})`,
-  })));
+  $('#queue').replaceChildren(...queued.map((q) => el('li', {},
+    `${zoneName(q.zone)} waits for ${q.waits_for || 'the power budget'} (${Math.round(q.duration_s / 60)} min, asked by `, person(q.source), ')')));
   const paused = Boolean(snapshot.paused_until);
   $('#paused').textContent = paused ? `Paused until ${clock(snapshot.paused_until)}` : '';
   if (canOperate()) {
@@ -421,11 +420,21 @@ function card(z) {
   return c;
 }
 
+// person reads who did something as people say it: "alice on the page" of the agent's
+// "alice on the page (web-39bdc779)", the client id kept for its tooltip; the schedule's runs
+// and the agent's own words as they are.
+function person(source) {
+  const m = /^(.*) \(([^()]+)\)$/.exec(source || '');
+  const words = { 'schedule': 'the schedule', resume: 'resumed after a restart', timer: 'its time', watchdog: 'the watchdog', startup: 'the start', shutdown: 'the stop' };
+  const name = m ? m[1] : source.startsWith('schedule:') ? `the schedule (${source.slice(9)})` : words[source] || source;
+  return el('span', { className: 'who-did', textContent: name, title: m ? `client ${m[2]}` : '' });
+}
+
 function event(e) {
   const list = $('#events');
-  const what = [e.event_type.replace(/_/g, ' '), e.zone ? `zone ${e.zone}` : '', e.source ? `by ${e.source}` : '', e.reason || '', e.message || '']
-    .filter(Boolean).join(' · ');
-  list.prepend(el('li', {}, el('time', { textContent: when.seconds(e.ts) }), ' ', what));
+  const what = [e.event_type.replace(/_/g, ' '), e.zone ? zoneName(e.zone) : ''].filter(Boolean).join(' · ');
+  const more = [e.reason || '', e.message || ''].filter(Boolean).join(' · ');
+  list.prepend(el('li', {}, el('time', { textContent: when.seconds(e.ts) }), ' ', what, e.source ? ' · by ' : '', e.source ? person(e.source) : '', more ? ' · ' + more : ''));
   if (e.event_type === 'leak') show(new Error(`Leak: ${e.message || 'water flows while every valve is closed'}`));
   while (list.children.length > 30) list.lastChild.remove();
 }

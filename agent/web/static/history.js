@@ -19,8 +19,8 @@ function history() {
     const runs = h.runs.slice(-50).reverse();
     $('#runs').replaceChildren(...runs.map((r) => el('li', {},
       el('time', { textContent: when.dayTime(r.started_at) }),
-      ` zone ${r.zone} · ${minutes(r.actual_s)}${Math.abs(r.actual_s - r.planned_s) > 1 ? ` of ${minutes(r.planned_s)}` : ''} · by ${r.source} · ${r.outcome}` +
-      (r.litres != null ? ` · ${r.litres.toFixed(1)} L` : ''))));
+      ` ${zoneName(r.zone)} · ${minutes(r.actual_s)}${Math.abs(r.actual_s - r.planned_s) > 1 ? ` of ${minutes(r.planned_s)}` : ''} · by `, person(r.source),
+      ` · ${r.outcome}` + (r.litres != null ? ` · ${r.litres.toFixed(1)} L` : ''))));
     if (!runs.length) $('#runs').replaceChildren(el('li', { textContent: 'no runs in the last four weeks' }));
   }).catch(() => $('#runs').replaceChildren());
 }
