@@ -267,6 +267,10 @@ type Web struct {
 	// SignInFor is how long a sign-in on the page lasts: the browser keeps a token that stands
 	// for the password, never the password; 0 turns sign-ins off (the page asks every time).
 	SignInFor time.Duration `mapstructure:"signin_for"`
+	// Cert and Key serve the page over HTTPS (PEM files, both or neither; the broker's own
+	// broker.tls pair will do), read again when they change; empty: plain HTTP.
+	Cert string `mapstructure:"cert"`
+	Key  string `mapstructure:"key"`
 }
 
 // System is the system.* section.

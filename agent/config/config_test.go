@@ -110,6 +110,7 @@ func TestBadConfigsNameFileLineAndKey(t *testing.T) {
 		{"bad sensor", "sensors:\n  - {name: Rain, line: 17, active: wet, pull: sideways, on_delay: 48h}\n", []string{"sensors[entry 1].name", "sensors[entry 1].active", "sensors[entry 1].pull", "sensors[entry 1].on_delay"}},
 		{"ignoring no sensor", "zones:\n  - {id: 1, line: 5, ignore_sensors: [rain]}\n", []string{"zones[id 1].ignore_sensors[0]", "not a sensor"}},
 		{"bad web listen", "web:\n  listen: 8080\n", []string{"web.listen", "host:port"}},
+		{"web cert without key", "web:\n  cert: /etc/ssl/garden.pem\n", []string{"web.cert", "/etc/ssl/garden.pem", "both"}},
 		{"bad retention", "history:\n  retention: 1h\n", []string{"history.retention"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

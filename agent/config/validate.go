@@ -84,6 +84,9 @@ func (c Config) Validate() error {
 			add(key, "%q: want host:port, such as 127.0.0.1:8080", addr)
 		}
 	}
+	if (c.Web.Cert == "") != (c.Web.Key == "") {
+		add("web.cert", "%q with web.key %q: want both (the page over HTTPS) or neither", c.Web.Cert, c.Web.Key)
+	}
 	if f := c.Web.SignInFor; f != 0 && (f < time.Minute || f > 365*24*time.Hour) {
 		add("web.signin_for", "%v: want 0 (no sign-ins kept) or from 1m to 8760h (a year)", f)
 	}

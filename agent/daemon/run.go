@@ -430,11 +430,17 @@ func (a *run) openServers() error {
 	d := a.d
 	if a.page != nil {
 		// The page is a convenience: a busy port must not keep the valves from working.
-		if s, err := httpserve.Serve(d.cfg.Web.Listen, a.page, d.cfg.Web.Hosts, d.log); err != nil {
+		serve := func() (*httpserve.Server, error) {
+			if w := d.cfg.Web; w.Cert != "" {
+				return httpserve.ServeTLS(w.Listen, w.Cert, w.Key, a.page, w.Hosts, d.log)
+			}
+			return httpserve.Serve(d.cfg.Web.Listen, a.page, d.cfg.Web.Hosts, d.log)
+		}
+		if s, err := serve(); err != nil {
 			d.log.Error("no web page", "web.listen", d.cfg.Web.Listen, "err", err)
 		} else {
 			a.onClose(s.Close)
-			d.log.Info("web page", "url", "http://"+s.Addr()+"/")
+			d.log.Info("web page", "url", s.URL())
 		}
 	}
 	if d.cfg.Metrics.Listen != "" {

@@ -4,6 +4,7 @@ package httpserve
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -20,6 +21,8 @@ type Server struct {
 	srv  *http.Server
 	addr string
 	done sync.WaitGroup
+	// TLS says the server speaks HTTPS.
+	TLS bool
 }
 
 // Serve serves h on addr; it returns once the listener is up, or the error that prevented it.
@@ -27,13 +30,31 @@ type Server struct {
 // (server.AllowedHost: its addresses, localhost, its host name, and hosts), against DNS
 // rebinding.
 func Serve(addr string, h http.Handler, hosts []string, log *slog.Logger) (*Server, error) {
+	return serve(addr, h, hosts, log, nil)
+}
+
+// ServeTLS is Serve over TLS with the certificate and key in certFile and keyFile (PEM), read
+// again when they change.
+func ServeTLS(addr, certFile, keyFile string, h http.Handler, hosts []string, log *slog.Logger) (*Server, error) {
+	k, err := loadKeyPair(certFile, keyFile, log)
+	if err != nil {
+		return nil, err
+	}
+	return serve(addr, h, hosts, log, &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: k.getCertificate})
+}
+
+func serve(addr string, h http.Handler, hosts []string, log *slog.Logger, tlsConfig *tls.Config) (*Server, error) {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{srv: httplimit.Server(hostCheck(hosts, h)), addr: l.Addr().String()}
+	s := &Server{srv: httplimit.Server(hostCheck(hosts, h)), addr: l.Addr().String(), TLS: tlsConfig != nil}
+	var in net.Listener = httplimit.Listener(l, log)
+	if tlsConfig != nil {
+		in = tls.NewListener(in, tlsConfig)
+	}
 	s.done.Go(func() {
-		if err := s.srv.Serve(httplimit.Listener(l, log)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.srv.Serve(in); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("http: serving failed", "addr", s.addr, "err", err)
 		}
 	})
@@ -42,6 +63,14 @@ func Serve(addr string, h http.Handler, hosts []string, log *slog.Logger) (*Serv
 
 // Addr is the address the server listens on, with the real port when addr asked for 0.
 func (s *Server) Addr() string { return s.addr }
+
+// URL is the server's address as a browser opens it.
+func (s *Server) URL() string {
+	if s.TLS {
+		return "https://" + s.addr + "/"
+	}
+	return "http://" + s.addr + "/"
+}
 
 // Close shuts the server down within a second and returns once it has stopped.
 func (s *Server) Close() error {
