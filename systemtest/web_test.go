@@ -177,6 +177,18 @@ func TestWebPage(t *testing.T) {
 	if z.State != topics.StateOpen || z.EndsAt == nil || time.Until(z.EndsAt.Time) > time.Minute {
 		t.Fatalf("zone 2 after the click: %+v", z)
 	}
+	do("a refusal stays until dismissed",
+		set(`.zone[data-zone="2"] .minutes`, "0"),
+		press(`.zone[data-zone="2"] button.open`),
+		wait(`!document.querySelector('#message').hidden && document.querySelector('#message').textContent.includes('duration')`),
+	)
+	if msg := text("#message span"); !strings.Contains(msg, "duration") {
+		t.Errorf("the refusal: %q", msg)
+	}
+	do("dismiss it",
+		press(`#message button`),
+		wait(`document.querySelector('#message').hidden`),
+	)
 	do("close zone 2",
 		chromedp.Click(chromedp.CSS(`.zone[data-zone="2"] button.close`)),
 		chromedp.WaitVisible(chromedp.CSS(`.zone.closed[data-zone="2"]`)),

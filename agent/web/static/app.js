@@ -294,12 +294,14 @@ function act(cmd, args) {
   return request(cmd, args).catch(show);
 }
 
+// show tells a refusal or a failure until the person dismisses it: "Not done: …", with the
+// time, so that two alike are told apart.
 function show(err) {
   const m = $('#message');
-  m.textContent = err.message;
+  const ok = el('button', { type: 'button', textContent: 'Dismiss' });
+  ok.addEventListener('click', () => { m.hidden = true; });
+  m.replaceChildren(el('span', { textContent: `${when.time(Date.now())}: ${plain(err.message)}` }), ' ', ok);
   m.hidden = false;
-  clearTimeout(show.timer);
-  show.timer = setTimeout(() => { m.hidden = true; }, 8000);
 }
 
 function pickers() {
