@@ -456,8 +456,17 @@ function schedule() {
 // at now, as wide as its box: on a phone each zone's name sits above its lane, whole.
 function timeline(runs) {
   timeline.runs = runs;
+  if (timeline.frame) return; // drawn once a frame, however often the runs come
+  timeline.frame = requestAnimationFrame(() => {
+    timeline.frame = 0;
+    drawTimeline(timeline.runs);
+  });
+}
+
+function drawTimeline(runs) {
   const box = $('#timeline');
-  const width = Math.max(280, Math.round(box.clientWidth || 960));
+  if (!chartWidth.timeline) return; // drawn when its box is first measured
+  const width = Math.max(280, chartWidth.timeline);
   const narrow = width < 600;
   const day0 = new Date(); day0.setHours(0, 0, 0, 0);
   const span = 2 * 86400e3, left0 = narrow ? 4 : 170, row = narrow ? 36 : 24, lane = narrow ? 14 : 16, head = 22;
@@ -496,15 +505,21 @@ function timeline(runs) {
 }
 
 // The charts are drawn for their width: drawn again when it changes (a phone turned).
+// chartWidth is each chart box's width as the browser last measured it: read from the resize
+// observer, never by asking for a layout in the middle of drawing.
+const chartWidth = { timeline: 0, usage: 0 };
 function redrawOnResize() {
-  let last = 0;
-  new ResizeObserver(() => {
-    const w = Math.round($('#timeline').clientWidth);
-    if (!w || w === last) return;
-    last = w;
-    if (timeline.runs) timeline(timeline.runs);
-    if (usageChart.last) usageChart(...usageChart.last);
-  }).observe($('main'));
+  const redraw = { timeline: () => timeline.runs && timeline(timeline.runs), usage: () => usageChart.last && usageChart(...usageChart.last) };
+  const ro = new ResizeObserver((entries) => {
+    for (const e of entries) {
+      const w = Math.round(e.contentRect.width);
+      if (!w || w === chartWidth[e.target.id]) continue;
+      chartWidth[e.target.id] = w;
+      redraw[e.target.id]();
+    }
+  });
+  ro.observe($('#timeline'));
+  ro.observe($('#usage'));
 }
 
 document.addEventListener('DOMContentLoaded', () => main().catch(show));

@@ -28,7 +28,8 @@ function history() {
 // usageChart draws a bar a day, its height the watering time of the zone (or of all zones).
 function usageChart(u, zone) {
   usageChart.last = [u, zone];
-  const width = Math.max(280, Math.round($('#usage').clientWidth || 960)), height = 180, left0 = 46, bottom = 20;
+  if (!chartWidth.usage) return; // drawn when its box is first measured
+  const width = Math.max(280, chartWidth.usage), height = 180, left0 = 46, bottom = 20;
   const day0 = new Date(); day0.setHours(0, 0, 0, 0);
   const first = day0.getTime() - 27 * DAY;
   const secs = new Map();
