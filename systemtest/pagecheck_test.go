@@ -40,9 +40,9 @@ type view struct {
 	phone         bool
 }
 
-var views = []view{{"phone", 390, 844, true}, {"desktop", 1280, 800, false}}
+var views = []view{{"phone", 390, 844, true}, {"small-phone", 320, 640, true}, {"desktop", 1280, 800, false}}
 
-// inspector checks the page as it is now on a phone and on a desktop: nothing scrolls sideways,
+// inspector checks the page as it is now on two phones and a desktop: nothing scrolls sideways,
 // every touch target on the phone is at least 44 px high, axe-core finds no violation; and it
 // keeps a screenshot of each (copied to SPRINKLER_PAGE_VIEWS when set).
 type inspector struct {
@@ -80,8 +80,9 @@ const targetsBelow44 = `(() => {
   return out;
 })()`
 
-// check looks at the page on both screens, then leaves it on the desktop.
-func (in *inspector) check(name string) {
+// check looks at the page on each screen, scrolled to show the element top selects, then
+// leaves it on the desktop.
+func (in *inspector) check(name, top string) {
 	in.t.Helper()
 	for _, v := range views {
 		opts := []chromedp.EmulateViewportOption{}
@@ -94,7 +95,7 @@ func (in *inspector) check(name string) {
 		steps := []chromedp.Action[chromedp.Void]{
 			chromedp.EmulateViewport(v.width, v.height, opts...),
 			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-				_, err := chromedp.Poll[bool](fmt.Sprintf(`innerWidth === %d && new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(() => ok(true))))`, v.width))(ctx, tg)
+				_, err := chromedp.Poll[bool](fmt.Sprintf(`innerWidth === %d && (document.querySelector(%q).scrollIntoView(), new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(() => ok(true)))))`, v.width, top))(ctx, tg)
 				return err
 			}),
 			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -128,19 +129,10 @@ func (in *inspector) check(name string) {
 			}))
 		}
 		file := name + "-" + v.name + ".png"
-		steps = append(steps, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-			png, err := chromedp.FullScreenshot(100)(ctx, tg)
-			if err != nil {
-				return err
-			}
-			if dst := os.Getenv("SPRINKLER_PAGE_VIEWS"); dst != "" { // kept for a closing note or a review
-				_ = os.MkdirAll(dst, 0o755)
-				if err := os.WriteFile(filepath.Join(dst, file), png, 0o644); err != nil {
-					return err
-				}
-			}
-			return os.WriteFile(filepath.Join(in.shots, file), png, 0o644)
-		}))
+		steps = append(steps, in.keep(file, chromedp.FullScreenshot(100)))
+		if v.phone {
+			steps = append(steps, in.keep(name+"-"+v.name+"-screen.png", chromedp.CaptureScreenshot())) // what the phone shows
+		}
 		if err := chromedp.Do(in.ctx, steps...); err != nil {
 			in.t.Fatalf("%s on the %s: %v", name, v.name, err)
 		}
@@ -158,6 +150,24 @@ func (in *inspector) check(name string) {
 	if err := chromedp.Do(in.ctx, chromedp.EmulateViewport(1280, 900)); err != nil {
 		in.t.Fatal(err)
 	}
+}
+
+// keep writes a screenshot to the test's folder, and to SPRINKLER_PAGE_VIEWS when set (for a
+// closing note or a review).
+func (in *inspector) keep(file string, shot chromedp.Action[[]byte]) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		png, err := shot(ctx, tg)
+		if err != nil {
+			return err
+		}
+		if dst := os.Getenv("SPRINKLER_PAGE_VIEWS"); dst != "" {
+			_ = os.MkdirAll(dst, 0o755)
+			if err := os.WriteFile(filepath.Join(dst, file), png, 0o644); err != nil {
+				return err
+			}
+		}
+		return os.WriteFile(filepath.Join(in.shots, file), png, 0o644)
+	})
 }
 
 type axeViolation struct {

@@ -140,7 +140,7 @@ func TestWebPage(t *testing.T) {
 		t.Fatalf("%d zones, as %q", n, who)
 	}
 	in := newInspector(t, ctx, shots)
-	in.check("home")
+	in.check("home", `header`)
 	installable, err := chromedp.Run(ctx, func(ctx context.Context, tg *chromedp.Target) (cdppage.GetInstallabilityErrorsResult, error) {
 		return chromedp.Call(ctx, cdppage.GetInstallabilityErrors, cdp.Empty{})
 	})
@@ -260,7 +260,7 @@ func TestWebPage(t *testing.T) {
 		shot("web-program-phone.png"),
 		chromedp.EmulateViewport(1280, 900),
 	)
-	in.check("editor")
+	in.check("editor", `#editor`)
 	do("save it",
 		press(`#ed-save`),
 		wait(`document.querySelector('#editor').hidden && document.querySelector('#programs').textContent.includes('autumn')`),
@@ -364,7 +364,7 @@ func TestWebPage(t *testing.T) {
 		wait(`document.querySelector('#usage svg').getAttribute('aria-label').endsWith('zone 2')`),
 		shot("web-history.png"),
 	)
-	in.check("history")
+	in.check("history", `#history-section`)
 	do("today's runs after a reload",
 		chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS(`.zone[data-zone="8"]`)),
@@ -398,7 +398,7 @@ func TestWebPage(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.zone[data-zone="8"]`)),
 		shot("web-viewer.png"),
 	)
-	in.check("viewer")
+	in.check("viewer", `header`)
 	if n, buttons := count(".zone"), count("button.open, button.close, #stop-all:not([hidden]), #pause:not([hidden]), #resume:not([hidden])"); buttons != 0 || n != 8 {
 		t.Errorf("the viewer sees %d zones and %d buttons that would be refused", n, buttons)
 	}
@@ -416,12 +416,12 @@ func TestWebPage(t *testing.T) {
 	if enabled := count(`#editor input:not([disabled]), #editor select:not([disabled]), #editor button.remove:not([disabled]), #ed-add-zone:not([disabled]), #ed-save:not([hidden]), #ed-delete:not([hidden])`); enabled != 0 {
 		t.Errorf("the viewer has %d program controls that would be refused", enabled)
 	}
-	in.check("viewer-editor")
+	in.check("viewer-editor", `#editor`)
 	do("sign out: the sign-in ends here and at the agent",
 		press(`#signout`),
 		wait(`!document.querySelector('#login').hidden && document.querySelector('#login-why').textContent.startsWith('Signed out') && localStorage.getItem('sprinkler-signin') === null`),
 	)
-	in.check("signed-out")
+	in.check("signed-out", `header`)
 	do("reload after signing out",
 		chromedp.Reload(),
 		wait(`document.querySelector('#who').textContent === 'admin without signing in'`),
@@ -442,7 +442,7 @@ func TestWebPage(t *testing.T) {
 		wait(`document.querySelector('#offline').textContent.includes('Showing its last known state') && document.querySelectorAll('.zone').length === 8`),
 		wait(`document.querySelectorAll('button.open, #stop-all:not([hidden])').length === 0`),
 	)
-	in.check("offline")
+	in.check("offline", `header`)
 	// The README shows the desktop and phone screenshots from docs/images; this test renews
 	// them there with SPRINKLER_SCREENSHOTS=$PWD/docs/images (or keeps them anywhere else).
 	for name, width := range map[string]int{"web-desktop.png": 1280, "web-phone.png": 390 * 2, "web-viewer.png": 1280, "web-program.png": 1280, "web-program-phone.png": 390 * 2, "web-history.png": 1280} {

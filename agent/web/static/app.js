@@ -38,6 +38,13 @@ const when = (() => {
   };
 })();
 
+// The person's units: inches and US gallons where the locale measures so (the United States,
+// Liberia, Myanmar), millimetres and litres elsewhere.
+const imperial = /-(US|LR|MM)\b/i.test(navigator.language || '');
+const GALLON = 3.785411784;
+const depth = (mm) => (imperial ? `${(mm / 25.4).toFixed(2)} in` : `${mm.toFixed(1)} mm`);
+const volume = (l) => (imperial ? `${(l / GALLON).toFixed(1)} gal` : `${l.toFixed(1)} L`);
+
 const canOperate = () => role !== '' && role !== 'viewer';
 
 // seen are the sections below the first screen that have come near it: what they show is asked

@@ -20,7 +20,7 @@ function history() {
     $('#runs').replaceChildren(...runs.map((r) => el('li', {},
       el('time', { textContent: when.dayTime(r.started_at) }),
       ` ${zoneName(r.zone)} · ${minutes(r.actual_s)}${Math.abs(r.actual_s - r.planned_s) > 1 ? ` of ${minutes(r.planned_s)}` : ''} · by `, person(r.source),
-      ` · ${r.outcome}` + (r.litres != null ? ` · ${r.litres.toFixed(1)} L` : ''))));
+      ` · ${r.outcome}` + (r.litres != null ? ` · ${volume(r.litres)}` : ''))));
     if (!runs.length) $('#runs').replaceChildren(el('li', { textContent: 'no runs in the last four weeks' }));
   }).catch(() => $('#runs').replaceChildren());
 }
@@ -52,7 +52,8 @@ function usageChart(u, zone) {
     bar.append(tip);
     s.append(bar);
     if ((i % 7 === 0 && i < 26) || i === 27) {
-      const l = svg('text', { x: left0 + i * bw + 2, y: height - 5, class: 'label' });
+      const l = i === 27 ? svg('text', { x: width - 2, y: height - 5, class: 'label', 'text-anchor': 'end' }) // inside the chart's right edge
+        : svg('text', { x: left0 + i * bw + 2, y: height - 5, class: 'label' });
       l.textContent = i === 27 ? 'today' : when.day(t);
       s.append(l);
     }
@@ -79,7 +80,7 @@ function sensorsLine() {
     const state = st.stale ? 'silent, holds nothing' : (st.active ? 'active' : 'inactive');
     parts.push(`${name}${value}: ${state}${st.since && !st.stale ? ' since ' + clock(st.since) : ''}`);
   }
-  if (sensorsLine.flow) parts.push(`flow ${sensorsLine.flow.rate_lpm.toFixed(1)} L/min, ${sensorsLine.flow.total_l.toFixed(1)} L since start`);
+  if (sensorsLine.flow) parts.push(`flow ${volume(sensorsLine.flow.rate_lpm)}/min, ${volume(sensorsLine.flow.total_l)} since start`);
   $('#sensors').textContent = parts.join(' · ');
   $('#sensors').hidden = parts.length === 0;
 }
@@ -90,8 +91,8 @@ function weatherLine(d) {
   el.hidden = !d;
   if (!d) return;
   const parts = [`Weather: level ${d.level} % for ${d.date}`];
-  if (d.et0_mm !== null) parts.push(`ET0 yesterday ${d.et0_mm.toFixed(1)} mm (${d.method})`);
-  if (d.window_days) parts.push(`${d.window_days} days since watering lost ${d.et0_sum_mm.toFixed(1)} mm, rain gave ${d.effective_rain_mm.toFixed(1)} mm`);
+  if (d.et0_mm !== null) parts.push(`ET0 yesterday ${depth(d.et0_mm)} (${d.method})`);
+  if (d.window_days) parts.push(`${d.window_days} days since watering lost ${depth(d.et0_sum_mm)}, rain gave ${depth(d.effective_rain_mm)}`);
   if (d.source !== 'weather') parts.push((d.notes || []).slice(-1)[0] || d.source);
   if (d.skip) parts.push(`today's runs skipped: ${d.skip}`);
   el.textContent = parts.join(' · ');
