@@ -99,12 +99,12 @@ type File struct {
 // not have, and values of the wrong type, are errors naming file, line and key.
 func Load(path string, required bool, defaults map[string]any, dst any) (*File, error) {
 	v := viper.New()
-	v.SetEnvPrefix(EnvPrefix)
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
 	v.AllowEmptyEnv(true) // SPRINKLER_WEB_LISTEN= turns the page off, as an empty key does
-	v.AutomaticEnv()
 	for k, val := range defaults {
 		v.SetDefault(k, val)
+		// Each key's own variable, and no other: a variable that names a section (sprinklerctl's
+		// SPRINKLER_BROKER) would otherwise stand for the whole section and empty its keys.
+		_ = v.BindEnv(k, EnvName(k))
 	}
 	f := &File{}
 	if path != "" {

@@ -147,6 +147,26 @@ func TestHostAgentIDIsValid(t *testing.T) {
 	}
 }
 
+// TestAnotherProgramsVariablesStayWithIt: sprinklerctl's SPRINKLER_BROKER, SPRINKLER_USERNAME
+// and SPRINKLER_PASSWORD set in the shell change nothing of the agent's configuration (the
+// first names a section, and once emptied it), and are not warned about.
+func TestAnotherProgramsVariablesStayWithIt(t *testing.T) {
+	t.Setenv("SPRINKLER_STATE_DIR", t.TempDir())
+	t.Setenv("SPRINKLER_BROKER", "tcp://garden.local:1883")
+	t.Setenv("SPRINKLER_USERNAME", "admin")
+	t.Setenv("SPRINKLER_PASSWORD", "secret")
+	c, warnings, err := config.LoadWarn("../../configs/agent.yaml", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Broker.Listen != "127.0.0.1:1883" || c.MQTT.Password != "" {
+		t.Errorf("sprinklerctl's variables changed the agent's: broker.listen %q, mqtt.password %q", c.Broker.Listen, c.MQTT.Password)
+	}
+	if len(warnings) != 0 {
+		t.Errorf("warnings: %q", warnings)
+	}
+}
+
 // TestEmptyVariablesAndTypos: an empty SPRINKLER_* variable sets its key to "" (web.listen and
 // the other keys whose empty value means off), a variable that names no key is reported with
 // the nearest one, and a configuration file that is not there is reported with its path.
