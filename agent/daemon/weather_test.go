@@ -3,15 +3,18 @@ package daemon_test
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"sprinkler/agent/clock/clocktest"
 	"sprinkler/agent/config"
+	"sprinkler/agent/daemon"
 	"sprinkler/broker/brokertest"
 	"sprinkler/topics"
 )
@@ -197,5 +200,48 @@ func TestASoilSetFromAClient(t *testing.T) {
 	rep = decode[topics.WeatherReport](t, request(t, c, a, "weather", "w2", `{"id":"w2"}`))
 	if slices.ContainsFunc(rep.Zones, func(b topics.ZoneBalance) bool { return b.Zone == 3 }) {
 		t.Errorf("zone 3 keeps a balance after its soil was taken out: %+v", rep.Zones)
+	}
+}
+
+// logBuffer is a log the test reads while the agent writes it.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestAnUnusableInputIsToldOnce: a rain gauge that sends what is not a reading (a Home
+// Assistant sensor gone unavailable sends null) is told once when it starts, and once when a
+// reading comes again, with how many messages were ignored: not a warning per message.
+func TestAnUnusableInputIsToldOnce(t *testing.T) {
+	var log logBuffer
+	a := startFull(t, weatherConfig(t), clocktest.New(time.Date(2026, 7, 1, 3, 30, 0, 0, time.UTC)), nil,
+		func(o *daemon.Options) { o.Log = slog.New(slog.NewTextHandler(&log, nil)) })
+	c := brokertest.Connect(t, brokertest.URL(a.addr))
+	for range 5 {
+		c.Publish("sprinkler/garden/input/rain", false, "null")
+	}
+	c.Publish("sprinkler/garden/input/rain", false, "1.5")
+	deadline := time.Now().Add(brokertest.Wait)
+	for !strings.Contains(log.String(), "input usable again") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the gauge's return was not logged:\n%s", log.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	out := log.String()
+	if n := strings.Count(out, "input ignored until it is usable again"); n != 1 || !strings.Contains(out, "ignored=5") {
+		t.Errorf("%d warnings for 5 unusable messages, want 1, and its return with ignored=5:\n%s", n, out)
 	}
 }

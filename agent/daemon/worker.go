@@ -42,8 +42,30 @@ type worker struct {
 	clock   clock.Clock
 	// feeds take the data topics' messages (weather inputs, sensors on topics), by topic.
 	feeds map[string]func(payload []byte, retained bool) error
-	// tally keeps repeated warnings (bad readings, refusals) to a line a minute each.
+	// tally keeps repeated warnings (refusals) to a line a minute each.
 	tally *tally.Log
+	// failing counts the messages ignored of each input topic that is unusable now.
+	failing map[string]int
+}
+
+// fed logs an input that became unusable once, when it does (a Home Assistant sensor that went
+// unavailable sends null until it is back), and once when it is usable again, with how many
+// of its messages were ignored meanwhile.
+func (w *worker) fed(m link.Message, err error) {
+	ignored, failing := w.failing[m.Topic]
+	switch {
+	case err == nil && failing:
+		delete(w.failing, m.Topic)
+		w.log.Info("input usable again", "topic", m.Topic, "ignored", ignored)
+	case err != nil && !failing:
+		if w.failing == nil {
+			w.failing = map[string]int{}
+		}
+		w.failing[m.Topic] = 1
+		w.log.Warn("input ignored until it is usable again", "topic", m.Topic, "payload", truncate(m.Payload), "err", err)
+	case err != nil:
+		w.failing[m.Topic]++
+	}
 }
 
 func (w *worker) run(ctx context.Context, in *intake.Intake) {
@@ -58,9 +80,7 @@ func (w *worker) run(ctx context.Context, in *intake.Intake) {
 
 func (w *worker) handle(m link.Message) {
 	if feed, ok := w.feeds[m.Topic]; ok {
-		if err := feed(m.Payload, m.Retained); err != nil {
-			w.tally.Add(slog.LevelWarn, "input "+m.Topic, "input ignored", "topic", m.Topic, "payload", truncate(m.Payload), "err", err)
-		}
+		w.fed(m, feed(m.Payload, m.Retained))
 		return
 	}
 	if m.Topic == w.birth {

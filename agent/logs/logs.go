@@ -43,7 +43,7 @@ type Logs struct {
 // Open opens the log files (when configured) and returns the logger over them and term.
 func Open(cfg Config, term io.Writer) (*Logs, error) {
 	l := &Logs{cfg: cfg, lastErr: &lastError{}}
-	opts := &slog.HandlerOptions{Level: cfg.Level}
+	opts := &slog.HandlerOptions{Level: cfg.Level, ReplaceAttr: readable}
 	var console slog.Handler = slog.NewTextHandler(term, opts)
 	if cfg.Format == "json" {
 		console = slog.NewJSONHandler(term, opts)
@@ -57,10 +57,19 @@ func Open(cfg Config, term io.Writer) (*Logs, error) {
 		l.errFile = &lumberjack.Logger{Filename: l.ErrorsPath(), MaxSize: cfg.MaxSize, MaxBackups: cfg.MaxFiles}
 		handlers = append(handlers,
 			newBudget(l.file, opts, int64(cfg.MaxSize)<<20*int64(cfg.MaxFiles+1)/24),
-			slog.NewJSONHandler(l.errFile, &slog.HandlerOptions{Level: slog.LevelError}))
+			slog.NewJSONHandler(l.errFile, &slog.HandlerOptions{Level: slog.LevelError, ReplaceAttr: readable}))
 	}
 	l.Logger = slog.New(slog.NewMultiHandler(handlers...))
 	return l, nil
+}
+
+// readable writes a duration as people read it ("1m0s"), in JSON too, where it would be a
+// count of nanoseconds.
+func readable(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		a.Value = slog.StringValue(a.Value.Duration().String())
+	}
+	return a
 }
 
 // ErrorsPath is the error log's file.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"sprinkler/agent/logs"
 )
@@ -89,5 +90,21 @@ func TestNoFile(t *testing.T) {
 	}
 	if _, err := l.Tail(5, nil); !errors.Is(err, logs.ErrNoFile) {
 		t.Errorf("tail without a file: %v", err)
+	}
+}
+
+// TestDurationsReadAsWritten: a duration reads "1m0s" in the JSON file and in the error log, not
+// a count of nanoseconds.
+func TestDurationsReadAsWritten(t *testing.T) {
+	l, _ := open(t, 1)
+	l.Logger.Info("run started", "zone", 2, "duration", time.Minute)
+	l.Logger.Error("relay failed", "zone", 2, "after", 1500*time.Millisecond)
+	lines, err := l.Tail(0, []string{"run started"})
+	if err != nil || len(lines) != 1 || !strings.Contains(lines[0], `"duration":"1m0s"`) {
+		t.Errorf("the log: %q %v", lines, err)
+	}
+	errs, err := l.Errors(1, nil)
+	if err != nil || len(errs) != 1 || !strings.Contains(errs[0], `"after":"1.5s"`) {
+		t.Errorf("the error log: %q %v", errs, err)
 	}
 }

@@ -356,7 +356,7 @@ func (e *Engine) Compute(by string) topics.WeatherDay {
 	if err := statefile.Write(e.balancePath(), starts); err != nil {
 		e.o.Log.Error("weather: saving the zones' balances failed", "err", err)
 	}
-	e.o.Log.Info("weather: water level computed", "date", d.Date, "level", d.Level, "source", d.Source, "skip", d.Skip, "by", by)
+	e.o.Log.Info("weather: water level computed", "date", d.Date, "water_level", d.Level, "source", d.Source, "skip", d.Skip, "by", by)
 	if e.o.Apply != nil {
 		e.o.Apply(d)
 	}
