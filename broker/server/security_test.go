@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -578,4 +580,63 @@ func TestWebsocketOrigins(t *testing.T) {
 	case <-time.After(brokertest.Wait):
 		t.Fatal("no message over WebSocket")
 	}
+}
+
+// TestAClosedTabIsNoWarning: a page's WebSocket that ends with a close frame (a tab closed, a
+// page left) is a connection's ordinary end, not a warning; one that sends garbage is.
+func TestAClosedTabIsNoWarning(t *testing.T) {
+	var log syncLog
+	c := loopbackConfig()
+	c.Websocket = server.Websocket{Listen: "127.0.0.1:0"}
+	b := server.New(c, slog.New(slog.NewTextHandler(&log, nil)))
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	for i, code := range []int{websocket.CloseGoingAway, websocket.CloseNormalClosure} {
+		d := websocket.Dialer{Subprotocols: []string{"mqtt"}, HandshakeTimeout: brokertest.Wait}
+		conn, _, err := d.Dial("ws://"+b.WebsocketAddr()+"/mqtt", http.Header{"Origin": {"http://" + b.WebsocketAddr()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		connect := append(brokertest.Str("MQTT"), 4, 2, 0, 60)
+		if err := conn.WriteMessage(websocket.BinaryMessage, brokertest.Frame(0x10, append(connect, brokertest.Str(fmt.Sprintf("web-%d", i))...))); err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetReadDeadline(time.Now().Add(brokertest.Wait))
+		if _, _, err := conn.ReadMessage(); err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(code, ""))
+		_ = conn.Close()
+	}
+	// The broker has taken both ends, and logged what it would, once it counts no client.
+	deadline := time.Now().Add(brokertest.Wait)
+	for clients, _, _ := b.Stats(); clients > 0; clients, _, _ = b.Stats() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d clients still connected", clients)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if strings.Contains(log.String(), "level=WARN") {
+		t.Errorf("a closed tab was logged as a warning:\n%s", log.String())
+	}
+}
+
+// syncLog is a log the test reads while the broker writes it.
+type syncLog struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *syncLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *syncLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gorilla/websocket"
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -372,6 +373,10 @@ func connectionEnded(err error) bool {
 		if errors.Is(err, end) {
 			return true
 		}
+	}
+	// A browser tab closed, or a page left: its WebSocket says so with a close frame.
+	if websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway, websocket.CloseNoStatusReceived, websocket.CloseAbnormalClosure) {
+		return true
 	}
 	return false
 }
