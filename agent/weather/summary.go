@@ -81,7 +81,7 @@ func summarise(date string, rs []Reading, from, to time.Time, maxAge map[string]
 			continue // a forecast, a given extreme or a rain gauge speak when they have something to say
 		}
 		if age, ok := maxAge[q]; ok {
-			s.Gaps = append(s.Gaps, gaps(q, silences(by[q], from, to, age), from)...)
+			s.Gaps = append(s.Gaps, gaps(q, silences(by[q], from, to, age), from, age)...)
 		}
 	}
 	if v := vals(Solar); len(v) > 0 {
@@ -138,16 +138,28 @@ func silent(ss []span) time.Duration {
 	return total
 }
 
-// gaps names quantity q's silences in the local time of the day that starts at day.
-func gaps(q string, ss []span, day time.Time) []string {
-	out := make([]string, 0, len(ss))
+// maxGapLines is how many silences of a quantity are named one by one; more are summed up.
+const maxGapLines = 3
+
+// gaps names quantity q's silences (longer than age) in the local time of the day that starts
+// at day; past maxGapLines, in one line that counts them, names the first and the last, and
+// says what many alike mean: readings further apart than age.
+func gaps(q string, ss []span, day time.Time, age time.Duration) []string {
 	loc := day.Location()
-	for _, s := range ss {
+	clock := func(s span) string {
 		end := s.to.In(loc).Format("15:04")
 		if end == "00:00" && s.to.After(day) {
 			end = "24:00"
 		}
-		out = append(out, fmt.Sprintf("%s: no reading %s-%s", q, s.from.In(loc).Format("15:04"), end))
+		return s.from.In(loc).Format("15:04") + "-" + end
+	}
+	if len(ss) > maxGapLines {
+		return []string{fmt.Sprintf("%s: %d silences longer than its max_age %v, %v in all, %s first, %s last: "+
+			"if the station reports that seldom, raise max_age above its interval", q, len(ss), age, silent(ss), clock(ss[0]), clock(ss[len(ss)-1]))}
+	}
+	out := make([]string, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, fmt.Sprintf("%s: no reading %s", q, clock(s)))
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package weather
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -33,5 +34,14 @@ func TestGaps(t *testing.T) {
 	late := summarise("2026-07-01", []Reading{{At: at(1), Q: Temperature}}, day, day.AddDate(0, 0, 1), map[string]time.Duration{Temperature: time.Hour}, true)
 	if !slices.Contains(late.Gaps, "temperature: no reading 01:00-24:00") {
 		t.Errorf("the day's end: %q", late.Gaps)
+	}
+	// A station that reports every 65 minutes against a max_age of an hour: one line says so.
+	var hourly []Reading
+	for m := 0; m < 24*60; m += 65 {
+		hourly = append(hourly, Reading{At: day.Add(time.Duration(m) * time.Minute), Q: Temperature, V: 20})
+	}
+	h := summarise("2026-07-01", hourly, day, day.AddDate(0, 0, 1), map[string]time.Duration{Temperature: time.Hour}, true)
+	if len(h.Gaps) != 1 || !strings.HasPrefix(h.Gaps[0], "temperature: 22 silences longer than its max_age 1h0m0s, 23h50m0s in all, 00:00-01:05 first, 22:45-23:50 last") {
+		t.Errorf("hourly readings against a max_age of an hour: %q", h.Gaps)
 	}
 }
