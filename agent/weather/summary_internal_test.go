@@ -41,7 +41,7 @@ func TestGaps(t *testing.T) {
 		hourly = append(hourly, Reading{At: day.Add(time.Duration(m) * time.Minute), Q: Temperature, V: 20})
 	}
 	h := summarise("2026-07-01", hourly, day, day.AddDate(0, 0, 1), map[string]time.Duration{Temperature: time.Hour}, true)
-	if len(h.Gaps) != 1 || !strings.HasPrefix(h.Gaps[0], "temperature: 22 silences longer than its max_age 1h0m0s, 23h50m0s in all, 00:00-01:05 first, 22:45-23:50 last") {
+	if len(h.Gaps) != 2 || !strings.HasPrefix(h.Gaps[1], "temperature: 22 silences longer than its max_age 1h0m0s, 23h50m0s in all, 00:00-01:05 first, 22:45-23:50 last") {
 		t.Errorf("hourly readings against a max_age of an hour: %q", h.Gaps)
 	}
 }
