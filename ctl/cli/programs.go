@@ -95,7 +95,7 @@ func (a *app) programCommands() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		return a.requestAndPrint(ctx, topics.CmdProgramPreview, topics.ProgramArgs{Program: &doc, Hours: hours}, printNext)
+		return a.requestAndPrint(ctx, topics.CmdProgramPreview, topics.ProgramArgs{Program: &doc, Hours: hours}, nextPrinter(a.agentZone(ctx)))
 	})
 
 	root.AddCommand(list, show, edit, apply, preview, del, rename, history, restore)

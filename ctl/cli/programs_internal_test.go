@@ -32,8 +32,9 @@ func TestProgramFromAFile(t *testing.T) {
 	if !strings.Contains(out, "summer") || !strings.Contains(out, "p2") {
 		t.Errorf("apply printed %q", out)
 	}
-	calls, _, err = talk(t, map[string]any{topics.CmdProgramPreview: []topics.PlannedRun{}}, "program", "preview", "-f", path, "--hours", "24")
-	if err != nil || len(calls) != 1 || !strings.Contains(calls[0].args, `"hours":24`) {
+	calls, _, err = talk(t, map[string]any{topics.CmdProgramPreview: []topics.PlannedRun{}, topics.CmdTime: topics.TimeReply{Location: "UTC"}},
+		"program", "preview", "-f", path, "--hours", "24")
+	if err != nil || len(calls) != 2 || calls[0].cmd != topics.CmdTime || !strings.Contains(calls[1].args, `"hours":24`) {
 		t.Errorf("preview: %v, %v", calls, err)
 	}
 	bad := programFile(t, "name: summer\nzones: []\ncolour: red\n")

@@ -32,7 +32,7 @@ func (a *app) scheduleCommands() []*cobra.Command {
 	next.Flags().Float64Var(&hours, "hours", 48, "how far ahead")
 	next.Args = noArgs
 	next.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
-		return a.requestAndPrint(ctx, topics.CmdNext, topics.HoursArgs{Hours: &hours}, printNext)
+		return a.requestAndPrint(ctx, topics.CmdNext, topics.HoursArgs{Hours: &hours}, nextPrinter(a.agentZone(ctx)))
 	})
 
 	rain := command(topics.CmdRainDelay, "rain-delay HOURS")
@@ -86,6 +86,33 @@ func (a *app) scheduleCommands() []*cobra.Command {
 }
 
 // requestAndPrint sends cmd with args and prints the reply with print, or as JSON.
+// agentZone is the agent's time zone, which its schedule runs in, for the times a command
+// prints; it says so when the machine's differs. Without an answer it is the machine's.
+func (a *app) agentZone(ctx context.Context) *time.Location {
+	if a.json {
+		return time.Local // the wire's times are UTC, whatever the zone
+	}
+	data, err := a.request(ctx, topics.CmdTime, nil)
+	var t topics.TimeReply
+	if err != nil || json.Unmarshal(data, &t) != nil || t.Location == "" {
+		return time.Local
+	}
+	loc, err := time.LoadLocation(t.Location)
+	if err != nil { // no zone database here: the agent's offset now
+		at, perr := time.Parse(time.RFC3339, t.Time)
+		if perr != nil {
+			return time.Local
+		}
+		_, off := at.Zone()
+		loc = time.FixedZone(t.Location, off)
+	}
+	now, later := time.Now(), time.Now().AddDate(0, 6, 0) // both sides of a summer time
+	if now.In(loc).Format("-0700") != now.Format("-0700") || later.In(loc).Format("-0700") != later.Format("-0700") {
+		fmt.Fprintf(a.out, "times in %s, the agent's time zone\n", t.Location)
+	}
+	return loc
+}
+
 func (a *app) requestAndPrint(ctx context.Context, cmd string, args any, print func(io.Writer, json.RawMessage) error) error {
 	data, err := a.request(ctx, cmd, args)
 	if err != nil {
@@ -196,7 +223,15 @@ func printSchedule(w io.Writer, data json.RawMessage) error {
 	return tw.Flush()
 }
 
-func printNext(w io.Writer, data json.RawMessage) error {
+// printNext prints planned runs in the machine's time zone.
+func printNext(w io.Writer, data json.RawMessage) error { return nextPrinter(time.Local)(w, data) }
+
+// nextPrinter prints planned runs, and a timeline of them, in loc.
+func nextPrinter(loc *time.Location) func(io.Writer, json.RawMessage) error {
+	return func(w io.Writer, data json.RawMessage) error { return printNextIn(w, data, loc) }
+}
+
+func printNextIn(w io.Writer, data json.RawMessage, loc *time.Location) error {
 	var runs []topics.PlannedRun
 	if err := json.Unmarshal(data, &runs); err != nil {
 		return err
@@ -215,34 +250,35 @@ func printNext(w io.Writer, data json.RawMessage) error {
 		if r.Note != "" && note != "" {
 			note += "; "
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Zone, r.Start.Local().Format("Mon 2006-01-02 15:04:05"), r.End.Local().Format("15:04:05"), r.Profile, note+r.Note)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", r.Zone, r.Start.In(loc).Format("Mon 2006-01-02 15:04:05"), r.End.In(loc).Format("15:04:05"), r.Profile, note+r.Note)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)
-	printTimeline(w, runs, time.Now())
+	printTimeline(w, runs, time.Now().In(loc))
 	return nil
 }
 
 // slot is the timeline's resolution: 96 columns a day.
 const slot = 15 * time.Minute
 
-// printTimeline draws each day of runs as one line per zone, a column per quarter hour:
-// '#' waters, 'x' would water but is skipped, '.' does not; '|' in the scale marks now.
+// printTimeline draws each day of runs as one line per zone, a column per quarter hour, in
+// now's time zone: '#' waters, 'x' would water but is skipped, '.' does not; '|' in the scale
+// marks now.
 func printTimeline(w io.Writer, runs []topics.PlannedRun, now time.Time) {
 	days := map[string][]topics.PlannedRun{}
 	var order []string
 	for _, r := range runs {
-		d := r.Start.Local().Format("Mon 2006-01-02")
+		d := r.Start.In(now.Location()).Format("Mon 2006-01-02")
 		if _, ok := days[d]; !ok {
 			order = append(order, d)
 		}
 		days[d] = append(days[d], r)
 	}
 	for _, d := range order {
-		first := days[d][0].Start.Local()
-		midnight := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, time.Local)
+		first := days[d][0].Start.In(now.Location())
+		midnight := time.Date(first.Year(), first.Month(), first.Day(), 0, 0, 0, 0, now.Location())
 		scale := []byte(strings.Repeat(" ", 96))
 		for h := 0; h < 24; h += 3 {
 			copy(scale[h*4:], fmt.Sprintf("%02d", h))
@@ -262,7 +298,7 @@ func printTimeline(w io.Writer, runs []topics.PlannedRun, now time.Time) {
 			if r.Skipped != "" {
 				mark = 'x'
 			}
-			for t := r.Start.Local(); t.Before(r.End.Local()); t = t.Add(slot) {
+			for t := r.Start.Time; t.Before(r.End.Time); t = t.Add(slot) {
 				if i := int(t.Sub(midnight) / slot); i >= 0 && i < 96 {
 					line[i] = mark
 				}
