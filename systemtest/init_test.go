@@ -80,7 +80,18 @@ func TestInitOnATerminal(t *testing.T) {
 	if err := os.WriteFile(pw, []byte("guessed\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, _ := ctl(t, url, "--username", "gardener", "--password-file", pw, "whoami"); code != 3 {
-		t.Errorf("a wrong password: exit %d, want 3 (refused by the broker)", code)
+	if code, _, stderr := ctl(t, url, "--username", "gardener", "--password-file", pw, "whoami"); code != 4 ||
+		!strings.Contains(stderr, "not authorized as gardener: the broker at "+url+" refused the username or password") {
+		t.Errorf("a wrong password: exit %d, want 4 (refused by the broker, which is reachable): %s", code, stderr)
+	}
+	// A person at a terminal who gives a name and no password is asked for it, without echo.
+	cmd = exec.Command(filepath.Join(bin, "ctl"), "--broker", url, "--username", "gardener", "whoami")
+	cmd.Env = append(os.Environ(), "SPRINKLER_PASSWORD=")
+	tm = startTerminal(t, cmd)
+	tm.await("password for gardener at " + url + ": ")
+	tm.awaitNoEcho()
+	tm.send("typed secret")
+	if err := tm.exit(); err != nil || !strings.Contains(tm.all.String(), "admin") || strings.Contains(tm.all.String(), "typed secret") {
+		t.Errorf("the password asked on a terminal: %v\n%s", err, tm.all.String())
 	}
 }

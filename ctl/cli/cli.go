@@ -2,7 +2,8 @@
 // sends the request over MQTT, and prints the answer for a person or, with --json, a script.
 //
 // Exit status: 0 done; 1 the agent answered with an error; 2 usage error (or several agents
-// online and none chosen); 3 agent offline or never seen, broker unreachable, or timeout.
+// online and none chosen); 3 agent offline or never seen, broker unreachable, or timeout; 4 the
+// broker refused the username and password.
 package cli
 
 import (
@@ -32,8 +33,9 @@ import (
 const (
 	ExitOK          = 0
 	ExitAgentError  = 1
-	ExitUsage       = 2
-	ExitUnavailable = 3
+	ExitUsage         = 2
+	ExitUnavailable   = 3
+	ExitNotAuthorized = 4
 )
 
 // Env is where ctl reads its environment; os.Getenv in production.
@@ -74,6 +76,9 @@ func classify(err error) error {
 	if e, ok := errors.AsType[*topics.Error](err); ok {
 		return &exitError{ExitAgentError, fmt.Errorf("agent: %s [%s]", e.Msg, e.Code)}
 	}
+	if errors.Is(err, client.ErrNotAuthorized) {
+		return &exitError{ExitNotAuthorized, err}
+	}
 	return &exitError{ExitUnavailable, err}
 }
 
@@ -90,6 +95,8 @@ type app struct {
 	timeout               time.Duration
 	json                  bool
 	out, errOut           io.Writer
+	// stdin is where a missing password is asked for, when it is a terminal; may be nil.
+	stdin io.Reader
 	// send carries a request to the agent and returns its reply's data; nil: over MQTT. Tests
 	// of the commands set it, to run them without a network.
 	send func(ctx context.Context, cmd string, args any) (json.RawMessage, error)
@@ -99,7 +106,7 @@ type app struct {
 // maps the error to an exit status with ExitCode and prints it. Without a command, and with a
 // terminal on stdin, it opens the interactive shell; stdin may be nil.
 func Run(ctx context.Context, args []string, env Env, stdin io.ReadCloser, stdout, stderr io.Writer) error {
-	a := &app{out: stdout, errOut: stderr}
+	a := &app{out: stdout, errOut: stderr, stdin: stdin}
 	root := a.rootCommand(env)
 	root.RunE = func(cmd *cobra.Command, rest []string) error {
 		if len(rest) > 0 {
@@ -128,7 +135,8 @@ func (a *app) rootCommand(env Env) *cobra.Command {
 
 Flags may stand anywhere, also after the command and its arguments: ` + Name + ` open 3 --for 1m.
 Exit status: 0 done; 1 the agent refused; 2 usage error; 3 agent offline or never seen,
-broker unreachable, or timeout (always within --timeout).`,
+broker unreachable, or timeout (always within --timeout); 4 the broker refused the username
+and password. With --username and no password, on a terminal, it asks for the password.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -247,6 +255,13 @@ func (a *app) clientOptions() (client.Options, error) {
 		}
 		o.Password = pw
 	}
+	if o.Username != "" && o.Password == "" && a.passwordFile == "" {
+		pw, err := a.askPassword(o.Username, o.Broker)
+		if err != nil {
+			return o, err
+		}
+		o.Password = pw
+	}
 	if a.caCert != "" || a.cert != "" {
 		tc, err := secrets.ClientTLS(a.caCert, a.cert, a.key)
 		if err != nil {
@@ -255,6 +270,23 @@ func (a *app) clientOptions() (client.Options, error) {
 		o.TLS = tc
 	}
 	return o, nil
+}
+
+// askPassword asks for the password of user on the terminal, without echo, once a run; with no
+// terminal there is nothing to ask and the password stays empty.
+func (a *app) askPassword(user, broker string) (string, error) {
+	f, ok := a.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", nil
+	}
+	fmt.Fprintf(a.errOut, "password for %s at %s: ", user, broker)
+	pw, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(a.errOut)
+	if err != nil {
+		return "", usageErr("reading the password: %v", err)
+	}
+	a.password = string(pw) // the shell and a second connection ask no more
+	return a.password, nil
 }
 
 // request sends cmd with args to the chosen agent and returns the reply's data.

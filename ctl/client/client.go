@@ -18,6 +18,7 @@ import (
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"sprinkler/topics"
 )
@@ -25,8 +26,11 @@ import (
 // Errors of the client. Each means the request could not be answered, not that the agent
 // refused it: the agent's refusals are *topics.Error.
 var (
-	// ErrUnreachable means the broker could not be reached or refused the connection.
+	// ErrUnreachable means the broker could not be reached.
 	ErrUnreachable = errors.New("broker unreachable")
+	// ErrNotAuthorized means the broker answered and refused the username and password (or
+	// the client certificate).
+	ErrNotAuthorized = errors.New("not authorized")
 	// ErrOffline means the agent's retained status is offline.
 	ErrOffline = errors.New("agent offline")
 	// ErrUnknownAgent means the broker holds no status of the agent: it was never seen.
@@ -89,6 +93,13 @@ func Dial(ctx context.Context, o Options) (*Client, error) {
 	cl.c = paho.NewClient(opts)
 	t := cl.c.Connect()
 	if err := wait(ctx, t); err != nil {
+		if errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword) || errors.Is(err, packets.ErrorRefusedNotAuthorised) {
+			who := o.Username
+			if who == "" {
+				who = "an anonymous client"
+			}
+			return nil, fmt.Errorf("%w as %s: the broker at %s refused the username or password", ErrNotAuthorized, who, o.Broker)
+		}
 		return nil, fmt.Errorf("%w: %s: %v", ErrUnreachable, o.Broker, err)
 	}
 	return cl, nil
