@@ -31,8 +31,8 @@ import (
 
 // Exit statuses.
 const (
-	ExitOK          = 0
-	ExitAgentError  = 1
+	ExitOK            = 0
+	ExitAgentError    = 1
 	ExitUsage         = 2
 	ExitUnavailable   = 3
 	ExitNotAuthorized = 4
