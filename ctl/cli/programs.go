@@ -134,9 +134,10 @@ const editHeader = `# Edit the program, save and quit; it is checked when saved.
 # Leave revision as it is: it says which version you edited.
 `
 
-// editProgram opens the program in $EDITOR until the agent takes it, the person cancels (an
-// empty file or no change), or another client changed it meanwhile. Each request has its own
-// --timeout; the editor has none.
+// editProgram opens the program in $EDITOR until the agent takes it or the person cancels (an
+// empty file or no change). A text the agent refuses opens again with the reason on top; an
+// edit another client's save overtook opens again with their changes shown and the person's
+// text kept. Each request has its own --timeout; the editor has none.
 func (a *app) editProgram(ctx context.Context, name string) error {
 	var doc topics.ProgramDoc
 	err := a.withTimeout(ctx, func(ctx context.Context) error {
@@ -164,6 +165,7 @@ func (a *app) editProgram(ctx context.Context, name string) error {
 	defer os.Remove(f.Name())
 	f.Close()
 	text := editHeader + string(body)
+	overtaken := false // the text stands at the revision of a save that overtook the person's
 	for {
 		if err := os.WriteFile(f.Name(), []byte(text), 0o600); err != nil {
 			return err
@@ -175,7 +177,7 @@ func (a *app) editProgram(ctx context.Context, name string) error {
 		if err != nil {
 			return err
 		}
-		if string(stripComments(edited)) == string(stripComments([]byte(text))) || len(bytes.TrimSpace(stripComments(edited))) == 0 {
+		if !overtaken && string(stripComments(edited)) == string(stripComments([]byte(text))) || len(bytes.TrimSpace(stripComments(edited))) == 0 {
 			fmt.Fprintln(a.out, "nothing changed")
 			return nil
 		}
@@ -186,7 +188,24 @@ func (a *app) editProgram(ctx context.Context, name string) error {
 			})
 		}
 		if e, ok := errors.AsType[*topics.Error](err); ok && e.Code == topics.CodeConflict {
-			return keepText(edited, name, e) // someone changed it meanwhile: the person's text is kept
+			// Someone saved it meanwhile: open it again with their changes shown above the
+			// person's text, which now stands at their revision; the text is kept in a file
+			// if theirs cannot be read.
+			theirs, terr := a.programText(ctx, name)
+			if terr != nil {
+				return keepText(edited, name, e)
+			}
+			fresh.Revision = theirs.doc.Revision
+			mine, merr := yaml.Marshal(fresh)
+			if merr != nil {
+				return keepText(edited, name, e)
+			}
+			text = "# NOT SAVED: someone else saved this program while you edited it. Their changes to the version\n" +
+				"# you started from (- theirs removed, + theirs added):\n" + commentLines(lineDiff(body, theirs.yaml)) +
+				"# Your text follows, now at their revision: save it to put it in place of theirs, or take\n" +
+				"# what you need of theirs first.\n" + editHeader + string(mine)
+			body, overtaken = theirs.yaml, true
+			continue
 		}
 		if err == nil || !textRefused(err) {
 			return err // saved, or not a fault of the text: the agent gone
@@ -194,6 +213,71 @@ func (a *app) editProgram(ctx context.Context, name string) error {
 		// Open it again, the error on top, so the person can fix it.
 		text = "# NOT SAVED: " + strings.ReplaceAll(err.Error(), "\n", "\n#   ") + "\n" + editHeader + string(stripComments(edited))
 	}
+}
+
+// programText is a program as the agent has it, and as YAML.
+type programText struct {
+	doc  topics.ProgramDoc
+	yaml []byte
+}
+
+func (a *app) programText(ctx context.Context, name string) (programText, error) {
+	var p programText
+	err := a.withTimeout(ctx, func(ctx context.Context) error {
+		data, err := a.request(ctx, topics.CmdProgramGet, topics.ProgramArgs{Name: name})
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(data, &p.doc)
+	})
+	if err != nil {
+		return p, err
+	}
+	p.yaml, err = yaml.Marshal(p.doc)
+	return p, err
+}
+
+// lineDiff lists the lines of b that a lacks ("+ ") and of a that b lacks ("- "), in order: a
+// longest common subsequence of lines, as diff does, for the small texts of a program.
+func lineDiff(a, b []byte) []string {
+	x, y := strings.Split(strings.TrimRight(string(a), "\n"), "\n"), strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	lcs := make([][]int, len(x)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(y)+1)
+	}
+	for i := len(x) - 1; i >= 0; i-- {
+		for j := len(y) - 1; j >= 0; j-- {
+			if x[i] == y[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	var out []string
+	i, j := 0, 0
+	for i < len(x) || j < len(y) {
+		switch {
+		case i < len(x) && j < len(y) && x[i] == y[j]:
+			i, j = i+1, j+1
+		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
+			out = append(out, "+ "+y[j])
+			j++
+		default:
+			out = append(out, "- "+x[i])
+			i++
+		}
+	}
+	return out
+}
+
+// commentLines makes lines comments of the editor's file.
+func commentLines(lines []string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString("#   " + l + "\n")
+	}
+	return b.String()
 }
 
 // keepText keeps text, an edit of program name the agent refused because the program changed

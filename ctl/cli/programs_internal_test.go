@@ -62,8 +62,8 @@ func editor(t *testing.T, script string) {
 var summerDoc = topics.ProgramDoc{Name: "summer", Revision: "p1", Zones: []topics.ProgramZone{{Zone: 1, Days: []string{"odd"}, Runs: []topics.ProgramRun{{At: "05:30", For: "10m"}}}}}
 
 // TestProgramEdit: the editor's change is put; no change puts nothing; a program the agent
-// refuses for its text opens again with the reason on top; a conflict keeps the person's text
-// in a file and says where.
+// refuses for its text opens again with the reason on top; a save that overtook the person's
+// opens again with its changes shown and the person's text kept.
 func TestProgramEdit(t *testing.T) {
 	editor(t, `sed -i 's/10m/12m/' "$1"`)
 	calls, _, err := talk(t, map[string]any{topics.CmdProgramGet: summerDoc, topics.CmdProgramPut: topics.ProgramDoc{Name: "summer", Revision: "p2"}}, "program", "edit", "summer")
@@ -93,8 +93,52 @@ func TestProgramEdit(t *testing.T) {
 		t.Errorf("an edit refused, then fixed: %d puts, %v, %v", puts, calls, err)
 	}
 
+	// Someone else saves summer (05:30 → 06:00) while the person edits it (10m → 15m): the
+	// editor opens again with their change shown and the person's text at their revision;
+	// saved as it is, the person's text goes in.
+	shown := filepath.Join(t.TempDir(), "shown")
+	editor(t, `if grep -q "NOT SAVED: someone else saved" "$1"; then cp "$1" `+shown+`; else sed -i 's/10m/15m/' "$1"; fi`)
+	theirs := summerDoc
+	theirs.Revision = "p2"
+	theirs.Zones = []topics.ProgramZone{{Zone: 1, Days: []string{"odd"}, Runs: []topics.ProgramRun{{At: "06:00", For: "10m"}}}}
+	gets, puts := 0, 0
+	get := func() any {
+		gets++
+		if gets == 1 {
+			return summerDoc
+		}
+		return theirs
+	}
+	put = func() any {
+		puts++
+		if puts == 1 {
+			return topics.Errorf(topics.CodeConflict, "summer changed since revision p1")
+		}
+		return topics.ProgramDoc{Name: "summer", Revision: "p3"}
+	}
+	calls, _, err = talkWith(t, map[string]func() any{topics.CmdProgramGet: get, topics.CmdProgramPut: put}, "program", "edit", "summer")
+	last := calls[len(calls)-1]
+	if err != nil || puts != 2 || last.cmd != topics.CmdProgramPut || !strings.Contains(last.args, `"revision":"p2"`) ||
+		!strings.Contains(last.args, `"for":"15m"`) || !strings.Contains(last.args, `"at":"05:30"`) {
+		t.Errorf("an edit overtaken by another save: %d puts, %v, %v", puts, calls, err)
+	}
+	if b, rerr := os.ReadFile(shown); rerr != nil || !strings.Contains(string(b), `#   - revision: p1`) || !strings.Contains(string(b), `#   + revision: p2`) ||
+		!strings.Contains(string(b), `#   + `) || !strings.Contains(string(b), `06:00`) || !strings.Contains(string(b), "15m") {
+		t.Errorf("the editor after the conflict:\n%s (%v)", b, rerr)
+	}
+
+	// Theirs cannot be read (the agent gone): the text is kept in a file, and the error says where.
 	editor(t, `sed -i 's/10m/15m/' "$1"`)
-	_, _, err = talk(t, map[string]any{topics.CmdProgramGet: summerDoc, topics.CmdProgramPut: topics.Errorf(topics.CodeConflict, "summer changed since revision p1")}, "program", "edit", "summer")
+	gets = 0
+	get = func() any {
+		gets++
+		if gets == 1 {
+			return summerDoc
+		}
+		return topics.Errorf(topics.CodeUnavailable, "gone")
+	}
+	_, _, err = talkWith(t, map[string]func() any{topics.CmdProgramGet: get,
+		topics.CmdProgramPut: func() any { return topics.Errorf(topics.CodeConflict, "summer changed since revision p1") }}, "program", "edit", "summer")
 	if ExitCode(err) != ExitAgentError || !strings.Contains(err.Error(), "your text is kept in ") {
 		t.Fatalf("a conflict: exit %d, %v", ExitCode(err), err)
 	}
