@@ -114,9 +114,12 @@ echo "== sprinkler-agent init, non-interactively"
 printf 'ci-admin-password\n' >"$work/pw"
 chmod 600 "$work/pw"
 (cd / && sprinkler-agent init --yes --id ci-garden --zone 1=Lawn --lan --admin-user admin \
-	--admin-password-file "$work/pw" --latitude 52.52 --longitude 13.40) | tee "$work/init.out"
+	--admin-password-file "$work/pw" --latitude 52.52 --longitude 13.40 --timezone Europe/Berlin \
+	--program "1,2 mon,thu 06:00 6m") | tee "$work/init.out"
 check "init named the next commands" grep -q "sudo systemctl restart sprinkler-agent" "$work/init.out"
 check "init wrote the answers" sh -c "grep -q '^  id: ci-garden' /etc/sprinkler/agent.yaml && grep -q 'name: Lawn' /etc/sprinkler/agent.yaml"
+check "init wrote the first program, profiles.yaml still 664 root:sprinkler" sh -c \
+	"grep -q 'active: garden' /etc/sprinkler/profiles.yaml && [ \"\$(stat -c '%a %U:%G' /etc/sprinkler/profiles.yaml)\" = '664 root:sprinkler' ]"
 check "users.yaml 640 root:sprinkler" sh -c "[ \"\$(stat -c '%a %U:%G' /etc/sprinkler/users.yaml)\" = '640 root:sprinkler' ]"
 check "the password is nowhere in the files" sh -c "! grep -r ci-admin-password /etc/sprinkler"
 check "a reinstall keeps the edited configuration" sh -c \
@@ -152,13 +155,15 @@ done
 check "installed sprinklerctl reaches the installed agent as admin" ctl status
 check "its version is the package's" sh -c "timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file $work/pw version | awk '\$1 == \"agent\" { print \$2 }' | grep -qxF '$version'"
 check "zone 1 is Lawn, the init answer" sh -c "timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file $work/pw status | grep -q Lawn"
-check "the schedule the package installed is loaded" ctl profile
+check "init's first program is the schedule, not the shipped example" sh -c \
+	"timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file $work/pw profile | grep -q garden &&
+	! grep -q summer /etc/sprinkler/profiles.yaml"
 check "open 1 as admin" ctl open 1 --for 1m
 check "close all" ctl close all
 edit_program() {
-	ctl program show spring | sed 's/for: 6m/for: 7m/' >"$work/spring.yaml" &&
-		ctl program apply -f "$work/spring.yaml" && grep -q 'for: 7m' /etc/sprinkler/profiles.yaml &&
-		[ -f /var/lib/sprinkler/programs/versions.json ] && ctl program history | grep -q 'put spring'
+	ctl program show garden | sed 's/for: 6m/for: 7m/' >"$work/garden.yaml" &&
+		ctl program apply -f "$work/garden.yaml" && grep -q 'for: 7m' /etc/sprinkler/profiles.yaml &&
+		[ -f /var/lib/sprinkler/programs/versions.json ] && ctl program history | grep -q 'put garden'
 }
 check "a program edited with the installed sprinklerctl is written by the agent's user" edit_program
 check "a wrong password is refused" sh -c "! timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file /etc/hostname status"

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -21,7 +22,7 @@ func TestInitOnATerminal(t *testing.T) {
 	path := shipped(t)
 	dir := filepath.Dir(path)
 	cmd := exec.Command(filepath.Join(bin, "agent"), "init", "--config", path)
-	cmd.Env = append(os.Environ(), "TERM=dumb")
+	cmd.Env = append(os.Environ(), "TERM=dumb", "SPRINKLER_STATE_DIR="+t.TempDir()) // an agent that never ran
 	tm := startTerminal(t, cmd)
 	tm.await("Agent id (names it in MQTT topics) [")
 	tm.send("backyard")
@@ -33,6 +34,8 @@ func TestInitOnATerminal(t *testing.T) {
 		tm.await("GPIO line (BCM) [")
 		tm.send("")
 	}
+	tm.await("or every valve opens when the agent means them off)? y/n [y]: ")
+	tm.send("")
 	tm.await("Needs an admin user, y/n [n]: ")
 	tm.send("y")
 	tm.await("Admin user [admin]: ")
@@ -49,6 +52,16 @@ func TestInitOnATerminal(t *testing.T) {
 	tm.send("47.37")
 	tm.await("Longitude, degrees east (west negative) [0]: ")
 	tm.send("8.54")
+	tm.await("Time zone of the schedule (an IANA name such as Europe/Berlin) [")
+	tm.send("Europe/Zurich")
+	tm.await("keep: the schedule file as it is [none]: ")
+	tm.send("1,2")
+	tm.await("On which days (mon,thu; odd; even; all) [mon,thu]: ")
+	tm.send("")
+	tm.await("At what time (HH:MM) [06:00]: ")
+	tm.send("06:30")
+	tm.await("For how long, each zone (10m, 1h30m) [10m]: ")
+	tm.send("8m")
 	tm.await("Next:")
 	if err := tm.exit(); err != nil {
 		t.Fatalf("init exited with %v:\n%s", err, tm.all.String())
@@ -76,6 +89,10 @@ func TestInitOnATerminal(t *testing.T) {
 	}
 	if code, stdout, stderr := ctl(t, url, "--username", "gardener", "--password-file", pw, "whoami"); code != 0 || !strings.Contains(stdout, "admin") {
 		t.Errorf("the admin init made: exit %d, %s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := ctl(t, url, "--username", "gardener", "--password-file", pw, "next", "--hours", "168"); code != 0 ||
+		!regexp.MustCompile(`(?m)^1 +\S+ \S+ 06:30:00 +06:38:00 +garden`).MatchString(stdout) || strings.Contains(stdout, "summer") {
+		t.Errorf("the first program init wrote, in Europe/Zurich: exit %d\n%s%s", code, stdout, stderr)
 	}
 	if err := os.WriteFile(pw, []byte("guessed\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -150,7 +150,7 @@ func TestDisabledZonesAndTheWaterLevel(t *testing.T) {
 	if r := request(t, c, a, "toggle", "t", `{"id":"t","zones":[2,1]}`); r.Code != topics.CodeBadRequest || a.bank.On()[1] {
 		t.Errorf("a toggle with a disabled zone: %+v, relays %v", r, a.bank.On())
 	}
-	if file, _ := os.ReadFile(cfg.Source); !strings.Contains(string(file), "{id: 1, name: Back Yard Mstr Bed Side, line: 5, default_duration: 10m, max_duration: 60m, enabled: false}") {
+	if file, _ := os.ReadFile(cfg.Source); !strings.Contains(string(file), "{id: 1, name: Zone 1, line: 5, default_duration: 10m, max_duration: 60m, enabled: false}") {
 		t.Errorf("the file does not say zone 1 is disabled:\n%s", file)
 	}
 	clk.Advance(17*time.Hour + 30*time.Minute) // to 3 June 05:30: summer waters zone 1 on odd days at 05:30
@@ -327,7 +327,7 @@ func TestConfigVersions(t *testing.T) {
 	}
 	// A zone's expected flow changes only with a restart too, even in the zones' own lines.
 	flow := strings.Replace(hand, "max_clients: 512", "max_clients: 1024", 1)
-	flow = strings.Replace(flow, "{id: 8, name: NC, line: 26,", "{id: 8, name: NC, line: 26, expected_lpm: 4,", 1)
+	flow = strings.Replace(flow, "{id: 8, name: Zone 8, line: 26,", "{id: 8, name: Zone 8, line: 26, expected_lpm: 4,", 1)
 	if err := os.WriteFile(cfg.Source, []byte(flow), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -50,6 +50,9 @@ type answers struct {
 	HomeAssistant bool
 	Latitude      float64
 	Longitude     float64
+	Timezone      string // IANA name; "" the machine's
+	ActiveLow     bool   // the relay board closes a relay on a low line
+	Program       firstProgram
 }
 
 // options are the command line of init.
@@ -60,6 +63,7 @@ type options struct {
 	zoneCount          int
 	names              map[int]string
 	lines              map[int]int
+	program            []string // --program's fields
 	flags              answers
 }
 
@@ -130,12 +134,23 @@ func parseFlags(args []string, stdout io.Writer) (*options, bool, error) {
 		o.flags.Longitude, err = checkDegrees(v, 180)
 		return err
 	})
+	fs.Func("timezone", "the schedule's time zone, an IANA name such as Europe/Berlin (default: the machine's)", func(v string) error {
+		o.flags.Timezone = v
+		return checkZone(v)
+	})
+	fs.BoolVar(&o.flags.ActiveLow, "active-low", true, "the relay board closes a relay on a low line (most opto-isolated boards); false: on a high one")
+	fs.Func("program", `the first program: "ZONES DAYS HH:MM DURATION" ("1,2 mon,thu 06:00 10m"), none (nothing waters by itself) or keep (the schedule as it is)`,
+		func(v string) (err error) {
+			o.program, err = parseProgramFlag(v)
+			return err
+		})
 	err := fs.Parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(stdout, "Usage: sprinkler-agent init [flags]\n\n"+
-			"Asks the agent id, the zones, whether the broker and page are open to the network (then an\n"+
-			"admin user), Home Assistant discovery and the garden's place, and writes the answers into\n"+
-			"the configuration file in place. Each question has a flag; --yes asks nothing.\n\nFlags:\n")
+			"Asks the agent id, the zones, the relay board's polarity, whether the broker and page are open\n"+
+			"to the network (then an admin user), Home Assistant discovery, the garden's place and time\n"+
+			"zone, and a first program, and writes the answers into the configuration file in place and\n"+
+			"the program into the schedule file. Each question has a flag; --yes asks nothing.\n\nFlags:\n")
 		fs.SetOutput(stdout)
 		fs.PrintDefaults()
 		return nil, true, nil
@@ -187,7 +202,11 @@ func checkDegrees(s string, limit float64) (float64, error) {
 // defaults are the answers the file gives now.
 func defaults(cur config.Config, users []server.User) answers {
 	a := answers{ID: cur.Agent.ID, LAN: server.Exposed(cur.Broker.Listen), HomeAssistant: cur.HomeAssistant.Enabled,
-		Latitude: cur.Site.Latitude, Longitude: cur.Site.Longitude, Admin: "admin"}
+		Latitude: cur.Site.Latitude, Longitude: cur.Site.Longitude, Admin: "admin", Timezone: cur.Agent.Timezone,
+		ActiveLow: cur.Relays.ActiveLow, Program: firstProgram{Keep: !shippedSchedule(cur)}}
+	if a.Timezone == "" {
+		a.Timezone = systemZone()
+	}
 	for _, z := range cur.Zones {
 		a.Zones = append(a.Zones, zone{ID: z.ID, Name: z.Name, Line: z.Line})
 	}
@@ -236,6 +255,22 @@ func (o *options) apply(a *answers, cur config.Config) error {
 	}
 	if o.set["longitude"] {
 		a.Longitude = o.flags.Longitude
+	}
+	if o.set["timezone"] {
+		a.Timezone = o.flags.Timezone
+	}
+	if o.set["active-low"] {
+		a.ActiveLow = o.flags.ActiveLow
+	}
+	if o.set["program"] {
+		if cur.Schedule.File == "" && o.program[0] != "keep" {
+			return errors.New("init: --program: schedule.file is empty in this file: there is no schedule to write")
+		}
+		p, err := programFromFlag(o.program, a.Zones)
+		if err != nil {
+			return fmt.Errorf("init: --program: %w", err)
+		}
+		a.Program = p
 	}
 	if a.LAN && (cur.Broker.Listen == "" || !cur.Broker.Embedded) {
 		return errors.New("init: --lan opens the embedded broker, and broker.embedded is false in this file")
@@ -378,6 +413,15 @@ func ask(p *prompter, a *answers, o *options, password func() error) error {
 	if err := askZones(p, a, o); err != nil {
 		return err
 	}
+	if !o.set["active-low"] {
+		s, err := p.ask("Does the relay board close a relay on a LOW line (most opto-isolated boards: y; a board\n"+
+			"that closes on HIGH: n, or every valve opens when the agent means them off)? y/n", yesNo(a.ActiveLow),
+			func(s string) error { _, err := parseYesNo(s); return err })
+		if err != nil {
+			return err
+		}
+		a.ActiveLow, _ = parseYesNo(s)
+	}
 	if !o.set["lan"] {
 		s, err := p.ask("Open the broker and web page to the network (phone, Home Assistant)? Needs an admin user, y/n",
 			yesNo(a.LAN), func(s string) error { _, err := parseYesNo(s); return err })
@@ -421,6 +465,46 @@ func ask(p *prompter, a *answers, o *options, password func() error) error {
 		}
 		*q.v, _ = checkDegrees(s, q.limit)
 	}
+	if !o.set["timezone"] {
+		if a.Timezone, err = p.ask("Time zone of the schedule (an IANA name such as Europe/Berlin)", a.Timezone, checkZone); err != nil {
+			return err
+		}
+	}
+	if !o.set["program"] {
+		return askProgram(p, a)
+	}
+	return nil
+}
+
+// askProgram asks for a first program: which zones, which days, what time, how long; none
+// writes a schedule in which nothing waters by itself, keep leaves the schedule as it is.
+func askProgram(p *prompter, a *answers) error {
+	def := "none"
+	if a.Program.Keep {
+		def = "keep"
+	}
+	s, err := p.ask("A first program: which zones water (such as 1,3 or all); none: nothing waters by itself\n"+
+		"until you write a program; keep: the schedule file as it is", def,
+		func(s string) error { _, err := parseZonesAnswer(s, a.Zones); return err })
+	if err != nil {
+		return err
+	}
+	if a.Program, err = parseZonesAnswer(s, a.Zones); err != nil || len(a.Program.Zones) == 0 {
+		return err
+	}
+	s, err = p.ask("On which days (mon,thu; odd; even; all)", "mon,thu", func(s string) error { _, err := parseDays(s); return err })
+	if err != nil {
+		return err
+	}
+	a.Program.Days, _ = parseDays(s)
+	if a.Program.At, err = p.ask("At what time (HH:MM)", "06:00", checkAt); err != nil {
+		return err
+	}
+	s, err = p.ask("For how long, each zone (10m, 1h30m)", "10m", func(s string) error { _, err := parseFor(s); return err })
+	if err != nil {
+		return err
+	}
+	a.Program.For, _ = parseFor(s)
 	return nil
 }
 

@@ -14,9 +14,12 @@ import (
 	"sprinkler/broker/server"
 )
 
-// shipped copies the shipped configuration and profiles into a folder of the test's.
+// shipped copies the shipped configuration and profiles into a folder of the test's, with a
+// state folder of its own (an agent that never ran) and the machine's time zone Europe/Vienna.
 func shipped(t *testing.T) string {
 	t.Helper()
+	t.Setenv("SPRINKLER_STATE_DIR", t.TempDir())
+	t.Setenv("TZ", "Europe/Vienna")
 	dir := t.TempDir()
 	for _, f := range []string{"agent.yaml", "profiles.yaml"} {
 		src, err := os.ReadFile(filepath.Join("../../configs", f))
@@ -99,8 +102,14 @@ func TestInitFromFlags(t *testing.T) {
 			changed++
 		}
 	}
-	if changed != 9 { // agent.id, broker.listen, site.*, homeassistant.enabled, web.listen, zones 1-3
-		t.Errorf("%d lines changed, want 9:\n%s", changed, after)
+	if changed != 10 { // agent.id, agent.timezone, broker.listen, site.*, homeassistant.enabled, web.listen, zones 1-3
+		t.Errorf("%d lines changed, want 10:\n%s", changed, after)
+	}
+	if c.Agent.Timezone != "Europe/Vienna" || !c.Relays.ActiveLow {
+		t.Errorf("time zone %q (want the machine's), active low %v", c.Agent.Timezone, c.Relays.ActiveLow)
+	}
+	if sched := readFile(t, c.Schedule.File); !strings.Contains(sched, "active: off") || strings.Contains(sched, "summer") {
+		t.Errorf("a first init left the shipped example's schedule, which waters someone else's garden:\n%s", sched)
 	}
 	info, err := os.Stat(filepath.Join(filepath.Dir(path), "users.yaml"))
 	if err != nil {
@@ -135,9 +144,12 @@ func TestInitAsks(t *testing.T) {
 		"Bad_Id", "garden", // refused, then taken
 		"3",                              // zones
 		"Lawn", "", "", "99", "", "", "", // zone 1 name, line; zone 2 name, line (99 refused); zone 3
+		"",           // the relay board: low closes, the default
 		"maybe", "n", // network
 		"", // Home Assistant: the default, on
 		"120", "48.2", "16.37",
+		"Mars/Olympus", "Europe/Berlin", // the time zone: refused, then taken
+		"4", "1,3", "odd", "25:00", "05:30", "1h30", "12m", // the first program, a bad answer of each refused
 	}, "\n") + "\n"
 	out, err := runInit(t, answers, "--config", path)
 	if err != nil {
@@ -145,8 +157,9 @@ func TestInitAsks(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Agent id (names it in MQTT topics) [", `agent id "Bad_Id": want`, "How many zones (relays) [8]:",
-		"Zone 1 name [Back Yard Mstr Bed Side]:", "Zone 3 GPIO line (BCM) [13]:", `"99" is not a GPIO line`,
-		`"maybe": answer y or n`, `"120" is not a number of degrees from -90 to 90`,
+		"Zone 1 name [Zone 1]:", "Zone 3 GPIO line (BCM) [13]:", `"99" is not a GPIO line`,
+		`"maybe": answer y or n`, `"120" is not a number of degrees from -90 to 90`, "Time zone of the schedule (an IANA name such as Europe/Berlin) [Europe/Vienna]:",
+		`"Mars/Olympus": want an IANA time zone`, `"4": want zones among 1, 2, 3`, `"25:00": want a time as HH:MM`, `"1h30": want a duration`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the questions lack %q:\n%s", want, out)
@@ -154,8 +167,14 @@ func TestInitAsks(t *testing.T) {
 	}
 	c := load(t, path)
 	if c.Agent.ID != "garden" || len(c.Zones) != 3 || c.Zones[0].Name != "Lawn" || c.Zones[2].Line != 13 || !c.HomeAssistant.Enabled ||
-		c.Site.Latitude != 48.2 || c.Site.Longitude != 16.37 || c.Broker.Listen != "127.0.0.1:1883" {
+		c.Site.Latitude != 48.2 || c.Site.Longitude != 16.37 || c.Broker.Listen != "127.0.0.1:1883" || c.Agent.Timezone != "Europe/Berlin" {
 		t.Errorf("loaded %+v", c)
+	}
+	sched := readFile(t, c.Schedule.File)
+	for _, want := range []string{"active: garden", `- {zone: 1, days: [odd], runs: [{at: "05:30", for: 12m}]}`, `- {zone: 3, days: [odd]`, "name: off"} {
+		if !strings.Contains(sched, want) {
+			t.Errorf("the first program lacks %q:\n%s", want, sched)
+		}
 	}
 	first := readFile(t, path)
 	if out, err := runInit(t, strings.Repeat("\n", 20), "--config", path); err != nil {
@@ -166,6 +185,9 @@ func TestInitAsks(t *testing.T) {
 	}
 	if again := readFile(t, path); again != first {
 		t.Errorf("taking every default changed the file:\n%s\nwas\n%s", again, first)
+	}
+	if again := readFile(t, c.Schedule.File); again != sched {
+		t.Errorf("taking every default changed the first program (keep is the default once init wrote it):\n%s", again)
 	}
 	if out, err := runInit(t, "", "--config", path, "--yes"); err != nil || readFile(t, path) != first {
 		t.Errorf("--yes with no flags changed the file or failed: %v\n%s", err, out)
@@ -185,7 +207,10 @@ func TestInitRefuses(t *testing.T) {
 		{[]string{"--id", "Front Garden"}, `--id "Front Garden"`},
 		{[]string{"--zone", "9=Hedge"}, "--zone 9: no such zone"},
 		{[]string{"--latitude", "north"}, `"north" is not a number of degrees`},
-		{[]string{"--zones", "4"}, `profile "summer", zone 5, the agent has no zone 5`},
+		{[]string{"--zones", "4", "--program", "keep"}, `profile "summer", zone 5, the agent has no zone 5`},
+		{[]string{"--program", "1,9 mon 06:00 10m"}, `"9": want zones among 1, 2, 3, 4, 5, 6, 7, 8`},
+		{[]string{"--program", "1 mon"}, `want keep, none, or zones, days, a time and a duration`},
+		{[]string{"--timezone", "Mars/Olympus"}, "want an IANA time zone"},
 		{[]string{"--line", "2=5"}, "line"}, // zones 1 and 2 on one line: the agent's own rule
 		{[]string{"--lan"}, "the network needs an admin user"},
 		{[]string{"--lan", "--admin-user", "a/b"}, "want 1-64 characters"},
@@ -226,5 +251,33 @@ func TestInitKeepsTheAdmin(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(readFile(t, users)), &doc); err != nil || len(doc.Users) != 1 ||
 		bcrypt.CompareHashAndPassword([]byte(doc.Users[0].Hash), []byte("second password")) != nil {
 		t.Errorf("the new password was not taken: %+v %v", doc, err)
+	}
+}
+
+// TestInitWritesAFirstProgram: with 4 zones, a first program from the flags waters them from
+// the first morning, in the time zone given, on a board that closes on a high line; the schedule
+// the package shipped (zones 1, 5 and 2 of another garden) is gone.
+func TestInitWritesAFirstProgram(t *testing.T) {
+	path := shipped(t)
+	out, err := runInit(t, "", "--config", path, "--yes", "--zones", "4", "--program", "all mon,thu 06:30 15m",
+		"--timezone", "America/Chicago", "--active-low=false")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	c := load(t, path)
+	if len(c.Zones) != 4 || c.Agent.Timezone != "America/Chicago" || c.Relays.ActiveLow {
+		t.Errorf("loaded %d zones, time zone %q, active low %v", len(c.Zones), c.Agent.Timezone, c.Relays.ActiveLow)
+	}
+	if err := c.CheckSchedule(); err != nil {
+		t.Fatalf("the agent refuses the schedule init wrote: %v", err)
+	}
+	sched := readFile(t, c.Schedule.File)
+	for _, want := range []string{"active: garden", `- {zone: 4, days: [mon, thu], runs: [{at: "06:30", for: 15m}]}`} {
+		if !strings.Contains(sched, want) || strings.Contains(sched, "summer") {
+			t.Errorf("the schedule lacks %q, or keeps the shipped one:\n%s", want, sched)
+		}
+	}
+	if !strings.Contains(out, "first program") {
+		t.Errorf("init did not say it wrote the first program:\n%s", out)
 	}
 }

@@ -50,7 +50,8 @@ func write(path string, src []byte, cur config.Config, a answers, users []server
 			return err
 		}
 	}
-	if err := validate(path, e.Bytes()); err != nil {
+	cfg, err := validate(path, e.Bytes(), a.Program)
+	if err != nil {
 		return err
 	}
 
@@ -70,7 +71,12 @@ func write(path string, src []byte, cur config.Config, a answers, users []server
 	if err := statefile.ReplacePerm(path, e.Bytes(), info.Mode().Perm(), -1); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
-	report(out, path, usersPath, cur.Web.Listen, a, newUsers != nil)
+	if !a.Program.Keep {
+		if err := writeSchedule(cfg.Schedule.File, a.Program); err != nil {
+			return err
+		}
+	}
+	report(out, path, usersPath, cfg.Schedule.File, cur.Web.Listen, a, newUsers != nil)
 	return nil
 }
 
@@ -89,6 +95,8 @@ func setKeys(e *configs.Edit, path string, cur config.Config, a answers, usersPa
 		{"homeassistant.enabled", a.HomeAssistant},
 		{"site.latitude", a.Latitude},
 		{"site.longitude", a.Longitude},
+		{"agent.timezone", a.Timezone},
+		{"relays.active_low", a.ActiveLow},
 	}
 	if cur.Web.Listen != "" {
 		set = append(set, struct {
@@ -197,26 +205,45 @@ func usersFile(users []server.User) ([]byte, error) {
 
 // validate loads the new configuration as the agent will, schedule included, and names the
 // real file in any error.
-func validate(path string, data []byte) error {
+func validate(path string, data []byte, p firstProgram) (config.Config, error) {
 	cfg, err := config.LoadCandidate(path, data)
 	if fe, ok := errors.AsType[*config.FolderError](err); ok {
 		if errors.Is(fe, os.ErrPermission) {
-			return fmt.Errorf("init: cannot write in %s: %w (run it as root: sudo sprinkler-agent init)", filepath.Dir(path), fe)
+			return cfg, fmt.Errorf("init: cannot write in %s: %w (run it as root: sudo sprinkler-agent init)", filepath.Dir(path), fe)
 		}
-		return fmt.Errorf("init: %w", fe)
+		return cfg, fmt.Errorf("init: %w", fe)
 	}
 	if err != nil {
-		return fmt.Errorf("init: nothing written: %v", err)
+		return cfg, fmt.Errorf("init: nothing written: %v", err)
+	}
+	if !p.Keep {
+		if err := checkProgram(p, cfg); err != nil {
+			return cfg, fmt.Errorf("init: nothing written: the first program: %v", err)
+		}
+		return cfg, nil
 	}
 	if err := cfg.CheckSchedule(); err != nil {
-		return fmt.Errorf("init: nothing written: the schedule does not fit these answers:\n%v\n(take those zones out of %s first, or keep them)",
-			err, cfg.Schedule.File)
+		return cfg, fmt.Errorf("init: nothing written: the schedule does not fit these answers:\n%v\n(answer a first program, or none, "+
+			"in place of it, or take those zones out of %s first)", err, cfg.Schedule.File)
+	}
+	return cfg, nil
+}
+
+// writeSchedule replaces the schedule file with the first program, keeping its mode and group.
+func writeSchedule(path string, p firstProgram) error {
+	mode, gid := os.FileMode(0o664), -1
+	if info, err := os.Stat(path); err == nil {
+		mode = info.Mode().Perm()
+		gid = groupOf(info)
+	}
+	if err := statefile.ReplacePerm(path, p.text(), mode, gid); err != nil {
+		return fmt.Errorf("init: %w", err)
 	}
 	return nil
 }
 
 // report says what was written and the next three commands.
-func report(out io.Writer, path, usersPath, web string, a answers, admin bool) {
+func report(out io.Writer, path, usersPath, schedulePath, web string, a answers, admin bool) {
 	reach := "this machine only"
 	if a.LAN {
 		reach = "the network"
@@ -225,6 +252,14 @@ func report(out io.Writer, path, usersPath, web string, a answers, admin bool) {
 		path, a.ID, len(a.Zones), reach, map[bool]string{true: "on", false: "off"}[a.HomeAssistant])
 	if admin {
 		fmt.Fprintf(out, "Wrote %s: admin user %q.\n", usersPath, a.Admin)
+	}
+	if !a.Program.Keep {
+		what := "nothing waters by itself until you write a program (sprinklerctl program edit, or the web page)"
+		if len(a.Program.Zones) > 0 {
+			what = fmt.Sprintf("the first program, %q: zones %s on %s at %s for %s each", programName, joinInts(a.Program.Zones),
+				strings.Join(a.Program.Days, ","), a.Program.At, shortDuration(a.Program.For))
+		}
+		fmt.Fprintf(out, "Wrote %s: %s.\n", schedulePath, what)
 	}
 	start := "sudo systemctl restart sprinkler-agent   # start it (again) with these answers"
 	if abs, _ := filepath.Abs(path); abs != PackageConfig {
