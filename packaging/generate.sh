@@ -16,7 +16,7 @@ mv "$out/bin/ctl" "$out/bin/sprinklerctl"
 for sh in bash zsh fish; do
 	"$out/bin/sprinklerctl" completion "$sh" >"$out/completions/sprinklerctl.$sh"
 done
-"$out/bin/sprinklerctl" man "$out/man"
+go run ./ctl/mangen "$out/man" # the writers stay out of sprinklerctl: they cost it at every start
 # The agent's and broker's pages are their --help, by help2man; init's flags go with the agent.
 {
 	printf '[INIT FLAGS]\n.nf\n'

@@ -102,6 +102,13 @@ type app struct {
 	send func(ctx context.Context, cmd string, args any) (json.RawMessage, error)
 }
 
+// Command is ctl's command tree as a user's environment env would make it, for what documents
+// it at build time (the manual pages), not to run.
+func Command(env Env) *cobra.Command {
+	a := &app{out: io.Discard, errOut: io.Discard}
+	return a.rootCommand(env)
+}
+
 // Run runs ctl with args (without the program name). It never exits the process; the caller
 // maps the error to an exit status with ExitCode and prints it. Without a command, and with a
 // terminal on stdin, it opens the interactive shell; stdin may be nil.
@@ -168,7 +175,6 @@ and password. With --username and no password, on a terminal, it asks for the pa
 		a.agentsCommand(),
 		a.watchCommand(),
 		a.benchCommand(),
-		manCommand(),
 	)
 	root.AddCommand(a.runCommands()...)
 	root.AddCommand(a.scheduleCommands()...)
