@@ -29,7 +29,7 @@ func write(dir string) error {
 		return err
 	}
 	root := cli.Command(func(string) string { return "" }) // the defaults, not the builder's environment
-	root.DisableAutoGenTag = true                           // the pages then depend on the source alone
+	root.DisableAutoGenTag = true                          // the pages then depend on the source alone
 	h := &doc.GenManHeader{Title: "SPRINKLERCTL", Section: "1", Source: "sprinkler " + version.Version, Manual: "sprinkler manual"}
 	return doc.GenManTree(root, h, dir)
 }
