@@ -120,7 +120,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		l.Logger.Info("configuration", "file", path) // which one, when none was named
 	}
 	if *allOff {
-		return daemon.AllOff(cfg, l.Logger)
+		said, err := daemon.AllOff(cfg, l.Logger)
+		if err == nil {
+			fmt.Fprintln(stdout, "sprinkler-agent: "+said)
+		}
+		return err
 	}
 	d, err := daemon.New(cfg, daemon.Options{Log: l.Logger, Logs: l})
 	if err != nil {

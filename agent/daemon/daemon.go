@@ -89,22 +89,24 @@ func New(cfg config.Config, opts Options) (*Daemon, error) {
 
 // AllOff opens the configured relays, which drives every line off, and releases them again
 // driven off. A service manager runs it after the agent stops, whatever way it stopped, since
-// a Raspberry Pi kernel keeps a released output at its last level. It fails unless it drove
-// real lines: simulated relays switch no valve off.
-func AllOff(cfg config.Config, log *slog.Logger) error {
+// a Raspberry Pi kernel keeps a released output at its last level. It says what it did: every
+// relay off, or that this machine has none (a trial on a PC: simulated relays, nothing to
+// switch); real relays that cannot be driven are an error.
+func AllOff(cfg config.Config, log *slog.Logger) (string, error) {
 	d := &Daemon{cfg: cfg, log: log}
 	bank, driver, err := d.openRelays()
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := bank.Close(); err != nil {
-		return err
+		return "", err
 	}
 	if driver != relay.DriverGPIO {
-		return fmt.Errorf("no real relay was switched off: the relays here are %s (relays.driver %s)", driver, cfg.Relays.Driver)
+		log.Info("no relays on this machine: nothing to switch off", "relays", driver, "relays.driver", cfg.Relays.Driver)
+		return fmt.Sprintf("no relays on this machine (relays %s, relays.driver %s): nothing to switch off", driver, cfg.Relays.Driver), nil
 	}
 	log.Info("every relay switched off", "relays", driver, "zones", len(cfg.Zones))
-	return nil
+	return fmt.Sprintf("every relay is off (%d zones)", len(cfg.Zones)), nil
 }
 
 // discoveryModel returns what Home Assistant discovery is built from, now: the profile names
