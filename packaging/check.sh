@@ -16,6 +16,8 @@ if dpkg-query -W -f '${Status}' sprinkler 2>/dev/null | grep -q installed; then
 	exit 2
 fi
 
+gpio_before=$(getent group gpio || true) # Raspberry Pi OS has one; a PC does not
+
 failed=0
 fail() { echo "  FAIL: $*"; failed=$((failed + 1)); }
 ok() { echo "  ok: $*"; }
@@ -199,6 +201,11 @@ check "purge took /etc/sprinkler" sh -c "! test -e /etc/sprinkler"
 check "purge took /var/lib/sprinkler" sh -c "! test -e /var/lib/sprinkler"
 check "purge took the unit's enablement" sh -c "! test -e /etc/systemd/system/multi-user.target.wants/sprinkler-agent.service"
 check "dpkg knows no sprinkler any more" sh -c "! dpkg -s sprinkler"
+if [ -z "$gpio_before" ]; then
+	check "purge took the gpio group the package made" sh -c "! getent group gpio"
+else
+	check "purge kept the gpio group the system had" getent group gpio
+fi
 echo "left on purpose: the system user sprinkler ($(id sprinkler)), as Debian keeps system users"
 phase "purged"
 
