@@ -94,9 +94,13 @@ for f in /etc/sprinkler/agent.yaml /lib/systemd/system/sprinkler-agent.service \
 	/usr/share/man/man1/sprinklerctl.1.gz /usr/share/man/man1/sprinkler-agent.1.gz /usr/share/man/man1/sprinkler-broker.1.gz \
 	/usr/share/doc/sprinkler/copyright /usr/share/doc/sprinkler/changelog.gz /usr/share/doc/sprinkler/README.md \
 	/usr/share/doc/sprinkler/weather.md /usr/share/doc/sprinkler/examples/agent-weather.yaml \
-	/usr/share/doc/sprinkler/examples/home-assistant-weather.yaml; do
+	/usr/share/doc/sprinkler/examples/home-assistant-weather.yaml /usr/share/doc/sprinkler/examples/home-assistant.md \
+	/usr/share/doc/sprinkler/examples/profiles-examples.yaml /usr/share/doc/sprinkler/examples/profiles-original.yml \
+	/usr/share/doc/sprinkler/examples/node-red-flow.json /usr/share/doc/sprinkler/examples/mosquitto-bridge.conf; do
 	check "$f 644 root:root" sh -c "[ \"\$(stat -c '%a %U:%G' $f)\" = '644 root:root' ]"
 done
+check "the installed comments name installed paths" sh -c "grep -q /usr/share/doc/sprinkler/examples/ /etc/sprinkler/agent.yaml &&
+	grep -q /usr/share/doc/sprinkler/examples/ /etc/sprinkler/profiles.yaml && ! grep -rq \"state_attr('weather\" /usr/share/doc/sprinkler/"
 check "conffiles: agent.yaml and profiles.yaml" sh -c "dpkg-query -W -f '\${Conffiles}' sprinkler | grep -q ' /etc/sprinkler/agent.yaml ' &&
 	dpkg-query -W -f '\${Conffiles}' sprinkler | grep -q ' /etc/sprinkler/profiles.yaml '"
 check "user sprinkler: a system user in groups sprinkler and gpio" sh -c \

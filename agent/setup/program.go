@@ -129,7 +129,7 @@ func (p firstProgram) text() []byte {
 	var b strings.Builder
 	b.WriteString(initHeader + " Change it with `sprinklerctl program edit " + programName + "`,\n" +
 		"# on the web page, or here; every rule (every N days, sunrise, seasons, repeats) is shown in\n" +
-		"# profiles-examples.yaml.\n")
+		"# profiles-examples.yaml (configs/ of the source; installed, /usr/share/doc/sprinkler/examples/).\n")
 	active := offName
 	if len(p.Zones) > 0 {
 		active = programName
