@@ -14,7 +14,7 @@ import (
 
 // lighthouseRuns is how many times the page is measured; the median counts, as Lighthouse
 // itself advises for a score that varies from run to run.
-const lighthouseRuns = 7
+const lighthouseRuns = 9
 
 // TestPageScores measures the page as Lighthouse (pinned, test/page) does on a phone: its
 // mobile model (a mid-range phone, a slow 4G link), against a real agent on the shipped
