@@ -95,17 +95,20 @@ func (in *inspector) check(name, top string) {
 		steps := []chromedp.Action[chromedp.Void]{
 			chromedp.EmulateViewport(v.width, v.height, opts...),
 			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-				_, err := chromedp.Poll[bool](fmt.Sprintf(`innerWidth === %d && (document.querySelector(%q).scrollIntoView(), new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(() => ok(true)))))`, v.width, top))(ctx, tg)
+				_, err := chromedp.Evaluate[bool](fmt.Sprintf(`(document.querySelector(%q).scrollIntoView(), new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(() => ok(true)))))`, top), chromedp.EvalAwaitPromise)(ctx, tg)
 				return err
 			}),
 			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				var err error
-				overflow, err = chromedp.Evaluate[[]string](`(() => {
-  const w = document.documentElement.clientWidth;
-  if (document.documentElement.scrollWidth <= w) return [];
-  return [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > w + 1)
-    .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + e.className + ' right=' + Math.round(e.getBoundingClientRect().right)).slice(0, 8);
-})()`)(ctx, tg)
+				// A phone lays out a page wider than itself and zooms out: then innerWidth exceeds
+				// the screen's width, as scrollWidth does on a desktop.
+				overflow, err = chromedp.Evaluate[[]string](fmt.Sprintf(`(() => {
+  const w = %d;
+  if (document.documentElement.scrollWidth <= w && innerWidth <= w) return [];
+  return ['innerWidth ' + innerWidth + ', scrollWidth ' + document.documentElement.scrollWidth].concat(
+    [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > w + 1)
+    .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + '.' + e.className + ' right=' + Math.round(e.getBoundingClientRect().right)).slice(0, 8));
+})()`, v.width))(ctx, tg)
 				return err
 			}),
 		}
