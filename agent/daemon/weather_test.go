@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -203,29 +202,11 @@ func TestASoilSetFromAClient(t *testing.T) {
 	}
 }
 
-// logBuffer is a log the test reads while the agent writes it.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestAnUnusableInputIsToldOnce: a rain gauge that sends what is not a reading (a Home
 // Assistant sensor gone unavailable sends null) is told once when it starts, and once when a
 // reading comes again, with how many messages were ignored: not a warning per message.
 func TestAnUnusableInputIsToldOnce(t *testing.T) {
-	var log logBuffer
+	var log syncBuffer
 	a := startFull(t, weatherConfig(t), clocktest.New(time.Date(2026, 7, 1, 3, 30, 0, 0, time.UTC)), nil,
 		func(o *daemon.Options) { o.Log = slog.New(slog.NewTextHandler(&log, nil)) })
 	c := brokertest.Connect(t, brokertest.URL(a.addr))
