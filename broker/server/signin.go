@@ -20,8 +20,13 @@ import (
 // signinPrefix starts every sign-in token, so that the broker tells one from a password.
 const signinPrefix = "signin."
 
-// maxSignins bounds the sign-ins kept; the oldest goes first.
-const maxSignins = 1000
+// maxSignins bounds the sign-ins kept; the oldest goes first. maxSigninsPerUser bounds one
+// user's (a phone, a tablet, a few browsers), so that a user who signs in over and over
+// pushes out only their own older sign-ins, never another's, and the file stays small.
+const (
+	maxSignins        = 1000
+	maxSigninsPerUser = 20
+)
 
 // ErrSignIn is a sign-in refused: a wrong username or password; ErrSignInOff one this broker
 // does not take.
@@ -88,7 +93,7 @@ func (s *signins) make(u User, now time.Time) (string, time.Time, error) {
 	in := signin{User: u.Name, Fingerprint: fingerprint(u.Hash), Made: now, Expires: now.Add(s.ttl)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.prune(now)
+	s.prune(now, u.Name)
 	s.byID[tokenID(token)] = in
 	return token, in.Expires, s.save()
 }
@@ -114,15 +119,29 @@ func (s *signins) end(token string) bool {
 	return true
 }
 
-// prune forgets the sign-ins that ended, and the oldest beyond maxSignins. Called with mu held.
-func (s *signins) prune(now time.Time) {
+// prune forgets the sign-ins that ended, then makes room for one more of user: the oldest of
+// user's beyond maxSigninsPerUser, and the oldest of all beyond maxSignins. Called with mu held.
+func (s *signins) prune(now time.Time, user string) {
 	maps.DeleteFunc(s.byID, func(_ string, in signin) bool { return !now.Before(in.Expires) })
-	for len(s.byID) >= maxSignins {
-		oldest := ""
+	s.dropOldest(maxSigninsPerUser, func(in signin) bool { return in.User == user })
+	s.dropOldest(maxSignins, func(signin) bool { return true })
+}
+
+// dropOldest forgets the oldest sign-ins of those which, until fewer than limit are left.
+func (s *signins) dropOldest(limit int, which func(signin) bool) {
+	for {
+		oldest, n := "", 0
 		for id, in := range s.byID {
+			if !which(in) {
+				continue
+			}
+			n++
 			if oldest == "" || in.Made.Before(s.byID[oldest].Made) {
 				oldest = id
 			}
+		}
+		if n < limit {
+			return
 		}
 		delete(s.byID, oldest)
 	}

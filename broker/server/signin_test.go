@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -102,5 +103,46 @@ func TestSignIns(t *testing.T) {
 	b3.SignOut(token2)
 	if _, _, err := login(brokertest.URL(b3.Addr()), "page-6", "admin-user", token2, nil); err == nil {
 		t.Error("a signed-out token logged in")
+	}
+}
+
+// TestSignInsAreBoundedPerUser: a user who signs in over and over (a script with a viewer's
+// password) keeps only their own newest sign-ins, and pushes out nobody else's.
+func TestSignInsAreBoundedPerUser(t *testing.T) {
+	keep := &memoryKeeper{}
+	c := withUsers(t)
+	c.SignIns, c.SignInFor = keep, time.Hour
+	b := start(t, c)
+	now := time.Now()
+	server.SetSignInClock(b, func() time.Time { now = now.Add(time.Second); return now })
+	admin, _, _, err := b.SignIn("admin-user", password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tokens []string
+	for range 25 {
+		tok, _, _, err := b.SignIn("viewer-user", password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tokens = append(tokens, tok)
+	}
+	url := brokertest.URL(b.Addr())
+	for i, want := range map[int]bool{0: false, 4: false, 5: true, 24: true} {
+		cl, _, err := login(url, fmt.Sprintf("page-v%d", i), "viewer-user", tokens[i], nil)
+		if (err == nil) != want {
+			t.Errorf("the viewer's sign-in %d of 25: logged in %v, want %v", i+1, err == nil, want)
+		}
+		if err == nil {
+			cl.Disconnect(0)
+		}
+	}
+	if cl, _, err := login(url, "page-admin", "admin-user", admin, nil); err != nil {
+		t.Errorf("the viewer's sign-ins pushed out the admin's: %v", err)
+	} else {
+		cl.Disconnect(0)
+	}
+	if n := strings.Count(string(keep.data), `"user"`); n != 21 {
+		t.Errorf("%d sign-ins kept, want 21 (20 of the viewer's and the admin's)", n)
 	}
 }
