@@ -22,9 +22,16 @@ import (
 // the agent loads them (with testConfig's environment: loopback, a state folder).
 func shippedConfig(t *testing.T) config.Config {
 	t.Helper()
+	return shippedAs(t, "agent.yaml")
+}
+
+// shippedAs is shippedConfig with the shipped configuration file name (an example beside
+// agent.yaml, such as agent-weather.yaml).
+func shippedAs(t *testing.T, name string) config.Config {
+	t.Helper()
 	testConfig(t, "garden")
 	dir := t.TempDir()
-	for _, f := range []string{"agent.yaml", "profiles.yaml"} {
+	for _, f := range []string{name, "profiles.yaml"} {
 		b, err := os.ReadFile(filepath.Join("../../configs", f))
 		if err != nil {
 			t.Fatal(err)
@@ -35,7 +42,7 @@ func shippedConfig(t *testing.T) config.Config {
 	}
 	t.Setenv("SPRINKLER_RELAYS_DRIVER", "sim")
 	t.Setenv("SPRINKLER_AGENT_TIMEZONE", "UTC")
-	cfg, err := config.Load(filepath.Join(dir, "agent.yaml"), true)
+	cfg, err := config.Load(filepath.Join(dir, name), true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -156,22 +155,7 @@ func TestSoilProbeHoldsOnlyItsZone(t *testing.T) {
 // of the configuration file, and its balance is in the weather at once; taken out again, the
 // zone keeps none. A soil without its roots' depth is refused, naming what is missing.
 func TestASoilSetFromAClient(t *testing.T) {
-	testConfig(t, "garden")
-	dir := t.TempDir()
-	for _, f := range []string{"agent-weather.yaml", "profiles.yaml"} {
-		b, err := os.ReadFile(filepath.Join("../../configs", f))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Setenv("SPRINKLER_RELAYS_DRIVER", "sim")
-	cfg, err := config.Load(filepath.Join(dir, "agent-weather.yaml"), true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := shippedAs(t, "agent-weather.yaml")
 	a := start(t, cfg, clocktest.New(time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)))
 	c := brokertest.Connect(t, brokertest.URL(a.addr))
 	zs := decode[[]topics.ZoneSettings](t, request(t, c, a, "zone_list", "l", `{"id":"l"}`))
