@@ -206,11 +206,3 @@ func checkProgram(p firstProgram, cfg config.Config) error {
 	_, err := schedule.Parse(cfg.Schedule.File, p.text(), cfg.ScheduleEnv())
 	return err
 }
-
-func joinInts(ns []int) string {
-	s := make([]string, len(ns))
-	for i, n := range ns {
-		s[i] = strconv.Itoa(n)
-	}
-	return strings.Join(s, ",")
-}

@@ -299,11 +299,11 @@ func resize(zs []zone, n int) []zone {
 }
 
 func zoneIDs(zs []zone) string {
-	var ids []string
-	for _, z := range zs {
-		ids = append(ids, strconv.Itoa(z.ID))
+	ids := make([]int, len(zs))
+	for i, z := range zs {
+		ids[i] = z.ID
 	}
-	return strings.Join(ids, ", ")
+	return topics.JoinZones(ids)
 }
 
 // withHost is addr on host, keeping its port.

@@ -18,6 +18,7 @@ import (
 	"sprinkler/agent/statefile"
 	"sprinkler/broker/server"
 	"sprinkler/configs"
+	"sprinkler/topics"
 )
 
 // write puts the answers into the configuration file src (at path) and, for the network, the
@@ -256,7 +257,7 @@ func report(out io.Writer, path, usersPath, schedulePath, web string, a answers,
 	if !a.Program.Keep {
 		what := "nothing waters by itself until you write a program (sprinklerctl program edit, or the web page)"
 		if len(a.Program.Zones) > 0 {
-			what = fmt.Sprintf("the first program, %q: zones %s on %s at %s for %s each", programName, joinInts(a.Program.Zones),
+			what = fmt.Sprintf("the first program, %q: zones %s on %s at %s for %s each", programName, topics.JoinZones(a.Program.Zones),
 				strings.Join(a.Program.Days, ","), a.Program.At, shortDuration(a.Program.For))
 		}
 		fmt.Fprintf(out, "Wrote %s: %s.\n", schedulePath, what)
