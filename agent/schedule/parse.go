@@ -392,6 +392,12 @@ func (p *parser) list(n *yaml.Node, profile string, zone int, field string) []*y
 
 var dayNames = map[string]time.Weekday{}
 
+// Weekday reads a day of the week as a program writes it: "monday" or "mon", lower case.
+func Weekday(name string) (time.Weekday, bool) {
+	d, ok := dayNames[name]
+	return d, ok
+}
+
 func init() {
 	for d := time.Sunday; d <= time.Saturday; d++ {
 		name := strings.ToLower(d.String())

@@ -66,10 +66,11 @@ func parseDays(s string) ([]string, error) {
 	}
 	var days []string
 	for f := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == ',' || r == ' ' }) {
-		if len(f) < 3 || !slices.Contains([]string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}, f[:3]) {
+		d, ok := schedule.Weekday(f)
+		if !ok {
 			return nil, fmt.Errorf("%q: want days of the week (mon,thu), odd, even or all", f)
 		}
-		days = append(days, f[:3])
+		days = append(days, strings.ToLower(d.String()[:3]))
 	}
 	if len(days) == 0 {
 		return nil, errors.New("no day: want days of the week (mon,thu), odd, even or all")
