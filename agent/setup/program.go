@@ -12,6 +12,7 @@ import (
 
 	"sprinkler/agent/config"
 	"sprinkler/agent/schedule"
+	"sprinkler/topics"
 )
 
 // firstProgram is the schedule init writes: a program from a few answers, or none (nothing
@@ -139,23 +140,11 @@ func (p firstProgram) text() []byte {
 	if len(p.Zones) > 0 {
 		fmt.Fprintf(&b, "  - name: %s\n    about: the first program, from init\n    zones:\n", programName)
 		for _, z := range p.Zones {
-			fmt.Fprintf(&b, "      - {zone: %d, days: [%s], runs: [{at: %q, for: %s}]}\n", z, strings.Join(p.Days, ", "), p.At, shortDuration(p.For))
+			fmt.Fprintf(&b, "      - {zone: %d, days: [%s], runs: [{at: %q, for: %s}]}\n", z, strings.Join(p.Days, ", "), p.At, topics.FormatDuration(p.For))
 		}
 	}
 	fmt.Fprintf(&b, "  - name: %s\n    about: Nothing waters by itself\n    zones: []\n", offName)
 	return []byte(b.String())
-}
-
-// shortDuration writes 10m and 1h rather than 10m0s and 1h0m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
 }
 
 // systemZone is the machine's time zone by its IANA name, where the system says it; "" when

@@ -258,7 +258,7 @@ func report(out io.Writer, path, usersPath, schedulePath, web string, a answers,
 		what := "nothing waters by itself until you write a program (sprinklerctl program edit, or the web page)"
 		if len(a.Program.Zones) > 0 {
 			what = fmt.Sprintf("the first program, %q: zones %s on %s at %s for %s each", programName, topics.JoinZones(a.Program.Zones),
-				strings.Join(a.Program.Days, ","), a.Program.At, shortDuration(a.Program.For))
+				strings.Join(a.Program.Days, ","), a.Program.At, topics.FormatDuration(a.Program.For))
 		}
 		fmt.Fprintf(out, "Wrote %s: %s.\n", schedulePath, what)
 	}
