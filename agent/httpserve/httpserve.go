@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"sprinkler/broker/server"
+	"sprinkler/configs/secrets"
 	"sprinkler/httplimit"
 )
 
@@ -36,11 +38,11 @@ func Serve(addr string, h http.Handler, hosts []string, log *slog.Logger) (*Serv
 // ServeTLS is Serve over TLS with the certificate and key in certFile and keyFile (PEM), read
 // again when they change.
 func ServeTLS(addr, certFile, keyFile string, h http.Handler, hosts []string, log *slog.Logger) (*Server, error) {
-	k, err := loadKeyPair(certFile, keyFile, log)
+	get, err := secrets.ServerCertificate(certFile, keyFile, log)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("web.cert %s, web.key %s: %w", certFile, keyFile, err)
 	}
-	return serve(addr, h, hosts, log, &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: k.getCertificate})
+	return serve(addr, h, hosts, log, &tls.Config{MinVersion: tls.VersionTLS12, GetCertificate: get})
 }
 
 func serve(addr string, h http.Handler, hosts []string, log *slog.Logger, tlsConfig *tls.Config) (*Server, error) {

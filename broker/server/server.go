@@ -151,7 +151,7 @@ func (b *Broker) listen() error {
 		b.serve("tcp", l)
 	}
 	if b.cfg.TLS.Listen != "" {
-		tc, err := tlsConfig(b.cfg.TLS)
+		tc, err := tlsConfig(b.cfg.TLS, b.log)
 		if err != nil {
 			return err
 		}

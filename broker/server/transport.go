@@ -18,17 +18,18 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"sprinkler/configs/secrets"
 	"sprinkler/httplimit"
 )
 
-// tlsConfig builds the TLS listener's configuration: the server certificate, TLS 1.2 at
-// least, and, with a client CA, certificates it signed accepted as logins.
-func tlsConfig(c TLS) (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(c.Cert, c.Key)
+// tlsConfig builds the TLS listener's configuration: the server certificate (read again when
+// renewed), TLS 1.2 at least, and, with a client CA, certificates it signed accepted as logins.
+func tlsConfig(c TLS, log *slog.Logger) (*tls.Config, error) {
+	get, err := secrets.ServerCertificate(c.Cert, c.Key, log)
 	if err != nil {
 		return nil, fmt.Errorf("broker.tls: %w", err)
 	}
-	tc := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	tc := &tls.Config{GetCertificate: get, MinVersion: tls.VersionTLS12}
 	if c.ClientCA != "" {
 		pem, err := os.ReadFile(c.ClientCA)
 		if err != nil {
