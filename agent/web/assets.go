@@ -28,7 +28,7 @@ var templates = map[string]string{
 }
 
 // compressible are the types worth sending compressed (the PNG icons are compressed already).
-var compressible = []string{".html", ".js", ".css", ".svg", ".md", ".webmanifest"}
+var compressible = []string{".html", ".js", ".css", ".svg", ".webmanifest"}
 
 // asset is one file as served: its bytes, the same compressed, its type and its tag.
 type asset struct {
@@ -46,9 +46,11 @@ type assets struct {
 
 func loadAssets(files fs.FS) *assets {
 	var names []string
+	body := map[string][]byte{}
 	_ = fs.WalkDir(files, ".", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			names = append(names, p)
+			body[p], err = fs.ReadFile(files, p)
 		}
 		return err
 	})
@@ -56,26 +58,24 @@ func loadAssets(files fs.FS) *assets {
 	sum := sha256.New()
 	for _, n := range names {
 		if _, ok := templates[n]; !ok {
-			b, _ := fs.ReadFile(files, n)
 			sum.Write([]byte(n + "\x00"))
-			sum.Write(b)
+			sum.Write(body[n])
 		}
 	}
 	a := &assets{version: hex.EncodeToString(sum.Sum(nil))[:12], byPath: map[string]*asset{}}
 	shell := []string{"./", "manifest.webmanifest"}
 	for _, n := range names {
-		if _, ok := templates[n]; !ok && !strings.HasSuffix(n, ".md") {
+		if _, ok := templates[n]; !ok {
 			shell = append(shell, versioned+a.version+"/"+n)
 		}
 	}
 	list, _ := json.Marshal(shell)
 	for _, n := range names {
-		b, _ := fs.ReadFile(files, n)
 		if at, ok := templates[n]; ok {
-			b = bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("{v}"), []byte(a.version)), []byte("{shell}"), list)
+			b := bytes.ReplaceAll(bytes.ReplaceAll(body[n], []byte("{v}"), []byte(a.version)), []byte("{shell}"), list)
 			a.byPath[at] = newAsset(n, b, false)
 		} else {
-			a.byPath["/"+versioned+a.version+"/"+n] = newAsset(n, b, true)
+			a.byPath["/"+versioned+a.version+"/"+n] = newAsset(n, body[n], true)
 		}
 	}
 	return a
