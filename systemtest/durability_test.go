@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"sprinkler/agent/statefile/disktest"
 	"sprinkler/broker/brokertest"
+	"sprinkler/statefile/disktest"
 	"sprinkler/topics"
 )
 

@@ -95,6 +95,10 @@ const (
 	CmdLimitsSet       = "limits_set"
 	CmdConfigVersions  = "config_versions"
 	CmdConfigRestore   = "config_restore"
+	CmdUserList        = "user_list"
+	CmdUserAdd         = "user_add"
+	CmdUserSet         = "user_set"
+	CmdUserRemove      = "user_remove"
 
 	CmdLogs        = "logs"
 	CmdErrors      = "errors"
@@ -104,6 +108,11 @@ const (
 	CmdShutdown    = "shutdown"
 	CmdReboot      = "reboot"
 	CmdFail        = "fail"
+)
+
+var (
+	userName   = Param{Name: "name", Type: "string", Required: true, Help: "the user's name"}
+	userAgents = Param{Name: "agents", Type: "strings", Help: "the only agents a viewer, operator or Home Assistant user may reach; [] for every agent"}
 )
 
 var zonesParam = Param{Name: "zones", Type: "zones", Required: true, Help: "zone numbers, e.g. [1,3]"}
@@ -179,6 +188,14 @@ var Commands = []Command{
 	{Name: CmdConfigVersions, Access: AccessRead, Group: "system", Summary: "the kept versions of the configuration file: who changed which zone or the site, when"},
 	{Name: CmdConfigRestore, Args: ProgramArgs{}, Access: AccessAdmin, Group: "system", Summary: "make a kept version the configuration file again, when it differs in the zones' settings and the site alone",
 		Params: []Param{{Name: "version", Type: "count", Required: true, Help: "a version from config_versions"}}},
+	{Name: CmdUserList, Access: AccessAdmin, Group: "users", Summary: "the embedded broker's users: name, role, the agents each may reach, and where each is kept"},
+	{Name: CmdUserAdd, Args: UserArgs{}, Access: AccessAdmin, Group: "users", Summary: "add a user to the embedded broker's users file; in force at once",
+		Params: []Param{userName, {Name: "password", Type: "password", Required: true, Help: "at least 8 characters; kept only as a bcrypt hash, never logged"},
+			{Name: "role", Type: "role", Required: true, Help: "viewer, operator, admin, agent or homeassistant"}, userAgents}},
+	{Name: CmdUserSet, Args: UserArgs{}, Access: AccessAdmin, Group: "users", Summary: "change a user's password, role or agents; in force at once: the user's other connections end, and a new password ends their sign-ins",
+		Params: []Param{userName, {Name: "password", Type: "password", Help: "a new password"}, {Name: "role", Type: "role", Help: "a new role"}, userAgents}},
+	{Name: CmdUserRemove, Args: UserArgs{}, Access: AccessAdmin, Group: "users", Summary: "remove a user: their connections and sign-ins end; never the last admin",
+		Params: []Param{userName}},
 	{Name: CmdProgramList, Access: AccessRead, Group: "programs", Summary: "every program (profile) with its zones and revision"},
 	{Name: CmdProgramGet, Args: ProgramArgs{}, Access: AccessRead, Group: "programs", Summary: "one program as a document, with the revision to name when changing it",
 		Params: []Param{{Name: "name", Type: "profile", Required: true, Help: "the program's name"}}},

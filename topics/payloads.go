@@ -174,6 +174,31 @@ type WhoamiReply struct {
 	Role     Role   `json:"role"`
 }
 
+// UserArgs are a user command's arguments. The password is taken only in a request, kept only
+// as a bcrypt hash and never logged nor echoed; a nil field is left as it is.
+type UserArgs struct {
+	Name     string    `json:"name"`
+	Password *string   `json:"password,omitempty"`
+	Role     *Role     `json:"role,omitempty"`
+	Agents   *[]string `json:"agents,omitempty"`
+}
+
+// UserInfo is a user as user_list gives it: never its password nor its hash.
+type UserInfo struct {
+	Name   string   `json:"name"`
+	Role   Role     `json:"role"`
+	Agents []string `json:"agents,omitempty"` // empty: every agent
+	// In is where the user is kept: UsersFile (changed by the user commands) or UsersConfig
+	// (broker.users in the configuration, changed there only).
+	In string `json:"in"`
+}
+
+// Where a user is kept (UserInfo.In).
+const (
+	UsersFile   = "users_file"
+	UsersConfig = "configuration"
+)
+
 // SignIn is the web page's sign-in: the token its browser keeps and logs in with as User's
 // password until Expires (never the password itself).
 type SignIn struct {

@@ -23,6 +23,9 @@ type Request struct {
 	// still be carried out ("ttl_s"); zero when the request did not say.
 	Sent time.Time
 	TTL  time.Duration
+	// From is who sent it, as the agent's own broker names each message's sender; zero when
+	// it cannot be known. The agent sets it, never the payload.
+	From Sender
 	args map[string]json.RawMessage
 }
 

@@ -26,7 +26,6 @@ import (
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/sensors"
 	"sprinkler/agent/serve"
-	"sprinkler/agent/statefile"
 	"sprinkler/agent/valves"
 	"sprinkler/agent/versions"
 	"sprinkler/agent/weather"
@@ -34,6 +33,7 @@ import (
 	"sprinkler/agent/zones"
 	"sprinkler/broker/server"
 	"sprinkler/httplimit"
+	"sprinkler/statefile"
 	"sprinkler/tally"
 	"sprinkler/topics"
 	"sprinkler/version"
@@ -421,6 +421,7 @@ func (a *run) openBroker(inputs []string) error {
 	}
 	a.onClose(a.brk.Close)
 	a.svc.Clients = a.brk.Clients
+	a.svc.Users = a.brk
 	a.svc.System.Broker = "mochi-mqtt " + mqttVersion
 	return nil
 }

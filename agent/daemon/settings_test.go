@@ -13,8 +13,8 @@ import (
 	"sprinkler/agent/clock/clocktest"
 	"sprinkler/agent/config"
 	"sprinkler/agent/daemon"
-	"sprinkler/agent/statefile/disktest"
 	"sprinkler/broker/brokertest"
+	"sprinkler/statefile/disktest"
 	"sprinkler/topics"
 )
 

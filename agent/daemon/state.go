@@ -17,9 +17,9 @@ import (
 	"sprinkler/agent/clock"
 	"sprinkler/agent/problems"
 	"sprinkler/agent/scheduler"
-	"sprinkler/agent/statefile"
 	"sprinkler/agent/valves"
 	"sprinkler/agent/writeback"
+	"sprinkler/statefile"
 )
 
 // stateFile is the name of the agent's state document in state.dir. Beside it: its copy,

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"strings"
@@ -90,7 +91,11 @@ func (w *worker) handle(m link.Message) {
 	if m.Retained {
 		// A retained command replays on every subscribe and would act on its own. Ignore it and
 		// clear it from brokers that stored it.
-		w.log.Warn("retained command ignored and cleared", "topic", m.Topic, "payload", truncate(m.Payload))
+		payload := truncate(m.Payload)
+		if t, ok := topics.Parse(w.topics.Prefix(), m.Topic); ok && t.Kind == topics.KindRequest {
+			payload = fmt.Sprintf("(%d bytes, not logged: a request may hold a password)", len(m.Payload))
+		}
+		w.log.Warn("retained command ignored and cleared", "topic", m.Topic, "payload", payload)
 		w.pub.Publish(m.Topic, true, nil)
 		return
 	}
@@ -116,7 +121,7 @@ func (w *worker) handle(m link.Message) {
 
 // request answers a request: the states it changed go out, and are on disk, before the reply.
 func (w *worker) request(cmd string, payload []byte, source string, from topics.Sender) {
-	resp, replyTo := w.svc.Request(cmd, payload, source, from.Role)
+	resp, replyTo := w.svc.Request(cmd, payload, source, from)
 	if topics.CommandAccess(cmd) != topics.AccessRead { // a read changes nothing
 		w.rep.flush()
 		if w.persist != nil {

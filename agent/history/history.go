@@ -18,8 +18,8 @@ import (
 	"sync"
 	"time"
 
-	"sprinkler/agent/statefile"
 	"sprinkler/agent/writeback"
+	"sprinkler/statefile"
 	"sprinkler/topics"
 )
 

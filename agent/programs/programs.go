@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"sprinkler/agent/schedule"
-	"sprinkler/agent/statefile"
 	"sprinkler/agent/versions"
 	"sprinkler/configs"
+	"sprinkler/statefile"
 	"sprinkler/topics"
 )
 

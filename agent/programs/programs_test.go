@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"sprinkler/agent/schedule"
-	"sprinkler/agent/statefile/disktest"
+	"sprinkler/statefile/disktest"
 	"sprinkler/topics"
 )
 

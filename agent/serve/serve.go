@@ -76,6 +76,8 @@ type Options struct {
 	Settings Settings
 	// Weather is the weather; nil without weather inputs.
 	Weather Weather
+	// Users are the embedded broker's users; nil: the user commands are unavailable.
+	Users Users
 	// Announce, when set, publishes Home Assistant discovery again (a program list changed).
 	Announce func()
 	System   System
@@ -117,6 +119,10 @@ func New(o Options) *Service {
 		topics.CmdConfigVersions: s.configVersions, topics.CmdConfigRestore: s.configRestore} {
 		s.handlers[name] = s.needSettings(h)
 	}
+	for name, h := range map[string]handler{topics.CmdUserList: s.userList, topics.CmdUserAdd: s.userChange(topics.CmdUserAdd),
+		topics.CmdUserSet: s.userChange(topics.CmdUserSet), topics.CmdUserRemove: s.userChange(topics.CmdUserRemove)} {
+		s.handlers[name] = s.needUsers(h)
+	}
 	for name, h := range map[string]handler{
 		topics.CmdProgramList: s.programList, topics.CmdProgramGet: s.programGet, topics.CmdProgramPut: s.programPut,
 		topics.CmdProgramDelete: s.programDelete, topics.CmdProgramRename: s.programRename,
@@ -128,13 +134,14 @@ func New(o Options) *Service {
 }
 
 // Request answers a request for cmd, the command's name or alias as it stood in the topic.
-// source names the requester for the log and the zones' state; role is the requester's role
-// when the embedded broker saw it ("" when it cannot be known), and a command above that
-// role is refused even if a broker's ACL let it through. A request past its ts plus ttl_s is
+// source names the requester for the log and the zones' state; from is the requester as the
+// embedded broker saw it (zero when it cannot be known), and a command above its role is
+// refused even if a broker's ACL let it through. A request past its ts plus ttl_s is
 // refused unread. replyTo is the request's reply_to, "" when it named none or could not be read.
-func (s *Service) Request(cmd string, payload []byte, source string, role topics.Role) (resp topics.Response, replyTo string) {
+func (s *Service) Request(cmd string, payload []byte, source string, from topics.Sender) (resp topics.Response, replyTo string) {
 	req, err := topics.ParseRequest(payload)
-	replyTo = req.ReplyTo
+	req.From, replyTo = from, req.ReplyTo
+	role := from.Role
 	defer func() {
 		if p := recover(); p != nil {
 			s.o.Log.Error("command panicked", "command", cmd, "panic", p, "stack", string(debug.Stack()))

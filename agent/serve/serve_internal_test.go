@@ -18,11 +18,11 @@ func TestPanicIsRecoveredAndAnswered(t *testing.T) {
 	s := New(Options{Valves: v, Clock: clk, Location: time.UTC, Log: log})
 	s.handlers[topics.CmdTime] = func(topics.Request, string) (any, error) { panic("boom") }
 
-	r, replyTo := s.Request("time", []byte(`{"id":"p1","reply_to":"me"}`), "x", topics.RoleAdmin)
+	r, replyTo := s.Request("time", []byte(`{"id":"p1","reply_to":"me"}`), "x", topics.Sender{Role: topics.RoleAdmin})
 	if r.Status != topics.StatusError || r.Code != topics.CodeInternal || r.ID != "p1" || replyTo != "me" {
 		t.Fatalf("reply %+v to %q", r, replyTo)
 	}
-	if r, _ := s.Request("status", nil, "x", topics.RoleAdmin); r.Status != topics.StatusOK {
+	if r, _ := s.Request("status", nil, "x", topics.Sender{Role: topics.RoleAdmin}); r.Status != topics.StatusOK {
 		t.Fatalf("the service did not live on: %+v", r)
 	}
 }

@@ -90,7 +90,7 @@ func TestCommands(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.cmd, func(t *testing.T) {
-			r, _ := s.Request(tc.cmd, []byte(tc.payload), "ctl-x", topics.RoleAdmin)
+			r, _ := s.Request(tc.cmd, []byte(tc.payload), "ctl-x", topics.Sender{Role: topics.RoleAdmin})
 			if r.Status != topics.StatusOK {
 				t.Fatalf("%s: %+v", tc.cmd, r)
 			}
@@ -128,7 +128,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 		{"reply_to with a slash", "status", `{"id":"s","reply_to":"a/b"}`, topics.CodeBadRequest, "s", "reply_to"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, _ := s.Request(tc.cmd, []byte(tc.payload), "ctl-x", topics.RoleAdmin)
+			r, _ := s.Request(tc.cmd, []byte(tc.payload), "ctl-x", topics.Sender{Role: topics.RoleAdmin})
 			if r.Status != topics.StatusError || r.Code != tc.code || r.ID != tc.id || !strings.Contains(r.Error, tc.mention) {
 				t.Errorf("reply %+v; want code %s, id %q, mentioning %q", r, tc.code, tc.id, tc.mention)
 			}
@@ -141,7 +141,7 @@ func TestBadRequestsChangeNothing(t *testing.T) {
 
 func TestClientsWithoutEmbeddedBroker(t *testing.T) {
 	s, _, _ := setup(t)
-	if r, _ := s.Request("gat", nil, "x", topics.RoleAdmin); r.Code != topics.CodeUnavailable {
+	if r, _ := s.Request("gat", nil, "x", topics.Sender{Role: topics.RoleAdmin}); r.Code != topics.CodeUnavailable {
 		t.Errorf("clients without a broker: %+v", r)
 	}
 }
@@ -192,14 +192,14 @@ func TestRolesAreCheckedByTheAgentToo(t *testing.T) {
 		{"status", `{"id":"r"}`, "", topics.CodeForbidden},         // a sender the broker could not name
 		{"clients", `{"id":"r"}`, "admin", topics.CodeUnavailable}, // allowed; no broker in this test
 	} {
-		if r, _ := s.Request(tc.cmd, []byte(tc.payload), "c", tc.role); r.Code != tc.code {
+		if r, _ := s.Request(tc.cmd, []byte(tc.payload), "c", topics.Sender{Role: tc.role}); r.Code != tc.code {
 			t.Errorf("%s as %s: %+v, want code %q", tc.cmd, tc.role, r, tc.code)
 		}
 	}
 	if bank.AnyOn() {
 		t.Error("a refused open switched a relay")
 	}
-	if r, _ := s.Request("open", []byte(`{"id":"r","zones":[1]}`), "ha", "homeassistant"); r.Status != topics.StatusOK || !bank.On()[0] {
+	if r, _ := s.Request("open", []byte(`{"id":"r","zones":[1]}`), "ha", topics.Sender{Role: topics.RoleHomeAssistant}); r.Status != topics.StatusOK || !bank.On()[0] {
 		t.Errorf("homeassistant may open: %+v", r)
 	}
 }
@@ -212,7 +212,7 @@ func TestNoArgumentsMeansNone(t *testing.T) {
 		if c.Args != nil {
 			continue
 		}
-		resp, _ := svc.Request(c.Name, []byte(`{"id":"x","colour":"red"}`), "test", topics.RoleAdmin)
+		resp, _ := svc.Request(c.Name, []byte(`{"id":"x","colour":"red"}`), "test", topics.Sender{Role: topics.RoleAdmin})
 		if resp.Code != topics.CodeBadRequest || !strings.Contains(resp.Error, "colour") {
 			t.Errorf("%s with an argument: %+v", c.Name, resp)
 		}

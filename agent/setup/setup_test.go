@@ -115,8 +115,8 @@ func TestInitFromFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Mode().Perm() != 0o640 {
-		t.Errorf("users file mode %v, want 0640", info.Mode().Perm())
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("users file mode %v, want 0600 (the agent's alone)", info.Mode().Perm())
 	}
 	if err := c.Broker.CheckUsers(); err != nil {
 		t.Errorf("the broker refuses the users file: %v", err)

@@ -1,7 +1,6 @@
 package setup
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -15,9 +14,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"sprinkler/agent/config"
-	"sprinkler/agent/statefile"
 	"sprinkler/broker/server"
 	"sprinkler/configs"
+	"sprinkler/statefile"
 	"sprinkler/topics"
 )
 
@@ -47,7 +46,7 @@ func write(path string, src []byte, cur config.Config, a answers, users []server
 		if err := (server.Config{Users: users}).CheckUsers(); err != nil {
 			return fmt.Errorf("%s: %w", usersPath, err)
 		}
-		if newUsers, err = usersFile(users); err != nil {
+		if newUsers, err = server.EncodeUsers(users); err != nil {
 			return err
 		}
 	}
@@ -61,15 +60,11 @@ func write(path string, src []byte, cur config.Config, a answers, users []server
 		return err
 	}
 	if newUsers != nil {
-		gid := -1
-		if g, err := user.LookupGroup(ServiceUser); err == nil && os.Geteuid() == 0 {
-			gid, _ = strconv.Atoi(g.Gid)
-		}
-		if err := statefile.ReplacePerm(usersPath, newUsers, 0o640, gid); err != nil {
+		if err := writeUsers(usersPath, newUsers); err != nil {
 			return fmt.Errorf("init: %w", err)
 		}
 	}
-	if err := statefile.ReplacePerm(path, e.Bytes(), info.Mode().Perm(), -1); err != nil {
+	if err := statefile.ReplaceLike(path, e.Bytes(), info.Mode().Perm()); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
 	if !a.Program.Keep {
@@ -190,18 +185,20 @@ func withAdmin(users []server.User, a answers) ([]server.User, error) {
 	return out, nil
 }
 
-func usersFile(users []server.User) ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteString("# Broker users (broker.users_file): name, bcrypt hash (sprinkler-broker hash), role\n" +
-		"# (viewer, operator, admin, agent). Written by sprinkler-agent init; readable by the agent only.\n")
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(struct {
-		Users []server.User `yaml:"users"`
-	}{users}); err != nil {
-		return nil, err
+// writeUsers replaces the users file, keeping its mode and owners; a new one is the agent's
+// alone (0600, the service user's when there is one), since the agent changes it when an
+// admin adds a user.
+func writeUsers(path string, data []byte) error {
+	_, statErr := os.Stat(path)
+	if err := statefile.ReplaceLike(path, data, 0o600); err != nil {
+		return err
 	}
-	return b.Bytes(), nil
+	if u, err := user.Lookup(ServiceUser); err == nil && os.Geteuid() == 0 && errors.Is(statErr, os.ErrNotExist) {
+		uid, _ := strconv.Atoi(u.Uid)
+		gid, _ := strconv.Atoi(u.Gid)
+		return os.Chown(path, uid, gid)
+	}
+	return nil
 }
 
 // validate loads the new configuration as the agent will, schedule included, and names the
@@ -230,14 +227,9 @@ func validate(path string, data []byte, p firstProgram) (config.Config, error) {
 	return cfg, nil
 }
 
-// writeSchedule replaces the schedule file with the first program, keeping its mode and group.
+// writeSchedule replaces the schedule file with the first program, keeping its mode and owners.
 func writeSchedule(path string, p firstProgram) error {
-	mode, gid := os.FileMode(0o664), -1
-	if info, err := os.Stat(path); err == nil {
-		mode = info.Mode().Perm()
-		gid = groupOf(info)
-	}
-	if err := statefile.ReplacePerm(path, p.text(), mode, gid); err != nil {
+	if err := statefile.ReplaceLike(path, p.text(), 0o644); err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
 	return nil

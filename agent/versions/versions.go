@@ -11,7 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"sprinkler/agent/statefile"
+	"sprinkler/statefile"
 	"sprinkler/topics"
 )
 
@@ -46,11 +46,7 @@ func (f *File) Write(src, out []byte, by, action, what string) error {
 			return topics.Errorf(topics.CodeUnavailable, "not saved: keeping the version before: %v", err)
 		}
 	}
-	mode := os.FileMode(0o644)
-	if info, err := os.Stat(f.path); err == nil {
-		mode = info.Mode().Perm()
-	}
-	if err := statefile.ReplacePerm(f.path, out, mode, -1); err != nil {
+	if err := statefile.ReplaceLike(f.path, out, 0o644); err != nil {
 		return topics.Errorf(topics.CodeUnavailable, "not saved: %v", err)
 	}
 	if _, err := f.record(vs, out, topics.Version{By: by, Action: action, What: what}); err != nil {

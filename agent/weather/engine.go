@@ -20,7 +20,7 @@ import (
 	"sprinkler/agent/clock"
 	"sprinkler/agent/et0"
 	"sprinkler/agent/reading"
-	"sprinkler/agent/statefile"
+	"sprinkler/statefile"
 	"sprinkler/topics"
 )
 

@@ -5,77 +5,20 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"strings"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
-	"go.yaml.in/yaml/v3"
 	"golang.org/x/crypto/bcrypt"
 
 	"sprinkler/topics"
 )
-
-// dummyHash returns a hash to compare against when a username is unknown, of the highest cost
-// among users, so that a wrong name costs as long as a wrong password and does not reveal which
-// names exist.
-func dummyHash(users map[string]User) []byte {
-	cost := bcrypt.MinCost
-	for _, u := range users {
-		if c, err := bcrypt.Cost([]byte(u.Hash)); err == nil {
-			cost = max(cost, c)
-		}
-	}
-	h, _ := bcrypt.GenerateFromPassword([]byte("no such user"), cost)
-	return h
-}
 
 // CheckUsers reports what is wrong with the accounts, inline and in the users file, as the
 // broker would at start.
 func (c Config) CheckUsers() error {
 	_, _, err := loadUsers(c)
 	return err
-}
-
-// loadUsers collects the configured accounts, inline and from the users file.
-func loadUsers(cfg Config) (map[string]User, []string, error) {
-	users := map[string]User{}
-	var warnings []string
-	all := cfg.Users
-	if cfg.UsersFile != "" {
-		info, err := os.Stat(cfg.UsersFile)
-		if err != nil {
-			return nil, nil, fmt.Errorf("broker.users_file: %w", err)
-		}
-		if info.Mode().Perm()&0o004 != 0 {
-			warnings = append(warnings, fmt.Sprintf("%s is readable by every user of this machine; chmod 600 it", cfg.UsersFile))
-		}
-		src, err := os.ReadFile(cfg.UsersFile)
-		if err != nil {
-			return nil, nil, fmt.Errorf("broker.users_file: %w", err)
-		}
-		var doc struct {
-			Users []User `yaml:"users"`
-		}
-		dec := yaml.NewDecoder(strings.NewReader(string(src)))
-		dec.KnownFields(true)
-		if err := dec.Decode(&doc); err != nil {
-			return nil, nil, fmt.Errorf("%s: %s", cfg.UsersFile, strings.TrimPrefix(err.Error(), "yaml: "))
-		}
-		for i, u := range doc.Users {
-			if err := u.check(); err != nil {
-				return nil, nil, fmt.Errorf("%s: users[%d]: %v", cfg.UsersFile, i, err)
-			}
-		}
-		all = append(all, doc.Users...)
-	}
-	for _, u := range all {
-		if _, dup := users[u.Name]; dup {
-			return nil, nil, fmt.Errorf("broker: user %q is defined twice", u.Name)
-		}
-		users[u.Name] = u
-	}
-	return users, warnings, nil
 }
 
 // OnConnect decides who a client is and what role it has, or refuses it with a CONNACK that
@@ -100,7 +43,7 @@ func (h *access) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 		why = fmt.Sprintf("a last will on %s (retained: %v) is not allowed to role %s", pk.Connect.WillTopic, pk.Connect.WillRetain, roleName(who.role))
 	}
 	if why != "" {
-		_, known := h.users[string(pk.Connect.Username)]
+		_, known := h.users.Load().byName[string(pk.Connect.Username)]
 		h.tally.Add(slog.LevelWarn, fmt.Sprint("refused ", hostOf(cl.Net.Remote), " ", why, " ", known), "connection refused",
 			"client", cl.ID, "remote", hostOf(cl.Net.Remote), "listener", cl.Net.Listener, "username", string(pk.Connect.Username),
 			"known_user", known, "reason", why)
@@ -144,10 +87,11 @@ func (h *access) authenticate(cl *mqtt.Client, pk packets.Packet) (who identity,
 	who.client = cl.ID
 	name := string(pk.Connect.Username)
 	if name != "" {
-		u, ok := h.users[name]
+		users := h.users.Load()
+		u, ok := users.byName[name]
 		hash := []byte(u.Hash)
 		if !ok {
-			hash = h.dummy
+			hash = users.dummy
 		}
 		if token := string(pk.Connect.Password); ok && strings.HasPrefix(token, signinPrefix) {
 			if !h.signins.check(u, token, h.signins.now()) {
@@ -160,7 +104,7 @@ func (h *access) authenticate(cl *mqtt.Client, pk packets.Packet) (who identity,
 		return who, code, ""
 	}
 	if cn := peerName(cl); cn != "" {
-		u, ok := h.users[cn]
+		u, ok := h.users.Load().byName[cn]
 		if !ok {
 			return who, packets.ErrNotAuthorized, fmt.Sprintf("client certificate for %q, who is not a user", cn)
 		}

@@ -9,15 +9,19 @@ import (
 // TestDummyHashCostsWhatUsersDo: an unknown user name is checked against a hash of the highest
 // cost among the users, so a refusal takes as long whether the name exists or not.
 func TestDummyHashCostsWhatUsersDo(t *testing.T) {
-	users := map[string]User{}
+	var users []User
 	for name, cost := range map[string]int{"cheap": bcrypt.MinCost, "dear": bcrypt.MinCost + 2} {
 		h, err := bcrypt.GenerateFromPassword([]byte("pw"), cost)
 		if err != nil {
 			t.Fatal(err)
 		}
-		users[name] = User{Name: name, Hash: string(h), Role: RoleViewer}
+		users = append(users, User{Name: name, Hash: string(h), Role: RoleViewer})
 	}
-	if c, err := bcrypt.Cost(dummyHash(users)); err != nil || c != bcrypt.MinCost+2 {
+	s, err := newUserSet(users, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := bcrypt.Cost(s.dummy); err != nil || c != bcrypt.MinCost+2 {
 		t.Errorf("the dummy hash's cost: %d (%v), want %d", c, err, bcrypt.MinCost+2)
 	}
 }

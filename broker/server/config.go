@@ -44,8 +44,9 @@ type Config struct {
 	AnonymousRole topics.Role `mapstructure:"anonymous_role"`
 	// Users may log in with a password (bcrypt hash) or a client certificate (CN = name).
 	Users []User `mapstructure:"users"`
-	// UsersFile is a YAML file with more users ({users: [{name, hash, role}]}); relative to
-	// the configuration file. It must not be readable by others.
+	// UsersFile is a YAML file with more users ({users: [{name, hash, role}]}), relative to
+	// the configuration file; none there yet is no users. The agent's user commands write it;
+	// it must not be readable by others.
 	UsersFile string `mapstructure:"users_file"`
 	// TLS is the TLS listener.
 	TLS TLS `mapstructure:"tls"`
@@ -122,7 +123,7 @@ func Defaults() map[string]any { return configs.Flatten("broker", DefaultConfig(
 // default is written.
 func DefaultConfig() Config {
 	return Config{
-		Embedded: true, Listen: "127.0.0.1:1883", Prefix: topics.DefaultPrefix,
+		Embedded: true, Listen: "127.0.0.1:1883", Prefix: topics.DefaultPrefix, UsersFile: "users.yaml",
 		Anonymous: AnonymousLoopback, AnonymousRole: RoleAdmin, Users: []User{}, Inputs: []string{},
 		Websocket:  Websocket{Origins: []string{}, Hosts: []string{}},
 		MaxClients: 1024, MaxPerRemote: 32, MaxPacket: 65536, MaxInflight: 1024, MaxTopic: 256,

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -31,8 +32,7 @@ type access struct {
 	cfg      Config
 	log      *slog.Logger
 	srv      *mqtt.Server
-	users    map[string]User
-	dummy    []byte // compared against for an unknown user name (dummyHash)
+	users    atomic.Pointer[userSet]
 	tally    *tally.Log
 	sessions *sessions
 	signins  *signins
@@ -42,8 +42,10 @@ type access struct {
 
 // newAccess returns the access hook; tally is the broker's tally of repeated log lines.
 func newAccess(cfg Config, log *slog.Logger, srv *mqtt.Server, tally *tally.Log) *access {
-	return &access{cfg: cfg, log: log, srv: srv, users: map[string]User{}, tally: tally, sessions: newSessions(),
+	h := &access{cfg: cfg, log: log, srv: srv, tally: tally, sessions: newSessions(),
 		signins: newSignins(cfg.SignIns, cfg.SignInFor), clients: srv.Clients.Get, all: srv.Clients.GetAll}
+	h.users.Store(&userSet{byName: map[string]User{}})
+	return h
 }
 
 func (h *access) ID() string { return "sprinkler-access" }

@@ -120,7 +120,7 @@ func Users(cfg Config) ([]User, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return byName(slices.Collect(maps.Values(m))), warnings, nil
+	return byName(slices.Collect(maps.Values(m.byName))), warnings, nil
 }
 
 // byName is users sorted by name, a copy.

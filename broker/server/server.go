@@ -50,6 +50,7 @@ type Broker struct {
 	guard    *retainGuard
 	presence *presence // nil: no presence topics
 	close    sync.Once
+	usersMu  sync.Mutex // one user command at a time (ChangeUser)
 	subs     atomic.Int64 // inline subscription ids
 	reserved int          // descriptors the embedding program keeps (Reserve, WebsocketHandler)
 }
@@ -99,8 +100,8 @@ func (b *Broker) Start() (err error) {
 	for _, w := range warnings {
 		b.log.Warn(w)
 	}
-	b.access.users, b.access.dummy = users, dummyHash(users)
-	if len(users) == 0 {
+	b.access.users.Store(users)
+	if len(users.byName) == 0 {
 		for key, addr := range map[string]string{"broker.listen": b.cfg.Listen, "broker.tls.listen": b.cfg.TLS.Listen, "broker.websocket.listen": b.cfg.Websocket.Listen} {
 			if addr != "" && Exposed(addr) {
 				return fmt.Errorf("%s %s takes connections from the network, but no users are configured: "+
@@ -136,7 +137,7 @@ func (b *Broker) Start() (err error) {
 		return fmt.Errorf("broker: %w", err)
 	}
 	b.log.Info("broker listening", "tcp", b.Addr(), "tls", b.TLSAddr(), "websocket", b.WebsocketAddr(),
-		"anonymous", b.cfg.Anonymous, "users", len(users))
+		"anonymous", b.cfg.Anonymous, "users", len(users.byName))
 	return nil
 }
 

@@ -119,6 +119,17 @@ func (s *signins) end(token string) bool {
 	return true
 }
 
+// forget ends every sign-in of user.
+func (s *signins) forget(user string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.byID)
+	maps.DeleteFunc(s.byID, func(_ string, in signin) bool { return in.User == user })
+	if len(s.byID) < n {
+		_ = s.save()
+	}
+}
+
 // prune forgets the sign-ins that ended, then makes room for one more of user: the oldest of
 // user's beyond maxSigninsPerUser, and the oldest of all beyond maxSignins. Called with mu held.
 func (s *signins) prune(now time.Time, user string) {
@@ -160,10 +171,11 @@ func (s *signins) save() error {
 // on this broker until expires. A wrong pair is ErrSignIn.
 func (b *Broker) SignIn(user, password string) (token string, role topics.Role, expires time.Time, err error) {
 	h := b.access
-	u, ok := h.users[user]
+	users := h.users.Load()
+	u, ok := users.byName[user]
 	hash := []byte(u.Hash)
 	if !ok {
-		hash = h.dummy
+		hash = users.dummy
 	}
 	if h.signins.ttl <= 0 {
 		return "", "", time.Time{}, ErrSignInOff

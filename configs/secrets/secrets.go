@@ -1,5 +1,5 @@
 // Package secrets reads what logs a client in to a broker: a password from a file that others
-// should not read, and TLS certificates. It needs only the standard library, so ctl stays small.
+// should not read, a new password asked on a terminal, and TLS certificates.
 package secrets
 
 import (

@@ -178,7 +178,7 @@ and password. With --username and no password, on a terminal, it asks for the pa
 	)
 	root.AddCommand(a.runCommands()...)
 	root.AddCommand(a.scheduleCommands()...)
-	root.AddCommand(a.programCommands(), a.zoneSettingsCommands(), a.siteCommands(), a.configCommands())
+	root.AddCommand(a.programCommands(), a.zoneSettingsCommands(), a.siteCommands(), a.configCommands(), a.userCommands())
 	root.AddCommand(a.weatherCommands()...)
 	root.AddCommand(a.historyCommands()...)
 	root.AddCommand(a.systemCommands()...)

@@ -260,6 +260,7 @@ var subcommands = map[string]string{
 	topics.CmdProgramRestore: "program restore", topics.CmdProgramPreview: "program preview",
 	topics.CmdZoneList: "zone list", topics.CmdZoneSet: "zone set", topics.CmdSiteGet: "site show", topics.CmdSiteSet: "site set", topics.CmdLimitsSet: "limits set",
 	topics.CmdConfigVersions: "config history", topics.CmdConfigRestore: "config restore", topics.CmdWeatherCompute: "weather compute",
+	topics.CmdUserList: "user list", topics.CmdUserAdd: "user add", topics.CmdUserSet: "user set", topics.CmdUserRemove: "user remove",
 }
 
 func printClients(w io.Writer, data json.RawMessage) error {

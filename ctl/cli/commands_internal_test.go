@@ -33,8 +33,14 @@ func talk(t *testing.T, replies map[string]any, args ...string) (calls []call, s
 // talkWith is talk with a function per command giving each reply as it is asked.
 func talkWith(t *testing.T, replies map[string]func() any, args ...string) (calls []call, stdout string, err error) {
 	t.Helper()
+	return talkIn(t, "", replies, args...)
+}
+
+// talkIn is talkWith with stdin, which a script pipes to a command that asks for a password.
+func talkIn(t *testing.T, stdin string, replies map[string]func() any, args ...string) (calls []call, stdout string, err error) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	a := &app{out: &out, errOut: &errOut, send: func(_ context.Context, cmd string, req any) (json.RawMessage, error) {
+	a := &app{out: &out, errOut: &errOut, stdin: strings.NewReader(stdin), send: func(_ context.Context, cmd string, req any) (json.RawMessage, error) {
 		b, _ := json.Marshal(req)
 		calls = append(calls, call{cmd, string(b)})
 		fn, ok := replies[cmd]
@@ -86,6 +92,7 @@ func TestEveryCommandSaysWhatItGot(t *testing.T) {
 	sent := map[string]bool{}
 	defer func() {
 		sent[topics.CmdProgramPut], sent[topics.CmdProgramPreview] = true, true // from a file: programs_internal_test.go
+		sent[topics.CmdUserAdd], sent[topics.CmdUserSet] = true, true          // with a password: TestUserCommandsReadThePassword
 		for _, c := range topics.Commands {
 			if !sent[c.Name] {
 				t.Errorf("no case sends %s", c.Name)
@@ -158,6 +165,9 @@ func TestEveryCommandSaysWhatItGot(t *testing.T) {
 			[]call{{topics.CmdSiteGet, "null"}, {topics.CmdSiteSet, `{"timezone":"Europe/Paris","revision":"s1"}`}}, []string{"Europe/Paris"}},
 		{[]string{"config", "history"}, map[string]any{topics.CmdConfigVersions: versions}, []call{{topics.CmdConfigVersions, "null"}}, []string{"as found", "alice", "summer"}},
 		{[]string{"config", "restore", "1"}, map[string]any{topics.CmdConfigRestore: zones}, []call{{topics.CmdConfigRestore, `{"version":1}`}}, []string{"Beds"}},
+		{[]string{"user", "list"}, map[string]any{topics.CmdUserList: []topics.UserInfo{{Name: "ha", Role: topics.RoleHomeAssistant, Agents: []string{"garden"}, In: topics.UsersFile}}},
+			[]call{{topics.CmdUserList, "null"}}, []string{"NAME", "ha", "homeassistant", "garden", "users_file"}},
+		{[]string{"user", "remove", "ha"}, map[string]any{topics.CmdUserRemove: topics.UserInfo{Name: "ha"}}, []call{{topics.CmdUserRemove, `{"name":"ha"}`}}, []string{"removed ha"}},
 		{[]string{"program", "list"}, map[string]any{topics.CmdProgramList: programs}, []call{{topics.CmdProgramList, "null"}}, []string{"summer", "winter"}},
 		{[]string{"program", "history"}, map[string]any{topics.CmdProgramVersions: versions}, []call{{topics.CmdProgramVersions, "null"}}, []string{"alice", "put"}},
 		{[]string{"program", "restore", "2"}, map[string]any{topics.CmdProgramRestore: programs}, []call{{topics.CmdProgramRestore, `{"version":2}`}}, []string{"summer"}},
@@ -236,6 +246,38 @@ func TestAgentErrorsExitOne(t *testing.T) {
 	_, _, err = talk(t, map[string]any{topics.CmdStatus: errors.New("broker unreachable")}, "status")
 	if ExitCode(err) != ExitUnavailable {
 		t.Errorf("a network failure: exit %d, %v", ExitCode(err), err)
+	}
+}
+
+// TestUserCommandsReadThePassword: a new password is read (here a script's stdin), sent in the
+// request alone, never printed; user set sends only what it was told to change.
+func TestUserCommandsReadThePassword(t *testing.T) {
+	ha := topics.UserInfo{Name: "ha", Role: topics.RoleHomeAssistant, In: topics.UsersFile}
+	reply := map[string]func() any{topics.CmdUserAdd: func() any { return ha }, topics.CmdUserSet: func() any { return ha },
+		topics.CmdUserList: func() any { return []topics.UserInfo{ha} }, topics.CmdUserRemove: func() any { return ha }}
+	for _, tc := range []struct {
+		stdin string
+		args  []string
+		sent  string
+	}{
+		{"long enough\n", []string{"user", "add", "ha", "--role", "homeassistant"}, `{"name":"ha","password":"long enough","role":"homeassistant"}`},
+		{"", []string{"user", "set", "ha", "--role", "viewer", "--agents", "garden, orchard"}, `{"name":"ha","role":"viewer","agents":["garden","orchard"]}`},
+		{"new one here\n", []string{"user", "set", "ha", "--password"}, `{"name":"ha","password":"new one here"}`},
+		{"", []string{"user", "set", "ha", "--agents", ""}, `{"name":"ha","agents":[]}`},
+		{"", []string{"user", "remove", "ha"}, `{"name":"ha"}`},
+	} {
+		calls, out, err := talkIn(t, tc.stdin, reply, tc.args...)
+		if err != nil || len(calls) != 1 || calls[0].args != tc.sent {
+			t.Errorf("%v: sent %v (%v), want %s", tc.args, calls, err, tc.sent)
+		}
+		if strings.Contains(out, "long enough") || strings.Contains(out, "new one") {
+			t.Errorf("%v printed the password: %q", tc.args, out)
+		}
+	}
+	for _, args := range [][]string{{"user", "add", "ha"}, {"user", "set", "ha"}, {"user", "add", "ha", "--role", "viewer"}} {
+		if calls, _, err := talkIn(t, "", reply, args...); len(calls) != 0 || ExitCode(err) != ExitUsage {
+			t.Errorf("%v: sent %v, exit %d (%v); want a usage error and nothing sent", args, calls, ExitCode(err), err)
+		}
 	}
 }
 

@@ -29,6 +29,24 @@ func Replace(path string, data []byte) error { return ReplacePerm(path, data, 0o
 // ReplacePerm is Replace for a file that others read: the new file has the permissions perm
 // and, unless gid is -1, the group gid, from the moment it appears.
 func ReplacePerm(path string, data []byte, perm os.FileMode, gid int) error {
+	return replace(path, data, perm, -1, gid, false)
+}
+
+// ReplaceLike is Replace for a file whose mode and owners are to stay: the new file has the
+// old one's permissions, its owner when the caller is root and its group when the caller may
+// give it (root, or a member); a new file has perm.
+func ReplaceLike(path string, data []byte, perm os.FileMode) error {
+	uid, gid := -1, -1
+	if info, err := os.Stat(path); err == nil {
+		perm = info.Mode().Perm()
+		uid, gid = owners(info)
+	}
+	return replace(path, data, perm, uid, gid, true)
+}
+
+// replace writes data to a new file of mode perm, owned by uid and gid (-1: the caller's),
+// then renames it over path; with bestEffort, owners the caller may not give are left.
+func replace(path string, data []byte, perm os.FileMode, uid, gid int, bestEffort bool) error {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
 	if err != nil {
@@ -39,8 +57,11 @@ func ReplacePerm(path string, data []byte, perm os.FileMode, gid int) error {
 		tmp.Close()
 		return fmt.Errorf("statefile: %w", err)
 	}
-	if gid != -1 {
-		if err := tmp.Chown(-1, gid); err != nil {
+	if uid != -1 || gid != -1 {
+		if err := tmp.Chown(uid, gid); err != nil && bestEffort && uid != -1 {
+			err = tmp.Chown(-1, gid) // not root: the group alone, when it is one of the caller's
+		}
+		if err != nil && !(bestEffort && errors.Is(err, fs.ErrPermission)) {
 			tmp.Close()
 			return fmt.Errorf("statefile: %w", err)
 		}

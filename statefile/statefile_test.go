@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"sprinkler/agent/statefile"
+	"sprinkler/statefile"
 )
 
 type doc struct {

@@ -1,0 +1,42 @@
+package secrets
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+)
+
+// NewPassword reads a new password: from a terminal on in without echo, asked twice with
+// prompt on out; else the first line of in (a script's pipe). Never from a command line,
+// where other users of the machine could read it.
+func NewPassword(in io.Reader, out io.Writer, prompt string) ([]byte, error) {
+	f, ok := in.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		line, err := bufio.NewReader(in).ReadString('\n')
+		if err != nil && (line == "" || !errors.Is(err, io.EOF)) {
+			return nil, fmt.Errorf("no password on stdin: %w", err)
+		}
+		return []byte(strings.TrimRight(line, "\r\n")), nil
+	}
+	fmt.Fprint(out, prompt+": ")
+	p1, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(out)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprint(out, "again: ")
+	p2, err := term.ReadPassword(int(f.Fd()))
+	fmt.Fprintln(out)
+	if err != nil {
+		return nil, err
+	}
+	if string(p1) != string(p2) {
+		return nil, errors.New("the two passwords differ")
+	}
+	return p1, nil
+}
