@@ -1,6 +1,11 @@
 // Package statefile keeps a small JSON document on disk so that it survives a crash or a power
 // cut: every write goes to a temporary file that is synced and then renamed over the old one,
 // so a reader finds the old document or the new one, never a torn mix.
+//
+// Each document carries the number of its format, {"format": N, "data": …}, so that a newer
+// release reads an older one's documents and brings them forward (format 0 is a bare document,
+// as kept before formats), and an older release never takes a newer one's for its own: it sets
+// such a document aside, whole, under a name that says its format.
 package statefile
 
 import (
@@ -12,9 +17,12 @@ import (
 	"path/filepath"
 )
 
-// Write replaces the document at path with v encoded as JSON, atomically and durably.
-func Write(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
+// Write replaces the document at path with v encoded as JSON, of format, atomically and durably.
+func Write(path string, format int, v any) error {
+	b, err := json.MarshalIndent(struct {
+		Format int `json:"format"`
+		Data   any `json:"data"`
+	}{format, v}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("statefile: %w", err)
 	}
@@ -91,9 +99,24 @@ func replace(path string, data []byte, perm os.FileMode, uid, gid int, bestEffor
 	return nil
 }
 
-// Read decodes the document at path into v. It reports false, and no error, when there is
-// none yet.
-func Read(path string, v any) (bool, error) {
+// Upgrade brings a document's data one format forward.
+type Upgrade func(data json.RawMessage) (json.RawMessage, error)
+
+// NewerError is a document of a format newer than the reader knows: it was set aside, as Aside.
+type NewerError struct {
+	Path, Aside   string
+	Format, Known int
+}
+
+func (e *NewerError) Error() string {
+	return fmt.Sprintf("%s was written by a newer release (format %d; this one reads up to %d): set aside as %s, for that release to find again",
+		e.Path, e.Format, e.Known, e.Aside)
+}
+
+// Read decodes the document at path, of format at most format, into v. An older one is brought
+// forward first: up[f] takes format f to f+1 (none: the data stays as it is). A newer one is set
+// aside (NewerError) and v left as it was. It reports false, and no error, when there is none.
+func Read(path string, format int, v any, up ...Upgrade) (bool, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
@@ -101,8 +124,58 @@ func Read(path string, v any) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("statefile: %w", err)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	found, data := 0, json.RawMessage(b)
+	var env map[string]json.RawMessage
+	if json.Unmarshal(b, &env) == nil && len(env) == 2 && env["format"] != nil && env["data"] != nil {
+		if err := json.Unmarshal(env["format"], &found); err != nil {
+			return false, fmt.Errorf("statefile: %s: format: %w", path, err)
+		}
+		data = env["data"]
+	}
+	if err := CheckFormat(path, found, format); err != nil {
+		return false, err
+	}
+	for f := found; f < format; f++ {
+		if f < len(up) && up[f] != nil {
+			if data, err = up[f](data); err != nil {
+				return false, fmt.Errorf("statefile: %s: from format %d: %w", path, f, err)
+			}
+		}
+	}
+	if err := json.Unmarshal(data, v); err != nil {
 		return false, fmt.Errorf("statefile: %s: %w", path, err)
 	}
 	return true, nil
+}
+
+// CheckFormat accepts a file at path of format found when this release knows that format
+// (known or an older one); a newer release's file it sets aside, renamed to say its format, and
+// returns the NewerError that tells where it went.
+func CheckFormat(path string, found, known int) error {
+	if found <= known {
+		return nil
+	}
+	e := &NewerError{Path: path, Aside: fmt.Sprintf("%s.format-%d", path, found), Format: found, Known: known}
+	if err := os.Rename(path, e.Aside); err != nil {
+		return fmt.Errorf("statefile: %s: format %d is newer than this release reads (%d), and it could not be set aside: %w", path, found, known, err)
+	}
+	return e
+}
+
+// LinesHeader is the first line of a file of JSON lines in format: {"format":N}.
+func LinesHeader(format int) []byte { return fmt.Appendf(nil, "{\"format\":%d}\n", format) }
+
+// LinesFormat reads the format of a file of JSON lines from its first line: the format and
+// true when it is a LinesHeader, else 0 (a file from before formats, whose first line is data).
+// A newer format than known is set aside (NewerError).
+func LinesFormat(path string, first []byte, known int) (int, bool, error) {
+	var h map[string]json.RawMessage
+	if json.Unmarshal(first, &h) != nil || len(h) != 1 || h["format"] == nil {
+		return 0, false, nil
+	}
+	var f int
+	if err := json.Unmarshal(h["format"], &f); err != nil {
+		return 0, false, fmt.Errorf("statefile: %s: format: %w", path, err)
+	}
+	return f, true, CheckFormat(path, f, known)
 }

@@ -178,6 +178,46 @@ func TestDamagedStateKeepsSettings(t *testing.T) {
 	}
 }
 
+// TestANewerReleasesStateIsSetAside: after a downgrade, the state a newer release wrote (a
+// format this release does not know) is neither read as if it were older nor overwritten: it is
+// set aside whole, the agent starts safe (automatic runs off), and the health says why.
+func TestANewerReleasesStateIsSetAside(t *testing.T) {
+	profiles, err := filepath.Abs("../configs/profiles.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
+	env := []string{"SPRINKLER_STATE_DIR=" + state, "SPRINKLER_SCHEDULE_FILE=" + profiles}
+	url, agent := startAgent(t, "garden", env...)
+	setSettings(t, url)
+	agent.stop(t)
+	newer := map[string][]byte{}
+	for _, name := range []string{"state.json", "state.json.prev"} {
+		path := filepath.Join(state, name)
+		b, err := os.ReadFile(path)
+		if err != nil || !strings.Contains(string(b), `"format": 1`) {
+			t.Fatalf("%s: %v, no format 1 in it:\n%s", name, err, b)
+		}
+		newer[name] = []byte(strings.Replace(string(b), `"format": 1`, `"format": 2`, 1))
+		if err := os.WriteFile(path, newer[name], 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	url, _ = startAgent(t, "garden", env...)
+	if got := readSettings(t, url); !got.autoOff || got.kept() != 1 {
+		t.Errorf("settings read from a newer format, or automatic runs on: %+v", got)
+	}
+	h := healthOf(t, url)
+	if len(h.Problems) != 1 || !strings.Contains(h.Problems[0], "newer release (format 2") {
+		t.Errorf("health problems: %q", h.Problems)
+	}
+	for name, want := range newer {
+		if b, err := os.ReadFile(filepath.Join(state, name+".format-2")); err != nil || string(b) != string(want) {
+			t.Errorf("%s was not set aside whole: %v", name, err)
+		}
+	}
+}
+
 // TestFullDiskNeverReopensAClosedZone puts the state on a small filesystem and fills it while
 // a zone runs. Closing the zone still closes it, but the reply says the change was not saved;
 // so does the next open. After kill -9 and a restart (the disk still full), the zone the user

@@ -43,11 +43,19 @@ func TestInitOnATerminal(t *testing.T) {
 	tm.await("Password for gardener: ")
 	tm.awaitNoEcho()
 	tm.send("typed secret")
-	tm.await("Again: ")
+	tm.await("again: ")
 	tm.awaitNoEcho()
 	tm.send("typed secret")
 	tm.await("Home Assistant discovery, y/n [y]: ")
 	tm.send("")
+	tm.await("Home Assistant's broker user (none: no user yet; sprinklerctl user add makes one later) [none]: ")
+	tm.send("hass")
+	tm.await("Password for hass: ")
+	tm.awaitNoEcho()
+	tm.send("assistant's secret")
+	tm.await("again: ")
+	tm.awaitNoEcho()
+	tm.send("assistant's secret")
 	tm.await("0: none) [0]: ")
 	tm.send("47.37")
 	tm.await("Longitude, degrees east (west negative) [0]: ")
@@ -66,7 +74,7 @@ func TestInitOnATerminal(t *testing.T) {
 	if err := tm.exit(); err != nil {
 		t.Fatalf("init exited with %v:\n%s", err, tm.all.String())
 	}
-	if strings.Contains(tm.all.String(), "typed secret") {
+	if strings.Contains(tm.all.String(), "typed secret") || strings.Contains(tm.all.String(), "assistant's secret") {
 		t.Errorf("the password was shown on the terminal:\n%s", tm.all.String())
 	}
 	var doc struct{ Users []server.User }
@@ -74,8 +82,9 @@ func TestInitOnATerminal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := yaml.Unmarshal(b, &doc); err != nil || len(doc.Users) != 1 ||
-		bcrypt.CompareHashAndPassword([]byte(doc.Users[0].Hash), []byte("typed secret")) != nil {
+	if err := yaml.Unmarshal(b, &doc); err != nil || len(doc.Users) != 2 ||
+		bcrypt.CompareHashAndPassword([]byte(doc.Users[0].Hash), []byte("typed secret")) != nil ||
+		doc.Users[1].Role != server.RoleHomeAssistant || bcrypt.CompareHashAndPassword([]byte(doc.Users[1].Hash), []byte("assistant's secret")) != nil {
 		t.Fatalf("users file %s: %v", b, err)
 	}
 

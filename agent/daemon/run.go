@@ -366,8 +366,11 @@ func (a *run) inputTopics() []string {
 // stateKeeper keeps a document in a file of the state folder, written crash-safe.
 type stateKeeper string
 
-func (k stateKeeper) Load(v any) error { _, err := statefile.Read(string(k), v); return err }
-func (k stateKeeper) Save(v any) error { return statefile.Write(string(k), v) }
+func (k stateKeeper) Load(format int, v any) error {
+	_, err := statefile.Read(string(k), format, v)
+	return err
+}
+func (k stateKeeper) Save(format int, v any) error { return statefile.Write(string(k), format, v) }
 
 // signIn is the page's sign-in: the broker checks the password and makes the token.
 func (a *run) signIn(user, password string) (topics.SignIn, error) {

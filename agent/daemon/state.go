@@ -32,8 +32,13 @@ const (
 	staleSuffix = ".stale"
 )
 
+// stateFormat is the format of the state document; see statefile.
+const stateFormat = 1
+
 // document is what the agent keeps across restarts and power cuts.
 type document struct {
+	// Format is stateFormat as written; 0 in a document from before formats, read as it is.
+	Format int `json:"format"`
 	// Runs are the runs in progress, then the queue. A clean stop empties the list; after a
 	// crash or power cut, what is left of them resumes.
 	Runs []valves.Run `json:"runs"`
@@ -137,6 +142,7 @@ func (s *state) sync() error {
 	} else {
 		s.doc.Saved = clock.Later(s.doc.Saved, s.clock.Now())
 	}
+	s.doc.Format = stateFormat
 	b, err := json.MarshalIndent(s.doc, "", "  ")
 	s.mu.Unlock()
 	if err == nil {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"sprinkler/statefile"
 )
 
 // field is one field of the state document, read on its own so that one that cannot be read
@@ -52,6 +54,13 @@ func readDocument(path string) (parsed, error) {
 	if err := json.Unmarshal(b, &top); err != nil {
 		return p, fmt.Errorf("not a JSON object (%v; %d bytes%s)", err, len(b), nulNote(b))
 	}
+	var format int
+	if raw, ok := top["format"]; ok && json.Unmarshal(raw, &format) != nil {
+		p.bad["format"] = short(raw)
+	}
+	if err := statefile.CheckFormat(path, format, stateFormat); err != nil {
+		return p, err
+	}
 	var sched map[string]json.RawMessage
 	schedRaw, hasSched := top["schedule"]
 	schedBad := hasSched && json.Unmarshal(schedRaw, &sched) != nil
@@ -93,7 +102,9 @@ func (s *state) load() []string {
 		return nil
 	}
 	var notes []string
-	if mainErr != nil && !errors.Is(mainErr, fs.ErrNotExist) {
+	if _, newer := errors.AsType[*statefile.NewerError](mainErr); newer {
+		notes = append(notes, mainErr.Error())
+	} else if mainErr != nil && !errors.Is(mainErr, fs.ErrNotExist) {
 		notes = append(notes, fmt.Sprintf("%s could not be read (%v) and was moved to %s", name, mainErr, s.moveAside(s.path)))
 	}
 	cp, cpErr := readDocument(s.path + copySuffix)
@@ -126,7 +137,9 @@ func (s *state) load() []string {
 	case errors.Is(mainErr, fs.ErrNotExist) && errors.Is(cpErr, fs.ErrNotExist):
 		return nil // a first start
 	default:
-		if cpErr != nil && !errors.Is(cpErr, fs.ErrNotExist) {
+		if _, newer := errors.AsType[*statefile.NewerError](cpErr); newer {
+			notes = append(notes, cpErr.Error())
+		} else if cpErr != nil && !errors.Is(cpErr, fs.ErrNotExist) {
 			notes = append(notes, fmt.Sprintf("its copy %s%s could not be read either (%v) and was moved to %s", name, copySuffix, cpErr, s.moveAside(s.path+copySuffix)))
 		}
 		off := false

@@ -26,6 +26,9 @@ import (
 // File is the history's name in the state folder.
 const File = "history.jsonl"
 
+// format is the history's format: a statefile.LinesHeader, then a topics.RunRecord a line.
+const format = 1
+
 // Store is the run history.
 type Store struct {
 	path      string
@@ -53,6 +56,17 @@ func Open(path string, retention time.Duration, now time.Time, log *slog.Logger)
 	sc := bufio.NewScanner(bytes.NewReader(src))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for n := 1; sc.Scan(); n++ {
+		if n == 1 {
+			f, header, err := statefile.LinesFormat(path, sc.Bytes(), format)
+			if err != nil {
+				log.Error("history: not read", "err", err)
+				return s, nil
+			}
+			rewrite = f < format // brought forward: the file gets its header
+			if header {
+				continue
+			}
+		}
 		var r topics.RunRecord
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			log.Warn("history: a damaged line was dropped", "path", path, "line", n, "err", err)
@@ -77,6 +91,7 @@ func Open(path string, retention time.Duration, now time.Time, log *slog.Logger)
 // encode is the file's content for runs: one JSON line each.
 func encode(runs []topics.RunRecord) []byte {
 	var buf bytes.Buffer
+	buf.Write(statefile.LinesHeader(format))
 	for _, r := range runs {
 		b, _ := json.Marshal(r)
 		buf.Write(append(b, '\n'))
@@ -120,6 +135,9 @@ func (s *Store) Sync() error {
 	}
 	f, err := os.OpenFile(s.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err == nil {
+		if st, serr := f.Stat(); serr == nil && st.Size() == 0 {
+			lines = append([][]byte{statefile.LinesHeader(format)}, lines...)
+		}
 		_, err = f.Write(bytes.Join(lines, nil))
 		if err == nil {
 			err = f.Sync()

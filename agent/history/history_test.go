@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,5 +132,37 @@ func TestCompactionOnAFullDisk(t *testing.T) {
 	got := open(t, path, t0.AddDate(0, 0, 45)).Runs(0, time.Time{})
 	if len(got) == 0 || got[len(got)-1].Zone != 2 || len(got) >= 201 {
 		t.Errorf("after the retry %d runs, the last %+v", len(got), got[len(got)-1])
+	}
+}
+
+// TestFormatsMoveForward: a history from before formats (no header) is read and rewritten with
+// its format's header; a newer release's is set aside whole, not read nor appended to.
+func TestFormatsMoveForward(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, history.File)
+	old := `{"zone":1,"source":"test","planned_at":"2026-06-01T05:00:00Z","started_at":"2026-06-01T05:00:00Z","ended_at":"2026-06-01T05:10:00Z","planned_s":600,"actual_s":600,"outcome":"finished"}` + "\n"
+	if err := os.WriteFile(path, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s := open(t, path, t0); len(s.Runs(0, t0.Add(-24*time.Hour))) != 1 {
+		t.Fatalf("the old history's run: %+v", s.Runs(0, t0.Add(-24*time.Hour)))
+	}
+	if b, _ := os.ReadFile(path); !strings.HasPrefix(string(b), `{"format":1}`+"\n") || !strings.Contains(string(b), `"zone":1,`) {
+		t.Errorf("brought forward as:\n%s", b)
+	}
+	newer := `{"format":2}` + "\n" + `{"what":"a newer release's record"}` + "\n"
+	if err := os.WriteFile(path, []byte(newer), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := open(t, path, t0)
+	s.Add(run(2, t0, time.Minute, topics.ReasonFinished))
+	if err := s.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path + ".format-2"); string(b) != newer {
+		t.Errorf("the newer history set aside as %q", b)
+	}
+	if b, _ := os.ReadFile(path); !strings.HasPrefix(string(b), `{"format":1}`+"\n") || strings.Contains(string(b), "newer") {
+		t.Errorf("the history this release writes:\n%s", b)
 	}
 }

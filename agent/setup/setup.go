@@ -6,6 +6,7 @@ package setup
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"sprinkler/agent/names"
 	"sprinkler/broker/server"
 	"sprinkler/configs"
+	"sprinkler/configs/secrets"
 	"sprinkler/topics"
 )
 
@@ -45,9 +47,9 @@ type answers struct {
 	ID            string
 	Zones         []zone
 	LAN           bool
-	Admin         string
-	Password      []byte // nil: keep the admin's hash, if it has one
+	Admin         account
 	HomeAssistant bool
+	HAUser        account // Home Assistant's broker user; no name: none
 	Latitude      float64
 	Longitude     float64
 	Timezone      string // IANA name; "" the machine's
@@ -58,6 +60,7 @@ type answers struct {
 // options are the command line of init.
 type options struct {
 	path, passwordFile string
+	haPasswordFile     string
 	yes                bool
 	set                map[string]bool // the flags given
 	zoneCount          int
@@ -89,11 +92,17 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := o.apply(&a, cur); err != nil {
 		return err
 	}
-	password := func() error { return o.readPassword(&a, stdin, users) }
+	passwords := map[*account]func() error{
+		&a.Admin:  func() error { return o.readPassword(&a.Admin, "admin-password-file", o.passwordFile, stdin, users) },
+		&a.HAUser: func() error { return o.readPassword(&a.HAUser, "ha-password-file", o.haPasswordFile, stdin, users) },
+	}
+	password := func(acc *account) error { return passwords[acc]() }
 	if !o.yes {
 		err = ask(newPrompter(stdin, stdout), &a, o, password)
 	} else if a.LAN {
-		err = password()
+		if err = password(&a.Admin); err == nil && a.HAUser.Name != "" {
+			err = password(&a.HAUser)
+		}
 	}
 	if err != nil {
 		return err
@@ -123,8 +132,10 @@ func parseFlags(args []string, stdout io.Writer) (*options, bool, error) {
 		return err
 	})
 	fs.BoolVar(&o.flags.LAN, "lan", false, "let other machines reach the broker and web page; needs an admin user")
-	fs.StringVar(&o.flags.Admin, "admin-user", "", "the admin user to create or keep (with --lan)")
+	fs.StringVar(&o.flags.Admin.Name, "admin-user", "", "the admin user to create or keep (with --lan)")
 	fs.StringVar(&o.passwordFile, "admin-password-file", "", "a file whose first line is the admin's password; - for stdin")
+	fs.StringVar(&o.flags.HAUser.Name, "ha-user", "", `Home Assistant's broker user, to create or keep (with --lan); "" for none`)
+	fs.StringVar(&o.haPasswordFile, "ha-password-file", "", "a file whose first line is the Home Assistant user's password")
 	fs.BoolVar(&o.flags.HomeAssistant, "homeassistant", true, "Home Assistant discovery")
 	fs.Func("latitude", "the garden's latitude, degrees north (south negative), for sun rules", func(v string) (err error) {
 		o.flags.Latitude, err = checkDegrees(v, 90)
@@ -202,7 +213,8 @@ func checkDegrees(s string, limit float64) (float64, error) {
 // defaults are the answers the file gives now.
 func defaults(cur config.Config, users []server.User) answers {
 	a := answers{ID: cur.Agent.ID, LAN: server.Exposed(cur.Broker.Listen), HomeAssistant: cur.HomeAssistant.Enabled,
-		Latitude: cur.Site.Latitude, Longitude: cur.Site.Longitude, Admin: "admin", Timezone: cur.Agent.Timezone,
+		Latitude: cur.Site.Latitude, Longitude: cur.Site.Longitude, Timezone: cur.Agent.Timezone,
+		Admin: account{Name: "admin", Role: server.RoleAdmin}, HAUser: account{Role: server.RoleHomeAssistant},
 		ActiveLow: cur.Relays.ActiveLow, Program: firstProgram{Keep: !shippedSchedule(cur)}}
 	if a.Timezone == "" {
 		a.Timezone = systemZone()
@@ -210,10 +222,9 @@ func defaults(cur config.Config, users []server.User) answers {
 	for _, z := range cur.Zones {
 		a.Zones = append(a.Zones, zone{ID: z.ID, Name: z.Name, Line: z.Line})
 	}
-	for _, u := range users {
-		if u.Role == server.RoleAdmin {
-			a.Admin = u.Name
-			break
+	for _, acc := range []*account{&a.Admin, &a.HAUser} {
+		if i := slices.IndexFunc(users, func(u server.User) bool { return u.Role == acc.Role }); i >= 0 {
+			acc.Name = users[i].Name
 		}
 	}
 	return a
@@ -245,7 +256,10 @@ func (o *options) apply(a *answers, cur config.Config) error {
 		a.LAN = o.flags.LAN
 	}
 	if o.set["admin-user"] {
-		a.Admin = o.flags.Admin
+		a.Admin.Name = o.flags.Admin.Name
+	}
+	if o.set["ha-user"] {
+		a.HAUser.Name = o.flags.HAUser.Name
 	}
 	if o.set["homeassistant"] {
 		a.HomeAssistant = o.flags.HomeAssistant
@@ -390,7 +404,7 @@ func anything(string) error { return nil }
 
 // ask asks every question no flag answered; password asks the admin's, when the network
 // needs one, right after its name.
-func ask(p *prompter, a *answers, o *options, password func() error) error {
+func ask(p *prompter, a *answers, o *options, password func(*account) error) error {
 	var err error
 	if !o.set["id"] {
 		if a.ID, err = p.ask("Agent id (names it in MQTT topics)", a.ID, topics.ValidAgentID); err != nil {
@@ -431,12 +445,12 @@ func ask(p *prompter, a *answers, o *options, password func() error) error {
 		a.LAN, _ = parseYesNo(s)
 	}
 	if a.LAN && !o.set["admin-user"] {
-		if a.Admin, err = p.ask("Admin user", a.Admin, server.CheckUserName); err != nil {
+		if a.Admin.Name, err = p.ask("Admin user", a.Admin.Name, server.CheckUserName); err != nil {
 			return err
 		}
 	}
 	if a.LAN {
-		if err := password(); err != nil {
+		if err := password(&a.Admin); err != nil {
 			return err
 		}
 	}
@@ -446,6 +460,27 @@ func ask(p *prompter, a *answers, o *options, password func() error) error {
 			return err
 		}
 		a.HomeAssistant, _ = parseYesNo(s)
+	}
+	if a.LAN && a.HomeAssistant && !o.set["ha-user"] {
+		name, err := p.ask("Home Assistant's broker user (none: no user yet; sprinklerctl user add makes one later)", cmp.Or(a.HAUser.Name, "none"),
+			func(s string) error {
+				if s == "none" {
+					return nil
+				}
+				if s == a.Admin.Name {
+					return fmt.Errorf("%q is the admin; Home Assistant gets a user of its own", s)
+				}
+				return server.CheckUserName(s)
+			})
+		if err != nil {
+			return err
+		}
+		a.HAUser.Name = strings.TrimSuffix(name, "none")
+	}
+	if a.LAN && a.HomeAssistant && a.HAUser.Name != "" {
+		if err := password(&a.HAUser); err != nil {
+			return err
+		}
 	}
 	for _, q := range []struct {
 		set   bool
@@ -532,75 +567,77 @@ func askZones(p *prompter, a *answers, o *options) error {
 	return nil
 }
 
-// readPassword gets the admin's password when the admin needs one: a new admin always, an
-// existing one when a password file is given or the person types one. Never from the command
-// line, and never echoed.
-func (o *options) readPassword(a *answers, stdin io.Reader, users []server.User) error {
-	exists := slices.ContainsFunc(users, func(u server.User) bool { return u.Name == a.Admin })
-	if err := server.CheckUserName(a.Admin); err != nil {
-		return fmt.Errorf("init: --admin-user: %v", err)
+// account is one of the users init keeps: its name, role and new password.
+type account struct {
+	Name     string
+	Role     topics.Role
+	Password []byte // nil: keep its hash, if it has one
+}
+
+// readPassword gets an account's password when it needs one: a new account always, an existing
+// one when a password file is given or the person types one. Never from the command line, and
+// never echoed. fileFlag names the flag of its password file, file that flag's value.
+func (o *options) readPassword(acc *account, fileFlag, file string, stdin io.Reader, users []server.User) error {
+	exists := slices.ContainsFunc(users, func(u server.User) bool { return u.Name == acc.Name })
+	if err := server.CheckUserName(acc.Name); err != nil {
+		return fmt.Errorf("init: %s: %v", acc.Name, err)
 	}
 	switch {
-	case o.passwordFile != "":
+	case file != "":
 		var r io.Reader = stdin
-		if o.passwordFile != "-" {
-			f, err := os.Open(o.passwordFile)
+		if file != "-" {
+			f, err := os.Open(file)
 			if err != nil {
-				return fmt.Errorf("init: --admin-password-file: %w", err)
+				return fmt.Errorf("init: --%s: %w", fileFlag, err)
 			}
 			defer f.Close()
 			r = f
 		}
 		line, err := bufio.NewReader(r).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("init: --admin-password-file: %w", err)
+			return fmt.Errorf("init: --%s: %w", fileFlag, err)
 		}
-		a.Password = []byte(strings.TrimRight(line, "\r\n"))
-	case o.yes && exists:
+		acc.Password = []byte(strings.TrimRight(line, "\r\n"))
+	case exists && (o.yes || !isTerminal(stdin)):
 		return nil
+	case o.yes && acc.Role == server.RoleAdmin:
+		return fmt.Errorf("init: the network needs an admin user: give --admin-user and --%s (user %q has no password yet)", fileFlag, acc.Name)
 	case o.yes:
-		return fmt.Errorf("init: the network needs an admin user: give --admin-user and --admin-password-file (user %q has no password yet)", a.Admin)
+		return fmt.Errorf("init: user %q has no password yet: give --%s", acc.Name, fileFlag)
+	case !isTerminal(stdin):
+		return fmt.Errorf("init: the password of %q is read from a terminal, or from --%s", acc.Name, fileFlag)
 	default:
-		f, ok := stdin.(*os.File)
-		if !ok || !term.IsTerminal(int(f.Fd())) {
-			if exists {
-				return nil
-			}
-			return fmt.Errorf("init: the password of %q is read from a terminal, or from --admin-password-file", a.Admin)
-		}
 		for {
-			prompt := fmt.Sprintf("Password for %s", a.Admin)
+			prompt := fmt.Sprintf("Password for %s", acc.Name)
 			if exists {
 				prompt += " (empty: keep the current one)"
 			}
-			fmt.Fprint(os.Stderr, prompt+": ")
-			p1, err := term.ReadPassword(int(f.Fd()))
-			fmt.Fprintln(os.Stderr)
-			if err != nil {
-				return err
-			}
-			if len(p1) == 0 && exists {
-				return nil
-			}
-			fmt.Fprint(os.Stderr, "Again: ")
-			p2, err := term.ReadPassword(int(f.Fd()))
-			fmt.Fprintln(os.Stderr)
-			if err != nil {
-				return err
-			}
-			if string(p1) != string(p2) {
+			pw, err := secrets.NewPassword(stdin, os.Stderr, prompt)
+			if errors.Is(err, secrets.ErrDiffer) {
 				fmt.Fprintln(os.Stderr, "  the two differ; again")
 				continue
 			}
-			if err := checkPassword(p1); err != nil {
+			if err != nil {
+				return err
+			}
+			if len(pw) == 0 && exists {
+				return nil
+			}
+			if err := checkPassword(pw); err != nil {
 				fmt.Fprintf(os.Stderr, "  %v\n", err)
 				continue
 			}
-			a.Password = p1
+			acc.Password = pw
 			return nil
 		}
 	}
-	return checkPassword(a.Password)
+	return checkPassword(acc.Password)
+}
+
+// isTerminal reports whether r is a terminal a person types at.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func checkPassword(p []byte) error {

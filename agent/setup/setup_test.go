@@ -12,6 +12,7 @@ import (
 
 	"sprinkler/agent/config"
 	"sprinkler/broker/server"
+	"sprinkler/topics"
 )
 
 // shipped copies the shipped configuration and profiles into a folder of the test's, with a
@@ -128,6 +129,42 @@ func TestInitFromFlags(t *testing.T) {
 	u := doc.Users[0]
 	if u.Name != "gardener" || u.Role != "admin" || bcrypt.CompareHashAndPassword([]byte(u.Hash), []byte("correct horse")) != nil {
 		t.Errorf("admin %+v does not log in with its password", u)
+	}
+}
+
+// TestInitMakesHomeAssistantsUser: with the network and Home Assistant, init keeps a user of
+// role homeassistant beside the admin, each with its own password; a second run keeps both.
+func TestInitMakesHomeAssistantsUser(t *testing.T) {
+	path := shipped(t)
+	dir := t.TempDir()
+	admin, ha := filepath.Join(dir, "admin"), filepath.Join(dir, "ha")
+	for file, pw := range map[string]string{admin: "admin's password\n", ha: "assistant's password\n"} {
+		if err := os.WriteFile(file, []byte(pw), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := []string{"--config", path, "--yes", "--lan", "--admin-user", "gardener", "--admin-password-file", admin, "--ha-user", "hass", "--ha-password-file", ha}
+	out, err := runInit(t, "", args...)
+	if err != nil || !strings.Contains(out, `Home Assistant's user "hass"`) {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := runInit(t, "", "--config", path, "--yes"); err != nil {
+		t.Fatalf("a second run: %v\n%s", err, out)
+	}
+	c := load(t, path)
+	var doc struct{ Users []server.User }
+	if err := yaml.Unmarshal([]byte(readFile(t, c.Broker.UsersFile)), &doc); err != nil || len(doc.Users) != 2 {
+		t.Fatalf("users file: %+v %v", doc, err)
+	}
+	for i, want := range []struct {
+		name string
+		role topics.Role
+		pw   string
+	}{{"gardener", server.RoleAdmin, "admin's password"}, {"hass", server.RoleHomeAssistant, "assistant's password"}} {
+		u := doc.Users[i]
+		if u.Name != want.name || u.Role != want.role || bcrypt.CompareHashAndPassword([]byte(u.Hash), []byte(want.pw)) != nil {
+			t.Errorf("user %d: %+v, want %s (%s) with its password", i, u, want.name, want.role)
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,8 +41,13 @@ func write(path string, src []byte, cur config.Config, a answers, users []server
 
 	var newUsers []byte
 	if a.LAN {
-		if users, err = withAdmin(users, a); err != nil {
+		if users, err = withAccount(users, a.Admin); err != nil {
 			return err
+		}
+		if a.HAUser.Name != "" && a.HomeAssistant {
+			if users, err = withAccount(users, a.HAUser); err != nil {
+				return err
+			}
 		}
 		if err := (server.Config{Users: users}).CheckUsers(); err != nil {
 			return fmt.Errorf("%s: %w", usersPath, err)
@@ -153,34 +159,29 @@ func zoneItems(src []byte, zs []zone) ([]*yaml.Node, error) {
 	return items, nil
 }
 
-// withAdmin is users with the admin: its hash replaced when a password was given, the
-// account added when new; an existing account of that name becomes an admin.
-func withAdmin(users []server.User, a answers) ([]server.User, error) {
+// withAccount is users with acc: its hash replaced when a password was given, the account
+// added when new; an existing account of that name takes acc's role.
+func withAccount(users []server.User, acc account) ([]server.User, error) {
 	var hash string
-	if a.Password != nil {
-		h, err := server.HashPassword(a.Password)
+	if acc.Password != nil {
+		h, err := server.HashPassword(acc.Password)
 		if err != nil {
 			return nil, fmt.Errorf("init: %w", err)
 		}
 		hash = h
 	}
-	out := make([]server.User, 0, len(users)+1)
-	found := false
-	for _, u := range users {
-		if u.Name == a.Admin {
-			found = true
-			u.Role = server.RoleAdmin
-			if hash != "" {
-				u.Hash = hash
-			}
+	out := slices.Clone(users)
+	i := slices.IndexFunc(out, func(u server.User) bool { return u.Name == acc.Name })
+	switch {
+	case i >= 0:
+		out[i].Role = acc.Role
+		if hash != "" {
+			out[i].Hash = hash
 		}
-		out = append(out, u)
-	}
-	if !found {
-		if hash == "" {
-			return nil, fmt.Errorf("init: user %q has no password yet", a.Admin)
-		}
-		out = append(out, server.User{Name: a.Admin, Hash: hash, Role: server.RoleAdmin})
+	case hash == "":
+		return nil, fmt.Errorf("init: user %q has no password yet", acc.Name)
+	default:
+		out = append(out, server.User{Name: acc.Name, Hash: hash, Role: acc.Role})
 	}
 	return out, nil
 }
@@ -244,7 +245,11 @@ func report(out io.Writer, path, usersPath, schedulePath, web string, a answers,
 	fmt.Fprintf(out, "\nWrote %s: agent %q, %d zones, broker and web page open to %s, Home Assistant discovery %s.\n",
 		path, a.ID, len(a.Zones), reach, map[bool]string{true: "on", false: "off"}[a.HomeAssistant])
 	if admin {
-		fmt.Fprintf(out, "Wrote %s: admin user %q.\n", usersPath, a.Admin)
+		who := fmt.Sprintf("admin user %q", a.Admin.Name)
+		if a.HAUser.Name != "" && a.HomeAssistant {
+			who += fmt.Sprintf(", Home Assistant's user %q", a.HAUser.Name)
+		}
+		fmt.Fprintf(out, "Wrote %s: %s.\n", usersPath, who)
 	}
 	if !a.Program.Keep {
 		what := "nothing waters by itself until you write a program (sprinklerctl program edit, or the web page)"
@@ -263,7 +268,7 @@ func report(out io.Writer, path, usersPath, schedulePath, web string, a answers,
 		third = "open http://127.0.0.1:" + port + "/"
 		if a.LAN {
 			h, _ := os.Hostname()
-			third = "open http://" + h + ".local:" + port + "/   # from a phone; log in as " + a.Admin
+			third = "open http://" + h + ".local:" + port + "/   # from a phone; log in as " + a.Admin.Name
 		}
 	}
 	fmt.Fprintf(out, "\nNext:\n  %s\n  sprinklerctl status\n  %s\n", start, third)

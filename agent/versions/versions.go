@@ -80,6 +80,9 @@ func (f *File) Content(v int) []byte {
 // Path is where version v is kept.
 func (f *File) Path(v int) string { return f.versionPath(v) }
 
+// indexFormat is the format of the versions' index, versions.json.
+const indexFormat = 1
+
 func (f *File) indexPath() string { return filepath.Join(f.dir, "versions.json") }
 func (f *File) versionPath(v int) string {
 	return filepath.Join(f.dir, fmt.Sprintf("v%d%s", v, filepath.Ext(f.path)))
@@ -87,7 +90,7 @@ func (f *File) versionPath(v int) string {
 
 func (f *File) index() ([]topics.Version, error) {
 	var vs []topics.Version
-	if _, err := statefile.Read(f.indexPath(), &vs); err != nil {
+	if _, err := statefile.Read(f.indexPath(), indexFormat, &vs); err != nil {
 		return nil, topics.Errorf(topics.CodeUnavailable, "versions: %v", err)
 	}
 	return vs, nil
@@ -113,5 +116,5 @@ func (f *File) record(vs []topics.Version, data []byte, v topics.Version) ([]top
 		}
 		vs = vs[1:]
 	}
-	return vs, statefile.Write(f.indexPath(), vs)
+	return vs, statefile.Write(f.indexPath(), indexFormat, vs)
 }

@@ -126,11 +126,11 @@ func Open(o Options) (*Engine, error) {
 		}
 		e.inputs = append(e.inputs, x)
 	}
-	if _, err := statefile.Read(e.daysPath(), &e.days); err != nil {
+	if _, err := statefile.Read(e.daysPath(), daysFormat, &e.days); err != nil {
 		o.Log.Warn("weather: the decisions kept could not be read; starting afresh", "err", err)
 		e.days = nil
 	}
-	if _, err := statefile.Read(e.balancePath(), &e.balances); err != nil {
+	if _, err := statefile.Read(e.balancePath(), balanceFormat, &e.balances); err != nil {
 		o.Log.Warn("weather: the zones' balances kept could not be read; they start again at field capacity", "err", err)
 		e.balances = nil
 	}
@@ -144,6 +144,12 @@ func Open(o Options) (*Engine, error) {
 	}
 	return e, nil
 }
+
+// The formats of the kept decisions (days.json) and balances (balance.json).
+const (
+	daysFormat    = 1
+	balanceFormat = 1
+)
 
 func (e *Engine) daysPath() string { return filepath.Join(e.o.Dir, "days.json") }
 
@@ -350,10 +356,10 @@ func (e *Engine) Compute(by string) topics.WeatherDay {
 	e.days = append(e.days, d)
 	kept := slices.Clone(e.days)
 	e.mu.Unlock()
-	if err := statefile.Write(e.daysPath(), kept); err != nil {
+	if err := statefile.Write(e.daysPath(), daysFormat, kept); err != nil {
 		e.o.Log.Error("weather: saving the decision failed", "err", err)
 	}
-	if err := statefile.Write(e.balancePath(), starts); err != nil {
+	if err := statefile.Write(e.balancePath(), balanceFormat, starts); err != nil {
 		e.o.Log.Error("weather: saving the zones' balances failed", "err", err)
 	}
 	e.o.Log.Info("weather: water level computed", "date", d.Date, "water_level", d.Level, "source", d.Source, "skip", d.Skip, "by", by)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"sprinkler/statefile"
 )
 
 // Reading is one value heard on an input, in the agent's units.
@@ -184,7 +186,7 @@ func (s *Store) write() {
 					f = nil
 					continue
 				}
-				endLine(f)
+				startLine(f)
 				fdate = l.date
 			}
 			if _, werr := f.Write(l.b); werr != nil {
@@ -238,7 +240,12 @@ func (s *Store) Day(date string) ([]Reading, int, error) {
 	return rs, bad, err
 }
 
-// readDay reads a day's file; none is no readings.
+// readingsFormat is the format of a day's file: a statefile.LinesHeader, then a Reading a line
+// (format 0, from before formats, has no header).
+const readingsFormat = 1
+
+// readDay reads a day's file; none is no readings, and nor is one of a newer release, which is
+// set aside whole (statefile.LinesFormat).
 func readDay(path string) ([]Reading, int, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -251,7 +258,16 @@ func readDay(path string) ([]Reading, int, error) {
 	bad := 0
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for sc.Scan() {
+	for n := 1; sc.Scan(); n++ {
+		if n == 1 {
+			_, header, err := statefile.LinesFormat(path, sc.Bytes(), readingsFormat)
+			if err != nil {
+				return nil, 0, nil
+			}
+			if header {
+				continue
+			}
+		}
 		var r Reading
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil || r.Q == "" {
 			bad++ // a line a crash cut short
@@ -263,11 +279,15 @@ func readDay(path string) ([]Reading, int, error) {
 	return rs, bad, nil
 }
 
-// endLine ends a line that a crash cut short, so that the next reading starts a line of its
-// own.
-func endLine(f *os.File) {
+// startLine readies a day's file for the next reading: a new file gets its format's header,
+// and a line that a crash cut short is ended, so that the reading starts a line of its own.
+func startLine(f *os.File) {
 	st, err := f.Stat()
-	if err != nil || st.Size() == 0 {
+	if err != nil {
+		return
+	}
+	if st.Size() == 0 {
+		_, _ = f.Write(statefile.LinesHeader(readingsFormat))
 		return
 	}
 	last := make([]byte, 1)

@@ -58,16 +58,19 @@ type signin struct {
 }
 
 // Keeper keeps the sign-ins across a restart: Load reads what Save wrote into v (nothing
-// written: v stays empty).
+// written: v stays empty), bringing an older format forward.
 type Keeper interface {
-	Load(v any) error
-	Save(v any) error
+	Load(format int, v any) error
+	Save(format int, v any) error
 }
+
+// signinsFormat is the format of the kept sign-ins (the signin type).
+const signinsFormat = 1
 
 func newSignins(keep Keeper, ttl time.Duration) *signins {
 	s := &signins{keep: keep, ttl: ttl, now: time.Now, byID: map[string]signin{}}
 	if keep != nil {
-		_ = keep.Load(&s.byID) // a damaged file signs everybody out
+		_ = keep.Load(signinsFormat, &s.byID) // a damaged file signs everybody out
 		if s.byID == nil {
 			s.byID = map[string]signin{}
 		}
@@ -163,7 +166,7 @@ func (s *signins) save() error {
 	if s.keep == nil {
 		return nil
 	}
-	return s.keep.Save(s.byID)
+	return s.keep.Save(signinsFormat, s.byID)
 }
 
 // SignIn checks a person's username and password as a CONNECT would (an unknown name costs

@@ -20,7 +20,7 @@ type memoryKeeper struct {
 	data []byte
 }
 
-func (m *memoryKeeper) Load(v any) error {
+func (m *memoryKeeper) Load(_ int, v any) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.data == nil {
@@ -29,7 +29,7 @@ func (m *memoryKeeper) Load(v any) error {
 	return json.Unmarshal(m.data, v)
 }
 
-func (m *memoryKeeper) Save(v any) error {
+func (m *memoryKeeper) Save(_ int, v any) error {
 	b, err := json.Marshal(v)
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -11,8 +11,12 @@ import (
 	"golang.org/x/term"
 )
 
+// ErrDiffer is NewPassword's error when the password typed again is not the first.
+var ErrDiffer = errors.New("the two passwords differ")
+
 // NewPassword reads a new password: from a terminal on in without echo, asked twice with
-// prompt on out; else the first line of in (a script's pipe). Never from a command line,
+// prompt on out (an empty first answer is not asked again); else the first line of in (a
+// script's pipe). Never from a command line,
 // where other users of the machine could read it.
 func NewPassword(in io.Reader, out io.Writer, prompt string) ([]byte, error) {
 	f, ok := in.(*os.File)
@@ -26,8 +30,8 @@ func NewPassword(in io.Reader, out io.Writer, prompt string) ([]byte, error) {
 	fmt.Fprint(out, prompt+": ")
 	p1, err := term.ReadPassword(int(f.Fd()))
 	fmt.Fprintln(out)
-	if err != nil {
-		return nil, err
+	if err != nil || len(p1) == 0 {
+		return p1, err
 	}
 	fmt.Fprint(out, "again: ")
 	p2, err := term.ReadPassword(int(f.Fd()))
@@ -36,7 +40,7 @@ func NewPassword(in io.Reader, out io.Writer, prompt string) ([]byte, error) {
 		return nil, err
 	}
 	if string(p1) != string(p2) {
-		return nil, errors.New("the two passwords differ")
+		return nil, ErrDiffer
 	}
 	return p1, nil
 }
