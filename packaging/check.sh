@@ -88,7 +88,7 @@ mode() { stat -c '%a %U:%G' "$1"; }
 for f in /usr/bin/sprinkler-agent /usr/bin/sprinkler-broker /usr/bin/sprinklerctl; do
 	check "$f 755 root:root" sh -c "[ \"\$(stat -c '%a %U:%G' $f)\" = '755 root:root' ]"
 done
-for f in /etc/sprinkler/agent.yaml /lib/systemd/system/sprinkler-agent.service \
+for f in /lib/systemd/system/sprinkler-agent.service \
 	/lib/udev/rules.d/60-sprinkler-gpio.rules /usr/share/bash-completion/completions/sprinklerctl \
 	/usr/share/zsh/vendor-completions/_sprinklerctl /usr/share/fish/vendor_completions.d/sprinklerctl.fish \
 	/usr/share/man/man1/sprinklerctl.1.gz /usr/share/man/man1/sprinkler-agent.1.gz /usr/share/man/man1/sprinkler-broker.1.gz \
@@ -105,8 +105,12 @@ check "conffiles: agent.yaml and profiles.yaml" sh -c "dpkg-query -W -f '\${Conf
 	dpkg-query -W -f '\${Conffiles}' sprinkler | grep -q ' /etc/sprinkler/profiles.yaml '"
 check "user sprinkler: a system user in groups sprinkler and gpio" sh -c \
 	"[ \$(id -u sprinkler) -lt 1000 ] && id -nG sprinkler | tr ' ' '\n' | grep -qx gpio && id -nG sprinkler | tr ' ' '\n' | grep -qx sprinkler"
-check "/etc/sprinkler 775 root:sprinkler, profiles.yaml 664 root:sprinkler (programs are edited over MQTT)" sh -c \
-	"[ \"\$(stat -c '%a %U:%G' /etc/sprinkler)\" = '775 root:sprinkler' ] && [ \"\$(stat -c '%a %U:%G' /etc/sprinkler/profiles.yaml)\" = '664 root:sprinkler' ]"
+agents_files() { # what postinst says: the folder its group's, the files the agent rewrites its own
+	[ "$(mode /etc/sprinkler)" = '775 root:sprinkler' ] && [ "$(mode /etc/sprinkler/agent.yaml)" = '644 sprinkler:sprinkler' ] &&
+		[ "$(mode /etc/sprinkler/profiles.yaml)" = '644 sprinkler:sprinkler' ] &&
+		{ ! [ -e /etc/sprinkler/users.yaml ] || [ "$(mode /etc/sprinkler/users.yaml)" = '600 sprinkler:sprinkler' ]; }
+}
+check "/etc/sprinkler 775 root:sprinkler; agent.yaml and profiles.yaml 644 sprinkler:sprinkler (edited over MQTT)" agents_files
 check "/var/lib/sprinkler 700 sprinkler:sprinkler" sh -c "[ \"\$(stat -c '%a %U:%G' /var/lib/sprinkler)\" = '700 sprinkler:sprinkler' ]"
 check "unit enabled, not started" test -L /etc/systemd/system/multi-user.target.wants/sprinkler-agent.service
 check "sprinklerctl --version is the package's" sh -c "sprinklerctl --version | grep -qF '$version'"
@@ -124,9 +128,9 @@ chmod 600 "$work/pw"
 	--program "1,2 mon,thu 06:00 6m") | tee "$work/init.out"
 check "init named the next commands" grep -q "sudo systemctl restart sprinkler-agent" "$work/init.out"
 check "init wrote the answers" sh -c "grep -q '^  id: ci-garden' /etc/sprinkler/agent.yaml && grep -q 'name: Lawn' /etc/sprinkler/agent.yaml"
-check "init wrote the first program, profiles.yaml still 664 root:sprinkler" sh -c \
-	"grep -q 'active: garden' /etc/sprinkler/profiles.yaml && [ \"\$(stat -c '%a %U:%G' /etc/sprinkler/profiles.yaml)\" = '664 root:sprinkler' ]"
-check "users.yaml 640 root:sprinkler" sh -c "[ \"\$(stat -c '%a %U:%G' /etc/sprinkler/users.yaml)\" = '640 root:sprinkler' ]"
+check "init wrote the first program" grep -q 'active: garden' /etc/sprinkler/profiles.yaml
+users_written() { [ -e /etc/sprinkler/users.yaml ] && agents_files; }
+check "init kept the files' owners and modes; users.yaml 600 sprinkler:sprinkler" users_written
 check "the password is nowhere in the files" sh -c "! grep -r ci-admin-password /etc/sprinkler"
 check "a reinstall keeps the edited configuration" sh -c \
 	"DEBIAN_FRONTEND=noninteractive apt-get install -y --reinstall '$deb' >/dev/null 2>&1 && grep -q '^  id: ci-garden' /etc/sprinkler/agent.yaml"
@@ -143,21 +147,29 @@ mqtt=$(free_port 1)
 web=$(free_port 2)
 # The ports as a drop-in's Environment= would move them, so that nothing on this machine
 # stands in the way; everything else is the unit's: its user and groups, its command line,
-# its StateDirectory.
-cd /
-# setpriv and env exec what follows, so $! is the agent itself.
+# its StateDirectory. setpriv and env exec what follows, so $! is the agent itself.
 as_unit() { setpriv --reuid="$user" --regid="$user" --init-groups -- env STATE_DIRECTORY=/var/lib/sprinkler "$@"; }
-setpriv --reuid="$user" --regid="$user" --init-groups -- env STATE_DIRECTORY=/var/lib/sprinkler \
-	SPRINKLER_BROKER_LISTEN="127.0.0.1:$mqtt" SPRINKLER_WEB_LISTEN="127.0.0.1:$web" $start >"$work/agent.log" 2>&1 &
-agent_pid=$!
-cd "$repo"
+# start_agent LOG starts the installed agent as its unit would, and waits until it answers.
+start_agent() {
+	(cd / && exec setpriv --reuid="$user" --regid="$user" --init-groups -- env STATE_DIRECTORY=/var/lib/sprinkler \
+		SPRINKLER_BROKER_LISTEN="127.0.0.1:$mqtt" SPRINKLER_WEB_LISTEN="127.0.0.1:$web" $start) >"$1" 2>&1 &
+	agent_pid=$!
+	i=0
+	until ctl status >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$agent_pid" 2>/dev/null; then cat "$1"; break; fi
+		sleep 0.1 # the agent tells nothing else outside that it is ready
+	done
+}
+# stop_agent stops it as systemd does, and reports how it ended.
+stop_agent() {
+	kill -TERM "$agent_pid"
+	wait "$agent_pid" && ok "SIGTERM: exit 0" || fail "SIGTERM: exit $?"
+	agent_pid=""
+}
 ctl() { timeout 20 sprinklerctl --broker "tcp://127.0.0.1:$mqtt" --username admin --password-file "$work/pw" "$@"; }
-i=0
-until ctl status >/dev/null 2>&1; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$agent_pid" 2>/dev/null; then cat "$work/agent.log"; break; fi
-	sleep 0.1
-done
+cd "$repo"
+start_agent "$work/agent.log"
 check "installed sprinklerctl reaches the installed agent as admin" ctl status
 check "its version is the package's" sh -c "timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file $work/pw version | awk '\$1 == \"agent\" { print \$2 }' | grep -qxF '$version'"
 check "zone 1 is Lawn, the init answer" sh -c "timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file $work/pw status | grep -q Lawn"
@@ -172,6 +184,16 @@ edit_program() {
 		[ -f /var/lib/sprinkler/programs/versions.json ] && ctl program history | grep -q 'put garden'
 }
 check "a program edited with the installed sprinklerctl is written by the agent's user" edit_program
+zone_set_keeps_owners() { ctl zone set 2 --name Roses >/dev/null && grep -q 'name: Roses' /etc/sprinkler/agent.yaml && agents_files; }
+check "zone set: agent.yaml rewritten by the agent, owners and mode as postinst set them" zone_set_keeps_owners
+printf 'ci-assistant-password\n' >"$work/ha-pw"
+chmod 600 "$work/ha-pw"
+user_add() {
+	ctl user add hass --role homeassistant <"$work/ha-pw" >/dev/null && agents_files &&
+		timeout 20 sprinklerctl --broker "tcp://127.0.0.1:$mqtt" --username hass --password-file "$work/ha-pw" status >/dev/null &&
+		! grep -rq ci-assistant-password /etc/sprinkler /var/lib/sprinkler
+}
+check "user add: Home Assistant's user logs in at once; the users file stays the agent's, no password in any file" user_add
 check "a wrong password is refused" sh -c "! timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file /etc/hostname status"
 runs_as_unit() {
 	grep -q "^Uid:	$(id -u "$user")	" /proc/$agent_pid/status &&
@@ -180,9 +202,7 @@ runs_as_unit() {
 }
 check "the agent runs as $user, in gpio" runs_as_unit
 check "its state and log in /var/lib/sprinkler, owned by $user" sh -c "[ \"\$(stat -c %U /var/lib/sprinkler/agent.log)\" = $user ]"
-kill -TERM "$agent_pid"
-wait "$agent_pid" && ok "SIGTERM: exit 0" || fail "SIGTERM: exit $?"
-agent_pid=""
+stop_agent
 # ExecStopPost: --all-off drives every line off; on a machine without relays it says so and
 # succeeds, so that stopping reports no failure (the relay driver on a real kernel is
 # test/kernel's part).
@@ -212,6 +232,90 @@ else
 fi
 echo "left on purpose: the system user sprinkler ($(id sprinkler)), as Debian keeps system users"
 phase "purged"
+
+echo "== upgrade: an older release installed and used, this one installed over it"
+# The older release is built from its commit, as it was released: its own binaries, scripts
+# and configuration, and its own file formats (from before formats were written: format 0),
+# stamped with a lower version. Without that commit in this clone (a shallow one), this
+# release is repacked under a lower version instead: the scripts' part of an upgrade, without
+# the formats' part.
+old_commit=${SPRINKLER_UPGRADE_FROM:-02afa8d879120336627738494857b872d06a9230}
+old_deb="$work/old.deb"
+if git cat-file -e "$old_commit^{commit}" 2>/dev/null; then
+	git worktree add -q --detach "$work/old" "$old_commit"
+	(cd "$work/old" && goreleaser release --snapshot --clean >"$work/old-goreleaser.log" 2>&1) || { tail -30 "$work/old-goreleaser.log"; exit 1; }
+	cp "$work/old/dist/"sprinkler_*_amd64.deb "$work/old-built.deb"
+	git worktree remove --force "$work/old"
+	from="commit $(git rev-parse --short "$old_commit")"
+else
+	echo "WARNING: commit $old_commit is not in this clone: the older release is this one repacked"
+	cp "$deb" "$work/old-built.deb"
+	from="this release repacked"
+fi
+dpkg-deb -R "$work/old-built.deb" "$work/old-pkg"
+old_version="0.0.0+old"
+sed -i "s/^Version: .*/Version: $old_version/" "$work/old-pkg/DEBIAN/control"
+dpkg-deb -b "$work/old-pkg" "$old_deb" >/dev/null
+check "the older package ($from) is older than $version" dpkg --compare-versions "$old_version" lt "$version"
+DEBIAN_FRONTEND=noninteractive apt-get install -y "$old_deb" >"$work/old-install.log" 2>&1 || { cat "$work/old-install.log"; exit 1; }
+(cd / && sprinkler-agent init --yes --id ci-garden --zone 1=Lawn --lan --admin-user admin \
+	--admin-password-file "$work/pw" --latitude 52.52 --longitude 13.40 --timezone Europe/Berlin \
+	--program "1,2 mon,thu 06:00 6m") >"$work/old-init.out"
+# A viewer the way that release's documentation adds one: a hash in the users file.
+printf 'ci-viewer-password\n' >"$work/viewer-pw"
+chmod 600 "$work/viewer-pw"
+printf '  - name: neighbour\n    hash: "%s"\n    role: viewer\n' "$(sprinkler-broker hash <"$work/viewer-pw")" >>/etc/sprinkler/users.yaml
+start_agent "$work/old-agent.log"
+use_old() {
+	ctl program show garden | sed 's/for: 6m/for: 9m/' >"$work/garden.yaml" && ctl program apply -f "$work/garden.yaml" >/dev/null &&
+		ctl zone set 2 --name Roses >/dev/null && ctl rain-delay 48 >/dev/null && ctl water-level 70 >/dev/null &&
+		ctl open 3 --for 1m >/dev/null && ctl close 3 >/dev/null && ctl run-once 1:10m 2:10m >/dev/null &&
+		ctl status | grep -q queued
+}
+check "the older release in use: a program edited, a zone renamed, rain delay, water level, a run, a queued run" use_old
+signin=$(curl -s -H 'Content-Type: application/json' -d '{"user":"admin","password":"ci-admin-password"}' "http://127.0.0.1:$web/signin")
+token=$(printf '%s' "$signin" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+check "the older release's page signs the admin in" test -n "$token"
+old_agent=$agent_pid
+# dpkg as apt runs it for an unattended upgrade; systemd is asked through its helpers, which
+# are recorded here (on a machine without systemd the scripts would not ask), and the restart
+# is done as systemd does it: the old process stopped, the new one started.
+mkdir -p "$work/shim"
+for tool in deb-systemd-invoke systemctl; do
+	printf '#!/bin/sh\necho "%s $*" >>"%s"\n' "$tool" "$work/systemd.calls" >"$work/shim/$tool"
+	chmod +x "$work/shim/$tool"
+done
+made_run=""
+[ -d /run/systemd/system ] || { mkdir -p /run/systemd/system && made_run=yes; }
+PATH="$work/shim:$PATH" DEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Options::=--force-confdef \
+	-o Dpkg::Options::=--force-confold "$deb" >"$work/upgrade.log" 2>&1 || { cat "$work/upgrade.log"; exit 1; }
+[ -z "$made_run" ] || rmdir /run/systemd/system
+check "the upgrade asked systemd to restart the agent" grep -q 'deb-systemd-invoke try-restart sprinkler-agent.service' "$work/systemd.calls"
+check "the upgrade told no failure" sh -c "! grep -Eqi 'error|failed' $work/upgrade.log"
+agent_pid=$old_agent
+stop_agent
+start_agent "$work/new-agent.log"
+check "the agent restarted on $version" sh -c "ctl version | awk '\$1 == \"agent\" { print \$2 }' | grep -qxF '$version'"
+kept() {
+	grep -q 'for: 9m' /etc/sprinkler/profiles.yaml && ctl program history | grep -q 'put garden' &&
+		grep -q 'name: Roses' /etc/sprinkler/agent.yaml && ctl config history | grep -q Roses &&
+		ctl profile | grep -q 'water level 70%; rain delay until' &&
+		ctl history | grep -q ' closed ' && ctl history | grep -q ' shutdown ' &&
+		timeout 20 sprinklerctl --broker "tcp://127.0.0.1:$mqtt" --username neighbour --password-file "$work/viewer-pw" status >/dev/null &&
+		printf '%s\n' "$token" >"$work/token" && chmod 600 "$work/token" &&
+		timeout 20 sprinklerctl --broker "tcp://127.0.0.1:$mqtt" --username admin --password-file "$work/token" whoami | grep -q admin
+}
+check "everything kept: the program and its versions, the zone and the config's versions, rain delay, water level, the history (the run the restart ended: shutdown), the users, the page's sign-in" kept
+formats() {
+	grep -q '"format": 1' /var/lib/sprinkler/state.json && head -1 /var/lib/sprinkler/history.jsonl | grep -qx '{"format":1}' &&
+		grep -q '"format": 1' /var/lib/sprinkler/programs/versions.json
+}
+check "the state brought forward to this release's formats" formats
+check "the files the agent rewrites are its own after the upgrade" agents_files
+check "user add on the upgraded install" sh -c "ctl user add helper --role operator <'$work/ha-pw' >/dev/null && ctl user list | grep -q neighbour"
+stop_agent
+dpkg --purge sprinkler >"$work/purge2.log" 2>&1 || { cat "$work/purge2.log"; exit 1; }
+phase "upgraded"
 
 echo "package checks: $failed failed"
 [ "$failed" = 0 ]

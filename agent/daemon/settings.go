@@ -131,7 +131,7 @@ func (z *settingsEditor) setZone(args topics.ZoneSetArgs, by string, checkRevisi
 		return topics.ZoneSettings{}, err
 	}
 	what := describeChange(was, want)
-	if err := z.versions.Write(src, out, by, "zone", fmt.Sprintf("zone %d: %s", want.ID, what)); topics.CodeOf(err) == topics.CodeUnavailable {
+	if err := z.versions.Write(src, out, by, "zone", fmt.Sprintf("%d: %s", want.ID, what)); topics.CodeOf(err) == topics.CodeUnavailable {
 		_ = set(was) // the file keeps the old settings: so does the governor
 		return topics.ZoneSettings{}, topics.Errorf(topics.CodeUnavailable, "zone %d %v", args.Zone, err)
 	} else if err != nil {

@@ -311,7 +311,7 @@ func TestConfigVersions(t *testing.T) {
 	decode[topics.ZoneSettings](t, zoneSet(t, c, a, "z1", map[string]any{"zone": 3, "name": "Lawn", "revision": zs[2].Revision}))
 	c.AwaitMsg("homeassistant/device/garden/config", `"Lawn"`)
 	vs := decode[[]topics.Version](t, request(t, c, a, "config_versions", "v", `{"id":"v"}`))
-	if len(vs) != 2 || vs[0].Action != "as found" || vs[1].By != "admin ("+c.ID()+")" || !strings.Contains(vs[1].What, `zone 3: name "Zone 3" → "Lawn"`) || !vs[1].Current {
+	if len(vs) != 2 || vs[0].Action != "as found" || vs[1].Action != "zone" || vs[1].By != "admin ("+c.ID()+")" || !strings.Contains(vs[1].What, `3: name "Zone 3" → "Lawn"`) || !vs[1].Current {
 		t.Fatalf("config_versions: %+v", vs)
 	}
 	decode[[]topics.ZoneSettings](t, request(t, c, a, "config_restore", "r", `{"id":"r","version":1}`))

@@ -50,7 +50,7 @@ type Broker struct {
 	guard    *retainGuard
 	presence *presence // nil: no presence topics
 	close    sync.Once
-	usersMu  sync.Mutex // one user command at a time (ChangeUser)
+	usersMu  sync.Mutex   // one user command at a time (ChangeUser)
 	subs     atomic.Int64 // inline subscription ids
 	reserved int          // descriptors the embedding program keeps (Reserve, WebsocketHandler)
 }

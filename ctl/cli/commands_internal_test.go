@@ -92,7 +92,7 @@ func TestEveryCommandSaysWhatItGot(t *testing.T) {
 	sent := map[string]bool{}
 	defer func() {
 		sent[topics.CmdProgramPut], sent[topics.CmdProgramPreview] = true, true // from a file: programs_internal_test.go
-		sent[topics.CmdUserAdd], sent[topics.CmdUserSet] = true, true          // with a password: TestUserCommandsReadThePassword
+		sent[topics.CmdUserAdd], sent[topics.CmdUserSet] = true, true           // with a password: TestUserCommandsReadThePassword
 		for _, c := range topics.Commands {
 			if !sent[c.Name] {
 				t.Errorf("no case sends %s", c.Name)
