@@ -287,15 +287,16 @@ for tool in deb-systemd-invoke systemctl; do
 done
 made_run=""
 [ -d /run/systemd/system ] || { mkdir -p /run/systemd/system && made_run=yes; }
-PATH="$work/shim:$PATH" DEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Options::=--force-confdef \
-	-o Dpkg::Options::=--force-confold "$deb" >"$work/upgrade.log" 2>&1 || { cat "$work/upgrade.log"; exit 1; }
+DEBIAN_FRONTEND=noninteractive apt-get install -y -o "DPkg::Path=$work/shim:/usr/sbin:/usr/bin:/sbin:/bin" \
+	-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$deb" >"$work/upgrade.log" 2>&1 || { cat "$work/upgrade.log"; exit 1; }
 [ -z "$made_run" ] || rmdir /run/systemd/system
 check "the upgrade asked systemd to restart the agent" grep -q 'deb-systemd-invoke try-restart sprinkler-agent.service' "$work/systemd.calls"
 check "the upgrade told no failure" sh -c "! grep -Eqi 'error|failed' $work/upgrade.log"
 agent_pid=$old_agent
 stop_agent
 start_agent "$work/new-agent.log"
-check "the agent restarted on $version" sh -c "ctl version | awk '\$1 == \"agent\" { print \$2 }' | grep -qxF '$version'"
+restarted() { ctl version | awk '$1 == "agent" { print $2 }' | grep -qxF "$version"; }
+check "the agent restarted on $version" restarted
 kept() {
 	grep -q 'for: 9m' /etc/sprinkler/profiles.yaml && ctl program history | grep -q 'put garden' &&
 		grep -q 'name: Roses' /etc/sprinkler/agent.yaml && ctl config history | grep -q Roses &&
@@ -312,7 +313,8 @@ formats() {
 }
 check "the state brought forward to this release's formats" formats
 check "the files the agent rewrites are its own after the upgrade" agents_files
-check "user add on the upgraded install" sh -c "ctl user add helper --role operator <'$work/ha-pw' >/dev/null && ctl user list | grep -q neighbour"
+user_add_upgraded() { ctl user add helper --role operator <"$work/ha-pw" >/dev/null && ctl user list | grep -q neighbour; }
+check "user add on the upgraded install" user_add_upgraded
 stop_agent
 dpkg --purge sprinkler >"$work/purge2.log" 2>&1 || { cat "$work/purge2.log"; exit 1; }
 phase "upgraded"
