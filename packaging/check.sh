@@ -297,21 +297,28 @@ stop_agent
 start_agent "$work/new-agent.log"
 restarted() { ctl version | awk '$1 == "agent" { print $2 }' | grep -qxF "$version"; }
 check "the agent restarted on $version" restarted
-kept() {
-	grep -q 'for: 9m' /etc/sprinkler/profiles.yaml && ctl program history | grep -q 'put garden' &&
-		grep -q 'name: Roses' /etc/sprinkler/agent.yaml && ctl config history | grep -q Roses &&
-		ctl profile | grep -q 'water level 70%; rain delay until' &&
-		ctl history | grep -q ' closed ' && ctl history | grep -q ' shutdown ' &&
-		timeout 20 sprinklerctl --broker "tcp://127.0.0.1:$mqtt" --username neighbour --password-file "$work/viewer-pw" status >/dev/null &&
-		printf '%s\n' "$token" >"$work/token" && chmod 600 "$work/token" &&
-		timeout 20 sprinklerctl --broker "tcp://127.0.0.1:$mqtt" --username admin --password-file "$work/token" whoami | grep -q admin
+as_user() { # as_user NAME PASSWORD-FILE ARGS...: sprinklerctl as another user
+	n=$1 pf=$2
+	shift 2
+	timeout 20 sprinklerctl --broker "tcp://127.0.0.1:$mqtt" --username "$n" --password-file "$pf" "$@"
 }
-check "everything kept: the program and its versions, the zone and the config's versions, rain delay, water level, the history (the run the restart ended: shutdown), the users, the page's sign-in" kept
+program_kept() { grep -q 'for: 9m' /etc/sprinkler/profiles.yaml && ctl program history | grep -q 'put garden'; }
+check "kept: the program edited over MQTT, and its versions" program_kept
+zone_kept() { grep -q 'name: Roses' /etc/sprinkler/agent.yaml && ctl config history | grep -q Roses; }
+check "kept: the zone renamed over MQTT, and the configuration's versions" zone_kept
+check "kept: rain delay and water level" sh -c "timeout 20 sprinklerctl --broker tcp://127.0.0.1:$mqtt --username admin --password-file $work/pw profile | grep 'water level 70%; rain delay until'"
+history_kept() { ctl history | grep -w closed && ctl history | grep -w shutdown; }
+check "kept: the history, with the run the restart ended (shutdown)" history_kept
+check "kept: the viewer added by hand" as_user neighbour "$work/viewer-pw" status
+printf '%s\n' "$token" >"$work/token"
+chmod 600 "$work/token"
+check "kept: the page's sign-in" as_user admin "$work/token" whoami
 formats() {
-	grep -q '"format": 1' /var/lib/sprinkler/state.json && head -1 /var/lib/sprinkler/history.jsonl | grep -qx '{"format":1}' &&
-		grep -q '"format": 1' /var/lib/sprinkler/programs/versions.json
+	grep '"format": 1' /var/lib/sprinkler/state.json && head -1 /var/lib/sprinkler/history.jsonl | grep -x '{"format":1}' &&
+		ctl program show garden | sed 's/for: 9m/for: 8m/' >"$work/garden.yaml" && ctl program apply -f "$work/garden.yaml" >/dev/null &&
+		grep '"format": 1' /var/lib/sprinkler/programs/versions.json && ctl program history | grep -c 'put garden' | grep -qx 2
 }
-check "the state brought forward to this release's formats" formats
+check "brought forward to this release's formats: the state and history at the start, the versions with the next change" formats
 check "the files the agent rewrites are its own after the upgrade" agents_files
 user_add_upgraded() { ctl user add helper --role operator <"$work/ha-pw" >/dev/null && ctl user list | grep -q neighbour; }
 check "user add on the upgraded install" user_add_upgraded
