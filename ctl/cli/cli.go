@@ -100,6 +100,10 @@ type app struct {
 	// send carries a request to the agent and returns its reply's data; nil: over MQTT. Tests
 	// of the commands set it, to run them without a network.
 	send func(ctx context.Context, cmd string, args any) (json.RawMessage, error)
+	// conn is the run's one connection, made at its first request, and target the agent
+	// its requests go to.
+	conn   *client.Client
+	target topics.Agent
 }
 
 // Command is ctl's command tree as a user's environment env would make it, for what documents
@@ -114,6 +118,7 @@ func Command(env Env) *cobra.Command {
 // terminal on stdin, it opens the interactive shell; stdin may be nil.
 func Run(ctx context.Context, args []string, env Env, stdin io.ReadCloser, stdout, stderr io.Writer) error {
 	a := &app{out: stdout, errOut: stderr, stdin: stdin}
+	defer a.hangUp()
 	root := a.rootCommand(env)
 	root.RunE = func(cmd *cobra.Command, rest []string) error {
 		if len(rest) > 0 {
@@ -300,16 +305,27 @@ func (a *app) request(ctx context.Context, cmd string, args any) (json.RawMessag
 	if a.send != nil {
 		return a.send(ctx, cmd, args)
 	}
-	c, err := a.dial(ctx)
-	if err != nil {
-		return nil, err
+	if a.conn == nil {
+		c, err := a.dial(ctx)
+		if err != nil {
+			return nil, err
+		}
+		agent, err := a.chooseAgent(ctx, c)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		a.conn, a.target = c, agent
 	}
-	defer c.Close()
-	agent, err := a.chooseAgent(ctx, c)
-	if err != nil {
-		return nil, err
+	return a.conn.Request(ctx, a.target, cmd, args)
+}
+
+// hangUp closes the run's connection, if it made one.
+func (a *app) hangUp() {
+	if a.conn != nil {
+		a.conn.Close()
+		a.conn = nil
 	}
-	return c.Request(ctx, agent, cmd, args)
 }
 
 // chooseAgent returns --agent, or the only agent online.

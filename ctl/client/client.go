@@ -12,10 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.mqtt.golang/packets"
@@ -54,6 +54,9 @@ type Client struct {
 	id     string
 	prefix string
 	lost   chan error
+	// online are the agents Agents found online; their status stays subscribed, so a request
+	// to one of them needs no second look at it.
+	online map[string]bool
 
 	mu      sync.Mutex
 	inbox   []paho.Message // in arrival order; paho's router never waits for the caller
@@ -126,17 +129,28 @@ func (c *Client) Close() { c.c.Disconnect(100) }
 // ID is the client id this connection uses.
 func (c *Client) ID() string { return c.id }
 
-var notIDChars = regexp.MustCompile(`[^A-Za-z0-9-]+`)
-
+// newClientID is ctl-<host>-<pid>-<random>, the host name's runs of characters other than
+// letters, digits and '-' each made one '-'.
 func newClientID() string {
-	host, _ := os.Hostname()
-	host = notIDChars.ReplaceAllString(host, "-")
-	if len(host) > 20 {
-		host = host[:20]
+	name, _ := os.Hostname()
+	var host strings.Builder
+	other := false
+	for _, r := range name {
+		if r == '-' || r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+			host.WriteRune(r)
+			other = false
+		} else if !other {
+			host.WriteByte('-')
+			other = true
+		}
+	}
+	h := host.String()
+	if len(h) > 20 {
+		h = h[:20]
 	}
 	b := make([]byte, 4)
 	_, _ = rand.Read(b)
-	return fmt.Sprintf("%s%s-%d-%s", topics.ClientPrefixCtl, host, os.Getpid(), hex.EncodeToString(b))
+	return fmt.Sprintf("%s%s-%d-%s", topics.ClientPrefixCtl, h, os.Getpid(), hex.EncodeToString(b))
 }
 
 func wait(ctx context.Context, t paho.Token) error {
@@ -240,26 +254,35 @@ func (c *Client) Agents(ctx context.Context) ([]Presence, error) {
 		}
 	}
 	out := make([]Presence, 0, len(order))
+	c.online = map[string]bool{}
 	for _, id := range order {
 		if p := byID[id]; p.Status != "" {
 			out = append(out, *p)
+			c.online[id] = p.Status == topics.Online
 		}
 	}
 	return out, nil
 }
 
 // Request sends cmd with args (nil for none) to agent and returns its reply. It first reads
-// the agent's retained status and fails fast with ErrOffline or ErrUnknownAgent. The reply
+// the agent's retained status, unless Agents just found it online, and fails fast with
+// ErrOffline or ErrUnknownAgent. The reply
 // comes on the client's private reply topic, and the request is valid only until ctx's
 // deadline (ts and ttl_s), so an agent never carries it out after the caller gave up. An
 // error reply is returned as a *topics.Error.
 func (c *Client) Request(ctx context.Context, agent topics.Agent, cmd string, args any) (json.RawMessage, error) {
 	respTopic := agent.Reply(cmd, c.id)
-	if err := c.subscribe(ctx, agent.Status(), respTopic); err != nil {
-		return nil, err
-	}
-	if err := c.awaitOnline(ctx, agent); err != nil {
-		return nil, err
+	if c.online[agent.ID()] {
+		if err := c.subscribe(ctx, respTopic); err != nil {
+			return nil, err
+		}
+	} else {
+		if err := c.subscribe(ctx, agent.Status(), respTopic); err != nil {
+			return nil, err
+		}
+		if err := c.awaitOnline(ctx, agent); err != nil {
+			return nil, err
+		}
 	}
 	id := newRequestID()
 	body := map[string]any{}
