@@ -9,7 +9,6 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"syscall"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -243,21 +242,20 @@ func changed(cmd string, file []User, i int, a topics.UserArgs) ([]User, User, e
 	return out, u, nil
 }
 
-// writeUsersFile replaces the users file, keeping its mode (never readable by others) and
-// group; a new one is 0600.
+// writeUsersFile replaces the users file, keeping its mode and owners (statefile.ReplaceLike)
+// but any access by others; a new one is 0600.
 func writeUsersFile(path string, users []User) error {
 	data, err := EncodeUsers(users)
 	if err != nil {
 		return err
 	}
-	mode, gid := os.FileMode(0o600), -1
-	if info, err := os.Stat(path); err == nil {
-		mode = info.Mode().Perm() &^ 0o007
-		if st, ok := info.Sys().(*syscall.Stat_t); ok {
-			gid = int(st.Gid)
-		}
+	if err := statefile.ReplaceLike(path, data, 0o600); err != nil {
+		return err
 	}
-	return statefile.ReplacePerm(path, data, mode, gid)
+	if info, err := os.Stat(path); err == nil && info.Mode().Perm()&0o007 != 0 {
+		return os.Chmod(path, info.Mode().Perm()&^0o007)
+	}
+	return nil
 }
 
 // endSessions disconnects the clients logged in as user, but asker's, and reports how many.
