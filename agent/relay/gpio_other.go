@@ -6,3 +6,7 @@ package relay
 func FindChip(string) (string, error) { return "", ErrUnsupported }
 
 func openGPIO(Config) (Bank, error) { return nil, ErrUnsupported }
+
+func openShiftRegister(Config, BankSpec) (Bank, error) { return nil, ErrUnsupported }
+
+func openExpander(BankSpec) (Bank, error) { return nil, ErrUnsupported }

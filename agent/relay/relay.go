@@ -1,6 +1,7 @@
-// Package relay drives the relay board: one relay per zone, closed (valve on, water flows) or
-// open (valve off). Two drivers exist: gpio, the Linux GPIO character device through
-// go-gpiocdev, and sim, an in-memory bank for machines without a GPIO chip.
+// Package relay drives the relays: one per zone, closed (valve on, water flows) or open (valve
+// off). Two drivers exist: gpio, the Linux GPIO character device through go-gpiocdev, with the
+// banks beside the Pi's own lines (a shift-register chain on GPIO lines, I2C expanders on
+// i2c-dev), and sim, an in-memory bank for machines without a GPIO chip.
 package relay
 
 import (
@@ -31,12 +32,17 @@ type Config struct {
 	Driver    string // DriverAuto, DriverGPIO or DriverSim
 	Chip      string // a chip name such as "gpiochip0", or "auto": the SoC's pin controller
 	ActiveLow bool   // the board closes a relay when its line is driven low
-	Lines     []int  // the line offset (BCM GPIO number) of each zone's relay
+	Lines     []int  // the line offset (BCM GPIO number) of each zone's relay on the Pi's lines
+	// Banks are the banks beside the Pi's lines, and Outputs where each zone's relay is (nil:
+	// every zone on its line).
+	Banks   []BankSpec
+	Outputs []Output
 }
 
-// Open opens the bank cfg describes with every relay off, and names the driver it chose. The
-// auto driver simulates the relays only where no GPIO chip exists at all: a chip that exists
-// but cannot be used is an error, never a silent fall-back.
+// Open opens the banks cfg describes with every relay off, and names the driver it chose. The
+// auto driver simulates the relays only where no GPIO chip exists at all (a PC, whose I2C buses
+// are the mainboard's and never written): a chip that exists but cannot be used is an error,
+// never a silent fall-back.
 func Open(cfg Config, log *slog.Logger) (Bank, string, error) {
 	driver := cfg.Driver
 	if driver == DriverAuto {
@@ -56,7 +62,7 @@ func Open(cfg Config, log *slog.Logger) (Bank, string, error) {
 	case DriverSim:
 		return NewSim(len(cfg.Lines)), DriverSim, nil
 	case DriverGPIO:
-		b, err := openGPIO(cfg)
+		b, err := openBanks(cfg)
 		if err != nil {
 			return nil, "", err
 		}
