@@ -46,8 +46,9 @@ func (e *Edit) parse() error {
 	return nil
 }
 
-// Set gives key the value v (a string, number or bool), written as YAML writes it. A key or
-// section the document lacks is added: a key as the first of its section, a section at the end.
+// Set gives key the value v (a string, number or bool, or a flow-style *yaml.Node such as a
+// list of maps on one line), written as YAML writes it. A key or section the document lacks is
+// added: a key as the first of its section, a section at the end.
 func (e *Edit) Set(key string, v any) error {
 	text, err := scalarText(v)
 	if err != nil {
@@ -78,10 +79,14 @@ func (e *Edit) Set(key string, v any) error {
 				return fmt.Errorf("%s: a section written on one line cannot take a new key", section)
 			}
 			e.lines = append(e.lines[:sk.Line], append([]string{indent + name + ": " + text + "\n"}, e.lines[sk.Line:]...)...)
-		case val.Kind != yaml.ScalarNode:
-			return fmt.Errorf("%s: not a single value", key)
-		default:
+		case val.Kind == yaml.ScalarNode:
 			e.replaceScalar(val, text)
+		case val.Style == yaml.FlowStyle && flowEnd(e.lines[val.Line-1], val.Column-1) > 0:
+			line := strings.TrimSuffix(e.lines[val.Line-1], "\n")
+			end := flowEnd(line, val.Column-1)
+			e.lines[val.Line-1] = line[:val.Column-1] + text + line[end:] + "\n"
+		default:
+			return fmt.Errorf("%s: not a single value, nor a list or map written on one line", key)
 		}
 	}
 	return e.parse()
@@ -99,6 +104,34 @@ func (e *Edit) replaceScalar(n *yaml.Node, text string) {
 		rest = strings.Repeat(" ", max(gap, 1)) + trimmed
 	}
 	e.lines[n.Line-1] = line[:start] + text + rest + "\n"
+}
+
+// flowEnd is where the flow collection that starts at line[start] ends, after its closing
+// bracket; 0 when it does not end on this line.
+func flowEnd(line string, start int) int {
+	depth := 0
+	var quote byte
+	for i := start; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case quote != 0:
+			if c == '\\' && quote == '"' {
+				i++
+			} else if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '[' || c == '{':
+			depth++
+		case c == ']' || c == '}':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return 0
 }
 
 // scalarEnd is where the scalar token that starts at line[start] ends: after its closing

@@ -121,3 +121,37 @@ func TestEditItems(t *testing.T) {
 		t.Errorf("%d items, want 2", n)
 	}
 }
+
+// TestEditFlowValue: a list written on one line is added as a key, and replaced in place with
+// its comment kept; a list over several lines is refused.
+func TestEditFlowValue(t *testing.T) {
+	e, err := NewEdit([]byte("relays:\n  chip: auto\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := func(names ...string) *yaml.Node {
+		n := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		for _, name := range names {
+			n.Content = append(n.Content, &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle,
+				Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "name"}, {Kind: yaml.ScalarNode, Value: name}}})
+		}
+		return n
+	}
+	if err := e.Set("relays.banks", list("ospi")); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(e.Bytes()); got != "relays:\n  banks: [{name: ospi}]\n  chip: auto\n" {
+		t.Errorf("added: %q", got)
+	}
+	e, _ = NewEdit([]byte("relays:\n  banks: [{name: \"a]\"}]   # the HAT\n  chip: auto\n"))
+	if err := e.Set("relays.banks", list("hat", "ospi")); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(e.Bytes()); got != "relays:\n  banks: [{name: hat}, {name: ospi}]   # the HAT\n  chip: auto\n" {
+		t.Errorf("replaced: %q", got)
+	}
+	e, _ = NewEdit([]byte("relays:\n  banks:\n    - {name: a}\n"))
+	if err := e.Set("relays.banks", list("b")); err == nil {
+		t.Error("a list over several lines was replaced")
+	}
+}

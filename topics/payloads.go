@@ -12,8 +12,10 @@ type ZoneStatus struct {
 	Since  *Time  `json:"since,omitempty"`   // when it took this state
 	EndsAt *Time  `json:"ends_at,omitempty"` // when an open zone closes by itself
 	Source string `json:"source,omitempty"`  // who changed it last (see the Source* constants)
-	Line   int    `json:"line"`              // BCM GPIO line of its relay
+	Line   int    `json:"line"`              // BCM GPIO line of its relay, when it has no bank
 	Pin    int    `json:"pin,omitempty"`     // header pin of that line, when it is on the 40-pin header
+	Bank   string `json:"bank,omitempty"`    // the relay bank its relay is on (relays.banks); "": the Pi's line
+	Output int    `json:"output,omitempty"`  // that bank's output, from 1
 	Queued bool   `json:"queued,omitempty"`  // a run waits for a free slot of the power budget
 	Group  string `json:"group,omitempty"`   // its sequential group: one zone of a group runs at a time
 	Master bool   `json:"master,omitempty"`  // the master valve or pump: it follows the other zones
@@ -91,6 +93,8 @@ type ZoneInfo struct {
 	Name             string  `json:"name"`
 	Line             int     `json:"line"`
 	Pin              int     `json:"pin,omitempty"`
+	Bank             string  `json:"bank,omitempty"`
+	Output           int     `json:"output,omitempty"`
 	DefaultDurationS float64 `json:"default_duration_s"`
 	MaxDurationS     float64 `json:"max_duration_s"`
 }

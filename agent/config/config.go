@@ -4,11 +4,13 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
 
 	"sprinkler/agent/balance"
+	"sprinkler/agent/relay"
 	"sprinkler/agent/schedule"
 	"sprinkler/agent/valves"
 	"sprinkler/broker/server"
@@ -176,6 +178,41 @@ type Relays struct {
 	Driver    string `mapstructure:"driver"`     // auto, gpio or sim
 	Chip      string `mapstructure:"chip"`       // auto or a chip name such as gpiochip0
 	ActiveLow bool   `mapstructure:"active_low"` // relays close when their line is low
+	// Banks are relay banks beside the Pi's own lines; a zone names its bank and output.
+	Banks []Bank `mapstructure:"banks"`
+}
+
+// Bank is one entry of relays.banks: a shift-register chain (relay.KindShiftRegister) on GPIO
+// lines of relays.chip, or an I2C expander (relay.KindMCP23017, relay.KindPCF8574).
+type Bank struct {
+	Name string `mapstructure:"name"`
+	Kind string `mapstructure:"kind"`
+	// A shift register's lines (BCM numbers; each defaults to the OpenSprinkler Pi's) and its
+	// boards, eight outputs each.
+	Data   *int `mapstructure:"data"`
+	Clock  *int `mapstructure:"clock"`
+	Latch  *int `mapstructure:"latch"`
+	Enable *int `mapstructure:"enable"`
+	Boards int  `mapstructure:"boards"`
+	// An expander's bus (/dev/i2c-1) and 7-bit address (0x20).
+	Bus     string `mapstructure:"bus"`
+	Address int    `mapstructure:"address"`
+	// ActiveLow: an output closes its relay when low.
+	ActiveLow bool `mapstructure:"active_low"`
+}
+
+// Spec is the bank as the relay package opens it, the OpenSprinkler Pi's lines where none is
+// given and one board by default.
+func (b Bank) Spec() relay.BankSpec {
+	line := func(v *int, def int) int {
+		if v == nil {
+			return def
+		}
+		return *v
+	}
+	return relay.BankSpec{Name: b.Name, Kind: b.Kind, Data: line(b.Data, relay.OSPiData), Clock: line(b.Clock, relay.OSPiClock),
+		Latch: line(b.Latch, relay.OSPiLatch), Enable: line(b.Enable, relay.OSPiEnable), Boards: max(b.Boards, 1),
+		Bus: b.Bus, Address: b.Address, ActiveLow: b.ActiveLow}
 }
 
 // Safety is the safety.* section: the rules every relay change obeys.
@@ -282,9 +319,13 @@ type System struct {
 
 // Zone is one entry of the zones list.
 type Zone struct {
-	ID              int           `mapstructure:"id"`
-	Name            string        `mapstructure:"name"`
-	Line            int           `mapstructure:"line"`
+	ID   int    `mapstructure:"id"`
+	Name string `mapstructure:"name"`
+	Line int    `mapstructure:"line"` // its relay's GPIO line, when it has no bank
+	// Bank names the relays.banks entry its relay is on, and Output which of its outputs
+	// (from 1); no bank: the Pi's line Line.
+	Bank            string        `mapstructure:"bank"`
+	Output          int           `mapstructure:"output"`
 	DefaultDuration time.Duration `mapstructure:"default_duration"`
 	MaxDuration     time.Duration `mapstructure:"max_duration"`
 	// IgnoreSensors names sensors that do not hold this zone back (a zone under a roof).
@@ -424,8 +465,8 @@ func (c Config) ValveLimits() valves.Limits {
 func (c Config) ValveZones() []valves.Zone {
 	zones := make([]valves.Zone, len(c.Zones))
 	for i, z := range c.Zones {
-		zones[i] = valves.Zone{ID: z.ID, Name: z.Name, Line: z.Line, DefaultDuration: z.DefaultDuration, MaxDuration: z.MaxDuration, Group: z.Group,
-			Disabled: !z.On()}
+		zones[i] = valves.Zone{ID: z.ID, Name: z.Name, Line: z.Line, Bank: z.Bank, Output: z.Output, DefaultDuration: z.DefaultDuration,
+			MaxDuration: z.MaxDuration, Group: z.Group, Disabled: !z.On()}
 	}
 	return zones
 }
@@ -438,11 +479,45 @@ func (c Config) Location() (*time.Location, error) {
 	return time.LoadLocation(c.Agent.Timezone)
 }
 
-// RelayLines returns the relay line of each zone, in zone order.
-func (c Config) RelayLines() []int {
-	lines := make([]int, len(c.Zones))
+// RelayConfig is the relays as the relay package opens them, the zones in order.
+func (c Config) RelayConfig() relay.Config {
+	r := relay.Config{Driver: c.Relays.Driver, Chip: c.Relays.Chip, ActiveLow: c.Relays.ActiveLow, Lines: make([]int, len(c.Zones))}
 	for i, z := range c.Zones {
-		lines[i] = z.Line
+		r.Lines[i] = z.Line
+	}
+	if len(c.Relays.Banks) == 0 {
+		return r
+	}
+	for _, b := range c.Relays.Banks {
+		r.Banks = append(r.Banks, b.Spec())
+	}
+	for _, z := range c.Zones {
+		o := relay.Output{}
+		if z.Bank != "" {
+			o = relay.Output{Bank: z.Bank, Index: z.Output - 1}
+		}
+		r.Outputs = append(r.Outputs, o)
+	}
+	return r
+}
+
+// gpioLines names what uses each GPIO line of relays.chip: the zones without a bank and the
+// shift registers' lines.
+func (c Config) gpioLines() map[int]string {
+	lines := map[int]string{}
+	for _, z := range c.Zones {
+		if z.Bank == "" {
+			lines[z.Line] = fmt.Sprintf("zone %d", z.ID)
+		}
+	}
+	for _, b := range c.Relays.Banks {
+		if b.Kind != relay.KindShiftRegister {
+			continue
+		}
+		s := b.Spec()
+		for name, l := range map[string]int{"data": s.Data, "clock": s.Clock, "latch": s.Latch, "enable": s.Enable} {
+			lines[l] = fmt.Sprintf("bank %s (%s)", b.Name, name)
+		}
 	}
 	return lines
 }

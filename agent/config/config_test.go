@@ -3,11 +3,13 @@ package config_test
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"sprinkler/agent/config"
+	"sprinkler/agent/relay"
 	"sprinkler/broker/server"
 )
 
@@ -106,6 +108,17 @@ func TestBadConfigsNameFileLineAndKey(t *testing.T) {
 		{"master in a group", "safety:\n  master_zone: 1\nzones:\n  - {id: 1, line: 5, group: lawn}\n  - {id: 2, line: 6}\n", []string{"zones[id 1].group", "master valve"}},
 		{"bad yaml", "zones:\n  - id: 1\n   line: 5\n", []string{":3:", "expected", "line: 5"}},
 		{"two errors", "agent:\n  id: X\nlog:\n  level: loud\n", []string{"agent.id", "log.level"}},
+		{"bank zone without an output", "relays:\n  banks:\n    - {name: ospi, kind: shift_register}\nzones:\n  - {id: 1, bank: ospi}\n",
+			[]string{":5:", "zones[id 1].output", "outputs 1 to 8"}},
+		{"unknown bank", "zones:\n  - {id: 1, bank: hat, output: 1}\n", []string{":2:", "zones[id 1].bank", `"hat" is not one of relays.banks`}},
+		{"output without a bank", "zones:\n  - {id: 1, line: 5, output: 3}\n", []string{"zones[id 1].output", "name the bank"}},
+		{"one output twice", "relays:\n  banks:\n    - {name: hat, kind: mcp23017, bus: /dev/i2c-1, address: 0x20}\nzones:\n  - {id: 1, bank: hat, output: 16}\n  - {id: 2, bank: hat, output: 16}\n",
+			[]string{":6:", "zones[id 2].output", "16 of bank hat is also zone 1's"}},
+		{"shift register on a zone's line", "relays:\n  banks:\n    - {name: ospi, kind: shift_register, latch: 5}\nzones:\n  - {id: 1, line: 5}\n  - {id: 2, bank: ospi, output: 1}\n",
+			[]string{":3:", "relays.banks[ospi].latch", "5 is also the line of zone 1"}},
+		{"bad banks", "relays:\n  banks:\n    - {name: OSPi, kind: shift_register, boards: 9, data: 99}\n    - {name: hat, kind: mcp23017, bus: i2c-1, address: 0x80}\n    - {name: x, kind: ads1115}\n",
+			[]string{"relays.banks[entry 1].name", "relays.banks[entry 1].boards", "relays.banks[entry 1].data", "relays.banks[hat].bus", "relays.banks[hat].address", "relays.banks[x].kind"}},
+		{"sensor on a shift register's line", "relays:\n  banks:\n    - {name: ospi, kind: shift_register}\nsensors:\n  - {name: rain, line: 27}\n", []string{"sensors[rain].line", "bank ospi (data)"}},
 		{"sensor on a relay line", "zones:\n  - {id: 1, line: 5}\nsensors:\n  - {name: rain, line: 5}\n", []string{"sensors[rain].line", "zone 1"}},
 		{"bad sensor", "sensors:\n  - {name: Rain, line: 17, active: wet, pull: sideways, on_delay: 48h}\n", []string{"sensors[entry 1].name", "sensors[entry 1].active", "sensors[entry 1].pull", "sensors[entry 1].on_delay"}},
 		{"ignoring no sensor", "zones:\n  - {id: 1, line: 5, ignore_sensors: [rain]}\n", []string{"zones[id 1].ignore_sensors[0]", "not a sensor"}},
@@ -196,5 +209,32 @@ func TestEmptyVariablesAndTypos(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "agent.yaml")
 	if _, warnings, err := config.LoadWarn(missing, false); err != nil || len(warnings) == 0 || !strings.Contains(warnings[0], missing) {
 		t.Errorf("a missing file: %q, %v", warnings, err)
+	}
+}
+
+// TestMixedBanks: zones on the Pi's lines, an OpenSprinkler Pi's shift registers (its lines by
+// default) and an I2C HAT load into one relay configuration, in zone order.
+func TestMixedBanks(t *testing.T) {
+	t.Setenv("SPRINKLER_STATE_DIR", t.TempDir())
+	path := filepath.Join(t.TempDir(), "agent.yaml")
+	body := "relays:\n  banks:\n    - {name: ospi, kind: shift_register, boards: 2}\n" +
+		"    - {name: hat, kind: mcp23017, bus: /dev/i2c-1, address: 0x21, active_low: true}\n" +
+		"zones:\n  - {id: 1, line: 5}\n  - {id: 2, bank: ospi, output: 16}\n  - {id: 3, bank: hat, output: 9}\n"
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(path, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.RelayConfig()
+	want := []relay.Output{{}, {Bank: "ospi", Index: 15}, {Bank: "hat", Index: 8}}
+	if !slices.Equal(r.Outputs, want) || r.Lines[0] != 5 {
+		t.Errorf("outputs %+v, lines %v", r.Outputs, r.Lines)
+	}
+	ospi, hat := r.Banks[0], r.Banks[1]
+	if ospi.Data != 27 || ospi.Clock != 4 || ospi.Latch != 22 || ospi.Enable != 17 || ospi.Outputs() != 16 ||
+		hat.Address != 0x21 || !hat.ActiveLow || hat.Outputs() != 16 {
+		t.Errorf("banks %+v", r.Banks)
 	}
 }

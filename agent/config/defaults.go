@@ -37,7 +37,7 @@ func Default() Config {
 	return Config{
 		Broker: server.DefaultConfig(),
 		MQTT:   MQTT{URL: "tcp://127.0.0.1:1883", Prefix: topics.DefaultPrefix, Keepalive: 15 * time.Second},
-		Relays: Relays{Driver: relay.DriverAuto, Chip: "auto", ActiveLow: true},
+		Relays: Relays{Driver: relay.DriverAuto, Chip: "auto", ActiveLow: true, Banks: []Bank{}},
 		Safety: Safety{MaxOpen: 2, Overflow: topics.OverflowQueue, Stagger: 500 * time.Millisecond,
 			MasterLead: 2 * time.Second, MasterLag: 5 * time.Second, Watchdog: time.Second},
 		Schedule:      Schedule{Resume: true, MinRun: time.Minute},

@@ -7,7 +7,9 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"sprinkler/agent/balance"
@@ -96,6 +98,7 @@ func (c Config) Validate() error {
 	if c.Site.Longitude < -180 || c.Site.Longitude > 180 || math.IsNaN(c.Site.Longitude) {
 		add("site.longitude", "%v: want -180 (west) to 180 (east) degrees", c.Site.Longitude)
 	}
+	errs = append(errs, c.validateBanks()...)
 	errs = append(errs, c.validateZones()...)
 	errs = append(errs, c.validateSensors()...)
 	errs = append(errs, c.validateWeather()...)
@@ -104,10 +107,7 @@ func (c Config) Validate() error {
 
 func (c Config) validateSensors() []error {
 	var errs []error
-	names, lines := map[string]bool{}, map[int]string{}
-	for _, z := range c.Zones {
-		lines[z.Line] = fmt.Sprintf("zone %d", z.ID)
-	}
+	names, lines := map[string]bool{}, c.gpioLines()
 	for i, s := range c.Sensors {
 		key, name := fmt.Sprintf("sensors[%d]", i), ""
 		if topics.ValidAgentID(s.Name) == nil && slices.IndexFunc(c.Sensors, func(o Sensor) bool { return o.Name == s.Name }) == i {
@@ -189,7 +189,11 @@ func (c Config) validateZones() []error {
 	if len(c.Zones) == 0 {
 		return []error{configs.Errorf("zones", "no zones; list at least one")}
 	}
-	ids, lines := map[int]int{}, map[int]int{}
+	ids, lines, outputs := map[int]int{}, map[int]int{}, map[relay.Output]int{}
+	banks := map[string]relay.BankSpec{}
+	for _, b := range c.Relays.Banks {
+		banks[b.Name] = b.Spec()
+	}
 	for i, z := range c.Zones {
 		key, name := fmt.Sprintf("zones[%d]", i), c.zoneName(i)
 		add := func(field, format string, args ...any) {
@@ -201,12 +205,27 @@ func (c Config) validateZones() []error {
 			add("id", "%d is also the id of zones[entry %d]", z.ID, j+1)
 		}
 		ids[z.ID] = i
-		if z.Line < 0 || z.Line > MaxLine {
+		switch b, ok := banks[z.Bank]; {
+		case z.Bank == "" && z.Output != 0:
+			add("output", "%d: an output is a bank's; name the bank (relays.banks), or give the zone its GPIO line", z.Output)
+		case z.Bank == "" && (z.Line < 0 || z.Line > MaxLine):
 			add("line", "%d is not a GPIO line (0 to %d)", z.Line, MaxLine)
-		} else if j, dup := lines[z.Line]; dup {
-			add("line", "%d is also the line of zone %d", z.Line, c.Zones[j].ID)
+		case z.Bank == "":
+			if j, dup := lines[z.Line]; dup {
+				add("line", "%d is also the line of zone %d", z.Line, c.Zones[j].ID)
+			}
+			lines[z.Line] = i
+		case !ok:
+			add("bank", "%q is not one of relays.banks", z.Bank)
+		case z.Output < 1 || z.Output > b.Outputs():
+			add("output", "%d: bank %s (%s) has outputs 1 to %d", z.Output, z.Bank, b.Kind, b.Outputs())
+		default:
+			o := relay.Output{Bank: z.Bank, Index: z.Output}
+			if j, dup := outputs[o]; dup {
+				add("output", "%d of bank %s is also zone %d's", z.Output, z.Bank, c.Zones[j].ID)
+			}
+			outputs[o] = i
 		}
-		lines[z.Line] = i
 		if z.Name != "" {
 			if err := names.Check(z.Name); err != nil {
 				add("name", "%v", err)
@@ -303,3 +322,73 @@ func (c Config) validateSafety() []error {
 	}
 	return errs
 }
+
+// validateBanks checks relays.banks: each named once, of a known kind, a shift register on lines
+// of its own (apart from the zones' and from each other's), an expander on an I2C bus's device
+// file at a 7-bit address no other bank has.
+func (c Config) validateBanks() []error {
+	var errs []error
+	names, at := map[string]bool{}, map[string]string{}
+	zoneLines := map[int]int{}
+	for _, z := range c.Zones {
+		if z.Bank == "" {
+			zoneLines[z.Line] = z.ID
+		}
+	}
+	used := map[int]string{}
+	for i, b := range c.Relays.Banks {
+		key, name := fmt.Sprintf("relays.banks[%d]", i), ""
+		if topics.ValidAgentID(b.Name) == nil && !names[b.Name] {
+			name = "relays.banks[" + b.Name + "]"
+		}
+		add := func(field, format string, args ...any) {
+			errs = append(errs, configs.EntryErrorf(key, name, field, format, args...))
+		}
+		switch {
+		case topics.ValidAgentID(b.Name) != nil:
+			add("name", "%q: want 1-23 characters of a-z, 0-9 and '-'", b.Name)
+		case names[b.Name]:
+			add("name", "%q is used twice", b.Name)
+		}
+		names[b.Name] = true
+		s := b.Spec()
+		switch b.Kind {
+		case relay.KindShiftRegister:
+			if b.Boards < 0 || b.Boards > 8 {
+				add("boards", "%d: want 1 to 8 boards of 8 outputs", b.Boards)
+			}
+			for _, l := range []struct {
+				field string
+				v     int
+			}{{"data", s.Data}, {"clock", s.Clock}, {"latch", s.Latch}, {"enable", s.Enable}} {
+				switch other, dup := used[l.v]; {
+				case l.v < 0 || l.v > MaxLine:
+					add(l.field, "%d is not a GPIO line (0 to %d)", l.v, MaxLine)
+				case dup:
+					add(l.field, "%d is also the line of %s", l.v, other)
+				default:
+					if id, ok := zoneLines[l.v]; ok {
+						add(l.field, "%d is also the line of zone %d", l.v, id)
+					}
+				}
+				used[l.v] = fmt.Sprintf("bank %s (%s)", b.Name, l.field)
+			}
+		case relay.KindMCP23017, relay.KindPCF8574:
+			if !i2cBus.MatchString(b.Bus) {
+				add("bus", "%q: want an I2C bus's device file, such as /dev/i2c-1", b.Bus)
+			}
+			if b.Address < 0x03 || b.Address > 0x77 {
+				add("address", "%#x: want a 7-bit address from 0x03 to 0x77 (an MCP23017 or a PCF8574 is at 0x20 to 0x27, a PCF8574A at 0x38 to 0x3f)", b.Address)
+			} else if other, dup := at[fmt.Sprint(b.Bus, b.Address)]; dup {
+				add("address", "%#x on %s is also bank %s's", b.Address, b.Bus, other)
+			}
+			at[fmt.Sprint(b.Bus, b.Address)] = b.Name
+		default:
+			add("kind", "%q: want one of %s", b.Kind, strings.Join(relay.Kinds, ", "))
+		}
+	}
+	return errs
+}
+
+// i2cBus is an I2C bus's device file.
+var i2cBus = regexp.MustCompile(`^/dev/i2c-[0-9]{1,3}$`)

@@ -174,17 +174,14 @@ func (d *Daemon) openRelays() (relay.Bank, string, error) {
 	if d.opts.Relays != nil {
 		return d.opts.Relays, "injected", nil
 	}
-	return relay.Open(relay.Config{
-		Driver: d.cfg.Relays.Driver, Chip: d.cfg.Relays.Chip, ActiveLow: d.cfg.Relays.ActiveLow,
-		Lines: d.cfg.RelayLines(),
-	}, d.log.With("component", "relays"))
+	return relay.Open(d.cfg.RelayConfig(), d.log.With("component", "relays"))
 }
 
 func (d *Daemon) info(v *valves.Controller, driver string, started time.Time) topics.Info {
 	info := topics.Info{Agent: d.cfg.Agent.ID, Version: version.Version, StartedAt: topics.Time{Time: started}, Relays: driver}
 	for _, z := range v.Zones() {
 		info.Zones = append(info.Zones, topics.ZoneInfo{
-			Zone: z.ID, Name: z.Name, Line: z.Line, Pin: relay.HeaderPin(z.Line),
+			Zone: z.ID, Name: z.Name, Line: z.Line, Pin: z.Pin(), Bank: z.Bank, Output: z.Output,
 			DefaultDurationS: z.DefaultDuration.Seconds(), MaxDurationS: z.MaxDuration.Seconds(),
 		})
 	}

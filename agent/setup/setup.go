@@ -23,6 +23,7 @@ import (
 
 	"sprinkler/agent/config"
 	"sprinkler/agent/names"
+	"sprinkler/agent/relay"
 	"sprinkler/broker/server"
 	"sprinkler/configs"
 	"sprinkler/configs/secrets"
@@ -35,11 +36,13 @@ const ServiceUser = "sprinkler"
 // PackageConfig is the configuration file the package installs and its unit reads.
 const PackageConfig = "/etc/sprinkler/agent.yaml"
 
-// zone is one zone's answers.
+// zone is one zone's answers: a line on the Pi, or a bank's output.
 type zone struct {
-	ID   int
-	Name string
-	Line int
+	ID     int
+	Name   string
+	Line   int
+	Bank   string
+	Output int
 }
 
 // answers are what init asks; the defaults come from the file, the flags override them.
@@ -54,6 +57,7 @@ type answers struct {
 	Longitude     float64
 	Timezone      string // IANA name; "" the machine's
 	ActiveLow     bool   // the relay board closes a relay on a low line
+	Board         board  // what switches the valves
 	Program       firstProgram
 }
 
@@ -149,6 +153,18 @@ func parseFlags(args []string, stdout io.Writer) (*options, bool, error) {
 		o.flags.Timezone = v
 		return checkZone(v)
 	})
+	fs.Func("board", "what switches the valves: "+strings.Join(boards, ", ")+"; keep: as the file has it", func(v string) error {
+		o.flags.Board.Kind = v
+		return checkBoard(v)
+	})
+	fs.Func("i2c-bus", "an I2C relay HAT's bus (with --board mcp23017 or pcf8574; default /dev/i2c-1)", func(v string) error {
+		o.flags.Board.Bus = v
+		return checkBus(v)
+	})
+	fs.Func("i2c-address", "an I2C relay HAT's address (default 0x20)", func(v string) (err error) {
+		o.flags.Board.Address, err = parseAddress(v)
+		return err
+	})
 	fs.BoolVar(&o.flags.ActiveLow, "active-low", true, "the relay board closes a relay on a low line (most opto-isolated boards); false: on a high one")
 	fs.Func("program", `the first program: "ZONES DAYS HH:MM DURATION" ("1,2 mon,thu 06:00 10m"), none (nothing waters by itself) or keep (the schedule as it is)`,
 		func(v string) (err error) {
@@ -215,12 +231,19 @@ func defaults(cur config.Config, users []server.User) answers {
 	a := answers{ID: cur.Agent.ID, LAN: server.Exposed(cur.Broker.Listen), HomeAssistant: cur.HomeAssistant.Enabled,
 		Latitude: cur.Site.Latitude, Longitude: cur.Site.Longitude, Timezone: cur.Agent.Timezone,
 		Admin: account{Name: "admin", Role: server.RoleAdmin}, HAUser: account{Role: server.RoleHomeAssistant},
-		ActiveLow: cur.Relays.ActiveLow, Program: firstProgram{Keep: !shippedSchedule(cur)}}
+		ActiveLow: cur.Relays.ActiveLow, Program: firstProgram{Keep: !shippedSchedule(cur)}, Board: currentBoard(cur)}
 	if a.Timezone == "" {
 		a.Timezone = systemZone()
 	}
 	for _, z := range cur.Zones {
-		a.Zones = append(a.Zones, zone{ID: z.ID, Name: z.Name, Line: z.Line})
+		a.Zones = append(a.Zones, zone{ID: z.ID, Name: z.Name, Line: z.Line, Bank: z.Bank, Output: z.Output})
+	}
+	if a.Board.onBank() {
+		for _, b := range cur.Relays.Banks {
+			if b.Name == a.Zones[0].Bank {
+				a.ActiveLow = b.ActiveLow
+			}
+		}
 	}
 	for _, acc := range []*account{&a.Admin, &a.HAUser} {
 		if i := slices.IndexFunc(users, func(u server.User) bool { return u.Role == acc.Role }); i >= 0 {
@@ -273,6 +296,20 @@ func (o *options) apply(a *answers, cur config.Config) error {
 	if o.set["timezone"] {
 		a.Timezone = o.flags.Timezone
 	}
+	if o.set["board"] {
+		a.ActiveLow = o.flags.Board.polarity(a.Board.Kind, a.ActiveLow)
+		a.Board.Kind = o.flags.Board.Kind
+	}
+	if o.set["i2c-bus"] {
+		a.Board.Bus = o.flags.Board.Bus
+	}
+	if o.set["i2c-address"] {
+		a.Board.Address = o.flags.Board.Address
+	}
+	if n := len(a.Zones); n > a.Board.outputs() {
+		return fmt.Errorf("init: %d zones, and %s takes %d", n, a.Board.Kind, a.Board.outputs())
+	}
+	a.Zones = a.Board.place(a.Zones)
 	if o.set["active-low"] {
 		a.ActiveLow = o.flags.ActiveLow
 	}
@@ -424,10 +461,13 @@ func ask(p *prompter, a *answers, o *options, password func(*account) error) err
 		count, _ := strconv.Atoi(n)
 		a.Zones = resize(a.Zones, count)
 	}
+	if err := askBoard(p, a, o); err != nil {
+		return err
+	}
 	if err := askZones(p, a, o); err != nil {
 		return err
 	}
-	if !o.set["active-low"] {
+	if !o.set["active-low"] && a.Board.Kind != boardOSPi { // an OpenSprinkler Pi's triacs switch on high
 		s, err := p.ask("Does the relay board close a relay on a LOW line (most opto-isolated boards: y; a board\n"+
 			"that closes on HIGH: n, or every valve opens when the agent means them off)? y/n", yesNo(a.ActiveLow),
 			func(s string) error { _, err := parseYesNo(s); return err })
@@ -544,6 +584,50 @@ func askProgram(p *prompter, a *answers) error {
 }
 
 // askZones asks each zone's name and GPIO line that no flag gave.
+// askBoard asks what switches the valves, and an I2C HAT's bus and address; the zones become
+// its outputs in order (an answer that does not take them all is asked again).
+func askBoard(p *prompter, a *answers, o *options) error {
+	if !o.set["board"] {
+		s, err := p.ask("What switches the valves: gpio (relays on the Pi's lines), opensprinkler (an OpenSprinkler Pi),\n"+
+			"mcp23017 or pcf8574 (an I2C relay HAT)", a.Board.Kind, func(s string) error {
+			if err := checkBoard(s); err != nil {
+				return err
+			}
+			if n := (board{Kind: s}).outputs(); len(a.Zones) > n {
+				return fmt.Errorf("%s takes %d zones, not %d", s, n, len(a.Zones))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		a.ActiveLow = board{Kind: s}.polarity(a.Board.Kind, a.ActiveLow)
+		a.Board.Kind = s
+	}
+	a.Zones = a.Board.place(a.Zones)
+	if a.Board.Kind != relay.KindMCP23017 && a.Board.Kind != relay.KindPCF8574 {
+		return nil
+	}
+	if !o.set["i2c-bus"] {
+		s, err := p.ask("Its I2C bus", a.Board.Bus, checkBus)
+		if err != nil {
+			return err
+		}
+		a.Board.Bus = s
+	}
+	if !o.set["i2c-address"] {
+		s, err := p.ask("Its address (i2cdetect -y 1 lists them)", fmt.Sprintf("0x%02x", a.Board.Address), func(s string) error {
+			_, err := parseAddress(s)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		a.Board.Address, _ = parseAddress(s)
+	}
+	return nil
+}
+
 func askZones(p *prompter, a *answers, o *options) error {
 	var err error
 	for i := range a.Zones {
@@ -553,7 +637,7 @@ func askZones(p *prompter, a *answers, o *options) error {
 				return err
 			}
 		}
-		if _, given := o.lines[z.ID]; !given {
+		if _, given := o.lines[z.ID]; !given && (a.Board.Kind == boardGPIO || a.Board.Kind == boardKeep && z.Bank == "") {
 			s, err := p.ask(fmt.Sprintf("Zone %d GPIO line (BCM)", z.ID), strconv.Itoa(z.Line), func(s string) error {
 				_, err := checkLine(s)
 				return err

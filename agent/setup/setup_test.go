@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"sprinkler/agent/config"
+	"sprinkler/agent/relay"
 	"sprinkler/broker/server"
 	"sprinkler/topics"
 )
@@ -179,7 +180,8 @@ func TestInitAsks(t *testing.T) {
 	}
 	answers := strings.Join([]string{
 		"Bad_Id", "garden", // refused, then taken
-		"3",                              // zones
+		"3",          // zones
+		"relays", "", // the board: refused, then the default (gpio)
 		"Lawn", "", "", "99", "", "", "", // zone 1 name, line; zone 2 name, line (99 refused); zone 3
 		"",           // the relay board: low closes, the default
 		"maybe", "n", // network
@@ -194,6 +196,7 @@ func TestInitAsks(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Agent id (names it in MQTT topics) [", `agent id "Bad_Id": want`, "How many zones (relays) [8]:",
+		"mcp23017 or pcf8574 (an I2C relay HAT) [gpio]:", `"relays": answer gpio, opensprinkler, mcp23017, pcf8574`,
 		"Zone 1 name [Zone 1]:", "Zone 3 GPIO line (BCM) [13]:", `"99" is not a GPIO line`,
 		`"maybe": answer y or n`, `"120" is not a number of degrees from -90 to 90`, "Time zone of the schedule (an IANA name such as Europe/Berlin) [Europe/Vienna]:",
 		`"Mars/Olympus": want an IANA time zone`, `"4": want zones among 1, 2, 3`, `"25:00": want a time as HH:MM`, `"1h30": want a duration`,
@@ -316,5 +319,41 @@ func TestInitWritesAFirstProgram(t *testing.T) {
 	}
 	if !strings.Contains(out, "first program") {
 		t.Errorf("init did not say it wrote the first program:\n%s", out)
+	}
+}
+
+// TestInitBoards: init puts the zones on an OpenSprinkler Pi (the boards they need), on an I2C
+// HAT (its bus, address and polarity), and back on the Pi's lines, each a configuration the
+// agent loads.
+func TestInitBoards(t *testing.T) {
+	path := shipped(t)
+	if out, err := runInit(t, "", "--config", path, "--yes", "--zones", "10", "--board", "opensprinkler"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	c := load(t, path)
+	if len(c.Relays.Banks) != 1 || c.Relays.Banks[0].Kind != relay.KindShiftRegister || c.Relays.Banks[0].Boards != 2 ||
+		c.Zones[9].Bank != "ospi" || c.Zones[9].Output != 10 {
+		t.Errorf("opensprinkler: banks %+v, zone 10 %+v", c.Relays.Banks, c.Zones[9])
+	}
+	if src := readFile(t, path); strings.Contains(src, "line: 5,") {
+		t.Errorf("a zone on the shift register kept its line:\n%s", src)
+	}
+	if out, err := runInit(t, "", "--config", path, "--yes", "--zones", "16", "--board", "mcp23017", "--i2c-address", "0x21"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	c = load(t, path)
+	if b := c.Relays.Banks; len(b) != 1 || b[0].Kind != relay.KindMCP23017 || b[0].Address != 0x21 || b[0].Bus != "/dev/i2c-1" ||
+		!b[0].ActiveLow || c.Zones[15].Bank != "hat" || c.Zones[15].Output != 16 {
+		t.Errorf("mcp23017: banks %+v, zone 16 %+v", b, c.Zones[15])
+	}
+	if out, err := runInit(t, "", "--config", path, "--yes", "--zones", "17"); err == nil || !strings.Contains(err.Error(), "mcp23017 takes 16") {
+		t.Errorf("17 zones on an MCP23017: %v\n%s", err, out)
+	}
+	if out, err := runInit(t, "", "--config", path, "--yes", "--zones", "8", "--board", "gpio"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	c = load(t, path)
+	if len(c.Relays.Banks) != 0 || c.Zones[0].Bank != "" || c.Zones[0].Line != 5 || c.Zones[7].Line != 26 {
+		t.Errorf("back to gpio: banks %+v, zones %+v", c.Relays.Banks, c.Zones)
 	}
 }

@@ -31,7 +31,7 @@ func write(path string, src []byte, cur config.Config, a answers, users []server
 	if err := setKeys(e, path, cur, a, usersPath); err != nil {
 		return err
 	}
-	items, err := zoneItems(src, a.Zones)
+	items, err := zoneItems(src, a.Zones, a.Board)
 	if err != nil {
 		return fmt.Errorf("%s: zones: %w", path, err)
 	}
@@ -98,7 +98,24 @@ func setKeys(e *configs.Edit, path string, cur config.Config, a answers, usersPa
 		{"site.latitude", a.Latitude},
 		{"site.longitude", a.Longitude},
 		{"agent.timezone", a.Timezone},
-		{"relays.active_low", a.ActiveLow},
+	}
+	switch {
+	case a.Board.Kind == boardGPIO:
+		set = append(set, struct {
+			key string
+			v   any
+		}{"relays.active_low", a.ActiveLow})
+		if len(cur.Relays.Banks) > 0 { // the zones left their banks
+			set = append(set, struct {
+				key string
+				v   any
+			}{"relays.banks", a.Board.banks(0, false)})
+		}
+	case a.Board.onBank():
+		set = append(set, struct {
+			key string
+			v   any
+		}{"relays.banks", a.Board.banks(len(a.Zones), a.ActiveLow)})
 	}
 	if cur.Web.Listen != "" {
 		set = append(set, struct {
@@ -125,8 +142,9 @@ func setKeys(e *configs.Edit, path string, cur config.Config, a answers, usersPa
 }
 
 // zoneItems are the zones list's entries: each existing entry as the file has it, with the
-// answered name and line, and new ones shaped like the last (its durations, its style).
-func zoneItems(src []byte, zs []zone) ([]*yaml.Node, error) {
+// answered name and relay (a line, or an output of the board's bank in order; kept as it is
+// with the keep board), and new ones shaped like the last (its durations, its style).
+func zoneItems(src []byte, zs []zone, b board) ([]*yaml.Node, error) {
 	var doc struct {
 		Zones []yaml.Node `yaml:"zones"`
 	}
@@ -144,10 +162,17 @@ func zoneItems(src []byte, zs []zone) ([]*yaml.Node, error) {
 		default:
 			n = &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
 		}
-		for _, kv := range []struct{ key, value, tag string }{
-			{"id", strconv.Itoa(z.ID), "!!int"}, {"name", z.Name, "!!str"}, {"line", strconv.Itoa(z.Line), "!!int"},
-		} {
-			configs.SetField(n, kv.key, kv.value, kv.tag)
+		configs.SetField(n, "id", strconv.Itoa(z.ID), "!!int")
+		configs.SetField(n, "name", z.Name, "!!str")
+		switch {
+		case b.onBank():
+			configs.DropField(n, "line")
+			configs.SetField(n, "bank", b.bankName(), "!!str")
+			configs.SetField(n, "output", strconv.Itoa(i+1), "!!int")
+		case b.Kind == boardGPIO || z.Bank == "":
+			configs.DropField(n, "bank")
+			configs.DropField(n, "output")
+			configs.SetField(n, "line", strconv.Itoa(z.Line), "!!int")
 		}
 		if i >= len(doc.Zones) {
 			for _, own := range []string{"ignore_sensors", "expected_lpm", "group"} {

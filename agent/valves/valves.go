@@ -20,11 +20,22 @@ import (
 type Zone struct {
 	ID              int
 	Name            string
-	Line            int           // BCM GPIO line of its relay
+	Line            int           // BCM GPIO line of its relay, when it has no bank
+	Bank            string        // the relay bank its relay is on; "": the Pi's line
+	Output          int           // that bank's output, from 1
 	DefaultDuration time.Duration // for an open without a duration
 	MaxDuration     time.Duration // no run lasts longer
 	Group           string        // zones of one group never run at the same time; "" for none
 	Disabled        bool          // opens for nobody until enabled
+}
+
+// Pin is the 40-pin header pin of the zone's relay line, 0 when it has none or the zone is on
+// a bank.
+func (z Zone) Pin() int {
+	if z.Bank != "" {
+		return 0
+	}
+	return relay.HeaderPin(z.Line)
 }
 
 // Limits are the safety rules.
@@ -287,7 +298,7 @@ func (c *Controller) Snapshot() topics.Snapshot {
 	for _, z := range c.zones {
 		st := topics.ZoneStatus{
 			Zone: z.ID, Name: z.Name, State: topics.StateClosed, Since: topics.At(z.since),
-			Source: z.source, Line: z.Line, Pin: relay.HeaderPin(z.Line), Master: z == c.master,
+			Source: z.source, Line: z.Line, Pin: z.Pin(), Bank: z.Bank, Output: z.Output, Master: z == c.master,
 			LastRun: topics.At(z.lastRun), DefaultDurationS: z.DefaultDuration.Seconds(), Disabled: z.Disabled,
 		}
 		if z.wateredDay == today {

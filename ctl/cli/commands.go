@@ -48,17 +48,13 @@ func printSnapshot(w io.Writer, s topics.Snapshot, now time.Time) {
 	sort.Slice(zones, func(i, j int) bool { return zones[i].Zone < zones[j].Zone })
 	open := 0
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "ZONE\tNAME\tSTATE\tSINCE\tUNTIL\tLEFT\tSOURCE\tGPIO\tPIN")
+	fmt.Fprintln(tw, "ZONE\tNAME\tSTATE\tSINCE\tUNTIL\tLEFT\tSOURCE\tRELAY")
 	for _, z := range zones {
 		until, left := "", ""
 		if z.EndsAt != nil {
 			open++
 			until = clock(z.EndsAt)
 			left = z.EndsAt.Sub(now).Round(time.Second).String()
-		}
-		pin := ""
-		if z.Pin > 0 {
-			pin = strconv.Itoa(z.Pin)
 		}
 		state := z.State
 		switch {
@@ -67,7 +63,7 @@ func printSnapshot(w io.Writer, s topics.Snapshot, now time.Time) {
 		case z.Queued:
 			state += " (queued)"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", z.Zone, z.Name, state, clock(z.Since), until, left, z.Source, z.Line, pin)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", z.Zone, z.Name, state, clock(z.Since), until, left, z.Source, relayOf(z))
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "agent %s: %d of %d zones open\n", s.Agent, open, len(zones))
@@ -391,4 +387,15 @@ func (a *app) printUpdate(u client.Update) {
 		}
 		fmt.Fprintln(a.out, line)
 	}
+}
+
+// relayOf says where a zone's relay is: "GPIO 5 (pin 29)", or a bank's output, "ospi 3".
+func relayOf(z topics.ZoneStatus) string {
+	switch {
+	case z.Bank != "":
+		return fmt.Sprintf("%s %d", z.Bank, z.Output)
+	case z.Pin > 0:
+		return fmt.Sprintf("GPIO %d (pin %d)", z.Line, z.Pin)
+	}
+	return fmt.Sprintf("GPIO %d", z.Line)
 }

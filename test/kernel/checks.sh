@@ -219,6 +219,97 @@ rmdir $SIM/pi/gpio-bank0/line19/hog $SIM/pi/gpio-bank0/line19
 echo 1 >$SIM/pi/live
 chipinfo
 
+# 9. Banks beside the Pi's lines, in one agent: an OpenSprinkler Pi's shift register on lines
+#    27 (data), 4 (clock), 22 (latch) and 17 (output enable), decoded from the trace as the
+#    74HC595s would take it; an MCP23017 on the kernel's i2c-stub, its registers read back and
+#    its SMBus writes traced; and a zone on a line of its own.
+insmod /lib/i2c-dev.ko || fail "insmod i2c-dev"
+insmod /lib/i2c-stub.ko chip_addr=0x20 || fail "insmod i2c-stub"
+BUS=""
+for a in /sys/bus/i2c/devices/i2c-*; do
+	[ "$(cat $a/name)" = "SMBus stub driver" ] && BUS=/dev/$(basename $a)
+done
+[ -c "$BUS" ] || fail "i2c-stub: no /dev/i2c-N for it ($BUS)"
+sed -e '/^zones:/,$d' -e '/^  active_low: true/a\
+  banks: [{name: ospi, kind: shift_register}, {name: hat, kind: mcp23017, bus: '"$BUS"', address: 0x20}]' \
+	/etc/sprinkler/agent.yaml >/etc/sprinkler/banks.yaml
+cat >>/etc/sprinkler/banks.yaml <<EOF
+zones:
+  - {id: 1, name: Lawn, bank: ospi, output: 1, default_duration: 10m, max_duration: 60m}
+  - {id: 2, name: Roses, bank: ospi, output: 2, default_duration: 10m, max_duration: 60m}
+  - {id: 3, name: Hedge, bank: ospi, output: 8, default_duration: 10m, max_duration: 60m}
+  - {id: 4, name: Pots, bank: hat, output: 1, default_duration: 10m, max_duration: 60m}
+  - {id: 5, name: Beds, bank: hat, output: 9, default_duration: 10m, max_duration: 60m}
+  - {id: 6, name: Trees, line: 5, default_duration: 10m, max_duration: 60m}
+EOF
+echo 1 >$TRACE/events/smbus/smbus_write/enable
+export SPRINKLER_STATE_DIR=/tmp/banks # its runs are not the other configurations' zones
+sr() { events | /bin/srdecode $(gpio 27) $(gpio 4) $(gpio 22) $(gpio 17) 8; }
+lastlatch() { sr | grep latch | tail -1; }
+reg() { i2cget -y ${BUS#/dev/i2c-} 0x20 $1 b; }
+smbus() { grep -o 'smbus_write: .*' $TRACE/trace | sed 's/.* c=\([0-9a-f]*\) BYTE_DATA l=1 \[\([0-9a-f]*\)\].*/\1=\2/'; }
+await_latch() { # await_latch PATTERN: the last latched pattern, within 5 s
+	for i in $(seq 100); do
+		[ "$(lastlatch)" = "latch $1 oe=0" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+: >$TRACE/trace
+CONFIG=/etc/sprinkler/banks.yaml start_agent || fail "banks: agent did not start: $(tail -5 /tmp/agent.log)"
+echo "banks, shift register at start-up: $(sr | tr '\n' ';')"
+[ "$(sr | tr '\n' ';')" = "oe 1;latch 00000000 oe=1;oe 0;" ] || fail "banks: start-up was not: outputs disabled, all off latched, enabled last"
+first=$(events | grep -E " ($(gpio 27)|$(gpio 4)|$(gpio 22)|$(gpio 17)) " | head -1)
+[ "$first" = "gpio_value: $(gpio 17) set 1" ] || fail "banks: the first write was not the output enable held off: $first"
+echo "banks, MCP23017 at start-up: $(smbus | tr '\n' ' ')"
+[ "$(smbus | tr '\n' ' ')" = "14=00 15=00 0=00 1=00 " ] || fail "banks: MCP23017 start-up: latches off before directions, got $(smbus | tr '\n' ' ')"
+for z in "1 10000000" "2 11000000"; do
+	$CTL open ${z% *} --for 2m >/dev/null || fail "banks: open ${z% *}"
+	await_latch ${z#* } || fail "banks: open ${z% *}: latched $(lastlatch), want ${z#* }"
+done
+$CTL close 1 >/dev/null
+await_latch 01000000 || fail "banks: close 1: latched $(lastlatch)"
+$CTL close 2 >/dev/null
+$CTL open 3 --for 2m >/dev/null
+await_latch 00000001 || fail "banks: open 3 (output 8): latched $(lastlatch)"
+$CTL close 3 >/dev/null
+await_latch 00000000 || fail "banks: close 3: latched $(lastlatch)"
+echo "banks, shift register after open 1, open 2, close 1, close 2, open 3, close 3: $(sr | grep latch | tail -6 | cut -d' ' -f2 | tr '\n' ' ')"
+$CTL open 4 5 --for 2m >/dev/null || fail "banks: open 4 5"
+for i in $(seq 100); do [ "$(reg 0x15)" = 0x01 ] && break; sleep 0.05; done
+echo "banks, MCP23017 with zones 4 and 5 open: OLATA $(reg 0x14), OLATB $(reg 0x15), IODIRA $(reg 0x00), IODIRB $(reg 0x01)"
+[ "$(reg 0x14)" = 0x01 ] && [ "$(reg 0x15)" = 0x01 ] || fail "banks: zones 4 and 5 open: OLATA $(reg 0x14), OLATB $(reg 0x15), want 0x01 0x01"
+$CTL close 4 5 >/dev/null
+$CTL open 6 --for 2m >/dev/null
+await 5 0 || fail "banks: zone 6 on line 5 did not open"
+$CTL close 6 >/dev/null
+await 5 1 || fail "banks: zone 6 on line 5 did not close"
+$CTL open 1 4 --for 10m >/dev/null || fail "banks: open 1 4"
+await_latch 10000000 || fail "banks: open 1 before SIGTERM"
+for i in $(seq 100); do [ "$(reg 0x14)" = 0x01 ] && break; sleep 0.05; done
+: >$TRACE/trace
+kill -TERM $AGENT; wait $AGENT || fail "banks: SIGTERM: exit $?"
+echo "banks, SIGTERM: $(sr | tr '\n' ';') MCP23017 $(smbus | tr '\n' ' ')"
+[ "$(sr | tr '\n' ';')" = "latch 00000000 oe=0;oe 1;" ] || fail "banks: SIGTERM did not latch all off and then disable the outputs"
+[ "$(reg 0x14)" = 0x00 ] && [ "$(reg 0x15)" = 0x00 ] || fail "banks: SIGTERM left the MCP23017 at $(reg 0x14) $(reg 0x15)"
+grep -q sprinkler /sys/kernel/debug/gpio && fail "banks: SIGTERM: lines still held"
+CONFIG=/etc/sprinkler/banks.yaml start_agent || fail "banks: agent did not restart"
+$CTL open 2 5 --for 10m >/dev/null || fail "banks: open 2 5"
+await_latch 01000000 || fail "banks: open 2 before SIGKILL"
+for i in $(seq 100); do [ "$(reg 0x15)" = 0x01 ] && break; sleep 0.05; done
+kill -KILL $AGENT; wait $AGENT
+echo "banks, after SIGKILL the expander holds its outputs: OLATB $(reg 0x15)"
+[ "$(reg 0x15)" = 0x01 ] || fail "banks: the MCP23017 was not holding zone 5 on after SIGKILL: $(reg 0x15)"
+: >$TRACE/trace
+/bin/agent --config /etc/sprinkler/banks.yaml --all-off >/tmp/alloff.log 2>&1 || fail "banks: --all-off: exit $?: $(cat /tmp/alloff.log)"
+echo "banks, --all-off: $(sr | tr '\n' ';') MCP23017 $(smbus | tr '\n' ' ')"
+sr | grep -q "^latch 00000000" || fail "banks: --all-off did not latch all off"
+[ "$(sr | tail -1)" = "oe 1" ] || fail "banks: --all-off did not end with the outputs disabled"
+[ "$(reg 0x14)" = 0x00 ] && [ "$(reg 0x15)" = 0x00 ] || fail "banks: --all-off left the MCP23017 at $(reg 0x14) $(reg 0x15)"
+grep -q "every relay switched off" /tmp/alloff.log || fail "banks: --all-off said: $(tail -2 /tmp/alloff.log)"
+echo 0 >$TRACE/events/smbus/smbus_write/enable
+unset SPRINKLER_STATE_DIR
+
 # 7. A named chip that does not exist, and no chip with the Pi's label: errors listing the chips.
 SPRINKLER_RELAYS_CHIP=gpiochip9 /bin/agent --config /etc/sprinkler/agent.yaml >/tmp/nochip.log 2>&1 && fail "started on gpiochip9"
 echo "gpiochip9: $(grep -i 'gpiochip9' /tmp/nochip.log | head -1)"

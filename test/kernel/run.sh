@@ -48,11 +48,14 @@ printf "root:x:0:0::/root:/bin/sh\n" >"$I/etc/passwd"
 printf "root:x:0:\n" >"$I/etc/group"
 mkdir -p "$I/sys" "$I/proc" "$I/dev" "$I/tmp"
 cp /bin/busybox "$I/bin/"
-for c in sh mount insmod ip cat echo sed grep seq sleep kill poweroff mkdir printf tail head hostname su chmod chown tr wc nc; do ln -sf busybox "$I/bin/$c"; done
+for c in sh mount insmod ip cat echo sed grep seq sleep kill poweroff mkdir printf tail head hostname su chmod chown tr wc nc cut basename i2cget; do
+	ln -sf busybox "$I/bin/$c"
+done
 ln -sf bin "$I/sbin"
 cp "$X/gpio-sim.ko" "$I/lib/"
 cp "$X"/img/lib/modules/*/kernel/fs/configfs/configfs.ko "$I/lib/"
-(cd "$ROOT" && CGO_ENABLED=0 go build -o "$I/bin/" ./agent ./ctl)
+cp "$X"/img/lib/modules/*/kernel/drivers/i2c/i2c-dev.ko "$X"/img/lib/modules/*/kernel/drivers/i2c/i2c-stub.ko "$I/lib/"
+(cd "$ROOT" && CGO_ENABLED=0 go build -o "$I/bin/" ./agent ./ctl ./test/kernel/srdecode)
 cp "$ROOT/configs/agent.yaml" "$ROOT/configs/profiles.yaml" "$I/etc/sprinkler/"
 cp "$ROOT/test/kernel/guest.sh" "$I/init"
 cp "$ROOT/test/kernel/checks.sh" "$I/"
