@@ -116,6 +116,19 @@ func (p *proc) webPage(t testing.TB) string {
 	}
 }
 
+// await waits until p has printed want.
+func (p *proc) await(t testing.TB, want string) {
+	t.Helper()
+	deadline := time.After(brokertest.Wait)
+	for !strings.Contains(p.out.String(), want) {
+		select {
+		case <-p.out.more:
+		case <-deadline:
+			t.Fatalf("%s never printed %q\n%s", p.cmd.Path, want, p.out)
+		}
+	}
+}
+
 var webPageRe = regexp.MustCompile(`msg="web page".* url=http://(\S+)/`)
 
 // listening returns the address p's broker logged it listens on.
