@@ -1,8 +1,8 @@
 // Command srdecode reads the kernel's gpio trace events (tracefs, one event a line) and decodes
 // what a 74HC595 chain did with them, as the chips would: a bit taken from the data line at each
 // rising clock edge, the outputs set at each rising latch edge. It prints one line a latch,
-// "latch <outputs> oe=<enable level>" (output 1 first, 1 for a high output), and one line for
-// each change of the output enable, "oe <level>".
+// "latch <outputs> oe=<enable level>" (output 1 first, 1 for a high output; ? for an enable not
+// seen since the trace began), and one line for each change of the output enable, "oe <level>".
 //
 //	srdecode DATA CLOCK LATCH ENABLE OUTPUTS < trace
 //
@@ -59,7 +59,11 @@ func main() {
 				}
 				fmt.Fprint(&b, bit)
 			}
-			fmt.Printf("latch %s oe=%d\n", b.String(), level[enable])
+			oe := "?" // not seen since the trace began
+			if level[enable] >= 0 {
+				oe = strconv.Itoa(level[enable])
+			}
+			fmt.Printf("latch %s oe=%s\n", b.String(), oe)
 			shifted = nil
 		case gpio == enable && (!seen || old != v):
 			fmt.Printf("oe %d\n", v)
