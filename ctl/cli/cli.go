@@ -100,8 +100,8 @@ type app struct {
 	// send carries a request to the agent and returns its reply's data; nil: over MQTT. Tests
 	// of the commands set it, to run them without a network.
 	send func(ctx context.Context, cmd string, args any) (json.RawMessage, error)
-	// conn is the run's one connection, made at its first request, and target the agent
-	// its requests go to.
+	// conn is the run's connection, made at its first request (again once lost), and target
+	// the agent its requests go to.
 	conn   *client.Client
 	target topics.Agent
 }
@@ -304,6 +304,9 @@ func (a *app) askPassword(user, broker string) (string, error) {
 func (a *app) request(ctx context.Context, cmd string, args any) (json.RawMessage, error) {
 	if a.send != nil {
 		return a.send(ctx, cmd, args)
+	}
+	if a.conn != nil && !a.conn.Open() { // lost while an editor was open, say: a new one
+		a.hangUp()
 	}
 	if a.conn == nil {
 		c, err := a.dial(ctx)

@@ -126,6 +126,9 @@ func (c *Client) handle(_ paho.Client, m paho.Message) {
 // Close disconnects.
 func (c *Client) Close() { c.c.Disconnect(100) }
 
+// Open reports whether the connection is still up.
+func (c *Client) Open() bool { return c.c.IsConnectionOpen() }
+
 // ID is the client id this connection uses.
 func (c *Client) ID() string { return c.id }
 
