@@ -3,7 +3,6 @@ package relay
 import (
 	"errors"
 	"fmt"
-	"sync"
 )
 
 // smbus is an I2C device as an expander bank writes it: SMBus write-byte-data (a register) and
@@ -25,18 +24,15 @@ const (
 // expanderBank drives an MCP23017's or a PCF8574's outputs. Output levels are written before
 // any pin becomes an output, so nothing switches at start-up.
 type expanderBank struct {
-	mu        sync.Mutex
+	outputs
 	dev       smbus
 	kind      string
-	on        []bool
 	activeLow bool
-	closed    bool
 }
 
 // newExpander starts a bank on dev with every output off.
 func newExpander(dev smbus, kind string, activeLow bool) (*expanderBank, error) {
-	b := &expanderBank{dev: dev, kind: kind, activeLow: activeLow}
-	b.on = make([]bool, BankSpec{Kind: kind}.Outputs())
+	b := &expanderBank{outputs: outputs{on: make([]bool, BankSpec{Kind: kind}.Outputs())}, dev: dev, kind: kind, activeLow: activeLow}
 	var err error
 	switch kind {
 	case KindMCP23017:
@@ -72,38 +68,24 @@ func (b *expanderBank) writePort(p int) error {
 	return b.dev.WriteByteData(byte(mcpOLATA+p), b.port(p))
 }
 
-// Set switches output i; on an error the output keeps its old state in the bank's record.
+// Set switches output i and writes its port.
 func (b *expanderBank) Set(i int, on bool) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return ErrClosed
-	}
-	if i < 0 || i >= len(b.on) {
-		return fmt.Errorf("relay: %s: no output %d", b.kind, i+1)
-	}
-	was := b.on[i]
-	b.on[i] = on
-	if err := b.writePort(i / 8); err != nil {
-		b.on[i] = was
-		return fmt.Errorf("relay: %s: %w", b.kind, err)
-	}
-	return nil
+	return b.set(b.kind, i, on, func() error {
+		if err := b.writePort(i / 8); err != nil {
+			return fmt.Errorf("relay: %s: %w", b.kind, err)
+		}
+		return nil
+	})
 }
 
 // Close writes every output off and releases the bus. The expander keeps its outputs: they
 // stay off, driven.
 func (b *expanderBank) Close() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return nil
-	}
-	b.closed = true
-	clear(b.on)
-	var errs []error
-	for p := range len(b.on) / 8 {
-		errs = append(errs, b.writePort(p))
-	}
-	return errors.Join(errors.Join(errs...), b.dev.Close())
+	return b.close(func() error {
+		var errs []error
+		for p := range len(b.on) / 8 {
+			errs = append(errs, b.writePort(p))
+		}
+		return errors.Join(errors.Join(errs...), b.dev.Close())
+	})
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 )
 
 // Bank switches the relays of the zones. Index i is a zone's position in the configuration.
@@ -72,30 +71,15 @@ func Open(cfg Config, log *slog.Logger) (Bank, string, error) {
 }
 
 // Sim is a simulated bank: it remembers each relay's state and nothing else.
-type Sim struct {
-	mu     sync.Mutex
-	on     []bool
-	closed bool
-}
+type Sim struct{ outputs }
 
 var _ Bank = (*Sim)(nil)
 
 // NewSim returns a simulated bank of n relays, all off.
-func NewSim(n int) *Sim { return &Sim{on: make([]bool, n)} }
+func NewSim(n int) *Sim { return &Sim{outputs{on: make([]bool, n)}} }
 
 // Set switches relay i.
-func (s *Sim) Set(i int, on bool) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return ErrClosed
-	}
-	if i < 0 || i >= len(s.on) {
-		return fmt.Errorf("relay: no relay %d", i)
-	}
-	s.on[i] = on
-	return nil
-}
+func (s *Sim) Set(i int, on bool) error { return s.set("sim", i, on, func() error { return nil }) }
 
 // States returns whether each relay is on.
 func (s *Sim) States() []bool {
@@ -105,10 +89,4 @@ func (s *Sim) States() []bool {
 }
 
 // Close switches every relay off.
-func (s *Sim) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.on)
-	s.closed = true
-	return nil
-}
+func (s *Sim) Close() error { return s.close(func() error { return nil }) }

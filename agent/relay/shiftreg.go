@@ -3,7 +3,6 @@ package relay
 import (
 	"errors"
 	"fmt"
-	"sync"
 )
 
 // level is one output line as a bank drives it (gpiocdev's Line on Linux).
@@ -17,17 +16,15 @@ type level interface {
 // latch edge moves them to the outputs at once. The output enable (active low) holds the
 // outputs off until the first pattern, every output off, is latched.
 type shiftBank struct {
-	mu                         sync.Mutex
+	outputs
 	data, clock, latch, enable level
-	on                         []bool
 	activeLow                  bool
-	closed                     bool
 }
 
 // newShiftBank starts a bank of n outputs on lines whose enable is already driven high
 // (outputs disabled) and the others low: every output off, latched, then enabled.
 func newShiftBank(data, clock, latch, enable level, n int, activeLow bool) (*shiftBank, error) {
-	b := &shiftBank{data: data, clock: clock, latch: latch, enable: enable, on: make([]bool, n), activeLow: activeLow}
+	b := &shiftBank{outputs: outputs{on: make([]bool, n)}, data: data, clock: clock, latch: latch, enable: enable, activeLow: activeLow}
 	if err := b.write(); err != nil {
 		return nil, errors.Join(err, b.release())
 	}
@@ -54,36 +51,12 @@ func (b *shiftBank) write() error {
 	return nil
 }
 
-// Set switches output i and writes the pattern; on an error the output keeps its old state in
-// the bank's record, so the next write tries again.
-func (b *shiftBank) Set(i int, on bool) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return ErrClosed
-	}
-	if i < 0 || i >= len(b.on) {
-		return fmt.Errorf("relay: shift register: no output %d", i+1)
-	}
-	was := b.on[i]
-	b.on[i] = on
-	if err := b.write(); err != nil {
-		b.on[i] = was
-		return err
-	}
-	return nil
-}
+// Set switches output i and writes the whole pattern.
+func (b *shiftBank) Set(i int, on bool) error { return b.set("shift register", i, on, b.write) }
 
 // Close latches every output off, disables the outputs and releases the lines.
 func (b *shiftBank) Close() error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		return nil
-	}
-	b.closed = true
-	clear(b.on)
-	return errors.Join(b.write(), b.enable.SetValue(1), b.release())
+	return b.close(func() error { return errors.Join(b.write(), b.enable.SetValue(1), b.release()) })
 }
 
 // release lets go of the lines, the output enable last.
