@@ -28,6 +28,8 @@ func TestInitOnATerminal(t *testing.T) {
 	tm.send("backyard")
 	tm.await("How many zones (relays) [8]: ")
 	tm.send("")
+	tm.await("mcp23017 or pcf8574 (an I2C relay HAT) [gpio]: ")
+	tm.send("")
 	for z := 1; z <= 8; z++ { // every zone's name and line as the board has them
 		tm.await("name [")
 		tm.send("")
