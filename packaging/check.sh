@@ -307,7 +307,7 @@ check "kept: the program edited over MQTT, and its versions" program_kept
 zone_kept() { grep -q 'name: Roses' /etc/sprinkler/agent.yaml && ctl config history | grep -q Roses; }
 check "kept: the zone renamed over MQTT, and the configuration's versions" zone_kept
 settings_kept() {
-	ctl profile >"$work/profile.out" && grep 'water level 70%' "$work/profile.out" && grep 'rain delay until' "$work/profile.out" ||
+	ctl profile --json >"$work/profile.out" && grep -E '"water_level": *70' "$work/profile.out" && grep '"rain_delay_until"' "$work/profile.out" ||
 		{ cat "$work/profile.out"; false; }
 }
 check "kept: rain delay and water level" settings_kept
