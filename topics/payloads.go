@@ -82,6 +82,9 @@ type Snapshot struct {
 	PausedUntil    *Time `json:"paused_until"`     // every zone waits until then
 	// ScheduledRunning says whether a run the schedule started is in progress.
 	ScheduledRunning bool `json:"scheduled_running"`
+	// Timezone is the agent's time zone, which its schedule runs in (an IANA name); empty: the
+	// agent's machine's, unnamed.
+	Timezone string `json:"timezone,omitempty"`
 }
 
 // ZoneKey is the key of zone n in Snapshot.Zones.

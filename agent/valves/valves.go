@@ -291,6 +291,9 @@ func (c *Controller) Snapshot() topics.Snapshot {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := topics.Snapshot{Agent: c.agent, TS: topics.Time{Time: c.clock.Now()}, Zones: make(map[string]topics.ZoneStatus, len(c.zones)), Queue: []topics.QueuedRun{}}
+	if name := c.loc.String(); name != "Local" {
+		s.Timezone = name
+	}
 	now := s.TS.Time
 	today := now.In(c.loc).Format(time.DateOnly)
 	y, m, d := now.In(c.loc).Date()

@@ -34,13 +34,15 @@ func (a *app) statusCommand() *cobra.Command {
 		if err := json.Unmarshal(data, &s); err != nil {
 			return fmt.Errorf("the agent's status is not a snapshot: %v", err)
 		}
-		printSnapshot(a.out, s, time.Now())
+		printSnapshot(a.out, s, time.Now(), a.zoneNamed(s.Timezone))
 		return nil
 	})
 	return c
 }
 
-func printSnapshot(w io.Writer, s topics.Snapshot, now time.Time) {
+// printSnapshot prints the agent's status, its times in loc.
+func printSnapshot(w io.Writer, s topics.Snapshot, now time.Time, loc *time.Location) {
+	clock := func(t *topics.Time) string { return clockIn(t, loc) }
 	zones := make([]topics.ZoneStatus, 0, len(s.Zones))
 	for _, z := range s.Zones {
 		zones = append(zones, z)
@@ -96,12 +98,15 @@ func printSnapshot(w io.Writer, s topics.Snapshot, now time.Time) {
 }
 
 // clock writes a wire time as local time of day, with the date when it is not today.
-func clock(t *topics.Time) string {
+func clock(t *topics.Time) string { return clockIn(t, time.Local) }
+
+// clockIn is clock in the time zone loc.
+func clockIn(t *topics.Time, loc *time.Location) string {
 	if t == nil {
 		return ""
 	}
-	l := t.Local()
-	if y, m, d := l.Date(); y == time.Now().Year() && m == time.Now().Month() && d == time.Now().Day() {
+	l := t.In(loc)
+	if y, m, d := l.Date(); y == time.Now().In(loc).Year() && m == time.Now().In(loc).Month() && d == time.Now().In(loc).Day() {
 		return l.Format("15:04:05")
 	}
 	return l.Format("2006-01-02 15:04:05")

@@ -110,8 +110,9 @@ func TestPrintersSayWhatMatters(t *testing.T) {
 	delay := topics.Time{Time: now.Add(24 * time.Hour)}
 	var out bytes.Buffer
 	printSnapshot(&out, topics.Snapshot{Agent: "garden", Profile: "summer", Auto: new(bool), RainDelayUntil: &delay,
-		Zones: map[string]topics.ZoneStatus{"8": {Zone: 8, Name: "Main", State: topics.StateOpen, Master: true}, "2": {Zone: 2, Name: "Roses", State: topics.StateClosed, Queued: true}}}, now)
-	for _, want := range []string{"open (master)", "closed (queued)", "automatic runs off", "rain delay until"} {
+		Zones:   map[string]topics.ZoneStatus{"8": {Zone: 8, Name: "Main", State: topics.StateOpen, Master: true}, "2": {Zone: 2, Name: "Roses", State: topics.StateClosed, Queued: true}},
+		NextRun: &topics.Time{Time: time.Date(2030, 6, 2, 4, 0, 0, 0, time.UTC)}}, now, time.FixedZone("Berlin", 2*3600))
+	for _, want := range []string{"open (master)", "closed (queued)", "automatic runs off", "rain delay until", "next run 2030-06-02 06:00:00"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("status lacks %q:\n%s", want, out.String())
 		}

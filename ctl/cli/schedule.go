@@ -79,7 +79,7 @@ func (a *app) scheduleCommands() []*cobra.Command {
 		a.simpleCommand(topics.CmdReload, printProfiles),
 		a.simpleCommand(topics.CmdRun, printProfile),
 		a.simpleCommand(topics.CmdStop, printProfile),
-		a.simpleCommand(topics.CmdSchedule, printSchedule),
+		a.scheduleCommand(),
 		next,
 		rain,
 	}
@@ -94,7 +94,7 @@ func (a *app) agentZone(ctx context.Context) *time.Location {
 	}
 	data, err := a.request(ctx, topics.CmdTime, nil)
 	var t topics.TimeReply
-	if err != nil || json.Unmarshal(data, &t) != nil || t.Location == "" {
+	if err != nil || json.Unmarshal(data, &t) != nil || t.Location == "" || t.Location == "Local" {
 		return time.Local
 	}
 	loc, err := time.LoadLocation(t.Location)
@@ -106,11 +106,27 @@ func (a *app) agentZone(ctx context.Context) *time.Location {
 		_, off := at.Zone()
 		loc = time.FixedZone(t.Location, off)
 	}
+	a.noteZone(loc)
+	return loc
+}
+
+// zoneNamed is the agent's time zone as a snapshot names it, told as agentZone tells it; the
+// machine's when unnamed or unknown here.
+func (a *app) zoneNamed(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if name == "" || err != nil {
+		return time.Local
+	}
+	a.noteZone(loc)
+	return loc
+}
+
+// noteZone says the times printed are in loc, the agent's time zone, when the machine's differs.
+func (a *app) noteZone(loc *time.Location) {
 	now, later := time.Now(), time.Now().AddDate(0, 6, 0) // both sides of a summer time
 	if now.In(loc).Format("-0700") != now.Format("-0700") || later.In(loc).Format("-0700") != later.Format("-0700") {
-		fmt.Fprintf(a.out, "times in %s, the agent's time zone\n", t.Location)
+		fmt.Fprintf(a.out, "times in %s, the agent's time zone\n", loc)
 	}
-	return loc
 }
 
 func (a *app) requestAndPrint(ctx context.Context, cmd string, args any, print func(io.Writer, json.RawMessage) error) error {
@@ -199,7 +215,19 @@ func printProfile(w io.Writer, data json.RawMessage) error {
 	return nil
 }
 
-func printSchedule(w io.Writer, data json.RawMessage) error {
+// scheduleCommand is "schedule": each zone's windows today and next start, in the agent's time
+// zone.
+func (a *app) scheduleCommand() *cobra.Command {
+	c := command(topics.CmdSchedule, "schedule")
+	c.Args = noArgs
+	c.RunE = a.runE(func(ctx context.Context, _ *cobra.Command, _ []string) error {
+		loc := a.agentZone(ctx)
+		return a.requestAndPrint(ctx, topics.CmdSchedule, nil, func(w io.Writer, data json.RawMessage) error { return printSchedule(w, data, loc) })
+	})
+	return c
+}
+
+func printSchedule(w io.Writer, data json.RawMessage, loc *time.Location) error {
 	if err := printProfile(w, data); err != nil {
 		return err
 	}
@@ -212,13 +240,13 @@ func printSchedule(w io.Writer, data json.RawMessage) error {
 	for _, z := range s.Zones {
 		var today []string
 		for _, r := range z.Today {
-			today = append(today, r.Start.Local().Format("15:04:05")+"-"+r.End.Local().Format("15:04:05"))
+			today = append(today, r.Start.In(loc).Format("15:04:05")+"-"+r.End.In(loc).Format("15:04:05"))
 		}
 		now := ""
 		if z.Running {
 			now = "in a window"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", z.Zone, z.Name, strings.Join(today, " "), now, clock(z.Next))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", z.Zone, z.Name, strings.Join(today, " "), now, clockIn(z.Next, loc))
 	}
 	return tw.Flush()
 }
