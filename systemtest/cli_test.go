@@ -809,3 +809,13 @@ func TestRunOncePauseResume(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusInTheAgentsTimeZone: status prints the schedule's times in the agent's time zone,
+// and says so, when it is not this machine's.
+func TestStatusInTheAgentsTimeZone(t *testing.T) {
+	url, _ := startAgent(t, "garden", "SPRINKLER_AGENT_TIMEZONE=Pacific/Kiritimati", "TZ=UTC")
+	code, stdout, stderr := ctl(t, url, "status")
+	if code != 0 || !strings.Contains(stdout, "times in Pacific/Kiritimati, the agent's time zone") {
+		t.Errorf("status: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

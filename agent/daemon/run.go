@@ -192,8 +192,12 @@ func (a *run) openValves() error {
 		expected[z.ID] = z.ExpectedLPM
 	}
 	a.fw = sensors.NewZoneFlow(d.cfg.Flow.HighFactor, d.cfg.Flow.LowFactor, expected)
+	loc, err := d.cfg.Location()
+	if err != nil {
+		return err
+	}
 	a.v = valves.New(d.cfg.Agent.ID, d.cfg.ValveZones(), a.bank, d.opts.Clock, d.log, valves.Options{Limits: d.cfg.ValveLimits(),
-		Persist: a.state.saveRuns, Ended: a.ended})
+		Persist: a.state.saveRuns, Ended: a.ended, Location: loc})
 	if n := a.state.maxOpen(); n > 0 && n < d.cfg.Safety.MaxOpen { // lowered at run time
 		if err := a.v.SetMaxOpen(n); err != nil {
 			return err
