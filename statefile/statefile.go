@@ -66,7 +66,8 @@ func replace(path string, data []byte, perm os.FileMode, uid, gid int, bestEffor
 		return fmt.Errorf("statefile: %w", err)
 	}
 	if uid != -1 || gid != -1 {
-		if err := tmp.Chown(uid, gid); err != nil && bestEffort && uid != -1 {
+		err := tmp.Chown(uid, gid)
+		if err != nil && bestEffort && uid != -1 {
 			err = tmp.Chown(-1, gid) // not root: the group alone, when it is one of the caller's
 		}
 		if err != nil && !(bestEffort && errors.Is(err, fs.ErrPermission)) {
