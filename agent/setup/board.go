@@ -24,11 +24,13 @@ const (
 // boards are the answers to the board question.
 var boards = []string{boardGPIO, boardOSPi, relay.KindMCP23017, relay.KindPCF8574}
 
-// board is the answer to what switches the valves: its kind, and an expander's bus and address.
+// board is the answer to what switches the valves: its kind, and an expander's bus and address;
+// was is the file's bank the zones are on, whose name and lines stay while the kind does.
 type board struct {
 	Kind    string
 	Bus     string
 	Address int
+	was     config.Bank
 }
 
 // currentBoard is what the file has: one bank for every zone, no bank at all, or else keep.
@@ -46,9 +48,9 @@ func currentBoard(cur config.Config) board {
 			switch {
 			case !used[bank.Name]:
 			case bank.Kind == relay.KindShiftRegister:
-				b.Kind = boardOSPi
+				b.Kind, b.was = boardOSPi, bank
 			default:
-				b.Kind, b.Bus, b.Address = bank.Kind, bank.Bus, bank.Address
+				b.Kind, b.Bus, b.Address, b.was = bank.Kind, bank.Bus, bank.Address, bank
 			}
 		}
 	}
@@ -59,10 +61,22 @@ func currentBoard(cur config.Config) board {
 func (b board) onBank() bool { return b.Kind != boardGPIO && b.Kind != boardKeep }
 
 func (b board) bankName() string {
-	if b.Kind == boardOSPi {
+	switch {
+	case b.kept():
+		return b.was.Name
+	case b.Kind == boardOSPi:
 		return "ospi"
 	}
 	return "hat"
+}
+
+// kept reports whether the board is the file's bank, of the same kind.
+func (b board) kept() bool {
+	kind := b.Kind
+	if kind == boardOSPi {
+		kind = relay.KindShiftRegister
+	}
+	return b.was.Name != "" && b.was.Kind == kind
 }
 
 // outputs is how many zones the board takes.
@@ -85,7 +99,19 @@ func (b board) banks(n int, activeLow bool) *yaml.Node {
 	}
 	fields := [][2]string{{"name", b.bankName()}}
 	if b.Kind == boardOSPi {
-		fields = append(fields, [2]string{"kind", relay.KindShiftRegister}, [2]string{"boards", strconv.Itoa((n + 7) / 8)})
+		boards := (n + 7) / 8
+		if b.kept() {
+			boards = max(boards, b.was.Boards)
+		}
+		fields = append(fields, [2]string{"kind", relay.KindShiftRegister}, [2]string{"boards", strconv.Itoa(boards)})
+		for _, l := range []struct {
+			name string
+			v    *int
+		}{{"data", b.was.Data}, {"clock", b.was.Clock}, {"latch", b.was.Latch}, {"enable", b.was.Enable}} {
+			if b.kept() && l.v != nil { // a wiring of its own stays
+				fields = append(fields, [2]string{l.name, strconv.Itoa(*l.v)})
+			}
+		}
 	} else {
 		fields = append(fields, [2]string{"kind", b.Kind}, [2]string{"bus", b.Bus}, [2]string{"address", fmt.Sprintf("0x%02x", b.Address)},
 			[2]string{"active_low", strconv.FormatBool(activeLow)})

@@ -338,6 +338,19 @@ func TestInitBoards(t *testing.T) {
 	if src := readFile(t, path); strings.Contains(src, "line: 5,") {
 		t.Errorf("a zone on the shift register kept its line:\n%s", src)
 	}
+	// A wiring of its own and the bank's name stay when init runs again on the same board.
+	src := strings.Replace(readFile(t, path), "{name: ospi, kind: shift_register, boards: 2}", "{name: front, kind: shift_register, boards: 2, latch: 23}", 1)
+	src = strings.ReplaceAll(src, "bank: ospi", "bank: front")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runInit(t, "", "--config", path, "--yes", "--zones", "12"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	c = load(t, path)
+	if b := c.Relays.Banks; len(b) != 1 || b[0].Name != "front" || b[0].Latch == nil || *b[0].Latch != 23 || c.Zones[11].Bank != "front" {
+		t.Errorf("again on the same board: banks %+v, zone 12 %+v", b, c.Zones[11])
+	}
 	if out, err := runInit(t, "", "--config", path, "--yes", "--zones", "16", "--board", "mcp23017", "--i2c-address", "0x21"); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
