@@ -87,6 +87,9 @@ func (a *app) userArgs(cmd *cobra.Command, name string, withPassword bool, role,
 		ua.Agents = &ids
 	}
 	if withPassword {
+		if a.stdin == nil { // the interactive shell's lines: its terminal is readline's
+			return ua, usageErr("a new password is asked on a terminal or read from stdin: run this outside the shell")
+		}
 		pw, err := secrets.NewPassword(a.stdin, a.errOut, "password for "+name)
 		if err != nil {
 			return ua, usageErr("%v", err)
