@@ -105,6 +105,11 @@ func printUsers(w io.Writer, data json.RawMessage) error {
 	if err := json.Unmarshal(data, &us); err != nil {
 		return err
 	}
+	if len(us) == 0 {
+		_, err := fmt.Fprintln(w, "no users yet: only this machine's clients connect, without a name (broker.anonymous); "+
+			Name+" user add NAME --role ROLE makes one")
+		return err
+	}
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tROLE\tAGENTS\tKEPT IN")
 	for _, u := range us {
