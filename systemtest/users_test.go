@@ -25,6 +25,7 @@ func TestUsersFromCtl(t *testing.T) {
 	tm.awaitNoEcho()
 	tm.send(pw)
 	tm.await("again: ")
+	tm.awaitNoEcho()
 	tm.send(pw)
 	tm.await("in force now")
 	if err := tm.exit(); err != nil || strings.Contains(tm.all.String(), pw) {
