@@ -476,6 +476,42 @@ func ask(p *prompter, a *answers, o *options, password func(*account) error) err
 		}
 		a.ActiveLow, _ = parseYesNo(s)
 	}
+	if err := askNetwork(p, a, o, password); err != nil {
+		return err
+	}
+	for _, q := range []struct {
+		set   bool
+		text  string
+		limit float64
+		v     *float64
+	}{
+		{o.set["latitude"], "Latitude of the garden for sunrise and sunset runs, degrees north (south negative; 0: none)", 90, &a.Latitude},
+		{o.set["longitude"], "Longitude, degrees east (west negative)", 180, &a.Longitude},
+	} {
+		if q.set {
+			continue
+		}
+		s, err := p.ask(q.text, strconv.FormatFloat(*q.v, 'f', -1, 64), func(s string) error { _, err := checkDegrees(s, q.limit); return err })
+		if err != nil {
+			return err
+		}
+		*q.v, _ = checkDegrees(s, q.limit)
+	}
+	if !o.set["timezone"] {
+		if a.Timezone, err = p.ask("Time zone of the schedule (an IANA name such as Europe/Berlin)", a.Timezone, checkZone); err != nil {
+			return err
+		}
+	}
+	if !o.set["program"] {
+		return askProgram(p, a)
+	}
+	return nil
+}
+
+// askNetwork asks whether the broker and page are open to the network, then its admin and
+// Home Assistant's user (each with a password); and whether Home Assistant discovery is on.
+func askNetwork(p *prompter, a *answers, o *options, password func(*account) error) error {
+	var err error
 	if !o.set["lan"] {
 		s, err := p.ask("Open the broker and web page to the network (phone, Home Assistant)? Needs an admin user, y/n",
 			yesNo(a.LAN), func(s string) error { _, err := parseYesNo(s); return err })
@@ -521,32 +557,6 @@ func ask(p *prompter, a *answers, o *options, password func(*account) error) err
 		if err := password(&a.HAUser); err != nil {
 			return err
 		}
-	}
-	for _, q := range []struct {
-		set   bool
-		text  string
-		limit float64
-		v     *float64
-	}{
-		{o.set["latitude"], "Latitude of the garden for sunrise and sunset runs, degrees north (south negative; 0: none)", 90, &a.Latitude},
-		{o.set["longitude"], "Longitude, degrees east (west negative)", 180, &a.Longitude},
-	} {
-		if q.set {
-			continue
-		}
-		s, err := p.ask(q.text, strconv.FormatFloat(*q.v, 'f', -1, 64), func(s string) error { _, err := checkDegrees(s, q.limit); return err })
-		if err != nil {
-			return err
-		}
-		*q.v, _ = checkDegrees(s, q.limit)
-	}
-	if !o.set["timezone"] {
-		if a.Timezone, err = p.ask("Time zone of the schedule (an IANA name such as Europe/Berlin)", a.Timezone, checkZone); err != nil {
-			return err
-		}
-	}
-	if !o.set["program"] {
-		return askProgram(p, a)
 	}
 	return nil
 }
