@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
 	"golang.org/x/term"
 
 	"sprinkler/agent/config"
@@ -373,20 +372,11 @@ func readUsers(cur config.Config, cfgPath string) ([]server.User, string, error)
 	if path == "" {
 		return nil, filepath.Join(filepath.Dir(cfgPath), "users.yaml"), nil
 	}
-	src, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, path, nil
-	}
+	users, _, err := server.ReadUsersFile(path)
 	if err != nil {
-		return nil, "", fmt.Errorf("broker.users_file: %w", err)
+		return nil, "", err
 	}
-	var doc struct {
-		Users []server.User `yaml:"users"`
-	}
-	if err := yaml.Unmarshal(src, &doc); err != nil {
-		return nil, "", fmt.Errorf("%s: %v", path, err)
-	}
-	return doc.Users, path, nil
+	return users, path, nil
 }
 
 // prompter asks questions on a terminal or of a script's stdin.

@@ -67,7 +67,7 @@ func (s *userSet) admins() int {
 
 // loadUsers collects the configured accounts, inline and from the users file.
 func loadUsers(cfg Config) (*userSet, []string, error) {
-	file, warning, err := readUsersFile(cfg.UsersFile)
+	file, warning, err := ReadUsersFile(cfg.UsersFile)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -79,9 +79,9 @@ func loadUsers(cfg Config) (*userSet, []string, error) {
 	return s, warnings, err
 }
 
-// readUsersFile reads the users file: none yet (or no path) is no users; a file others may
-// read is a warning.
-func readUsersFile(path string) ([]User, string, error) {
+// ReadUsersFile reads the users file, its users checked as the broker takes them: none yet (or
+// no path) is no users; a file others may read is a warning.
+func ReadUsersFile(path string) ([]User, string, error) {
 	if path == "" {
 		return nil, "", nil
 	}
@@ -162,7 +162,7 @@ func (b *Broker) ChangeUser(cmd string, a topics.UserArgs, asker string) (topics
 	if cur.inline[a.Name] {
 		return topics.UserInfo{}, topics.Errorf(topics.CodeBadRequest, "user %s is in the configuration (broker.users): change it there", a.Name)
 	}
-	file, _, err := readUsersFile(path)
+	file, _, err := ReadUsersFile(path)
 	if err != nil {
 		return topics.UserInfo{}, topics.Errorf(topics.CodeUnavailable, "nothing changed: %v", err)
 	}
