@@ -18,8 +18,6 @@ import (
 	"strconv"
 	"strings"
 
-	"golang.org/x/term"
-
 	"sprinkler/agent/config"
 	"sprinkler/agent/names"
 	"sprinkler/agent/relay"
@@ -651,6 +649,12 @@ func askZones(p *prompter, a *answers, o *options) error {
 	return nil
 }
 
+// terminal reports whether r is a terminal a person types at.
+func terminal(r io.Reader) bool {
+	_, ok := secrets.Terminal(r)
+	return ok
+}
+
 // account is one of the users init keeps: its name, role and new password.
 type account struct {
 	Name     string
@@ -682,13 +686,13 @@ func (o *options) readPassword(acc *account, fileFlag, file string, stdin io.Rea
 			return fmt.Errorf("init: --%s: %w", fileFlag, err)
 		}
 		acc.Password = []byte(strings.TrimRight(line, "\r\n"))
-	case exists && (o.yes || !isTerminal(stdin)):
+	case exists && (o.yes || !terminal(stdin)):
 		return nil
 	case o.yes && acc.Role == server.RoleAdmin:
 		return fmt.Errorf("init: the network needs an admin user: give --admin-user and --%s (user %q has no password yet)", fileFlag, acc.Name)
 	case o.yes:
 		return fmt.Errorf("init: user %q has no password yet: give --%s", acc.Name, fileFlag)
-	case !isTerminal(stdin):
+	case !terminal(stdin):
 		return fmt.Errorf("init: the password of %q is read from a terminal, or from --%s", acc.Name, fileFlag)
 	default:
 		for {
@@ -716,12 +720,6 @@ func (o *options) readPassword(acc *account, fileFlag, file string, stdin io.Rea
 		}
 	}
 	return checkPassword(acc.Password)
-}
-
-// isTerminal reports whether r is a terminal a person types at.
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 func checkPassword(p []byte) error {

@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -124,8 +123,7 @@ func Run(ctx context.Context, args []string, env Env, stdin io.ReadCloser, stdou
 		if len(rest) > 0 {
 			return usageErr("unknown command %q; %s --help lists them", rest[0], Name)
 		}
-		f, ok := stdin.(*os.File)
-		if !ok || !term.IsTerminal(int(f.Fd())) {
+		if _, ok := secrets.Terminal(stdin); !ok {
 			return usageErr("no command given; %[1]s --help lists them (on a terminal, %[1]s alone opens a shell)", Name)
 		}
 		var globals []string
@@ -286,8 +284,8 @@ func (a *app) clientOptions() (client.Options, error) {
 // askPassword asks for the password of user on the terminal, without echo, once a run; with no
 // terminal there is nothing to ask and the password stays empty.
 func (a *app) askPassword(user, broker string) (string, error) {
-	f, ok := a.stdin.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
+	f, ok := secrets.Terminal(a.stdin)
+	if !ok {
 		return "", nil
 	}
 	fmt.Fprintf(a.errOut, "password for %s at %s: ", user, broker)
