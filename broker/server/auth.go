@@ -9,7 +9,6 @@ import (
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
-	"golang.org/x/crypto/bcrypt"
 
 	"sprinkler/topics"
 )
@@ -88,16 +87,12 @@ func (h *access) authenticate(cl *mqtt.Client, pk packets.Packet) (who identity,
 	name := string(pk.Connect.Username)
 	if name != "" {
 		users := h.users.Load()
-		u, ok := users.byName[name]
-		hash := []byte(u.Hash)
-		if !ok {
-			hash = users.dummy
-		}
-		if token := string(pk.Connect.Password); ok && strings.HasPrefix(token, signinPrefix) {
+		u, known := users.byName[name]
+		if token := string(pk.Connect.Password); known && strings.HasPrefix(token, signinPrefix) {
 			if !h.signins.check(u, token, h.signins.now()) {
 				return who, packets.ErrBadUsernameOrPassword, "sign-in ended: expired, signed out, or the password changed"
 			}
-		} else if bcrypt.CompareHashAndPassword(hash, pk.Connect.Password) != nil || !ok {
+		} else if u, known = users.login(name, pk.Connect.Password); !known {
 			return who, packets.ErrBadUsernameOrPassword, "wrong username or password"
 		}
 		who.user, who.role, who.agents = u.Name, u.Role, u.Agents

@@ -12,8 +12,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"sprinkler/topics"
 )
 
@@ -174,16 +172,11 @@ func (s *signins) save() error {
 // on this broker until expires. A wrong pair is ErrSignIn.
 func (b *Broker) SignIn(user, password string) (token string, role topics.Role, expires time.Time, err error) {
 	h := b.access
-	users := h.users.Load()
-	u, ok := users.byName[user]
-	hash := []byte(u.Hash)
-	if !ok {
-		hash = users.dummy
-	}
 	if h.signins.ttl <= 0 {
 		return "", "", time.Time{}, ErrSignInOff
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !ok || strings.HasPrefix(password, signinPrefix) {
+	u, ok := h.users.Load().login(user, []byte(password))
+	if !ok || strings.HasPrefix(password, signinPrefix) {
 		h.tally.Add(slog.LevelWarn, "signin:"+user, "broker: sign-in refused", "user", user)
 		return "", "", time.Time{}, ErrSignIn
 	}

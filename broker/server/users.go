@@ -54,6 +54,17 @@ func newUserSet(inline, file []User, dummy []byte) (*userSet, error) {
 	return s, nil
 }
 
+// login returns the user name names when password is theirs. An unknown name is checked against
+// the dummy hash, so that it costs what a wrong password does and does not tell which names exist.
+func (s *userSet) login(name string, password []byte) (User, bool) {
+	u, ok := s.byName[name]
+	hash := []byte(u.Hash)
+	if !ok {
+		hash = s.dummy
+	}
+	return u, bcrypt.CompareHashAndPassword(hash, password) == nil && ok
+}
+
 // admins counts the admin users.
 func (s *userSet) admins() int {
 	n := 0
