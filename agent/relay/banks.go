@@ -3,6 +3,7 @@ package relay
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Kinds of relay banks beside the Pi's own GPIO lines (relays.*).
@@ -80,12 +81,7 @@ func openBanks(cfg Config) (Bank, error) {
 			continue
 		}
 		if _, ok := byName[o.Bank]; !ok {
-			j := -1
-			for k, b := range cfg.Banks {
-				if b.Name == o.Bank {
-					j = k
-				}
-			}
+			j := slices.IndexFunc(cfg.Banks, func(b BankSpec) bool { return b.Name == o.Bank })
 			if j < 0 {
 				return nil, fmt.Errorf("relay: zone %d: no bank %q", i+1, o.Bank)
 			}

@@ -156,10 +156,7 @@ func (b board) place(zs []zone) []zone {
 		case b.onBank():
 			z.Bank, z.Output = b.bankName(), i+1
 		case b.Kind == boardGPIO && z.Bank != "":
-			z.Bank, z.Output, z.Line = "", 0, 0
-			if i < len(config.OriginalLines) {
-				z.Line = config.OriginalLines[i]
-			}
+			z.Bank, z.Output, z.Line = "", 0, originalLine(i)
 		}
 	}
 	return out

@@ -326,6 +326,14 @@ func (o *options) apply(a *answers, cur config.Config) error {
 	return nil
 }
 
+// originalLine is the original board's line of the zone in place i (from 0); 0 past its eight.
+func originalLine(i int) int {
+	if i < len(config.OriginalLines) {
+		return config.OriginalLines[i]
+	}
+	return 0
+}
+
 // resize keeps the first n zones, or adds zones up to n, each on the board's next line.
 func resize(zs []zone, n int) []zone {
 	if n <= len(zs) {
@@ -337,11 +345,7 @@ func resize(zs []zone, n int) []zone {
 		for _, z := range out {
 			id = max(id, z.ID+1)
 		}
-		line := 0
-		if len(out) < len(config.OriginalLines) {
-			line = config.OriginalLines[len(out)]
-		}
-		out = append(out, zone{ID: id, Name: fmt.Sprintf("Zone %d", id), Line: line})
+		out = append(out, zone{ID: id, Name: fmt.Sprintf("Zone %d", id), Line: originalLine(len(out))})
 	}
 	return out
 }
