@@ -69,7 +69,8 @@ type run struct {
 	stops   *stopper
 	closers []func() error // in the order the parts opened
 
-	zones    *zones.Model // the zones' and the site's settings in force
+	zones    *zones.Model   // the zones' and the site's settings in force
+	loc      *time.Location // agent.timezone: where the schedule and "today" are
 	bank     relay.Bank
 	driver   string
 	mets     *metrics.Metrics
@@ -192,12 +193,12 @@ func (a *run) openValves() error {
 		expected[z.ID] = z.ExpectedLPM
 	}
 	a.fw = sensors.NewZoneFlow(d.cfg.Flow.HighFactor, d.cfg.Flow.LowFactor, expected)
-	loc, err := d.cfg.Location()
-	if err != nil {
+	var err error
+	if a.loc, err = d.cfg.Location(); err != nil {
 		return err
 	}
 	a.v = valves.New(d.cfg.Agent.ID, d.cfg.ValveZones(), a.bank, d.opts.Clock, d.log, valves.Options{Limits: d.cfg.ValveLimits(),
-		Persist: a.state.saveRuns, Ended: a.ended, Location: loc})
+		Persist: a.state.saveRuns, Ended: a.ended, Location: a.loc})
 	if n := a.state.maxOpen(); n > 0 && n < d.cfg.Safety.MaxOpen { // lowered at run time
 		if err := a.v.SetMaxOpen(n); err != nil {
 			return err
@@ -294,11 +295,7 @@ func (a *run) ended(r topics.RunRecord) {
 
 // openSchedule opens the sensors and the schedule, and the publisher of their states.
 func (a *run) openSchedule() (inputs []string, err error) {
-	d := a.d
-	loc, err := d.cfg.Location()
-	if err != nil {
-		return nil, err
-	}
+	d, loc := a.d, a.loc
 	a.rep = newReporter(d.topics, a.v, func() topics.Info { return d.info(a.v, a.driver, a.started) }, d.log)
 	a.feeds = map[string]func([]byte, bool) error{}
 	a.sens, err = d.openSensors(a.driver, a.feeds, func(name, what string) {
