@@ -71,7 +71,7 @@ func (h *access) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	}
 	ok := allowed(h.cfg, s.identity, topic, write)
 	if !ok && write {
-		h.log.Warn("publish denied", "client", cl.ID, "user", s.user, "role", s.role, "topic", topic)
+		h.tally.Add(slog.LevelWarn, "denied "+cl.ID+" "+topic, "publish denied", "client", cl.ID, "user", s.user, "role", s.role, "topic", topic)
 	}
 	return ok
 }

@@ -640,3 +640,36 @@ func (l *syncLog) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestDeniedPublishesAreTallied: a viewer flooding a topic it may not write (an admin's request,
+// at QoS 0, which costs it nothing) is one warning and a count, not a line a message.
+func TestDeniedPublishesAreTallied(t *testing.T) {
+	var log syncLog
+	b := server.New(withUsers(t), slog.New(slog.NewTextHandler(&log, nil)))
+	if err := b.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	viewer, _, err := login(brokertest.URL(b.Addr()), "viewer-1", userOf(server.RoleViewer), password, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer viewer.Disconnect(10)
+	echoed := make(chan struct{})
+	sync := "sprinkler/_sync/viewer-1"
+	if tok := viewer.Subscribe(sync, 0, func(paho.Client, paho.Message) { close(echoed) }); !tok.WaitTimeout(brokertest.Wait) || tok.Error() != nil {
+		t.Fatal(tok.Error())
+	}
+	for range 1000 {
+		viewer.Publish("sprinkler/garden/request/user_add", 0, false, `{"name":"eve","password":"long enough","role":"admin"}`)
+	}
+	viewer.Publish(sync, 0, false, "after") // the broker takes a connection's packets in order
+	select {
+	case <-echoed:
+	case <-time.After(brokertest.Wait):
+		t.Fatal("the marker after the flood never came back")
+	}
+	if n := strings.Count(log.String(), `msg="publish denied"`); n != 1 {
+		t.Errorf("1000 denied publishes logged %d times, want once (then counted)", n)
+	}
+}
