@@ -16,7 +16,13 @@ type ZoneStatus struct {
 	Pin    int    `json:"pin,omitempty"`     // header pin of that line, when it is on the 40-pin header
 	Bank   string `json:"bank,omitempty"`    // the relay bank its relay is on (relays.banks); "": the Pi's line
 	Output int    `json:"output,omitempty"`  // that bank's output, from 1
-	Queued bool   `json:"queued,omitempty"`  // a run waits for a free slot of the power budget
+	// Device is a network valve's device (relays.banks of a network kind); Link how the agent
+	// reaches it (online, offline, no answer, not heard yet, broker down) and Reported what it
+	// last said of its valve (open, closed; "" before it said).
+	Device   string `json:"device,omitempty"`
+	Link     string `json:"link,omitempty"`
+	Reported string `json:"reported,omitempty"`
+	Queued   bool   `json:"queued,omitempty"` // a run waits for a free slot of the power budget
 	Group  string `json:"group,omitempty"`   // its sequential group: one zone of a group runs at a time
 	Master bool   `json:"master,omitempty"`  // the master valve or pump: it follows the other zones
 	// Disabled: the zone opens for nobody, and the schedule skips it, until it is enabled.
@@ -98,6 +104,7 @@ type ZoneInfo struct {
 	Pin              int     `json:"pin,omitempty"`
 	Bank             string  `json:"bank,omitempty"`
 	Output           int     `json:"output,omitempty"`
+	Device           string  `json:"device,omitempty"`
 	DefaultDurationS float64 `json:"default_duration_s"`
 	MaxDurationS     float64 `json:"max_duration_s"`
 }
@@ -140,6 +147,7 @@ const (
 	EventUnpaused        = "unpaused"         // the pause ended: on request, or its time was over
 	EventProblem         = "problem"          // a condition needs attention (health's problems); message says what
 	EventProblemCleared  = "problem_cleared"  // a problem went away; message says which
+	EventDevice          = "device"           // a network valve went offline, came back, or was closed again; message says which
 )
 
 // Reasons a run finished.
@@ -149,7 +157,8 @@ const (
 	ReasonCancelled = "cancelled"  // closed while it still waited in the queue
 	ReasonShutdown  = "shutdown"   // the agent stopped
 	ReasonForced    = "forced"     // the watchdog ended it
-	ReasonFailed    = "failed"     // its relay failed
+	ReasonFailed    = "failed"     // its relay failed, or its network valve did not answer
+	ReasonDevice    = "device"     // its network valve closed by itself (its button, its own timer)
 	ReasonPowerLoss = "power_loss" // the agent died (crash, power cut) while it ran
 	ReasonPaused    = "paused"     // a pause closed it; what was left of it waits in the queue
 )
@@ -263,6 +272,7 @@ const (
 	SourceResume   = "resume"   // a run interrupted by a crash or power cut resumed
 	SourceWatchdog = "watchdog" // the safety watchdog
 	SourceMaster   = "master"   // the master valve follows the zones
+	SourceDevice   = "device"   // a network valve's device
 	SourceSchedule = "schedule" // the watering schedule; "schedule:<profile>" names the profile
 )
 

@@ -13,13 +13,14 @@ const (
 	RoleAdmin         Role = "admin"         // everything
 	RoleAgent         Role = "agent"         // an agent: its own subtree, as client id sprinkler-<agent-id>
 	RoleHomeAssistant Role = "homeassistant" // what Home Assistant needs: discovery, state, commands
+	RoleDevice        Role = "device"        // a valve on the network (zigbee2mqtt, Tasmota, Shelly, ESPHome): the devices' topics alone
 	// RoleExternal marks a message that came through an external broker: that broker's ACL let
 	// it through, and MQTT does not tell who sent it.
 	RoleExternal Role = "external"
 )
 
 // Roles are the roles a broker user may have.
-var Roles = []Role{RoleViewer, RoleOperator, RoleAdmin, RoleAgent, RoleHomeAssistant}
+var Roles = []Role{RoleViewer, RoleOperator, RoleAdmin, RoleAgent, RoleHomeAssistant, RoleDevice}
 
 // Permits reports whether a sender of role may send a command of access. A sender whose role
 // is not known ("") may send nothing.

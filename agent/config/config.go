@@ -7,14 +7,17 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"sprinkler/agent/balance"
+	"sprinkler/agent/netvalve"
 	"sprinkler/agent/relay"
 	"sprinkler/agent/schedule"
 	"sprinkler/agent/valves"
 	"sprinkler/broker/server"
 	"sprinkler/configs"
+	"sprinkler/topics"
 )
 
 // Config is the whole agent configuration.
@@ -199,6 +202,25 @@ type Bank struct {
 	Address int    `mapstructure:"address"`
 	// ActiveLow: an output closes its relay when low.
 	ActiveLow bool `mapstructure:"active_low"`
+	// A network kind's (netvalve.Kinds): zigbee2mqtt's base topic; whether its valves hold
+	// slots of the power budget (default: not for zigbee2mqtt's battery valves, yes for the
+	// others' relays); how long a device has to confirm a command; and an ESPHome firmware's own
+	// off timer.
+	BaseTopic string        `mapstructure:"base_topic"`
+	Budget    *bool         `mapstructure:"budget"`
+	Confirm   time.Duration `mapstructure:"confirm"`
+	Timer     time.Duration `mapstructure:"timer"`
+}
+
+// Network reports whether the bank's valves are on the network.
+func (b Bank) Network() bool { return netvalve.IsKind(b.Kind) }
+
+// InBudget reports whether the bank's valves hold slots of the power budget.
+func (b Bank) InBudget() bool {
+	if b.Budget != nil {
+		return *b.Budget
+	}
+	return b.Kind != netvalve.KindZigbee2MQTT
 }
 
 // Spec is the bank as the relay package opens it, the OpenSprinkler Pi's lines where none is
@@ -326,6 +348,10 @@ type Zone struct {
 	// (from 1); no bank: the Pi's line Line.
 	Bank            string        `mapstructure:"bank"`
 	Output          int           `mapstructure:"output"`
+	// Device is its network valve's device, on a bank of a network kind: the zigbee2mqtt
+	// friendly name, the Tasmota topic, the Shelly topic prefix, or "<prefix>/<switch>" of an
+	// ESPHome device; Output is then the Tasmota relay or Shelly switch, from 1.
+	Device string `mapstructure:"device"`
 	DefaultDuration time.Duration `mapstructure:"default_duration"`
 	MaxDuration     time.Duration `mapstructure:"max_duration"`
 	// IgnoreSensors names sensors that do not hold this zone back (a zone under a roof).
@@ -467,8 +493,62 @@ func (c Config) ValveZones() []valves.Zone {
 	for i, z := range c.Zones {
 		zones[i] = valves.Zone{ID: z.ID, Name: z.Name, Line: z.Line, Bank: z.Bank, Output: z.Output, DefaultDuration: z.DefaultDuration,
 			MaxDuration: z.MaxDuration, Group: z.Group, Disabled: !z.On()}
+		if b, ok := c.bank(z.Bank); ok && b.Network() {
+			zones[i].Device, zones[i].OffBudget, zones[i].Line = c.netValve(i, b).Name(), !b.InBudget(), 0
+		}
 	}
 	return zones
+}
+
+// bank returns the relays.banks entry named name.
+func (c Config) bank(name string) (Bank, bool) {
+	i := slices.IndexFunc(c.Relays.Banks, func(b Bank) bool { return b.Name == name })
+	if name == "" || i < 0 {
+		return Bank{}, false
+	}
+	return c.Relays.Banks[i], true
+}
+
+// NetValves are the zones' valves on the network.
+func (c Config) NetValves() []netvalve.Valve {
+	var vs []netvalve.Valve
+	for i, z := range c.Zones {
+		if b, ok := c.bank(z.Bank); ok && b.Network() {
+			vs = append(vs, c.netValve(i, b))
+		}
+	}
+	return vs
+}
+
+// netValve is zone i's valve on network bank b, with the bank's defaults.
+func (c Config) netValve(i int, b Bank) netvalve.Valve {
+	z := c.Zones[i]
+	v := netvalve.Valve{Zone: z.ID, Index: i, Kind: b.Kind, Device: z.Device, Channel: max(z.Output, 1), Base: b.BaseTopic,
+		Confirm: b.Confirm, Timer: b.Timer, Source: topics.AgentClientPrefix + c.Agent.ID}
+	if v.Base == "" {
+		v.Base = netvalve.KindZigbee2MQTT
+	}
+	if v.Confirm == 0 {
+		v.Confirm = 10 * time.Second
+		if b.Kind == netvalve.KindZigbee2MQTT {
+			v.Confirm = 30 * time.Second // a battery valve wakes to poll its parent every few seconds
+		}
+	}
+	return v
+}
+
+// DeviceTrees are what the network valves' devices read and write on the broker, as MQTT
+// filters, for the embedded broker's ACL.
+func (c Config) DeviceTrees() []string {
+	var out []string
+	for _, v := range c.NetValves() {
+		for _, t := range v.Tree() {
+			if !slices.Contains(out, t) {
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }
 
 // Location is the agent's time zone.
@@ -489,11 +569,15 @@ func (c Config) RelayConfig() relay.Config {
 		return r
 	}
 	for _, b := range c.Relays.Banks {
-		r.Banks = append(r.Banks, b.Spec())
+		if !b.Network() {
+			r.Banks = append(r.Banks, b.Spec())
+		}
 	}
 	for _, z := range c.Zones {
 		o := relay.Output{}
-		if z.Bank != "" {
+		if b, ok := c.bank(z.Bank); ok && b.Network() {
+			o.Network = true
+		} else if z.Bank != "" {
 			o = relay.Output{Bank: z.Bank, Index: z.Output - 1}
 		}
 		r.Outputs = append(r.Outputs, o)

@@ -14,6 +14,7 @@ import (
 
 	"sprinkler/agent/balance"
 	"sprinkler/agent/names"
+	"sprinkler/agent/netvalve"
 	"sprinkler/agent/relay"
 	"sprinkler/configs"
 	"sprinkler/topics"
@@ -194,6 +195,7 @@ func (c Config) validateZones() []error {
 	for _, b := range c.Relays.Banks {
 		banks[b.Name] = b.Spec()
 	}
+	devices := map[string]int{}
 	for i, z := range c.Zones {
 		key, name := fmt.Sprintf("zones[%d]", i), c.zoneName(i)
 		add := func(field, format string, args ...any) {
@@ -217,6 +219,10 @@ func (c Config) validateZones() []error {
 			lines[z.Line] = i
 		case !ok:
 			add("bank", "%q is not one of relays.banks", z.Bank)
+		case netvalve.IsKind(b.Kind):
+			c.validateNetValve(i, devices, add)
+		case z.Device != "":
+			add("device", "%q: a device is a network valve's; bank %s (%s) is wired", z.Device, z.Bank, b.Kind)
 		case z.Output < 1 || z.Output > b.Outputs():
 			add("output", "%d: bank %s (%s) has outputs 1 to %d", z.Output, z.Bank, b.Kind, b.Outputs())
 		default:
@@ -254,6 +260,48 @@ func (c Config) validateZones() []error {
 		}
 	}
 	return errs
+}
+
+// validateNetValve checks zone i's valve on a network bank: a device named as its kind names
+// it, once, on an output its kind has, and no run longer than its own timer can bound.
+func (c Config) validateNetValve(i int, devices map[string]int, add func(field, format string, args ...any)) {
+	z := c.Zones[i]
+	b, _ := c.bank(z.Bank)
+	v := c.netValve(i, b)
+	switch {
+	case z.Device == "":
+		add("device", "missing: name the valve's device on bank %s (%s)", z.Bank, b.Kind)
+	case strings.ContainsAny(z.Device, "+#$ \x00") || strings.HasPrefix(z.Device, "/") || strings.HasSuffix(z.Device, "/") || len(z.Device) > 100:
+		add("device", "%q: want a topic's name without wildcards, spaces or a leading or trailing /", z.Device)
+	case b.Kind == netvalve.KindESPHome && strings.Count(z.Device, "/") != 1:
+		add("device", "%q: want an ESPHome device's topic prefix and switch name, as garden-node/valve_1", z.Device)
+	default:
+		key := fmt.Sprint(b.Kind, b.BaseTopic, z.Device, v.Channel)
+		if j, dup := devices[key]; dup {
+			add("device", "%s is also zone %d's", v.Name(), c.Zones[j].ID)
+		}
+		devices[key] = i
+	}
+	switch b.Kind {
+	case netvalve.KindTasmota, netvalve.KindShelly:
+		if z.Output < 0 || z.Output > 32 {
+			add("output", "%d: want the device's relay or switch, from 1 (default 1)", z.Output)
+		}
+	default:
+		if z.Output != 0 {
+			add("output", "%d: a %s device has one valve a zone; leave output out", z.Output, b.Kind)
+		}
+	}
+	if z.Line != 0 {
+		add("line", "%d: a network valve has no GPIO line; leave line out", z.Line)
+	}
+	if z.ID == c.Safety.MasterZone {
+		add("bank", "%s: the master valve follows the zones without a run's length, so it cannot be a network valve, which opens only with its own timer", z.Bank)
+	}
+	if longest := v.Longest(); longest > 0 && z.MaxDuration > longest-netvalve.Margin {
+		add("max_duration", "%v: %s closes a valve by its own timer after at most %v, so a run may last at most %v",
+			z.MaxDuration, b.Kind, longest, longest-netvalve.Margin)
+	}
 }
 
 // validateSoil checks a zone's soil and sprinklers: each in a plausible range, and, once one is
@@ -373,6 +421,8 @@ func (c Config) validateBanks() []error {
 				}
 				used[l.v] = fmt.Sprintf("bank %s (%s)", b.Name, l.field)
 			}
+		case netvalve.KindZigbee2MQTT, netvalve.KindTasmota, netvalve.KindShelly, netvalve.KindESPHome:
+			c.validateNetBank(b, add)
 		case relay.KindMCP23017, relay.KindPCF8574:
 			if !i2cBus.MatchString(b.Bus) {
 				add("bus", "%q: want an I2C bus's device file, such as /dev/i2c-1", b.Bus)
@@ -384,10 +434,26 @@ func (c Config) validateBanks() []error {
 			}
 			at[fmt.Sprint(b.Bus, b.Address)] = b.Name
 		default:
-			add("kind", "%q: want one of %s", b.Kind, strings.Join(relay.Kinds, ", "))
+			add("kind", "%q: want one of %s", b.Kind, strings.Join(append(slices.Clone(relay.Kinds), netvalve.Kinds...), ", "))
 		}
 	}
 	return errs
+}
+
+// validateNetBank checks a network bank's own keys.
+func (c Config) validateNetBank(b Bank, add func(field, format string, args ...any)) {
+	if b.BaseTopic != "" && (b.Kind != netvalve.KindZigbee2MQTT || strings.ContainsAny(b.BaseTopic, "+#/ ") || len(b.BaseTopic) > 64) {
+		add("base_topic", "%q: want zigbee2mqtt's base topic, one level without wildcards (zigbee2mqtt by default); only zigbee2mqtt has one", b.BaseTopic)
+	}
+	if b.Confirm != 0 && (b.Confirm < time.Second || b.Confirm > 5*time.Minute) {
+		add("confirm", "%v: want from 1s to 5m", b.Confirm)
+	}
+	switch {
+	case b.Kind == netvalve.KindESPHome && (b.Timer < time.Minute || b.Timer > longestRun):
+		add("timer", "%v: want the off timer the ESPHome firmware runs on every turn-on (an on_turn_on delay or a script), from 1m to %v: a run's length cannot be sent to it", b.Timer, longestRun)
+	case b.Kind != netvalve.KindESPHome && b.Timer != 0:
+		add("timer", "%v: only an ESPHome device needs its timer named; a %s device is sent each run's length", b.Timer, b.Kind)
+	}
 }
 
 // i2cBus is an I2C bus's device file.

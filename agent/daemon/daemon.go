@@ -34,6 +34,7 @@ import (
 	"sprinkler/agent/link"
 	"sprinkler/agent/logs"
 	"sprinkler/agent/metrics"
+	"sprinkler/agent/netvalve"
 	"sprinkler/agent/relay"
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/sensors"
@@ -94,12 +95,15 @@ func New(cfg config.Config, opts Options) (*Daemon, error) {
 // switch); real relays that cannot be driven are an error.
 func AllOff(cfg config.Config, log *slog.Logger) (string, error) {
 	d := &Daemon{cfg: cfg, log: log}
-	bank, driver, err := d.openRelays()
+	bank, driver, err := d.openRelays(d.netValves())
 	if err != nil {
 		return "", err
 	}
 	if err := bank.Close(); err != nil {
 		return "", err
+	}
+	if n := len(cfg.NetValves()); n > 0 {
+		log.Info("network valves close by their own timers", "valves", n)
 	}
 	if driver != relay.DriverGPIO {
 		log.Info("no relays on this machine: nothing to switch off", "relays", driver, "relays.driver", cfg.Relays.Driver)
@@ -170,11 +174,16 @@ func (d *Daemon) openSchedule(zs scheduler.Zones, v *valves.Controller, st *stat
 	})
 }
 
-func (d *Daemon) openRelays() (relay.Bank, string, error) {
+// openRelays opens the relays, with net as the network valves' bank (nil: none).
+func (d *Daemon) openRelays(net *netvalve.Bank) (relay.Bank, string, error) {
 	if d.opts.Relays != nil {
 		return d.opts.Relays, "injected", nil
 	}
-	return relay.Open(d.cfg.RelayConfig(), d.log.With("component", "relays"))
+	cfg := d.cfg.RelayConfig()
+	if net != nil {
+		cfg.Network = net
+	}
+	return relay.Open(cfg, d.log.With("component", "relays"))
 }
 
 func (d *Daemon) info(v *valves.Controller, driver string, started time.Time) topics.Info {
@@ -199,12 +208,24 @@ type countErrors struct {
 	failed func()
 }
 
-func (b countErrors) Set(i int, on bool) error {
-	err := b.Bank.Set(i, on)
+func (b countErrors) Set(i int, on bool) error { return b.count(b.Bank.Set(i, on)) }
+
+func (b countErrors) SetFor(i int, d time.Duration) error { return b.count(relay.On(b.Bank, i, d)) }
+
+func (b countErrors) count(err error) error {
 	if err != nil {
 		b.failed()
 	}
 	return err
+}
+
+// netValves returns the bank of the configured network valves, nil when there are none.
+func (d *Daemon) netValves() *netvalve.Bank {
+	vs := d.cfg.NetValves()
+	if len(vs) == 0 {
+		return nil
+	}
+	return netvalve.New(vs, d.log.With("component", "netvalve"))
 }
 
 // metricSources are the live values of the metrics.

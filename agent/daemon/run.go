@@ -22,6 +22,7 @@ import (
 	"sprinkler/agent/metrics"
 	"sprinkler/agent/problems"
 	"sprinkler/agent/programs"
+	"sprinkler/agent/netvalve"
 	"sprinkler/agent/relay"
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/sensors"
@@ -72,6 +73,7 @@ type run struct {
 	zones    *zones.Model   // the zones' and the site's settings in force
 	loc      *time.Location // agent.timezone: where the schedule and "today" are
 	bank     relay.Bank
+	net      *netvalve.Bank // the valves on the network; nil for none
 	driver   string
 	mets     *metrics.Metrics
 	state    *state
@@ -143,7 +145,8 @@ func (a *run) openRelays() error {
 	if err := os.MkdirAll(d.cfg.State.Dir, 0o700); err != nil {
 		return fmt.Errorf("state.dir: %w", err)
 	}
-	bank, driver, err := d.openRelays()
+	a.net = d.netValves()
+	bank, driver, err := d.openRelays(a.net)
 	if err != nil {
 		return err
 	}
@@ -197,8 +200,17 @@ func (a *run) openValves() error {
 	if a.loc, err = d.cfg.Location(); err != nil {
 		return err
 	}
-	a.v = valves.New(d.cfg.Agent.ID, d.cfg.ValveZones(), a.bank, d.opts.Clock, d.log, valves.Options{Limits: d.cfg.ValveLimits(),
-		Persist: a.state.saveRuns, Ended: a.ended, Location: a.loc})
+	o := valves.Options{Limits: d.cfg.ValveLimits(), Persist: a.state.saveRuns, Ended: a.ended, Location: a.loc}
+	if a.net != nil {
+		o.Link = a.net.Link
+	}
+	a.v = valves.New(d.cfg.Agent.ID, d.cfg.ValveZones(), a.bank, d.opts.Clock, d.log, o)
+	if a.net != nil {
+		ids := a.v.AllIDs()
+		a.net.Notify(netvalve.Events{Lost: a.v.Lost, Told: func(i int, msg string) {
+			a.v.AddEvent(topics.Event{Type: topics.EventDevice, Zone: ids[i], Source: topics.SourceDevice, Message: msg})
+		}})
+	}
 	if n := a.state.maxOpen(); n > 0 && n < d.cfg.Safety.MaxOpen { // lowered at run time
 		if err := a.v.SetMaxOpen(n); err != nil {
 			return err
@@ -409,6 +421,7 @@ func (a *run) openBroker(inputs []string) error {
 	bcfg.Agent = d.cfg.Agent.ID
 	bcfg.HomeAssistant = d.cfg.HomeAssistant.Prefix
 	bcfg.Inputs = append(slices.Clone(bcfg.Inputs), inputs...)
+	bcfg.Devices = d.cfg.DeviceTrees()
 	if d.cfg.Web.Listen != "" {
 		bcfg.SignIns, bcfg.SignInFor = stateKeeper(filepath.Join(d.cfg.State.Dir, "signins.json")), d.cfg.Web.SignInFor
 	}
@@ -486,6 +499,13 @@ func (a *run) openLink() error {
 	if err != nil {
 		return err
 	}
+	if a.net != nil { // after the broker's ACL took the inputs: an operator publishes no device's state
+		for _, t := range a.net.Topics() {
+			addFeed(a.feeds, t, func(payload []byte, _ bool) error { return a.net.Feed(t, payload) })
+		}
+		up := o.OnUp
+		o.OnUp = func() { a.net.Sync(); up() }
+	}
 	for t := range a.feeds {
 		o.Filters = append(o.Filters, t)
 	}
@@ -507,6 +527,9 @@ func (a *run) openLink() error {
 		l = link.New(o)
 	}
 	a.rep.pub = l
+	if a.net != nil {
+		a.net.Attach(l)
+	}
 	meter, err := d.openFlow(a.driver, a.v, a.rep.post, a.fw)
 	if err != nil {
 		return err

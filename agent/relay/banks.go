@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // Kinds of relay banks beside the Pi's own GPIO lines (relays.*).
@@ -57,25 +58,39 @@ func (b BankSpec) Outputs() int {
 	return 0
 }
 
-// Output is where a zone's relay is: on output Index (from 0) of the bank named Bank, or, with
-// no bank, on the GPIO line of Config.Lines.
+// Output is where a zone's relay is: on output Index (from 0) of the bank named Bank; with no
+// bank, on the GPIO line of Config.Lines; with Network, on Config.Network, at the zone's
+// position.
 type Output struct {
-	Bank  string
-	Index int
+	Bank    string
+	Index   int
+	Network bool
 }
 
 // openBanks opens the Pi's GPIO lines for the zones without a bank and each bank a zone uses,
-// every output off, and returns one Bank over them in zone order. On an error every bank
-// opened so far is closed again.
-func openBanks(cfg Config) (Bank, error) {
+// every output off, and returns one Bank over them in zone order; sim simulates all of them
+// but the network's. On an error every bank opened so far is closed again.
+func openBanks(cfg Config, sim bool) (Bank, error) {
 	if len(cfg.Outputs) == 0 {
+		if sim {
+			return NewSim(len(cfg.Lines)), nil
+		}
 		return openGPIO(cfg)
 	}
 	m := &mux{at: make([]ref, len(cfg.Outputs))}
 	var gpioLines []int
 	byName := map[string]int{}
+	network := -1
 	for i, o := range cfg.Outputs {
-		if o.Bank == "" {
+		switch {
+		case o.Network:
+			if network < 0 {
+				network = len(m.parts)
+				m.parts = append(m.parts, cfg.Network)
+			}
+			m.at[i] = ref{part: network, out: i}
+			continue
+		case o.Bank == "" || sim:
 			m.at[i] = ref{part: -1, out: len(gpioLines)}
 			gpioLines = append(gpioLines, cfg.Lines[i])
 			continue
@@ -83,6 +98,7 @@ func openBanks(cfg Config) (Bank, error) {
 		if _, ok := byName[o.Bank]; !ok {
 			j := slices.IndexFunc(cfg.Banks, func(b BankSpec) bool { return b.Name == o.Bank })
 			if j < 0 {
+				_ = m.Close()
 				return nil, fmt.Errorf("relay: zone %d: no bank %q", i+1, o.Bank)
 			}
 			b, err := openBank(cfg, cfg.Banks[j])
@@ -96,12 +112,15 @@ func openBanks(cfg Config) (Bank, error) {
 		m.at[i] = ref{part: byName[o.Bank], out: o.Index}
 	}
 	if len(gpioLines) > 0 {
-		c := cfg
-		c.Lines = gpioLines
-		g, err := openGPIO(c)
-		if err != nil {
-			_ = m.Close()
-			return nil, err
+		var g Bank = NewSim(len(gpioLines))
+		if !sim {
+			c := cfg
+			c.Lines = gpioLines
+			var err error
+			if g, err = openGPIO(c); err != nil {
+				_ = m.Close()
+				return nil, err
+			}
 		}
 		m.parts = append(m.parts, g)
 		for i := range m.at {
@@ -137,6 +156,14 @@ func (m *mux) Set(i int, on bool) error {
 		return fmt.Errorf("relay: no relay %d", i)
 	}
 	return m.parts[m.at[i].part].Set(m.at[i].out, on)
+}
+
+// SetFor switches relay i on for a run of d, with its device's own timer where it has one.
+func (m *mux) SetFor(i int, d time.Duration) error {
+	if i < 0 || i >= len(m.at) {
+		return fmt.Errorf("relay: no relay %d", i)
+	}
+	return On(m.parts[m.at[i].part], m.at[i].out, d)
 }
 
 // Close switches every bank's outputs off and releases them, each whatever happens to another.

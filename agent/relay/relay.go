@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 )
 
 // Bank switches the relays of the zones. Index i is a zone's position in the configuration.
@@ -36,6 +37,9 @@ type Config struct {
 	// every zone on its line).
 	Banks   []BankSpec
 	Outputs []Output
+	// Network is the bank of the zones whose Output says Network: valves on the network, the
+	// same whatever the driver.
+	Network Bank
 }
 
 // Open opens the banks cfg describes with every relay off, and names the driver it chose. The
@@ -58,14 +62,12 @@ func Open(cfg Config, log *slog.Logger) (Bank, string, error) {
 		}
 	}
 	switch driver {
-	case DriverSim:
-		return NewSim(len(cfg.Lines)), DriverSim, nil
-	case DriverGPIO:
-		b, err := openBanks(cfg)
+	case DriverSim, DriverGPIO:
+		b, err := openBanks(cfg, driver == DriverSim)
 		if err != nil {
 			return nil, "", err
 		}
-		return b, DriverGPIO, nil
+		return b, driver, nil
 	}
 	return nil, "", fmt.Errorf("relay: unknown driver %q", cfg.Driver)
 }
@@ -90,3 +92,18 @@ func (s *Sim) States() []bool {
 
 // Close switches every relay off.
 func (s *Sim) Close() error { return s.close(func() error { return nil }) }
+
+// Timed is a bank whose outputs switch themselves off: a valve on the network with its own
+// timer, which closes it even when the agent dies.
+type Timed interface {
+	// SetFor switches output i on for a run of d.
+	SetFor(i int, d time.Duration) error
+}
+
+// On switches relay i of b on for a run of d: with the device's own timer where b has one.
+func On(b Bank, i int, d time.Duration) error {
+	if t, ok := b.(Timed); ok {
+		return t.SetFor(i, d)
+	}
+	return b.Set(i, true)
+}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sprinkler/agent/clock"
+	"sprinkler/agent/relay"
 	"sprinkler/topics"
 )
 
@@ -208,6 +209,17 @@ func (c *Controller) busy() []*zone {
 	return zs
 }
 
+// inBudget counts the zones open that hold a slot of the power budget.
+func (c *Controller) inBudget() int {
+	n := 0
+	for _, z := range c.zones {
+		if z.open && z != c.master && !z.OffBudget {
+			n++
+		}
+	}
+	return n
+}
+
 // running counts the zones open for a run, the master not counted.
 func (c *Controller) running() int {
 	n := 0
@@ -231,14 +243,15 @@ func (c *Controller) open(zs []*zone, d time.Duration, source string, now time.T
 		}
 	}
 	if c.limits.Overflow == topics.OverflowReject {
-		held := c.busy()
-		if len(held)+len(fresh) > c.limits.MaxOpen {
-			for _, z := range fresh {
+		held := slices.DeleteFunc(c.busy(), func(z *zone) bool { return z.OffBudget })
+		asked := slices.DeleteFunc(slices.Clone(fresh), func(z *zone) bool { return z.OffBudget })
+		if len(held)+len(asked) > c.limits.MaxOpen {
+			for _, z := range asked {
 				c.event(topics.EventRunRejected, z, now, source).Message = "power budget full"
 			}
-			c.log.Warn("run refused: power budget full", "zones", zoneList(fresh), "held_by", zoneList(held), "max_open", c.limits.MaxOpen)
+			c.log.Warn("run refused: power budget full", "zones", zoneList(asked), "held_by", zoneList(held), "max_open", c.limits.MaxOpen)
 			if len(held) == 0 {
-				return nil, topics.Errorf(topics.CodeBudget, "power budget: at most %d valves at once, and %d were asked for", c.limits.MaxOpen, len(fresh))
+				return nil, topics.Errorf(topics.CodeBudget, "power budget: at most %d valves at once, and %d were asked for", c.limits.MaxOpen, len(asked))
 			}
 			return nil, topics.Errorf(topics.CodeBudget, "power budget: at most %d valves at once, and zones %s hold the slots; close one or wait", c.limits.MaxOpen, zoneList(held))
 		}
@@ -299,7 +312,7 @@ func (c *Controller) change(r *run, now time.Time, note string) topics.ZoneChang
 		why = "waits: paused until " + c.pausedUntil.In(c.loc).Format(time.TimeOnly) + "; resume to start now"
 	case w != "":
 		why = "waits for " + w + " to finish"
-	case c.position(r) >= c.limits.MaxOpen-c.running():
+	case !z.OffBudget && c.position(r) >= c.limits.MaxOpen-c.inBudget():
 		why = fmt.Sprintf("waits for a free slot, %d run(s) ahead: at most %d valves at once", c.position(r), c.limits.MaxOpen)
 	}
 	if why != "" && r.requested.Equal(now) {
@@ -338,6 +351,11 @@ func (c *Controller) extend(r *run, now time.Time) bool {
 	capped := r.endsAt.After(limit)
 	if capped {
 		r.endsAt = limit
+	}
+	if r.zone.Device != "" { // a network valve's own timer moves with the end
+		if err := relay.On(c.bank, r.zone.index, r.endsAt.Sub(now)); err != nil {
+			c.log.Error("relay failed", "zone", r.zone.ID, "state", topics.StateOpen, "source", r.source, "err", err)
+		}
 	}
 	r.zone.source = r.source
 	r.timer = c.clock.AfterFunc(r.endsAt.Sub(now), func() { c.expire(r) })
@@ -412,24 +430,28 @@ func (c *Controller) expire(r *run) {
 // run-once sequence has a run open waits, and the runs behind it may go first.
 func (c *Controller) dispatch(now time.Time) {
 	stop(&c.dispatchT)
-	for c.running() < c.limits.MaxOpen {
+	for {
 		r := c.next(now)
 		if r == nil {
 			break
 		}
-		earliest := c.lastOn.Add(c.limits.Stagger)
+		stagger := c.limits.Stagger // for the inrush currents of one power supply
+		if r.zone.OffBudget {
+			stagger = 0
+		}
+		earliest := c.lastOn.Add(stagger)
 		if c.master != nil && !c.master.open {
-			if now.Before(earliest) {
-				c.wake(earliest, now)
+			if t := c.lastOn.Add(c.limits.Stagger); now.Before(t) {
+				c.wake(t, now)
 				return
 			}
 			stop(&c.masterT)
-			if err := c.switchOn(c.master, now, topics.SourceMaster); err != nil {
+			if err := c.switchOn(c.master, now, topics.SourceMaster, 0); err != nil {
 				c.failQueue(now, fmt.Errorf("master valve: %w", err))
 				return
 			}
 			c.masterOn = now
-			earliest = now.Add(c.limits.Stagger)
+			earliest = now.Add(stagger)
 		}
 		if c.master != nil {
 			if t := c.masterOn.Add(c.limits.MasterLead); t.After(earliest) {
@@ -441,10 +463,12 @@ func (c *Controller) dispatch(now time.Time) {
 			return
 		}
 		c.dequeue(r)
-		if err := c.switchOn(r.zone, now, r.source); err != nil {
+		if err := c.switchOn(r.zone, now, r.source, r.d); err != nil {
 			r.zone.run = nil
 			e := c.event(topics.EventRunFinished, r.zone, now, r.source)
 			e.Reason, e.Message = topics.ReasonFailed, err.Error()
+			r.started = now // it ran for nothing: the history says so
+			c.ended(r, now, r.source, topics.ReasonFailed)
 			continue
 		}
 		stop(&c.masterT)
@@ -458,14 +482,16 @@ func (c *Controller) dispatch(now time.Time) {
 	c.settleMaster(now)
 }
 
-// next returns the first queued run that may start but for the budget and the stagger: none
-// while paused, and none that blocker holds back.
+// next returns the first queued run that may start but for the stagger: none while paused,
+// none that blocker holds back, and one that needs a slot of the power budget only while one
+// is free.
 func (c *Controller) next(now time.Time) *run {
 	if now.Before(c.pausedUntil) {
 		return nil
 	}
+	free := c.inBudget() < c.limits.MaxOpen
 	for _, r := range c.queue {
-		if c.blocker(r) == nil {
+		if c.blocker(r) == nil && (free || r.zone.OffBudget) {
 			return r
 		}
 	}
@@ -557,14 +583,16 @@ func (c *Controller) settleMaster(now time.Time) {
 	})
 }
 
-// switchOn switches z's relay on.
-func (c *Controller) switchOn(z *zone, now time.Time, source string) error {
-	if err := c.bank.Set(z.index, true); err != nil {
+// switchOn switches z's relay on for a run of d (0: the master, which follows the zones).
+func (c *Controller) switchOn(z *zone, now time.Time, source string, d time.Duration) error {
+	if err := relay.On(c.bank, z.index, d); err != nil {
 		c.log.Error("relay failed", "zone", z.ID, "state", topics.StateOpen, "source", source, "err", err)
 		return topics.Errorf(topics.CodeRelay, "zone %d: %v", z.ID, err)
 	}
 	z.open, z.since, z.source = true, now, source
-	c.lastOn = now
+	if !z.OffBudget {
+		c.lastOn = now
+	}
 	c.rouse()
 	c.event(topics.EventZoneOpened, z, now, source)
 	c.log.Info("relay on", "zone", z.ID, "name", z.Name, "source", source)
@@ -684,4 +712,28 @@ func (c *Controller) ShutMaster(source string) error {
 	c.save()
 	c.signal()
 	return err
+}
+
+// Lost ends the run of the zone at position index because its network valve failed it or
+// closed by itself (reason, as message says); the slot it held is handed on. A zone without a
+// run is only told of.
+func (c *Controller) Lost(index int, reason, message string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if index < 0 || index >= len(c.zones) {
+		return
+	}
+	z, now := c.zones[index], c.clock.Now()
+	source := "device " + z.Device
+	if r := z.run; r != nil && !r.started.IsZero() {
+		if err := c.finish(r, now, source, reason); err != nil {
+			c.log.Error("a lost run could not be ended", "zone", z.ID, "err", err)
+		}
+		c.events[len(c.events)-1].Message = message
+		c.dispatch(now)
+	} else {
+		c.event(topics.EventDevice, z, now, source).Message = message
+	}
+	c.save()
+	c.signal()
 }

@@ -23,6 +23,8 @@ type Zone struct {
 	Line            int           // BCM GPIO line of its relay, when it has no bank
 	Bank            string        // the relay bank its relay is on; "": the Pi's line
 	Output          int           // that bank's output, from 1
+	Device          string        // a network valve's device, for people
+	OffBudget       bool          // it holds no slot of the power budget (a valve on its own batteries)
 	DefaultDuration time.Duration // for an open without a duration
 	MaxDuration     time.Duration // no run lasts longer
 	Group           string        // zones of one group never run at the same time; "" for none
@@ -82,6 +84,9 @@ type Options struct {
 	// Ended, when set, receives every run that ran, when it ends, for the history. It is
 	// called with the controller locked and must not block.
 	Ended func(topics.RunRecord)
+	// Link, when set, says how a network valve at a zone position is reached and what it
+	// reported (netvalve.Bank.Link); ok is false for a zone without one.
+	Link func(index int) (link, reported string, ok bool)
 }
 
 // retryAfter is how soon a failed relay switch-off is tried again.
@@ -99,6 +104,7 @@ type Controller struct {
 	limits  Limits
 	persist func(Saved) error
 	onEnded func(topics.RunRecord)
+	link    func(index int) (link, reported string, ok bool)
 	loc     *time.Location
 
 	mu        sync.Mutex
@@ -166,7 +172,7 @@ func New(agent string, zones []Zone, bank relay.Bank, clk clock.Clock, log *slog
 	if o.Location == nil {
 		o.Location = time.Local
 	}
-	c := &Controller{bank: bank, clock: clk, log: log, agent: agent, limits: o.Limits, persist: o.Persist, loc: o.Location, onEnded: o.Ended,
+	c := &Controller{bank: bank, clock: clk, log: log, agent: agent, limits: o.Limits, persist: o.Persist, loc: o.Location, onEnded: o.Ended, link: o.Link,
 		byID: map[int]*zone{}, changed: make(chan struct{}, 1)}
 	for i, z := range zones {
 		zz := &zone{Zone: z, index: i}
@@ -323,6 +329,10 @@ func (c *Controller) Snapshot() topics.Snapshot {
 			}
 		}
 		st.Queued = z.run != nil && z.run.started.IsZero()
+		st.Device = z.Device
+		if c.link != nil {
+			st.Link, st.Reported, _ = c.link(z.index)
+		}
 		st.Group = z.Group
 		s.Zones[topics.ZoneKey(z.ID)] = st
 	}

@@ -60,7 +60,7 @@ func (c *Controller) watch() {
 		c.forceOff(z, now, late)
 		acted = true
 	}
-	if c.dispatchT == nil && c.running() < c.limits.MaxOpen && c.next(now) != nil {
+	if c.dispatchT == nil && c.next(now) != nil {
 		c.dispatch(now)
 		acted = true
 	}

@@ -35,11 +35,21 @@ func allowed(cfg Config, who identity, topic string, write bool) bool {
 	if who.role == RoleAdmin {
 		return true
 	}
+	device := slices.ContainsFunc(cfg.Devices, func(f string) bool { return topics.Matches(f, topic) })
 	if slices.Contains(cfg.Inputs, topic) { // the agents' inputs outside their trees: a reading moves water
-		if who.role == RoleAgent {
+		switch who.role {
+		case RoleAgent:
 			return !write
+		case RoleDevice:
+			return device // a zigbee2mqtt probe beside the valves
 		}
 		return topics.Permits(who.role, topics.AccessOperate)
+	}
+	if device { // a valve's command bypasses the governor: devices and agents alone
+		return who.role == RoleDevice || who.role == RoleAgent
+	}
+	if who.role == RoleDevice {
+		return false
 	}
 	if topic == topics.Sync(prefix, who.client) {
 		return true // every client's own sync topic

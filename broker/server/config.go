@@ -28,6 +28,7 @@ const (
 	RoleAdmin         = topics.RoleAdmin
 	RoleAgent         = topics.RoleAgent
 	RoleHomeAssistant = topics.RoleHomeAssistant
+	RoleDevice        = topics.RoleDevice
 )
 
 // Config is the broker.* section of the configuration.
@@ -77,6 +78,11 @@ type Config struct {
 	// publish and read them, as they may an agent's own <base>/input/<name>. The embedded broker
 	// adds those its agent's configuration names.
 	Inputs []string `mapstructure:"inputs"`
+	// Devices are the topic trees of valves on the network (zigbee2mqtt/#, cmnd/<topic>/#, …),
+	// as MQTT filters: users of role device read and write them, agents command the valves and
+	// read their states there, nobody else touches them. The embedded broker adds those of its
+	// agent's network valves.
+	Devices []string `mapstructure:"devices"`
 	// SignIns keeps the web page's sign-ins across a restart (nil: in memory), and SignInFor is
 	// how long one lasts (0: a sign-in is refused). The agent that embeds the broker sets them.
 	SignIns   Keeper        `mapstructure:"-"`
@@ -157,6 +163,11 @@ func (c Config) Validate() error {
 	for i, u := range c.Users {
 		if err := u.check(); err != nil {
 			add(fmt.Sprintf("users[%d]", i), "%v", err)
+		}
+	}
+	for i, f := range c.Devices {
+		if !validFilter(f) || strings.HasPrefix(f, "$") || strings.HasPrefix(f, c.Prefix+"/") || f == "#" {
+			add(fmt.Sprintf("devices[%d]", i), "%q: want a topic filter outside %s/ and $, narrower than #", f, c.Prefix)
 		}
 	}
 	for i, in := range c.Inputs {
@@ -291,4 +302,18 @@ func Load(path string, required bool) (Config, []string, error) {
 	file.Broker.UsersFile = f.Resolve(file.Broker.UsersFile)
 	file.Broker.HomeAssistant = DefaultHomeAssistantPrefix
 	return file.Broker, f.Warnings, f.Locate(file.Broker.Validate())
+}
+
+// validFilter reports whether f is an MQTT topic filter: + a whole level, # the whole last one.
+func validFilter(f string) bool {
+	if f == "" || len(f) > 1000 || strings.ContainsRune(f, 0) {
+		return false
+	}
+	levels := strings.Split(f, "/")
+	for i, l := range levels {
+		if strings.ContainsAny(l, "+#") && l != "+" && !(l == "#" && i == len(levels)-1) {
+			return false
+		}
+	}
+	return true
 }
