@@ -23,8 +23,8 @@ type ZoneStatus struct {
 	Link     string `json:"link,omitempty"`
 	Reported string `json:"reported,omitempty"`
 	Queued   bool   `json:"queued,omitempty"` // a run waits for a free slot of the power budget
-	Group  string `json:"group,omitempty"`   // its sequential group: one zone of a group runs at a time
-	Master bool   `json:"master,omitempty"`  // the master valve or pump: it follows the other zones
+	Group    string `json:"group,omitempty"`  // its sequential group: one zone of a group runs at a time
+	Master   bool   `json:"master,omitempty"` // the master valve or pump: it follows the other zones
 	// Disabled: the zone opens for nobody, and the schedule skips it, until it is enabled.
 	Disabled bool `json:"disabled,omitempty"`
 	// LastRun is when the zone's last run started; DefaultDurationS is the run an open

@@ -346,12 +346,12 @@ type Zone struct {
 	Line int    `mapstructure:"line"` // its relay's GPIO line, when it has no bank
 	// Bank names the relays.banks entry its relay is on, and Output which of its outputs
 	// (from 1); no bank: the Pi's line Line.
-	Bank            string        `mapstructure:"bank"`
-	Output          int           `mapstructure:"output"`
+	Bank   string `mapstructure:"bank"`
+	Output int    `mapstructure:"output"`
 	// Device is its network valve's device, on a bank of a network kind: the zigbee2mqtt
 	// friendly name, the Tasmota topic, the Shelly topic prefix, or "<prefix>/<switch>" of an
 	// ESPHome device; Output is then the Tasmota relay or Shelly switch, from 1.
-	Device string `mapstructure:"device"`
+	Device          string        `mapstructure:"device"`
 	DefaultDuration time.Duration `mapstructure:"default_duration"`
 	MaxDuration     time.Duration `mapstructure:"max_duration"`
 	// IgnoreSensors names sensors that do not hold this zone back (a zone under a roof).

@@ -20,9 +20,9 @@ import (
 	"sprinkler/agent/intake"
 	"sprinkler/agent/link"
 	"sprinkler/agent/metrics"
+	"sprinkler/agent/netvalve"
 	"sprinkler/agent/problems"
 	"sprinkler/agent/programs"
-	"sprinkler/agent/netvalve"
 	"sprinkler/agent/relay"
 	"sprinkler/agent/scheduler"
 	"sprinkler/agent/sensors"
@@ -205,12 +205,6 @@ func (a *run) openValves() error {
 		o.Link = a.net.Link
 	}
 	a.v = valves.New(d.cfg.Agent.ID, d.cfg.ValveZones(), a.bank, d.opts.Clock, d.log, o)
-	if a.net != nil {
-		ids := a.v.AllIDs()
-		a.net.Notify(netvalve.Events{Lost: a.v.Lost, Told: func(i int, msg string) {
-			a.v.AddEvent(topics.Event{Type: topics.EventDevice, Zone: ids[i], Source: topics.SourceDevice, Message: msg})
-		}})
-	}
 	if n := a.state.maxOpen(); n > 0 && n < d.cfg.Safety.MaxOpen { // lowered at run time
 		if err := a.v.SetMaxOpen(n); err != nil {
 			return err
@@ -500,6 +494,10 @@ func (a *run) openLink() error {
 		return err
 	}
 	if a.net != nil { // after the broker's ACL took the inputs: an operator publishes no device's state
+		ids := a.v.AllIDs()
+		a.net.Notify(netvalve.Events{Lost: a.v.Lost, Changed: a.rep.nudge, Told: func(i int, msg string) {
+			a.v.AddEvent(topics.Event{Type: topics.EventDevice, Zone: ids[i], Source: topics.SourceDevice, Message: msg})
+		}})
 		for _, t := range a.net.Topics() {
 			addFeed(a.feeds, t, func(payload []byte, _ bool) error { return a.net.Feed(t, payload) })
 		}

@@ -40,6 +40,7 @@ type message struct {
 type report struct {
 	on     *bool  // its output's state
 	online *bool  // its availability
+	bridge bool   // online came from a bridge, not from the device
 	failed string // it refused a command, and why
 }
 
@@ -166,16 +167,13 @@ func (z zigbee2mqtt) query() []message { return []message{{z.base + "/get", `{"s
 func (z zigbee2mqtt) topics() []string {
 	return []string{z.base, z.base + "/availability", z.bridge}
 }
-func (z zigbee2mqtt) tree() []string          { return []string{z.all} }
+func (z zigbee2mqtt) tree() []string         { return []string{z.all} }
 func (z zigbee2mqtt) longest() time.Duration { return 6553 * time.Second }
 
 func (z zigbee2mqtt) read(topic string, payload []byte) (report, error) {
 	if topic != z.base {
 		online, err := onlineOffline(payload)
-		if topic == z.bridge && online != nil && *online {
-			return report{}, err // the bridge up says nothing of the device
-		}
-		return report{online: online}, err
+		return report{online: online, bridge: topic == z.bridge}, err
 	}
 	var s struct {
 		State *string `json:"state"`
@@ -285,7 +283,7 @@ func (s *shelly) component() string { return "switch:" + strconv.Itoa(s.id) }
 func (s *shelly) topics() []string {
 	return []string{s.prefix + "/status/" + s.component(), s.prefix + "/events/rpc", s.prefix + "/online", s.src + "/rpc"}
 }
-func (s *shelly) tree() []string          { return []string{s.prefix + "/#", s.src + "/rpc"} }
+func (s *shelly) tree() []string         { return []string{s.prefix + "/#", s.src + "/rpc"} }
 func (s *shelly) longest() time.Duration { return 24 * time.Hour }
 
 func (s *shelly) read(topic string, payload []byte) (report, error) {
@@ -345,13 +343,13 @@ type esphome struct {
 	timer        time.Duration
 }
 
-func (e esphome) path() string                 { return e.prefix + "/switch/" + e.name }
-func (e esphome) on(time.Duration) []message   { return []message{{e.path() + "/command", "ON"}} }
-func (e esphome) off() []message               { return []message{{e.path() + "/command", "OFF"}} }
-func (e esphome) query() []message             { return nil } // its state is retained
-func (e esphome) topics() []string             { return []string{e.path() + "/state", e.prefix + "/status"} }
-func (e esphome) tree() []string               { return []string{e.prefix + "/#"} }
-func (e esphome) longest() time.Duration       { return e.timer }
+func (e esphome) path() string               { return e.prefix + "/switch/" + e.name }
+func (e esphome) on(time.Duration) []message { return []message{{e.path() + "/command", "ON"}} }
+func (e esphome) off() []message             { return []message{{e.path() + "/command", "OFF"}} }
+func (e esphome) query() []message           { return nil } // its state is retained
+func (e esphome) topics() []string           { return []string{e.path() + "/state", e.prefix + "/status"} }
+func (e esphome) tree() []string             { return []string{e.prefix + "/#"} }
+func (e esphome) longest() time.Duration     { return e.timer }
 func (e esphome) read(topic string, payload []byte) (report, error) {
 	if topic == e.prefix+"/status" {
 		online, err := onlineOffline(payload)

@@ -45,6 +45,8 @@ type Events struct {
 	Lost func(index int, reason, message string)
 	// Told records what happened to a device: offline, online again, a valve closed again.
 	Told func(index int, message string)
+	// Changed says a link state or a report changed, for the zones' states.
+	Changed func()
 }
 
 // Reasons a run is lost.
@@ -114,6 +116,9 @@ func (b *Bank) Notify(ev Events) {
 	}
 	if ev.Told == nil {
 		ev.Told = func(int, string) {}
+	}
+	if ev.Changed == nil {
+		ev.Changed = func() {}
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -204,6 +209,9 @@ func (b *Bank) SetFor(i int, d time.Duration) error {
 		return fmt.Errorf("%s did not confirm its last command within %v; it is unavailable until it reports", v.Name(), v.Confirm)
 	}
 	timer := min(d+Margin, v.proto.longest())
+	if v.Kind == KindESPHome {
+		timer = v.Timer // its firmware's, whatever the run
+	}
 	v.want, v.until = true, b.now().Add(d)
 	b.command(v, v.proto.on(timer))
 	b.log.Info("network valve opened with its own timer", "zone", v.Zone, "device", v.Name(), "timer", timer)
@@ -241,6 +249,7 @@ func (b *Bank) unconfirmed(v *valve, want bool) {
 		b.send(v, v.proto.off())
 	}
 	b.mu.Unlock()
+	ev.Changed()
 	if want {
 		ev.Lost(v.Index, ReasonFailed, msg)
 	} else {
@@ -252,8 +261,10 @@ func (b *Bank) unconfirmed(v *valve, want bool) {
 func (b *Bank) Feed(topic string, payload []byte) error {
 	var errs []error
 	var after []func()
+	moved := false
 	b.mu.Lock()
 	for _, v := range b.byTopic[topic] {
+		link, reported := b.linkOf(v)
 		r, err := v.proto.read(topic, payload)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", v.Name(), err))
@@ -262,10 +273,17 @@ func (b *Bank) Feed(topic string, payload []byte) error {
 		if fn := b.heard(v, r); fn != nil {
 			after = append(after, fn)
 		}
+		if l, r := b.linkOf(v); l != link || r != reported {
+			moved = true
+		}
 	}
+	changed := b.ev.Changed
 	b.mu.Unlock()
 	for _, fn := range after {
 		fn()
+	}
+	if moved {
+		changed()
 	}
 	return errors.Join(errs...)
 }
@@ -297,11 +315,14 @@ func (b *Bank) heard(v *valve, r report) func() {
 		}
 		return func() { ev.Told(v.Index, msg) }
 	case r.online != nil:
-		return b.back(v, false)
+		if !v.want {
+			b.send(v, v.proto.query()) // online: what is its state?
+		}
+		return b.back(v, r.bridge)
 	case r.on == nil:
 		return nil
 	}
-	told := b.back(v, true)
+	told := b.back(v, false)
 	on := *r.on
 	v.on = &on
 	switch {
@@ -328,14 +349,12 @@ func (b *Bank) heard(v *valve, r report) func() {
 	return func() { call(told); ev.Lost(v.Index, ReasonDevice, msg) }
 }
 
-// back marks v's device heard from, and says so if it was offline or unanswering; with state it
-// was a report of its output.
-func (b *Bank) back(v *valve, state bool) func() {
+// back marks v's device reachable, and says so if it was offline or unanswering; bridge says a
+// bridge came online, which has not heard from the device yet.
+func (b *Bank) back(v *valve, bridge bool) func() {
 	was := !v.online || v.noAnswer
-	v.heard, v.online, v.noAnswer = true, true, false
-	if !state && !v.want {
-		b.send(v, v.proto.query()) // online again: what is its state?
-	}
+	v.online, v.noAnswer = true, false
+	v.heard = v.heard || !bridge
 	if !was {
 		return nil
 	}
@@ -360,6 +379,12 @@ func (b *Bank) Link(i int) (link, reported string, ok bool) {
 	if !ok {
 		return "", "", false
 	}
+	link, reported = b.linkOf(v)
+	return link, reported, true
+}
+
+// linkOf is Link with mu held.
+func (b *Bank) linkOf(v *valve) (link, reported string) {
 	switch {
 	case b.pub == nil || !b.pub.Connected():
 		link = LinkBrokerOff
@@ -375,7 +400,7 @@ func (b *Bank) Link(i int) (link, reported string, ok bool) {
 	if v.on != nil {
 		reported = map[bool]string{true: "open", false: "closed"}[*v.on]
 	}
-	return link, reported, true
+	return link, reported
 }
 
 // Close sends off to every valve not yet told it, and refuses to open any from then on.

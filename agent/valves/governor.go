@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"sprinkler/agent/clock"
@@ -256,7 +257,7 @@ func (c *Controller) open(zs []*zone, d time.Duration, source string, now time.T
 			return nil, topics.Errorf(topics.CodeBudget, "power budget: at most %d valves at once, and zones %s hold the slots; close one or wait", c.limits.MaxOpen, zoneList(held))
 		}
 	}
-	notes := map[*zone]string{}
+	notes, asked := map[*zone]string{}, map[*zone]*run{}
 	for _, z := range zs {
 		dur, note := duration(z, d)
 		notes[z] = note
@@ -269,16 +270,20 @@ func (c *Controller) open(zs []*zone, d time.Duration, source string, now time.T
 			continue
 		}
 		r := &run{zone: z, d: dur, source: source, requested: now, owner: topics.OwnerManual}
-		z.run = r
+		z.run, asked[z] = r, r
 		c.queue = append(c.queue, r)
 		c.rouse()
 	}
 	c.dispatch(now)
 
 	var failed []*zone
+	var why []string
 	for _, z := range fresh {
 		if z.run == nil {
 			failed = append(failed, z)
+			if r := asked[z]; r.failure != nil {
+				why = append(why, r.failure.Error())
+			}
 		}
 	}
 	if len(failed) > 0 {
@@ -289,7 +294,11 @@ func (c *Controller) open(zs []*zone, d time.Duration, source string, now time.T
 			}
 		}
 		_, _ = c.close(undo, source, now)
-		return nil, topics.Errorf(topics.CodeRelay, "the relay of zone %s failed; nothing was opened", zoneList(failed))
+		msg := fmt.Sprintf("the relay of zone %s failed; nothing was opened", zoneList(failed))
+		if len(why) > 0 {
+			msg += " (" + strings.Join(why, "; ") + ")"
+		}
+		return nil, topics.Errorf(topics.CodeRelay, "%s", msg)
 	}
 
 	changes := make([]topics.ZoneChange, 0, len(zs))
@@ -464,7 +473,7 @@ func (c *Controller) dispatch(now time.Time) {
 		}
 		c.dequeue(r)
 		if err := c.switchOn(r.zone, now, r.source, r.d); err != nil {
-			r.zone.run = nil
+			r.zone.run, r.failure = nil, err
 			e := c.event(topics.EventRunFinished, r.zone, now, r.source)
 			e.Reason, e.Message = topics.ReasonFailed, err.Error()
 			r.started = now // it ran for nothing: the history says so

@@ -151,6 +151,7 @@ type run struct {
 	endsAt    time.Time
 	timer     clock.Timer
 	seq       string // its run-once sequence: one run of a sequence at a time, in order
+	failure   error  // why its relay failed to switch on
 	// owner says what owns the run (a topics.Owner value), whatever its source says: a client
 	// whose id looks like "schedule:…" owns nothing of the schedule's.
 	owner topics.Owner

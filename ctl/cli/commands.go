@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,8 +50,13 @@ func printSnapshot(w io.Writer, s topics.Snapshot, now time.Time, loc *time.Loca
 	}
 	sort.Slice(zones, func(i, j int) bool { return zones[i].Zone < zones[j].Zone })
 	open := 0
+	linked := slices.ContainsFunc(zones, func(z topics.ZoneStatus) bool { return z.Link != "" })
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "ZONE\tNAME\tSTATE\tSINCE\tUNTIL\tLEFT\tSOURCE\tRELAY")
+	head := "ZONE\tNAME\tSTATE\tSINCE\tUNTIL\tLEFT\tSOURCE\tRELAY"
+	if linked {
+		head += "\tLINK"
+	}
+	fmt.Fprintln(tw, head)
 	for _, z := range zones {
 		until, left := "", ""
 		if z.EndsAt != nil {
@@ -65,7 +71,11 @@ func printSnapshot(w io.Writer, s topics.Snapshot, now time.Time, loc *time.Loca
 		case z.Queued:
 			state += " (queued)"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", z.Zone, z.Name, state, clock(z.Since), until, left, z.Source, relayOf(z))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s", z.Zone, z.Name, state, clock(z.Since), until, left, z.Source, relayOf(z))
+		if linked {
+			fmt.Fprintf(tw, "\t%s", linkOf(z))
+		}
+		fmt.Fprintln(tw)
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "agent %s: %d of %d zones open\n", s.Agent, open, len(zones))
@@ -394,13 +404,24 @@ func (a *app) printUpdate(u client.Update) {
 	}
 }
 
-// relayOf says where a zone's relay is: "GPIO 5 (pin 29)", or a bank's output, "ospi 3".
+// relayOf says where a zone's relay is: "GPIO 5 (pin 29)", a bank's output, "ospi 3", or a
+// network valve, "tap: zigbee2mqtt tap_valve".
 func relayOf(z topics.ZoneStatus) string {
 	switch {
+	case z.Device != "":
+		return z.Bank + ": " + z.Device
 	case z.Bank != "":
 		return fmt.Sprintf("%s %d", z.Bank, z.Output)
 	case z.Pin > 0:
 		return fmt.Sprintf("GPIO %d (pin %d)", z.Line, z.Pin)
 	}
 	return fmt.Sprintf("GPIO %d", z.Line)
+}
+
+// linkOf says how a network valve is reached and what it reported: "online, reported open".
+func linkOf(z topics.ZoneStatus) string {
+	if z.Reported == "" {
+		return z.Link
+	}
+	return z.Link + ", reported " + z.Reported
 }
