@@ -525,8 +525,8 @@ func (c Config) netValve(i int, b Bank) netvalve.Valve {
 	z := c.Zones[i]
 	v := netvalve.Valve{Zone: z.ID, Index: i, Kind: b.Kind, Device: z.Device, Channel: max(z.Output, 1), Base: b.BaseTopic,
 		Confirm: b.Confirm, Timer: b.Timer, Source: topics.AgentClientPrefix + c.Agent.ID}
-	if v.Base == "" {
-		v.Base = netvalve.KindZigbee2MQTT
+	if v.Base == "" && b.Kind == netvalve.KindZigbee2MQTT {
+		v.Base = "zigbee2mqtt" // zigbee2mqtt's own default
 	}
 	if v.Confirm == 0 {
 		v.Confirm = 10 * time.Second

@@ -118,6 +118,12 @@ func TestBadConfigsNameFileLineAndKey(t *testing.T) {
 			[]string{":3:", "relays.banks[ospi].latch", "5 is also the line of zone 1"}},
 		{"bad banks", "relays:\n  banks:\n    - {name: OSPi, kind: shift_register, boards: 9, data: 99}\n    - {name: hat, kind: mcp23017, bus: i2c-1, address: 0x80}\n    - {name: x, kind: ads1115}\n",
 			[]string{"relays.banks[entry 1].name", "relays.banks[entry 1].boards", "relays.banks[entry 1].data", "relays.banks[hat].bus", "relays.banks[hat].address", "relays.banks[x].kind"}},
+		{"network valves", "relays:\n  banks:\n    - {name: tap, kind: zigbee2mqtt, base_topic: z/2m, confirm: 1h}\n    - {name: esp, kind: esphome}\n    - {name: sonoff, kind: tasmota, timer: 1h}\n" +
+			"safety:\n  master_zone: 3\nzones:\n  - {id: 1, bank: tap, device: tap_valve, output: 2, max_duration: 2h}\n  - {id: 2, bank: esp, device: node}\n  - {id: 3, bank: sonoff, device: pump}\n  - {id: 4, bank: sonoff, device: pump}\n  - {id: 5, bank: tap, device: \"a/#\"}\n  - {id: 6, bank: tap}\n",
+			[]string{"relays.banks[tap].base_topic", "relays.banks[tap].confirm", "relays.banks[esp].timer", "relays.banks[sonoff].timer", ":9:",
+				"zones[id 1].output", "zones[id 1].max_duration", "may last at most 1h49m8s", "zones[id 2].device", "garden-node/valve_1", "zones[id 3].bank", "master valve",
+				"zones[id 4].device", "tasmota pump Power1 is also zone 3's", "zones[id 5].device", "zones[id 6].device", "missing"}},
+		{"a device on a wired bank", "relays:\n  banks:\n    - {name: ospi, kind: shift_register}\nzones:\n  - {id: 1, bank: ospi, output: 1, device: tap}\n", []string{"zones[id 1].device", "wired"}},
 		{"sensor on a shift register's line", "relays:\n  banks:\n    - {name: ospi, kind: shift_register}\nsensors:\n  - {name: rain, line: 27}\n", []string{"sensors[rain].line", "bank ospi (data)"}},
 		{"sensor on a relay line", "zones:\n  - {id: 1, line: 5}\nsensors:\n  - {name: rain, line: 5}\n", []string{"sensors[rain].line", "zone 1"}},
 		{"bad sensor", "sensors:\n  - {name: Rain, line: 17, active: wet, pull: sideways, on_delay: 48h}\n", []string{"sensors[entry 1].name", "sensors[entry 1].active", "sensors[entry 1].pull", "sensors[entry 1].on_delay"}},
@@ -213,13 +219,17 @@ func TestEmptyVariablesAndTypos(t *testing.T) {
 }
 
 // TestMixedBanks: zones on the Pi's lines, an OpenSprinkler Pi's shift registers (its lines by
-// default) and an I2C HAT load into one relay configuration, in zone order.
+// default), an I2C HAT and valves on the network load into one relay configuration, in zone
+// order; the battery valve holds no slot of the power budget.
 func TestMixedBanks(t *testing.T) {
 	t.Setenv("SPRINKLER_STATE_DIR", t.TempDir())
+	t.Setenv("SPRINKLER_AGENT_ID", "garden")
 	path := filepath.Join(t.TempDir(), "agent.yaml")
 	body := "relays:\n  banks:\n    - {name: ospi, kind: shift_register, boards: 2}\n" +
 		"    - {name: hat, kind: mcp23017, bus: /dev/i2c-1, address: 0x21, active_low: true}\n" +
-		"zones:\n  - {id: 1, line: 5}\n  - {id: 2, bank: ospi, output: 16}\n  - {id: 3, bank: hat, output: 9}\n"
+		"    - {name: tap, kind: zigbee2mqtt}\n    - {name: shelly, kind: shelly}\n" +
+		"zones:\n  - {id: 1, line: 5}\n  - {id: 2, bank: ospi, output: 16}\n  - {id: 3, bank: hat, output: 9}\n" +
+		"  - {id: 4, bank: tap, device: tap_valve}\n  - {id: 5, bank: shelly, device: hedge, output: 2}\n"
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -228,11 +238,21 @@ func TestMixedBanks(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := c.RelayConfig()
-	want := []relay.Output{{}, {Bank: "ospi", Index: 15}, {Bank: "hat", Index: 8}}
+	want := []relay.Output{{}, {Bank: "ospi", Index: 15}, {Bank: "hat", Index: 8}, {Network: true}, {Network: true}}
 	if !slices.Equal(r.Outputs, want) || r.Lines[0] != 5 {
 		t.Errorf("outputs %+v, lines %v", r.Outputs, r.Lines)
 	}
 	ospi, hat := r.Banks[0], r.Banks[1]
+	if vs := c.NetValves(); len(vs) != 2 || vs[0].Index != 3 || vs[0].Name() != "zigbee2mqtt tap_valve" || vs[0].Confirm != 30*time.Second ||
+		vs[1].Name() != "shelly hedge switch:1" || vs[1].Source != "sprinkler-garden" {
+		t.Errorf("network valves %+v", vs)
+	}
+	if trees := c.DeviceTrees(); !slices.Equal(trees, []string{"zigbee2mqtt/#", "hedge/#", "sprinkler-garden/rpc"}) {
+		t.Errorf("device trees %q", trees)
+	}
+	if z := c.ValveZones(); !z[3].OffBudget || z[4].OffBudget || z[4].Device != "shelly hedge switch:1" {
+		t.Errorf("valve zones %+v", z)
+	}
 	if ospi.Data != 27 || ospi.Clock != 4 || ospi.Latch != 22 || ospi.Enable != 17 || ospi.Outputs() != 16 ||
 		hat.Address != 0x21 || !hat.ActiveLow || hat.Outputs() != 16 {
 		t.Errorf("banks %+v", r.Banks)

@@ -513,7 +513,7 @@ func (a *run) openLink() error {
 			return
 		}
 		a.probs.Raise(problemSubscription, fmt.Sprintf("the broker refused the agent's subscription to %s: nothing sent there reaches the agent "+
-			"(a weather input or a sensor is never heard); its ACL must let the agent's user read it (broker.inputs on sprinkler-broker)",
+			"(a weather input, a sensor or a network valve is never heard); its ACL must let the agent's user read it (broker.inputs or broker.devices on sprinkler-broker)",
 			strings.Join(filters, ", ")))
 	}
 	in := intake.New(func(topic string) bool { _, ok := a.feeds[topic]; return ok })

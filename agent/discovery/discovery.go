@@ -54,6 +54,7 @@ var EventTypes = []string{
 	topics.EventRunStarted, topics.EventRunFinished, topics.EventForcedOff, topics.EventRunResumed,
 	topics.EventRunSkipped, topics.EventCommandRefused, topics.EventProfileChanged, topics.EventScheduleLoaded, topics.EventPaused, topics.EventUnpaused,
 	topics.EventProblem, topics.EventProblemCleared, topics.EventSensor, topics.EventWeather, topics.EventWeatherFallback,
+	topics.EventDevice,
 }
 
 func (m Model) uid(object string) string { return "sprinkler-" + m.Topics.ID() + "-" + object }

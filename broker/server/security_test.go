@@ -109,7 +109,8 @@ func (o observer) settle(t *testing.T) {
 func TestRoleMatrix(t *testing.T) {
 	c := withUsers(t)
 	c.Anonymous = server.AnonymousLoopback  // the observer is the anonymous local admin
-	c.Inputs = []string{"zigbee2mqtt/soil"} // a soil probe the agent reads
+	c.Inputs = []string{"zigbee2mqtt/soil"}              // a soil probe the agent reads
+	c.Devices = []string{"zigbee2mqtt/#", "cmnd/roses/#"} // valves on the network: zigbee2mqtt's, a Tasmota relay's
 	b := start(t, c)
 	url := brokertest.URL(b.Addr())
 	obs := observer{brokertest.Connect(t, url)}
@@ -131,8 +132,11 @@ func TestRoleMatrix(t *testing.T) {
 		"homeassistant/valve/other/z1/config":  {},
 		"elsewhere/topic":                      {},
 		"sprinkler/garden/input/rain":          {"operator", "homeassistant", "agent"},
-		"zigbee2mqtt/soil":                     {"operator", "homeassistant"},
-		"zigbee2mqtt/other":                    {},
+		"zigbee2mqtt/soil":                     {"operator", "homeassistant", "device"},
+		"zigbee2mqtt/tap/set":                  {"device", "agent"}, // a valve's command bypasses the governor
+		"zigbee2mqtt/tap":                      {"device", "agent"},
+		"cmnd/roses/Power1":                    {"device", "agent"},
+		"cmnd/other/Power1":                    {},
 	}
 	n := 0
 	for topic, allowedRoles := range cases {
