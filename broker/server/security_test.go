@@ -108,8 +108,8 @@ func (o observer) settle(t *testing.T) {
 // with an admin watching everything that exactly the allowed ones are delivered.
 func TestRoleMatrix(t *testing.T) {
 	c := withUsers(t)
-	c.Anonymous = server.AnonymousLoopback  // the observer is the anonymous local admin
-	c.Inputs = []string{"zigbee2mqtt/soil"}              // a soil probe the agent reads
+	c.Anonymous = server.AnonymousLoopback                // the observer is the anonymous local admin
+	c.Inputs = []string{"zigbee2mqtt/soil"}               // a soil probe the agent reads
 	c.Devices = []string{"zigbee2mqtt/#", "cmnd/roses/#"} // valves on the network: zigbee2mqtt's, a Tasmota relay's
 	b := start(t, c)
 	url := brokertest.URL(b.Addr())
