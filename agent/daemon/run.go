@@ -415,7 +415,7 @@ func (a *run) openBroker(inputs []string) error {
 	bcfg.Agent = d.cfg.Agent.ID
 	bcfg.HomeAssistant = d.cfg.HomeAssistant.Prefix
 	bcfg.Inputs = append(slices.Clone(bcfg.Inputs), inputs...)
-	bcfg.Devices = d.cfg.DeviceTrees()
+	bcfg.Devices = append(slices.Clone(bcfg.Devices), d.cfg.DeviceTrees()...)
 	if d.cfg.Web.Listen != "" {
 		bcfg.SignIns, bcfg.SignInFor = stateKeeper(filepath.Join(d.cfg.State.Dir, "signins.json")), d.cfg.Web.SignInFor
 	}
