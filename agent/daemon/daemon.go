@@ -190,7 +190,7 @@ func (d *Daemon) info(v *valves.Controller, driver string, started time.Time) to
 	info := topics.Info{Agent: d.cfg.Agent.ID, Version: version.Version, StartedAt: topics.Time{Time: started}, Relays: driver}
 	for _, z := range v.Zones() {
 		info.Zones = append(info.Zones, topics.ZoneInfo{
-			Zone: z.ID, Name: z.Name, Line: z.Line, Pin: z.Pin(), Bank: z.Bank, Output: z.Output,
+			Zone: z.ID, Name: z.Name, Line: z.Line, Pin: z.Pin(), Bank: z.Bank, Output: z.Output, Device: z.Device,
 			DefaultDurationS: z.DefaultDuration.Seconds(), MaxDurationS: z.MaxDuration.Seconds(),
 		})
 	}

@@ -408,6 +408,9 @@ function card(z) {
     el('h3', { textContent: `${z.zone}. ${z.name}` }),
     el('p', { className: 'state', textContent: z.master ? `${state} (master valve)` : state }),
   );
+  if (z.link) { // a valve on the network: how it is reached, and what it said
+    c.append(el('p', { className: 'link', textContent: `${z.device}: ${z.link}${z.reported ? `, reported ${z.reported}` : ''}` }));
+  }
   if (open && z.ends_at) {
     const t = el('p', { className: 'left' });
     t.dataset.ends = z.ends_at;
