@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,7 +48,13 @@ func TestNetworkValves(t *testing.T) {
 	}
 	url, agent := startAgentOn(t, "garden", path, "SPRINKLER_BROKER_USERS_FILE="+usersFile(t, "device", "viewer"))
 	watch := brokertest.Connect(t, url)
-	watch.Subscribe("sprinkler/garden/state", "sprinkler/garden/event")
+	watch.Subscribe("sprinkler/garden/state", "sprinkler/garden/event", "zigbee2mqtt/#", "cmnd/#", "stat/#", "tele/#",
+		"shellyplus1-hedge/#", "sprinkler-garden/rpc", "garden-node/#")
+	messages := func() []brokertest.Msg {
+		var all []brokertest.Msg
+		watch.WaitFor(func(_ map[string]string, msgs []brokertest.Msg) bool { all = slices.Clone(msgs); return true })
+		return all
+	}
 	snapshot := func(what string, cond func(map[string]topics.ZoneStatus) bool) {
 		t.Helper()
 		if !watch.WaitFor(func(latest map[string]string, _ []brokertest.Msg) bool {
@@ -192,6 +199,7 @@ func TestNetworkValves(t *testing.T) {
 
 	// Killed mid-run, the agent leaves each valve to close by its own timer: the run's 3 s and
 	// the margin of 5 s.
+	before, logged := len(messages()), len(agent.out.String())
 	mustCtl("open", "2", "3", "4", "--for", "3s")
 	for _, v := range []*valve{tap, sonoff, shelly} {
 		v.await("open with its own timer of 8 s", func(v *valve) bool { return v.on && v.armed == 8*time.Second })
@@ -200,6 +208,20 @@ func TestNetworkValves(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-agent.done
+	var lines []string
+	for _, line := range strings.Split(agent.out.String()[logged:], "\n") {
+		if strings.Contains(line, "zone=2") {
+			lines = append(lines, line)
+		}
+	}
+	t.Logf("the agent's log of zone 2's last run, until SIGKILL:\n%s", strings.Join(lines, "\n"))
+	var wire []string
+	for _, m := range messages()[before:] {
+		if !strings.HasPrefix(m.Topic, "sprinkler/") {
+			wire = append(wire, m.Topic+" "+m.Payload)
+		}
+	}
+	t.Logf("the devices' topics from the open to SIGKILL:\n%s", strings.Join(wire, "\n"))
 	for _, v := range []*valve{tap, sonoff, shelly} {
 		v.await("closed by its own timer", func(v *valve) bool {
 			return !v.on && len(v.events) > 0 && strings.HasPrefix(v.events[len(v.events)-1], "off by its own timer")
