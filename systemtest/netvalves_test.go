@@ -166,6 +166,7 @@ func TestNetworkValves(t *testing.T) {
 	// An offline device: its zone is unavailable and a run fails with the reason, in the history.
 	shelly.vanish()
 	snapshot("zone 4 offline", func(zs map[string]topics.ZoneStatus) bool { return zs["4"].Link == "offline" })
+	event("of the problem", `"event_type":"problem"`, "zone 4: shelly shellyplus1-hedge switch:0 is offline")
 	code, _, stderr := ctl(t, url, "open", "4", "--for", "1m")
 	if code == 0 || !strings.Contains(stderr, "relay") {
 		t.Errorf("open of an offline device's zone: exit %d, %s", code, stderr)
@@ -173,6 +174,7 @@ func TestNetworkValves(t *testing.T) {
 	event("of the run that failed", `"event_type":"run_finished"`, `"reason":"failed"`, "shellyplus1-hedge switch:0 is offline")
 	shelly = standIn(t, url, "device", "pw-device", "shelly", "shellyplus1-hedge")
 	snapshot("zone 4 back online", func(zs map[string]topics.ZoneStatus) bool { return zs["4"].Link == "online" })
+	event("of the problem gone", `"event_type":"problem_cleared"`, "zone 4: shelly shellyplus1-hedge switch:0 is offline")
 
 	// A device that takes a command and does not confirm it: the run fails after its deadline
 	// and the zone is unavailable until the device speaks again.

@@ -147,7 +147,7 @@ const (
 	EventUnpaused        = "unpaused"         // the pause ended: on request, or its time was over
 	EventProblem         = "problem"          // a condition needs attention (health's problems); message says what
 	EventProblemCleared  = "problem_cleared"  // a problem went away; message says which
-	EventDevice          = "device"           // a network valve went offline, came back, or was closed again; message says which
+	EventDevice          = "device"           // a network valve reported open while its zone is closed was closed again; message says which
 )
 
 // Reasons a run finished.

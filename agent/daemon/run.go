@@ -495,9 +495,13 @@ func (a *run) openLink() error {
 	}
 	if a.net != nil { // after the broker's ACL took the inputs: an operator publishes no device's state
 		ids := a.v.AllIDs()
-		a.net.Notify(netvalve.Events{Lost: a.v.Lost, Changed: a.rep.nudge, Told: func(i int, msg string) {
-			a.v.AddEvent(topics.Event{Type: topics.EventDevice, Zone: ids[i], Source: topics.SourceDevice, Message: msg})
-		}})
+		key := func(i int) string { return fmt.Sprintf("device-%d", ids[i]) } // a problem a zone
+		a.net.Notify(netvalve.Events{Lost: a.v.Lost, Changed: a.rep.nudge,
+			Down: func(i int, msg string) { a.probs.Raise(key(i), fmt.Sprintf("zone %d: %s", ids[i], msg)) },
+			Up:   func(i int, _ string) { a.probs.Clear(key(i)) },
+			Told: func(i int, msg string) {
+				a.v.AddEvent(topics.Event{Type: topics.EventDevice, Zone: ids[i], Source: topics.SourceDevice, Message: msg})
+			}})
 		for _, t := range a.net.Topics() {
 			addFeed(a.feeds, t, func(payload []byte, _ bool) error { return a.net.Feed(t, payload) })
 		}

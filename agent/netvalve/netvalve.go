@@ -43,7 +43,9 @@ type Events struct {
 	// Lost ends the run of the zone at index: its device failed it (reason failed) or closed the
 	// valve by itself (reason device), as message says.
 	Lost func(index int, reason, message string)
-	// Told records what happened to a device: offline, online again, a valve closed again.
+	// Down says a device cannot be reached (offline, or no answer), and Up that it can again.
+	Down, Up func(index int, message string)
+	// Told records what else happened to a device: a valve closed again.
 	Told func(index int, message string)
 	// Changed says a link state or a report changed, for the zones' states.
 	Changed func()
@@ -114,8 +116,10 @@ func (b *Bank) Notify(ev Events) {
 	if ev.Lost == nil {
 		ev.Lost = func(int, string, string) {}
 	}
-	if ev.Told == nil {
-		ev.Told = func(int, string) {}
+	for _, fn := range []*func(int, string){&ev.Told, &ev.Down, &ev.Up} {
+		if *fn == nil {
+			*fn = func(int, string) {}
+		}
 	}
 	if ev.Changed == nil {
 		ev.Changed = func() {}
@@ -252,9 +256,8 @@ func (b *Bank) unconfirmed(v *valve, want bool) {
 	ev.Changed()
 	if want {
 		ev.Lost(v.Index, ReasonFailed, msg)
-	} else {
-		ev.Told(v.Index, msg)
 	}
+	ev.Down(v.Index, msg)
 }
 
 // Feed reads a message on one of Topics.
@@ -310,10 +313,10 @@ func (b *Bank) heard(v *valve, r report) func() {
 		b.log.Warn(msg, "zone", v.Zone)
 		if v.want {
 			v.want, v.pending = false, false
-			msg += fmt.Sprintf(" while open: its own timer closes it by %s", v.until.Add(Margin).Format(time.TimeOnly))
-			return func() { ev.Lost(v.Index, ReasonFailed, msg) }
+			lost := msg + fmt.Sprintf(" while open: its own timer closes it %v after the run's end", Margin)
+			return func() { ev.Lost(v.Index, ReasonFailed, lost); ev.Down(v.Index, msg) }
 		}
-		return func() { ev.Told(v.Index, msg) }
+		return func() { ev.Down(v.Index, msg) }
 	case r.online != nil:
 		if !v.want {
 			b.send(v, v.proto.query()) // online: what is its state?
@@ -361,7 +364,7 @@ func (b *Bank) back(v *valve, bridge bool) func() {
 	msg := v.Name() + " is back: its zone is available"
 	b.log.Info(msg, "zone", v.Zone)
 	ev := b.ev
-	return func() { ev.Told(v.Index, msg) }
+	return func() { ev.Up(v.Index, msg) }
 }
 
 func call(fn func()) {
