@@ -191,7 +191,7 @@ var Commands = []Command{
 	{Name: CmdUserList, Access: AccessAdmin, Group: "users", Summary: "the embedded broker's users: name, role, the agents each may reach, and where each is kept"},
 	{Name: CmdUserAdd, Args: UserArgs{}, Access: AccessAdmin, Group: "users", Summary: "add a user to the embedded broker's users file; in force at once",
 		Params: []Param{userName, {Name: "password", Type: "password", Required: true, Help: "at least 8 characters; kept only as a bcrypt hash, never logged"},
-			{Name: "role", Type: "role", Required: true, Help: "viewer, operator, admin, agent or homeassistant"}, userAgents}},
+			{Name: "role", Type: "role", Required: true, Help: "viewer, operator, admin, agent, homeassistant or device"}, userAgents}},
 	{Name: CmdUserSet, Args: UserArgs{}, Access: AccessAdmin, Group: "users", Summary: "change a user's password, role or agents; in force at once: the user's other connections end, and a new password ends their sign-ins",
 		Params: []Param{userName, {Name: "password", Type: "password", Help: "a new password"}, {Name: "role", Type: "role", Help: "a new role"}, userAgents}},
 	{Name: CmdUserRemove, Args: UserArgs{}, Access: AccessAdmin, Group: "users", Summary: "remove a user: their connections and sign-ins end; never the last admin",

@@ -23,7 +23,7 @@ func (a *app) userCommands() *cobra.Command {
 
 	var role, agents string
 	var password bool
-	roleHelp := "viewer, operator, admin, agent or homeassistant"
+	roleHelp := "viewer, operator, admin, agent, homeassistant or device"
 	agentsHelp := `the only agents a viewer, operator or homeassistant user may reach, comma-separated ("" for every agent)`
 
 	add := command(topics.CmdUserAdd, "add NAME --role ROLE [--agents ID,ID]")
@@ -32,7 +32,7 @@ func (a *app) userCommands() *cobra.Command {
 	add.Flags().StringVar(&agents, "agents", "", agentsHelp)
 	add.RunE = a.runE(func(ctx context.Context, cmd *cobra.Command, args []string) error {
 		if role == "" {
-			return usageErr("say the new user's role: --role viewer, operator, admin, agent or homeassistant")
+			return usageErr("say the new user's role: --role viewer, operator, admin, agent, homeassistant or device")
 		}
 		ua, err := a.userArgs(cmd, args[0], true, role, agents)
 		if err != nil {
