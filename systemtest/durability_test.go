@@ -143,7 +143,7 @@ func TestDamagedStateKeepsSettings(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			state := t.TempDir()
-			env := []string{"SPRINKLER_STATE_DIR=" + state, "SPRINKLER_SCHEDULE_FILE=" + profiles}
+			env := []string{"SPRINKLER_STATE_DIR=" + state, "SPRINKLER_SCHEDULE_FILE=" + profiles, quietZone()}
 			url, agent := startAgent(t, "garden", env...)
 			setSettings(t, url)
 			agent.stop(t)
@@ -187,7 +187,7 @@ func TestANewerReleasesStateIsSetAside(t *testing.T) {
 		t.Fatal(err)
 	}
 	state := t.TempDir()
-	env := []string{"SPRINKLER_STATE_DIR=" + state, "SPRINKLER_SCHEDULE_FILE=" + profiles}
+	env := []string{"SPRINKLER_STATE_DIR=" + state, "SPRINKLER_SCHEDULE_FILE=" + profiles, quietZone()}
 	url, agent := startAgent(t, "garden", env...)
 	setSettings(t, url)
 	agent.stop(t)
@@ -230,7 +230,7 @@ func TestFullDiskNeverReopensAClosedZone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"SPRINKLER_STATE_DIR=" + state, "SPRINKLER_SCHEDULE_FILE=" + profiles, "SPRINKLER_SAFETY_STAGGER=0s",
+	env := []string{"SPRINKLER_STATE_DIR=" + state, "SPRINKLER_SCHEDULE_FILE=" + profiles, "SPRINKLER_SAFETY_STAGGER=0s", quietZone(),
 		"SPRINKLER_LOG_FILE=" + filepath.Join(t.TempDir(), "agent.log")}
 	url, agent := startAgent(t, "garden", env...)
 	if code, _, stderr := ctl(t, url, "stop"); code != 0 {

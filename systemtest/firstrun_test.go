@@ -64,7 +64,7 @@ func TestCtlSeams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	url, _ := startAgent(t, "garden", "SPRINKLER_SCHEDULE_FILE="+profiles)
+	url, _ := startAgent(t, "garden", "SPRINKLER_SCHEDULE_FILE="+profiles, quietZone())
 	code, menu, stderr := ctl(t, url, "commands")
 	if code != 0 {
 		t.Fatal(stderr)

@@ -25,7 +25,7 @@ func TestProgramsFromTheCommandLine(t *testing.T) {
 	if err := os.WriteFile(profiles, src, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	url, _ := startAgent(t, "garden", "SPRINKLER_SCHEDULE_FILE="+profiles, "SPRINKLER_AGENT_TIMEZONE=UTC")
+	url, _ := startAgent(t, "garden", "SPRINKLER_SCHEDULE_FILE="+profiles, quietZone())
 
 	code, out, stderr := ctl(t, url, "program", "list")
 	if code != 0 || !strings.Contains(out, "summer") || !strings.Contains(out, "REVISION") {
