@@ -231,3 +231,61 @@ func TestNetworkValves(t *testing.T) {
 		t.Logf("%s %s: %q", v.kind, v.device, v.history())
 	}
 }
+
+// TestNetworkValveThroughMosquitto: the same promises through an external broker, Debian's
+// mosquitto, as a zigbee2mqtt or Tasmota household has it: the agent's own link (paho) sends
+// the run with its off timer and reads the device's report; killed mid-run, the agent's will
+// says offline, and the device, still on the broker, reports itself closed by its own timer.
+func TestNetworkValveThroughMosquitto(t *testing.T) {
+	url := brokertest.URL(brokertest.Mosquitto(t))
+	path := filepath.Join(t.TempDir(), "agent.yaml")
+	config := "relays:\n  banks:\n    - {name: sonoff, kind: tasmota, confirm: 3s}\nzones:\n" +
+		"  - {id: 1, name: Roses, bank: sonoff, device: sonoff-roses}\n  - {id: 2, name: Lawn, line: 5}\n"
+	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sonoff := standIn(t, url, "", "", "tasmota", "sonoff-roses")
+	watch := brokertest.Connect(t, url)
+	watch.Subscribe("sprinkler/garden/state", "sprinkler/garden/status", "cmnd/#", "stat/#", "tele/#")
+	agent := startProc(t, filepath.Join(bin, "agent"), []string{"--config", path}, "SPRINKLER_AGENT_ID=garden", "SPRINKLER_BROKER_EMBEDDED=false",
+		"SPRINKLER_MQTT_URL="+url, "SPRINKLER_RELAYS_DRIVER=sim", "SPRINKLER_STATE_DIR="+t.TempDir())
+	awaitOnline(t, url, "garden", agent)
+	if !watch.WaitFor(func(latest map[string]string, _ []brokertest.Msg) bool {
+		var s topics.Snapshot
+		return json.Unmarshal([]byte(latest["sprinkler/garden/state"]), &s) == nil && s.Zones["1"].Link == "online" && s.Zones["1"].Reported == "closed"
+	}) {
+		t.Fatalf("the valve never showed online and closed\n%s", agent.out)
+	}
+	all := func() []brokertest.Msg {
+		var out []brokertest.Msg
+		watch.WaitFor(func(_ map[string]string, msgs []brokertest.Msg) bool { out = slices.Clone(msgs); return true })
+		return out
+	}
+	before := len(all())
+	if code, _, stderr := ctl(t, url, "open", "1", "--for", "2s"); code != 0 {
+		t.Fatal(stderr)
+	}
+	sonoff.await("open with its own timer of 7 s", func(v *valve) bool { return v.on && v.armed == 7*time.Second })
+	if !watch.WaitFor(func(latest map[string]string, _ []brokertest.Msg) bool {
+		var s topics.Snapshot
+		return json.Unmarshal([]byte(latest["sprinkler/garden/state"]), &s) == nil && s.Zones["1"].Reported == "open"
+	}) {
+		t.Fatal("the agent never read the valve's report of open")
+	}
+	if err := agent.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-agent.done
+	watch.Await("sprinkler/garden/status", topics.Offline) // the will
+	sonoff.await("closed by its own timer", func(v *valve) bool {
+		return !v.on && strings.HasPrefix(v.events[len(v.events)-1], "off by its own timer")
+	})
+	watch.Await("stat/sonoff-roses/POWER1", "OFF")
+	var wire []string
+	for _, m := range all()[before:] {
+		if m.Topic != "sprinkler/garden/state" {
+			wire = append(wire, m.Topic+" "+m.Payload)
+		}
+	}
+	t.Logf("on mosquitto, the run, SIGKILL, and the relay's own timer:\n%s\nthe device: %q", strings.Join(wire, "\n"), sonoff.history())
+}

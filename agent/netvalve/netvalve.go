@@ -406,21 +406,15 @@ func (b *Bank) linkOf(v *valve) (link, reported string) {
 	return link, reported
 }
 
-// Close sends off to every valve not yet told it, and refuses to open any from then on.
+// Close stops waiting for the devices' confirmations and refuses to open any valve from then on.
+// It sends nothing: the agent switched every valve off before (Set), while its link was up.
 func (b *Bank) Close() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.closed {
-		return nil
-	}
 	b.closed = true
-	for _, i := range b.indexes() {
-		v := b.valves[i]
+	for _, v := range b.valves {
 		if v.deadline != nil {
 			v.deadline.Stop()
-		}
-		if v.want || v.pending {
-			b.send(v, v.proto.off())
 		}
 		v.want, v.pending = false, false
 	}
