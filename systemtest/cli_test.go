@@ -582,7 +582,7 @@ func TestCleanStopResumesNothing(t *testing.T) {
 }
 
 // quietZone sets the agent's time zone to one where it is about noon now, when no shipped
-// program runs: a test of the shipped profiles is not held up by a run of the hour it runs at.
+// program runs: a test on the shipped profiles is not held up by a run of the hour it runs at.
 func quietZone() string {
 	n := time.Now().UTC().Hour() - 12 // local = UTC - n
 	switch {

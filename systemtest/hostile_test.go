@@ -272,7 +272,7 @@ func TestViewerBurstLosesNoAdminCommand(t *testing.T) {
 // may look; over the default span it is cut to what a reply holds; the agent's memory and an
 // operator's commands do not notice ten of them.
 func TestPreviewIsWeighedFirst(t *testing.T) {
-	url, agent := startAgentOn(t, "garden", shipped(t), "SPRINKLER_BROKER_USERS_FILE="+usersFile(t, "viewer", "operator"))
+	url, agent := startAgentOn(t, "garden", shipped(t), "SPRINKLER_BROKER_USERS_FILE="+usersFile(t, "viewer", "operator"), quietZone())
 	viewer := newAskerAs(t, url, "garden", "viewer")
 	operator := newAskerAs(t, url, "garden", "operator")
 	var zones []string

@@ -33,7 +33,7 @@ func TestPageScores(t *testing.T) {
 	if err != nil {
 		t.Fatal("node is not installed")
 	}
-	_, agent := startAgentOn(t, "garden", shipped(t))
+	_, agent := startAgentOn(t, "garden", shipped(t), quietZone())
 	url := "http://" + agent.webPage(t) + "/"
 	scores := map[string][]float64{}
 	for i := range lighthouseRuns {

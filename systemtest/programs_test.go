@@ -107,7 +107,7 @@ sed -i 's/for: lots/for: 12m/' "$1"
 func TestZoneSettingsFromTheCommandLine(t *testing.T) {
 	path := shipped(t)
 	p := startProc(t, filepath.Join(bin, "agent"), []string{"--config", path}, "SPRINKLER_BROKER_LISTEN=127.0.0.1:0",
-		"SPRINKLER_WEB_LISTEN=", "SPRINKLER_RELAYS_DRIVER=sim", "SPRINKLER_STATE_DIR="+t.TempDir(), "SPRINKLER_AGENT_ID=garden")
+		"SPRINKLER_WEB_LISTEN=", "SPRINKLER_RELAYS_DRIVER=sim", "SPRINKLER_STATE_DIR="+t.TempDir(), "SPRINKLER_AGENT_ID=garden", quietZone())
 	url := brokertest.URL(p.listening(t))
 	awaitOnline(t, url, "garden", p)
 

@@ -69,7 +69,7 @@ func TestWebPage(t *testing.T) {
 	}
 	config := shipped(t)
 	url, agent := startAgentOn(t, "garden", config, "SPRINKLER_BROKER_USERS_FILE="+users,
-		"SPRINKLER_SAFETY_STAGGER=0s")
+		"SPRINKLER_SAFETY_STAGGER=0s", quietZone())
 	webAddr := agent.webPage(t)
 	page := "http://" + webAddr + "/"
 	ctx := browser(t)
