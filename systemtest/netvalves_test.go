@@ -289,3 +289,51 @@ func TestNetworkValveThroughMosquitto(t *testing.T) {
 	}
 	t.Logf("on mosquitto, the run, SIGKILL, and the relay's own timer:\n%s\nthe device: %q", strings.Join(wire, "\n"), sonoff.history())
 }
+
+// TestANetworkValveRunResumesAfterACrash: killed mid-run and started again, the agent takes up
+// a network valve's run as it does a wired one's, for what is left of it and no longer: the
+// valve, still open by its own timer, is sent the rest of the run before anything else, and is
+// never closed in between.
+func TestANetworkValveRunResumesAfterACrash(t *testing.T) {
+	url := brokertest.URL(brokertest.Mosquitto(t))
+	path := filepath.Join(t.TempDir(), "agent.yaml")
+	config := "relays:\n  banks:\n    - {name: sonoff, kind: tasmota}\nzones:\n  - {id: 1, name: Roses, bank: sonoff, device: sonoff-roses}\n"
+	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sonoff := standIn(t, url, "", "", "tasmota", "sonoff-roses")
+	state := t.TempDir()
+	start := func() *proc {
+		p := startProc(t, filepath.Join(bin, "agent"), []string{"--config", path}, "SPRINKLER_AGENT_ID=garden", "SPRINKLER_BROKER_EMBEDDED=false",
+			"SPRINKLER_MQTT_URL="+url, "SPRINKLER_RELAYS_DRIVER=sim", "SPRINKLER_STATE_DIR="+state)
+		awaitOnline(t, url, "garden", p)
+		return p
+	}
+	agent := start()
+	if code, _, stderr := ctl(t, url, "open", "1", "--for", "1m"); code != 0 {
+		t.Fatal(stderr)
+	}
+	sonoff.await("open for the run", func(v *valve) bool { return v.on && v.armed == 65*time.Second })
+	ends := zoneStatus(t, url, "1").EndsAt
+	if err := agent.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	<-agent.done
+	start()
+	sonoff.await("sent the rest of the run", func(v *valve) bool { return len(v.events) >= 2 })
+	ev := sonoff.history()
+	if ev[0] != "on, own timer 1m5s" || !strings.HasPrefix(ev[1], "on, own timer ") || slices.ContainsFunc(ev, func(e string) bool { return strings.HasPrefix(e, "off") }) {
+		t.Fatalf("the valve across the crash: %q", ev)
+	}
+	if armed := func() time.Duration { sonoff.mu.Lock(); defer sonoff.mu.Unlock(); return sonoff.armed }(); armed > 65*time.Second || armed < 30*time.Second {
+		t.Errorf("the rest of the run armed %v: want what was left of 1m, and 5s", armed)
+	}
+	z := zoneStatus(t, url, "1")
+	if z.State != topics.StateOpen || z.EndsAt == nil || z.EndsAt.Sub(ends.Time).Abs() > time.Second {
+		t.Fatalf("zone 1 after the restart: %+v, ends before the crash %v", z, ends)
+	}
+	if code, _, stderr := ctl(t, url, "close", "1"); code != 0 {
+		t.Fatal(stderr)
+	}
+	sonoff.await("closed by the agent", func(v *valve) bool { return !v.on })
+}

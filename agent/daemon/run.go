@@ -74,6 +74,9 @@ type run struct {
 	loc      *time.Location // agent.timezone: where the schedule and "today" are
 	bank     relay.Bank
 	net      *netvalve.Bank // the valves on the network; nil for none
+	// netResume is what an interruption left of the network valves' runs, resumed at the
+	// link's first connect.
+	netResume valves.Saved
 	driver   string
 	mets     *metrics.Metrics
 	state    *state
@@ -246,9 +249,30 @@ func (a *run) openValves() error {
 		d.log.Warn("the agent did not stop cleanly, but the clock cannot be trusted: nothing resumes", "runs", n)
 	case n > 0:
 		d.log.Warn("the agent did not stop cleanly; resuming what is left of its runs and its queue", "runs", n)
-		a.v.Resume(interrupted)
+		now, later := a.splitNetworkRuns(interrupted)
+		a.v.Resume(now)
+		a.netResume = later
 	}
 	return nil
+}
+
+// splitNetworkRuns parts what an interruption left: the runs of network valves wait for the
+// link, which is not up yet (their valves still water by their own timers), the rest resumes
+// at once.
+func (a *run) splitNetworkRuns(st valves.Saved) (now, later valves.Saved) {
+	now.PausedUntil = st.PausedUntil
+	network := map[int]bool{}
+	for _, v := range a.d.cfg.NetValves() {
+		network[v.Zone] = true
+	}
+	for _, r := range st.Runs {
+		if network[r.Zone] {
+			later.Runs = append(later.Runs, r)
+		} else {
+			now.Runs = append(now.Runs, r)
+		}
+	}
+	return now, later
 }
 
 // defaultsAtStart settles where each zone's default run comes from, by one rule: the
@@ -506,7 +530,16 @@ func (a *run) openLink() error {
 			addFeed(a.feeds, t, func(payload []byte, _ bool) error { return a.net.Feed(t, payload) })
 		}
 		up := o.OnUp
-		o.OnUp = func() { a.net.Sync(); up() }
+		var first sync.Once
+		o.OnUp = func() {
+			first.Do(func() {
+				if len(a.netResume.Runs) > 0 {
+					a.v.Resume(a.netResume) // before Sync, which would send their valves off
+				}
+			})
+			a.net.Sync()
+			up()
+		}
 	}
 	for t := range a.feeds {
 		o.Filters = append(o.Filters, t)
