@@ -70,33 +70,33 @@ type run struct {
 	stops   *stopper
 	closers []func() error // in the order the parts opened
 
-	zones    *zones.Model   // the zones' and the site's settings in force
-	loc      *time.Location // agent.timezone: where the schedule and "today" are
-	bank     relay.Bank
-	net      *netvalve.Bank // the valves on the network; nil for none
+	zones *zones.Model   // the zones' and the site's settings in force
+	loc   *time.Location // agent.timezone: where the schedule and "today" are
+	bank  relay.Bank
+	net   *netvalve.Bank // the valves on the network; nil for none
 	// netResume is what an interruption left of the network valves' runs, resumed at the
 	// link's first connect.
 	netResume valves.Saved
-	driver   string
-	mets     *metrics.Metrics
-	state    *state
-	notes    []string // what the state's reading found wrong
-	hist     *history.Store
-	fw       *sensors.ZoneFlow
-	v        *valves.Controller
-	probs    *problems.Set
-	clockOK  atomic.Bool // the clock can be trusted: the schedule runs, and the saved time follows it
-	offOnce  sync.Once   // switchOff
-	offErr   error
-	rep      *reporter
-	sens     *sensors.Set
-	sched    *scheduler.Engine
-	wx       *weather.Engine
-	feeds    map[string]func(payload []byte, retained bool) error // by topic: weather inputs and sensors on topics
-	svc      serve.Options
-	brk      *server.Broker
-	page     http.Handler
-	healthOf func(context.Context) topics.Health
+	driver    string
+	mets      *metrics.Metrics
+	state     *state
+	notes     []string // what the state's reading found wrong
+	hist      *history.Store
+	fw        *sensors.ZoneFlow
+	v         *valves.Controller
+	probs     *problems.Set
+	clockOK   atomic.Bool // the clock can be trusted: the schedule runs, and the saved time follows it
+	offOnce   sync.Once   // switchOff
+	offErr    error
+	rep       *reporter
+	sens      *sensors.Set
+	sched     *scheduler.Engine
+	wx        *weather.Engine
+	feeds     map[string]func(payload []byte, retained bool) error // by topic: weather inputs and sensors on topics
+	svc       serve.Options
+	brk       *server.Broker
+	page      http.Handler
+	healthOf  func(context.Context) topics.Health
 }
 
 // open opens the agent's parts, each given what the parts before it made: the order is the
