@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -61,7 +62,6 @@ const (
 // positions. It is safe for concurrent use.
 type Bank struct {
 	log *slog.Logger
-	now func() time.Time
 
 	mu      sync.Mutex
 	valves  map[int]*valve // by zone position
@@ -89,7 +89,7 @@ var _ relay.Timed = (*Bank)(nil)
 
 // New returns the bank of vs, each wanted off; it publishes nothing until Attach.
 func New(vs []Valve, log *slog.Logger) *Bank {
-	b := &Bank{log: log, now: time.Now, valves: map[int]*valve{}, byTopic: map[string][]*valve{}}
+	b := &Bank{log: log, valves: map[int]*valve{}, byTopic: map[string][]*valve{}}
 	b.Notify(Events{})
 	for _, v := range vs {
 		vv := &valve{Valve: v, proto: v.protocol(), online: true}
@@ -103,12 +103,7 @@ func New(vs []Valve, log *slog.Logger) *Bank {
 
 // Topics are the topics the bank reads, sorted.
 func (b *Bank) Topics() []string {
-	ts := make([]string, 0, len(b.byTopic))
-	for t := range b.byTopic {
-		ts = append(ts, t)
-	}
-	slices.Sort(ts)
-	return ts
+	return slices.Sorted(maps.Keys(b.byTopic))
 }
 
 // Notify sets what the bank tells.
@@ -141,7 +136,7 @@ func (b *Bank) Attach(p Publisher) {
 func (b *Bank) Sync() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	now := b.now()
+	now := time.Now()
 	for _, i := range b.indexes() {
 		v := b.valves[i]
 		if v.want && v.until.After(now) {
@@ -153,14 +148,7 @@ func (b *Bank) Sync() {
 	}
 }
 
-func (b *Bank) indexes() []int {
-	is := make([]int, 0, len(b.valves))
-	for i := range b.valves {
-		is = append(is, i)
-	}
-	slices.Sort(is)
-	return is
-}
+func (b *Bank) indexes() []int { return slices.Sorted(maps.Keys(b.valves)) }
 
 func (b *Bank) send(v *valve, ms []message) {
 	if b.pub == nil {
@@ -216,7 +204,7 @@ func (b *Bank) SetFor(i int, d time.Duration) error {
 	if v.Kind == KindESPHome {
 		timer = v.Timer // its firmware's, whatever the run
 	}
-	v.want, v.until = true, b.now().Add(d)
+	v.want, v.until = true, time.Now().Add(d)
 	b.command(v, v.proto.on(timer))
 	b.log.Info("network valve opened with its own timer", "zone", v.Zone, "device", v.Name(), "timer", timer)
 	return nil
@@ -344,7 +332,7 @@ func (b *Bank) heard(v *valve, r report) func() {
 		return func() { call(told); ev.Told(v.Index, msg) }
 	}
 	msg := v.Name() + " closed by itself before the run's end (its button, its own timer, or no water)"
-	if left := v.until.Sub(b.now()); left <= Margin {
+	if left := v.until.Sub(time.Now()); left <= Margin {
 		msg = v.Name() + " closed by its own timer at the run's end"
 	}
 	b.log.Warn(msg, "zone", v.Zone)
