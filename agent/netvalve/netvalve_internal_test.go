@@ -155,3 +155,32 @@ func TestTheDeviceHasTheLastWord(t *testing.T) {
 	default:
 	}
 }
+
+// FuzzFeed: whatever a device (or anyone who may write its topics) sends, the bank never
+// panics, and a valve it was not told to open stays wanted closed.
+func FuzzFeed(f *testing.F) {
+	vs := []Valve{
+		{Zone: 1, Index: 0, Kind: KindZigbee2MQTT, Base: "zigbee2mqtt", Device: "tap", Confirm: time.Minute},
+		{Zone: 2, Index: 1, Kind: KindTasmota, Device: "roses", Channel: 2, Confirm: time.Minute},
+		{Zone: 3, Index: 2, Kind: KindShelly, Device: "hedge", Channel: 1, Source: "sprinkler-garden", Confirm: time.Minute},
+		{Zone: 4, Index: 3, Kind: KindESPHome, Device: "node/valve_1", Timer: time.Hour, Confirm: time.Minute},
+	}
+	b := New(vs, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	l := &link{up: true}
+	b.Attach(l)
+	topics := b.Topics()
+	for i, seed := range []string{`{"state":"ON"}`, "Offline", `{"POWER2":"ON"}`, `{"id":1,"src":"hedge","error":{"code":-1,"message":"x"}}`,
+		`{"method":"NotifyStatus","params":{"switch:0":{"output":true}}}`, "on", `{"state":{"x":1}}`, "\x00\xff"} {
+		f.Add(uint8(i), []byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, at uint8, payload []byte) {
+		_ = b.Feed(topics[int(at)%len(topics)], payload)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		for i := range vs {
+			if b.valves[i].want {
+				t.Fatalf("valve %d wanted open after %q", i, payload)
+			}
+		}
+	})
+}
