@@ -113,7 +113,7 @@ func printUsers(w io.Writer, data json.RawMessage) error {
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tROLE\tAGENTS\tKEPT IN")
 	for _, u := range us {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Role, agentList(u.Agents), u.In)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Role, reach(u), u.In)
 	}
 	return tw.Flush()
 }
@@ -123,14 +123,17 @@ func printUser(w io.Writer, data json.RawMessage) error {
 	if err := json.Unmarshal(data, &u); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%s: %s of %s, in force now\n", u.Name, u.Role, agentList(u.Agents))
+	_, err := fmt.Fprintf(w, "%s: %s of %s, in force now\n", u.Name, u.Role, reach(u))
 	return err
 }
 
-// agentList names the agents a user may reach.
-func agentList(ids []string) string {
-	if len(ids) == 0 {
+// reach names what a user may reach: its agents, or, a device, the network valves.
+func reach(u topics.UserInfo) string {
+	switch {
+	case u.Role == topics.RoleDevice:
+		return "the network valves"
+	case len(u.Agents) == 0:
 		return "every agent"
 	}
-	return strings.Join(ids, ", ")
+	return strings.Join(u.Agents, ", ")
 }
