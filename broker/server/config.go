@@ -266,6 +266,9 @@ func (u User) check() error {
 			return fmt.Errorf("user %s: agents: %v", u.Name, err)
 		}
 	}
+	if u.Role == RoleDevice && len(u.Agents) > 0 {
+		return fmt.Errorf("user %s: a device reaches the network valves' topics, not agents: leave agents out", u.Name)
+	}
 	for _, r := range topics.Roles {
 		if u.Role == r {
 			return nil
