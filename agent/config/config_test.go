@@ -123,6 +123,9 @@ func TestBadConfigsNameFileLineAndKey(t *testing.T) {
 			[]string{"relays.banks[tap].base_topic", "relays.banks[tap].confirm", "relays.banks[esp].timer", "relays.banks[sonoff].timer", ":9:",
 				"zones[id 1].output", "zones[id 1].max_duration", "may last at most 1h49m8s", "zones[id 2].device", "garden-node/valve_1", "zones[id 3].bank", "master valve",
 				"zones[id 4].device", "tasmota pump Power1 is also zone 3's", "zones[id 5].device", "zones[id 6].device", "missing"}},
+		{"a device tree over the agents' topics", "relays:\n  banks:\n    - {name: tap, kind: zigbee2mqtt, base_topic: sprinkler}\n    - {name: shelly, kind: shelly}\n" +
+			"broker:\n  devices: [\"+/#\"]\nzones:\n  - {id: 1, bank: tap, device: tap_valve}\n  - {id: 2, bank: shelly, device: homeassistant}\n",
+			[]string{"broker.devices[0]", `"+/#" reaches into sprinkler/`, "zones[id 1].device", `"sprinkler/#" reaches into`, "zones[id 2].device", `"homeassistant/#" reaches into`}},
 		{"a device on a wired bank", "relays:\n  banks:\n    - {name: ospi, kind: shift_register}\nzones:\n  - {id: 1, bank: ospi, output: 1, device: tap}\n", []string{"zones[id 1].device", "wired"}},
 		{"sensor on a shift register's line", "relays:\n  banks:\n    - {name: ospi, kind: shift_register}\nsensors:\n  - {name: rain, line: 27}\n", []string{"sensors[rain].line", "bank ospi (data)"}},
 		{"sensor on a relay line", "zones:\n  - {id: 1, line: 5}\nsensors:\n  - {name: rain, line: 5}\n", []string{"sensors[rain].line", "zone 1"}},

@@ -16,6 +16,7 @@ import (
 	"sprinkler/agent/names"
 	"sprinkler/agent/netvalve"
 	"sprinkler/agent/relay"
+	"sprinkler/broker/server"
 	"sprinkler/configs"
 	"sprinkler/topics"
 )
@@ -294,6 +295,12 @@ func (c Config) validateNetValve(i int, devices map[string]int, add func(field, 
 	}
 	if z.Line != 0 {
 		add("line", "%d: a network valve has no GPIO line; leave line out", z.Line)
+	}
+	for _, t := range v.Tree() {
+		if err := server.CheckDeviceTree(t, c.MQTT.Prefix, c.HomeAssistant.Prefix); err != nil && z.Device != "" {
+			add("device", "%q: %v", z.Device, err)
+			break
+		}
 	}
 	if z.ID == c.Safety.MasterZone {
 		add("bank", "%s: the master valve follows the zones without a run's length, so it cannot be a network valve, which opens only with its own timer", z.Bank)

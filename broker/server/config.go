@@ -166,8 +166,8 @@ func (c Config) Validate() error {
 		}
 	}
 	for i, f := range c.Devices {
-		if !validFilter(f) || strings.HasPrefix(f, "$") || strings.HasPrefix(f, c.Prefix+"/") || f == "#" {
-			add(fmt.Sprintf("devices[%d]", i), "%q: want a topic filter outside %s/ and $, narrower than #", f, c.Prefix)
+		if err := CheckDeviceTree(f, c.Prefix, c.HomeAssistant); err != nil {
+			add(fmt.Sprintf("devices[%d]", i), "%v", err)
 		}
 	}
 	for i, in := range c.Inputs {
@@ -305,6 +305,34 @@ func Load(path string, required bool) (Config, []string, error) {
 	file.Broker.UsersFile = f.Resolve(file.Broker.UsersFile)
 	file.Broker.HomeAssistant = DefaultHomeAssistantPrefix
 	return file.Broker, f.Warnings, f.Locate(file.Broker.Validate())
+}
+
+// CheckDeviceTree checks f, a topic tree of valves on the network: a topic filter that shares
+// no topic with the agents' tree (prefix), Home Assistant's (ha) or $. The ACL gives a device
+// tree to devices and agents alone, so one that reached into those trees would take them from
+// everyone else, and give them to devices.
+func CheckDeviceTree(f, prefix, ha string) error {
+	switch {
+	case !validFilter(f):
+		return fmt.Errorf("%q is not a topic filter", f)
+	case strings.HasPrefix(f, "$") || strings.HasPrefix(f, "+") || strings.HasPrefix(f, "#") || overlap(f, prefix+"/#") || overlap(f, ha+"/#"):
+		return fmt.Errorf("%q reaches into %s/, %s/ or $: a device tree must be apart from them", f, prefix, ha)
+	}
+	return nil
+}
+
+// overlap reports whether the filters a and b match a topic in common.
+func overlap(a, b string) bool {
+	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		switch {
+		case as[i] == "#" || bs[i] == "#":
+			return true
+		case as[i] != "+" && bs[i] != "+" && as[i] != bs[i]:
+			return false
+		}
+	}
+	return len(as) == len(bs)
 }
 
 // validFilter reports whether f is an MQTT topic filter: + a whole level, # the whole last one.
