@@ -277,7 +277,7 @@ func (c Config) validateNetValve(i int, devices map[string]int, add func(field, 
 	case b.Kind == netvalve.KindESPHome && strings.Count(z.Device, "/") != 1:
 		add("device", "%q: want an ESPHome device's topic prefix and switch name, as garden-node/valve_1", z.Device)
 	default:
-		key := fmt.Sprint(b.Kind, b.BaseTopic, z.Device, v.Channel)
+		key := v.Base + " " + v.Name()
 		if j, dup := devices[key]; dup {
 			add("device", "%s is also zone %d's", v.Name(), c.Zones[j].ID)
 		}

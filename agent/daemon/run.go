@@ -262,8 +262,8 @@ func (a *run) openValves() error {
 func (a *run) splitNetworkRuns(st valves.Saved) (now, later valves.Saved) {
 	now.PausedUntil = st.PausedUntil
 	network := map[int]bool{}
-	for _, v := range a.d.cfg.NetValves() {
-		network[v.Zone] = true
+	for _, z := range a.v.Zones() {
+		network[z.ID] = z.Device != ""
 	}
 	for _, r := range st.Runs {
 		if network[r.Zone] {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,14 +22,7 @@ const (
 var Kinds = []string{KindZigbee2MQTT, KindTasmota, KindShelly, KindESPHome}
 
 // IsKind reports whether kind is a network valve's.
-func IsKind(kind string) bool {
-	for _, k := range Kinds {
-		if k == kind {
-			return true
-		}
-	}
-	return false
-}
+func IsKind(kind string) bool { return slices.Contains(Kinds, kind) }
 
 // message is one MQTT publish, never retained: a retained command replays on every reconnect.
 type message struct {

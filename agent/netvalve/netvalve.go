@@ -140,7 +140,7 @@ func (b *Bank) Sync() {
 	for _, i := range b.indexes() {
 		v := b.valves[i]
 		if v.want && v.until.After(now) {
-			b.send(v, v.proto.on(v.until.Sub(now)+Margin))
+			b.send(v, v.proto.on(v.timer(v.until.Sub(now))))
 		} else {
 			b.send(v, v.proto.off())
 		}
@@ -200,14 +200,20 @@ func (b *Bank) SetFor(i int, d time.Duration) error {
 	case v.noAnswer:
 		return fmt.Errorf("%s did not confirm its last command within %v; it is unavailable until it reports", v.Name(), v.Confirm)
 	}
-	timer := min(d+Margin, v.proto.longest())
-	if v.Kind == KindESPHome {
-		timer = v.Timer // its firmware's, whatever the run
-	}
+	timer := v.timer(d)
 	v.want, v.until = true, time.Now().Add(d)
 	b.command(v, v.proto.on(timer))
 	b.log.Info("network valve opened with its own timer", "zone", v.Zone, "device", v.Name(), "timer", timer)
 	return nil
+}
+
+// timer is the off timer the device is sent for a run of d: a Margin past its end, at most what
+// the device takes; an ESPHome firmware's own, whatever the run.
+func (v *valve) timer(d time.Duration) time.Duration {
+	if v.Kind == KindESPHome {
+		return v.Timer
+	}
+	return min(d+Margin, v.proto.longest())
 }
 
 // command sends ms and waits for the device to confirm v.want within its deadline.
