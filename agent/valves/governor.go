@@ -736,9 +736,10 @@ func (c *Controller) Lost(index int, reason, message string) {
 	source := "device " + z.Device
 	if r := z.run; r != nil && !r.started.IsZero() {
 		if err := c.finish(r, now, source, reason); err != nil {
-			c.log.Error("a lost run could not be ended", "zone", z.ID, "err", err)
+			c.log.Error("a lost run could not be ended", "zone", z.ID, "err", err) // the timer or the watchdog tries again
+		} else {
+			c.events[len(c.events)-1].Message = message // finish's last event is the run's end
 		}
-		c.events[len(c.events)-1].Message = message
 		c.dispatch(now)
 	} else {
 		c.event(topics.EventDevice, z, now, source).Message = message
