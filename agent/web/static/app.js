@@ -64,14 +64,13 @@ function watchSections() {
 }
 
 async function main() {
-  if ('serviceWorker' in navigator) { // a secure context only; after the load, not to compete with it
-    window.addEventListener('load', () => navigator.serviceWorker.register('sw.js').catch(() => {}));
+  if ('serviceWorker' in navigator) { // a secure context only; after the load, in a task of its own
+    window.addEventListener('load', () => setTimeout(() => navigator.serviceWorker.register('sw.js').catch(() => {})));
   }
-  cfg = await (await fetch('config.json')).json();
-  $('#level').max = cfg.max_water_level;
+  const config = fetch('config.json').then((r) => r.json()); // the page is wired while it comes
   $('#login').addEventListener('submit', (e) => {
     e.preventDefault();
-    signIn($('#user').value, $('#pass').value);
+    config.then(() => signIn($('#user').value, $('#pass').value));
   });
   $('#signout').addEventListener('click', signOut);
   $('#agent').addEventListener('change', (e) => select(e.target.value));
@@ -88,6 +87,8 @@ async function main() {
   setInterval(schedule, 60000);
   watchSections();
   redrawOnResize();
+  cfg = await config;
+  $('#level').max = cfg.max_water_level;
   const kept = signedIn();
   if (kept) {
     $('#who').textContent = kept.user; // the role once the broker says it
@@ -198,10 +199,16 @@ function hangUp() {
 let unreachable = null;
 
 // remember keeps the agent's last state in this browser, which the page shows when the
-// controller cannot be reached.
+// controller cannot be reached: soon, for writing it can take a phone a while.
 function remember(text) {
+  remember.last = { key: `sprinkler-last-${agent}`, at: Date.now(), state: text };
+  soon(keep);
+}
+
+function keep() {
+  const { key, at, state } = remember.last;
   try {
-    localStorage.setItem(`sprinkler-last-${agent}`, JSON.stringify({ at: Date.now(), state: text }));
+    localStorage.setItem(key, JSON.stringify({ at, state }));
   } catch { /* storage full or off: the page works without */ }
 }
 
@@ -349,14 +356,20 @@ function tick() {
   document.querySelectorAll('[data-ends]').forEach((e) => { e.textContent = left(e.dataset.ends) + ' left'; });
 }
 
-// render draws the state at the next frame: the retained messages of a connect come together,
-// and are drawn once.
-function render() {
-  if (render.frame) return;
-  render.frame = requestAnimationFrame(() => {
-    render.frame = 0;
-    draw();
+// soon runs fn in a task of its own, once however often it is asked for before then (the
+// retained messages of a connect come together): the drawing is one task and the browser's
+// layout of it the next, so that neither holds a phone long.
+function soon(fn) {
+  if (fn.asked) return;
+  fn.asked = setTimeout(() => {
+    fn.asked = 0;
+    fn();
   });
+}
+
+// render draws the state soon.
+function render() {
+  soon(draw);
 }
 
 function draw() {
@@ -466,14 +479,11 @@ function schedule() {
 // at now, as wide as its box: on a phone each zone's name sits above its lane, whole.
 function timeline(runs) {
   timeline.runs = runs;
-  if (timeline.frame) return; // drawn once a frame, however often the runs come
-  timeline.frame = requestAnimationFrame(() => {
-    timeline.frame = 0;
-    drawTimeline(timeline.runs);
-  });
+  soon(drawTimeline);
 }
 
-function drawTimeline(runs) {
+function drawTimeline() {
+  const runs = timeline.runs;
   const box = $('#timeline');
   if (!chartWidth.timeline) return; // drawn when its box is first measured
   const width = Math.max(280, chartWidth.timeline);
