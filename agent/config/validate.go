@@ -407,8 +407,10 @@ func (c Config) validateBanks() []error {
 		}
 		names[b.Name] = true
 		s := b.Spec()
-		switch b.Kind {
-		case relay.KindShiftRegister:
+		switch {
+		case b.Network():
+			c.validateNetBank(b, add)
+		case b.Kind == relay.KindShiftRegister:
 			if b.Boards < 0 || b.Boards > 8 {
 				add("boards", "%d: want 1 to 8 boards of 8 outputs", b.Boards)
 			}
@@ -428,9 +430,7 @@ func (c Config) validateBanks() []error {
 				}
 				used[l.v] = fmt.Sprintf("bank %s (%s)", b.Name, l.field)
 			}
-		case netvalve.KindZigbee2MQTT, netvalve.KindTasmota, netvalve.KindShelly, netvalve.KindESPHome:
-			c.validateNetBank(b, add)
-		case relay.KindMCP23017, relay.KindPCF8574:
+		case b.Kind == relay.KindMCP23017 || b.Kind == relay.KindPCF8574:
 			if !i2cBus.MatchString(b.Bus) {
 				add("bus", "%q: want an I2C bus's device file, such as /dev/i2c-1", b.Bus)
 			}

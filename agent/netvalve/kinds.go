@@ -235,10 +235,11 @@ func (t tasmota) read(topic string, payload []byte) (report, error) {
 	if err := json.Unmarshal(payload, &fields); err != nil {
 		return report{}, fmt.Errorf("%q: want Tasmota's JSON", clip(payload))
 	}
-	for _, key := range []string{"POWER" + strconv.Itoa(t.relay), "POWER"} {
-		if key == "POWER" && t.relay != 1 {
-			break
-		}
+	keys := []string{"POWER" + strconv.Itoa(t.relay)}
+	if t.relay == 1 {
+		keys = append(keys, "POWER") // a device of one relay, as in topics
+	}
+	for _, key := range keys {
 		var s string
 		if raw, ok := fields[key]; ok && json.Unmarshal(raw, &s) == nil {
 			on, err := onOff([]byte(s))

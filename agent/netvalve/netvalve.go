@@ -394,8 +394,12 @@ func (b *Bank) linkOf(v *valve) (link, reported string) {
 	default:
 		link = LinkOnline
 	}
-	if v.on != nil {
-		reported = map[bool]string{true: "open", false: "closed"}[*v.on]
+	switch {
+	case v.on == nil:
+	case *v.on:
+		reported = "open"
+	default:
+		reported = "closed"
 	}
 	return link, reported
 }

@@ -199,7 +199,7 @@ func duration(z *zone, d time.Duration) (time.Duration, string) {
 	return d, ""
 }
 
-// busy returns the zones whose runs hold or claim a slot of the power budget.
+// busy returns the zones with a run, open or waiting: those off the power budget too.
 func (c *Controller) busy() []*zone {
 	var zs []*zone
 	for _, z := range c.zones {
